@@ -5,3 +5,6 @@
 //! them and show results.
 
 pub mod domain;
+pub mod config;
+pub mod desk;
+pub mod store;

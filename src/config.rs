@@ -1,0 +1,127 @@
+//! The config file (TOML in the platform config directory): timescale profile
+//! and overrides, extra closure days, the duty team's contact details.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::domain::calendar::Calendar;
+use crate::domain::clocks::{Profile, Rules, Timescales};
+use crate::domain::time::parse_date;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {msg}")]
+pub struct ConfigError {
+    pub path: String,
+    pub msg: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub timescales: TimescaleConfig,
+    #[serde(default)]
+    pub calendar: CalendarConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TimescaleConfig {
+    /// `seed` (default) or `working-together-2023`.
+    pub profile: Option<String>,
+    /// Single clocks by action kind, e.g. `decision = "2 working days"`.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// Extra closure days (`"24/12/2026"` or `"2026-12-24"`).
+    #[serde(default)]
+    pub closures: Vec<String>,
+    /// Built-in bank holidays that do not apply (a moved holiday).
+    #[serde(default)]
+    pub not_holidays: Vec<String>,
+}
+
+impl Config {
+    /// Parses config text; `path` only names the file in messages.
+    pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError {
+            path: path.to_string(),
+            msg: e.to_string().trim().replace('\n', " "),
+        })?;
+        cfg.rules().map_err(|msg| ConfigError {
+            path: path.to_string(),
+            msg,
+        })?;
+        Ok(cfg)
+    }
+
+    /// Reads the file if it exists; no file means the defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, &path.display().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(ConfigError {
+                path: path.display().to_string(),
+                msg: e.to_string(),
+            }),
+        }
+    }
+
+    /// The rules in force: profile, overridden clocks and calendar.
+    pub fn rules(&self) -> Result<Rules, String> {
+        let profile = match &self.timescales.profile {
+            Some(p) => Profile::parse(p).map_err(|e| format!("[timescales] profile: {e}"))?,
+            None => Profile::Seed,
+        };
+        let timescales = Timescales::profile(profile)
+            .with_overrides(&self.timescales.overrides)
+            .map_err(|e| format!("[timescales.overrides]: {e}"))?;
+        let dates = |list: &[String], what: &str| -> Result<Vec<NaiveDate>, String> {
+            list.iter()
+                .map(|s| parse_date(s).map_err(|e| format!("[calendar] {what}: {e}")))
+                .collect()
+        };
+        let calendar = Calendar::england_and_wales()
+            .without(&dates(&self.calendar.not_holidays, "not_holidays")?)
+            .with_closures(&dates(&self.calendar.closures, "closures")?);
+        Ok(Rules {
+            profile,
+            timescales,
+            calendar,
+        })
+    }
+}
+
+/// The platform directories (`directories`).
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("org", "dutydesk", "dutydesk")
+}
+
+/// `<config dir>/config.toml`, or `DUTYDESK_CONFIG`.
+pub fn default_config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("DUTYDESK_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// `<data dir>/dutydesk.sqlite3`: the live database.
+pub fn default_db_path() -> PathBuf {
+    project_dirs()
+        .map(|d| d.data_dir().join("dutydesk.sqlite3"))
+        .unwrap_or_else(|| PathBuf::from("dutydesk.sqlite3"))
+}
+
+/// `<data dir>/demo.sqlite3`: the demo database, kept apart from live data.
+pub fn default_demo_path() -> PathBuf {
+    project_dirs()
+        .map(|d| d.data_dir().join("demo.sqlite3"))
+        .unwrap_or_else(|| PathBuf::from("demo.sqlite3"))
+}

@@ -1,0 +1,331 @@
+//! Logging a call: one code path for `dutydesk call` and the call form.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::command::{CallInput, ChildInput, Outcome, ReferralWithActions};
+use super::{require, staff_of, DeskError, Result};
+use crate::domain::clocks::{ReferralFacts, Rules};
+use crate::domain::time::{london_date, parse_date};
+use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
+use crate::domain::{Actor, ActionKind, ReferralSource, Role};
+use crate::store::{self, Call, NewAction, NewChild, NewEvent, NewReferral, Referrer};
+
+/// A call whose fields have passed validation.
+pub(crate) struct CheckedCall {
+    pub children: Vec<(NewChild, Option<i64>)>,
+    pub concern: String,
+    pub source: ReferralSource,
+    pub referrer: Referrer,
+}
+
+/// Validates every field of a call; the first problem is returned in plain words.
+pub(crate) fn check_call(input: &CallInput, now: DateTime<Utc>) -> Result<CheckedCall> {
+    if input.children.is_empty() {
+        return Err(DeskError::Invalid(
+            "a call needs at least one child (or \"name not known\")".into(),
+        ));
+    }
+    if input.children.len() > 20 {
+        return Err(DeskError::Invalid("at most 20 children on one call".into()));
+    }
+    let today = london_date(now);
+    let mut children = Vec::new();
+    for (i, c) in input.children.iter().enumerate() {
+        let which = if input.children.len() > 1 {
+            format!("child {}: ", i + 1)
+        } else {
+            String::new()
+        };
+        children.push((check_child(c, today, &which)?, c.existing_child_id));
+    }
+    let concern = validate::required_text("nature of concern", &input.concern, MAX_TEXT)?;
+    let source = match input.referrer.source.as_deref().map(str::trim) {
+        None | Some("") => ReferralSource::Unknown,
+        Some(s) => ReferralSource::parse(s)?,
+    };
+    let r = &input.referrer;
+    let referrer = Referrer {
+        name: validate::optional_line("referrer's name", r.name.as_deref().unwrap_or(""), MAX_NAME)?,
+        relationship: validate::optional_line(
+            "referrer's relationship or agency",
+            r.relationship.as_deref().unwrap_or(""),
+            MAX_NAME,
+        )?,
+        source: Some(source.code().to_string()),
+        address: validate::optional_line(
+            "referrer's address",
+            r.address.as_deref().unwrap_or(""),
+            MAX_LINE,
+        )?,
+        phone: check_phone(r.phone.as_deref().unwrap_or(""))?,
+        email: validate::optional_line("referrer's email", r.email.as_deref().unwrap_or(""), MAX_NAME)?,
+    };
+    Ok(CheckedCall {
+        children,
+        concern,
+        source,
+        referrer,
+    })
+}
+
+fn check_phone(s: &str) -> Result<Option<String>> {
+    let p = validate::optional_line("referrer's phone", s, 40)?;
+    if let Some(p) = &p {
+        if !p
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +()-.ext".contains(c))
+            || p.chars().filter(|c| c.is_ascii_digit()).count() < 3
+        {
+            return Err(DeskError::Invalid(
+                "referrer's phone should be digits (spaces, +, brackets and \"ext\" allowed)".into(),
+            ));
+        }
+    }
+    Ok(p)
+}
+
+pub(crate) fn check_child(c: &ChildInput, today: chrono::NaiveDate, which: &str) -> Result<NewChild> {
+    let pre = |e: crate::domain::DomainError| DeskError::Invalid(format!("{which}{e}"));
+    let name = match &c.name {
+        None => None,
+        Some(n) => Some(validate::required_line("child's name", n, MAX_NAME).map_err(pre)?),
+    };
+    let address = validate::required_line(
+        "child's address",
+        c.address.as_deref().unwrap_or(""),
+        MAX_LINE,
+    )
+    .map_err(pre)?;
+    let dob = match c.dob.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(d) => Some(validate::date_of_birth(d, today).map_err(pre)?),
+        None => None,
+    };
+    let expected_date = match c.expected_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(d) => {
+            let d = parse_date(d).map_err(pre)?;
+            if d < today - chrono::Days::new(31) || d > today + chrono::Days::new(300) {
+                return Err(DeskError::Invalid(format!(
+                    "{which}expected date of birth should be within the next ten months"
+                )));
+            }
+            Some(d)
+        }
+        None => None,
+    };
+    if dob.is_some() && expected_date.is_some() {
+        return Err(DeskError::Invalid(format!(
+            "{which}give a date of birth or an expected date (unborn), not both"
+        )));
+    }
+    if let Some(a) = c.approx_age {
+        if a > 18 {
+            return Err(DeskError::Invalid(format!(
+                "{which}approximate age {a} is over 18: this desk is for children"
+            )));
+        }
+    }
+    Ok(NewChild {
+        name,
+        dob,
+        dob_approx_years: if dob.is_some() { None } else { c.approx_age },
+        expected_date,
+        address: Some(address),
+        first_language: validate::optional_line(
+            "first language",
+            c.first_language.as_deref().unwrap_or(""),
+            100,
+        )
+        .map_err(pre)?,
+        interpreter_needed: c.interpreter_needed,
+    })
+}
+
+pub(crate) fn log_call(
+    conn: &Connection,
+    rules: &Rules,
+    actor: &Actor,
+    input: CallInput,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    let me = staff_of(conn, actor)?;
+    require(
+        &me,
+        "logging a call",
+        &[Role::Frontline, Role::DutyWorker, Role::DutyManager],
+    )?;
+    let checked = check_call(&input, now)?;
+    let received_at = input.received_at.unwrap_or(now);
+    if received_at > now + chrono::Duration::minutes(5) {
+        return Err(DeskError::Invalid(
+            "the call cannot have been received in the future".into(),
+        ));
+    }
+    let team = match &input.team {
+        Some(t) => store::team_by_name(conn, t)?
+            .ok_or_else(|| DeskError::NotFound(format!("no team called {t:?}")))?,
+        None => match me.team_id {
+            Some(id) => store::team_by_id(conn, id)?
+                .ok_or_else(|| DeskError::NotFound("your team no longer exists".into()))?,
+            None => store::list_teams(conn)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| DeskError::Invalid("there is no team yet: run `dutydesk init`".into()))?,
+        },
+    };
+    let passed_to = match &input.passed_verbally_to {
+        Some(l) => Some(
+            store::staff_by_login(conn, l)?
+                .ok_or_else(|| DeskError::NotFound(format!("no staff member with login {l:?}")))?,
+        ),
+        None => None,
+    };
+
+    let mut call = Call {
+        id: 0,
+        status: "submitted".into(),
+        started_at: received_at,
+        taken_by: actor.login.clone(),
+        team_id: Some(team.id),
+        draft_json: None,
+        draft_saved_at: None,
+        concern: Some(checked.concern.clone()),
+        deliberate_harm: input.deliberate_harm,
+        possible_crime: input.possible_crime,
+        referrer: checked.referrer.clone(),
+        passed_verbally_at: passed_to.as_ref().map(|_| now),
+        passed_verbally_to: passed_to.as_ref().map(|s| s.login.clone()),
+        passed_verbally_by: passed_to.as_ref().map(|_| actor.login.clone()),
+        // The submitted record is the written note to the duty team.
+        passed_writing_at: Some(now),
+        passed_writing_by: Some(actor.login.clone()),
+    };
+    let call_id = match input.draft_id {
+        Some(id) => {
+            let draft = store::call_by_id(conn, id)?
+                .filter(|c| c.status == "draft")
+                .ok_or_else(|| DeskError::NotFound(format!("no unfinished call {id}")))?;
+            call.id = id;
+            call.started_at = draft.started_at;
+            store::update_call(conn, &call)?;
+            id
+        }
+        None => store::insert_call(conn, &call)?,
+    };
+    let received_at = call.started_at;
+    let ev = |e: NewEvent| store::append_event(conn, now, &actor.real_login, &actor.login, &e);
+    ev(NewEvent {
+        kind: "call_logged".into(),
+        summary: format!(
+            "call logged by {} about {} child(ren); source {}",
+            actor.login,
+            checked.children.len(),
+            checked.source.code()
+        ),
+        after: Some(json!({"call_id": call_id, "received_at": received_at, "source": checked.source.code(),
+            "deliberate_harm": input.deliberate_harm, "possible_crime": input.possible_crime})),
+        significant: true,
+        ..Default::default()
+    })?;
+
+    let mut out = Vec::new();
+    for (child, existing) in &checked.children {
+        let child_id = match existing {
+            Some(id) => {
+                let mut known = store::child_by_id(conn, *id)?
+                    .ok_or_else(|| DeskError::NotFound(format!("no child with id {id}")))?;
+                let before = json!({"name": known.name, "address": known.address, "dob": known.dob});
+                if child.name.is_some() {
+                    known.name = child.name.clone();
+                }
+                known.address = child.address.clone().or(known.address);
+                known.dob = child.dob.or(known.dob);
+                known.first_language = child.first_language.clone().or(known.first_language);
+                known.interpreter_needed |= child.interpreter_needed;
+                store::update_child(conn, &known)?;
+                ev(NewEvent {
+                    kind: "child_linked".into(),
+                    child_id: Some(*id),
+                    summary: "new call linked to this child's earlier record".into(),
+                    before: Some(before),
+                    after: Some(json!({"name": known.name, "address": known.address, "dob": known.dob})),
+                    significant: true,
+                    ..Default::default()
+                })?;
+                *id
+            }
+            None => store::insert_child(conn, child, now)?,
+        };
+        let referral_id = store::insert_referral(
+            conn,
+            &NewReferral {
+                call_id,
+                child_id,
+                team_id: team.id,
+                received_at,
+                source: checked.source,
+                deliberate_harm: input.deliberate_harm,
+                possible_crime: input.possible_crime,
+            },
+        )?;
+        let facts = ReferralFacts {
+            received_at,
+            source: checked.source,
+            deliberate_harm: input.deliberate_harm,
+            possible_crime: input.possible_crime,
+            interpreter_needed: child.interpreter_needed,
+        };
+        let planned = rules.on_referral(&facts);
+        let mut kinds = Vec::new();
+        for p in &planned {
+            let mut a = NewAction {
+                referral_id,
+                team_id: team.id,
+                kind: p.kind,
+                detail: None,
+                owner: None,
+                created_at: now,
+                due_at: p.due_at,
+            };
+            if p.kind == ActionKind::PassToDuty {
+                a.owner = Some(actor.login.clone());
+            }
+            let id = store::insert_action(conn, &a)?;
+            if p.kind == ActionKind::PassToDuty {
+                if let Some(to) = &passed_to {
+                    let mut act = store::action_by_id(conn, id)?.expect("just inserted");
+                    act.done_at = Some(now);
+                    act.done_by = Some(actor.login.clone());
+                    act.outcome = Some(format!("passed verbally to {} and in writing", to.display_name));
+                    if now > act.due_at {
+                        act.late_reason = Some("recorded after the hour when the call was logged".into());
+                    }
+                    store::update_action(conn, &act)?;
+                }
+            }
+            kinds.push(json!({"kind": p.kind.as_str(), "due_at": p.due_at}));
+        }
+        ev(NewEvent {
+            kind: "referral_opened".into(),
+            child_id: Some(child_id),
+            referral_id: Some(referral_id),
+            summary: format!(
+                "referral {referral_id} opened (source {}{}{})",
+                checked.source.code(),
+                if input.deliberate_harm { ", deliberate harm alleged" } else { "" },
+                if input.possible_crime { ", possible crime" } else { "" }
+            ),
+            after: Some(json!({"call_id": call_id, "team": team.name, "actions": kinds})),
+            significant: true,
+            ..Default::default()
+        })?;
+        let referral = store::referral_by_id(conn, referral_id)?.expect("just inserted");
+        let actions = store::actions_of_referral(conn, referral_id)?;
+        out.push(ReferralWithActions { referral, actions });
+    }
+    Ok(Outcome::CallLogged {
+        call_id,
+        referrals: out,
+    })
+}

@@ -1,0 +1,154 @@
+//! Commands (changes) and their outcomes: plain serde values, so a later
+//! `dutydesk serve` can take them over a socket.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{AssessmentOutcome, Decision, Role};
+use crate::store::{Action, Referral};
+
+/// One child on a call, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildInput {
+    /// `None`: the caller does not know the child's name (recorded as such).
+    pub name: Option<String>,
+    /// UK order `dd/mm/yyyy` (or ISO).
+    pub dob: Option<String>,
+    /// Approximate age in years when the date of birth is not known.
+    pub approx_age: Option<u32>,
+    /// Unborn child: the expected date of delivery.
+    pub expected_date: Option<String>,
+    pub address: Option<String>,
+    pub first_language: Option<String>,
+    pub interpreter_needed: bool,
+    /// Link to a child already on file (chosen from the re-referral matches).
+    pub existing_child_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferrerInput {
+    pub name: Option<String>,
+    pub relationship: Option<String>,
+    /// CIN referral source code; `10` (unknown) when not given.
+    pub source: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A call as logged (Rec 39): the child(ren), the concern, the referrer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallInput {
+    pub children: Vec<ChildInput>,
+    pub concern: String,
+    pub deliberate_harm: bool,
+    pub possible_crime: bool,
+    pub referrer: ReferrerInput,
+    /// When the call began; now when not given.
+    pub received_at: Option<DateTime<Utc>>,
+    /// Team name; the caller's team (or the first team) when not given.
+    pub team: Option<String>,
+    /// Login of the duty worker the call was passed to verbally, if it was.
+    pub passed_verbally_to: Option<String>,
+    /// The draft this call was typed into, if any (it is submitted, not copied).
+    pub draft_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// First run: creates the first team and makes the actor its duty manager.
+    Init {
+        team: String,
+        display_name: String,
+    },
+    AddTeam {
+        name: String,
+        phone: Option<String>,
+        email: Option<String>,
+    },
+    AddStaff {
+        login: String,
+        display_name: String,
+        role: Role,
+        team: Option<String>,
+    },
+    SetStaff {
+        login: String,
+        display_name: Option<String>,
+        role: Option<Role>,
+        team: Option<String>,
+        active: Option<bool>,
+    },
+    /// Marks staff absent from `from` until `until` (None: no end date).
+    MarkAbsent {
+        login: String,
+        from: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+        note: Option<String>,
+    },
+    ClearAbsence {
+        login: String,
+    },
+    LogCall(CallInput),
+    /// Saves the form as typed; creates the draft when `draft_id` is None.
+    SaveDraft {
+        draft_id: Option<i64>,
+        started_at: DateTime<Utc>,
+        form_json: String,
+    },
+    AbandonDraft {
+        draft_id: i64,
+        reason: String,
+    },
+    /// Assigns (or with `owner: None`, un-assigns) an action.
+    AssignAction {
+        action_id: i64,
+        owner: Option<String>,
+    },
+    CompleteAction {
+        action_id: i64,
+        outcome: String,
+        late_reason: Option<String>,
+    },
+    RecordDecision {
+        referral_id: i64,
+        decision: Decision,
+        note: Option<String>,
+    },
+    RecordOutcome {
+        referral_id: i64,
+        outcome: AssessmentOutcome,
+    },
+    AddNote {
+        referral_id: i64,
+        text: String,
+    },
+    /// Records that someone opened a child's record (Rec 58: who looked).
+    ViewRecord {
+        child_id: i64,
+        referral_id: Option<i64>,
+        via: String,
+    },
+}
+
+/// A referral with its actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReferralWithActions {
+    #[serde(flatten)]
+    pub referral: Referral,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Done { summary: String },
+    CallLogged {
+        call_id: i64,
+        referrals: Vec<ReferralWithActions>,
+    },
+    DraftSaved { draft_id: i64 },
+    ActionChanged { action: Action },
+    ReferralChanged { referral: ReferralWithActions },
+}

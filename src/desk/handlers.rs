@@ -1,0 +1,640 @@
+//! One function per command. Each runs inside the transaction `Desk::execute`
+//! opened; returning an error rolls everything back.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::call::log_call;
+use super::command::{Command, Outcome, ReferralWithActions};
+use super::{require, staff_of, DeskError, Result};
+use crate::domain::clocks::{ReferralFacts, Rules};
+use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
+use crate::domain::{
+    Actor, ActionKind, AssessmentOutcome, Decision, ReferralState, Role,
+};
+use crate::store::{self, NewAction, NewEvent, NewStaff, Staff};
+
+pub(crate) fn handle(
+    conn: &Connection,
+    rules: &Rules,
+    actor: &Actor,
+    cmd: Command,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    let ev = |e: NewEvent| -> Result<i64> {
+        Ok(store::append_event(conn, now, &actor.real_login, &actor.login, &e)?)
+    };
+    match cmd {
+        Command::Init { team, display_name } => {
+            if !store::list_teams(conn)?.is_empty() {
+                return Err(DeskError::Invalid(
+                    "this database is already set up; use `dutydesk staff add` to add people".into(),
+                ));
+            }
+            let team = validate::required_line("team name", &team, 100)?;
+            let name = validate::required_line("display name", &display_name, MAX_NAME)?;
+            let login = check_login(&actor.login)?;
+            let team_id = store::insert_team(conn, &team, None, None)?;
+            store::insert_staff(
+                conn,
+                &NewStaff {
+                    login: login.clone(),
+                    display_name: name,
+                    role: Role::DutyManager,
+                    team_id: Some(team_id),
+                },
+            )?;
+            ev(NewEvent {
+                kind: "desk_initialised".into(),
+                summary: format!("desk set up: team {team}, {login} duty manager"),
+                after: Some(json!({"team": team, "manager": login})),
+                ..Default::default()
+            })?;
+            Ok(Outcome::Done {
+                summary: format!("created team {team:?} with {login} as its duty manager"),
+            })
+        }
+        Command::AddTeam { name, phone, email } => {
+            let me = staff_of(conn, actor)?;
+            require(&me, "adding a team", &[Role::DutyManager])?;
+            let name = validate::required_line("team name", &name, 100)?;
+            if store::team_by_name(conn, &name)?.is_some() {
+                return Err(DeskError::Invalid(format!("there is already a team called {name:?}")));
+            }
+            let phone = validate::optional_line("team phone", phone.as_deref().unwrap_or(""), 40)?;
+            let email = validate::optional_line("team email", email.as_deref().unwrap_or(""), MAX_NAME)?;
+            store::insert_team(conn, &name, phone.as_deref(), email.as_deref())?;
+            ev(NewEvent {
+                kind: "team_added".into(),
+                summary: format!("team {name} added"),
+                after: Some(json!({"team": name, "phone": phone, "email": email})),
+                ..Default::default()
+            })?;
+            Ok(Outcome::Done {
+                summary: format!("added team {name:?}"),
+            })
+        }
+        Command::AddStaff {
+            login,
+            display_name,
+            role,
+            team,
+        } => {
+            let me = staff_of(conn, actor)?;
+            require(&me, "adding staff", &[Role::DutyManager])?;
+            let login = check_login(&login)?;
+            if store::staff_by_login(conn, &login)?.is_some() {
+                return Err(DeskError::Invalid(format!("{login} is already on the staff list")));
+            }
+            let name = validate::required_line("display name", &display_name, MAX_NAME)?;
+            let team_id = team_id_of(conn, team.as_deref(), me.team_id)?;
+            store::insert_staff(
+                conn,
+                &NewStaff {
+                    login: login.clone(),
+                    display_name: name.clone(),
+                    role,
+                    team_id,
+                },
+            )?;
+            ev(NewEvent {
+                kind: "staff_added".into(),
+                summary: format!("{login} added as {}", role.label()),
+                after: Some(json!({"login": login, "display_name": name, "role": role, "team_id": team_id})),
+                ..Default::default()
+            })?;
+            Ok(Outcome::Done {
+                summary: format!("added {login} ({name}) as {}", role.label()),
+            })
+        }
+        Command::SetStaff {
+            login,
+            display_name,
+            role,
+            team,
+            active,
+        } => {
+            let me = staff_of(conn, actor)?;
+            require(&me, "changing staff", &[Role::DutyManager])?;
+            let mut s = existing_staff(conn, &login)?;
+            let before = staff_json(&s);
+            if let Some(n) = display_name {
+                s.display_name = validate::required_line("display name", &n, MAX_NAME)?;
+            }
+            if let Some(r) = role {
+                if s.login == me.login && r != Role::DutyManager {
+                    return Err(DeskError::Invalid(
+                        "a duty manager cannot remove their own manager role; ask another manager".into(),
+                    ));
+                }
+                s.role = r;
+            }
+            if let Some(t) = team {
+                s.team_id = team_id_of(conn, Some(&t), None)?;
+            }
+            if let Some(a) = active {
+                s.active = a;
+            }
+            store::update_staff(conn, &s)?;
+            ev(NewEvent {
+                kind: "staff_changed".into(),
+                summary: format!("{login} changed"),
+                before: Some(before),
+                after: Some(staff_json(&s)),
+                ..Default::default()
+            })?;
+            Ok(Outcome::Done {
+                summary: format!("updated {login}"),
+            })
+        }
+        Command::MarkAbsent {
+            login,
+            from,
+            until,
+            note,
+        } => {
+            let me = staff_of(conn, actor)?;
+            require(&me, "marking staff absent", &[Role::DutyManager])?;
+            if let Some(u) = until {
+                if u <= from {
+                    return Err(DeskError::Invalid("absence must end after it starts".into()));
+                }
+            }
+            let mut s = existing_staff(conn, &login)?;
+            let before = staff_json(&s);
+            s.absent_from = Some(from);
+            s.absent_until = until;
+            s.absent_note = validate::optional_line("absence note", note.as_deref().unwrap_or(""), MAX_LINE)?;
+            store::update_staff(conn, &s)?;
+            let open = store::open_actions_of_owner(conn, &login)?.len();
+            ev(NewEvent {
+                kind: "staff_absent".into(),
+                summary: format!("{login} marked absent; {open} open action(s) need cover (Rec 50)"),
+                before: Some(before),
+                after: Some(staff_json(&s)),
+                ..Default::default()
+            })?;
+            Ok(Outcome::Done {
+                summary: format!("{login} marked absent; {open} open action(s) now need cover"),
+            })
+        }
+        Command::ClearAbsence { login } => {
+            let me = staff_of(conn, actor)?;
+            require(&me, "clearing an absence", &[Role::DutyManager])?;
+            let mut s = existing_staff(conn, &login)?;
+            let before = staff_json(&s);
+            s.absent_from = None;
+            s.absent_until = None;
+            s.absent_note = None;
+            store::update_staff(conn, &s)?;
+            ev(NewEvent {
+                kind: "staff_back".into(),
+                summary: format!("{login} back from absence"),
+                before: Some(before),
+                after: Some(staff_json(&s)),
+                ..Default::default()
+            })?;
+            Ok(Outcome::Done {
+                summary: format!("{login} is no longer marked absent"),
+            })
+        }
+        Command::LogCall(input) => log_call(conn, rules, actor, input, now),
+        Command::SaveDraft {
+            draft_id,
+            started_at,
+            form_json,
+        } => {
+            let me = staff_of(conn, actor)?;
+            require(
+                &me,
+                "logging a call",
+                &[Role::Frontline, Role::DutyWorker, Role::DutyManager],
+            )?;
+            if form_json.len() > 200_000 {
+                return Err(DeskError::Invalid("the form is too long to save".into()));
+            }
+            let id = match draft_id {
+                Some(id) => {
+                    let mut c = store::call_by_id(conn, id)?
+                        .filter(|c| c.status == "draft")
+                        .ok_or_else(|| DeskError::NotFound(format!("no unfinished call {id}")))?;
+                    c.draft_json = Some(form_json);
+                    c.draft_saved_at = Some(now);
+                    store::update_call(conn, &c)?;
+                    id
+                }
+                None => {
+                    let c = store::Call {
+                        id: 0,
+                        status: "draft".into(),
+                        started_at,
+                        taken_by: actor.login.clone(),
+                        team_id: me.team_id,
+                        draft_json: Some(form_json),
+                        draft_saved_at: Some(now),
+                        concern: None,
+                        deliberate_harm: false,
+                        possible_crime: false,
+                        referrer: Default::default(),
+                        passed_verbally_at: None,
+                        passed_verbally_to: None,
+                        passed_verbally_by: None,
+                        passed_writing_at: None,
+                        passed_writing_by: None,
+                    };
+                    let id = store::insert_call(conn, &c)?;
+                    ev(NewEvent {
+                        kind: "call_started".into(),
+                        summary: format!("call started by {}", actor.login),
+                        after: Some(json!({"call_id": id, "started_at": started_at})),
+                        ..Default::default()
+                    })?;
+                    id
+                }
+            };
+            Ok(Outcome::DraftSaved { draft_id: id })
+        }
+        Command::AbandonDraft { draft_id, reason } => {
+            let me = staff_of(conn, actor)?;
+            let mut c = store::call_by_id(conn, draft_id)?
+                .filter(|c| c.status == "draft")
+                .ok_or_else(|| DeskError::NotFound(format!("no unfinished call {draft_id}")))?;
+            if c.taken_by != me.login {
+                require(&me, "abandoning another person's unfinished call", &[Role::DutyManager])?;
+            }
+            let reason = validate::required_line("reason", &reason, MAX_LINE)?;
+            c.status = "abandoned".into();
+            store::update_call(conn, &c)?;
+            ev(NewEvent {
+                kind: "call_abandoned".into(),
+                summary: format!("unfinished call {draft_id} abandoned: {reason}"),
+                after: Some(json!({"call_id": draft_id, "reason": reason})),
+                significant: true,
+                ..Default::default()
+            })?;
+            Ok(Outcome::Done {
+                summary: format!("unfinished call {draft_id} abandoned"),
+            })
+        }
+        Command::AssignAction { action_id, owner } => {
+            let me = staff_of(conn, actor)?;
+            let mut a = open_action(conn, action_id)?;
+            let new_owner = match &owner {
+                Some(l) => Some(existing_staff(conn, l)?),
+                None => None,
+            };
+            let taking_for_self = a.owner.is_none()
+                && new_owner.as_ref().is_some_and(|s| s.login == me.login);
+            if !(taking_for_self && me.role == Role::DutyWorker) {
+                require(&me, "assigning an action", &[Role::DutyManager])?;
+            }
+            if let Some(s) = &new_owner {
+                if !s.active {
+                    return Err(DeskError::Invalid(format!("{} is no longer active", s.login)));
+                }
+                if matches!(s.role, Role::Director) {
+                    return Err(DeskError::Invalid(format!(
+                        "{} is a director; actions go to duty staff",
+                        s.login
+                    )));
+                }
+            }
+            let before = a.owner.clone();
+            a.owner = new_owner.as_ref().map(|s| s.login.clone());
+            store::update_action(conn, &a)?;
+            let r = store::referral_by_id(conn, a.referral_id)?.expect("action's referral");
+            let absent = new_owner.as_ref().is_some_and(|s| s.is_absent(now));
+            ev(NewEvent {
+                kind: "action_assigned".into(),
+                child_id: Some(r.child_id),
+                referral_id: Some(r.id),
+                action_id: Some(a.id),
+                summary: format!(
+                    "{} {} to {}{}",
+                    a.kind.label(),
+                    if before.is_some() { "re-assigned" } else { "assigned" },
+                    a.owner.as_deref().unwrap_or("nobody (unallocated)"),
+                    if absent { " (who is absent)" } else { "" }
+                ),
+                before: Some(json!({"owner": before})),
+                after: Some(json!({"owner": a.owner})),
+                significant: true,
+                ..Default::default()
+            })?;
+            Ok(Outcome::ActionChanged { action: a })
+        }
+        Command::CompleteAction {
+            action_id,
+            outcome,
+            late_reason,
+        } => {
+            let me = staff_of(conn, actor)?;
+            let mut a = open_action(conn, action_id)?;
+            let r = store::referral_by_id(conn, a.referral_id)?.expect("action's referral");
+            let own = a.owner.as_deref() == Some(me.login.as_str());
+            match me.role {
+                Role::DutyManager => {}
+                Role::DutyWorker if own || a.owner.is_none() => {}
+                Role::Frontline if a.kind == ActionKind::PassToDuty && own => {}
+                _ => require(&me, "completing another person's action", &[Role::DutyManager])?,
+            }
+            let outcome = validate::required_text("outcome", &outcome, MAX_TEXT)?;
+            let late = now > a.due_at;
+            let late_reason = match late_reason {
+                Some(l) => validate::optional_line("late reason", &l, MAX_LINE)?,
+                None => None,
+            };
+            if late && late_reason.is_none() {
+                return Err(DeskError::Invalid(format!(
+                    "action {action_id} ({}) was due {}; completing it late needs a reason \
+                     (Rec 35): give --late-reason",
+                    a.kind.label(),
+                    crate::domain::time::fmt_long(a.due_at)
+                )));
+            }
+            a.done_at = Some(now);
+            a.done_by = Some(me.login.clone());
+            a.outcome = Some(outcome.clone());
+            a.late_reason = if late { late_reason } else { None };
+            store::update_action(conn, &a)?;
+            ev(NewEvent {
+                kind: "action_completed".into(),
+                child_id: Some(r.child_id),
+                referral_id: Some(r.id),
+                action_id: Some(a.id),
+                summary: format!(
+                    "{} done{}: {}",
+                    a.kind.label(),
+                    if late { " LATE" } else { "" },
+                    outcome
+                ),
+                after: Some(json!({"outcome": a.outcome, "late_reason": a.late_reason, "done_by": a.done_by})),
+                significant: true,
+                ..Default::default()
+            })?;
+            // Rules that follow an action being done.
+            if a.kind == ActionKind::StrategyDiscussion {
+                for p in rules.on_strategy_discussion_held(r.decision, now) {
+                    add_action(conn, &r, p.kind, p.due_at, now, &ev)?;
+                }
+            }
+            Ok(Outcome::ActionChanged { action: a })
+        }
+        Command::RecordDecision {
+            referral_id,
+            decision,
+            note,
+        } => {
+            let me = staff_of(conn, actor)?;
+            require(&me, "recording the decision on a referral", &[Role::DutyManager])?;
+            let mut r = existing_referral(conn, referral_id)?;
+            if !r.state.can_decide() {
+                return Err(DeskError::Invalid(format!(
+                    "referral {referral_id} already has a decision ({})",
+                    r.state.label()
+                )));
+            }
+            let note = match note {
+                Some(n) => validate::optional_line("decision note", &n, MAX_TEXT)?,
+                None => None,
+            };
+            if decision == Decision::OtherAgency && note.is_none() {
+                return Err(DeskError::Invalid(
+                    "referring to another agency needs the agency and the purpose recorded (Rec 48)".into(),
+                ));
+            }
+            let before = json!({"state": r.state});
+            r.state = decision.state();
+            r.decision = Some(decision);
+            r.decision_note = note.clone();
+            r.decided_at = Some(now);
+            r.decided_by = Some(me.login.clone());
+            store::update_referral(conn, &r)?;
+            ev(NewEvent {
+                kind: "decision_recorded".into(),
+                child_id: Some(r.child_id),
+                referral_id: Some(r.id),
+                summary: format!(
+                    "decision: {}{}",
+                    decision.label(),
+                    note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+                ),
+                before: Some(before),
+                after: Some(json!({"state": r.state, "decision": decision, "note": note})),
+                significant: true,
+                ..Default::default()
+            })?;
+            // The decision action is done by recording the decision.
+            let actions = store::actions_of_referral(conn, r.id)?;
+            for mut a in actions.iter().filter(|a| a.is_open() && a.kind == ActionKind::Decision).cloned() {
+                a.done_at = Some(now);
+                a.done_by = Some(me.login.clone());
+                a.outcome = Some(decision.label().to_string());
+                if now > a.due_at {
+                    a.late_reason = Some("decision recorded after the working-day deadline".into());
+                }
+                store::update_action(conn, &a)?;
+            }
+            let has_strategy = actions.iter().any(|a| a.kind == ActionKind::StrategyDiscussion);
+            let facts = ReferralFacts {
+                received_at: r.received_at,
+                source: r.source,
+                deliberate_harm: r.deliberate_harm,
+                possible_crime: r.possible_crime,
+                interpreter_needed: false,
+            };
+            for p in rules.on_decision(&facts, decision, now, has_strategy) {
+                add_action(conn, &r, p.kind, p.due_at, now, &ev)?;
+            }
+            referral_changed(conn, r.id)
+        }
+        Command::RecordOutcome {
+            referral_id,
+            outcome,
+        } => {
+            let me = staff_of(conn, actor)?;
+            require(
+                &me,
+                "recording an assessment outcome",
+                &[Role::DutyWorker, Role::DutyManager],
+            )?;
+            let mut r = existing_referral(conn, referral_id)?;
+            if !r.state.can_record_outcome(outcome) {
+                return Err(DeskError::Invalid(format!(
+                    "referral {referral_id} is {}; \"{}\" cannot follow it",
+                    r.state.label(),
+                    outcome.label()
+                )));
+            }
+            let before = json!({"state": r.state});
+            match outcome {
+                AssessmentOutcome::NoService => {
+                    r.state = ReferralState::NoService;
+                    r.assessed_at = Some(now);
+                }
+                AssessmentOutcome::ServiceNeeded => {
+                    r.state = ReferralState::ServiceNeeded;
+                    r.assessed_at = Some(now);
+                    r.service_needed_at = Some(now);
+                }
+                AssessmentOutcome::ServiceProvided => {
+                    r.state = ReferralState::ServiceProvided;
+                    r.service_provided_at = Some(now);
+                }
+            }
+            store::update_referral(conn, &r)?;
+            ev(NewEvent {
+                kind: "outcome_recorded".into(),
+                child_id: Some(r.child_id),
+                referral_id: Some(r.id),
+                summary: format!("outcome: {}", outcome.label()),
+                before: Some(before),
+                after: Some(json!({"state": r.state})),
+                significant: true,
+                ..Default::default()
+            })?;
+            referral_changed(conn, r.id)
+        }
+        Command::AddNote { referral_id, text } => {
+            let me = staff_of(conn, actor)?;
+            require(
+                &me,
+                "adding a note",
+                &[Role::Frontline, Role::DutyWorker, Role::DutyManager],
+            )?;
+            let r = existing_referral(conn, referral_id)?;
+            let text = validate::required_text("note", &text, MAX_TEXT)?;
+            ev(NewEvent {
+                kind: "note_added".into(),
+                child_id: Some(r.child_id),
+                referral_id: Some(r.id),
+                summary: text.clone(),
+                after: Some(json!({"note": text})),
+                significant: true,
+                ..Default::default()
+            })?;
+            Ok(Outcome::Done {
+                summary: format!("note added to referral {referral_id}"),
+            })
+        }
+        Command::ViewRecord {
+            child_id,
+            referral_id,
+            via,
+        } => {
+            let me = staff_of(conn, actor)?;
+            if store::child_by_id(conn, child_id)?.is_none() {
+                return Err(DeskError::NotFound(format!("no child with id {child_id}")));
+            }
+            ev(NewEvent {
+                kind: "record_viewed".into(),
+                child_id: Some(child_id),
+                referral_id,
+                summary: format!("record opened by {} ({via})", me.login),
+                ..Default::default()
+            })?;
+            Ok(Outcome::Done {
+                summary: "viewed".into(),
+            })
+        }
+    }
+}
+
+fn add_action(
+    conn: &Connection,
+    r: &store::Referral,
+    kind: ActionKind,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    ev: &dyn Fn(NewEvent) -> Result<i64>,
+) -> Result<i64> {
+    let id = store::insert_action(
+        conn,
+        &NewAction {
+            referral_id: r.id,
+            team_id: r.team_id,
+            kind,
+            detail: None,
+            owner: None,
+            created_at: now,
+            due_at,
+        },
+    )?;
+    ev(NewEvent {
+        kind: "action_created".into(),
+        child_id: Some(r.child_id),
+        referral_id: Some(r.id),
+        action_id: Some(id),
+        summary: format!(
+            "{} due {} ({})",
+            kind.label(),
+            crate::domain::time::fmt_long(due_at),
+            kind.source()
+        ),
+        after: Some(json!({"kind": kind, "due_at": due_at})),
+        ..Default::default()
+    })?;
+    Ok(id)
+}
+
+fn referral_changed(conn: &Connection, id: i64) -> Result<Outcome> {
+    let referral = store::referral_by_id(conn, id)?.expect("exists");
+    let actions = store::actions_of_referral(conn, id)?;
+    Ok(Outcome::ReferralChanged {
+        referral: ReferralWithActions { referral, actions },
+    })
+}
+
+fn check_login(login: &str) -> Result<String> {
+    let l = login.trim();
+    if l.is_empty()
+        || l.len() > 64
+        || !l
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+    {
+        return Err(DeskError::Invalid(
+            "a login is 1–64 letters, digits, dots, dashes, underscores or @".into(),
+        ));
+    }
+    Ok(l.to_string())
+}
+
+fn team_id_of(conn: &Connection, team: Option<&str>, default: Option<i64>) -> Result<Option<i64>> {
+    match team {
+        Some(t) => Ok(Some(
+            store::team_by_name(conn, t)?
+                .ok_or_else(|| DeskError::NotFound(format!("no team called {t:?}")))?
+                .id,
+        )),
+        None => Ok(default),
+    }
+}
+
+fn existing_staff(conn: &Connection, login: &str) -> Result<Staff> {
+    store::staff_by_login(conn, login)?
+        .ok_or_else(|| DeskError::NotFound(format!("no staff member with login {login:?}")))
+}
+
+fn existing_referral(conn: &Connection, id: i64) -> Result<store::Referral> {
+    store::referral_by_id(conn, id)?
+        .ok_or_else(|| DeskError::NotFound(format!("no referral with id {id}")))
+}
+
+fn open_action(conn: &Connection, id: i64) -> Result<store::Action> {
+    let a = store::action_by_id(conn, id)?
+        .ok_or_else(|| DeskError::NotFound(format!("no action with id {id}")))?;
+    if !a.is_open() {
+        return Err(DeskError::Invalid(format!(
+            "action {id} was already completed {}",
+            a.done_at.map(crate::domain::time::fmt_long).unwrap_or_default()
+        )));
+    }
+    Ok(a)
+}
+
+fn staff_json(s: &Staff) -> serde_json::Value {
+    json!({"login": s.login, "display_name": s.display_name, "role": s.role, "team_id": s.team_id,
+        "absent_from": s.absent_from, "absent_until": s.absent_until, "active": s.active})
+}

@@ -1,0 +1,146 @@
+//! The service: every change is a `Command` run as one IMMEDIATE transaction
+//! (role check, domain rules, store writes and its event); every read goes
+//! through a query method here. The CLI and the TUI only build commands and
+//! show results.
+
+mod call;
+pub mod command;
+pub mod demo;
+mod handlers;
+mod queries;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::clocks::Rules;
+use crate::domain::{Actor, DomainError, Role};
+use crate::store::{self, Staff, Store, StoreError};
+
+pub use command::*;
+pub use queries::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// Bad input: nothing was changed.
+    #[error("{0}")]
+    Invalid(String),
+    /// The actor's role may not do this: nothing was changed.
+    #[error("{what} needs {needs}; {login} is {have}")]
+    Forbidden {
+        what: String,
+        needs: String,
+        login: String,
+        have: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error(
+        "{0} is not on the staff list of this database; ask a duty manager to add you with \
+         `dutydesk staff add`"
+    )]
+    UnknownUser(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DomainError> for DeskError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid(m) => DeskError::Invalid(m),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for DeskError {
+    fn from(e: rusqlite::Error) -> Self {
+        DeskError::Store(StoreError::Sqlite(e))
+    }
+}
+
+impl DeskError {
+    /// Exit status: 2 for bad input (including refusals), 1 for anything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            DeskError::Store(_) => 1,
+            _ => 2,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, DeskError>;
+
+/// The duty desk over one database.
+pub struct Desk {
+    store: Store,
+    rules: Rules,
+    actor: Actor,
+}
+
+impl Desk {
+    pub fn new(store: Store, rules: Rules, actor: Actor) -> Desk {
+        Desk {
+            store,
+            rules,
+            actor,
+        }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Changes who is acting (used by the demo and tests).
+    pub fn set_actor(&mut self, actor: Actor) {
+        self.actor = actor;
+    }
+
+    /// Runs one command in one IMMEDIATE transaction.
+    pub fn execute(&mut self, cmd: Command, now: DateTime<Utc>) -> Result<Outcome> {
+        let rules = self.rules.clone();
+        let actor = self.actor.clone();
+        self.store
+            .write(|conn| handlers::handle(conn, &rules, &actor, cmd, now))
+    }
+
+    /// `PRAGMA data_version` of this connection, for live refresh.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.store.data_version()?)
+    }
+}
+
+/// The acting staff member, or `UnknownUser`.
+pub(crate) fn staff_of(conn: &rusqlite::Connection, actor: &Actor) -> Result<Staff> {
+    match store::staff_by_login(conn, &actor.login)? {
+        Some(s) if s.active => Ok(s),
+        Some(_) => Err(DeskError::Invalid(format!(
+            "{} is no longer active on this desk",
+            actor.login
+        ))),
+        None => Err(DeskError::UnknownUser(actor.login.clone())),
+    }
+}
+
+/// Refuses unless the acting staff member has one of `roles`.
+pub(crate) fn require(staff: &Staff, what: &str, roles: &[Role]) -> Result<()> {
+    if roles.contains(&staff.role) {
+        return Ok(());
+    }
+    let needs = roles
+        .iter()
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    Err(DeskError::Forbidden {
+        what: what.to_string(),
+        needs: format!("the role of {needs}"),
+        login: staff.login.clone(),
+        have: format!("a {}", staff.role.label()),
+    })
+}

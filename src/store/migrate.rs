@@ -1,0 +1,58 @@
+//! Embedded, numbered migrations applied in one IMMEDIATE transaction.
+
+use rusqlite::Connection;
+
+use super::{Result, StoreError};
+
+/// The migrations, in order. Append only: never edit one that has shipped.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the file up to `SCHEMA_VERSION`. The version is read inside the
+/// write transaction, so two processes opening a fresh file at once cannot both
+/// run migration 1. A file newer than the binary is refused.
+pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if current > SCHEMA_VERSION {
+        return Err(too_new(path, current));
+    }
+    // rusqlite's transaction() needs &mut; BEGIN IMMEDIATE by hand instead.
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let res = (|| -> Result<()> {
+        let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current > SCHEMA_VERSION {
+            return Err(too_new(path, current));
+        }
+        for (i, (_name, sql)) in MIGRATIONS.iter().enumerate() {
+            let v = i as i64 + 1;
+            if v > current {
+                conn.execute_batch(sql)?;
+                conn.pragma_update(None, "user_version", v)?;
+            }
+        }
+        Ok(())
+    })();
+    match res {
+        Ok(()) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(())
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn too_new(path: &str, file: i64) -> StoreError {
+    StoreError::TooNew {
+        path: path.to_string(),
+        file,
+        binary: SCHEMA_VERSION,
+    }
+}

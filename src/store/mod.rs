@@ -1,0 +1,241 @@
+//! The only code that speaks SQL: open, pragmas, migrations, reads and writes,
+//! change detection.
+
+mod events;
+mod migrate;
+mod rows;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+pub use events::{
+    append_event, event_head, list_events, verify_chain, ChainReport, EventFilter, EventHead,
+    EventRow, NewEvent,
+};
+pub use migrate::{migrate, SCHEMA_VERSION};
+pub use rows::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the database {path} is at schema version {file}, newer than this dutydesk understands \
+         (version {binary}); use a newer dutydesk"
+    )]
+    TooNew {
+        path: String,
+        file: i64,
+        binary: i64,
+    },
+    #[error("{0}")]
+    Io(String),
+    #[error("the database holds a value it cannot read: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// How long a writer waits for another writer before giving up.
+pub const BUSY_TIMEOUT_MS: u64 = 10_000;
+
+/// One open database file.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        Self::open_with(path, None)
+    }
+
+    /// As `open`, creating a new file with mode 0660 for `group` when given.
+    pub fn open_with(path: &Path, group: Option<u32>) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() && !dir.exists() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Io(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let fresh = !path.exists();
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        if fresh {
+            secure_file(path, group)?;
+        }
+        configure(&conn)?;
+        migrate::migrate(&conn, &path.display().to_string())?;
+        // WAL creates -wal and -shm with the opener's umask: set them too.
+        secure_sidecars(path, group)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for reads. Never hold a statement across UI ticks.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction: all of it commits, or none.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Connection) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// Runs `f` in one read transaction, so every query in it sees one snapshot.
+    pub fn read<T, E>(&mut self, f: impl FnOnce(&Connection) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        tx.finish().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// `PRAGMA data_version`: changes when another connection commits.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// `PRAGMA integrity_check`: `["ok"]` when whole.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// A consistent copy of the whole database while others write (online backup).
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        use rusqlite::backup::Backup;
+        if dest.exists() {
+            return Err(StoreError::Io(format!(
+                "{} already exists; choose a new file name",
+                dest.display()
+            )));
+        }
+        let mut out = Connection::open(dest)?;
+        secure_file(dest, None)?;
+        {
+            let b = Backup::new(&self.conn, &mut out)?;
+            b.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+        }
+        Ok(())
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    conn.pragma_update(None, "trusted_schema", "OFF")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Io(format!(
+            "the database could not use write-ahead logging (journal mode {mode}); \
+             keep it on a local disk, not a network share"
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn secure_file(path: &Path, group: Option<u32>) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = if group.is_some() { 0o660 } else { 0o600 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| StoreError::Io(format!("cannot set permissions on {}: {e}", path.display())))?;
+    if let Some(gid) = group {
+        std::os::unix::fs::chown(path, None, Some(gid))
+            .map_err(|e| StoreError::Io(format!("cannot set group on {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn secure_file(_path: &Path, _group: Option<u32>) -> Result<()> {
+    Ok(())
+}
+
+/// Gives the `-wal` and `-shm` files the main file's mode and group.
+#[cfg(unix)]
+fn secure_sidecars(path: &Path, group: Option<u32>) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::metadata(path)
+        .map_err(|e| StoreError::Io(format!("cannot read {}: {e}", path.display())))?;
+    let mode = meta.mode() & 0o777;
+    let gid = group.or(if mode & 0o070 != 0 { Some(meta.gid()) } else { None });
+    for suffix in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let p = PathBuf::from(p);
+        if let Ok(m) = std::fs::metadata(&p) {
+            if m.mode() & 0o777 != mode {
+                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode));
+            }
+            if let Some(g) = gid {
+                if m.gid() != g {
+                    let _ = std::os::unix::fs::chown(&p, None, Some(g));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn secure_sidecars(_path: &Path, _group: Option<u32>) -> Result<()> {
+    Ok(())
+}
+
+/// Whether the file can be read by users outside its owner and group.
+#[cfg(unix)]
+pub fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .map(|m| m.mode() & 0o004 != 0)
+        .unwrap_or(false)
+}
+
+#[cfg(not(unix))]
+pub fn readable_by_others(_path: &Path) -> bool {
+    false
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_ts(s: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(s, 0).single().unwrap_or_default()
+}

@@ -1,0 +1,922 @@
+//! Typed reads and writes of teams, staff, children, calls, referrals and
+//! actions. Every function takes a `&Connection` so it runs inside whatever
+//! transaction the caller opened.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::{from_ts, ts, Result, StoreError};
+use crate::domain::{
+    ActionKind, ClosureReason, Decision, PrimaryNeed, ReferralSource, ReferralState, Role,
+};
+
+fn bad(col: usize, what: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        col,
+        rusqlite::types::Type::Text,
+        Box::new(StoreError::Corrupt(what)),
+    )
+}
+
+fn parse_col<T, E: std::fmt::Display>(
+    r: &Row,
+    idx: usize,
+    f: impl Fn(&str) -> std::result::Result<T, E>,
+) -> rusqlite::Result<T> {
+    let s: String = r.get(idx)?;
+    f(&s).map_err(|e| bad(idx, e.to_string()))
+}
+
+fn parse_opt<T, E: std::fmt::Display>(
+    r: &Row,
+    idx: usize,
+    f: impl Fn(&str) -> std::result::Result<T, E>,
+) -> rusqlite::Result<Option<T>> {
+    let s: Option<String> = r.get(idx)?;
+    s.map(|s| f(&s).map_err(|e| bad(idx, e.to_string())))
+        .transpose()
+}
+
+fn opt_ts(r: &Row, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    Ok(r.get::<_, Option<i64>>(idx)?.map(from_ts))
+}
+
+fn opt_date(r: &Row, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    parse_opt(r, idx, |s| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+}
+
+fn date_str(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+// ---------------------------------------------------------------- teams
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+pub fn insert_team(conn: &Connection, name: &str, phone: Option<&str>, email: Option<&str>) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO teams (name, phone, email) VALUES (?1, ?2, ?3)",
+        params![name, phone, email],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn team_row(r: &Row) -> rusqlite::Result<Team> {
+    Ok(Team {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        phone: r.get(2)?,
+        email: r.get(3)?,
+    })
+}
+
+pub fn team_by_name(conn: &Connection, name: &str) -> Result<Option<Team>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name, phone, email FROM teams WHERE name = ?1 COLLATE NOCASE",
+            [name],
+            team_row,
+        )
+        .optional()?)
+}
+
+pub fn team_by_id(conn: &Connection, id: i64) -> Result<Option<Team>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name, phone, email FROM teams WHERE id = ?1",
+            [id],
+            team_row,
+        )
+        .optional()?)
+}
+
+pub fn list_teams(conn: &Connection) -> Result<Vec<Team>> {
+    let mut st = conn.prepare("SELECT id, name, phone, email FROM teams ORDER BY name")?;
+    let rows = st.query_map([], team_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+// ---------------------------------------------------------------- staff
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Staff {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub team_id: Option<i64>,
+    pub team: Option<String>,
+    pub absent_from: Option<DateTime<Utc>>,
+    pub absent_until: Option<DateTime<Utc>>,
+    pub absent_note: Option<String>,
+    pub active: bool,
+}
+
+impl Staff {
+    /// Absent at `now`: from a start (or none) until an end (or no end date).
+    pub fn is_absent(&self, now: DateTime<Utc>) -> bool {
+        match (self.absent_from, self.absent_until) {
+            (None, None) => false,
+            (from, until) => {
+                from.is_none_or(|f| f <= now) && until.is_none_or(|u| now < u)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStaff {
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub team_id: Option<i64>,
+}
+
+pub fn insert_staff(conn: &Connection, s: &NewStaff) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO staff (login, display_name, role, team_id) VALUES (?1, ?2, ?3, ?4)",
+        params![s.login, s.display_name, s.role.as_str(), s.team_id],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+const STAFF_COLS: &str = "s.id, s.login, s.display_name, s.role, s.team_id, t.name, s.absent_from, \
+     s.absent_until, s.absent_note, s.active FROM staff s LEFT JOIN teams t ON t.id = s.team_id";
+
+fn staff_row(r: &Row) -> rusqlite::Result<Staff> {
+    Ok(Staff {
+        id: r.get(0)?,
+        login: r.get(1)?,
+        display_name: r.get(2)?,
+        role: parse_col(r, 3, Role::parse)?,
+        team_id: r.get(4)?,
+        team: r.get(5)?,
+        absent_from: opt_ts(r, 6)?,
+        absent_until: opt_ts(r, 7)?,
+        absent_note: r.get(8)?,
+        active: r.get(9)?,
+    })
+}
+
+pub fn staff_by_login(conn: &Connection, login: &str) -> Result<Option<Staff>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {STAFF_COLS} WHERE s.login = ?1"),
+            [login],
+            staff_row,
+        )
+        .optional()?)
+}
+
+pub fn list_staff(conn: &Connection, team_id: Option<i64>) -> Result<Vec<Staff>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {STAFF_COLS} WHERE (?1 IS NULL OR s.team_id = ?1) ORDER BY t.name, s.display_name"
+    ))?;
+    let rows = st.query_map([team_id], staff_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+pub fn update_staff(conn: &Connection, s: &Staff) -> Result<()> {
+    conn.execute(
+        "UPDATE staff SET display_name = ?2, role = ?3, team_id = ?4, absent_from = ?5, \
+         absent_until = ?6, absent_note = ?7, active = ?8 WHERE id = ?1",
+        params![
+            s.id,
+            s.display_name,
+            s.role.as_str(),
+            s.team_id,
+            s.absent_from.map(ts),
+            s.absent_until.map(ts),
+            s.absent_note,
+            s.active
+        ],
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- children
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NewChild {
+    pub name: Option<String>,
+    pub dob: Option<NaiveDate>,
+    pub dob_approx_years: Option<u32>,
+    pub expected_date: Option<NaiveDate>,
+    pub address: Option<String>,
+    pub first_language: Option<String>,
+    pub interpreter_needed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Child {
+    pub id: i64,
+    pub name: Option<String>,
+    pub dob: Option<NaiveDate>,
+    pub dob_approx_years: Option<u32>,
+    pub expected_date: Option<NaiveDate>,
+    pub address: Option<String>,
+    pub first_language: Option<String>,
+    pub interpreter_needed: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn insert_child(conn: &Connection, c: &NewChild, now: DateTime<Utc>) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO children (name, dob, dob_approx_years, expected_date, address, first_language, \
+         interpreter_needed, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            c.name,
+            date_str(c.dob),
+            c.dob_approx_years,
+            date_str(c.expected_date),
+            c.address,
+            c.first_language,
+            c.interpreter_needed,
+            ts(now)
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Brings a known child's details up to date with what a new call says.
+pub fn update_child(conn: &Connection, c: &Child) -> Result<()> {
+    conn.execute(
+        "UPDATE children SET name = ?2, dob = ?3, dob_approx_years = ?4, expected_date = ?5, \
+         address = ?6, first_language = ?7, interpreter_needed = ?8 WHERE id = ?1",
+        params![
+            c.id,
+            c.name,
+            date_str(c.dob),
+            c.dob_approx_years,
+            date_str(c.expected_date),
+            c.address,
+            c.first_language,
+            c.interpreter_needed
+        ],
+    )?;
+    Ok(())
+}
+
+const CHILD_COLS: &str = "id, name, dob, dob_approx_years, expected_date, address, first_language, \
+     interpreter_needed, created_at FROM children";
+
+fn child_row(r: &Row) -> rusqlite::Result<Child> {
+    Ok(Child {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        dob: opt_date(r, 2)?,
+        dob_approx_years: r.get(3)?,
+        expected_date: opt_date(r, 4)?,
+        address: r.get(5)?,
+        first_language: r.get(6)?,
+        interpreter_needed: r.get(7)?,
+        created_at: from_ts(r.get(8)?),
+    })
+}
+
+pub fn child_by_id(conn: &Connection, id: i64) -> Result<Option<Child>> {
+    Ok(conn
+        .query_row(&format!("SELECT {CHILD_COLS} WHERE id = ?1"), [id], child_row)
+        .optional()?)
+}
+
+/// Children whose name or address contains any of `terms` (trigram index;
+/// terms shorter than three characters are ignored), plus exact date-of-birth
+/// matches. At most `limit`.
+pub fn child_candidates(
+    conn: &Connection,
+    terms: &[String],
+    dob: Option<NaiveDate>,
+    limit: i64,
+) -> Result<Vec<Child>> {
+    let quoted: Vec<String> = terms
+        .iter()
+        .filter(|t| t.chars().count() >= 3)
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    let mut out: Vec<Child> = Vec::new();
+    if !quoted.is_empty() {
+        let q = quoted.join(" OR ");
+        let mut st = conn.prepare(&format!(
+            "SELECT {CHILD_COLS} WHERE id IN (SELECT rowid FROM children_fts WHERE children_fts MATCH ?1 \
+             ORDER BY rank LIMIT ?2)"
+        ))?;
+        let rows = st.query_map(params![q, limit], child_row)?;
+        for r in rows {
+            out.push(r?);
+        }
+    }
+    if let Some(d) = dob {
+        let mut st = conn.prepare(&format!("SELECT {CHILD_COLS} WHERE dob = ?1 LIMIT ?2"))?;
+        let rows = st.query_map(params![date_str(Some(d)), limit], child_row)?;
+        for r in rows {
+            let c = r?;
+            if !out.iter().any(|o| o.id == c.id) {
+                out.push(c);
+            }
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- calls
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Referrer {
+    pub name: Option<String>,
+    pub relationship: Option<String>,
+    pub source: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Call {
+    pub id: i64,
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    pub taken_by: String,
+    pub team_id: Option<i64>,
+    pub draft_json: Option<String>,
+    pub draft_saved_at: Option<DateTime<Utc>>,
+    pub concern: Option<String>,
+    pub deliberate_harm: bool,
+    pub possible_crime: bool,
+    pub referrer: Referrer,
+    pub passed_verbally_at: Option<DateTime<Utc>>,
+    pub passed_verbally_to: Option<String>,
+    pub passed_verbally_by: Option<String>,
+    pub passed_writing_at: Option<DateTime<Utc>>,
+    pub passed_writing_by: Option<String>,
+}
+
+const CALL_COLS: &str = "id, status, started_at, taken_by, team_id, draft_json, draft_saved_at, concern, \
+     deliberate_harm, possible_crime, referrer_name, referrer_relationship, referrer_source, \
+     referrer_address, referrer_phone, referrer_email, passed_verbally_at, passed_verbally_to, \
+     passed_verbally_by, passed_writing_at, passed_writing_by FROM calls";
+
+fn call_row(r: &Row) -> rusqlite::Result<Call> {
+    Ok(Call {
+        id: r.get(0)?,
+        status: r.get(1)?,
+        started_at: from_ts(r.get(2)?),
+        taken_by: r.get(3)?,
+        team_id: r.get(4)?,
+        draft_json: r.get(5)?,
+        draft_saved_at: opt_ts(r, 6)?,
+        concern: r.get(7)?,
+        deliberate_harm: r.get(8)?,
+        possible_crime: r.get(9)?,
+        referrer: Referrer {
+            name: r.get(10)?,
+            relationship: r.get(11)?,
+            source: r.get(12)?,
+            address: r.get(13)?,
+            phone: r.get(14)?,
+            email: r.get(15)?,
+        },
+        passed_verbally_at: opt_ts(r, 16)?,
+        passed_verbally_to: r.get(17)?,
+        passed_verbally_by: r.get(18)?,
+        passed_writing_at: opt_ts(r, 19)?,
+        passed_writing_by: r.get(20)?,
+    })
+}
+
+/// Inserts a call row (draft or submitted); returns its id.
+pub fn insert_call(conn: &Connection, c: &Call) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO calls (status, started_at, taken_by, team_id, draft_json, draft_saved_at, concern, \
+         deliberate_harm, possible_crime, referrer_name, referrer_relationship, referrer_source, \
+         referrer_address, referrer_phone, referrer_email, passed_verbally_at, passed_verbally_to, \
+         passed_verbally_by, passed_writing_at, passed_writing_by) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        params![
+            c.status,
+            ts(c.started_at),
+            c.taken_by,
+            c.team_id,
+            c.draft_json,
+            c.draft_saved_at.map(ts),
+            c.concern,
+            c.deliberate_harm,
+            c.possible_crime,
+            c.referrer.name,
+            c.referrer.relationship,
+            c.referrer.source,
+            c.referrer.address,
+            c.referrer.phone,
+            c.referrer.email,
+            c.passed_verbally_at.map(ts),
+            c.passed_verbally_to,
+            c.passed_verbally_by,
+            c.passed_writing_at.map(ts),
+            c.passed_writing_by
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Rewrites a call row in place (a draft being saved, or submitted).
+pub fn update_call(conn: &Connection, c: &Call) -> Result<()> {
+    conn.execute(
+        "UPDATE calls SET status = ?2, team_id = ?3, draft_json = ?4, draft_saved_at = ?5, concern = ?6, \
+         deliberate_harm = ?7, possible_crime = ?8, referrer_name = ?9, referrer_relationship = ?10, \
+         referrer_source = ?11, referrer_address = ?12, referrer_phone = ?13, referrer_email = ?14, \
+         passed_verbally_at = ?15, passed_verbally_to = ?16, passed_verbally_by = ?17, \
+         passed_writing_at = ?18, passed_writing_by = ?19 WHERE id = ?1",
+        params![
+            c.id,
+            c.status,
+            c.team_id,
+            c.draft_json,
+            c.draft_saved_at.map(ts),
+            c.concern,
+            c.deliberate_harm,
+            c.possible_crime,
+            c.referrer.name,
+            c.referrer.relationship,
+            c.referrer.source,
+            c.referrer.address,
+            c.referrer.phone,
+            c.referrer.email,
+            c.passed_verbally_at.map(ts),
+            c.passed_verbally_to,
+            c.passed_verbally_by,
+            c.passed_writing_at.map(ts),
+            c.passed_writing_by
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn call_by_id(conn: &Connection, id: i64) -> Result<Option<Call>> {
+    Ok(conn
+        .query_row(&format!("SELECT {CALL_COLS} WHERE id = ?1"), [id], call_row)
+        .optional()?)
+}
+
+/// Unfinished calls (drafts), oldest first; for one login or everyone.
+pub fn list_drafts(conn: &Connection, taken_by: Option<&str>) -> Result<Vec<Call>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {CALL_COLS} WHERE status = 'draft' AND (?1 IS NULL OR taken_by = ?1) ORDER BY started_at"
+    ))?;
+    let rows = st.query_map([taken_by], call_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+// ---------------------------------------------------------------- referrals
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReferral {
+    pub call_id: i64,
+    pub child_id: i64,
+    pub team_id: i64,
+    pub received_at: DateTime<Utc>,
+    pub source: ReferralSource,
+    pub deliberate_harm: bool,
+    pub possible_crime: bool,
+}
+
+pub fn insert_referral(conn: &Connection, r: &NewReferral) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO referrals (call_id, child_id, team_id, received_at, source, professional, \
+         deliberate_harm, possible_crime, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'new')",
+        params![
+            r.call_id,
+            r.child_id,
+            r.team_id,
+            ts(r.received_at),
+            r.source.code(),
+            r.source.is_professional(),
+            r.deliberate_harm,
+            r.possible_crime
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Referral {
+    pub id: i64,
+    pub call_id: i64,
+    pub child_id: i64,
+    pub child: Option<String>,
+    pub team_id: i64,
+    pub team: String,
+    pub received_at: DateTime<Utc>,
+    pub source: ReferralSource,
+    pub deliberate_harm: bool,
+    pub possible_crime: bool,
+    pub state: ReferralState,
+    pub decision: Option<Decision>,
+    pub decision_note: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<String>,
+    pub primary_need: Option<PrimaryNeed>,
+    pub assessed_at: Option<DateTime<Utc>>,
+    pub service_needed_at: Option<DateTime<Utc>>,
+    pub service_provided_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+    pub closure_reason: Option<ClosureReason>,
+}
+
+const REFERRAL_COLS: &str = "r.id, r.call_id, r.child_id, c.name, r.team_id, t.name, r.received_at, r.source, \
+     r.deliberate_harm, r.possible_crime, r.state, r.decision, r.decision_note, r.decided_at, \
+     r.decided_by, r.primary_need, r.assessed_at, r.service_needed_at, r.service_provided_at, \
+     r.closed_at, r.closed_by, r.closure_reason \
+     FROM referrals r JOIN children c ON c.id = r.child_id JOIN teams t ON t.id = r.team_id";
+
+fn referral_row(r: &Row) -> rusqlite::Result<Referral> {
+    Ok(Referral {
+        id: r.get(0)?,
+        call_id: r.get(1)?,
+        child_id: r.get(2)?,
+        child: r.get(3)?,
+        team_id: r.get(4)?,
+        team: r.get(5)?,
+        received_at: from_ts(r.get(6)?),
+        source: parse_col(r, 7, ReferralSource::parse)?,
+        deliberate_harm: r.get(8)?,
+        possible_crime: r.get(9)?,
+        state: parse_col(r, 10, ReferralState::parse)?,
+        decision: parse_opt(r, 11, Decision::parse)?,
+        decision_note: r.get(12)?,
+        decided_at: opt_ts(r, 13)?,
+        decided_by: r.get(14)?,
+        primary_need: parse_opt(r, 15, PrimaryNeed::parse)?,
+        assessed_at: opt_ts(r, 16)?,
+        service_needed_at: opt_ts(r, 17)?,
+        service_provided_at: opt_ts(r, 18)?,
+        closed_at: opt_ts(r, 19)?,
+        closed_by: r.get(20)?,
+        closure_reason: parse_opt(r, 21, ClosureReason::parse)?,
+    })
+}
+
+pub fn referral_by_id(conn: &Connection, id: i64) -> Result<Option<Referral>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {REFERRAL_COLS} WHERE r.id = ?1"),
+            [id],
+            referral_row,
+        )
+        .optional()?)
+}
+
+/// Every referral of a child, oldest first.
+pub fn referrals_of_child(conn: &Connection, child_id: i64) -> Result<Vec<Referral>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {REFERRAL_COLS} WHERE r.child_id = ?1 ORDER BY r.received_at, r.id"
+    ))?;
+    let rows = st.query_map([child_id], referral_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Every referral made on one call (siblings), by id.
+pub fn referrals_of_call(conn: &Connection, call_id: i64) -> Result<Vec<Referral>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {REFERRAL_COLS} WHERE r.call_id = ?1 ORDER BY r.id"
+    ))?;
+    let rows = st.query_map([call_id], referral_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Writes a referral's lifecycle fields back.
+pub fn update_referral(conn: &Connection, r: &Referral) -> Result<()> {
+    conn.execute(
+        "UPDATE referrals SET team_id = ?2, state = ?3, decision = ?4, decision_note = ?5, decided_at = ?6, \
+         decided_by = ?7, primary_need = ?8, assessed_at = ?9, service_needed_at = ?10, \
+         service_provided_at = ?11, closed_at = ?12, closed_by = ?13, closure_reason = ?14 WHERE id = ?1",
+        params![
+            r.id,
+            r.team_id,
+            r.state.as_str(),
+            r.decision.map(|d| d.as_str()),
+            r.decision_note,
+            r.decided_at.map(ts),
+            r.decided_by,
+            r.primary_need.map(|p| p.code()),
+            r.assessed_at.map(ts),
+            r.service_needed_at.map(ts),
+            r.service_provided_at.map(ts),
+            r.closed_at.map(ts),
+            r.closed_by,
+            r.closure_reason.map(|c| c.code())
+        ],
+    )?;
+    // Keep the denormalised team on open actions right when a referral moves team.
+    conn.execute(
+        "UPDATE actions SET team_id = ?2 WHERE referral_id = ?1 AND team_id <> ?2",
+        params![r.id, r.team_id],
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- actions
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAction {
+    pub referral_id: i64,
+    pub team_id: i64,
+    pub kind: ActionKind,
+    pub detail: Option<String>,
+    pub owner: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+}
+
+pub fn insert_action(conn: &Connection, a: &NewAction) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO actions (referral_id, team_id, kind, detail, owner, created_at, due_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            a.referral_id,
+            a.team_id,
+            a.kind.as_str(),
+            a.detail,
+            a.owner,
+            ts(a.created_at),
+            ts(a.due_at)
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action {
+    pub id: i64,
+    pub referral_id: i64,
+    pub team_id: i64,
+    pub kind: ActionKind,
+    pub detail: Option<String>,
+    pub owner: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_by: Option<String>,
+    pub outcome: Option<String>,
+    pub late_reason: Option<String>,
+}
+
+impl Action {
+    pub fn is_open(&self) -> bool {
+        self.done_at.is_none()
+    }
+}
+
+const ACTION_COLS: &str = "id, referral_id, team_id, kind, detail, owner, created_at, due_at, done_at, \
+     done_by, outcome, late_reason FROM actions";
+
+fn action_row(r: &Row) -> rusqlite::Result<Action> {
+    Ok(Action {
+        id: r.get(0)?,
+        referral_id: r.get(1)?,
+        team_id: r.get(2)?,
+        kind: parse_col(r, 3, ActionKind::parse)?,
+        detail: r.get(4)?,
+        owner: r.get(5)?,
+        created_at: from_ts(r.get(6)?),
+        due_at: from_ts(r.get(7)?),
+        done_at: opt_ts(r, 8)?,
+        done_by: r.get(9)?,
+        outcome: r.get(10)?,
+        late_reason: r.get(11)?,
+    })
+}
+
+pub fn action_by_id(conn: &Connection, id: i64) -> Result<Option<Action>> {
+    Ok(conn
+        .query_row(&format!("SELECT {ACTION_COLS} WHERE id = ?1"), [id], action_row)
+        .optional()?)
+}
+
+pub fn actions_of_referral(conn: &Connection, referral_id: i64) -> Result<Vec<Action>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {ACTION_COLS} WHERE referral_id = ?1 ORDER BY done_at IS NOT NULL, due_at, id"
+    ))?;
+    let rows = st.query_map([referral_id], action_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Writes an action's owner, due and completion back.
+pub fn update_action(conn: &Connection, a: &Action) -> Result<()> {
+    conn.execute(
+        "UPDATE actions SET owner = ?2, due_at = ?3, done_at = ?4, done_by = ?5, outcome = ?6, \
+         late_reason = ?7, detail = ?8 WHERE id = ?1",
+        params![
+            a.id,
+            a.owner,
+            ts(a.due_at),
+            a.done_at.map(ts),
+            a.done_by,
+            a.outcome,
+            a.late_reason,
+            a.detail
+        ],
+    )?;
+    Ok(())
+}
+
+/// Open actions owned by one login (for cover when they are absent).
+pub fn open_actions_of_owner(conn: &Connection, login: &str) -> Result<Vec<Action>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {ACTION_COLS} WHERE owner = ?1 AND done_at IS NULL ORDER BY due_at, id"
+    ))?;
+    let rows = st.query_map([login], action_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+// ---------------------------------------------------------------- the queue
+
+/// Which open actions to show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    pub team_id: Option<i64>,
+    pub owner: Option<String>,
+    pub unallocated: bool,
+    pub overdue: bool,
+    pub kind: Option<ActionKind>,
+    /// Part of a child's name (case-insensitive).
+    pub child: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueRow {
+    pub action_id: i64,
+    pub referral_id: i64,
+    pub child_id: i64,
+    pub child: Option<String>,
+    pub team: String,
+    pub kind: ActionKind,
+    pub owner: Option<String>,
+    pub owner_name: Option<String>,
+    pub owner_absent: bool,
+    pub due_at: DateTime<Utc>,
+    pub overdue: bool,
+}
+
+fn queue_where(f: &QueueFilter, now: DateTime<Utc>, args: &mut Vec<rusqlite::types::Value>) -> String {
+    let mut w = String::from("a.done_at IS NULL");
+    if let Some(t) = f.team_id {
+        w.push_str(" AND a.team_id = ?");
+        args.push(t.into());
+    }
+    if let Some(o) = &f.owner {
+        w.push_str(" AND a.owner = ?");
+        args.push(o.clone().into());
+    }
+    if f.unallocated {
+        w.push_str(" AND a.owner IS NULL");
+    }
+    if f.overdue {
+        w.push_str(" AND a.due_at < ?");
+        args.push(ts(now).into());
+    }
+    if let Some(k) = f.kind {
+        w.push_str(" AND a.kind = ?");
+        args.push(k.as_str().to_string().into());
+    }
+    if let Some(c) = f.child.as_deref().filter(|c| !c.trim().is_empty()) {
+        w.push_str(" AND c.name LIKE ? ESCAPE '\\'");
+        let esc = c
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        args.push(format!("%{esc}%").into());
+    }
+    w
+}
+
+/// One page of the queue: open actions, most overdue first, then by due instant.
+pub fn queue_page(
+    conn: &Connection,
+    f: &QueueFilter,
+    now: DateTime<Utc>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<QueueRow>> {
+    let mut args = Vec::new();
+    let w = queue_where(f, now, &mut args);
+    let sql = format!(
+        "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, s.display_name, \
+         s.absent_from, s.absent_until, a.due_at \
+         FROM actions a JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
+         JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner \
+         WHERE {w} ORDER BY a.due_at, a.id LIMIT ? OFFSET ?"
+    );
+    args.push(limit.into());
+    args.push(offset.into());
+    let mut st = conn.prepare_cached(&sql)?;
+    let now_ts = ts(now);
+    let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+        let from: Option<i64> = r.get(8)?;
+        let until: Option<i64> = r.get(9)?;
+        let absent = (from.is_some() || until.is_some())
+            && from.is_none_or(|f| f <= now_ts)
+            && until.is_none_or(|u| now_ts < u);
+        let due: i64 = r.get(10)?;
+        Ok(QueueRow {
+            action_id: r.get(0)?,
+            referral_id: r.get(1)?,
+            child_id: r.get(2)?,
+            child: r.get(3)?,
+            team: r.get(4)?,
+            kind: parse_col(r, 5, ActionKind::parse)?,
+            owner: r.get(6)?,
+            owner_name: r.get(7)?,
+            owner_absent: absent,
+            due_at: from_ts(due),
+            overdue: due < now_ts,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// How many open actions match the filter (for the scroll bar).
+pub fn queue_len(conn: &Connection, f: &QueueFilter, now: DateTime<Utc>) -> Result<i64> {
+    let mut args = Vec::new();
+    let w = queue_where(f, now, &mut args);
+    let join = if f.child.is_some() {
+        "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id"
+    } else {
+        ""
+    };
+    let sql = format!("SELECT COUNT(*) FROM actions a {join} WHERE {w}");
+    let mut st = conn.prepare_cached(&sql)?;
+    Ok(st.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+}
+
+/// The header counts of the queue (Rec 19).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    pub referred_today: i64,
+    pub open_referrals: i64,
+    pub open_actions: i64,
+    pub overdue: i64,
+    pub unallocated: i64,
+    pub awaiting_confirmation: i64,
+    pub drafts: i64,
+    pub calls_not_passed_in_hour: i64,
+}
+
+pub fn queue_counts(
+    conn: &Connection,
+    team_id: Option<i64>,
+    now: DateTime<Utc>,
+    start_of_today: DateTime<Utc>,
+) -> Result<QueueCounts> {
+    let one = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64> {
+        let mut st = conn.prepare_cached(sql)?;
+        Ok(st.query_row(p, |r| r.get(0))?)
+    };
+    let n = ts(now);
+    Ok(QueueCounts {
+        referred_today: one(
+            "SELECT COUNT(*) FROM referrals WHERE received_at >= ?1 AND (?2 IS NULL OR team_id = ?2)",
+            &[&ts(start_of_today), &team_id],
+        )?,
+        open_referrals: one(
+            "SELECT COUNT(*) FROM referrals WHERE state <> 'closed' AND (?1 IS NULL OR team_id = ?1)",
+            &[&team_id],
+        )?,
+        open_actions: one(
+            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND (?1 IS NULL OR team_id = ?1)",
+            &[&team_id],
+        )?,
+        overdue: one(
+            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND due_at < ?1 AND (?2 IS NULL OR team_id = ?2)",
+            &[&n, &team_id],
+        )?,
+        unallocated: one(
+            "SELECT COUNT(DISTINCT a.referral_id) FROM actions a WHERE a.done_at IS NULL \
+             AND (?1 IS NULL OR a.team_id = ?1) AND NOT EXISTS (SELECT 1 FROM actions b \
+             WHERE b.referral_id = a.referral_id AND b.done_at IS NULL AND b.owner IS NOT NULL)",
+            &[&team_id],
+        )?,
+        awaiting_confirmation: one(
+            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND kind = 'written_confirmation' \
+             AND (?1 IS NULL OR team_id = ?1)",
+            &[&team_id],
+        )?,
+        drafts: one(
+            "SELECT COUNT(*) FROM calls WHERE status = 'draft' AND (?1 IS NULL OR team_id IS NULL OR team_id = ?1)",
+            &[&team_id],
+        )?,
+        calls_not_passed_in_hour: one(
+            "SELECT COUNT(*) FROM calls WHERE status = 'draft' AND started_at <= ?1 \
+             AND (?2 IS NULL OR team_id IS NULL OR team_id = ?2)",
+            &[&(n - 3600), &team_id],
+        )?,
+    })
+}
