@@ -4,7 +4,9 @@
 //! code that speaks SQL; `desk` runs commands and queries; `cli` and `tui` build
 //! them and show results.
 
-pub mod domain;
+pub mod cli;
 pub mod config;
 pub mod desk;
+pub mod domain;
 pub mod store;
+pub mod tui;

@@ -1,1 +1,7 @@
-fn main(){}
+//! The `dutydesk` binary: parse the command line and dispatch (all the work is
+//! in the library).
+
+fn main() {
+    let code = dutydesk::cli::run(std::env::args_os().collect());
+    std::process::exit(code);
+}

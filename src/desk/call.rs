@@ -9,7 +9,7 @@ use super::{require, staff_of, DeskError, Result};
 use crate::domain::clocks::{ReferralFacts, Rules};
 use crate::domain::time::{london_date, parse_date};
 use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
-use crate::domain::{Actor, ActionKind, ReferralSource, Role};
+use crate::domain::{ActionKind, Actor, ReferralSource, Role};
 use crate::store::{self, Call, NewAction, NewChild, NewEvent, NewReferral, Referrer};
 
 /// A call whose fields have passed validation.
@@ -47,7 +47,11 @@ pub(crate) fn check_call(input: &CallInput, now: DateTime<Utc>) -> Result<Checke
     };
     let r = &input.referrer;
     let referrer = Referrer {
-        name: validate::optional_line("referrer's name", r.name.as_deref().unwrap_or(""), MAX_NAME)?,
+        name: validate::optional_line(
+            "referrer's name",
+            r.name.as_deref().unwrap_or(""),
+            MAX_NAME,
+        )?,
         relationship: validate::optional_line(
             "referrer's relationship or agency",
             r.relationship.as_deref().unwrap_or(""),
@@ -60,7 +64,11 @@ pub(crate) fn check_call(input: &CallInput, now: DateTime<Utc>) -> Result<Checke
             MAX_LINE,
         )?,
         phone: check_phone(r.phone.as_deref().unwrap_or(""))?,
-        email: validate::optional_line("referrer's email", r.email.as_deref().unwrap_or(""), MAX_NAME)?,
+        email: validate::optional_line(
+            "referrer's email",
+            r.email.as_deref().unwrap_or(""),
+            MAX_NAME,
+        )?,
     };
     Ok(CheckedCall {
         children,
@@ -79,14 +87,19 @@ fn check_phone(s: &str) -> Result<Option<String>> {
             || p.chars().filter(|c| c.is_ascii_digit()).count() < 3
         {
             return Err(DeskError::Invalid(
-                "referrer's phone should be digits (spaces, +, brackets and \"ext\" allowed)".into(),
+                "referrer's phone should be digits (spaces, +, brackets and \"ext\" allowed)"
+                    .into(),
             ));
         }
     }
     Ok(p)
 }
 
-pub(crate) fn check_child(c: &ChildInput, today: chrono::NaiveDate, which: &str) -> Result<NewChild> {
+pub(crate) fn check_child(
+    c: &ChildInput,
+    today: chrono::NaiveDate,
+    which: &str,
+) -> Result<NewChild> {
     let pre = |e: crate::domain::DomainError| DeskError::Invalid(format!("{which}{e}"));
     let name = match &c.name {
         None => None,
@@ -102,7 +115,12 @@ pub(crate) fn check_child(c: &ChildInput, today: chrono::NaiveDate, which: &str)
         Some(d) => Some(validate::date_of_birth(d, today).map_err(pre)?),
         None => None,
     };
-    let expected_date = match c.expected_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let expected_date = match c
+        .expected_date
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(d) => {
             let d = parse_date(d).map_err(pre)?;
             if d < today - chrono::Days::new(31) || d > today + chrono::Days::new(300) {
@@ -168,10 +186,9 @@ pub(crate) fn log_call(
         None => match me.team_id {
             Some(id) => store::team_by_id(conn, id)?
                 .ok_or_else(|| DeskError::NotFound("your team no longer exists".into()))?,
-            None => store::list_teams(conn)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| DeskError::Invalid("there is no team yet: run `dutydesk init`".into()))?,
+            None => store::list_teams(conn)?.into_iter().next().ok_or_else(|| {
+                DeskError::Invalid("there is no team yet: run `dutydesk init`".into())
+            })?,
         },
     };
     let passed_to = match &input.passed_verbally_to {
@@ -223,8 +240,10 @@ pub(crate) fn log_call(
             checked.children.len(),
             checked.source.code()
         ),
-        after: Some(json!({"call_id": call_id, "received_at": received_at, "source": checked.source.code(),
-            "deliberate_harm": input.deliberate_harm, "possible_crime": input.possible_crime})),
+        after: Some(
+            json!({"call_id": call_id, "received_at": received_at, "source": checked.source.code(),
+            "deliberate_harm": input.deliberate_harm, "possible_crime": input.possible_crime}),
+        ),
         significant: true,
         ..Default::default()
     })?;
@@ -235,7 +254,8 @@ pub(crate) fn log_call(
             Some(id) => {
                 let mut known = store::child_by_id(conn, *id)?
                     .ok_or_else(|| DeskError::NotFound(format!("no child with id {id}")))?;
-                let before = json!({"name": known.name, "address": known.address, "dob": known.dob});
+                let before =
+                    json!({"name": known.name, "address": known.address, "dob": known.dob});
                 if child.name.is_some() {
                     known.name = child.name.clone();
                 }
@@ -249,7 +269,9 @@ pub(crate) fn log_call(
                     child_id: Some(*id),
                     summary: "new call linked to this child's earlier record".into(),
                     before: Some(before),
-                    after: Some(json!({"name": known.name, "address": known.address, "dob": known.dob})),
+                    after: Some(
+                        json!({"name": known.name, "address": known.address, "dob": known.dob}),
+                    ),
                     significant: true,
                     ..Default::default()
                 })?;
@@ -297,9 +319,13 @@ pub(crate) fn log_call(
                     let mut act = store::action_by_id(conn, id)?.expect("just inserted");
                     act.done_at = Some(now);
                     act.done_by = Some(actor.login.clone());
-                    act.outcome = Some(format!("passed verbally to {} and in writing", to.display_name));
+                    act.outcome = Some(format!(
+                        "passed verbally to {} and in writing",
+                        to.display_name
+                    ));
                     if now > act.due_at {
-                        act.late_reason = Some("recorded after the hour when the call was logged".into());
+                        act.late_reason =
+                            Some("recorded after the hour when the call was logged".into());
                     }
                     store::update_action(conn, &act)?;
                 }
@@ -313,8 +339,16 @@ pub(crate) fn log_call(
             summary: format!(
                 "referral {referral_id} opened (source {}{}{})",
                 checked.source.code(),
-                if input.deliberate_harm { ", deliberate harm alleged" } else { "" },
-                if input.possible_crime { ", possible crime" } else { "" }
+                if input.deliberate_harm {
+                    ", deliberate harm alleged"
+                } else {
+                    ""
+                },
+                if input.possible_crime {
+                    ", possible crime"
+                } else {
+                    ""
+                }
             ),
             after: Some(json!({"call_id": call_id, "team": team.name, "actions": kinds})),
             significant: true,

@@ -143,12 +143,20 @@ pub struct ReferralWithActions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    Done { summary: String },
+    Done {
+        summary: String,
+    },
     CallLogged {
         call_id: i64,
         referrals: Vec<ReferralWithActions>,
     },
-    DraftSaved { draft_id: i64 },
-    ActionChanged { action: Action },
-    ReferralChanged { referral: ReferralWithActions },
+    DraftSaved {
+        draft_id: i64,
+    },
+    ActionChanged {
+        action: Action,
+    },
+    ReferralChanged {
+        referral: ReferralWithActions,
+    },
 }

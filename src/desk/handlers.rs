@@ -10,9 +10,7 @@ use super::command::{Command, Outcome, ReferralWithActions};
 use super::{require, staff_of, DeskError, Result};
 use crate::domain::clocks::{ReferralFacts, Rules};
 use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
-use crate::domain::{
-    Actor, ActionKind, AssessmentOutcome, Decision, ReferralState, Role,
-};
+use crate::domain::{ActionKind, Actor, AssessmentOutcome, Decision, ReferralState, Role};
 use crate::store::{self, NewAction, NewEvent, NewStaff, Staff};
 
 pub(crate) fn handle(
@@ -23,13 +21,20 @@ pub(crate) fn handle(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let ev = |e: NewEvent| -> Result<i64> {
-        Ok(store::append_event(conn, now, &actor.real_login, &actor.login, &e)?)
+        Ok(store::append_event(
+            conn,
+            now,
+            &actor.real_login,
+            &actor.login,
+            &e,
+        )?)
     };
     match cmd {
         Command::Init { team, display_name } => {
             if !store::list_teams(conn)?.is_empty() {
                 return Err(DeskError::Invalid(
-                    "this database is already set up; use `dutydesk staff add` to add people".into(),
+                    "this database is already set up; use `dutydesk staff add` to add people"
+                        .into(),
                 ));
             }
             let team = validate::required_line("team name", &team, 100)?;
@@ -60,10 +65,13 @@ pub(crate) fn handle(
             require(&me, "adding a team", &[Role::DutyManager])?;
             let name = validate::required_line("team name", &name, 100)?;
             if store::team_by_name(conn, &name)?.is_some() {
-                return Err(DeskError::Invalid(format!("there is already a team called {name:?}")));
+                return Err(DeskError::Invalid(format!(
+                    "there is already a team called {name:?}"
+                )));
             }
             let phone = validate::optional_line("team phone", phone.as_deref().unwrap_or(""), 40)?;
-            let email = validate::optional_line("team email", email.as_deref().unwrap_or(""), MAX_NAME)?;
+            let email =
+                validate::optional_line("team email", email.as_deref().unwrap_or(""), MAX_NAME)?;
             store::insert_team(conn, &name, phone.as_deref(), email.as_deref())?;
             ev(NewEvent {
                 kind: "team_added".into(),
@@ -85,7 +93,9 @@ pub(crate) fn handle(
             require(&me, "adding staff", &[Role::DutyManager])?;
             let login = check_login(&login)?;
             if store::staff_by_login(conn, &login)?.is_some() {
-                return Err(DeskError::Invalid(format!("{login} is already on the staff list")));
+                return Err(DeskError::Invalid(format!(
+                    "{login} is already on the staff list"
+                )));
             }
             let name = validate::required_line("display name", &display_name, MAX_NAME)?;
             let team_id = team_id_of(conn, team.as_deref(), me.team_id)?;
@@ -101,7 +111,9 @@ pub(crate) fn handle(
             ev(NewEvent {
                 kind: "staff_added".into(),
                 summary: format!("{login} added as {}", role.label()),
-                after: Some(json!({"login": login, "display_name": name, "role": role, "team_id": team_id})),
+                after: Some(
+                    json!({"login": login, "display_name": name, "role": role, "team_id": team_id}),
+                ),
                 ..Default::default()
             })?;
             Ok(Outcome::Done {
@@ -125,7 +137,8 @@ pub(crate) fn handle(
             if let Some(r) = role {
                 if s.login == me.login && r != Role::DutyManager {
                     return Err(DeskError::Invalid(
-                        "a duty manager cannot remove their own manager role; ask another manager".into(),
+                        "a duty manager cannot remove their own manager role; ask another manager"
+                            .into(),
                     ));
                 }
                 s.role = r;
@@ -158,19 +171,24 @@ pub(crate) fn handle(
             require(&me, "marking staff absent", &[Role::DutyManager])?;
             if let Some(u) = until {
                 if u <= from {
-                    return Err(DeskError::Invalid("absence must end after it starts".into()));
+                    return Err(DeskError::Invalid(
+                        "absence must end after it starts".into(),
+                    ));
                 }
             }
             let mut s = existing_staff(conn, &login)?;
             let before = staff_json(&s);
             s.absent_from = Some(from);
             s.absent_until = until;
-            s.absent_note = validate::optional_line("absence note", note.as_deref().unwrap_or(""), MAX_LINE)?;
+            s.absent_note =
+                validate::optional_line("absence note", note.as_deref().unwrap_or(""), MAX_LINE)?;
             store::update_staff(conn, &s)?;
             let open = store::open_actions_of_owner(conn, &login)?.len();
             ev(NewEvent {
                 kind: "staff_absent".into(),
-                summary: format!("{login} marked absent; {open} open action(s) need cover (Rec 50)"),
+                summary: format!(
+                    "{login} marked absent; {open} open action(s) need cover (Rec 50)"
+                ),
                 before: Some(before),
                 after: Some(staff_json(&s)),
                 ..Default::default()
@@ -261,7 +279,11 @@ pub(crate) fn handle(
                 .filter(|c| c.status == "draft")
                 .ok_or_else(|| DeskError::NotFound(format!("no unfinished call {draft_id}")))?;
             if c.taken_by != me.login {
-                require(&me, "abandoning another person's unfinished call", &[Role::DutyManager])?;
+                require(
+                    &me,
+                    "abandoning another person's unfinished call",
+                    &[Role::DutyManager],
+                )?;
             }
             let reason = validate::required_line("reason", &reason, MAX_LINE)?;
             c.status = "abandoned".into();
@@ -284,14 +306,17 @@ pub(crate) fn handle(
                 Some(l) => Some(existing_staff(conn, l)?),
                 None => None,
             };
-            let taking_for_self = a.owner.is_none()
-                && new_owner.as_ref().is_some_and(|s| s.login == me.login);
+            let taking_for_self =
+                a.owner.is_none() && new_owner.as_ref().is_some_and(|s| s.login == me.login);
             if !(taking_for_self && me.role == Role::DutyWorker) {
                 require(&me, "assigning an action", &[Role::DutyManager])?;
             }
             if let Some(s) = &new_owner {
                 if !s.active {
-                    return Err(DeskError::Invalid(format!("{} is no longer active", s.login)));
+                    return Err(DeskError::Invalid(format!(
+                        "{} is no longer active",
+                        s.login
+                    )));
                 }
                 if matches!(s.role, Role::Director) {
                     return Err(DeskError::Invalid(format!(
@@ -313,7 +338,11 @@ pub(crate) fn handle(
                 summary: format!(
                     "{} {} to {}{}",
                     a.kind.label(),
-                    if before.is_some() { "re-assigned" } else { "assigned" },
+                    if before.is_some() {
+                        "re-assigned"
+                    } else {
+                        "assigned"
+                    },
                     a.owner.as_deref().unwrap_or("nobody (unallocated)"),
                     if absent { " (who is absent)" } else { "" }
                 ),
@@ -337,7 +366,11 @@ pub(crate) fn handle(
                 Role::DutyManager => {}
                 Role::DutyWorker if own || a.owner.is_none() => {}
                 Role::Frontline if a.kind == ActionKind::PassToDuty && own => {}
-                _ => require(&me, "completing another person's action", &[Role::DutyManager])?,
+                _ => require(
+                    &me,
+                    "completing another person's action",
+                    &[Role::DutyManager],
+                )?,
             }
             let outcome = validate::required_text("outcome", &outcome, MAX_TEXT)?;
             let late = now > a.due_at;
@@ -369,7 +402,9 @@ pub(crate) fn handle(
                     if late { " LATE" } else { "" },
                     outcome
                 ),
-                after: Some(json!({"outcome": a.outcome, "late_reason": a.late_reason, "done_by": a.done_by})),
+                after: Some(
+                    json!({"outcome": a.outcome, "late_reason": a.late_reason, "done_by": a.done_by}),
+                ),
                 significant: true,
                 ..Default::default()
             })?;
@@ -387,7 +422,11 @@ pub(crate) fn handle(
             note,
         } => {
             let me = staff_of(conn, actor)?;
-            require(&me, "recording the decision on a referral", &[Role::DutyManager])?;
+            require(
+                &me,
+                "recording the decision on a referral",
+                &[Role::DutyManager],
+            )?;
             let mut r = existing_referral(conn, referral_id)?;
             if !r.state.can_decide() {
                 return Err(DeskError::Invalid(format!(
@@ -418,7 +457,9 @@ pub(crate) fn handle(
                 summary: format!(
                     "decision: {}{}",
                     decision.label(),
-                    note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+                    note.as_deref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default()
                 ),
                 before: Some(before),
                 after: Some(json!({"state": r.state, "decision": decision, "note": note})),
@@ -427,7 +468,11 @@ pub(crate) fn handle(
             })?;
             // The decision action is done by recording the decision.
             let actions = store::actions_of_referral(conn, r.id)?;
-            for mut a in actions.iter().filter(|a| a.is_open() && a.kind == ActionKind::Decision).cloned() {
+            for mut a in actions
+                .iter()
+                .filter(|a| a.is_open() && a.kind == ActionKind::Decision)
+                .cloned()
+            {
                 a.done_at = Some(now);
                 a.done_by = Some(me.login.clone());
                 a.outcome = Some(decision.label().to_string());
@@ -436,7 +481,9 @@ pub(crate) fn handle(
                 }
                 store::update_action(conn, &a)?;
             }
-            let has_strategy = actions.iter().any(|a| a.kind == ActionKind::StrategyDiscussion);
+            let has_strategy = actions
+                .iter()
+                .any(|a| a.kind == ActionKind::StrategyDiscussion);
             let facts = ReferralFacts {
                 received_at: r.received_at,
                 source: r.source,
@@ -446,6 +493,17 @@ pub(crate) fn handle(
             };
             for p in rules.on_decision(&facts, decision, now, has_strategy) {
                 add_action(conn, &r, p.kind, p.due_at, now, &ev)?;
+            }
+            // A strategy discussion held before the decision still starts the
+            // clocks that follow it (working-together-2023: the conference).
+            for held in actions
+                .iter()
+                .filter(|a| a.kind == ActionKind::StrategyDiscussion)
+                .filter_map(|a| a.done_at)
+            {
+                for p in rules.on_strategy_discussion_held(Some(decision), held) {
+                    add_action(conn, &r, p.kind, p.due_at, now, &ev)?;
+                }
             }
             referral_changed(conn, r.id)
         }
@@ -628,7 +686,9 @@ fn open_action(conn: &Connection, id: i64) -> Result<store::Action> {
     if !a.is_open() {
         return Err(DeskError::Invalid(format!(
             "action {id} was already completed {}",
-            a.done_at.map(crate::domain::time::fmt_long).unwrap_or_default()
+            a.done_at
+                .map(crate::domain::time::fmt_long)
+                .unwrap_or_default()
         )));
     }
     Ok(a)

@@ -68,13 +68,15 @@ impl Desk {
     /// Header counts for a team (or all teams).
     pub fn counts(&mut self, team_id: Option<i64>, now: DateTime<Utc>) -> Result<QueueCounts> {
         let today = london_date(now);
-        let start = end_of_london_day(today.pred_opt().unwrap_or(today)) + chrono::Duration::seconds(1);
+        let start =
+            end_of_london_day(today.pred_opt().unwrap_or(today)) + chrono::Duration::seconds(1);
         self.store
             .read(|c| Ok::<_, DeskError>(store::queue_counts(c, team_id, now, start)?))
     }
 
     pub fn teams(&mut self) -> Result<Vec<Team>> {
-        self.store.read(|c| Ok::<_, DeskError>(store::list_teams(c)?))
+        self.store
+            .read(|c| Ok::<_, DeskError>(store::list_teams(c)?))
     }
 
     pub fn team_named(&mut self, name: &str) -> Result<Team> {
@@ -180,7 +182,8 @@ impl Desk {
     }
 
     pub fn head(&mut self) -> Result<EventHead> {
-        self.store.read(|c| Ok::<_, DeskError>(store::event_head(c)?))
+        self.store
+            .read(|c| Ok::<_, DeskError>(store::event_head(c)?))
     }
 
     /// `PRAGMA integrity_check` and the event chain, end to end.

@@ -156,7 +156,10 @@ mod tests {
             .collect();
         assert_eq!(
             pro,
-            ["2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4", "5A", "5B", "5C", "5D", "6", "7"]
+            [
+                "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4", "5A", "5B", "5C", "5D", "6",
+                "7"
+            ]
         );
     }
 
@@ -165,8 +168,14 @@ mod tests {
         for s in ReferralSource::ALL {
             assert_eq!(ReferralSource::parse(s.code()).unwrap(), *s);
         }
-        assert_eq!(ReferralSource::parse(" 2a ").unwrap(), ReferralSource::School);
-        assert_eq!(ClosureReason::parse("rc8").unwrap(), ClosureReason::NfaAfterAssessment);
+        assert_eq!(
+            ReferralSource::parse(" 2a ").unwrap(),
+            ReferralSource::School
+        );
+        assert_eq!(
+            ClosureReason::parse("rc8").unwrap(),
+            ClosureReason::NfaAfterAssessment
+        );
         let err = ReferralSource::parse("2Z").unwrap_err().to_string();
         assert!(err.contains("2Z") && err.contains("1A"), "{err}");
         assert!(ClosureReason::parse("RC10").is_err());

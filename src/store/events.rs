@@ -204,7 +204,9 @@ pub fn verify_chain(conn: &Connection) -> Result<ChainReport> {
                 events: n,
                 first_broken: Some((
                     id,
-                    format!("event {id} does not link to the event before it (inserted or removed?)"),
+                    format!(
+                        "event {id} does not link to the event before it (inserted or removed?)"
+                    ),
                 )),
             });
         }

@@ -57,9 +57,8 @@ impl Store {
     pub fn open_with(path: &Path, group: Option<u32>) -> Result<Store> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() && !dir.exists() {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Io(format!("cannot create {}: {e}", dir.display()))
-                })?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
             }
         }
         let fresh = !path.exists();
@@ -93,7 +92,10 @@ impl Store {
     }
 
     /// Runs `f` in one IMMEDIATE transaction: all of it commits, or none.
-    pub fn write<T, E>(&mut self, f: impl FnOnce(&Connection) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    pub fn write<T, E>(
+        &mut self,
+        f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
     where
         E: From<StoreError>,
     {
@@ -107,7 +109,10 @@ impl Store {
     }
 
     /// Runs `f` in one read transaction, so every query in it sees one snapshot.
-    pub fn read<T, E>(&mut self, f: impl FnOnce(&Connection) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    pub fn read<T, E>(
+        &mut self,
+        f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
     where
         E: From<StoreError>,
     {
@@ -173,8 +178,9 @@ fn configure(conn: &Connection) -> Result<()> {
 fn secure_file(path: &Path, group: Option<u32>) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = if group.is_some() { 0o660 } else { 0o600 };
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(|e| StoreError::Io(format!("cannot set permissions on {}: {e}", path.display())))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| {
+        StoreError::Io(format!("cannot set permissions on {}: {e}", path.display()))
+    })?;
     if let Some(gid) = group {
         std::os::unix::fs::chown(path, None, Some(gid))
             .map_err(|e| StoreError::Io(format!("cannot set group on {}: {e}", path.display())))?;
@@ -194,7 +200,11 @@ fn secure_sidecars(path: &Path, group: Option<u32>) -> Result<()> {
     let meta = std::fs::metadata(path)
         .map_err(|e| StoreError::Io(format!("cannot read {}: {e}", path.display())))?;
     let mode = meta.mode() & 0o777;
-    let gid = group.or(if mode & 0o070 != 0 { Some(meta.gid()) } else { None });
+    let gid = group.or(if mode & 0o070 != 0 {
+        Some(meta.gid())
+    } else {
+        None
+    });
     for suffix in ["-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);

@@ -60,7 +60,12 @@ pub struct Team {
     pub email: Option<String>,
 }
 
-pub fn insert_team(conn: &Connection, name: &str, phone: Option<&str>, email: Option<&str>) -> Result<i64> {
+pub fn insert_team(
+    conn: &Connection,
+    name: &str,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> Result<i64> {
     conn.execute(
         "INSERT INTO teams (name, phone, email) VALUES (?1, ?2, ?3)",
         params![name, phone, email],
@@ -124,9 +129,7 @@ impl Staff {
     pub fn is_absent(&self, now: DateTime<Utc>) -> bool {
         match (self.absent_from, self.absent_until) {
             (None, None) => false,
-            (from, until) => {
-                from.is_none_or(|f| f <= now) && until.is_none_or(|u| now < u)
-            }
+            (from, until) => from.is_none_or(|f| f <= now) && until.is_none_or(|u| now < u),
         }
     }
 }
@@ -147,7 +150,8 @@ pub fn insert_staff(conn: &Connection, s: &NewStaff) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-const STAFF_COLS: &str = "s.id, s.login, s.display_name, s.role, s.team_id, t.name, s.absent_from, \
+const STAFF_COLS: &str =
+    "s.id, s.login, s.display_name, s.role, s.team_id, t.name, s.absent_from, \
      s.absent_until, s.absent_note, s.active FROM staff s LEFT JOIN teams t ON t.id = s.team_id";
 
 fn staff_row(r: &Row) -> rusqlite::Result<Staff> {
@@ -264,7 +268,8 @@ pub fn update_child(conn: &Connection, c: &Child) -> Result<()> {
     Ok(())
 }
 
-const CHILD_COLS: &str = "id, name, dob, dob_approx_years, expected_date, address, first_language, \
+const CHILD_COLS: &str =
+    "id, name, dob, dob_approx_years, expected_date, address, first_language, \
      interpreter_needed, created_at FROM children";
 
 fn child_row(r: &Row) -> rusqlite::Result<Child> {
@@ -283,7 +288,11 @@ fn child_row(r: &Row) -> rusqlite::Result<Child> {
 
 pub fn child_by_id(conn: &Connection, id: i64) -> Result<Option<Child>> {
     Ok(conn
-        .query_row(&format!("SELECT {CHILD_COLS} WHERE id = ?1"), [id], child_row)
+        .query_row(
+            &format!("SELECT {CHILD_COLS} WHERE id = ?1"),
+            [id],
+            child_row,
+        )
         .optional()?)
 }
 
@@ -358,7 +367,8 @@ pub struct Call {
     pub passed_writing_by: Option<String>,
 }
 
-const CALL_COLS: &str = "id, status, started_at, taken_by, team_id, draft_json, draft_saved_at, concern, \
+const CALL_COLS: &str =
+    "id, status, started_at, taken_by, team_id, draft_json, draft_saved_at, concern, \
      deliberate_harm, possible_crime, referrer_name, referrer_relationship, referrer_source, \
      referrer_address, referrer_phone, referrer_email, passed_verbally_at, passed_verbally_to, \
      passed_verbally_by, passed_writing_at, passed_writing_by FROM calls";
@@ -530,7 +540,8 @@ pub struct Referral {
     pub closure_reason: Option<ClosureReason>,
 }
 
-const REFERRAL_COLS: &str = "r.id, r.call_id, r.child_id, c.name, r.team_id, t.name, r.received_at, r.source, \
+const REFERRAL_COLS: &str =
+    "r.id, r.call_id, r.child_id, c.name, r.team_id, t.name, r.received_at, r.source, \
      r.deliberate_harm, r.possible_crime, r.state, r.decision, r.decision_note, r.decided_at, \
      r.decided_by, r.primary_need, r.assessed_at, r.service_needed_at, r.service_provided_at, \
      r.closed_at, r.closed_by, r.closure_reason \
@@ -674,7 +685,8 @@ impl Action {
     }
 }
 
-const ACTION_COLS: &str = "id, referral_id, team_id, kind, detail, owner, created_at, due_at, done_at, \
+const ACTION_COLS: &str =
+    "id, referral_id, team_id, kind, detail, owner, created_at, due_at, done_at, \
      done_by, outcome, late_reason FROM actions";
 
 fn action_row(r: &Row) -> rusqlite::Result<Action> {
@@ -696,7 +708,11 @@ fn action_row(r: &Row) -> rusqlite::Result<Action> {
 
 pub fn action_by_id(conn: &Connection, id: i64) -> Result<Option<Action>> {
     Ok(conn
-        .query_row(&format!("SELECT {ACTION_COLS} WHERE id = ?1"), [id], action_row)
+        .query_row(
+            &format!("SELECT {ACTION_COLS} WHERE id = ?1"),
+            [id],
+            action_row,
+        )
         .optional()?)
 }
 
@@ -765,7 +781,11 @@ pub struct QueueRow {
     pub overdue: bool,
 }
 
-fn queue_where(f: &QueueFilter, now: DateTime<Utc>, args: &mut Vec<rusqlite::types::Value>) -> String {
+fn queue_where(
+    f: &QueueFilter,
+    now: DateTime<Utc>,
+    args: &mut Vec<rusqlite::types::Value>,
+) -> String {
     let mut w = String::from("a.done_at IS NULL");
     if let Some(t) = f.team_id {
         w.push_str(" AND a.team_id = ?");

@@ -1,0 +1,717 @@
+//! Subcommands: build commands and queries, print the results.
+
+pub mod output;
+mod print;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, Config};
+use crate::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
+use crate::domain::time::parse_instant;
+use crate::domain::{ActionKind, Actor, AssessmentOutcome, Decision, Role};
+use crate::store::{QueueFilter, Store};
+use output::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dutydesk",
+    version,
+    about = "A terminal duty desk for a children's social care front door",
+    long_about = "A terminal duty desk for a children's social care front door.\n\n\
+        With no subcommand it opens the live queue. Every deadline is an action with an owner \
+        and a due instant, made by the statutory clocks (Rec 19, 21, 35, 39, 98 of the Victoria \
+        Climbié Inquiry; NI59/NI60).\n\n\
+        Environment: DUTYDESK_DB (database file), DUTYDESK_NOW (RFC 3339: fixes the clock for \
+        tests and training), DUTYDESK_USER (act as another staff member; the log records the \
+        real login beside it), DUTYDESK_CONFIG (config file)."
+)]
+pub struct Cli {
+    /// The database file [default: the platform data directory]
+    #[arg(long, env = "DUTYDESK_DB", global = true)]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Create the database and its first team; you become its duty manager
+    Init {
+        #[arg(long, default_value = "Duty and Assessment")]
+        team: String,
+        /// Your name as colleagues see it [default: your login]
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Fill a new database with realistic demo data (teams, staff, a year of referrals)
+    Demo {
+        #[arg(long, default_value_t = 2000)]
+        referrals: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Open the queue on it afterwards (uses the demo database by default)
+        #[arg(long)]
+        open: bool,
+    },
+    /// Log a call about one or more children (Rec 39)
+    Call(CallArgs),
+    /// Open actions: overdue first, then by due instant (Rec 19)
+    Queue(QueueArgs),
+    /// Professional referrals awaiting written confirmation within 48 hours (Rec 21)
+    Confirmations {
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Assign or complete an action
+    #[command(subcommand)]
+    Action(ActionCmd),
+    /// Show a referral, record its decision, outcome or a note
+    #[command(subcommand)]
+    Referral(ReferralCmd),
+    /// Manage staff: list, add, set, absent, back
+    #[command(subcommand)]
+    Staff(StaffCmd),
+    /// Add a team
+    Team {
+        name: String,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Check the database file and the event log's hash chain (Rec 58)
+    Verify {
+        /// Print only the log's head (event count and hash), to compare with paper
+        #[arg(long)]
+        head: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Make a consistent copy of the database while others are writing
+    Backup { file: PathBuf },
+    /// Open the terminal screens (the default)
+    Tui,
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// Child's name; repeat for siblings (one referral each). "unknown" if not known
+    #[arg(long = "child-name", required = true)]
+    pub child_name: Vec<String>,
+    /// Date of birth, dd/mm/yyyy (applies to every child named)
+    #[arg(long)]
+    pub dob: Option<String>,
+    #[arg(long)]
+    pub address: String,
+    /// Nature of the concern
+    #[arg(long)]
+    pub concern: String,
+    /// CIN referral source code (1A … 10); 10 (unknown) if not given
+    #[arg(long)]
+    pub source: Option<String>,
+    #[arg(long)]
+    pub referrer_name: Option<String>,
+    /// Relationship to the child, or agency
+    #[arg(long)]
+    pub referrer_relationship: Option<String>,
+    #[arg(long)]
+    pub referrer_phone: Option<String>,
+    #[arg(long)]
+    pub referrer_address: Option<String>,
+    #[arg(long)]
+    pub referrer_email: Option<String>,
+    /// Deliberate harm alleged: child seen within 24 hours (Rec 35)
+    #[arg(long)]
+    pub deliberate_harm: bool,
+    /// May be a criminal offence: police informed (Rec 98)
+    #[arg(long)]
+    pub possible_crime: bool,
+    #[arg(long)]
+    pub first_language: Option<String>,
+    #[arg(long)]
+    pub interpreter: bool,
+    /// When the call began (RFC 3339 or dd/mm/yyyy HH:MM London) [default: now]
+    #[arg(long)]
+    pub received_at: Option<String>,
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Login of the duty worker it was passed to verbally (completes pass_to_duty)
+    #[arg(long)]
+    pub passed_to: Option<String>,
+    /// Link to a child already on file (by child id)
+    #[arg(long)]
+    pub child_id: Option<i64>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Only my actions
+    #[arg(long)]
+    pub mine: bool,
+    #[arg(long)]
+    pub overdue: bool,
+    #[arg(long)]
+    pub unallocated: bool,
+    /// Only one kind of action (e.g. see_child)
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Part of a child's name
+    #[arg(long)]
+    pub child: Option<String>,
+    #[arg(long, default_value_t = 500)]
+    pub limit: i64,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionCmd {
+    /// Assign (or re-assign) an action to a member of staff
+    Assign {
+        id: i64,
+        /// Login of the new owner
+        #[arg(
+            long,
+            conflicts_with = "unassign",
+            required_unless_present = "unassign"
+        )]
+        to: Option<String>,
+        #[arg(long)]
+        unassign: bool,
+    },
+    /// Complete an action with its outcome; a late one needs a reason (Rec 35)
+    Done {
+        id: i64,
+        #[arg(long)]
+        outcome: String,
+        #[arg(long)]
+        late_reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReferralCmd {
+    /// A referral: the child, earlier referrals, actions, chronology
+    Show {
+        id: i64,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Record the decision: nfa, advice, other_agency, assessment, s47
+    Decide {
+        id: i64,
+        #[arg(long)]
+        decision: String,
+        /// Required for other_agency: which agency and why (Rec 48)
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Record an assessment outcome: no_service, service_needed, service_provided
+    Outcome {
+        id: i64,
+        #[arg(long)]
+        outcome: String,
+    },
+    /// Add a note to the referral's chronology
+    Note {
+        id: i64,
+        #[arg(long)]
+        text: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCmd {
+    List {
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    Add {
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// frontline, duty_worker, duty_manager or director
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        team: Option<String>,
+    },
+    Set {
+        login: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        active: Option<bool>,
+    },
+    /// Mark absent from a time (default now) until a time (default: no end date)
+    Absent {
+        login: String,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Clear an absence
+    Back { login: String },
+}
+
+/// What the process runs with: database, clock, actor, config.
+pub struct Env {
+    pub db: PathBuf,
+    pub now: Option<DateTime<Utc>>,
+    pub actor: Actor,
+    pub config: Config,
+}
+
+impl Env {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
+}
+
+/// The real login of the process.
+pub fn real_login() -> String {
+    for v in ["USER", "LOGNAME", "USERNAME"] {
+        if let Ok(u) = std::env::var(v) {
+            if !u.trim().is_empty() {
+                return u.trim().to_string();
+            }
+        }
+    }
+    "unknown".into()
+}
+
+fn fail(code: i32, msg: impl std::fmt::Display) -> i32 {
+    eprintln!("dutydesk: {msg}");
+    code
+}
+
+/// Runs the command line; returns the exit status.
+pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let now = match std::env::var("DUTYDESK_NOW") {
+        Ok(s) if !s.trim().is_empty() => match parse_instant(&s) {
+            Ok(t) => Some(t),
+            Err(e) => return fail(2, format!("DUTYDESK_NOW: {e}")),
+        },
+        _ => None,
+    };
+    let real = real_login();
+    let login = std::env::var("DUTYDESK_USER")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| real.clone());
+    let config = match config::default_config_path() {
+        Some(p) => match Config::load(&p) {
+            Ok(c) => c,
+            Err(e) => return fail(2, e),
+        },
+        None => Config::default(),
+    };
+    let demo_default = matches!(&cli.command, Some(Cmd::Demo { open: true, .. }));
+    let db = cli.db.clone().unwrap_or_else(|| {
+        if demo_default {
+            config::default_demo_path()
+        } else {
+            config::default_db_path()
+        }
+    });
+    let env = Env {
+        db,
+        now,
+        actor: Actor {
+            real_login: real,
+            login,
+        },
+        config,
+    };
+    match dispatch(cli.command.unwrap_or(Cmd::Tui), &env) {
+        Ok(()) => 0,
+        Err(e) => fail(e.exit_code(), e),
+    }
+}
+
+/// Opens the desk on the environment's database.
+pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
+    let rules = env.config.rules().map_err(DeskError::Invalid)?;
+    let store = Store::open(&env.db)?;
+    if crate::store::readable_by_others(&env.db) {
+        eprintln!(
+            "dutydesk: warning: {} can be read by other users of this machine; \
+             run `chmod 600` on it (or 660 for a team group)",
+            env.db.display()
+        );
+    }
+    Ok(Desk::new(store, rules, env.actor.clone()))
+}
+
+fn exec(desk: &mut Desk, env: &Env, cmd: Command) -> Result<Outcome, DeskError> {
+    desk.execute(cmd, env.now())
+}
+
+fn instant(what: &str, s: &str) -> Result<DateTime<Utc>, DeskError> {
+    parse_instant(s).map_err(|e| DeskError::Invalid(format!("{what}: {e}")))
+}
+
+fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
+    match cmd {
+        Cmd::Init { team, name } => {
+            let mut desk = open_desk(env)?;
+            let out = exec(
+                &mut desk,
+                env,
+                Command::Init {
+                    team,
+                    display_name: name.unwrap_or_else(|| env.actor.login.clone()),
+                },
+            )?;
+            print::outcome(&out);
+            println!("database: {}", env.db.display());
+            Ok(())
+        }
+        Cmd::Demo {
+            referrals,
+            seed,
+            open,
+        } => {
+            let mut desk = open_desk(env)?;
+            let fresh = desk.teams()?.is_empty();
+            if fresh {
+                let t0 = std::time::Instant::now();
+                let stats = crate::desk::demo::generate(
+                    &mut desk,
+                    &crate::desk::demo::DemoSpec {
+                        referrals,
+                        seed,
+                        now: env.now(),
+                        manager_login: env.actor.login.clone(),
+                    },
+                )?;
+                eprintln!(
+                    "demo: {} referrals, {} open actions, {} events in {:.1}s → {}",
+                    stats.referrals,
+                    stats.open_actions,
+                    stats.events,
+                    t0.elapsed().as_secs_f64(),
+                    env.db.display()
+                );
+            } else if !open {
+                return Err(DeskError::Invalid(format!(
+                    "{} already holds data; demo data goes only into a new database",
+                    env.db.display()
+                )));
+            }
+            if open {
+                drop(desk);
+                return crate::tui::run(env);
+            }
+            Ok(())
+        }
+        Cmd::Call(a) => {
+            let mut desk = open_desk(env)?;
+            let received_at = a
+                .received_at
+                .as_deref()
+                .map(|s| instant("--received-at", s))
+                .transpose()?;
+            let children = a
+                .child_name
+                .iter()
+                .map(|n| {
+                    let unknown = n.trim().eq_ignore_ascii_case("unknown")
+                        || n.trim().eq_ignore_ascii_case("name not known");
+                    ChildInput {
+                        name: if unknown { None } else { Some(n.clone()) },
+                        dob: a.dob.clone(),
+                        address: Some(a.address.clone()),
+                        first_language: a.first_language.clone(),
+                        interpreter_needed: a.interpreter,
+                        existing_child_id: a.child_id,
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            let out = exec(
+                &mut desk,
+                env,
+                Command::LogCall(CallInput {
+                    children,
+                    concern: a.concern,
+                    deliberate_harm: a.deliberate_harm,
+                    possible_crime: a.possible_crime,
+                    referrer: ReferrerInput {
+                        name: a.referrer_name,
+                        relationship: a.referrer_relationship,
+                        source: a.source,
+                        address: a.referrer_address,
+                        phone: a.referrer_phone,
+                        email: a.referrer_email,
+                    },
+                    received_at,
+                    team: a.team,
+                    passed_verbally_to: a.passed_to,
+                    draft_id: None,
+                }),
+            )?;
+            print::call_logged(a.format, &out).map_err(io)?;
+            Ok(())
+        }
+        Cmd::Queue(q) => {
+            let mut desk = open_desk(env)?;
+            let now = env.now();
+            let team_id = match &q.team {
+                Some(t) => Some(desk.team_named(t)?.id),
+                None => None,
+            };
+            let kind = q.kind.as_deref().map(ActionKind::parse).transpose()?;
+            let f = QueueFilter {
+                team_id,
+                owner: q.mine.then(|| env.actor.login.clone()),
+                unallocated: q.unallocated,
+                overdue: q.overdue,
+                kind,
+                child: q.child.clone(),
+            };
+            if q.limit < 1 {
+                return Err(DeskError::Invalid("--limit must be at least 1".into()));
+            }
+            let rows = desk.queue(&f, now, 0, q.limit)?;
+            print::queue(q.format, &rows, now).map_err(io)
+        }
+        Cmd::Confirmations { team, format } => {
+            let mut desk = open_desk(env)?;
+            let now = env.now();
+            let team_id = match &team {
+                Some(t) => Some(desk.team_named(t)?.id),
+                None => None,
+            };
+            let f = QueueFilter {
+                team_id,
+                kind: Some(ActionKind::WrittenConfirmation),
+                ..Default::default()
+            };
+            let rows = desk.queue(&f, now, 0, 10_000)?;
+            print::queue(format, &rows, now).map_err(io)
+        }
+        Cmd::Action(ActionCmd::Assign { id, to, unassign }) => {
+            let mut desk = open_desk(env)?;
+            let owner = if unassign { None } else { to };
+            let out = exec(
+                &mut desk,
+                env,
+                Command::AssignAction {
+                    action_id: id,
+                    owner,
+                },
+            )?;
+            print::outcome(&out);
+            Ok(())
+        }
+        Cmd::Action(ActionCmd::Done {
+            id,
+            outcome,
+            late_reason,
+        }) => {
+            let mut desk = open_desk(env)?;
+            let out = exec(
+                &mut desk,
+                env,
+                Command::CompleteAction {
+                    action_id: id,
+                    outcome,
+                    late_reason,
+                },
+            )?;
+            print::outcome(&out);
+            Ok(())
+        }
+        Cmd::Referral(ReferralCmd::Show { id, format }) => {
+            let mut desk = open_desk(env)?;
+            let detail = desk.referral(id)?;
+            exec(
+                &mut desk,
+                env,
+                Command::ViewRecord {
+                    child_id: detail.child.id,
+                    referral_id: Some(id),
+                    via: "cli referral show".into(),
+                },
+            )?;
+            print::referral(format, &detail, env.now()).map_err(io)
+        }
+        Cmd::Referral(ReferralCmd::Decide { id, decision, note }) => {
+            let mut desk = open_desk(env)?;
+            let decision = Decision::parse(&decision)?;
+            let out = exec(
+                &mut desk,
+                env,
+                Command::RecordDecision {
+                    referral_id: id,
+                    decision,
+                    note,
+                },
+            )?;
+            print::outcome(&out);
+            Ok(())
+        }
+        Cmd::Referral(ReferralCmd::Outcome { id, outcome }) => {
+            let mut desk = open_desk(env)?;
+            let outcome = AssessmentOutcome::parse(&outcome)?;
+            let out = exec(
+                &mut desk,
+                env,
+                Command::RecordOutcome {
+                    referral_id: id,
+                    outcome,
+                },
+            )?;
+            print::outcome(&out);
+            Ok(())
+        }
+        Cmd::Referral(ReferralCmd::Note { id, text }) => {
+            let mut desk = open_desk(env)?;
+            let out = exec(
+                &mut desk,
+                env,
+                Command::AddNote {
+                    referral_id: id,
+                    text,
+                },
+            )?;
+            print::outcome(&out);
+            Ok(())
+        }
+        Cmd::Staff(s) => staff(s, env),
+        Cmd::Team { name, phone, email } => {
+            let mut desk = open_desk(env)?;
+            let out = exec(&mut desk, env, Command::AddTeam { name, phone, email })?;
+            print::outcome(&out);
+            Ok(())
+        }
+        Cmd::Verify { head, format } => {
+            let mut desk = open_desk(env)?;
+            if head {
+                let h = desk.head()?;
+                return print::head(format, &h).map_err(io);
+            }
+            let report = desk.verify()?;
+            print::verify(format, &report).map_err(io)?;
+            if report.ok() {
+                Ok(())
+            } else {
+                Err(DeskError::Store(crate::store::StoreError::Corrupt(
+                    match &report.chain.first_broken {
+                        Some((id, why)) => format!("event log broken at event {id}: {why}"),
+                        None => format!("integrity check failed: {}", report.integrity.join("; ")),
+                    },
+                )))
+            }
+        }
+        Cmd::Backup { file } => {
+            let desk = open_desk(env)?;
+            desk.store().backup_to(&file)?;
+            println!("backed up {} to {}", env.db.display(), file.display());
+            Ok(())
+        }
+        Cmd::Tui => crate::tui::run(env),
+    }
+}
+
+fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
+    let mut desk = open_desk(env)?;
+    let out = match cmd {
+        StaffCmd::List { team, format } => {
+            let team_id = match &team {
+                Some(t) => Some(desk.team_named(t)?.id),
+                None => None,
+            };
+            let list = desk.staff(team_id)?;
+            return print::staff(format, &list, env.now()).map_err(io);
+        }
+        StaffCmd::Add {
+            login,
+            name,
+            role,
+            team,
+        } => exec(
+            &mut desk,
+            env,
+            Command::AddStaff {
+                login,
+                display_name: name,
+                role: Role::parse(&role)?,
+                team,
+            },
+        )?,
+        StaffCmd::Set {
+            login,
+            name,
+            role,
+            team,
+            active,
+        } => exec(
+            &mut desk,
+            env,
+            Command::SetStaff {
+                login,
+                display_name: name,
+                role: role.as_deref().map(Role::parse).transpose()?,
+                team,
+                active,
+            },
+        )?,
+        StaffCmd::Absent {
+            login,
+            from,
+            until,
+            note,
+        } => {
+            let from = match from {
+                Some(f) => instant("--from", &f)?,
+                None => env.now(),
+            };
+            let until = until.map(|u| instant("--until", &u)).transpose()?;
+            exec(
+                &mut desk,
+                env,
+                Command::MarkAbsent {
+                    login,
+                    from,
+                    until,
+                    note,
+                },
+            )?
+        }
+        StaffCmd::Back { login } => exec(&mut desk, env, Command::ClearAbsence { login })?,
+    };
+    print::outcome(&out);
+    Ok(())
+}
+
+fn io(e: std::io::Error) -> DeskError {
+    DeskError::Store(crate::store::StoreError::Io(e.to_string()))
+}

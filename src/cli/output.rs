@@ -1,0 +1,154 @@
+//! Printing records as a table, JSON or CSV.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+/// Rows of text cells under headers.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(headers: &[&str]) -> Table {
+        Table {
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// Aligned columns; record text is already cleaned of control characters.
+    pub fn to_text(&self) -> String {
+        let mut w: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                if i < w.len() {
+                    w[i] = w[i].max(c.chars().count().min(60));
+                }
+            }
+        }
+        let line = |cells: &[String]| -> String {
+            let mut s = String::new();
+            for (i, c) in cells.iter().enumerate() {
+                let c = inert(c);
+                let cut: String = if c.chars().count() > 60 {
+                    c.chars().take(59).chain(['…']).collect()
+                } else {
+                    c
+                };
+                if i + 1 == cells.len() {
+                    s.push_str(&cut);
+                } else {
+                    let pad = w[i].saturating_sub(cut.chars().count());
+                    s.push_str(&cut);
+                    s.push_str(&" ".repeat(pad + 2));
+                }
+            }
+            s.trim_end().to_string()
+        };
+        let mut out = line(&self.headers);
+        out.push('\n');
+        for r in &self.rows {
+            out.push_str(&line(r));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// RFC 4180 CSV. Cells that a spreadsheet would run as a formula get a
+    /// leading apostrophe.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        for r in std::iter::once(&self.headers).chain(self.rows.iter()) {
+            let cells: Vec<String> = r.iter().map(|c| csv_cell(c)).collect();
+            out.push_str(&cells.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+}
+
+/// Any control character left in a cell is shown as a visible symbol.
+pub fn inert(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
+pub fn csv_cell(s: &str) -> String {
+    let mut s = inert(s);
+    if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+        s.insert(0, '\'');
+    }
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Prints a value as JSON, or a table as text or CSV.
+pub fn print<T: Serialize>(
+    format: Format,
+    value: &T,
+    table: impl FnOnce() -> Table,
+) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, value)?;
+            writeln!(out)
+        }
+        Format::Table => write!(out, "{}", table().to_text()),
+        Format::Csv => write!(out, "{}", table().to_csv()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("-12"), "-12");
+        assert_eq!(csv_cell("\u{1b}[2J"), "\u{fffd}[2J");
+    }
+
+    #[test]
+    fn table_aligns_columns() {
+        let mut t = Table::new(&["id", "child"]);
+        t.row(vec!["1".into(), "Amara".into()]);
+        t.row(vec!["100".into(), "Bo".into()]);
+        assert_eq!(t.to_text(), "id   child\n1    Amara\n100  Bo\n");
+    }
+}
+
+/// As `inert`, but keeps line breaks (for multi-line reports).
+pub fn inert_keep_newlines(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,271 @@
+//! How each result looks on the command line.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::output::{print, Format, Table};
+use crate::desk::{Outcome, ReferralDetail, VerifyReport};
+use crate::domain::time::{countdown, fmt_long, fmt_rfc3339, fmt_short};
+use crate::store::{EventHead, QueueRow, Staff};
+
+pub fn outcome(o: &Outcome) {
+    match o {
+        Outcome::Done { summary } => println!("{summary}"),
+        Outcome::DraftSaved { draft_id } => println!("draft {draft_id} saved"),
+        Outcome::ActionChanged { action } => println!(
+            "action {} ({}): owner {}, due {}{}",
+            action.id,
+            action.kind,
+            action.owner.as_deref().unwrap_or("UNALLOCATED"),
+            fmt_long(action.due_at),
+            action
+                .done_at
+                .map(|d| format!(", done {}", fmt_long(d)))
+                .unwrap_or_default()
+        ),
+        Outcome::ReferralChanged { referral } => {
+            println!(
+                "referral {}: {}",
+                referral.referral.id,
+                referral.referral.state.label()
+            );
+            for a in referral.actions.iter().filter(|a| a.is_open()) {
+                println!("  action {} {} due {}", a.id, a.kind, fmt_long(a.due_at));
+            }
+        }
+        Outcome::CallLogged { call_id, referrals } => {
+            println!("call {call_id} logged");
+            for r in referrals {
+                println!("referral {}", r.referral.id);
+            }
+        }
+    }
+}
+
+pub fn call_logged(format: Format, o: &Outcome) -> std::io::Result<()> {
+    let Outcome::CallLogged { call_id, referrals } = o else {
+        outcome(o);
+        return Ok(());
+    };
+    match format {
+        Format::Json => print(
+            format,
+            &json!({"call_id": call_id, "referrals": referrals}),
+            Table::default,
+        ),
+        _ => {
+            let mut t = Table::new(&[
+                "referral",
+                "child",
+                "action",
+                "kind",
+                "due (London)",
+                "due_at",
+            ]);
+            for r in referrals {
+                for a in &r.actions {
+                    t.row(vec![
+                        r.referral.id.to_string(),
+                        r.referral
+                            .child
+                            .clone()
+                            .unwrap_or_else(|| "(name not known)".into()),
+                        a.id.to_string(),
+                        a.kind.to_string(),
+                        fmt_long(a.due_at),
+                        fmt_rfc3339(a.due_at),
+                    ]);
+                }
+            }
+            print(format, &(), || t)
+        }
+    }
+}
+
+pub fn queue(format: Format, rows: &[QueueRow], now: DateTime<Utc>) -> std::io::Result<()> {
+    print(format, &rows, || {
+        let mut t = Table::new(&[
+            "action",
+            "referral",
+            "child",
+            "kind",
+            "owner",
+            "due",
+            "countdown",
+            "team",
+        ]);
+        for r in rows {
+            t.row(vec![
+                r.action_id.to_string(),
+                r.referral_id.to_string(),
+                r.child.clone().unwrap_or_else(|| "(name not known)".into()),
+                r.kind.to_string(),
+                match &r.owner {
+                    Some(o) if r.owner_absent => format!("{o} (ABSENT: needs cover)"),
+                    Some(o) => o.clone(),
+                    None => "UNALLOCATED".into(),
+                },
+                match format {
+                    Format::Csv => fmt_rfc3339(r.due_at),
+                    _ => fmt_short(r.due_at),
+                },
+                countdown(r.due_at, now),
+                r.team.clone(),
+            ]);
+        }
+        t
+    })
+}
+
+pub fn referral(format: Format, d: &ReferralDetail, now: DateTime<Utc>) -> std::io::Result<()> {
+    if format == Format::Json {
+        return print(format, d, Table::default);
+    }
+    let r = &d.referral;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Referral {} — {} — {}\n",
+        r.id,
+        d.child.name.as_deref().unwrap_or("(name not known)"),
+        r.state.label()
+    ));
+    out.push_str(&format!(
+        "received {} · source {} ({}) · team {}{}{}\n",
+        fmt_long(r.received_at),
+        r.source.code(),
+        r.source.label(),
+        r.team,
+        if r.deliberate_harm {
+            " · DELIBERATE HARM ALLEGED"
+        } else {
+            ""
+        },
+        if r.possible_crime {
+            " · POSSIBLE CRIME"
+        } else {
+            ""
+        }
+    ));
+    out.push_str(&format!(
+        "child {}: dob {} · address {} · language {}\n",
+        d.child.id,
+        d.child
+            .dob
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_else(|| "not known".into()),
+        d.child.address.as_deref().unwrap_or("not known"),
+        d.child.first_language.as_deref().unwrap_or("not recorded")
+    ));
+    let mut t = Table::new(&["action", "kind", "owner", "due", "status"]);
+    for a in &d.actions {
+        t.row(vec![
+            a.id.to_string(),
+            a.kind.to_string(),
+            a.owner.clone().unwrap_or_else(|| "UNALLOCATED".into()),
+            fmt_short(a.due_at),
+            match a.done_at {
+                Some(at) => format!(
+                    "done {}{}",
+                    fmt_short(at),
+                    if a.late_reason.is_some() {
+                        " (late)"
+                    } else {
+                        ""
+                    }
+                ),
+                None => countdown(a.due_at, now),
+            },
+        ]);
+    }
+    out.push_str("\nActions\n");
+    out.push_str(&t.to_text());
+    if !d.previous.is_empty() {
+        out.push_str("\nEarlier referrals of this child\n");
+        let mut p = Table::new(&["referral", "received", "outcome"]);
+        for e in &d.previous {
+            p.row(vec![
+                e.id.to_string(),
+                fmt_short(e.received_at),
+                e.state.label().into(),
+            ]);
+        }
+        out.push_str(&p.to_text());
+    }
+    out.push_str("\nChronology\n");
+    let mut c = Table::new(&["when", "who", "what"]);
+    for e in d.events.iter().filter(|e| e.significant) {
+        c.row(vec![
+            fmt_short(e.at),
+            e.acting_login.clone(),
+            e.summary.clone(),
+        ]);
+    }
+    out.push_str(&c.to_text());
+    match format {
+        Format::Csv => print(format, &(), || t),
+        _ => {
+            print!("{}", super::output::inert_keep_newlines(&out));
+            Ok(())
+        }
+    }
+}
+
+pub fn staff(format: Format, list: &[Staff], now: DateTime<Utc>) -> std::io::Result<()> {
+    print(format, &list, || {
+        let mut t = Table::new(&["login", "name", "role", "team", "status"]);
+        for s in list {
+            t.row(vec![
+                s.login.clone(),
+                s.display_name.clone(),
+                s.role.to_string(),
+                s.team.clone().unwrap_or_default(),
+                if !s.active {
+                    "inactive".into()
+                } else if s.is_absent(now) {
+                    match s.absent_until {
+                        Some(u) => format!("absent until {}", fmt_short(u)),
+                        None => "absent, no end date".into(),
+                    }
+                } else {
+                    "available".into()
+                },
+            ]);
+        }
+        t
+    })
+}
+
+pub fn head(format: Format, h: &EventHead) -> std::io::Result<()> {
+    print(format, h, || {
+        let mut t = Table::new(&["events", "last event", "hash"]);
+        t.row(vec![
+            h.count.to_string(),
+            h.last_id.to_string(),
+            h.hash.clone(),
+        ]);
+        t
+    })
+}
+
+pub fn verify(format: Format, r: &VerifyReport) -> std::io::Result<()> {
+    if format == Format::Json {
+        return print(format, r, Table::default);
+    }
+    println!(
+        "file integrity: {}",
+        if r.integrity == ["ok"] {
+            "ok".to_string()
+        } else {
+            r.integrity.join("; ")
+        }
+    );
+    match &r.chain.first_broken {
+        None => println!("event log: {} events, chain whole", r.chain.events),
+        Some((id, why)) => println!("event log: BROKEN at event {id}: {why}"),
+    }
+    println!(
+        "head: {} events, last {}, hash {}",
+        r.head.count, r.head.last_id, r.head.hash
+    );
+    Ok(())
+}
