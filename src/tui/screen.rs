@@ -1,0 +1,84 @@
+//! The contract every screen keeps, so screens can be built apart and the
+//! loop (`tui::app`) can host them all.
+//!
+//! A screen is Elm-shaped: `on_key` (update) changes only the screen's own
+//! state and returns `Effect`s; the loop runs the effects against the desk
+//! (every write is a `Command` through `Desk::execute`, every read happens in
+//! `reload`); `view` draws from state and mutates nothing.
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+use crate::desk::{Command, Desk, DeskError, Outcome};
+use crate::store::Staff;
+
+/// Which screen to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Open {
+    Queue,
+    Referral(i64),
+    /// The call form; `Some(id)` resumes an unfinished call.
+    CallForm(Option<i64>),
+    Confirmations,
+    Handover,
+    Reports,
+    Help,
+}
+
+/// What a screen asks the loop to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Run a command through the desk; the result comes back through
+    /// `Screen::on_result`, then every open screen reloads.
+    Execute(Command),
+    /// Push a screen on top of this one.
+    Open(Open),
+    /// Close this screen, back to the one below.
+    Back,
+    Quit,
+    /// A message for the status bar.
+    Status(String),
+}
+
+/// What every screen may read while handling a key or drawing.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub now: DateTime<Utc>,
+    /// The acting staff member (None: not on the staff list).
+    pub me: Option<&'a Staff>,
+}
+
+pub trait Screen {
+    /// Shown in the title bar.
+    fn title(&self) -> String;
+
+    /// The `[table]` of the keymap whose actions this screen understands.
+    fn keymap_section(&self) -> &'static str;
+
+    /// Re-reads what the screen shows (queries only).
+    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError>;
+
+    /// A key: `action` is the keymap's action name for it on this screen (or
+    /// `None`), `key` the raw key (for text fields).
+    fn on_key(&mut self, key: KeyEvent, action: Option<&str>, ctx: &Ctx) -> Vec<Effect>;
+
+    /// The result of an `Effect::Execute` this screen asked for.
+    fn on_result(&mut self, _result: &Result<Outcome, DeskError>) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    /// Once a second (and after every key): countdowns, autosave.
+    fn tick(&mut self, _ctx: &Ctx) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    /// Draws into `area`; must not change anything.
+    fn view(&self, f: &mut Frame, area: Rect, ctx: &Ctx);
+
+    /// The (key, action description) pairs shown by `?` on this screen.
+    fn help(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
