@@ -236,9 +236,7 @@ fn no_write_path_uses_a_deferred_transaction() {
         let text = std::fs::read_to_string(f).unwrap();
         let rel = f.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
         for (line_no, fn_name, why) in deferred_uses(&text) {
-            if rel == Path::new("src/store/mod.rs")
-                && fn_name == "read"
-                && why.contains("Deferred")
+            if rel == Path::new("src/store/mod.rs") && fn_name == "read" && why.contains("Deferred")
             {
                 allowed += 1;
                 continue;

@@ -62,6 +62,12 @@ impl Store {
             }
         }
         let fresh = !path.exists();
+        if fresh {
+            // Create the file private before SQLite does: SQLite would create it
+            // 0644 (less the umask), and a process killed before the chmod below
+            // would leave a world-readable file for the next run to fill.
+            create_private(path, group)?;
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -140,6 +146,10 @@ impl Store {
     }
 
     /// A consistent copy of the whole database while others write (online backup).
+    ///
+    /// The copy is made under a temporary name beside `dest` (`.NAME.partial-PID`)
+    /// and only linked to `dest` once whole, so a backup that is killed or fails
+    /// never leaves a half-made copy under the name asked for.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         use rusqlite::backup::Backup;
         if dest.exists() {
@@ -148,14 +158,75 @@ impl Store {
                 dest.display()
             )));
         }
-        let mut out = Connection::open(dest)?;
-        secure_file(dest, None)?;
-        {
-            let b = Backup::new(&self.conn, &mut out)?;
-            b.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+        let name = dest
+            .file_name()
+            .ok_or_else(|| StoreError::Io(format!("{} is not a file name", dest.display())))?;
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let tmp = dir.join(format!(
+            ".{}.partial-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let remove_tmp = || {
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                let mut p = tmp.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+        };
+        remove_tmp();
+        let made = (|| -> Result<()> {
+            create_private(&tmp, None)?;
+            let mut out = Connection::open(&tmp)?;
+            {
+                let b = Backup::new(&self.conn, &mut out)?;
+                b.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+            }
+            out.close().map_err(|(_, e)| StoreError::Sqlite(e))?;
+            // hard_link refuses to replace a file that appeared meanwhile.
+            std::fs::hard_link(&tmp, dest)
+                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dest.display())))?;
+            Ok(())
+        })();
+        remove_tmp();
+        made?;
+        #[cfg(unix)]
+        if let Ok(d) = std::fs::File::open(&dir) {
+            // Make the new name durable (a directory, not the database file).
+            let _ = d.sync_all();
         }
         Ok(())
     }
+}
+
+/// Creates an empty file with the private mode (0600, or 0660 for a group)
+/// before SQLite opens it. Only a new file: nothing is opened for reading or
+/// writing database contents.
+#[cfg(unix)]
+fn create_private(path: &Path, group: Option<u32>) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mode = if group.is_some() { 0o660 } else { 0o600 };
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Io(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private(_path: &Path, _group: Option<u32>) -> Result<()> {
+    Ok(())
 }
 
 fn configure(conn: &Connection) -> Result<()> {

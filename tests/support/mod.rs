@@ -35,7 +35,9 @@ use rusqlite::{Connection, OpenFlags};
 pub const NOW: &str = "2026-11-20T10:00:00Z";
 
 pub fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// A size from the environment, or the CI default.
@@ -67,7 +69,10 @@ pub fn dutydesk(db: &Path, user: &str) -> Proc {
 
 /// Runs the binary to completion; panics with its stderr on failure.
 pub fn dutydesk_ok(db: &Path, user: &str, args: &[&str]) -> String {
-    let out = dutydesk(db, user).args(args).output().expect("spawn dutydesk");
+    let out = dutydesk(db, user)
+        .args(args)
+        .output()
+        .expect("spawn dutydesk");
     assert!(
         out.status.success(),
         "dutydesk {args:?} failed ({}): {}",
@@ -263,6 +268,17 @@ pub struct FileReport {
 /// and its rule-made `pass_to_duty` and `decision` actions; every action
 /// belongs to a referral.
 pub fn check_whole(db: &Path) -> Result<FileReport, String> {
+    check_file(db, true)
+}
+
+/// As `check_whole` for a file filled by `dutydesk demo`, which records one
+/// `demo_generated` event instead of a `call_logged` event per call (every
+/// referral still has its `referral_opened` event).
+pub fn check_whole_demo(db: &Path) -> Result<FileReport, String> {
+    check_file(db, false)
+}
+
+fn check_file(db: &Path, call_events: bool) -> Result<FileReport, String> {
     let store = Store::open(db).map_err(|e| format!("open: {e}"))?;
     let ic = store.integrity_check().map_err(|e| e.to_string())?;
     if ic != ["ok"] {
@@ -318,6 +334,9 @@ pub fn check_whole(db: &Path) -> Result<FileReport, String> {
         ),
     ];
     for (what, sql) in checks {
+        if !call_events && what.contains("call_logged") {
+            continue;
+        }
         let n = q(sql);
         if n != 0 {
             return Err(format!("half-written: {n} × {what}"));
