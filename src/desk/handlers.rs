@@ -349,7 +349,6 @@ pub(crate) fn handle(
                 before: Some(json!({"owner": before})),
                 after: Some(json!({"owner": a.owner})),
                 significant: true,
-                ..Default::default()
             })?;
             Ok(Outcome::ActionChanged { action: a })
         }
