@@ -366,7 +366,8 @@ pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
             env.db.display()
         );
     }
-    Ok(Desk::new(store, rules, env.actor.clone()))
+    let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
+    Ok(Desk::new(store, rules, env.actor.clone()).with_shifts(shifts))
 }
 
 fn exec(desk: &mut Desk, env: &Env, cmd: Command) -> Result<Outcome, DeskError> {
