@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{require, staff_of, Desk, DeskError, Outcome, Result};
+use crate::domain::calendar::Calendar;
 use crate::domain::clocks::Rules;
 use crate::domain::shifts::{Shift, ShiftKind, Shifts};
-use crate::domain::time::{countdown, fmt_long, fmt_short};
+use crate::domain::time::{countdown, end_of_london_day, fmt_long, fmt_short, london_date};
 use crate::domain::validate::{self, MAX_TEXT};
 use crate::domain::{ActionKind, Actor, Role};
 use crate::store::{
@@ -143,6 +144,7 @@ fn works(shifts: &Shifts, owner_team: Option<&str>, kind: ShiftKind) -> bool {
 fn cover_reason(
     a: &HandoverAction,
     shifts: &Shifts,
+    cal: &Calendar,
     shift: &Shift,
     next: &Shift,
     now: DateTime<Utc>,
@@ -157,7 +159,12 @@ fn cover_reason(
     if a.owner_absent_at(a.due_at) {
         return Some(CoverReason::AbsentWhenDue);
     }
-    let kind = if a.due_at < shift.end {
+    // A working-day deadline (23:59:59 London on a day with a day shift) is
+    // worked by the day team, not by whoever is on at midnight.
+    let date = london_date(a.due_at);
+    let kind = if a.due_at == end_of_london_day(date) && shifts.day_shift_on(date, cal).is_some() {
+        ShiftKind::Day
+    } else if a.due_at < shift.end {
         shift.kind
     } else {
         next.kind
@@ -187,7 +194,7 @@ pub(crate) fn build_report(
     let shift = shifts.current(now, &rules.calendar);
     let next = shifts.next(&shift, &rules.calendar);
     let mark = |a: HandoverAction| -> ReportAction {
-        let needs_cover = cover_reason(&a, shifts, &shift, &next, now);
+        let needs_cover = cover_reason(&a, shifts, &rules.calendar, &shift, &next, now);
         ReportAction {
             overdue: a.due_at < now,
             needs_cover,

@@ -166,11 +166,15 @@ pub fn pending_handovers(
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-/// How many handovers for a team (or any, with `None`) await acknowledgement.
+/// How many handovers await acknowledgement that concern a team (or any,
+/// with `None`): handed over for it (or for every team), or given to or by
+/// one of its members, so both the outgoing and incoming teams see it.
 pub fn count_unacknowledged(conn: &Connection, team_id: Option<i64>) -> Result<i64> {
     let mut st = conn.prepare_cached(
-        "SELECT COUNT(*) FROM handovers WHERE acknowledged_at IS NULL \
-         AND (?1 IS NULL OR team_id = ?1 OR team_id IS NULL)",
+        "SELECT COUNT(*) FROM handovers h WHERE h.acknowledged_at IS NULL \
+         AND (?1 IS NULL OR h.team_id = ?1 OR h.team_id IS NULL \
+         OR EXISTS (SELECT 1 FROM staff s WHERE s.team_id = ?1 \
+         AND s.login IN (h.given_to, h.given_by)))",
     )?;
     Ok(st.query_row([team_id], |r| r.get(0))?)
 }
