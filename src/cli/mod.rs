@@ -1,5 +1,6 @@
 //! Subcommands: build commands and queries, print the results.
 
+mod handover;
 pub mod output;
 mod print;
 
@@ -94,6 +95,10 @@ pub enum Cmd {
     },
     /// Make a consistent copy of the database while others are writing
     Backup { file: PathBuf },
+    /// End-of-shift handover: the report, give, ack, list, show (Rec 50)
+    Handover(handover::HandoverArgs),
+    /// Move every open action of one member of staff to a colleague at work (Rec 50)
+    Cover(handover::CoverArgs),
     /// Open the terminal screens (the default)
     Tui,
 }
@@ -638,6 +643,8 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             println!("backed up {} to {}", env.db.display(), file.display());
             Ok(())
         }
+        Cmd::Handover(a) => handover::run_handover(a, env),
+        Cmd::Cover(a) => handover::run_cover(a, env),
         Cmd::Tui => crate::tui::run(env),
     }
 }
