@@ -429,3 +429,196 @@ fn markdown_lists_every_overdue_action_and_ends_with_the_log_head() {
     assert!(v["overdue"][0]["due_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(v["shift"]["kind"], "day");
 }
+
+// ---------------------------------------------------------------- the screen
+
+mod screen {
+    use super::*;
+    use dutydesk::tui::handover::{self, HandoverScreen};
+    use dutydesk::tui::screen::{Ctx, Effect, Screen};
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::style::Color;
+    use ratatui::Terminal;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    fn draw(
+        s: &HandoverScreen,
+        desk: &mut Desk,
+        now: DateTime<Utc>,
+        w: u16,
+        h: u16,
+    ) -> Terminal<TestBackend> {
+        let me = desk.me().unwrap();
+        let ctx = Ctx {
+            now,
+            me: me.as_ref(),
+        };
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| s.view(f, f.area(), &ctx)).unwrap();
+        t
+    }
+
+    /// North Duty at 16:30 on Thursday: an absent worker's actions, overdue
+    /// work, a referral unallocated.
+    fn busy() -> Fixture {
+        let mut f = fixture();
+        let d = &mut f.desk;
+        let r1 = call(d, "Amara Test", t0(), t0());
+        call(
+            d,
+            "Ben Test",
+            t0() + chrono::Duration::hours(2),
+            t0() + chrono::Duration::hours(2),
+        );
+        call(
+            d,
+            "Cara Test",
+            utc("2026-11-19T15:00:00Z"),
+            utc("2026-11-19T15:00:00Z"),
+        );
+        let see = action_of(d, r1, ActionKind::SeeChild);
+        assign(d, see, "jpatel", t0());
+        run(
+            d,
+            Command::MarkAbsent {
+                login: "jpatel".into(),
+                from: t0(),
+                until: None,
+                note: None,
+            },
+            t0(),
+        );
+        f
+    }
+
+    #[test]
+    fn handover_screen_renders_at_80x24_and_120x40() {
+        let mut f = busy();
+        let d = &mut f.desk;
+        let now = end_of_day();
+        let s = handover::open(d, now).unwrap();
+        assert_eq!(s.keymap_section(), "handover");
+        assert_eq!(s.title(), "Handover: North Duty");
+        let t = draw(&s, d, now, 80, 24);
+        insta::assert_snapshot!("handover_80x24", t.backend());
+        // Overdue rows are red and bold.
+        let buf = t.backend().buffer();
+        let y = (0..24u16)
+            .find(|&y| {
+                (0..80u16)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    .contains("OVERDUE")
+            })
+            .expect("an overdue row");
+        let x = (0..80u16).find(|&x| buf[(x, y)].symbol() == "O").unwrap();
+        assert_eq!(buf[(x, y)].style().fg, Some(Color::Red));
+
+        // After the handover is given the banner shows it, for both leads.
+        run(
+            d,
+            Command::HandOver {
+                team: None,
+                to_login: "edtlead".into(),
+                notes: Some("Amara: school nurse calling back 18:00.".into()),
+            },
+            now,
+        );
+        let mut s = handover::open(d, now).unwrap();
+        s.scroll = 0;
+        let t = draw(&s, d, now, 120, 40);
+        insta::assert_snapshot!("handover_120x40_given", t.backend());
+    }
+
+    #[test]
+    fn incoming_lead_acknowledges_through_the_screen() {
+        let mut f = busy();
+        let d = &mut f.desk;
+        run(
+            d,
+            Command::HandOver {
+                team: None,
+                to_login: "edtlead".into(),
+                notes: None,
+            },
+            end_of_day(),
+        );
+        let later = utc("2026-11-19T17:30:00Z");
+        act(d, "edtlead");
+        let mut s = handover::open(d, later).unwrap();
+        assert_eq!(s.pending.len(), 1);
+        let me = d.me().unwrap();
+        let ctx = Ctx {
+            now: later,
+            me: me.as_ref(),
+        };
+        let fx = s.on_key(key(KeyCode::Char('a')), Some("acknowledge"), &ctx);
+        assert_eq!(
+            fx,
+            vec![Effect::Execute(Command::AcknowledgeHandover { id: 1 })]
+        );
+        let Effect::Execute(cmd) = fx[0].clone() else {
+            panic!()
+        };
+        let res = d.execute(cmd, later);
+        let fx = s.on_result(&res);
+        assert!(matches!(&fx[0], Effect::Status(m) if m.contains("acknowledged")));
+        s.reload(d, later).unwrap();
+        assert!(s.pending.is_empty());
+        // Nothing left to acknowledge: a clear message, no command.
+        let fx = s.on_key(key(KeyCode::Char('a')), Some("acknowledge"), &ctx);
+        assert!(matches!(&fx[0], Effect::Status(_)));
+    }
+
+    #[test]
+    fn give_form_builds_the_command_and_keeps_text_on_error() {
+        let mut f = busy();
+        let d = &mut f.desk;
+        let now = end_of_day();
+        let mut s = handover::open(d, now).unwrap();
+        let me = d.me().unwrap();
+        let ctx = Ctx {
+            now,
+            me: me.as_ref(),
+        };
+        assert!(s
+            .on_key(key(KeyCode::Char('g')), Some("give"), &ctx)
+            .is_empty());
+        assert!(s.captures_text());
+        for c in "edtlead".chars() {
+            // Typed text goes to the form, whatever the keymap says.
+            s.on_key(key(KeyCode::Char(c)), Some("scroll-down"), &ctx);
+        }
+        s.on_key(key(KeyCode::Tab), None, &ctx);
+        for c in "Police aware".chars() {
+            s.on_key(key(KeyCode::Char(c)), None, &ctx);
+        }
+        let t = draw(&s, d, now, 80, 24);
+        insta::assert_snapshot!("handover_80x24_give_form", t.backend());
+        let fx = s.on_key(key(KeyCode::Enter), None, &ctx);
+        assert_eq!(
+            fx,
+            vec![Effect::Execute(Command::HandOver {
+                team: Some("North Duty".into()),
+                to_login: "edtlead".into(),
+                notes: Some("Police aware".into()),
+            })]
+        );
+        // A refusal keeps the form as typed.
+        let err: Result<Outcome, DeskError> = Err(DeskError::Invalid("no".into()));
+        s.on_result(&err);
+        assert_eq!(s.form.as_ref().unwrap().notes, "Police aware");
+        let Effect::Execute(cmd) = fx[0].clone() else {
+            panic!()
+        };
+        let res = d.execute(cmd, now);
+        s.on_result(&res);
+        assert!(s.form.is_none());
+        s.reload(d, now).unwrap();
+        assert_eq!(s.pending.len(), 1);
+    }
+}

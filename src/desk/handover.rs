@@ -496,7 +496,6 @@ pub(crate) fn handle(
                     before: Some(json!({"owner": from.login})),
                     after: Some(json!({"owner": to.login})),
                     significant: true,
-                    ..Default::default()
                 })?;
             }
             Ok(Outcome::Done {
