@@ -241,7 +241,8 @@ pub fn handover_actions(
 ) -> Result<Vec<HandoverAction>> {
     let (cond, arg): (&str, rusqlite::types::Value) = match set {
         ActionSet::DueBefore(t) => ("a.due_at < ?2", ts(t).into()),
-        ActionSet::Kind(k) => ("a.kind = ?2", k.as_str().to_string().into()),
+        // `+`: read the partial index of open actions, not every action of the kind.
+        ActionSet::Kind(k) => ("+a.kind = ?2", k.as_str().to_string().into()),
         ActionSet::OwnerAbsentAt(t) => (
             "a.owner IS NOT NULL AND (s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
              AND (s.absent_from IS NULL OR s.absent_from <= ?2) \
