@@ -1,5 +1,6 @@
 //! Subcommands: build commands and queries, print the results.
 
+mod handover;
 pub mod output;
 mod print;
 
@@ -95,6 +96,10 @@ pub enum Cmd {
     },
     /// Make a consistent copy of the database while others are writing
     Backup { file: PathBuf },
+    /// End-of-shift handover: the report, give, ack, list, show (Rec 50)
+    Handover(handover::HandoverArgs),
+    /// Move every open action of one member of staff to a colleague at work (Rec 50)
+    Cover(handover::CoverArgs),
     /// Open the terminal screens (the default)
     Tui,
 }
@@ -392,7 +397,8 @@ pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
             env.db.display()
         );
     }
-    Ok(Desk::new(store, rules, env.actor.clone()))
+    let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
+    Ok(Desk::new(store, rules, env.actor.clone()).with_shifts(shifts))
 }
 
 fn exec(desk: &mut Desk, env: &Env, cmd: Command) -> Result<Outcome, DeskError> {
@@ -663,6 +669,8 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             println!("backed up {} to {}", env.db.display(), file.display());
             Ok(())
         }
+        Cmd::Handover(a) => handover::run_handover(a, env),
+        Cmd::Cover(a) => handover::run_cover(a, env),
         Cmd::Tui => crate::tui::run(env),
     }
 }
