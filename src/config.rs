@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::domain::calendar::Calendar;
 use crate::domain::clocks::{Profile, Rules, Timescales};
+use crate::domain::shifts::{parse_clock_time, parse_weekday, Shifts};
 use crate::domain::time::parse_date;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,26 @@ pub struct Config {
     pub timescales: TimescaleConfig,
     #[serde(default)]
     pub calendar: CalendarConfig,
+    #[serde(default)]
+    pub shifts: ShiftConfig,
+}
+
+/// `[shifts]`: when the day shift runs; out of hours is everything else
+/// (Rec 50: handover between shifts).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftConfig {
+    /// Start of the day shift, London time (default `"09:00"`).
+    pub day_start: Option<String>,
+    /// End of the day shift (default `"17:00"`).
+    pub day_end: Option<String>,
+    /// Days with a day shift (default `["mon", "tue", "wed", "thu", "fri"]`);
+    /// bank holidays and closure days are out of hours all day.
+    pub day_days: Option<Vec<String>>,
+    /// Teams that work out of hours, by name (default: any team whose name
+    /// contains "Emergency" or "EDT").
+    #[serde(default)]
+    pub out_of_hours_teams: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -58,6 +79,10 @@ impl Config {
             msg: crate::domain::validate::clean(&e.to_string(), false),
         })?;
         cfg.rules().map_err(|msg| ConfigError {
+            path: path.to_string(),
+            msg,
+        })?;
+        cfg.shifts().map_err(|msg| ConfigError {
             path: path.to_string(),
             msg,
         })?;
@@ -101,6 +126,31 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The shift pattern in force.
+    pub fn shifts(&self) -> Result<Shifts, String> {
+        let c = &self.shifts;
+        let mut sh = Shifts::default();
+        let err = |what: &str, e: crate::domain::DomainError| format!("[shifts] {what}: {e}");
+        if let Some(t) = &c.day_start {
+            sh.day_start = parse_clock_time(t).map_err(|e| err("day_start", e))?;
+        }
+        if let Some(t) = &c.day_end {
+            sh.day_end = parse_clock_time(t).map_err(|e| err("day_end", e))?;
+        }
+        if let Some(days) = &c.day_days {
+            sh.day_days = days
+                .iter()
+                .map(|d| parse_weekday(d))
+                .collect::<Result<_, _>>()
+                .map_err(|e| err("day_days", e))?;
+        }
+        sh.out_of_hours_teams = c.out_of_hours_teams.clone();
+        sh.check().map_err(|e| format!("[shifts]: {e}"))?;
+        Ok(sh)
+    }
+}
+
 /// The platform directories (`directories`).
 pub fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("org", "dutydesk", "dutydesk")
@@ -126,4 +176,34 @@ pub fn default_demo_path() -> PathBuf {
     project_dirs()
         .map(|d| d.data_dir().join("demo.sqlite3"))
         .unwrap_or_else(|| PathBuf::from("demo.sqlite3"))
+}
+
+#[cfg(test)]
+mod shift_config_tests {
+    use super::*;
+
+    #[test]
+    fn shifts_section_parses_and_defaults() {
+        let cfg = Config::parse("", "t").unwrap();
+        assert_eq!(cfg.shifts().unwrap(), Shifts::default());
+        let cfg = Config::parse(
+            "[shifts]\nday_start = \"08:30\"\nday_end = \"16:30\"\nday_days = [\"mon\", \"tue\"]\n\
+             out_of_hours_teams = [\"Nights\"]\n",
+            "t",
+        )
+        .unwrap();
+        let sh = cfg.shifts().unwrap();
+        assert_eq!(sh.day_start.to_string(), "08:30:00");
+        assert_eq!(sh.day_days.len(), 2);
+        assert_eq!(sh.out_of_hours_teams, vec!["Nights".to_string()]);
+    }
+
+    #[test]
+    fn bad_shifts_are_refused_with_the_section_named() {
+        let e = Config::parse("[shifts]\nday_start = \"25:00\"\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("[shifts] day_start"), "{e}");
+        let e = Config::parse("[shifts]\nday_end = \"08:00\"\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("end after it starts"), "{e}");
+        assert!(Config::parse("[shifts]\nnight = 1\n", "c.toml").is_err());
+    }
 }

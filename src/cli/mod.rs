@@ -1,5 +1,6 @@
 //! Subcommands: build commands and queries, print the results.
 
+mod handover;
 pub mod output;
 mod print;
 
@@ -37,6 +38,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum Cmd {
     /// Create the database and its first team; you become its duty manager
     Init {
@@ -94,6 +96,10 @@ pub enum Cmd {
     },
     /// Make a consistent copy of the database while others are writing
     Backup { file: PathBuf },
+    /// End-of-shift handover: the report, give, ack, list, show (Rec 50)
+    Handover(handover::HandoverArgs),
+    /// Move every open action of one member of staff to a colleague at work (Rec 50)
+    Cover(handover::CoverArgs),
     /// Open the terminal screens (the default)
     Tui,
 }
@@ -286,8 +292,13 @@ impl Env {
     }
 }
 
-/// The real login of the process.
+/// The real login of the process: the operating system's account name for
+/// this user id (environment variables only when that cannot be read).
 pub fn real_login() -> String {
+    #[cfg(unix)]
+    if let Some(name) = os_login() {
+        return name;
+    }
     for v in ["USER", "LOGNAME", "USERNAME"] {
         if let Ok(u) = std::env::var(v) {
             if !u.trim().is_empty() {
@@ -296,6 +307,26 @@ pub fn real_login() -> String {
         }
     }
     "unknown".into()
+}
+
+#[cfg(unix)]
+fn os_login() -> Option<String> {
+    // SAFETY: getpwuid_r writes into the buffers we own and pass with their
+    // lengths; the returned pointer, when non-null, points into `pwd`/`buf`.
+    unsafe {
+        let uid = libc::getuid();
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut buf = vec![0 as libc::c_char; 4096];
+        let mut out: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out);
+        if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
+            return Some(format!("uid{uid}"));
+        }
+        let name = std::ffi::CStr::from_ptr(pwd.pw_name)
+            .to_string_lossy()
+            .into_owned();
+        (!name.is_empty()).then_some(name)
+    }
 }
 
 fn fail(code: i32, msg: impl std::fmt::Display) -> i32 {
@@ -366,7 +397,8 @@ pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
             env.db.display()
         );
     }
-    Ok(Desk::new(store, rules, env.actor.clone()))
+    let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
+    Ok(Desk::new(store, rules, env.actor.clone()).with_shifts(shifts))
 }
 
 fn exec(desk: &mut Desk, env: &Env, cmd: Command) -> Result<Outcome, DeskError> {
@@ -637,6 +669,8 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             println!("backed up {} to {}", env.db.display(), file.display());
             Ok(())
         }
+        Cmd::Handover(a) => handover::run_handover(a, env),
+        Cmd::Cover(a) => handover::run_cover(a, env),
         Cmd::Tui => crate::tui::run(env),
     }
 }

@@ -118,6 +118,19 @@ pub fn print<T: Serialize>(
     }
 }
 
+/// As `inert`, but keeps line breaks (for multi-line reports).
+pub fn inert_keep_newlines(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,17 +151,4 @@ mod tests {
         t.row(vec!["100".into(), "Bo".into()]);
         assert_eq!(t.to_text(), "id   child\n1    Amara\n100  Bo\n");
     }
-}
-
-/// As `inert`, but keeps line breaks (for multi-line reports).
-pub fn inert_keep_newlines(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
 }

@@ -124,6 +124,24 @@ pub enum Command {
         referral_id: i64,
         text: String,
     },
+    /// Ends a shift: stores the handover report as it stands, with the
+    /// outgoing lead's notes, for the named incoming lead (Rec 50). `team`:
+    /// the actor's team when not given.
+    HandOver {
+        team: Option<String>,
+        to_login: String,
+        notes: Option<String>,
+    },
+    /// The incoming lead (or a duty manager) acknowledges a handover.
+    AcknowledgeHandover {
+        id: i64,
+    },
+    /// Moves every open action of one member of staff to a named colleague
+    /// who is at work (cover, Rec 50): one event per action. Duty manager.
+    ReassignAll {
+        from_login: String,
+        to_login: String,
+    },
     /// Records that someone opened a child's record (Rec 58: who looked).
     ViewRecord {
         child_id: i64,

@@ -30,6 +30,12 @@ pub(crate) fn handle(
         )?)
     };
     match cmd {
+        // Routed to desk::handover by Desk::execute (they need the shifts).
+        Command::HandOver { .. }
+        | Command::AcknowledgeHandover { .. }
+        | Command::ReassignAll { .. } => Err(DeskError::Invalid(
+            "handover commands run through Desk::execute".into(),
+        )),
         Command::Init { team, display_name } => {
             if !store::list_teams(conn)?.is_empty() {
                 return Err(DeskError::Invalid(
@@ -349,7 +355,6 @@ pub(crate) fn handle(
                 before: Some(json!({"owner": before})),
                 after: Some(json!({"owner": a.owner})),
                 significant: true,
-                ..Default::default()
             })?;
             Ok(Outcome::ActionChanged { action: a })
         }

@@ -7,11 +7,13 @@ mod call;
 pub mod command;
 pub mod demo;
 mod handlers;
+pub mod handover;
 mod queries;
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::clocks::Rules;
+use crate::domain::shifts::Shifts;
 use crate::domain::{Actor, DomainError, Role};
 use crate::store::{self, Staff, Store, StoreError};
 
@@ -73,6 +75,8 @@ pub struct Desk {
     store: Store,
     rules: Rules,
     actor: Actor,
+    /// The shift pattern (config `[shifts]`), for handovers.
+    shifts: Shifts,
 }
 
 impl Desk {
@@ -81,7 +85,14 @@ impl Desk {
             store,
             rules,
             actor,
+            shifts: Shifts::default(),
         }
+    }
+
+    /// Uses a shift pattern other than the default (from the config file).
+    pub fn with_shifts(mut self, shifts: Shifts) -> Desk {
+        self.shifts = shifts;
+        self
     }
 
     pub fn actor(&self) -> &Actor {
@@ -105,6 +116,17 @@ impl Desk {
     pub fn execute(&mut self, cmd: Command, now: DateTime<Utc>) -> Result<Outcome> {
         let rules = self.rules.clone();
         let actor = self.actor.clone();
+        if matches!(
+            cmd,
+            Command::HandOver { .. }
+                | Command::AcknowledgeHandover { .. }
+                | Command::ReassignAll { .. }
+        ) {
+            let shifts = self.shifts.clone();
+            return self
+                .store
+                .write(|conn| handover::handle(conn, &rules, &shifts, &actor, cmd, now));
+        }
         self.store
             .write(|conn| handlers::handle(conn, &rules, &actor, cmd, now))
     }

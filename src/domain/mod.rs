@@ -6,6 +6,7 @@ pub mod clocks;
 pub mod codes;
 pub mod matching;
 pub mod model;
+pub mod shifts;
 pub mod time;
 pub mod validate;
 

@@ -2,6 +2,7 @@
 //! change detection.
 
 mod events;
+mod handover;
 mod migrate;
 mod rows;
 
@@ -14,6 +15,7 @@ pub use events::{
     append_event, event_head, list_events, verify_chain, ChainReport, EventFilter, EventHead,
     EventRow, NewEvent,
 };
+pub use handover::*;
 pub use migrate::{migrate, SCHEMA_VERSION};
 pub use rows::*;
 

@@ -888,6 +888,8 @@ pub struct QueueCounts {
     pub awaiting_confirmation: i64,
     pub drafts: i64,
     pub calls_not_passed_in_hour: i64,
+    /// Shift handovers not yet acknowledged by the incoming lead (Rec 50).
+    pub unacknowledged_handovers: i64,
 }
 
 pub fn queue_counts(
@@ -938,5 +940,6 @@ pub fn queue_counts(
              AND (?2 IS NULL OR team_id IS NULL OR team_id = ?2)",
             &[&(n - 3600), &team_id],
         )?,
+        unacknowledged_handovers: super::handover::count_unacknowledged(conn, team_id)?,
     })
 }

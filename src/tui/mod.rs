@@ -1,6 +1,7 @@
 //! The terminal screens. Elm shape: `Msg` → `update` → `view`; the loop is
 //! generic over the ratatui backend so tests drive it on `TestBackend`.
 
+pub mod handover;
 pub mod screen;
 
 use std::time::Duration;
@@ -49,10 +50,8 @@ pub fn update(m: &mut Model, msg: Msg) -> bool {
                 (KeyCode::Char('q'), _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => {
                     m.quit = true
                 }
-                (KeyCode::Down | KeyCode::Char('j'), _) => {
-                    if m.selected + 1 < m.rows.len() {
-                        m.selected += 1;
-                    }
+                (KeyCode::Down | KeyCode::Char('j'), _) if m.selected + 1 < m.rows.len() => {
+                    m.selected += 1;
                 }
                 (KeyCode::Up | KeyCode::Char('k'), _) => m.selected = m.selected.saturating_sub(1),
                 _ => {}
