@@ -586,7 +586,7 @@ fn assert_inert(bytes: &[u8]) {
             );
         } else {
             assert!(
-                !(c.is_control() && c != '\n' && c != '\r') && !is_bidi(c),
+                matches!(c, '\n' | '\r') || !(c.is_control() || is_bidi(c)),
                 "{c:?} reached the terminal"
             );
         }
