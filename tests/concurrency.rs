@@ -113,9 +113,9 @@ fn eight_writers_and_a_reader_lose_nothing() {
     }
     assert!(
         errors.is_empty(),
-        "errors reached the user: {} (first: {:?})",
+        "errors reached the user: {} ({:?})",
         errors.len(),
-        errors.first()
+        errors
     );
     assert!(
         rs.errors.is_empty(),

@@ -70,7 +70,7 @@ impl Store {
             // would leave a world-readable file for the next run to fill.
             create_private(path, group)?;
         }
-        let conn = Connection::open_with_flags(
+        let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
@@ -80,7 +80,7 @@ impl Store {
         if fresh {
             secure_file(path, group)?;
         }
-        configure(&conn)?;
+        configure(&mut conn)?;
         migrate::migrate(&conn, &path.display().to_string())?;
         // WAL creates -wal and -shm with the opener's umask: set them too.
         secure_sidecars(path, group)?;
@@ -231,8 +231,39 @@ fn create_private(_path: &Path, _group: Option<u32>) -> Result<()> {
     Ok(())
 }
 
-fn configure(conn: &Connection) -> Result<()> {
-    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+thread_local! {
+    /// When the current wait for a lock began (attempt 0 of SQLite's busy handler).
+    static WAIT_START: std::cell::Cell<Option<std::time::Instant>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// SQLite's busy handler: wait up to `BUSY_TIMEOUT_MS` for another writer,
+/// polling every 0.5–4 ms (random).
+///
+/// SQLite's own `busy_timeout` sleeps up to 100 ms between polls, so with
+/// several processes writing back to back a waiting writer keeps missing the
+/// short gaps between the others' transactions and gives up with "database is
+/// locked" after the timeout (8 writers × 2,000 calls: 5–10 such errors a run
+/// on a loaded 2-core machine). Short random polls catch the gaps.
+fn busy_wait(attempt: i32) -> bool {
+    use rand::Rng;
+    let now = std::time::Instant::now();
+    let start = WAIT_START.with(|s| {
+        if attempt == 0 || s.get().is_none() {
+            s.set(Some(now));
+        }
+        s.get().unwrap_or(now)
+    });
+    if now.duration_since(start) >= std::time::Duration::from_millis(BUSY_TIMEOUT_MS) {
+        return false;
+    }
+    let us = rand::rng().random_range(500..4000);
+    std::thread::sleep(std::time::Duration::from_micros(us));
+    true
+}
+
+fn configure(conn: &mut Connection) -> Result<()> {
+    conn.busy_handler(Some(busy_wait))?;
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
     conn.pragma_update(None, "trusted_schema", "OFF")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

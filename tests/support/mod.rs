@@ -197,6 +197,7 @@ pub fn writer_entry() {
     };
     let now = now();
     for i in 0..calls {
+        let t = std::time::Instant::now();
         let line = match desk.execute(Command::LogCall(call_input(&tag, writer, i)), now) {
             Ok(Outcome::CallLogged { call_id, referrals }) => {
                 let ids: Vec<String> = referrals
@@ -206,7 +207,11 @@ pub fn writer_entry() {
                 format!("ok {writer} {i} {call_id} {}\n", ids.join(","))
             }
             Ok(other) => format!("err {writer} {i} unexpected outcome {other:?}\n"),
-            Err(e) => format!("err {writer} {i} {}\n", e.to_string().replace('\n', " ")),
+            Err(e) => format!(
+                "err {writer} {i} after {} ms: {}\n",
+                t.elapsed().as_millis(),
+                e.to_string().replace('\n', " ")
+            ),
         };
         // One write_all per acknowledgement: all of the line or none of it.
         ackf.write_all(line.as_bytes()).unwrap();
