@@ -298,19 +298,18 @@ fn check_file(db: &Path, call_events: bool) -> Result<FileReport, String> {
     let checks: &[(&str, &str)] = &[
         (
             "submitted call without a referral",
-            "SELECT count(*) FROM calls c WHERE status='submitted' \
-             AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.call_id=c.id)",
+            "SELECT count(*) FROM calls WHERE status='submitted' \
+             AND id NOT IN (SELECT call_id FROM referrals)",
         ),
         (
             "submitted call without its call_logged event",
-            "SELECT count(*) FROM calls c WHERE status='submitted' AND NOT EXISTS \
-             (SELECT 1 FROM events e WHERE e.kind='call_logged' \
-              AND json_extract(e.after_json,'$.call_id')=c.id)",
+            "SELECT count(*) FROM calls WHERE status='submitted' AND id NOT IN \
+             (SELECT json_extract(after_json,'$.call_id') FROM events WHERE kind='call_logged')",
         ),
         (
             "call_logged event without its call",
-            "SELECT count(*) FROM events e WHERE e.kind='call_logged' AND NOT EXISTS \
-             (SELECT 1 FROM calls c WHERE c.id=json_extract(e.after_json,'$.call_id'))",
+            "SELECT count(*) FROM events WHERE kind='call_logged' \
+             AND json_extract(after_json,'$.call_id') NOT IN (SELECT id FROM calls)",
         ),
         (
             "referral without its referral_opened event",
