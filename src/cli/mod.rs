@@ -1,5 +1,6 @@
 //! Subcommands: build commands and queries, print the results.
 
+pub mod census;
 pub mod output;
 mod print;
 
@@ -94,6 +95,8 @@ pub enum Cmd {
     },
     /// Make a consistent copy of the database while others are writing
     Backup { file: PathBuf },
+    /// Children in Need census: the year's return (XML), --check, and recording its details
+    Census(census::CensusArgs),
     /// Open the terminal screens (the default)
     Tui,
 }
@@ -637,6 +640,7 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             println!("backed up {} to {}", env.db.display(), file.display());
             Ok(())
         }
+        Cmd::Census(a) => census::run_census(a, env),
         Cmd::Tui => crate::tui::run(env),
     }
 }
