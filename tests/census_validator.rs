@@ -74,7 +74,11 @@ fn demo_census_passes_the_dfe_validator() {
     let db = dir.path().join("demo.db");
     let xml = dir.path().join("cin.xml");
     let out = dutydesk(&db, &["demo", "--referrals", "1500", "--seed", "7"]);
-    assert!(out.status.success(), "demo: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "demo: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // The data-quality list is empty for the demo.
     let check = dutydesk(&db, &["census", "--check", "--year", "2025-26"]);
@@ -84,9 +88,21 @@ fn demo_census_passes_the_dfe_validator() {
 
     let out = dutydesk(
         &db,
-        &["census", "--year", "2025-26", "--la", "380", "--out", xml.to_str().unwrap()],
+        &[
+            "census",
+            "--year",
+            "2025-26",
+            "--la",
+            "380",
+            "--out",
+            xml.to_str().unwrap(),
+        ],
     );
-    assert!(out.status.success(), "census: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "census: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let body = std::fs::read_to_string(&xml).unwrap();
     // A return worth validating: children, assessments and enquiries.
     assert!(body.matches("<Child>").count() > 500);
@@ -162,5 +178,8 @@ fn a_broken_return_is_caught_by_the_same_harness() {
         .expect("run the validator API");
     let report = String::from_utf8_lossy(&all.stdout);
     assert!(!all.status.success(), "{report}");
-    assert!(report.contains("4180") && report.contains("4220"), "{report}");
+    assert!(
+        report.contains("4180") && report.contains("4220"),
+        "{report}"
+    );
 }

@@ -209,7 +209,10 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
             let (xml, n) = ret.xml(&src);
             match &a.out {
                 Some(path) => write_private(path, xml.as_bytes()).map_err(io)?,
-                None => std::io::stdout().lock().write_all(xml.as_bytes()).map_err(io)?,
+                None => std::io::stdout()
+                    .lock()
+                    .write_all(xml.as_bytes())
+                    .map_err(io)?,
             }
             eprintln!(
                 "census {}: {} children, {} episodes, {} assessments, {} section 47 enquiries{}",
@@ -320,26 +323,44 @@ fn codes() {
         }
         println!();
     }
-    section("Sex", Sex::ALL.iter().map(|c| (c.code(), c.label())).collect());
+    section(
+        "Sex",
+        Sex::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+    );
     section(
         "Ethnicity",
-        Ethnicity::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        Ethnicity::ALL
+            .iter()
+            .map(|c| (c.code(), c.label()))
+            .collect(),
     );
     section(
         "Disability",
-        Disability::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        Disability::ALL
+            .iter()
+            .map(|c| (c.code(), c.label()))
+            .collect(),
     );
     section(
         "UPN unknown",
-        UpnUnknown::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        UpnUnknown::ALL
+            .iter()
+            .map(|c| (c.code(), c.label()))
+            .collect(),
     );
     section(
         "Referral source",
-        ReferralSource::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        ReferralSource::ALL
+            .iter()
+            .map(|c| (c.code(), c.label()))
+            .collect(),
     );
     section(
         "Primary need",
-        PrimaryNeed::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        PrimaryNeed::ALL
+            .iter()
+            .map(|c| (c.code(), c.label()))
+            .collect(),
     );
     section(
         "Factors identified at assessment",
@@ -350,6 +371,9 @@ fn codes() {
     );
     section(
         "Reason for closure",
-        ClosureReason::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        ClosureReason::ALL
+            .iter()
+            .map(|c| (c.code(), c.label()))
+            .collect(),
     );
 }

@@ -22,9 +22,7 @@ use crate::domain::census::{
 };
 use crate::domain::census_return::{self, CensusChild, CensusReferral, Problem, ReturnCounts};
 use crate::domain::time::{end_of_london_day, london_date, parse_date, to_london};
-use crate::domain::{
-    validate, Actor, ClosureReason, Decision, PrimaryNeed, ReferralSource, Role,
-};
+use crate::domain::{validate, Actor, ClosureReason, Decision, PrimaryNeed, ReferralSource, Role};
 use crate::store::census::{self as cstore, ChildCensusRow, ReferralCensusRow};
 use crate::store::{self, NewEvent};
 
@@ -83,15 +81,16 @@ fn date_field(what: &str, v: Option<String>, current: Option<String>) -> Result<
     field(
         v,
         current,
-        |s| {
-            parse_date(s).map_err(|e| crate::domain::DomainError::Invalid(format!("{what}: {e}")))
-        },
+        |s| parse_date(s).map_err(|e| crate::domain::DomainError::Invalid(format!("{what}: {e}"))),
         iso,
     )
 }
 
 fn list<T: Copy + std::fmt::Display>(l: Vec<T>) -> String {
-    l.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
+    l.iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub(crate) fn handle(
@@ -132,8 +131,15 @@ pub(crate) fn handle(
             let before = cstore::child_census(conn, child_id)?.unwrap_or_default();
             let mut c = before.clone();
             c.sex = field(sex, c.sex, Sex::parse, |s| s.code().into())?;
-            c.ethnicity = field(ethnicity, c.ethnicity, Ethnicity::parse, |s| s.code().into())?;
-            c.disabilities = field(disabilities, c.disabilities, census::parse_disabilities, list)?;
+            c.ethnicity = field(ethnicity, c.ethnicity, Ethnicity::parse, |s| {
+                s.code().into()
+            })?;
+            c.disabilities = field(
+                disabilities,
+                c.disabilities,
+                census::parse_disabilities,
+                list,
+            )?;
             let upn_given = upn.as_ref().is_some_and(|u| !u.trim().is_empty());
             c.upn = field(upn, c.upn, census::parse_upn, |s| s)?;
             let reason_given = upn_unknown.as_ref().is_some_and(|u| !u.trim().is_empty());
@@ -198,7 +204,9 @@ pub(crate) fn handle(
                 child_id: Some(child_id),
                 summary: "census details recorded (sex, ethnicity, disability, UPN)".into(),
                 before: Some(json!({"census": before})),
-                after: Some(json!({"census": c, "dob": child.dob, "expected_date": child.expected_date})),
+                after: Some(
+                    json!({"census": c, "dob": child.dob, "expected_date": child.expected_date}),
+                ),
                 ..Default::default()
             })?;
             Ok(Outcome::Done {
@@ -225,10 +233,15 @@ pub(crate) fn handle(
                 .ok_or_else(|| DeskError::NotFound(format!("no referral with id {referral_id}")))?;
             let before = cstore::referral_census(conn, referral_id)?.unwrap_or_default();
             let mut c = before.clone();
-            c.assessment_start = date_field("assessment start", assessment_start, c.assessment_start)?;
-            c.assessment_authorised =
-                date_field("assessment authorisation", assessment_authorised, c.assessment_authorised)?;
-            c.assessment_factors = field(factors, c.assessment_factors, census::parse_factors, list)?;
+            c.assessment_start =
+                date_field("assessment start", assessment_start, c.assessment_start)?;
+            c.assessment_authorised = date_field(
+                "assessment authorisation",
+                assessment_authorised,
+                c.assessment_authorised,
+            )?;
+            c.assessment_factors =
+                field(factors, c.assessment_factors, census::parse_factors, list)?;
             c.s47_start = date_field("section 47 start", s47_start, c.s47_start)?;
             c.icpc_target = date_field("conference target", icpc_target, c.icpc_target)?;
             c.icpc_date = date_field("conference date", icpc_date, c.icpc_date)?;
@@ -238,8 +251,10 @@ pub(crate) fn handle(
             // Contradictions the census refuses outright are refused here.
             let dt = |s: &Option<String>| s.as_deref().and_then(|s| parse_date(s).ok());
             let received = london_date(r.received_at);
-            if matches!(r.decision, Some(Decision::Nfa | Decision::Advice | Decision::OtherAgency))
-                && (c.assessment_start.is_some() || c.s47_start.is_some())
+            if matches!(
+                r.decision,
+                Some(Decision::Nfa | Decision::Advice | Decision::OtherAgency)
+            ) && (c.assessment_start.is_some() || c.s47_start.is_some())
             {
                 return Err(DeskError::Invalid(format!(
                     "referral {referral_id} was decided as {}: an assessment or section 47 \
@@ -339,7 +354,10 @@ impl CensusReturn {
     }
 }
 
-fn codes<T>(s: &Option<String>, parse: impl Fn(&str) -> std::result::Result<T, crate::domain::DomainError>) -> Vec<T> {
+fn codes<T>(
+    s: &Option<String>,
+    parse: impl Fn(&str) -> std::result::Result<T, crate::domain::DomainError>,
+) -> Vec<T> {
     s.as_deref()
         .unwrap_or("")
         .split(',')
@@ -366,15 +384,24 @@ fn build(rows: Vec<cstore::CensusSourceRow>) -> Vec<CensusChild> {
                 approx_age: row.dob_approx_years,
                 expected_date: row.expected_date,
                 sex: cc.sex.as_deref().and_then(|s| Sex::parse(s).ok()),
-                ethnicity: cc.ethnicity.as_deref().and_then(|s| Ethnicity::parse(s).ok()),
+                ethnicity: cc
+                    .ethnicity
+                    .as_deref()
+                    .and_then(|s| Ethnicity::parse(s).ok()),
                 disabilities: codes(&cc.disabilities, Disability::parse),
                 upn: cc.upn.clone(),
-                upn_unknown: cc.upn_unknown.as_deref().and_then(|s| UpnUnknown::parse(s).ok()),
+                upn_unknown: cc
+                    .upn_unknown
+                    .as_deref()
+                    .and_then(|s| UpnUnknown::parse(s).ok()),
                 death_date: ymd(&cc.death_date),
                 referrals: Vec::new(),
             });
         }
-        let decision = row.decision.as_deref().and_then(|s| Decision::parse(s).ok());
+        let decision = row
+            .decision
+            .as_deref()
+            .and_then(|s| Decision::parse(s).ok());
         let further = matches!(decision, Some(Decision::Assessment | Decision::S47));
         let decided = row.decided_at.map(london_date);
         let rc = &row.census;
@@ -385,25 +412,37 @@ fn build(rows: Vec<cstore::CensusSourceRow>) -> Vec<CensusChild> {
             received: london_date(row.received_at),
             source: ReferralSource::parse(&row.source).unwrap_or(ReferralSource::Unknown),
             decision,
-            primary_need: row.primary_need.as_deref().and_then(|s| PrimaryNeed::parse(s).ok()),
+            primary_need: row
+                .primary_need
+                .as_deref()
+                .and_then(|s| PrimaryNeed::parse(s).ok()),
             closed: row.closed_at.map(london_date),
             closure_reason: row
                 .closure_reason
                 .as_deref()
                 .and_then(|s| ClosureReason::parse(s).ok()),
             assessment_start,
-            assessment_authorised: ymd(&rc.assessment_authorised)
-                .or(if further { row.assessed_at.map(london_date) } else { None }),
+            assessment_authorised: ymd(&rc.assessment_authorised).or(if further {
+                row.assessed_at.map(london_date)
+            } else {
+                None
+            }),
             factors: codes(&rc.assessment_factors, AssessmentFactor::parse),
             s47_start: ymd(&rc.s47_start).or(if s47 {
                 row.strategy_held_at.map(london_date).or(decided)
             } else {
                 None
             }),
-            icpc_target: ymd(&rc.icpc_target)
-                .or(if s47 { row.icpc_due_at.map(london_date) } else { None }),
-            icpc_date: ymd(&rc.icpc_date)
-                .or(if s47 { row.icpc_done_at.map(london_date) } else { None }),
+            icpc_target: ymd(&rc.icpc_target).or(if s47 {
+                row.icpc_due_at.map(london_date)
+            } else {
+                None
+            }),
+            icpc_date: ymd(&rc.icpc_date).or(if s47 {
+                row.icpc_done_at.map(london_date)
+            } else {
+                None
+            }),
             icpc_not_required: rc.icpc_not_required,
         };
         out.last_mut().expect("pushed").referrals.push(referral);
@@ -475,7 +514,8 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
         let mut child = store::child_by_id(conn, k.child_id)?.expect("listed");
         if child.dob.is_none() && child.expected_date.is_none() {
             let years = child.dob_approx_years.unwrap_or(rng.random_range(1..15));
-            child.dob = Some(first - chrono::Days::new(years as u64 * 365 + rng.random_range(10..300)));
+            child.dob =
+                Some(first - chrono::Days::new(years as u64 * 365 + rng.random_range(10..300)));
             child.dob_approx_years = None;
             store::update_child(conn, &child)?;
         }
@@ -576,8 +616,11 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
             if authorised.is_some() {
                 let f = if s47 {
                     vec![
-                        [AssessmentFactor::F18B, AssessmentFactor::F16A, AssessmentFactor::F19B]
-                            [rng.random_range(0..3)],
+                        [
+                            AssessmentFactor::F18B,
+                            AssessmentFactor::F16A,
+                            AssessmentFactor::F19B,
+                        ][rng.random_range(0..3)],
                         AssessmentFactor::F3B,
                     ]
                 } else {
@@ -633,7 +676,11 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
     // Episodes: a referral received while the child's episode was open joins
     // it, so its work must fit the episode's (one assessment and one enquiry
     // at a time; no "closed after assessment" reason beside an enquiry).
-    let kids = build(cstore::census_rows(conn, far_past, now + Duration::days(1))?);
+    let kids = build(cstore::census_rows(
+        conn,
+        far_past,
+        now + Duration::days(1),
+    )?);
     for k in &kids {
         for e in census_return::episodes(&k.referrals) {
             let mut prev: Option<&CensusReferral> = None;
@@ -645,8 +692,8 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
                         let overlaps = p
                             .assessment_authorised
                             .is_none_or(|a| r.assessment_start.is_some_and(|s| s <= a));
-                        let mut rc = cstore::referral_census(conn, r.referral_id)?
-                            .unwrap_or_default();
+                        let mut rc =
+                            cstore::referral_census(conn, r.referral_id)?.unwrap_or_default();
                         if overlaps {
                             // The same assessment, recorded on both referrals.
                             rc.assessment_start = p.assessment_start.map(iso);
@@ -670,7 +717,9 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
                 }
                 let after_assessment = matches!(
                     r.closure_reason,
-                    Some(ClosureReason::NfaAfterAssessment | ClosureReason::EarlyHelpAfterAssessment)
+                    Some(
+                        ClosureReason::NfaAfterAssessment | ClosureReason::EarlyHelpAfterAssessment
+                    )
                 );
                 if after_assessment && (has_s47 || !has_assessment) {
                     let mut sr = store::referral_by_id(conn, r.referral_id)?.expect("listed");

@@ -270,7 +270,9 @@ pub fn parse_upn(s: &str) -> Result<String, DomainError> {
     }
     let last = t.as_bytes()[12];
     if !(last.is_ascii_digit() || UPN_LETTERS.contains(&last)) {
-        return Err(bad("the 13th character must be a digit or a check-set letter"));
+        return Err(bad(
+            "the 13th character must be a digit or a check-set letter",
+        ));
     }
     let want = upn_check_letter(&t[1..]).ok_or_else(|| bad("unreadable"))?;
     if t.as_bytes()[0] as char != want {
@@ -326,7 +328,11 @@ impl CensusYear {
             [a, b] if a.len() == 4 && (b.len() == 2 || b.len() == 4) => {
                 let start = num(a)?;
                 let e = num(b)?;
-                let end = if b.len() == 2 { start / 100 * 100 + e } else { e };
+                let end = if b.len() == 2 {
+                    start / 100 * 100 + e
+                } else {
+                    e
+                };
                 if end != start + 1 {
                     return Err(bad());
                 }

@@ -248,11 +248,9 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                 "4180",
                 "sex is not recorded (M, F, or U if not known)".into(),
             ),
-            Some(s) if c.dob.is_none() && c.expected_date.is_some() && s != Sex::Unknown => say(
-                None,
-                "8750",
-                "the child is unborn, so sex must be U".into(),
-            ),
+            Some(s) if c.dob.is_none() && c.expected_date.is_some() && s != Sex::Unknown => {
+                say(None, "8750", "the child is unborn, so sex must be U".into())
+            }
             _ => {}
         }
         if c.ethnicity.is_none() {
@@ -282,9 +280,9 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                 }
             }
             (None, reason) => {
-                let school_age = c
-                    .dob
-                    .is_some_and(|b| b <= NaiveDate::from_ymd_opt(y.end.year() - 6, 8, 31).expect("date"));
+                let school_age = c.dob.is_some_and(|b| {
+                    b <= NaiveDate::from_ymd_opt(y.end.year() - 6, 8, 31).expect("date")
+                });
                 let ok = matches!(
                     reason,
                     Some(
@@ -431,8 +429,11 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                 .iter()
                 .filter(|r| r.assessment_start.is_some() || r.assessment_authorised.is_some())
                 .collect();
-            let s47s: Vec<&CensusReferral> =
-                e.referrals.iter().filter(|r| r.s47_start.is_some()).collect();
+            let s47s: Vec<&CensusReferral> = e
+                .referrals
+                .iter()
+                .filter(|r| r.s47_start.is_some())
+                .collect();
             if after_assessment && assessments.is_empty() {
                 say(
                     rid,
@@ -490,7 +491,11 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                     (Some(st), Some(au)) if au < st => say(
                         rid,
                         "8608",
-                        format!("assessment authorised {} before it started {}", d(au), d(st)),
+                        format!(
+                            "assessment authorised {} before it started {}",
+                            d(au),
+                            d(st)
+                        ),
                     ),
                     (Some(st), None) => {
                         if closed.is_some() {
@@ -515,9 +520,7 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                     }
                     _ => {}
                 }
-                let authorised_in_year = r
-                    .assessment_authorised
-                    .is_some_and(|a| a <= y.end);
+                let authorised_in_year = r.assessment_authorised.is_some_and(|a| a <= y.end);
                 if authorised_in_year && r.factors.is_empty() {
                     say(
                         rid,
@@ -534,7 +537,9 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                         "factors are recorded for an assessment that is not authorised".into(),
                     );
                 }
-                if r.factors == [AssessmentFactor::F21] && assessments.len() == 1 && !after_assessment
+                if r.factors == [AssessmentFactor::F21]
+                    && assessments.len() == 1
+                    && !after_assessment
                 {
                     say(
                         rid,
@@ -792,7 +797,10 @@ pub fn to_xml(y: &CensusYear, src: &Source, children: &[CensusChild]) -> (String
     x.leaf("SoftwareCode", &src.software);
     x.leaf("Release", &src.release);
     x.leaf("SerialNo", &src.serial);
-    x.leaf("DateTime", &src.made.format("%Y-%m-%dT%H:%M:%S").to_string());
+    x.leaf(
+        "DateTime",
+        &src.made.format("%Y-%m-%dT%H:%M:%S").to_string(),
+    );
     x.close("Source");
     x.close("Header");
     x.open("Children");
@@ -840,13 +848,14 @@ pub fn to_xml(y: &CensusYear, src: &Source, children: &[CensusChild]) -> (String
             x.open("CINdetails");
             x.leaf("CINreferralDate", &iso(e.referral_date()));
             x.leaf("ReferralSource", e.first().source.code());
-            x.opt("PrimaryNeedCode", e.primary_need().map(|p| p.code().to_string()));
+            x.opt(
+                "PrimaryNeedCode",
+                e.primary_need().map(|p| p.code().to_string()),
+            );
             x.opt("CINclosureDate", closed.map(iso));
             x.opt(
                 "ReasonForClosure",
-                closed
-                    .and(e.closure_reason())
-                    .map(|r| r.code().to_string()),
+                closed.and(e.closure_reason()).map(|r| r.code().to_string()),
             );
             let within = |r: &&CensusReferral| r.received <= y.end;
             // The same assessment or enquiry recorded on two referrals of one

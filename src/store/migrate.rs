@@ -7,7 +7,10 @@ use super::{Result, StoreError};
 /// The migrations, in order. Append only: never edit one that has shipped.
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/0001_init.sql")),
-    ("0006_census", include_str!("../../migrations/0006_census.sql")),
+    (
+        "0006_census",
+        include_str!("../../migrations/0006_census.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
