@@ -366,13 +366,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn upn_check_letter_matches_the_dfe_worked_example() {
-        // The DfE guide's example: B207000016049 has the wrong letter; Q is right.
-        assert_eq!(upn_check_letter("207000016049"), Some('Q'));
-        assert_eq!(parse_upn("q207000016049").unwrap(), "Q207000016049");
+    fn upn_check_letter_is_the_weighted_sum_mod_23() {
+        // 2×2 + 4×7 + 9×1 + 10×6 + 12×4 + 13×9 = 266; 266 mod 23 = 13 → P
+        // (the letters skip I, O and S), as census rule 1510 computes it.
+        assert_eq!(upn_check_letter("207000016049"), Some('P'));
+        assert_eq!(parse_upn("p207000016049").unwrap(), "P207000016049");
         assert!(parse_upn("B207000016049").is_err());
-        assert!(parse_upn("Q20700001604").is_err());
-        assert!(parse_upn("Q2070000160A9").is_err());
+        assert!(parse_upn("P20700001604").is_err());
+        assert!(parse_upn("P2070000160A9").is_err());
     }
 
     #[test]
