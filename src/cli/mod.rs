@@ -1,5 +1,6 @@
 //! Subcommands: build commands and queries, print the results.
 
+pub mod census;
 mod handover;
 pub mod output;
 mod print;
@@ -100,6 +101,8 @@ pub enum Cmd {
     Handover(handover::HandoverArgs),
     /// Move every open action of one member of staff to a colleague at work (Rec 50)
     Cover(handover::CoverArgs),
+    /// Children in Need census: the year's return (XML), --check, and recording its details
+    Census(census::CensusArgs),
     /// Open the terminal screens (the default)
     Tui,
 }
@@ -671,6 +674,7 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
         }
         Cmd::Handover(a) => handover::run_handover(a, env),
         Cmd::Cover(a) => handover::run_cover(a, env),
+        Cmd::Census(a) => census::run_census(a, env),
         Cmd::Tui => crate::tui::run(env),
     }
 }

@@ -148,6 +148,8 @@ pub enum Command {
         referral_id: Option<i64>,
         via: String,
     },
+    /// Children in Need census details (src/desk/census.rs).
+    Census(super::census::CensusCommand),
 }
 
 /// A referral with its actions.

@@ -224,6 +224,7 @@ pub(crate) fn handle(
             })
         }
         Command::LogCall(input) => log_call(conn, rules, actor, input, now),
+        Command::Census(c) => super::census::handle(conn, actor, c, now),
         Command::SaveDraft {
             draft_id,
             started_at,

@@ -4,6 +4,7 @@
 //! show results.
 
 mod call;
+pub mod census;
 pub mod command;
 pub mod demo;
 mod handlers;

@@ -2,6 +2,8 @@
 //! person matching. No I/O; "now" is always a parameter.
 
 pub mod calendar;
+pub mod census;
+pub mod census_return;
 pub mod clocks;
 pub mod codes;
 pub mod matching;

@@ -1,6 +1,7 @@
 //! The only code that speaks SQL: open, pragmas, migrations, reads and writes,
 //! change detection.
 
+pub mod census;
 mod events;
 mod handover;
 mod migrate;
