@@ -2,11 +2,9 @@
 //! (`csc-validator-be-cin` from PyPI, module `cin_validator`) with no errors
 //! and no queries, for the current ruleset.
 //!
-//! Needs `DUTYDESK_CIN_PYTHON`: a Python interpreter with the validator
-//! installed (CI's `.ci/run` makes one; locally:
-//! `python3 -m venv /work/venv-cin && /work/venv-cin/bin/pip install
-//! csc-validator-be-cin==0.1.13 'numpy<2' pytest` and
-//! `DUTYDESK_CIN_PYTHON=/work/venv-cin/bin/python cargo test --test census_validator`).
+//! Uses `DUTYDESK_CIN_PYTHON` (a Python with the validator installed) when
+//! set; otherwise makes a virtual environment under the target directory the
+//! first time (`python3 -m venv`, then pip installs the pinned validator).
 
 use std::path::Path;
 use std::process::Command;
@@ -55,16 +53,47 @@ fn dutydesk(db: &Path, args: &[&str]) -> std::process::Output {
         .expect("run dutydesk")
 }
 
+/// The pinned validator and what it needs (its `__main__` imports pytest).
+const PIP_PACKAGES: &[&str] = &["csc-validator-be-cin==0.1.13", "numpy<2", "pytest==9.2.0"];
+
+/// A Python with the validator: `DUTYDESK_CIN_PYTHON`, or a virtual
+/// environment this test makes once under the target directory (needs
+/// `python3` with `venv` and access to PyPI).
 fn python() -> String {
-    match std::env::var("DUTYDESK_CIN_PYTHON") {
-        Ok(p) if !p.trim().is_empty() => p,
-        _ => panic!(
-            "DUTYDESK_CIN_PYTHON is not set. This test runs the DfE's CIN census validator: \
-             make a virtual environment with `python3 -m venv /work/venv-cin && \
-             /work/venv-cin/bin/pip install csc-validator-be-cin==0.1.13 'numpy<2' pytest`, \
-             then run with DUTYDESK_CIN_PYTHON=/work/venv-cin/bin/python"
-        ),
-    }
+    static PY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PY.get_or_init(|| {
+        if let Ok(p) = std::env::var("DUTYDESK_CIN_PYTHON") {
+            if !p.trim().is_empty() {
+                return p;
+            }
+        }
+        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cin-venv");
+        let py = venv.join("bin/python");
+        let ready = venv.join(".ready");
+        if !ready.exists() {
+            let made = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 is needed to run the DfE validator");
+            assert!(made.success(), "python3 -m venv failed");
+            let pip = Command::new(&py)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .args(PIP_PACKAGES)
+                .status()
+                .unwrap();
+            assert!(pip.success(), "pip install {PIP_PACKAGES:?} failed");
+            std::fs::write(&ready, PIP_PACKAGES.join("\n")).unwrap();
+        }
+        py.display().to_string()
+    })
+    .clone()
 }
 
 #[test]
