@@ -5,6 +5,7 @@
 
 mod call;
 pub mod command;
+mod confirmations;
 pub mod demo;
 mod handlers;
 mod queries;
@@ -16,6 +17,7 @@ use crate::domain::{Actor, DomainError, Role};
 use crate::store::{self, Staff, Store, StoreError};
 
 pub use command::*;
+pub use confirmations::{ConfirmationHistory, LetterDraft};
 pub use queries::*;
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod clocks;
 pub mod codes;
+pub mod letters;
 pub mod matching;
 pub mod model;
 pub mod time;

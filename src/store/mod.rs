@@ -1,6 +1,7 @@
 //! The only code that speaks SQL: open, pragmas, migrations, reads and writes,
 //! change detection.
 
+mod confirmations;
 mod events;
 mod migrate;
 mod rows;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use confirmations::*;
 pub use events::{
     append_event, event_head, list_events, verify_chain, ChainReport, EventFilter, EventHead,
     EventRow, NewEvent,
