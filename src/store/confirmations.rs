@@ -242,7 +242,8 @@ pub struct AwaitingConfirmation {
     pub child: Option<String>,
     pub team: String,
     pub owner: Option<String>,
-    pub source: ReferralSource,
+    /// CIN referral source code (2A–7).
+    pub source: String,
     pub referrer_name: Option<String>,
     /// Agency or relationship, as recorded on the call.
     pub referrer_agency: Option<String>,
@@ -290,7 +291,7 @@ pub fn awaiting_confirmations(
             child: r.get(4)?,
             team: r.get(5)?,
             owner: r.get(6)?,
-            source: parse_word(r, 7, ReferralSource::parse)?,
+            source: parse_word(r, 7, |s| ReferralSource::parse(s).map(|c| c.code().to_string()))?,
             referrer_name: r.get(8)?,
             referrer_agency: r.get(9)?,
             referrer_phone: r.get(10)?,
