@@ -90,9 +90,7 @@ fn call(children: &[&str], concern: &str, source: &str, at: DateTime<Utc>) -> Ca
 /// Logs a call; returns the referral ids.
 fn log(d: &mut Desk, input: CallInput, now: DateTime<Utc>) -> Vec<i64> {
     match d.execute(Command::LogCall(input), now).unwrap() {
-        Outcome::CallLogged { referrals, .. } => {
-            referrals.iter().map(|r| r.referral.id).collect()
-        }
+        Outcome::CallLogged { referrals, .. } => referrals.iter().map(|r| r.referral.id).collect(),
         o => panic!("{o:?}"),
     }
 }
@@ -236,7 +234,10 @@ fn late_receipt_needs_a_reason_and_changes_nothing_without_one() {
         late_reason: late.map(String::from),
     };
     let m = invalid(d.execute(receive(None), monday));
-    assert!(m.contains("late needs a reason") && m.contains("Rec 21"), "{m}");
+    assert!(
+        m.contains("late needs a reason") && m.contains("Rec 21"),
+        "{m}"
+    );
     // A blank reason is no reason.
     invalid(d.execute(receive(Some("  ")), monday));
     assert_eq!(
@@ -317,7 +318,11 @@ fn chases_are_listed_in_the_order_they_were_made() {
     )
     .unwrap();
     let h = d.confirmation_history(ids[0]).unwrap();
-    let notes: Vec<_> = h.chases.iter().map(|c| c.note.as_deref().unwrap()).collect();
+    let notes: Vec<_> = h
+        .chases
+        .iter()
+        .map(|c| c.note.as_deref().unwrap())
+        .collect();
     assert_eq!(notes, ["reminder sent", "voicemail", "promised today"]);
     let rows = d.awaiting_confirmations(None, false, monday, 100).unwrap();
     assert_eq!(rows[0].chase_count, 3);
@@ -413,7 +418,10 @@ fn feedback_letter_tells_the_decision_and_nothing_about_other_children_or_referr
     input.children[0].existing_child_id = Some(child_id);
     let ids = log(&mut d, input, fri);
     let (amara, leo) = (ids[0], ids[1]);
-    assert_eq!(d.referral(leo).unwrap().child.name.as_deref(), Some("Leo Osei"));
+    assert_eq!(
+        d.referral(leo).unwrap().child.name.as_deref(),
+        Some("Leo Osei")
+    );
 
     // No feedback before the decision.
     d.set_actor(actor("jpatel"));
@@ -576,7 +584,11 @@ fn acknowledgement_gives_the_reference_and_the_duty_team_contacts() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(&dir);
     let fri = utc(FRI_1500);
-    let ids = log(&mut d, call(&["Amara Osei", "Leo Osei"], "bruise", "2A", fri), fri);
+    let ids = log(
+        &mut d,
+        call(&["Amara Osei", "Leo Osei"], "bruise", "2A", fri),
+        fri,
+    );
     d.set_actor(actor("ccentre1"));
     let ack = d
         .draft_letter(ids[0], LetterKind::Acknowledgement, None, fri)

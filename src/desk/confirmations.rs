@@ -70,7 +70,9 @@ fn when(
 ) -> Result<DateTime<Utc>> {
     let t = at.unwrap_or(now);
     if t > now + SKEW {
-        return Err(DeskError::Invalid(format!("{what} cannot be in the future")));
+        return Err(DeskError::Invalid(format!(
+            "{what} cannot be in the future"
+        )));
     }
     if t < r.received_at {
         return Err(DeskError::Invalid(format!(
@@ -89,12 +91,7 @@ fn late_reason_of(s: Option<String>) -> Result<Option<String>> {
     }
 }
 
-fn event(
-    conn: &Connection,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    e: NewEvent,
-) -> Result<i64> {
+fn event(conn: &Connection, actor: &Actor, now: DateTime<Utc>, e: NewEvent) -> Result<i64> {
     Ok(store::append_event(
         conn,
         now,
@@ -175,8 +172,10 @@ pub(crate) fn receive(
                     .map(|l| format!(" LATE: {l}"))
                     .unwrap_or_default()
             ),
-            after: Some(json!({"method": method, "received_at": at, "logged_by": me.login,
-                "late_reason": late_reason})),
+            after: Some(
+                json!({"method": method, "received_at": at, "logged_by": me.login,
+                "late_reason": late_reason}),
+            ),
             significant: true,
             ..Default::default()
         },
@@ -337,7 +336,11 @@ pub(crate) fn letter_sent(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(&me, "recording a letter to a referrer as sent", letter_roles(kind))?;
+    require(
+        &me,
+        "recording a letter to a referrer as sent",
+        letter_roles(kind),
+    )?;
     let r = referral(conn, referral_id)?;
     check_letter(&r, kind)?;
     let at = when("the time it was sent", at, &r, now)?;

@@ -119,8 +119,12 @@ impl LetterKind {
 pub enum ConfirmationStatus {
     /// Not a professional referral: no written confirmation is asked for.
     NotNeeded,
-    Awaiting { due_at: DateTime<Utc> },
-    Received { at: DateTime<Utc> },
+    Awaiting {
+        due_at: DateTime<Utc>,
+    },
+    Received {
+        at: DateTime<Utc>,
+    },
 }
 
 /// Everything a letter may say. Build it from one referral only.
@@ -251,7 +255,10 @@ pub fn render(template: &str, facts: &LetterFacts) -> Result<String, DomainError
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let line = template[..template.len() - rest.len() + start].matches('\n').count() + 1;
+        let line = template[..template.len() - rest.len() + start]
+            .matches('\n')
+            .count()
+            + 1;
         let Some(end) = after.find("}}") else {
             return Err(DomainError::Invalid(format!(
                 "letter template line {line}: \"{{{{\" is not closed with \"}}}}\""
@@ -355,12 +362,17 @@ mod tests {
     fn values_are_not_expanded_again() {
         let mut f = facts();
         f.child_name = Some("{{team_phone}}".into());
-        assert_eq!(render("x {{ child_name }} y", &f).unwrap(), "x {{team_phone}} y\n");
+        assert_eq!(
+            render("x {{ child_name }} y", &f).unwrap(),
+            "x {{team_phone}} y\n"
+        );
     }
 
     #[test]
     fn unknown_and_unclosed_placeholders_are_refused_with_the_line() {
-        let e = render("a\nb {{concern}}", &facts()).unwrap_err().to_string();
+        let e = render("a\nb {{concern}}", &facts())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2") && e.contains("concern"), "{e}");
         let e = render("{{child_name", &facts()).unwrap_err().to_string();
         assert!(e.contains("line 1") && e.contains("not closed"), "{e}");
@@ -372,7 +384,10 @@ mod tests {
         f.child_name = None;
         f.referrer_name = None;
         let t = render("Dear {{referrer_name}}, about {{child_name}}.", &f).unwrap();
-        assert_eq!(t, "Dear colleague, about the child (name not known to us).\n");
+        assert_eq!(
+            t,
+            "Dear colleague, about the child (name not known to us).\n"
+        );
     }
 
     #[test]

@@ -291,7 +291,9 @@ pub fn awaiting_confirmations(
             child: r.get(4)?,
             team: r.get(5)?,
             owner: r.get(6)?,
-            source: parse_word(r, 7, |s| ReferralSource::parse(s).map(|c| c.code().to_string()))?,
+            source: parse_word(r, 7, |s| {
+                ReferralSource::parse(s).map(|c| c.code().to_string())
+            })?,
             referrer_name: r.get(8)?,
             referrer_agency: r.get(9)?,
             referrer_phone: r.get(10)?,
