@@ -260,6 +260,10 @@ pub struct AwaitingConfirmation {
 
 /// Open `written_confirmation` actions with the referrer's details, most
 /// overdue first (ascending due instant), at most `limit`.
+///
+/// `INDEXED BY` the partial index of migration 0003: without statistics the
+/// planner takes `actions_kind_due` and walks every confirmation ever made
+/// (224 ms against 1 ms at 100,000 referrals).
 pub fn awaiting_confirmations(
     conn: &Connection,
     team_id: Option<i64>,
@@ -274,8 +278,8 @@ pub fn awaiting_confirmations(
          r.received_at, a.due_at, \
          (SELECT COUNT(*) FROM confirmation_chases h WHERE h.referral_id = a.referral_id), \
          (SELECT MAX(h.chased_at) FROM confirmation_chases h WHERE h.referral_id = a.referral_id) \
-         FROM actions a JOIN referrals r ON r.id = a.referral_id \
-         JOIN children c ON c.id = r.child_id JOIN teams t ON t.id = a.team_id \
+         FROM actions a INDEXED BY actions_confirmation_open \
+         JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id JOIN teams t ON t.id = a.team_id \
          JOIN calls k ON k.id = r.call_id \
          WHERE a.done_at IS NULL AND a.kind = 'written_confirmation' \
          AND (?1 IS NULL OR a.team_id = ?1) AND (?2 = 0 OR a.due_at < ?3) \
@@ -330,6 +334,7 @@ pub fn confirmation_counts(
 ) -> Result<ConfirmationCounts> {
     let mut st = conn.prepare_cached(
         "SELECT COUNT(*), COALESCE(SUM(due_at < ?2), 0) FROM actions \
+         INDEXED BY actions_confirmation_open \
          WHERE done_at IS NULL AND kind = 'written_confirmation' AND (?1 IS NULL OR team_id = ?1)",
     )?;
     Ok(st.query_row(params![team_id, ts(now)], |r| {
