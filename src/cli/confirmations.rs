@@ -310,7 +310,16 @@ fn draft(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DeskError> {
     let template = load_template(kind)?;
-    let d = desk.draft_letter(referral, kind, template.as_deref(), now)?;
+    let d = desk
+        .draft_letter(referral, kind, template.as_deref(), now)
+        .map_err(|e| match (e, template_path(kind)) {
+            (DeskError::Invalid(m), Some(p))
+                if template.is_some() && m.starts_with("letter template") =>
+            {
+                DeskError::Invalid(format!("{}: {m}", p.display()))
+            }
+            (e, _) => e,
+        })?;
     let record = Command::RecordLetterDrafted {
         referral_id: referral,
         letter: kind,
