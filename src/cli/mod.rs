@@ -1,6 +1,7 @@
 //! Subcommands: build commands and queries, print the results.
 
 pub mod census;
+pub mod confirmations;
 mod handover;
 pub mod output;
 mod print;
@@ -63,13 +64,15 @@ pub enum Cmd {
     Call(CallArgs),
     /// Open actions: overdue first, then by due instant (Rec 19)
     Queue(QueueArgs),
-    /// Professional referrals awaiting written confirmation within 48 hours (Rec 21)
-    Confirmations {
-        #[arg(long)]
-        team: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
-        format: Format,
-    },
+    /// Professional referrals awaiting written confirmation within 48 hours (Rec 21):
+    /// referrer, agency, phone, countdown and chases, overdue first
+    Confirmations(confirmations::ListArgs),
+    /// Written confirmation of one referral: receive, chase, history, acknowledge (Rec 21)
+    #[command(subcommand)]
+    Confirmation(confirmations::ConfirmationCmd),
+    /// Written feedback to the referrer on the action taken: draft, sent (Haringey JAR 14, Kent Q3)
+    #[command(subcommand)]
+    Feedback(confirmations::FeedbackCmd),
     /// Assign or complete an action
     #[command(subcommand)]
     Action(ActionCmd),
@@ -537,21 +540,9 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             let rows = desk.queue(&f, now, 0, q.limit)?;
             print::queue(q.format, &rows, now).map_err(io)
         }
-        Cmd::Confirmations { team, format } => {
-            let mut desk = open_desk(env)?;
-            let now = env.now();
-            let team_id = match &team {
-                Some(t) => Some(desk.team_named(t)?.id),
-                None => None,
-            };
-            let f = QueueFilter {
-                team_id,
-                kind: Some(ActionKind::WrittenConfirmation),
-                ..Default::default()
-            };
-            let rows = desk.queue(&f, now, 0, 10_000)?;
-            print::queue(format, &rows, now).map_err(io)
-        }
+        Cmd::Confirmations(a) => confirmations::run_list(a, env),
+        Cmd::Confirmation(c) => confirmations::run_confirmation(c, env),
+        Cmd::Feedback(c) => confirmations::run_feedback(c, env),
         Cmd::Action(ActionCmd::Assign { id, to, unassign }) => {
             let mut desk = open_desk(env)?;
             let owner = if unassign { None } else { to };

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use crate::domain::{AssessmentOutcome, Decision, Role};
 use crate::store::{Action, Referral};
 
@@ -150,6 +151,42 @@ pub enum Command {
     },
     /// Children in Need census details (src/desk/census.rs).
     Census(super::census::CensusCommand),
+    /// Rec 21: the professional referrer's written confirmation arrived.
+    /// Completes the referral's `written_confirmation` action as of
+    /// `received_at` (now when not given); arriving after the 48 hours needs
+    /// `late_reason`.
+    ReceiveConfirmation {
+        referral_id: i64,
+        method: ConfirmationMethod,
+        received_at: Option<DateTime<Utc>>,
+        late_reason: Option<String>,
+    },
+    /// Rec 21: the referrer was chased for their written confirmation.
+    ChaseConfirmation {
+        referral_id: i64,
+        method: ChaseMethod,
+        /// When the chase was made; now when not given.
+        at: Option<DateTime<Utc>>,
+        note: Option<String>,
+    },
+    /// A letter to the referrer was drafted (the text as written out), for the
+    /// record and the chronology. Draft it with `Desk::draft_letter`.
+    RecordLetterDrafted {
+        referral_id: i64,
+        letter: LetterKind,
+        body: String,
+    },
+    /// A letter went to the referrer. For `feedback` this completes the
+    /// `referrer_feedback` action (Haringey JAR 14, Kent Q3); sending after
+    /// its due instant needs `late_reason`.
+    MarkLetterSent {
+        referral_id: i64,
+        letter: LetterKind,
+        method: SendMethod,
+        /// When it was sent; now when not given.
+        at: Option<DateTime<Utc>>,
+        late_reason: Option<String>,
+    },
 }
 
 /// A referral with its actions.

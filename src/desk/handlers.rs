@@ -582,6 +582,47 @@ pub(crate) fn handle(
                 summary: format!("note added to referral {referral_id}"),
             })
         }
+        Command::ReceiveConfirmation {
+            referral_id,
+            method,
+            received_at,
+            late_reason,
+        } => super::confirmations::receive(
+            conn,
+            actor,
+            referral_id,
+            method,
+            received_at,
+            late_reason,
+            now,
+        ),
+        Command::ChaseConfirmation {
+            referral_id,
+            method,
+            at,
+            note,
+        } => super::confirmations::chase(conn, actor, referral_id, method, at, note, now),
+        Command::RecordLetterDrafted {
+            referral_id,
+            letter,
+            body,
+        } => super::confirmations::letter_drafted(conn, actor, referral_id, letter, body, now),
+        Command::MarkLetterSent {
+            referral_id,
+            letter,
+            method,
+            at,
+            late_reason,
+        } => super::confirmations::letter_sent(
+            conn,
+            actor,
+            referral_id,
+            letter,
+            method,
+            at,
+            late_reason,
+            now,
+        ),
         Command::ViewRecord {
             child_id,
             referral_id,

@@ -6,6 +6,7 @@
 mod call;
 pub mod census;
 pub mod command;
+mod confirmations;
 pub mod demo;
 mod handlers;
 pub mod handover;
@@ -19,6 +20,7 @@ use crate::domain::{Actor, DomainError, Role};
 use crate::store::{self, Staff, Store, StoreError};
 
 pub use command::*;
+pub use confirmations::{ConfirmationHistory, LetterDraft};
 pub use queries::*;
 
 #[derive(Debug, thiserror::Error)]

@@ -6,6 +6,7 @@ pub mod census;
 pub mod census_return;
 pub mod clocks;
 pub mod codes;
+pub mod letters;
 pub mod matching;
 pub mod model;
 pub mod shifts;

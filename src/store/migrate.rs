@@ -4,22 +4,22 @@ use rusqlite::Connection;
 
 use super::{Result, StoreError};
 
+macro_rules! migration {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../../migrations/", $name, ".sql")),
+        )
+    };
+}
+
 /// The migrations, in order. Append only: never edit one that has shipped.
 const MIGRATIONS: &[(&str, &str)] = &[
-    m("0001_init", include_str!("../../migrations/0001_init.sql")),
-    m(
-        "0004_handover",
-        include_str!("../../migrations/0004_handover.sql"),
-    ),
-    m(
-        "0006_census",
-        include_str!("../../migrations/0006_census.sql"),
-    ),
+    migration!("0001_init"),
+    migration!("0003_confirmations"),
+    migration!("0004_handover"),
+    migration!("0006_census"),
 ];
-
-const fn m(name: &'static str, sql: &'static str) -> (&'static str, &'static str) {
-    (name, sql)
-}
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

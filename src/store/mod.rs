@@ -2,6 +2,7 @@
 //! change detection.
 
 pub mod census;
+mod confirmations;
 mod events;
 mod handover;
 mod migrate;
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use confirmations::*;
 pub use events::{
     append_event, event_head, list_events, verify_chain, ChainReport, EventFilter, EventHead,
     EventRow, NewEvent,
