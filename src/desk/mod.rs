@@ -4,6 +4,8 @@
 //! show results.
 
 mod call;
+mod chronology;
+mod closure;
 pub mod command;
 pub mod demo;
 mod handlers;
@@ -15,6 +17,8 @@ use crate::domain::clocks::Rules;
 use crate::domain::{Actor, DomainError, Role};
 use crate::store::{self, Staff, Store, StoreError};
 
+pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
+pub use closure::ClosureCheck;
 pub use command::*;
 pub use queries::*;
 
@@ -33,6 +37,10 @@ pub enum DeskError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// A step is missing (e.g. a close before the Rec 40 checklist is
+    /// complete): nothing was changed; `missing` says exactly what to do.
+    #[error("{what}; missing:\n  - {}", missing.join("\n  - "))]
+    Incomplete { what: String, missing: Vec<String> },
     #[error(
         "{0} is not on the staff list of this database; ask a duty manager to add you with \
          `dutydesk staff add`"

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod clocks;
+pub mod closure;
 pub mod codes;
 pub mod matching;
 pub mod model;

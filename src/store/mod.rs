@@ -1,6 +1,8 @@
 //! The only code that speaks SQL: open, pragmas, migrations, reads and writes,
 //! change detection.
 
+mod chronology;
+mod closure;
 mod events;
 mod migrate;
 mod rows;
@@ -10,6 +12,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use chronology::{
+    audit_events, audit_figures, chronology_events, event_by_id, reasoned_view_since,
+    significance_marks, AuditFigure, AuditFilter,
+};
+pub use closure::{checklist_of_referral, upsert_checklist_item, ChecklistRow};
 pub use events::{
     append_event, event_head, list_events, verify_chain, ChainReport, EventFilter, EventHead,
     EventRow, NewEvent,
