@@ -149,14 +149,13 @@ impl Missing {
         match self {
             Missing::AlreadyClosed => format!("referral {referral_id} is already closed"),
             Missing::Item { item, rec } => format!(
-                "{rec}: {} is not recorded — `dutydesk referral checklist {referral_id} {item} \
-                 --done [--at WHEN]`, or a manager records why not with `--not-done REASON`",
+                "{rec}: not recorded: {} (`referral checklist {referral_id} {item} --done`, \
+                 or a manager's `--not-done REASON`)",
                 item.label()
             ),
             Missing::OpenAction { action_id, kind } => format!(
-                "action {action_id} ({kind}) is still open — complete it \
-                 (`dutydesk action done {action_id} --outcome …`) or close it as not needed \
-                 with `referral close --cancel-open-actions REASON`"
+                "action {action_id} ({kind}) is open (`action done {action_id}`, or close with \
+                 `--cancel-open-actions REASON`)"
             ),
         }
     }
