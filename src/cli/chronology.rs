@@ -169,7 +169,9 @@ pub fn chronology_table(c: &Chronology) -> Table {
     let mut t = Table::new(&["when", "referral", "what", "who", "event"]);
     for e in &c.entries {
         t.row(vec![
-            fmt_short(e.at),
+            crate::domain::time::to_london(e.at)
+                .format("%d/%m/%Y %H:%M")
+                .to_string(),
             e.referral_id.map(|r| r.to_string()).unwrap_or_default(),
             e.summary.clone(),
             match &e.marked_by {
@@ -260,7 +262,11 @@ pub fn chronology_markdown(
 
 pub fn run_audit(a: AuditArgs, env: &Env) -> Result<(), DeskError> {
     let mut desk = open_desk(env)?;
-    let since = a.since.as_deref().map(|s| instant("--since", s)).transpose()?;
+    let since = a
+        .since
+        .as_deref()
+        .map(|s| instant("--since", s))
+        .transpose()?;
     if let Some(child) = a.child {
         let me = desk.me()?;
         let director = me

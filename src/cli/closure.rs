@@ -99,7 +99,11 @@ pub fn run_checklist(a: ChecklistArgs, env: &Env) -> Result<(), DeskError> {
         }
         t.row(vec![
             item.to_string(),
-            if required { c.rec.to_string() } else { "-".into() },
+            if required {
+                c.rec.to_string()
+            } else {
+                "-".into()
+            },
             match rec {
                 Some(r) => match (&r.done_at, &r.reason_not_done) {
                     (Some(at), _) => format!("done {}", fmt_short(*at)),

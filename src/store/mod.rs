@@ -252,7 +252,9 @@ fn apply_key(conn: &Connection, key: Option<&str>) -> Result<()> {
         r.get::<_, i64>(0)
     }) {
         Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
             Err(if key.is_some() {
                 StoreError::WrongKey
             } else {
@@ -276,7 +278,9 @@ fn apply_key(conn: &Connection, key: Option<&str>) -> Result<()> {
         r.get::<_, i64>(0)
     }) {
         Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
             Err(StoreError::Encryption(
                 "the file is not a dutydesk database, or it is encrypted and this dutydesk was \
                  built without encryption (feature sqlcipher)"
