@@ -467,3 +467,44 @@ fn audit_by_staff_lists_views_and_changes() {
     assert_eq!(kinds, ["record_viewed", "note_added"]);
     assert!(events.iter().all(|e| e.acting_login == "worker"));
 }
+
+#[test]
+fn opening_the_chronology_screen_logs_a_view_and_draws_it() {
+    use dutydesk::tui::chronology::ChronologyScreen;
+    use dutydesk::tui::screen::{Ctx, Screen};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(&dir);
+    let (id, child) = referral(&mut d, "Ivy Test", true);
+    record(&mut d, id, ChecklistItem::ChildSeenAlone, done());
+    let views = |d: &mut Desk| {
+        d.events(&EventFilter {
+            child_id: Some(child),
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "record_viewed")
+        .map(|e| (e.acting_login, e.after.unwrap_or_default()))
+        .collect::<Vec<_>>()
+    };
+    assert!(views(&mut d).is_empty());
+    d.set_actor(actor("worker"));
+    let screen = ChronologyScreen::open(&mut d, child, now()).unwrap();
+    let v = views(&mut d);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].0, "worker");
+    assert!(v[0].1.contains("tui chronology"), "{v:?}");
+    // A refused opening logs nothing.
+    d.set_actor(actor("front"));
+    assert!(ChronologyScreen::open(&mut d, child, now()).is_err());
+    assert_eq!(views(&mut d).len(), 1);
+    let mut t = Terminal::new(TestBackend::new(100, 10)).unwrap();
+    let ctx = Ctx {
+        now: now(),
+        me: None,
+    };
+    t.draw(|f| screen.view(f, f.area(), &ctx)).unwrap();
+    insta::assert_snapshot!(t.backend());
+}
