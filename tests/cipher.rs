@@ -87,7 +87,10 @@ fn the_command_line_takes_the_key_from_the_environment() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     // One clear line, and nothing from SQLCipher's own logging.
-    assert_eq!(err.trim(), "dutydesk: wrong key: the database could not be read with the key given");
+    assert_eq!(
+        err.trim(),
+        "dutydesk: wrong key: the database could not be read with the key given"
+    );
     let o = run(None, &["verify"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("DUTYDESK_KEY"));

@@ -106,9 +106,9 @@ pub enum Cmd {
     /// Make a consistent copy of the database while others are writing
     Backup { file: PathBuf },
     /// A child's chronology: significant events across all referrals (Rec 58)
-    Chronology(chronology::ChronologyArgs),
+    Chronology(Box<chronology::ChronologyArgs>),
     /// Who viewed or changed what, and when (duty managers; directors see figures)
-    Audit(chronology::AuditArgs),
+    Audit(Box<chronology::AuditArgs>),
     /// Open the terminal screens (the default)
     Tui,
 }
@@ -689,8 +689,8 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
         }
         Cmd::Referral(ReferralCmd::Close(a)) => closure::run_close(a, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
-        Cmd::Chronology(a) => chronology::run_chronology(a, env),
-        Cmd::Audit(a) => chronology::run_audit(a, env),
+        Cmd::Chronology(a) => chronology::run_chronology(*a, env),
+        Cmd::Audit(a) => chronology::run_audit(*a, env),
         Cmd::Tui => crate::tui::run(env),
     }
 }

@@ -139,6 +139,7 @@ pub(crate) fn view_record(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn add_entry(
     conn: &Connection,
     actor: &Actor,

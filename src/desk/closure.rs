@@ -78,6 +78,7 @@ impl Desk {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn record_checklist_item(
     conn: &Connection,
     actor: &Actor,
@@ -165,6 +166,7 @@ pub(crate) fn record_checklist_item(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn close_referral(
     conn: &Connection,
     actor: &Actor,
