@@ -5,6 +5,8 @@
 
 mod call;
 pub mod census;
+mod chronology;
+mod closure;
 pub mod command;
 mod confirmations;
 pub mod demo;
@@ -19,6 +21,8 @@ use crate::domain::shifts::Shifts;
 use crate::domain::{Actor, DomainError, Role};
 use crate::store::{self, Staff, Store, StoreError};
 
+pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
+pub use closure::ClosureCheck;
 pub use command::*;
 pub use confirmations::{ConfirmationHistory, LetterDraft};
 pub use queries::*;
@@ -38,6 +42,10 @@ pub enum DeskError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// A step is missing (e.g. a close before the Rec 40 checklist is
+    /// complete): nothing was changed; `missing` says exactly what to do.
+    #[error("{what}; missing:\n  - {}", missing.join("\n  - "))]
+    Incomplete { what: String, missing: Vec<String> },
     #[error(
         "{0} is not on the staff list of this database; ask a duty manager to add you with \
          `dutydesk staff add`"

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod census;
 pub mod census_return;
 pub mod clocks;
+pub mod closure;
 pub mod codes;
 pub mod letters;
 pub mod matching;

@@ -230,7 +230,12 @@ pub fn verify_chain(conn: &Connection) -> Result<ChainReport> {
         if computed != hash {
             return Ok(ChainReport {
                 events: n,
-                first_broken: Some((id, format!("event {id} was changed after it was written"))),
+                first_broken: Some((
+                    id,
+                    format!(
+                    "event {id} was changed after it was written, or was not written by dutydesk"
+                ),
+                )),
             });
         }
         prev = hash;

@@ -16,6 +16,7 @@ macro_rules! migration {
 /// The migrations, in order. Append only: never edit one that has shipped.
 const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0001_init"),
+    migration!("0002_closure"),
     migration!("0003_confirmations"),
     migration!("0004_handover"),
     migration!("0006_census"),
