@@ -2,6 +2,7 @@
 
 pub mod output;
 mod print;
+pub mod report;
 
 use std::path::PathBuf;
 
@@ -94,6 +95,8 @@ pub enum Cmd {
     },
     /// Make a consistent copy of the database while others are writing
     Backup { file: PathBuf },
+    /// The director's figures for a period: referred, needing and given a service, unmet need, timeliness, unallocated (Rec 29, 54)
+    Report(report::ReportArgs),
     /// Open the terminal screens (the default)
     Tui,
 }
@@ -637,6 +640,7 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             println!("backed up {} to {}", env.db.display(), file.display());
             Ok(())
         }
+        Cmd::Report(a) => report::run_report(a, env),
         Cmd::Tui => crate::tui::run(env),
     }
 }

@@ -8,6 +8,7 @@ pub mod command;
 pub mod demo;
 mod handlers;
 mod queries;
+pub mod reports;
 
 use chrono::{DateTime, Utc};
 

@@ -3,6 +3,7 @@
 
 mod events;
 mod migrate;
+mod reports;
 mod rows;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ pub use events::{
     EventRow, NewEvent,
 };
 pub use migrate::{migrate, SCHEMA_VERSION};
+pub use reports::*;
 pub use rows::*;
 
 #[derive(Debug, thiserror::Error)]
