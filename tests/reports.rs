@@ -773,3 +773,92 @@ fn csv_is_one_long_table_a_spreadsheet_can_open() {
         assert_eq!(cells, 7, "{l}");
     }
 }
+
+mod screen {
+    use super::*;
+    use dutydesk::tui::reports;
+    use dutydesk::tui::screen::{Ctx, Screen};
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent};
+    use ratatui::Terminal;
+
+    fn draw(s: &reports::ReportsScreen) -> Terminal<TestBackend> {
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let ctx = Ctx {
+            now: t(NOW),
+            me: None,
+        };
+        term.draw(|f| s.view(f, f.area(), &ctx)).unwrap();
+        term
+    }
+
+    fn key(s: &mut reports::ReportsScreen, action: &str) {
+        let ctx = Ctx {
+            now: t(NOW),
+            me: None,
+        };
+        s.on_key(KeyEvent::from(KeyCode::Null), Some(action), &ctx);
+    }
+
+    #[test]
+    fn reports_screen_with_charts_at_80x24() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut desk, _) = build(&dir);
+        let s = reports::open(&mut desk, t(NOW)).unwrap();
+        insta::assert_snapshot!(draw(&s).backend());
+    }
+
+    #[test]
+    fn panels_and_measures_cycle_and_periods_step_by_month() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut desk, _) = build(&dir);
+        let mut s = reports::open(&mut desk, t(NOW)).unwrap();
+        key(&mut s, "next-panel");
+        key(&mut s, "next-panel");
+        key(&mut s, "next-panel");
+        key(&mut s, "next-measure");
+        assert!(!s.wants_reload());
+        insta::assert_snapshot!("unallocated_panel", draw(&s).backend());
+
+        key(&mut s, "prev-period");
+        assert!(s.wants_reload());
+        s.reload(&mut desk, t(NOW)).unwrap();
+        let r = s.report().unwrap();
+        assert_eq!(
+            (r.period.from, r.period.to),
+            (d("2026-10-01"), d("2026-10-31"))
+        );
+        assert_eq!(r.referrals.referred, 2, "r6 and r10 in October");
+
+        key(&mut s, "next-team");
+        s.reload(&mut desk, t(NOW)).unwrap();
+        assert_eq!(s.report().unwrap().team.as_deref(), Some("Alpha"));
+
+        key(&mut s, "last-12-months");
+        s.reload(&mut desk, t(NOW)).unwrap();
+        let r = s.report().unwrap();
+        assert_eq!(
+            (r.period.from, r.period.to),
+            (d("2025-11-21"), d("2026-11-20"))
+        );
+        assert_eq!(r.daily.len(), 365);
+        let _ = draw(&s);
+    }
+
+    #[test]
+    fn every_keymap_action_is_known_to_the_screen() {
+        let toml_text = include_str!("../keymaps/default.toml");
+        let table: toml::Table = toml::from_str(toml_text).unwrap();
+        let reports_keys = table["reports"].as_table().unwrap();
+        let known: Vec<&str> = reports::actions().iter().map(|(a, _)| *a).collect();
+        for (k, v) in reports_keys {
+            assert!(known.contains(&v.as_str().unwrap()), "{k} = {v}");
+        }
+        for a in &known {
+            assert!(
+                reports_keys.values().any(|v| v.as_str() == Some(a)),
+                "{a} has no key"
+            );
+        }
+    }
+}
