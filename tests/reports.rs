@@ -430,10 +430,10 @@ fn november() -> ReportQuery {
     }
 }
 
-fn tl<'a>(
-    r: &'a [dutydesk::desk::reports::Timeliness],
+fn tl(
+    r: &[dutydesk::desk::reports::Timeliness],
     kind: Option<ActionKind>,
-) -> &'a dutydesk::desk::reports::Timeliness {
+) -> &dutydesk::desk::reports::Timeliness {
     r.iter().find(|x| x.kind == kind).unwrap()
 }
 

@@ -66,6 +66,9 @@ pub const CSV_HEADERS: &[&str] = &[
     "section", "figure", "team", "code", "label", "count", "out_of", "percent",
 ];
 
+/// Adds one CSV row: section, figure, team, code, label, count, out_of, percent.
+type RowFn<'a> = dyn FnMut(&str, &str, &str, &str, &str, String, String, String) + 'a;
+
 /// One long table: every figure a row, so a spreadsheet can filter and pivot it.
 pub fn to_csv(r: &Report) -> Table {
     let mut t = Table::new(CSV_HEADERS);
@@ -200,9 +203,7 @@ pub fn to_csv(r: &Report) -> Table {
             e(),
         );
     }
-    let tl = |row: &mut dyn FnMut(&str, &str, &str, &str, &str, String, String, String),
-              team: &str,
-              t: &Timeliness| {
+    let tl = |row: &mut RowFn, team: &str, t: &Timeliness| {
         let code = t.kind.map(|k| k.as_str()).unwrap_or("all");
         row(
             "timeliness",

@@ -321,7 +321,7 @@ impl ReportsScreen {
             }
             "sources" => {
                 let mut s: Vec<_> = r.sources.iter().filter(|s| s.referred > 0).collect();
-                s.sort_by(|a, b| b.referred.cmp(&a.referred));
+                s.sort_by_key(|x| std::cmp::Reverse(x.referred));
                 s.iter()
                     .take(7)
                     .map(|s| {
@@ -389,11 +389,7 @@ impl ReportsScreen {
 
     fn team_bars(&self, f: &mut Frame, area: Rect, r: &Report) {
         let idx = self.measure % r.timeliness.len().max(1);
-        let label = r
-            .timeliness
-            .get(idx)
-            .map(|t| short_label(t))
-            .unwrap_or_default();
+        let label = r.timeliness.get(idx).map(short_label).unwrap_or_default();
         let bars: Vec<Bar> = r
             .teams
             .iter()
