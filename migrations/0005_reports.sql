@@ -37,6 +37,11 @@ CREATE INDEX referrals_need ON referrals(service_needed_at, service_provided_at,
 CREATE INDEX referrals_undecided ON referrals(received_at, team_id)
     WHERE decided_at IS NULL AND state <> 'closed';
 CREATE INDEX report_days_measure ON report_days(measure, day, team_id);
+CREATE INDEX referrals_unmet_now ON referrals(service_needed_at, team_id)
+    WHERE service_needed_at IS NOT NULL AND service_provided_at IS NULL AND closed_at IS NULL;
+-- Unallocated (Rec 54): open actions grouped by referral without touching the table.
+CREATE INDEX actions_open_by_referral ON actions(referral_id, owner, kind, due_at, team_id, done_at)
+    WHERE done_at IS NULL;
 
 -- Backfill what is already on file.
 UPDATE referrals AS r SET rereferral = EXISTS (SELECT 1 FROM referrals p WHERE p.child_id = r.child_id AND p.id <> r.id AND p.received_at >= r.received_at - 31536000 AND (p.received_at < r.received_at OR (p.received_at = r.received_at AND p.id < r.id)));

@@ -358,7 +358,7 @@ impl Desk {
             } else {
                 now + Duration::seconds(1)
             };
-            let unmet_rows = store::unmet_need(c, snap, team_id)?;
+            let unmet_rows = store::unmet_need(c, snap, team_id, p.end > now)?;
             let unalloc_rows = store::unallocated(c, now, team_id)?;
             let awaiting = store::awaiting_decision(c, p.start, p.end, team_id)?;
 

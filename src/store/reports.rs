@@ -111,19 +111,26 @@ pub struct UnmetRow {
 }
 
 /// Unmet need at `as_at`: service needed before it, not provided and not
-/// closed by it.
+/// closed by it. `current` (as_at is now) reads a small partial index.
 pub fn unmet_need(
     conn: &Connection,
     as_at: DateTime<Utc>,
     team_id: Option<i64>,
+    current: bool,
 ) -> Result<Vec<UnmetRow>> {
-    let mut st = conn.prepare_cached(
+    let sql = if current {
+        "SELECT id, team_id, service_needed_at FROM referrals INDEXED BY referrals_unmet_now \
+         WHERE service_needed_at IS NOT NULL AND service_provided_at IS NULL \
+         AND closed_at IS NULL AND service_needed_at < ?1 AND (?2 IS NULL OR team_id = ?2) \
+         ORDER BY service_needed_at, id"
+    } else {
         "SELECT id, team_id, service_needed_at FROM referrals \
          WHERE service_needed_at IS NOT NULL AND service_needed_at < ?1 \
          AND (service_provided_at IS NULL OR service_provided_at >= ?1) \
          AND (closed_at IS NULL OR closed_at >= ?1) AND (?2 IS NULL OR team_id = ?2) \
-         ORDER BY service_needed_at, id",
-    )?;
+         ORDER BY service_needed_at, id"
+    };
+    let mut st = conn.prepare_cached(sql)?;
     let rows = st.query_map(params![ts(as_at), team_id], |r| {
         Ok(UnmetRow {
             referral_id: r.get(0)?,
@@ -172,21 +179,23 @@ pub fn unallocated(
     now: DateTime<Utc>,
     team_id: Option<i64>,
 ) -> Result<Vec<UnallocatedRow>> {
+    // Grouped on a covering index of open actions; only the unallocated
+    // referrals are then read from the referrals table.
     let mut st = conn.prepare_cached(
-        "SELECT r.id, r.team_id, r.received_at, r.state, r.deliberate_harm, r.possible_crime, \
-                COUNT(*), COUNT(a.owner), \
-                SUM(CASE WHEN a.owner IS NOT NULL AND NOT ( \
-                    (s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
-                    AND (s.absent_from IS NULL OR s.absent_from <= ?1) \
-                    AND (s.absent_until IS NULL OR ?1 < s.absent_until)) THEN 1 ELSE 0 END), \
-                a.kind, MIN(a.due_at) \
-         FROM actions a JOIN referrals r ON r.id = a.referral_id \
-         LEFT JOIN staff s ON s.login = a.owner \
-         WHERE a.done_at IS NULL AND r.state <> 'closed' AND (?2 IS NULL OR a.team_id = ?2) \
-         GROUP BY r.id HAVING SUM(CASE WHEN a.owner IS NOT NULL AND NOT ( \
-                    (s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
-                    AND (s.absent_from IS NULL OR s.absent_from <= ?1) \
-                    AND (s.absent_until IS NULL OR ?1 < s.absent_until)) THEN 1 ELSE 0 END) = 0 \
+        "WITH u AS ( \
+            SELECT a.referral_id AS rid, COUNT(*) AS n, COUNT(a.owner) AS owned, \
+                   a.kind AS kind, MIN(a.due_at) AS due \
+            FROM actions a INDEXED BY actions_open_by_referral \
+            LEFT JOIN staff s ON s.login = a.owner \
+            WHERE a.done_at IS NULL AND (?2 IS NULL OR a.team_id = ?2) \
+            GROUP BY a.referral_id \
+            HAVING SUM(CASE WHEN a.owner IS NOT NULL AND NOT ( \
+                (s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
+                AND (s.absent_from IS NULL OR s.absent_from <= ?1) \
+                AND (s.absent_until IS NULL OR ?1 < s.absent_until)) THEN 1 ELSE 0 END) = 0) \
+         SELECT r.id, r.team_id, r.received_at, r.state, r.deliberate_harm, r.possible_crime, \
+                u.n, u.owned, NULL, u.kind, u.due \
+         FROM u JOIN referrals r ON r.id = u.rid WHERE r.state <> 'closed' \
          ORDER BY r.received_at, r.id",
     )?;
     let rows = st.query_map(params![ts(now), team_id], |r| {
