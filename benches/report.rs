@@ -35,7 +35,10 @@ fn desk() -> Desk {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-db");
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("bench-db");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("report-{n}.db"));
     let fresh = !path.exists();
