@@ -7,6 +7,7 @@ pub mod confirmations;
 mod handover;
 pub mod output;
 mod print;
+pub mod report;
 pub mod secure;
 
 use std::path::PathBuf;
@@ -121,6 +122,8 @@ pub enum Cmd {
     Chronology(Box<chronology::ChronologyArgs>),
     /// Who viewed or changed what, and when (duty managers; directors see figures)
     Audit(Box<chronology::AuditArgs>),
+    /// The director's figures for a period: referred, needing and given a service, unmet need, timeliness, unallocated (Rec 29, 54)
+    Report(report::ReportArgs),
     /// Open the terminal screens (the default)
     Tui,
 }
@@ -720,6 +723,7 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),
+        Cmd::Report(a) => report::run_report(a, env),
         Cmd::Tui => crate::tui::run(env),
     }
 }

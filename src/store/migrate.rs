@@ -19,6 +19,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0002_closure"),
     migration!("0003_confirmations"),
     migration!("0004_handover"),
+    migration!("0005_reports"),
     migration!("0006_census"),
 ];
 

@@ -8,6 +8,7 @@ mod confirmations;
 mod events;
 mod handover;
 mod migrate;
+mod reports;
 mod rows;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ pub use events::{
 };
 pub use handover::*;
 pub use migrate::{migrate, SCHEMA_VERSION};
+pub use reports::*;
 pub use rows::*;
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 pub mod chronology;
 pub mod confirmations;
 pub mod handover;
+pub mod reports;
 pub mod screen;
 
 use std::time::Duration;
