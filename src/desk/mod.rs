@@ -16,6 +16,7 @@ use crate::domain::{Actor, DomainError, Role};
 use crate::store::{self, Staff, Store, StoreError};
 
 pub use command::*;
+pub use call::{call_problems, CallField};
 pub use queries::*;
 
 #[derive(Debug, thiserror::Error)]
