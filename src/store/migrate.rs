@@ -5,8 +5,13 @@ use rusqlite::Connection;
 use super::{Result, StoreError};
 
 /// The migrations, in order. Append only: never edit one that has shipped.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    (
+        "0007_children_dob",
+        include_str!("../../migrations/0007_children_dob.sql"),
+    ),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
