@@ -48,7 +48,10 @@ fn demo_desk() -> Desk {
             },
         )
         .unwrap();
-        eprintln!("generated {n} referrals in {:.1}s", t.elapsed().as_secs_f64());
+        eprintln!(
+            "generated {n} referrals in {:.1}s",
+            t.elapsed().as_secs_f64()
+        );
     }
     eprintln!("database: {} ({n} referrals)", path.display());
     desk
@@ -96,6 +99,7 @@ fn per_keystroke_report(desk: &mut Desk) {
     let probes = keystrokes();
     let rounds = 7;
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); probes.len()];
+    let mut cand: Vec<Vec<Duration>> = vec![Vec::new(); probes.len()];
     let mut found = vec![0usize; probes.len()];
     for _ in 0..rounds {
         for (i, p) in probes.iter().enumerate() {
@@ -103,20 +107,31 @@ fn per_keystroke_report(desk: &mut Desk) {
             let m = desk.matches(p, 5).unwrap();
             times[i].push(t.elapsed());
             found[i] = m.len();
+            // The store's share: candidates from the index alone.
+            let terms = dutydesk::domain::matching::search_terms(p);
+            let t = Instant::now();
+            dutydesk::store::child_candidates(desk.store().conn(), &terms, p.dob, 200).unwrap();
+            cand[i].push(t.elapsed());
         }
     }
     let mut worst = Duration::ZERO;
-    eprintln!("{:>9} {:>9}  {:>5}  probe", "median", "worst", "shown");
+    eprintln!(
+        "{:>9} {:>9} {:>11}  {:>5}  probe",
+        "median", "worst", "store part", "shown"
+    );
     for (i, p) in probes.iter().enumerate() {
         let mut v = times[i].clone();
         v.sort();
         let med = v[v.len() / 2];
         let max = *v.last().unwrap();
         worst = worst.max(max);
+        let mut c = cand[i].clone();
+        c.sort();
         eprintln!(
-            "{:>7.2}ms {:>7.2}ms  {:>5}  {}",
+            "{:>7.2}ms {:>7.2}ms {:>9.2}ms  {:>5}  {}",
             med.as_secs_f64() * 1e3,
             max.as_secs_f64() * 1e3,
+            c[c.len() / 2].as_secs_f64() * 1e3,
             found[i],
             label(p)
         );
@@ -132,14 +147,17 @@ fn bench(c: &mut Criterion) {
     per_keystroke_report(&mut desk);
     let probes = keystrokes();
     let n = probes.len();
-    c.bench_function("matches: one keystroke (mean over the typing sequence)", |b| {
-        let mut i = 0;
-        b.iter(|| {
-            let m = desk.matches(&probes[i % n], 5).unwrap();
-            i += 1;
-            m
-        })
-    });
+    c.bench_function(
+        "matches: one keystroke (mean over the typing sequence)",
+        |b| {
+            let mut i = 0;
+            b.iter(|| {
+                let m = desk.matches(&probes[i % n], 5).unwrap();
+                i += 1;
+                m
+            })
+        },
+    );
     let three = Probe {
         name: Some("Ama".into()),
         ..Default::default()

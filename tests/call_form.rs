@@ -53,7 +53,12 @@ fn empty_form_snapshot() {
 fn half_filled_with_a_match_snapshot() {
     let mut h = Harness::new(t0());
     let earlier = t0() - Duration::days(200);
-    let (amara, _) = h.log_earlier("Amara Osei", Some("22/11/2019"), "Flat 3, 12 Mill Lane", earlier);
+    let (amara, _) = h.log_earlier(
+        "Amara Osei",
+        Some("22/11/2019"),
+        "Flat 3, 12 Mill Lane",
+        earlier,
+    );
     h.log_earlier("Oliver Smith", Some("01/02/2018"), "4 High Street", earlier);
     let mut f = open(&mut h);
     h.now = t0() + Duration::minutes(12);
@@ -61,7 +66,10 @@ fn half_filled_with_a_match_snapshot() {
     h.key(&mut f, KeyCode::Tab);
     h.type_str(&mut f, "3/12 Mill Ln");
     h.key(&mut f, KeyCode::Tab);
-    h.type_str(&mut f, "Teacher saw bruising on her arm.\nShe said she fell.");
+    h.type_str(
+        &mut f,
+        "Teacher saw bruising on her arm.\nShe said she fell.",
+    );
     // The match shows while the call is still being typed.
     assert_eq!(f.matches().first().map(|m| m.child.id), Some(amara));
     let t = h.render(&f, W, H);
@@ -72,13 +80,24 @@ fn half_filled_with_a_match_snapshot() {
 fn overdue_snapshot_and_clock_colours() {
     let mut h = Harness::new(t0());
     let mut f = open(&mut h);
-    first_fields(&mut h, &mut f, "Leo Khan", "7 Church Road", "left alone overnight");
+    first_fields(
+        &mut h,
+        &mut f,
+        "Leo Khan",
+        "7 Church Road",
+        "left alone overnight",
+    );
     h.now = t0() + Duration::minutes(44);
     assert_eq!(f.clock_level(h.now), ClockLevel::Normal);
     h.now = t0() + Duration::minutes(45);
     assert_eq!(f.clock_level(h.now), ClockLevel::Amber);
     let t = h.render(&f, W, H);
-    let amber = t.backend().buffer().content().iter().any(|c| c.fg == Color::Yellow);
+    let amber = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .any(|c| c.fg == Color::Yellow);
     assert!(amber, "the clock is amber from 45 minutes");
     h.now = t0() + Duration::minutes(65);
     assert_eq!(f.clock_level(h.now), ClockLevel::Overdue);
@@ -116,7 +135,10 @@ fn every_change_is_saved_and_a_killed_form_resumes_with_its_start_time() {
         Some("1 unfinished call from 14:02")
     );
     assert_eq!(call_form::overdue_drafts(&drafts, h.now), 0);
-    assert_eq!(call_form::overdue_drafts(&drafts, t0() + Duration::minutes(61)), 1);
+    assert_eq!(
+        call_form::overdue_drafts(&drafts, t0() + Duration::minutes(61)),
+        1
+    );
 
     let mut f = CallForm::open(&mut h.desk, Some(id), h.now).unwrap();
     assert_eq!(f.started_at(), t0(), "the original start time");
@@ -128,15 +150,25 @@ fn every_change_is_saved_and_a_killed_form_resumes_with_its_start_time() {
     h.type_str(&mut f, "22/11/2019");
     h.ctrl(&mut f, 's');
     assert!(h.out.contains(&Effect::Back), "{:?}", h.out);
-    assert!(h.desk.drafts(None).unwrap().is_empty(), "the draft became the call");
+    assert!(
+        h.desk.drafts(None).unwrap().is_empty(),
+        "the draft became the call"
+    );
 
     // The queue shows the referral with its rule-made actions.
     let rows = h.desk.queue(&QueueFilter::default(), h.now, 0, 50).unwrap();
     let kinds: Vec<ActionKind> = rows.iter().map(|r| r.kind).collect();
     assert!(kinds.contains(&ActionKind::PassToDuty), "{kinds:?}");
     assert!(kinds.contains(&ActionKind::Decision), "{kinds:?}");
-    let pass = rows.iter().find(|r| r.kind == ActionKind::PassToDuty).unwrap();
-    assert_eq!(pass.due_at, t0() + Duration::hours(1), "an hour from the call's start");
+    let pass = rows
+        .iter()
+        .find(|r| r.kind == ActionKind::PassToDuty)
+        .unwrap();
+    assert_eq!(
+        pass.due_at,
+        t0() + Duration::hours(1),
+        "an hour from the call's start"
+    );
     assert_eq!(pass.child.as_deref(), Some("Amara Osei"));
     let detail = h.desk.referral(pass.referral_id).unwrap();
     assert_eq!(detail.referral.received_at, t0());
@@ -155,7 +187,10 @@ fn nothing_is_a_referral_until_the_first_three_fields_are_present() {
     h.ctrl(&mut f, 's');
     assert!(h.out.is_empty());
     assert_eq!(f.focus(), Field::Concern, "sent to the missing field");
-    assert_eq!(f.message(Field::Concern), Some("nature of concern is required"));
+    assert_eq!(
+        f.message(Field::Concern),
+        Some("nature of concern is required")
+    );
     assert_eq!(h.desk.queue_len(&QueueFilter::default(), h.now).unwrap(), 0);
     // Still a draft: nothing lost.
     assert_eq!(h.desk.drafts(None).unwrap().len(), 1);
@@ -219,7 +254,10 @@ fn bad_dates_are_refused_beside_the_field_with_the_clis_words() {
     assert_eq!(f.message(Field::Dob), Some("30/02/2019 is not a real date"));
     let t = h.render(&f, W, H);
     let screen = format!("{}", t.backend());
-    assert!(screen.contains("✗ 30/02/2019 is not a real date"), "{screen}");
+    assert!(
+        screen.contains("✗ 30/02/2019 is not a real date"),
+        "{screen}"
+    );
 
     // Approximate age and unborn are accepted.
     h.key(&mut f, KeyCode::BackTab);
@@ -259,10 +297,20 @@ fn control_characters_are_stripped_and_over_long_pastes_refused() {
 fn siblings_each_get_a_referral() {
     let mut h = Harness::new(t0());
     let mut f = open(&mut h);
-    first_fields(&mut h, &mut f, "Leo Khan", "7 Church Road", "children left alone");
+    first_fields(
+        &mut h,
+        &mut f,
+        "Leo Khan",
+        "7 Church Road",
+        "children left alone",
+    );
     h.ctrl(&mut f, 'o');
     assert_eq!(f.focus(), Field::Name);
-    assert_eq!(f.form().child().address.value(), "7 Church Road", "address carried over");
+    assert_eq!(
+        f.form().child().address.value(),
+        "7 Church Road",
+        "address carried over"
+    );
     h.type_str(&mut f, "Mia Khan");
     let t = h.render(&f, W, H);
     let screen = format!("{}", t.backend());
@@ -279,8 +327,12 @@ fn siblings_each_get_a_referral() {
 #[test]
 fn choosing_a_match_links_the_referral_to_that_child() {
     let mut h = Harness::new(t0());
-    let (amara, old_ref) =
-        h.log_earlier("Amara Osei", Some("22/11/2019"), "12 Mill Lane", t0() - Duration::days(40));
+    let (amara, old_ref) = h.log_earlier(
+        "Amara Osei",
+        Some("22/11/2019"),
+        "12 Mill Lane",
+        t0() - Duration::days(40),
+    );
     let mut f = open(&mut h);
     h.type_str(&mut f, "Amarah Osei");
     h.key(&mut f, KeyCode::Tab);
@@ -293,10 +345,18 @@ fn choosing_a_match_links_the_referral_to_that_child() {
     h.ctrl(&mut f, 's');
     assert!(h.out.contains(&Effect::Back), "{:?}", h.out);
     let rows = h.desk.queue(&QueueFilter::default(), h.now, 0, 50).unwrap();
-    let new_ref = rows.iter().map(|r| r.referral_id).find(|&r| r != old_ref).unwrap();
+    let new_ref = rows
+        .iter()
+        .map(|r| r.referral_id)
+        .find(|&r| r != old_ref)
+        .unwrap();
     let d = h.desk.referral(new_ref).unwrap();
     assert_eq!(d.child.id, amara);
-    assert_eq!(d.previous.len(), 1, "the earlier referral shows on the child");
+    assert_eq!(
+        d.previous.len(),
+        1,
+        "the earlier referral shows on the child"
+    );
 }
 
 #[test]
@@ -315,7 +375,10 @@ fn passed_verbally_to_a_duty_worker_completes_the_hour() {
     h.ctrl(&mut f, 's');
     assert!(h.out.contains(&Effect::Back), "{:?}", h.out);
     let rows = h.desk.queue(&QueueFilter::default(), h.now, 0, 50).unwrap();
-    assert!(rows.iter().all(|r| r.kind != ActionKind::PassToDuty), "done");
+    assert!(
+        rows.iter().all(|r| r.kind != ActionKind::PassToDuty),
+        "done"
+    );
     let d = h.desk.referral(rows[0].referral_id).unwrap();
     let call = d.call.unwrap();
     assert_eq!(call.passed_verbally_to.as_deref(), Some(chosen.as_str()));
@@ -365,8 +428,9 @@ fn escape_keeps_the_call_and_discard_needs_two_presses() {
 
 #[test]
 fn default_keymap_file_matches_the_screen() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/keymaps/default.toml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/keymaps/default.toml"))
+            .unwrap();
     let v: toml::Table = toml::from_str(&text).unwrap();
     let table = v["call-form"].as_table().expect("[call-form]");
     assert_eq!(table.len(), call_form::DEFAULT_KEYS.len());
@@ -381,5 +445,8 @@ fn default_keymap_file_matches_the_screen() {
         call_form::default_action(&KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
         Some("prev-field")
     );
-    assert_eq!(call_form::default_action(&KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE)), None);
+    assert_eq!(
+        call_form::default_action(&KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE)),
+        None
+    );
 }

@@ -25,7 +25,12 @@ fn seed(h: &mut Harness) -> Kids {
     let at = t0() - Duration::days(100);
     let (amara, _) = h.log_earlier("Amara Osei", Some("22/11/2019"), "Flat 3, 12 Mill Lane", at);
     // Seen again later: two referrals for the same child.
-    let (amara2, _) = h.log_earlier("Amara Osei", Some("22/11/2019"), "Flat 3, 12 Mill Lane", at + Duration::days(30));
+    let (amara2, _) = h.log_earlier(
+        "Amara Osei",
+        Some("22/11/2019"),
+        "Flat 3, 12 Mill Lane",
+        at + Duration::days(30),
+    );
     assert_ne!(amara, amara2, "logged without linking: a second record");
     // A different child with the same name and another date of birth.
     let (amara_older, _) = h.log_earlier("Amara Osei", Some("05/06/2012"), "40 Park Avenue", at);
@@ -52,7 +57,10 @@ fn ids(m: &[ChildMatch]) -> Vec<i64> {
 }
 
 fn score_of(m: &[ChildMatch], id: i64) -> u32 {
-    m.iter().find(|m| m.child.id == id).map(|m| m.matched.score).unwrap()
+    m.iter()
+        .find(|m| m.child.id == id)
+        .map(|m| m.matched.score)
+        .unwrap()
 }
 
 #[test]
@@ -64,8 +72,16 @@ fn misspelt_name_with_date_of_birth_finds_the_child_first() {
         .matches(&probe(Some("Amarah Osie"), Some("22/11/2019"), None), 5)
         .unwrap();
     assert_eq!(m[0].child.id, k.amara, "{:?}", ids(&m));
-    assert!(m[0].matched.reasons.iter().any(|r| r == "same date of birth"));
-    assert!(m[0].matched.reasons.iter().any(|r| r.contains("spelt differently")));
+    assert!(m[0]
+        .matched
+        .reasons
+        .iter()
+        .any(|r| r == "same date of birth"));
+    assert!(m[0]
+        .matched
+        .reasons
+        .iter()
+        .any(|r| r.contains("spelt differently")));
     assert!(!ids(&m).contains(&k.oliver));
 }
 
@@ -73,18 +89,30 @@ fn misspelt_name_with_date_of_birth_finds_the_child_first() {
 fn case_spacing_and_swapped_first_and_last_names() {
     let mut h = desk_with_children();
     let k = seed(&mut h);
-    let m = h.desk.matches(&probe(Some("  OSEI   amara "), None, Some("3/12 mill ln")), 5).unwrap();
+    let m = h
+        .desk
+        .matches(
+            &probe(Some("  OSEI   amara "), None, Some("3/12 mill ln")),
+            5,
+        )
+        .unwrap();
     assert_eq!(m[0].child.id, k.amara, "{m:?}");
     let reasons = m[0].matched.reasons.join("; ");
     assert!(reasons.contains("swapped"), "{reasons}");
-    assert!(reasons.contains("same address in another format"), "{reasons}");
+    assert!(
+        reasons.contains("same address in another format"),
+        "{reasons}"
+    );
 }
 
 #[test]
 fn ann_finds_anne() {
     let mut h = desk_with_children();
     let k = seed(&mut h);
-    let m = h.desk.matches(&probe(Some("Ann Nowak"), Some("01/03/2018"), None), 5).unwrap();
+    let m = h
+        .desk
+        .matches(&probe(Some("Ann Nowak"), Some("01/03/2018"), None), 5)
+        .unwrap();
     assert_eq!(ids(&m).first(), Some(&k.anne), "{m:?}");
 }
 
@@ -94,7 +122,14 @@ fn same_child_at_a_new_address() {
     let k = seed(&mut h);
     let m = h
         .desk
-        .matches(&probe(Some("Amara Osei"), Some("22/11/2019"), Some("5 New Street, Leeds")), 5)
+        .matches(
+            &probe(
+                Some("Amara Osei"),
+                Some("22/11/2019"),
+                Some("5 New Street, Leeds"),
+            ),
+            5,
+        )
         .unwrap();
     assert_eq!(m[0].child.id, k.amara, "{m:?}");
     assert!(score_of(&m, k.amara) >= 80);
@@ -116,14 +151,21 @@ fn different_child_same_name_other_dob_is_shown_lower() {
     let pos = |id| got.iter().position(|&x| x == id).unwrap();
     assert!(pos(k.amara) < pos(k.amara_older));
     let older = m.iter().find(|x| x.child.id == k.amara_older).unwrap();
-    assert!(older.matched.reasons.iter().any(|r| r == "date of birth differs"));
+    assert!(older
+        .matched
+        .reasons
+        .iter()
+        .any(|r| r == "date of birth differs"));
 }
 
 #[test]
 fn address_alone_in_a_flat_format_finds_the_child() {
     let mut h = desk_with_children();
     let k = seed(&mut h);
-    let m = h.desk.matches(&probe(None, None, Some("flat 3 12 Mill Lane")), 5).unwrap();
+    let m = h
+        .desk
+        .matches(&probe(None, None, Some("flat 3 12 Mill Lane")), 5)
+        .unwrap();
     assert!(ids(&m).contains(&k.amara), "{m:?}");
     assert!(!ids(&m).contains(&k.oliver));
 }
@@ -132,6 +174,14 @@ fn address_alone_in_a_flat_format_finds_the_child() {
 fn nothing_typed_nothing_found() {
     let mut h = desk_with_children();
     seed(&mut h);
-    assert!(h.desk.matches(&probe(None, None, None), 5).unwrap().is_empty());
-    assert!(h.desk.matches(&probe(Some("Zz"), None, None), 5).unwrap().is_empty());
+    assert!(h
+        .desk
+        .matches(&probe(None, None, None), 5)
+        .unwrap()
+        .is_empty());
+    assert!(h
+        .desk
+        .matches(&probe(Some("Zz"), None, None), 5)
+        .unwrap()
+        .is_empty());
 }

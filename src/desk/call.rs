@@ -65,7 +65,11 @@ fn child_address(c: &ChildInput) -> Checked<String> {
     .map_err(msg)
 }
 
-type ChildDates = (Option<chrono::NaiveDate>, Option<u32>, Option<chrono::NaiveDate>);
+type ChildDates = (
+    Option<chrono::NaiveDate>,
+    Option<u32>,
+    Option<chrono::NaiveDate>,
+);
 
 /// Date of birth, approximate age (when no date of birth) and expected date.
 fn child_dates(c: &ChildInput, today: chrono::NaiveDate) -> Checked<ChildDates> {
@@ -158,7 +162,10 @@ pub fn call_problems(input: &CallInput, now: DateTime<Utc>) -> Vec<(CallField, S
         ));
     }
     if input.children.len() > 20 {
-        out.push((CallField::Children, "at most 20 children on one call".into()));
+        out.push((
+            CallField::Children,
+            "at most 20 children on one call".into(),
+        ));
     }
     let mut put = |f: CallField, r: Checked<()>| {
         if let Err(m) = r {
@@ -180,7 +187,12 @@ pub fn call_problems(input: &CallInput, now: DateTime<Utc>) -> Vec<(CallField, S
     );
     put(
         CallField::ReferrerRelationship,
-        referrer_line("referrer's relationship or agency", &r.relationship, MAX_NAME).map(drop),
+        referrer_line(
+            "referrer's relationship or agency",
+            &r.relationship,
+            MAX_NAME,
+        )
+        .map(drop),
     );
     put(
         CallField::ReferrerAddress,
@@ -225,8 +237,12 @@ pub(crate) fn check_call(input: &CallInput, now: DateTime<Utc>) -> Result<Checke
     let source = source(input).map_err(bad)?;
     let referrer = Referrer {
         name: referrer_line("referrer's name", &r.name, MAX_NAME).map_err(bad)?,
-        relationship: referrer_line("referrer's relationship or agency", &r.relationship, MAX_NAME)
-            .map_err(bad)?,
+        relationship: referrer_line(
+            "referrer's relationship or agency",
+            &r.relationship,
+            MAX_NAME,
+        )
+        .map_err(bad)?,
         source: Some(source.code().to_string()),
         address: referrer_line("referrer's address", &r.address, MAX_LINE).map_err(bad)?,
         phone: check_phone(r.phone.as_deref().unwrap_or("")).map_err(bad)?,

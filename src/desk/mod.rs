@@ -15,8 +15,8 @@ use crate::domain::clocks::Rules;
 use crate::domain::{Actor, DomainError, Role};
 use crate::store::{self, Staff, Store, StoreError};
 
-pub use command::*;
 pub use call::{call_problems, CallField};
+pub use command::*;
 pub use queries::*;
 
 #[derive(Debug, thiserror::Error)]

@@ -321,9 +321,8 @@ pub fn child_candidates(
         .collect();
     let mut ids: Vec<i64> = Vec::new();
     if !quoted.is_empty() {
-        let mut probe = conn.prepare_cached(
-            "SELECT 1 FROM children_fts WHERE children_fts MATCH ?1 LIMIT 1",
-        )?;
+        let mut probe =
+            conn.prepare_cached("SELECT 1 FROM children_fts WHERE children_fts MATCH ?1 LIMIT 1")?;
         let mut present: Vec<&String> = Vec::new();
         for q in &quoted {
             if probe.exists([q])? {
@@ -378,7 +377,8 @@ pub fn child_candidates(
         }
     }
     if let Some(d) = dob {
-        let mut st = conn.prepare_cached(&format!("SELECT {CHILD_COLS} WHERE dob = ?1 LIMIT ?2"))?;
+        let mut st =
+            conn.prepare_cached(&format!("SELECT {CHILD_COLS} WHERE dob = ?1 LIMIT ?2"))?;
         let rows = st.query_map(params![date_str(Some(d)), limit], child_row)?;
         for r in rows {
             let c = r?;

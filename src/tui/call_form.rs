@@ -52,7 +52,10 @@ pub fn actions() -> &'static [(&'static str, &'static str)] {
             "save-draft-and-close",
             "close the form; the call stays saved as unfinished",
         ),
-        ("name-not-known", "the caller does not know the child's name (toggle)"),
+        (
+            "name-not-known",
+            "the caller does not know the child's name (toggle)",
+        ),
         (
             "add-child",
             "another child on this call (a sibling): each gets a referral of its own",
@@ -173,7 +176,11 @@ pub struct CallForm {
 impl CallForm {
     /// A new call (clock starts now), or resumes an unfinished one with its
     /// original start time.
-    pub fn open(desk: &mut Desk, draft: Option<i64>, now: DateTime<Utc>) -> Result<CallForm, DeskError> {
+    pub fn open(
+        desk: &mut Desk,
+        draft: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<CallForm, DeskError> {
         let mut form = CallForm::blank(now);
         if let Some(id) = draft {
             let call = desk
@@ -369,7 +376,11 @@ impl CallForm {
         self.source_typed.clear();
         let i = ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
         let n = ORDER.len();
-        let j = if forward { (i + 1) % n } else { (i + n - 1) % n };
+        let j = if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        };
         self.focus = ORDER[j];
     }
 
@@ -659,7 +670,11 @@ impl CallForm {
                 let found = ReferralSource::ALL
                     .iter()
                     .find(|s| s.code() == t)
-                    .or_else(|| ReferralSource::ALL.iter().find(|s| s.code().starts_with(&t)));
+                    .or_else(|| {
+                        ReferralSource::ALL
+                            .iter()
+                            .find(|s| s.code().starts_with(&t))
+                    });
                 match found {
                     Some(s) => {
                         self.form.source = Some(*s);
@@ -884,7 +899,10 @@ impl Screen for CallForm {
                 (k.to_string(), d.to_string())
             })
             .chain([
-                ("<Enter>".into(), "next field (a new line in the concern)".into()),
+                (
+                    "<Enter>".into(),
+                    "next field (a new line in the concern)".into(),
+                ),
                 ("<Space>".into(), "tick a box; next choice".into()),
                 ("<Left>/<Right>".into(), "previous / next choice".into()),
             ])

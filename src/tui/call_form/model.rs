@@ -492,9 +492,10 @@ impl Form {
     /// Whether the three fields Rec 39 puts first are present for every child.
     pub fn has_first_fields(&self) -> bool {
         let present = |s: &str| !validate::clean(s, false).is_empty();
-        self.children.iter().all(|c| {
-            (c.name_unknown || present(c.name.value())) && present(c.address.value())
-        }) && !validate::clean(&self.concern_text(), true).is_empty()
+        self.children
+            .iter()
+            .all(|c| (c.name_unknown || present(c.name.value())) && present(c.address.value()))
+            && !validate::clean(&self.concern_text(), true).is_empty()
     }
 }
 
@@ -540,7 +541,10 @@ mod tests {
         assert_eq!(split_dob(""), (None, None, None));
         assert_eq!(split_dob("not known"), (None, None, None));
         // Anything else goes to the desk as a date, which explains the problem.
-        assert_eq!(split_dob("yesterday"), (Some("yesterday".into()), None, None));
+        assert_eq!(
+            split_dob("yesterday"),
+            (Some("yesterday".into()), None, None)
+        );
     }
 
     #[test]
@@ -555,7 +559,9 @@ mod tests {
         assert_eq!(back.to_draft(), f.to_draft());
         assert_eq!(back.concern_text(), "line one\nline two");
         let newer = json.replace("\"version\":1", "\"version\":99");
-        assert!(FormDraft::parse(&newer).unwrap_err().contains("newer dutydesk"));
+        assert!(FormDraft::parse(&newer)
+            .unwrap_err()
+            .contains("newer dutydesk"));
         assert!(FormDraft::parse("{not json").is_err());
     }
 

@@ -160,8 +160,11 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect) {
         match field.kind() {
             Kind::Line => {
                 let input = m.form.line(field).expect("line field");
-                let (mut text, col) =
-                    window(input.value(), input.visual_cursor(), value_w.saturating_sub(1));
+                let (mut text, col) = window(
+                    input.value(),
+                    input.visual_cursor(),
+                    value_w.saturating_sub(1),
+                );
                 let mut st = Style::new();
                 if field == Field::Name && child.name_unknown {
                     text = "(name not known)".into();
@@ -399,7 +402,11 @@ fn match_lines(cm: &ChildMatch, selected: bool, linked: bool) -> Vec<Line<'stati
     };
     let mut out = vec![Line::from(vec![
         Span::styled(
-            format!("{}{name} · {born} · {}%", if selected { "▶ " } else { "  " }, cm.matched.score),
+            format!(
+                "{}{name} · {born} · {}%",
+                if selected { "▶ " } else { "  " },
+                cm.matched.score
+            ),
             head_style,
         ),
         if linked {
