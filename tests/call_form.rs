@@ -450,3 +450,20 @@ fn default_keymap_file_matches_the_screen() {
         None
     );
 }
+
+#[test]
+fn small_terminal_scrolls_to_keep_the_focused_field_visible() {
+    let mut h = Harness::new(t0());
+    let mut f = open(&mut h);
+    first_fields(&mut h, &mut f, "Leo Khan", "7 Church Road", "left alone");
+    while f.focus() != Field::PassedTo {
+        h.key(&mut f, KeyCode::Tab);
+    }
+    let t = h.render(&f, 80, 24);
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("Passed verbally to"), "{screen}");
+    assert!(
+        screen.contains("OVERDUE") || screen.contains("in 1h 00m"),
+        "{screen}"
+    );
+}
