@@ -22,6 +22,7 @@ use crate::domain::shifts::Shifts;
 use crate::domain::{Actor, DomainError, Role};
 use crate::store::{self, Staff, Store, StoreError};
 
+pub use call::{call_problems, CallField};
 pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
 pub use closure::ClosureCheck;
 pub use command::*;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0004_handover"),
     migration!("0005_reports"),
     migration!("0006_census"),
+    migration!("0007_children_dob"),
 ];
 
 /// The schema version this binary writes.

@@ -1,6 +1,7 @@
 //! The terminal screens. Elm shape: `Msg` → `update` → `view`; the loop is
 //! generic over the ratatui backend so tests drive it on `TestBackend`.
 
+pub mod call_form;
 pub mod chronology;
 pub mod confirmations;
 pub mod handover;
