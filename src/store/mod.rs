@@ -299,6 +299,8 @@ fn apply_key(conn: &Connection, key: Option<&str>) -> Result<()> {
 }
 
 fn configure(conn: &Connection) -> Result<()> {
+    // Statements on tables with triggers compile the triggers too: reuse them.
+    conn.set_prepared_statement_cache_capacity(128);
     conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
     conn.pragma_update(None, "trusted_schema", "OFF")?;
