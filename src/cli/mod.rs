@@ -1,5 +1,6 @@
 //! Subcommands: build commands and queries, print the results.
 
+pub mod keymap;
 pub mod output;
 mod print;
 
@@ -96,6 +97,9 @@ pub enum Cmd {
     Backup { file: PathBuf },
     /// Open the terminal screens (the default)
     Tui,
+    /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
+    #[command(subcommand)]
+    Keymap(keymap::KeymapCmd),
 }
 
 #[derive(Debug, Args)]
@@ -638,6 +642,7 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             Ok(())
         }
         Cmd::Tui => crate::tui::run(env),
+        Cmd::Keymap(k) => keymap::run_keymap(k, env),
     }
 }
 
