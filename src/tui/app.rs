@@ -470,7 +470,11 @@ impl App {
             None => "not on the staff list".into(),
         };
         let clock = fmt_long(self.now);
-        let left = format!(" dutydesk · {} · {}", inert(&title), who);
+        let room = (c.title.width as usize).saturating_sub(clock.chars().count() + 2);
+        let mut left = format!(" dutydesk · {} · {}", inert(&title), who);
+        if left.chars().count() > room {
+            left = left.chars().take(room.saturating_sub(1)).collect::<String>() + "…";
+        }
         let pad = (c.title.width as usize).saturating_sub(left.chars().count() + clock.chars().count() + 1);
         f.render_widget(
             Paragraph::new(format!("{left}{}{clock} ", " ".repeat(pad)))

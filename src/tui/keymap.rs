@@ -517,13 +517,14 @@ impl Keymap {
             .collect()
     }
 
-    /// The first key bound to an action (for hints in the status bar).
+    /// The shortest key bound to an action (for hints in the status bar).
     pub fn key_for(&self, section: &str, action: &str) -> Option<String> {
         self.sections
             .get(section)?
             .iter()
-            .find(|(_, b)| b.action == action)
+            .filter(|(_, b)| b.action == action)
             .map(|(k, _)| seq_notation(k))
+            .min_by_key(|n| n.chars().count())
     }
 
     pub fn count(&self) -> usize {

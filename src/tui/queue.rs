@@ -481,7 +481,7 @@ impl Screen for QueueScreen {
             Constraint::Fill(1),
             Constraint::Length(17),
             Constraint::Length(13),
-            Constraint::Length(15),
+            Constraint::Length(16),
         ];
         let mut head = vec!["", "child", "action", "owner", "due"];
         if all_teams {

@@ -330,11 +330,17 @@ impl ReferralScreen {
         let c = &d.child;
         let r = &d.referral;
         let age = if let Some(dob) = c.dob {
-            format!(
-                "age {} (born {})",
-                age_years(dob, london_date(now)),
-                dob.format("%d/%m/%Y")
-            )
+            let today = london_date(now);
+            let years = age_years(dob, today);
+            let age = if years < 2 {
+                let months = (today.year() - dob.year()) * 12 + today.month() as i32
+                    - dob.month() as i32
+                    - i32::from(today.day() < dob.day());
+                format!("{} months", months.max(0))
+            } else {
+                format!("{years}")
+            };
+            format!("age {age} (born {})", dob.format("%d/%m/%Y"))
         } else if let Some(y) = c.dob_approx_years {
             format!("age about {y} (date of birth not known)")
         } else if let Some(e) = c.expected_date {
@@ -350,10 +356,10 @@ impl ReferralScreen {
         };
         let mut flags = Vec::new();
         if r.deliberate_harm {
-            flags.push("DELIBERATE HARM");
+            flags.push("DELIBERATE HARM ALLEGED (Rec 35)");
         }
         if r.possible_crime {
-            flags.push("POSSIBLE CRIME");
+            flags.push("POSSIBLE CRIME (Rec 98)");
         }
         let state = match (r.state, &r.decision_note) {
             (ReferralState::OtherAgency, Some(n)) => {
@@ -361,7 +367,7 @@ impl ReferralScreen {
             }
             _ => r.state.label().to_string(),
         };
-        vec![
+        let mut lines = vec![
             Line::from(vec![
                 Span::styled(
                     format!(" {}", inert_or(c.name.as_deref(), "(name not known)")),
@@ -373,26 +379,28 @@ impl ReferralScreen {
                 " address: {}",
                 inert_or(c.address.as_deref(), "not known")
             )),
+            Line::from(format!(
+                " source {} {} · team {}",
+                r.source.code(),
+                r.source.label(),
+                inert(&r.team)
+            )),
             Line::from(vec![
                 Span::raw(format!(
-                    " referral {} · received {} · {} {} · {} · ",
+                    " referral {} · received {} · ",
                     r.id,
                     fmt_short(r.received_at),
-                    r.source.code(),
-                    r.source.label(),
-                    inert(&r.team)
                 )),
                 Span::styled(state, Style::new().bold()),
-                Span::styled(
-                    if flags.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" · {}", flags.join(" · "))
-                    },
-                    Urgency::Overdue.style(),
-                ),
             ]),
-        ]
+        ];
+        if !flags.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!(" {}", flags.join(" · ")),
+                Urgency::Overdue.style(),
+            )));
+        }
+        lines
     }
 
     fn previous_lines(&self, d: &ReferralDetail, max: usize) -> Vec<Line<'static>> {
@@ -444,7 +452,7 @@ fn areas(area: Rect, d: &ReferralDetail) -> (Areas, usize) {
     let prev_lines = 1 + d.previous.len().min(max_prev) + usize::from(d.previous.len() > max_prev);
     let action_rows = d.actions.len().clamp(1, if area.height >= 40 { 12 } else { 6 });
     let [child, previous, actions, chronology] = Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(4 + u16::from(d.referral.deliberate_harm || d.referral.possible_crime)),
         Constraint::Length(prev_lines as u16),
         Constraint::Length(action_rows as u16 + 3),
         Constraint::Min(3),
@@ -584,7 +592,7 @@ impl Screen for ReferralScreen {
                         "ok".to_string(),
                         act.kind.short().to_string(),
                         inert_or(act.done_by.as_deref(), "?"),
-                        format!("done {}", fmt_short(done)),
+                        format!("done {}", crate::domain::time::to_london(done).format("%d/%m %H:%M")),
                         format!("{}{late}", inert_or(act.outcome.as_deref(), "")),
                     ])
                     .style(Style::new().add_modifier(Modifier::DIM));
@@ -620,7 +628,7 @@ impl Screen for ReferralScreen {
                 Constraint::Length(2),
                 Constraint::Length(17),
                 Constraint::Length(13),
-                Constraint::Length(15),
+                Constraint::Length(16),
                 Constraint::Fill(1),
             ],
         )
