@@ -101,3 +101,55 @@ fn help_overlay_lists_the_active_keys() {
     let t = draw(&app, 100, 40);
     insta::assert_snapshot!(t.backend());
 }
+
+#[test]
+fn any_size_draws_without_panicking_and_resize_resizes_the_page() {
+    let mut s = seeded();
+    let mut app = app(&mut s, 80, 24);
+    let amara = s.amara;
+    for (w, h) in [(1, 1), (10, 3), (40, 10), (79, 23), (80, 24), (200, 60)] {
+        app.update(&mut s.desk, dutydesk::tui::app::Msg::Resize(w, h));
+        draw(&app, w, h);
+    }
+    app.run_effects(
+        &mut s.desk,
+        0,
+        vec![dutydesk::tui::screen::Effect::Open(
+            dutydesk::tui::screen::Open::Referral(amara),
+        )],
+    );
+    key(&mut app, &mut s.desk, KeyCode::Char('a'));
+    for (w, h) in [(1, 1), (10, 3), (40, 10), (80, 24)] {
+        app.update(&mut s.desk, dutydesk::tui::app::Msg::Resize(w, h));
+        draw(&app, w, h);
+    }
+}
+
+#[test]
+fn mouse_click_selects_and_wheel_scrolls() {
+    use dutydesk::tui::screen::Screen;
+    use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut s = seeded();
+    let mut q = dutydesk::tui::queue::QueueScreen::new(&mut s.desk, now()).unwrap();
+    let area = ratatui::layout::Rect::new(0, 2, 80, 21);
+    q.resize(area);
+    q.reload(&mut s.desk, now()).unwrap();
+    let me = s.desk.me().unwrap();
+    let ctx = dutydesk::tui::screen::Ctx {
+        now: now(),
+        me: me.as_ref(),
+    };
+    let ev = |kind, row| MouseEvent {
+        kind,
+        column: 10,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    // Counts (3 lines) + filter line + top border + header: first row at y = 2 + 6.
+    q.on_mouse(ev(MouseEventKind::Down(MouseButton::Left), 2 + 6 + 4), area, &ctx);
+    assert_eq!(q.selected, 4);
+    q.on_mouse(ev(MouseEventKind::ScrollDown, 0), area, &ctx);
+    assert_eq!(q.selected, 7);
+    q.on_mouse(ev(MouseEventKind::ScrollUp, 0), area, &ctx);
+    assert_eq!(q.selected, 4);
+}
