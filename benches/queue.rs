@@ -56,7 +56,10 @@ fn database(n: u32) -> PathBuf {
         for ext in ["sqlite3", "sqlite3-wal", "sqlite3-shm"] {
             let _ = std::fs::remove_file(path.with_extension(ext));
         }
-        eprintln!("making a demo database of {n} referrals at {} (once)", path.display());
+        eprintln!(
+            "making a demo database of {n} referrals at {} (once)",
+            path.display()
+        );
         let t0 = std::time::Instant::now();
         let mut desk = desk_on(&path);
         generate(
@@ -80,8 +83,14 @@ fn bench(c: &mut Criterion) {
     let path = database(n);
     let mut desk = desk_on(&path);
     let (w, h) = (120, 40);
-    let mut app = App::new(&mut desk, Keymap::builtin(), now(), false, Rect::new(0, 0, w, h))
-        .expect("app");
+    let mut app = App::new(
+        &mut desk,
+        Keymap::builtin(),
+        now(),
+        false,
+        Rect::new(0, 0, w, h),
+    )
+    .expect("app");
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     let mut g = c.benchmark_group(format!("queue/{n}"));
 
@@ -100,7 +109,11 @@ fn bench(c: &mut Criterion) {
     let mut down = true;
     g.bench_function("scroll one row (page down/up) + draw", |b| {
         b.iter(|| {
-            let code = if down { KeyCode::PageDown } else { KeyCode::PageUp };
+            let code = if down {
+                KeyCode::PageDown
+            } else {
+                KeyCode::PageUp
+            };
             down = !down;
             app.update(&mut desk, Msg::Key(KeyEvent::from(code)));
             term.draw(|f| app.view(f)).expect("draw");
@@ -109,16 +122,28 @@ fn bench(c: &mut Criterion) {
     g.bench_function("first frame (open + queries + draw)", |b| {
         b.iter(|| {
             let mut d = desk_on(&path);
-            let a = App::new(&mut d, Keymap::builtin(), now(), false, Rect::new(0, 0, w, h))
-                .expect("app");
+            let a = App::new(
+                &mut d,
+                Keymap::builtin(),
+                now(),
+                false,
+                Rect::new(0, 0, w, h),
+            )
+            .expect("app");
             term.draw(|f| a.view(f)).expect("draw");
         })
     });
     // Search by a child's name: the page and the count with a LIKE filter.
     g.bench_function("search 'Osei' + draw", |b| {
         b.iter(|| {
-            let mut a = App::new(&mut desk, Keymap::builtin(), now(), false, Rect::new(0, 0, w, h))
-                .expect("app");
+            let mut a = App::new(
+                &mut desk,
+                Keymap::builtin(),
+                now(),
+                false,
+                Rect::new(0, 0, w, h),
+            )
+            .expect("app");
             for ch in "/Osei".chars() {
                 a.update(&mut desk, Msg::Key(KeyEvent::from(KeyCode::Char(ch))));
             }

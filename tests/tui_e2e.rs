@@ -106,7 +106,17 @@ fn live_call_appears_open_assign_quit_restores_terminal() {
     );
     let st = tmux
         .cmd()
-        .args(["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", &script])
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &script,
+        ])
         .status()
         .unwrap();
     assert!(st.success(), "tmux new-session failed");
@@ -163,9 +173,7 @@ fn live_call_appears_open_assign_quit_restores_terminal() {
 
     // Quit: the terminal comes back in cooked mode, off the alternate screen.
     tmux.send(&["q"]);
-    let s = tmux.wait_for("the exit", Duration::from_secs(5), |s| {
-        s.contains("EXITED")
-    });
+    let s = tmux.wait_for("the exit", Duration::from_secs(5), |s| s.contains("EXITED"));
     assert!(s.contains("EXITED 0"), "{s}");
     // stty -a prints "icanon" and "echo" (not "-icanon", "-echo") once raw mode is off.
     let words: Vec<&str> = s.split_whitespace().collect();

@@ -44,14 +44,20 @@ fn overdue_and_soon_rows_stand_out_by_colour_and_text() {
     let x = line.find("OVERDUE").unwrap() as u16;
     let st = b[(x, y)].style();
     assert_eq!(st.fg, Some(Color::Red), "overdue text is red");
-    assert!(st.add_modifier.contains(Modifier::BOLD), "overdue text is bold");
+    assert!(
+        st.add_modifier.contains(Modifier::BOLD),
+        "overdue text is bold"
+    );
     // The marker column carries the colour too.
     assert_eq!(b[(1, y)].symbol(), "!");
     assert_eq!(b[(1, y)].style().fg, Some(Color::Red));
     // Leo's pass-to-duty is due in 40 minutes: yellow and marked "!".
     let y = row_of("in 40m");
     let line: String = (0..80).map(|x| b[(x, y)].symbol()).collect();
-    assert!(line.starts_with("│! ") && line.contains("Leo Nowak"), "{line}");
+    assert!(
+        line.starts_with("│! ") && line.contains("Leo Nowak"),
+        "{line}"
+    );
     assert_eq!(b[(4, y)].style().fg, Some(Color::Yellow));
     // A row due later is plain.
     let y = row_of("in 9h 29m");
@@ -146,7 +152,11 @@ fn mouse_click_selects_and_wheel_scrolls() {
         modifiers: KeyModifiers::NONE,
     };
     // Counts (3 lines) + filter line + top border + header: first row at y = 2 + 6.
-    q.on_mouse(ev(MouseEventKind::Down(MouseButton::Left), 2 + 6 + 4), area, &ctx);
+    q.on_mouse(
+        ev(MouseEventKind::Down(MouseButton::Left), 2 + 6 + 4),
+        area,
+        &ctx,
+    );
     assert_eq!(q.selected, 4);
     q.on_mouse(ev(MouseEventKind::ScrollDown, 0), area, &ctx);
     assert_eq!(q.selected, 7);

@@ -3,12 +3,12 @@
 
 mod tui_support;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use dutydesk::desk::Desk;
 use dutydesk::store::{QueueFilter, QueueRow};
 use dutydesk::tui::keymap::{Key, Keymap, Lookup};
 use dutydesk::tui::queue::QueueScreen;
 use dutydesk::tui::screen::{Ctx, Effect, Open, Screen};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use tui_support::*;
 
 /// Presses a key on a queue screen the way the loop does: keymap, on_key,
@@ -33,7 +33,9 @@ fn press(q: &mut QueueScreen, desk: &mut Desk, code: KeyCode) -> Vec<Effect> {
 }
 
 fn children(rows: &[QueueRow]) -> Vec<String> {
-    rows.iter().map(|r| r.child.clone().unwrap_or_default()).collect()
+    rows.iter()
+        .map(|r| r.child.clone().unwrap_or_default())
+        .collect()
 }
 
 #[test]
@@ -71,7 +73,10 @@ fn filters_cycle_and_toggle() {
     assert_eq!(q.kind, Some(dutydesk::domain::ActionKind::PassToDuty));
     assert!(q.rows.iter().all(|r| r.kind.as_str() == "pass_to_duty"));
     press(&mut q, &mut s.desk, KeyCode::Char('f'));
-    assert_eq!(q.kind, Some(dutydesk::domain::ActionKind::WrittenConfirmation));
+    assert_eq!(
+        q.kind,
+        Some(dutydesk::domain::ActionKind::WrittenConfirmation)
+    );
     assert_eq!(q.total, 1);
     // The queue's filter is exactly what the CLI would query.
     assert_eq!(
@@ -159,7 +164,10 @@ fn open_amara(s: &mut Seeded) -> dutydesk::tui::app::App {
 
 fn select_kind(app: &mut dutydesk::tui::app::App, s: &mut Seeded, kind: &str) {
     let actions = s.desk.referral(s.amara).unwrap().actions;
-    let i = actions.iter().position(|a| a.kind.as_str() == kind).unwrap();
+    let i = actions
+        .iter()
+        .position(|a| a.kind.as_str() == kind)
+        .unwrap();
     for _ in 0..6 {
         key(app, &mut s.desk, KeyCode::Char('k'));
     }
@@ -192,7 +200,10 @@ fn assign_through_the_dialog() {
     key(&mut app, &mut s.desk, KeyCode::Char('a'));
     // The team's staff, absent shown as absent.
     let text = screen_text(&draw(&app, 80, 24));
-    assert!(text.contains("Lena Nowak (lnowak) · duty social worker  (absent)"), "{text}");
+    assert!(
+        text.contains("Lena Nowak (lnowak) · duty social worker  (absent)"),
+        "{text}"
+    );
     // q is not quit while the dialog is open.
     key(&mut app, &mut s.desk, KeyCode::Char('q'));
     assert!(!app.quit);
@@ -202,9 +213,15 @@ fn assign_through_the_dialog() {
     let a = action_of(&mut s.desk, s.amara, "strategy_discussion");
     assert_eq!(a.owner.as_deref(), Some("jpatel"));
     let text = screen_text(&draw(&app, 80, 24));
-    assert!(text.contains("strategy discussion assigned to jpatel"), "{text}");
+    assert!(
+        text.contains("strategy discussion assigned to jpatel"),
+        "{text}"
+    );
     // The queue below was reloaded too.
-    app.update(&mut s.desk, dutydesk::tui::app::Msg::Key(KeyEvent::from(KeyCode::Esc)));
+    app.update(
+        &mut s.desk,
+        dutydesk::tui::app::Msg::Key(KeyEvent::from(KeyCode::Esc)),
+    );
     assert_eq!(app.stack.len(), 1);
     let text = screen_text(&draw(&app, 80, 24));
     assert!(!text.contains("strategy disc.    UNALLOCATED"), "{text}");
@@ -284,7 +301,10 @@ fn refused_commands_show_in_the_status_bar() {
     let mut app = open_amara(&mut s);
     key(&mut app, &mut s.desk, KeyCode::Char('d'));
     let text = screen_text(&draw(&app, 80, 24));
-    assert!(text.contains("only a duty manager records the decision"), "{text}");
+    assert!(
+        text.contains("only a duty manager records the decision"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -25,9 +25,8 @@ pub fn run_keymap(cmd: KeymapCmd, _env: &Env) -> Result<(), DeskError> {
     let bad = |e: keymap::KeymapError| DeskError::Invalid(format!("keymap: {e}"));
     match cmd {
         KeymapCmd::Check { file } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| {
-                DeskError::Invalid(format!("keymap: {}: {e}", file.display()))
-            })?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| DeskError::Invalid(format!("keymap: {}: {e}", file.display())))?;
             let km = Keymap::with_user(&file.display().to_string(), &text).map_err(bad)?;
             println!(
                 "{}: ok ({} keys active with the defaults)",

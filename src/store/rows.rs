@@ -803,7 +803,9 @@ fn queue_where(
         args.push(ts(now).into());
     }
     if let Some(k) = f.kind {
-        w.push_str(" AND a.kind = ?");
+        // `+` keeps SQLite off actions_kind_due, which also holds every done
+        // action: 45 ms at 100k against 0.2 ms through the open-action indexes.
+        w.push_str(" AND +a.kind = ?");
         args.push(k.as_str().to_string().into());
     }
     if let Some(c) = f.child.as_deref().filter(|c| !c.trim().is_empty()) {
@@ -925,7 +927,7 @@ pub fn queue_counts(
             &[&team_id],
         )?,
         awaiting_confirmation: one(
-            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND kind = 'written_confirmation' \
+            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND +kind = 'written_confirmation' \
              AND (?1 IS NULL OR team_id = ?1)",
             &[&team_id],
         )?,

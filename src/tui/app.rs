@@ -166,7 +166,7 @@ impl App {
             area,
             version: desk.data_version()?,
         };
-        let mut q: Box<dyn Screen> = Box::new(QueueScreen::new(desk, now)?);
+        let mut q: Box<dyn Screen> = Box::new(QueueScreen::unloaded(desk)?);
         q.resize(app.chrome(area).body);
         q.reload(desk, now)?;
         app.stack.push(q);
@@ -307,7 +307,14 @@ impl App {
         let now = self.now;
         let me = self.me.clone();
         let effects = match self.stack.last_mut() {
-            Some(s) => s.on_mouse(m, body, &Ctx { now, me: me.as_ref() }),
+            Some(s) => s.on_mouse(
+                m,
+                body,
+                &Ctx {
+                    now,
+                    me: me.as_ref(),
+                },
+            ),
             None => return,
         };
         let from = self.stack.len() - 1;
@@ -473,9 +480,14 @@ impl App {
         let room = (c.title.width as usize).saturating_sub(clock.chars().count() + 2);
         let mut left = format!(" dutydesk · {} · {}", inert(&title), who);
         if left.chars().count() > room {
-            left = left.chars().take(room.saturating_sub(1)).collect::<String>() + "…";
+            left = left
+                .chars()
+                .take(room.saturating_sub(1))
+                .collect::<String>()
+                + "…";
         }
-        let pad = (c.title.width as usize).saturating_sub(left.chars().count() + clock.chars().count() + 1);
+        let pad = (c.title.width as usize)
+            .saturating_sub(left.chars().count() + clock.chars().count() + 1);
         f.render_widget(
             Paragraph::new(format!("{left}{}{clock} ", " ".repeat(pad)))
                 .style(Style::new().add_modifier(Modifier::REVERSED)),
@@ -490,7 +502,9 @@ impl App {
             self.keymap.key_for("global", "quit").unwrap_or_default()
         );
         let status = match &self.status {
-            Some((m, true)) => Span::styled(format!(" error: {}", inert(m)), Urgency::Overdue.style()),
+            Some((m, true)) => {
+                Span::styled(format!(" error: {}", inert(m)), Urgency::Overdue.style())
+            }
             Some((m, false)) => Span::raw(format!(" {}", inert(m))),
             None if !self.pending.is_empty() => {
                 Span::raw(format!(" {} …", keymap::seq_notation(&self.pending)))
@@ -513,12 +527,18 @@ impl App {
         let section = self.top().map(|s| s.keymap_section()).unwrap_or("global");
         let mut lines: Vec<Line> = Vec::new();
         let title = self.top().map(|s| s.title()).unwrap_or_default();
-        for (sec, heading) in [(section, inert(&title)), ("global", "Everywhere".to_string())] {
+        for (sec, heading) in [
+            (section, inert(&title)),
+            ("global", "Everywhere".to_string()),
+        ] {
             let rows = self.keymap.help(sec);
             if rows.is_empty() && sec != "global" {
                 continue;
             }
-            lines.push(Line::from(Span::styled(heading, Style::new().bold().underlined())));
+            lines.push(Line::from(Span::styled(
+                heading,
+                Style::new().bold().underlined(),
+            )));
             for (keys, _action, desc) in rows {
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {keys:<16}"), Style::new().bold()),
@@ -532,11 +552,15 @@ impl App {
                 lines.push(Line::from(format!("  {k:<16}{d}")));
             }
         }
-        lines.push(Line::from("  Mouse: wheel scrolls, click selects. Any key closes."));
+        lines.push(Line::from(
+            "  Mouse: wheel scrolls, click selects. Any key closes.",
+        ));
         let width = area.width.saturating_sub(4).min(84);
         let height = area.height.saturating_sub(2).min(lines.len() as u16 + 2);
         let rect = centered(area, width, height);
-        let max_off = lines.len().saturating_sub(height.saturating_sub(2) as usize);
+        let max_off = lines
+            .len()
+            .saturating_sub(height.saturating_sub(2) as usize);
         f.render_widget(Clear, rect);
         f.render_widget(
             Paragraph::new(lines)

@@ -30,10 +30,7 @@ pub fn global_actions() -> &'static [(&'static str, &'static str)] {
 
 /// Every keymap section and the actions its screen understands. A new screen
 /// adds one line here: `("its-section", its_module::actions)`.
-pub const SECTIONS: &[(
-    &str,
-    fn() -> &'static [(&'static str, &'static str)],
-)] = &[
+pub const SECTIONS: &[(&str, fn() -> &'static [(&'static str, &'static str)])] = &[
     ("global", global_actions),
     ("queue", super::queue::actions),
     ("referral", super::referral::actions),
@@ -104,16 +101,14 @@ const NAMED: &[(&str, KeyCode)] = &[
 
 fn named_index(code: KeyCode) -> Option<u8> {
     // The first name of each code is its index, so aliases map to one key.
-    NAMED
-        .iter()
-        .position(|(_, c)| *c == code)
-        .map(|i| i as u8)
+    NAMED.iter().position(|(_, c)| *c == code).map(|i| i as u8)
 }
 
 impl Key {
     /// A key event as a `Key` (None for keys no keymap can name).
     pub fn from_event(e: &KeyEvent) -> Option<Key> {
-        let mut mods = e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut mods =
+            e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         let code = match e.code {
             KeyCode::Char(' ') => KeyCodeOrd::Char(' '),
             KeyCode::Char(c) => {
@@ -264,7 +259,10 @@ pub struct Binding {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
     /// The keys so far are bound to this action, found in this section.
-    Action { action: String, section: String },
+    Action {
+        action: String,
+        section: String,
+    },
     /// The keys so far start a longer sequence: wait for the next key.
     Prefix,
     None,
@@ -615,13 +613,17 @@ mod tests {
         assert_eq!(e.line, 3);
         assert!(e.msg.contains("clashes with line 2"), "{e}");
         // A single key that shadows a sequence.
-        let e = Keymap::with_user("my.toml", "[queue]\n\"g\" = \"filter-mine\"\n\"g g\" = \"select-first\"\n")
-            .unwrap_err();
+        let e = Keymap::with_user(
+            "my.toml",
+            "[queue]\n\"g\" = \"filter-mine\"\n\"g g\" = \"select-first\"\n",
+        )
+        .unwrap_err();
         assert_eq!(e.path, "my.toml");
         assert!(e.msg.contains("the shorter key would always win"), "{e}");
         let e = Keymap::with_user("my.toml", "[queue]\n\"<Tab>\" = \"quit\"\n").unwrap_err();
         assert!(e.msg.contains("unknown action \"quit\" in [queue]"), "{e}");
-        let e = Keymap::with_user("my.toml", "[queue]\n\"<Ctrl-x>\" = \"filter-mine\"\n").unwrap_err();
+        let e =
+            Keymap::with_user("my.toml", "[queue]\n\"<Ctrl-x>\" = \"filter-mine\"\n").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.msg.contains("not a key I know"), "{e}");
     }
@@ -635,19 +637,26 @@ mod tests {
         .unwrap();
         let look = |s: &str| km.lookup("queue", &k(s), false);
         assert!(matches!(look("x"), Lookup::Action { action, .. } if action == "open-referral"));
-        assert!(matches!(look("<Enter>"), Lookup::Action { action, .. } if action == "open-referral"));
+        assert!(
+            matches!(look("<Enter>"), Lookup::Action { action, .. } if action == "open-referral")
+        );
         assert_eq!(look("m"), Lookup::None);
         // Global keys apply on every screen, but not while text is typed.
         assert!(matches!(look("q"), Lookup::Action { section, .. } if section == "global"));
         assert_eq!(km.lookup("queue", &k("q"), true), Lookup::None);
-        assert!(matches!(km.lookup("queue", &k("<C-c>"), true), Lookup::Action { .. }));
+        assert!(matches!(
+            km.lookup("queue", &k("<C-c>"), true),
+            Lookup::Action { .. }
+        ));
     }
 
     #[test]
     fn sequences_wait_for_the_next_key() {
         let km = Keymap::with_user("my.toml", "preset = \"vim\"\n").unwrap();
         assert_eq!(km.lookup("queue", &k("g"), false), Lookup::Prefix);
-        assert!(matches!(km.lookup("queue", &k("g g"), false), Lookup::Action { action, .. } if action == "select-first"));
+        assert!(
+            matches!(km.lookup("queue", &k("g g"), false), Lookup::Action { action, .. } if action == "select-first")
+        );
     }
 
     #[test]

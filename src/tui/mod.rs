@@ -36,7 +36,13 @@ pub fn run(env: &Env) -> Result<(), DeskError> {
     let fixed = env.now;
     let now = env.now();
     let (w, h) = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
-    let mut app = app::App::new(&mut desk, keymap, now, fixed.is_some(), Rect::new(0, 0, w, h))?;
+    let mut app = app::App::new(
+        &mut desk,
+        keymap,
+        now,
+        fixed.is_some(),
+        Rect::new(0, 0, w, h),
+    )?;
 
     // ratatui::init's panic hook restores raw mode and the main screen, then
     // calls the hook it found: this one, which turns mouse reporting off.

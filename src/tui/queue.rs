@@ -28,11 +28,17 @@ pub fn actions() -> &'static [(&'static str, &'static str)] {
         ("open-referral", "open the referral of the selected action"),
         ("filter-mine", "only my actions (on/off)"),
         ("filter-team", "next team, then all teams"),
-        ("filter-unallocated", "only actions with no owner (on/off; Rec 54)"),
+        (
+            "filter-unallocated",
+            "only actions with no owner (on/off; Rec 54)",
+        ),
         ("filter-overdue", "only overdue actions (on/off)"),
         ("filter-kind", "next kind of action, then all kinds"),
         ("search", "search by child's name (Enter keeps, Esc clears)"),
-        ("clear-filters", "clear mine, unallocated, overdue, kind and search"),
+        (
+            "clear-filters",
+            "clear mine, unallocated, overdue, kind and search",
+        ),
         ("new-call", "log a call (Rec 39)"),
         ("confirmations", "written confirmations awaited (Rec 21)"),
         ("handover", "end-of-shift handover (Rec 50)"),
@@ -68,10 +74,22 @@ pub struct QueueScreen {
     pub page: i64,
     /// Width of the screen area (the header packs to it).
     pub width: u16,
-    pub dirty: bool,
+    /// What the screen's own state changed, so what `reload` must query.
+    pub need: Need,
     /// Keep the selection on this action across a reload from elsewhere.
     follow: Option<i64>,
     loaded_at: Option<DateTime<Utc>>,
+}
+
+/// How much a reload asked for by the screen itself must query: a scroll
+/// needs only the page; a filter the page and its length; a team the counts too.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Need {
+    #[default]
+    Nothing,
+    Page,
+    Filter,
+    All,
 }
 
 struct Areas {
@@ -110,18 +128,28 @@ fn page_of(table: Rect) -> i64 {
 impl QueueScreen {
     /// The queue of the acting user's team (all teams if they have none).
     pub fn new(desk: &mut Desk, now: DateTime<Utc>) -> Result<QueueScreen, DeskError> {
+        let mut q = QueueScreen::unloaded(desk)?;
+        q.reload(desk, now)?;
+        Ok(q)
+    }
+
+    /// As `new`, without querying the queue yet (the loop sizes it first).
+    pub fn unloaded(desk: &mut Desk) -> Result<QueueScreen, DeskError> {
         let me = desk.me()?;
-        let mut q = QueueScreen {
+        Ok(QueueScreen {
             teams: desk.teams()?,
             team: me.as_ref().and_then(|s| s.team_id),
             me: me.map(|s| s.login),
             search: LineInput::new(100),
             page: 20,
             width: 80,
+            need: Need::All,
             ..Default::default()
-        };
-        q.reload(desk, now)?;
-        Ok(q)
+        })
+    }
+
+    fn want(&mut self, n: Need) {
+        self.need = self.need.max(n);
     }
 
     pub fn filter(&self) -> QueueFilter {
@@ -161,10 +189,10 @@ impl QueueScreen {
         self.selected = to.clamp(0, last);
         if self.selected < self.offset {
             self.offset = self.selected;
-            self.dirty = true;
+            self.want(Need::Page);
         } else if self.selected >= self.offset + self.page {
             self.offset = self.selected + 1 - self.page;
-            self.dirty = true;
+            self.want(Need::Page);
         }
         self.follow = None;
     }
@@ -174,7 +202,7 @@ impl QueueScreen {
         self.selected = 0;
         self.offset = 0;
         self.follow = None;
-        self.dirty = true;
+        self.want(Need::Filter);
     }
 
     fn describe_filters(&self) -> Vec<String> {
@@ -258,14 +286,25 @@ impl Screen for QueueScreen {
         "queue"
     }
 
+    /// Called with `need` set by the screen's own keys, or with nothing
+    /// needed (the loop: a write here or elsewhere, a tick) to re-read it all.
     fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError> {
-        let from_elsewhere = !self.dirty;
-        if from_elsewhere && self.follow.is_none() {
+        let need = match self.need {
+            Need::Nothing => Need::All,
+            n => n,
+        };
+        if self.need == Need::Nothing && self.follow.is_none() {
+            // Keep the selection on the same action when rows move under it.
             self.follow = self.selected_row().map(|r| r.action_id);
         }
         let f = self.filter();
-        self.counts = desk.counts(self.team, now)?;
-        self.total = desk.queue_len(&f, now)?;
+        if need >= Need::All {
+            self.counts = desk.counts(self.team, now)?;
+            self.loaded_at = Some(now);
+        }
+        if need >= Need::Filter {
+            self.total = desk.queue_len(&f, now)?;
+        }
         let last = (self.total - 1).max(0);
         self.selected = self.selected.clamp(0, last);
         self.offset = self
@@ -277,8 +316,7 @@ impl Screen for QueueScreen {
                 self.selected = self.offset + i as i64;
             }
         }
-        self.dirty = false;
-        self.loaded_at = Some(now);
+        self.need = Need::Nothing;
         Ok(())
     }
 
@@ -337,6 +375,7 @@ impl Screen for QueueScreen {
                     Some(i) => self.teams.get(i + 1).map(|t| t.id),
                 };
                 self.refilter();
+                self.want(Need::All);
             }
             "filter-unallocated" => {
                 self.unallocated = !self.unallocated;
@@ -377,7 +416,7 @@ impl Screen for QueueScreen {
             .loaded_at
             .is_none_or(|t| (ctx.now - t).num_seconds() >= COUNTS_EVERY_SECS)
         {
-            self.dirty = true;
+            self.want(Need::All);
         }
         Vec::new()
     }
@@ -386,13 +425,13 @@ impl Screen for QueueScreen {
         let p = page_of(areas(area).table);
         if p != self.page {
             self.page = p;
-            self.dirty = true;
+            self.want(Need::Page);
         }
         self.width = area.width;
     }
 
     fn wants_reload(&self) -> bool {
-        self.dirty
+        self.need != Need::Nothing
     }
 
     fn captures_text(&self) -> bool {

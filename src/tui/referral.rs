@@ -8,7 +8,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, Mous
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{
+    Block, Clear, List, ListItem, ListState, Paragraph, Row, Table, TableState,
+};
 use ratatui::Frame;
 
 use super::screen::{Ctx, Effect, Screen};
@@ -23,7 +25,10 @@ pub fn actions() -> &'static [(&'static str, &'static str)] {
         ("select-next", "select the next action"),
         ("select-prev", "select the previous action"),
         ("assign", "assign or re-assign the selected action (Rec 54)"),
-        ("complete", "complete the selected action with its outcome (late: reason, Rec 35)"),
+        (
+            "complete",
+            "complete the selected action with its outcome (late: reason, Rec 35)",
+        ),
         ("note", "add a note to the chronology (Rec 58)"),
         ("decide", "record the decision on the referral"),
         ("scroll-down", "scroll the chronology towards the newest"),
@@ -450,7 +455,10 @@ struct Areas {
 fn areas(area: Rect, d: &ReferralDetail) -> (Areas, usize) {
     let max_prev = if area.height >= 40 { 4 } else { 2 };
     let prev_lines = 1 + d.previous.len().min(max_prev) + usize::from(d.previous.len() > max_prev);
-    let action_rows = d.actions.len().clamp(1, if area.height >= 40 { 12 } else { 6 });
+    let action_rows = d
+        .actions
+        .len()
+        .clamp(1, if area.height >= 40 { 12 } else { 6 });
     let [child, previous, actions, chronology] = Layout::vertical([
         Constraint::Length(4 + u16::from(d.referral.deliberate_harm || d.referral.possible_crime)),
         Constraint::Length(prev_lines as u16),
@@ -528,7 +536,11 @@ impl Screen for ReferralScreen {
                         (None, None) => format!("{} is unallocated", action.kind.label()),
                     },
                     Outcome::ReferralChanged { referral } => {
-                        format!("referral {}: {}", referral.referral.id, referral.referral.state.label())
+                        format!(
+                            "referral {}: {}",
+                            referral.referral.id,
+                            referral.referral.state.label()
+                        )
                     }
                     _ => "saved".into(),
                 };
@@ -592,7 +604,10 @@ impl Screen for ReferralScreen {
                         "ok".to_string(),
                         act.kind.short().to_string(),
                         inert_or(act.done_by.as_deref(), "?"),
-                        format!("done {}", crate::domain::time::to_london(done).format("%d/%m %H:%M")),
+                        format!(
+                            "done {}",
+                            crate::domain::time::to_london(done).format("%d/%m %H:%M")
+                        ),
                         format!("{}{late}", inert_or(act.outcome.as_deref(), "")),
                     ])
                     .style(Style::new().add_modifier(Modifier::DIM));
@@ -687,7 +702,11 @@ impl ReferralScreen {
                     .staff
                     .iter()
                     .map(|s| {
-                        let absent = if s.is_absent(ctx.now) { "  (absent)" } else { "" };
+                        let absent = if s.is_absent(ctx.now) {
+                            "  (absent)"
+                        } else {
+                            ""
+                        };
                         ListItem::new(format!(
                             "{} ({}) · {}{absent}",
                             inert(&s.display_name),
@@ -747,7 +766,9 @@ impl ReferralScreen {
                     "Note (required for other_agency: agency and purpose, Rec 48):".bold(),
                 ));
                 lines.push(note.line(inner_w, *field == 1));
-                lines.push(Line::from("Up/Down choose · Tab note · Enter record · Esc cancel"));
+                lines.push(Line::from(
+                    "Up/Down choose · Tab note · Enter record · Esc cancel",
+                ));
             }
         }
         if let Some(e) = dialog.error() {

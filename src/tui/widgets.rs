@@ -157,7 +157,10 @@ impl LineInput {
         let before: String = chars[start.min(chars.len())..self.cursor.min(chars.len())]
             .iter()
             .collect();
-        let at: String = chars.get(self.cursor).map(|c| c.to_string()).unwrap_or(" ".into());
+        let at: String = chars
+            .get(self.cursor)
+            .map(|c| c.to_string())
+            .unwrap_or(" ".into());
         let after: String = chars
             .iter()
             .skip(self.cursor + 1)
@@ -216,7 +219,10 @@ mod tests {
     #[test]
     fn record_text_is_inert() {
         assert_eq!(inert("Amy\u{1b}[2J"), "Amy\u{FFFD}[2J");
-        assert_eq!(inert("a\u{202E}b\u{200B}c\nd"), "a\u{FFFD}b\u{FFFD}c\u{FFFD}d");
+        assert_eq!(
+            inert("a\u{202E}b\u{200B}c\nd"),
+            "a\u{FFFD}b\u{FFFD}c\u{FFFD}d"
+        );
         assert_eq!(inert("Zoë Ōsei"), "Zoë Ōsei");
     }
 

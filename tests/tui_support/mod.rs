@@ -232,7 +232,14 @@ pub fn seeded() -> Seeded {
 }
 
 pub fn app(s: &mut Seeded, w: u16, h: u16) -> App {
-    App::new(&mut s.desk, Keymap::builtin(), now(), true, Rect::new(0, 0, w, h)).unwrap()
+    App::new(
+        &mut s.desk,
+        Keymap::builtin(),
+        now(),
+        true,
+        Rect::new(0, 0, w, h),
+    )
+    .unwrap()
 }
 
 pub fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
