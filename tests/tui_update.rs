@@ -114,6 +114,14 @@ fn search_is_incremental_and_esc_clears_it() {
     press(&mut q, &mut s.desk, KeyCode::Char('/'));
     press(&mut q, &mut s.desk, KeyCode::Esc);
     assert_eq!(q.total, 9, "Esc clears it");
+    // Through the whole loop: Esc in the search box does not leave the queue.
+    let mut app = app(&mut s, 80, 24);
+    key(&mut app, &mut s.desk, KeyCode::Char('/'));
+    keys(&mut app, &mut s.desk, "zz?q");
+    assert!(!app.quit && app.help.is_none());
+    assert!(screen_text(&draw(&app, 80, 24)).contains("no open actions match"));
+    key(&mut app, &mut s.desk, KeyCode::Esc);
+    assert!(screen_text(&draw(&app, 80, 24)).contains("Amara Osei"));
 }
 
 #[test]
@@ -204,9 +212,13 @@ fn assign_through_the_dialog() {
         text.contains("Lena Nowak (lnowak) · duty social worker  (absent)"),
         "{text}"
     );
-    // q is not quit while the dialog is open.
+    // q is not quit while the dialog is open; Esc closes the dialog, not the screen.
     key(&mut app, &mut s.desk, KeyCode::Char('q'));
     assert!(!app.quit);
+    key(&mut app, &mut s.desk, KeyCode::Esc);
+    assert_eq!(app.stack.len(), 2);
+    assert!(!screen_text(&draw(&app, 80, 24)).contains("Assign to"));
+    key(&mut app, &mut s.desk, KeyCode::Char('a'));
     // Staff are listed by name: Dana Manager, Jaya Patel, Lena Nowak.
     key(&mut app, &mut s.desk, KeyCode::Down);
     key(&mut app, &mut s.desk, KeyCode::Enter);

@@ -456,8 +456,9 @@ impl Keymap {
     }
 
     /// What the keys typed so far mean on a screen with `section`: its own
-    /// table first, then `[global]`. With `text_mode` only the screen's own
-    /// keys and keys with Ctrl or Alt count (plain keys are being typed).
+    /// table first, then `[global]`. With `text_mode` (a field or dialog has
+    /// the keys) `[global]` keys count only with Ctrl or Alt: plain keys are
+    /// typed, and Esc, Enter and arrows belong to the field or dialog.
     pub fn lookup(&self, section: &str, keys: &[Key], text_mode: bool) -> Lookup {
         let mut prefix = false;
         for sec in [section, "global"] {
@@ -469,7 +470,6 @@ impl Keymap {
                 && keys.iter().any(|k| {
                     !KeyModifiers::from_bits_truncate(k.mods)
                         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                        && matches!(k.code, KeyCodeOrd::Char(_))
                 })
             {
                 continue;
@@ -644,6 +644,10 @@ mod tests {
         // Global keys apply on every screen, but not while text is typed.
         assert!(matches!(look("q"), Lookup::Action { section, .. } if section == "global"));
         assert_eq!(km.lookup("queue", &k("q"), true), Lookup::None);
+        assert_eq!(km.lookup("referral", &k("<Esc>"), true), Lookup::None);
+        assert!(
+            matches!(km.lookup("referral", &k("<Esc>"), false), Lookup::Action { action, .. } if action == "back")
+        );
         assert!(matches!(
             km.lookup("queue", &k("<C-c>"), true),
             Lookup::Action { .. }
