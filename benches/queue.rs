@@ -10,7 +10,7 @@
 //!
 //! Target (DESIGN.md, Qualities): refresh under 10 ms at 100,000 referrals.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -38,7 +38,7 @@ fn referrals() -> u32 {
         .unwrap_or(100_000)
 }
 
-fn desk_on(path: &PathBuf) -> Desk {
+fn desk_on(path: &Path) -> Desk {
     Desk::new(
         Store::open(path).expect("open bench database"),
         Config::default().rules().expect("default rules"),

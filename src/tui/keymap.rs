@@ -30,7 +30,13 @@ pub fn global_actions() -> &'static [(&'static str, &'static str)] {
 
 /// Every keymap section and the actions its screen understands. A new screen
 /// adds one line here: `("its-section", its_module::actions)`.
-pub const SECTIONS: &[(&str, fn() -> &'static [(&'static str, &'static str)])] = &[
+/// A screen's actions: (name, description) pairs.
+pub type Actions = &'static [(&'static str, &'static str)];
+
+/// A keymap section and the actions of the screen that uses it.
+pub type Section = (&'static str, fn() -> Actions);
+
+pub const SECTIONS: &[Section] = &[
     ("global", global_actions),
     ("queue", super::queue::actions),
     ("referral", super::referral::actions),

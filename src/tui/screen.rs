@@ -29,6 +29,7 @@ pub enum Open {
 
 /// What a screen asks the loop to do.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // short-lived values; boxing would change the contract
 pub enum Effect {
     /// Run a command through the desk; the result comes back through
     /// `Screen::on_result`, then every open screen reloads.
