@@ -32,6 +32,7 @@ pub struct Seeded {
     pub ruby: i64,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn call(
     desk: &mut Desk,
     name: &str,
