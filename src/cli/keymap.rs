@@ -40,13 +40,21 @@ pub fn run_keymap(cmd: KeymapCmd, _env: &Env) -> Result<(), DeskError> {
                 Some(p) => Keymap::load_file(&p).map_err(bad)?,
                 None => Keymap::builtin(),
             };
+            let mut text = String::new();
             for (section, _) in keymap::SECTIONS {
-                println!("[{section}]");
+                text.push_str(&format!("[{section}]\n"));
                 for (keys, action, desc) in km.help(section) {
-                    println!("  {keys:<20} {action:<20} {desc}");
+                    text.push_str(&format!("  {keys:<20} {action:<20} {desc}\n"));
                 }
             }
-            Ok(())
+            // A closed pipe (`| head`) is not an error.
+            let mut out = std::io::stdout().lock();
+            match std::io::Write::write_all(&mut out, text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(DeskError::Invalid(format!("keymap show: {e}")))
+                }
+                _ => Ok(()),
+            }
         }
     }
 }
