@@ -5,6 +5,7 @@ mod chronology;
 mod closure;
 pub mod confirmations;
 mod handover;
+pub mod keymap;
 pub mod output;
 mod print;
 pub mod report;
@@ -126,6 +127,9 @@ pub enum Cmd {
     Report(report::ReportArgs),
     /// Open the terminal screens (the default)
     Tui,
+    /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
+    #[command(subcommand)]
+    Keymap(keymap::KeymapCmd),
 }
 
 #[derive(Debug, Args)]
@@ -725,6 +729,7 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
         Cmd::Audit(a) => chronology::run_audit(*a, env),
         Cmd::Report(a) => report::run_report(a, env),
         Cmd::Tui => crate::tui::run(env),
+        Cmd::Keymap(k) => keymap::run_keymap(k, env),
     }
 }
 

@@ -761,6 +761,15 @@ fn first_empty(f: &Form) -> Field {
 }
 
 impl Screen for CallForm {
+    /// Every key on the form is typing, except Ctrl/Alt chords and Esc.
+    fn captures_text(&self) -> bool {
+        true
+    }
+
+    fn on_paste(&mut self, text: &str, ctx: &Ctx) -> Vec<Effect> {
+        CallForm::paste(self, text, ctx)
+    }
+
     fn title(&self) -> String {
         if self.resumed {
             format!(

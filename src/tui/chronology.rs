@@ -54,6 +54,15 @@ impl ChronologyScreen {
     }
 }
 
+/// The keymap actions of the chronology view.
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    &[
+        ("select-next", "next entry"),
+        ("select-prev", "previous entry"),
+        ("back", "back to the referral"),
+    ]
+}
+
 impl Screen for ChronologyScreen {
     fn title(&self) -> String {
         format!("Chronology: child {}", self.child_id)

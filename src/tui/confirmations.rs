@@ -334,6 +334,10 @@ impl ConfirmationsScreen {
 }
 
 impl Screen for ConfirmationsScreen {
+    fn captures_text(&self) -> bool {
+        self.form.is_some()
+    }
+
     fn title(&self) -> String {
         match self.list {
             List::Awaiting => "Written confirmations (Rec 21)".into(),

@@ -16,8 +16,8 @@ use crate::desk::{Desk, DeskError};
 use crate::domain::time::{fmt_short, london_date};
 
 /// The keymap actions this screen understands, with their help text.
-pub fn actions() -> Vec<(&'static str, &'static str)> {
-    vec![
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    &[
         (
             "prev-period",
             "the period before (same length; a month steps by months)",
@@ -121,6 +121,10 @@ impl ReportsScreen {
 }
 
 impl Screen for ReportsScreen {
+    fn wants_reload(&self) -> bool {
+        ReportsScreen::wants_reload(self)
+    }
+
     fn title(&self) -> String {
         "Reports".into()
     }
@@ -283,9 +287,9 @@ impl Screen for ReportsScreen {
         keys.iter()
             .map(|(k, a)| {
                 let desc = actions()
-                    .into_iter()
+                    .iter()
                     .find(|(n, _)| n == a)
-                    .map(|(_, d)| d)
+                    .map(|(_, d)| *d)
                     .unwrap_or("");
                 (k.to_string(), desc.to_string())
             })
