@@ -945,49 +945,66 @@ pub fn queue_counts(
     now: DateTime<Utc>,
     start_of_today: DateTime<Utc>,
 ) -> Result<QueueCounts> {
-    let one = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64> {
-        let mut st = conn.prepare_cached(sql)?;
-        Ok(st.query_row(p, |r| r.get(0))?)
+    // Two statements per count, for one team and for all teams: the
+    // `(? IS NULL OR team_id = ?)` form would keep SQLite off the team indexes.
+    // `{t}` is where the team condition goes; values are always bound.
+    let one = |sql: &str, t: &str, p: Vec<rusqlite::types::Value>| -> Result<i64> {
+        let mut p = p;
+        let sql = match team_id {
+            Some(id) => {
+                p.push(id.into());
+                sql.replace("{t}", &format!(" AND {t} = ?{}", p.len()))
+            }
+            None => sql.replace("{t}", ""),
+        };
+        let mut st = conn.prepare_cached(&sql)?;
+        Ok(st.query_row(rusqlite::params_from_iter(p), |r| r.get(0))?)
     };
     let n = ts(now);
     Ok(QueueCounts {
         referred_today: one(
-            "SELECT COUNT(*) FROM referrals WHERE received_at >= ?1 AND (?2 IS NULL OR team_id = ?2)",
-            &[&ts(start_of_today), &team_id],
+            "SELECT COUNT(*) FROM referrals WHERE received_at >= ?1{t}",
+            "team_id",
+            vec![ts(start_of_today).into()],
         )?,
         open_referrals: one(
-            "SELECT COUNT(*) FROM referrals WHERE state <> 'closed' AND (?1 IS NULL OR team_id = ?1)",
-            &[&team_id],
+            "SELECT COUNT(*) FROM referrals WHERE state <> 'closed'{t}",
+            "team_id",
+            vec![],
         )?,
         open_actions: one(
-            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND (?1 IS NULL OR team_id = ?1)",
-            &[&team_id],
+            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL{t}",
+            "team_id",
+            vec![],
         )?,
         overdue: one(
-            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND due_at < ?1 AND (?2 IS NULL OR team_id = ?2)",
-            &[&n, &team_id],
+            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND due_at < ?1{t}",
+            "team_id",
+            vec![n.into()],
         )?,
         unallocated: one(
             // `+`: without it SQLite 3.54 walks actions_referral (every action
             // ever) to count distinct referrals in order; 1 s at 100k.
-            "SELECT COUNT(DISTINCT +a.referral_id) FROM actions a WHERE a.done_at IS NULL \
-             AND (?1 IS NULL OR a.team_id = ?1) AND NOT EXISTS (SELECT 1 FROM actions b \
+            "SELECT COUNT(DISTINCT +a.referral_id) FROM actions a WHERE a.done_at IS NULL{t} \
+             AND NOT EXISTS (SELECT 1 FROM actions b \
              WHERE b.referral_id = a.referral_id AND b.done_at IS NULL AND b.owner IS NOT NULL)",
-            &[&team_id],
+            "a.team_id",
+            vec![],
         )?,
         awaiting_confirmation: one(
-            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND +kind = 'written_confirmation' \
-             AND (?1 IS NULL OR team_id = ?1)",
-            &[&team_id],
+            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND +kind = 'written_confirmation'{t}",
+            "team_id",
+            vec![],
         )?,
         drafts: one(
-            "SELECT COUNT(*) FROM calls WHERE status = 'draft' AND (?1 IS NULL OR team_id IS NULL OR team_id = ?1)",
-            &[&team_id],
+            "SELECT COUNT(*) FROM calls WHERE status = 'draft'{t}",
+            "coalesce(team_id, ?1)",
+            vec![],
         )?,
         calls_not_passed_in_hour: one(
-            "SELECT COUNT(*) FROM calls WHERE status = 'draft' AND started_at <= ?1 \
-             AND (?2 IS NULL OR team_id IS NULL OR team_id = ?2)",
-            &[&(n - 3600), &team_id],
+            "SELECT COUNT(*) FROM calls WHERE status = 'draft' AND started_at <= ?1{t}",
+            "coalesce(team_id, ?2)",
+            vec![(n - 3600).into()],
         )?,
         unacknowledged_handovers: super::handover::count_unacknowledged(conn, team_id)?,
     })
