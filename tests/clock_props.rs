@@ -159,7 +159,10 @@ fn clock_changes() -> Vec<DateTime<Utc>> {
 #[test]
 fn working_day_deadlines_hold_for_any_instant_2020_2035() {
     let cal = Calendar::england_and_wales();
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases()));
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(cases())
+    });
     runner
         .run(
             &(any_instant(), 1u32..=45, 1u32..=8760 * 60),
@@ -210,8 +213,10 @@ fn referral_actions_are_never_due_before_they_may_be() {
         ReferralSource::Anonymous,
         ReferralSource::Unknown,
     ];
-    let mut runner =
-        proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases() / 4 + 1));
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(cases() / 4 + 1)
+    });
     runner
         .run(
             &(

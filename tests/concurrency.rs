@@ -5,7 +5,7 @@
 //! `DUTYDESK_STRESS_BIN_CALLS` (default 10) sequential `dutydesk call` processes
 //! per writer for the end-to-end variant through the real binary.
 
-mod support;
+mod reliability_support;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,10 +16,10 @@ use dutydesk::desk::Desk;
 use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::Actor;
 use dutydesk::store::{QueueFilter, Store};
-use support::*;
+use reliability_support::*;
 
 /// Entry point for writer processes spawned by the tests below (see
-/// `tests/support/mod.rs`); a no-op when run by hand.
+/// `tests/reliability_support/mod.rs`); a no-op when run by hand.
 #[test]
 #[ignore = "entry point for the writer processes the other tests spawn"]
 fn writer_process() {

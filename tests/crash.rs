@@ -7,13 +7,13 @@
 //! a run. Kills during the migration of a fresh file and during `backup` take
 //! their round counts from the same variable.
 
-mod support;
+mod reliability_support;
 
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use support::*;
+use reliability_support::*;
 
 #[test]
 #[ignore = "entry point for the writer processes the other tests spawn"]

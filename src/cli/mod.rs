@@ -1,8 +1,15 @@
 //! Subcommands: build commands and queries, print the results.
 
+pub mod census;
+mod chronology;
+mod closure;
+pub mod confirmations;
 mod handover;
+pub mod keymap;
 pub mod output;
 mod print;
+pub mod report;
+pub mod secure;
 
 use std::path::PathBuf;
 
@@ -13,7 +20,7 @@ use crate::config::{self, Config};
 use crate::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
 use crate::domain::time::parse_instant;
 use crate::domain::{ActionKind, Actor, AssessmentOutcome, Decision, Role};
-use crate::store::{QueueFilter, Store};
+use crate::store::QueueFilter;
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -47,6 +54,14 @@ pub enum Cmd {
         /// Your name as colleagues see it [default: your login]
         #[arg(long)]
         name: Option<String>,
+        /// A team sharing one host: create the file 0660 for this group (its
+        /// -wal and -shm files too) instead of 0600
+        #[arg(long)]
+        group: Option<String>,
+        /// Encrypt the file at rest (builds with the `sqlcipher` feature):
+        /// the passphrase from DUTYDESK_KEY, or asked for twice
+        #[arg(long)]
+        encrypt: bool,
     },
     /// Fill a new database with realistic demo data (teams, staff, a year of referrals)
     Demo {
@@ -62,13 +77,15 @@ pub enum Cmd {
     Call(CallArgs),
     /// Open actions: overdue first, then by due instant (Rec 19)
     Queue(QueueArgs),
-    /// Professional referrals awaiting written confirmation within 48 hours (Rec 21)
-    Confirmations {
-        #[arg(long)]
-        team: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
-        format: Format,
-    },
+    /// Professional referrals awaiting written confirmation within 48 hours (Rec 21):
+    /// referrer, agency, phone, countdown and chases, overdue first
+    Confirmations(confirmations::ListArgs),
+    /// Written confirmation of one referral: receive, chase, history, acknowledge (Rec 21)
+    #[command(subcommand)]
+    Confirmation(confirmations::ConfirmationCmd),
+    /// Written feedback to the referrer on the action taken: draft, sent (Haringey JAR 14, Kent Q3)
+    #[command(subcommand)]
+    Feedback(confirmations::FeedbackCmd),
     /// Assign or complete an action
     #[command(subcommand)]
     Action(ActionCmd),
@@ -100,8 +117,19 @@ pub enum Cmd {
     Handover(handover::HandoverArgs),
     /// Move every open action of one member of staff to a colleague at work (Rec 50)
     Cover(handover::CoverArgs),
+    /// Children in Need census: the year's return (XML), --check, and recording its details
+    Census(census::CensusArgs),
+    /// A child's chronology: significant events across all referrals (Rec 58)
+    Chronology(Box<chronology::ChronologyArgs>),
+    /// Who viewed or changed what, and when (duty managers; directors see figures)
+    Audit(Box<chronology::AuditArgs>),
+    /// The director's figures for a period: referred, needing and given a service, unmet need, timeliness, unallocated (Rec 29, 54)
+    Report(report::ReportArgs),
     /// Open the terminal screens (the default)
     Tui,
+    /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
+    #[command(subcommand)]
+    Keymap(keymap::KeymapCmd),
 }
 
 #[derive(Debug, Args)]
@@ -211,7 +239,15 @@ pub enum ReferralCmd {
         id: i64,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// Why you open this record (logged; how a director opens a named record)
+        #[arg(long)]
+        reason: Option<String>,
     },
+    /// Close a referral (duty managers): a CIN closure reason, and for deliberate
+    /// harm the Rec 40 checklist complete (Rec 26, 40)
+    Close(closure::CloseArgs),
+    /// Show the closure checklist, or record one item as done or why not (Rec 26, 40)
+    Checklist(closure::ChecklistArgs),
     /// Record the decision: nfa, advice, other_agency, assessment, s47
     Decide {
         id: i64,
@@ -388,8 +424,13 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
 
 /// Opens the desk on the environment's database.
 pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
+    open_desk_with(env, None, false)
+}
+
+/// As `open_desk`; a new file gets `group` (0660) and, with `encrypt`, a key.
+pub fn open_desk_with(env: &Env, group: Option<u32>, encrypt: bool) -> Result<Desk, DeskError> {
     let rules = env.config.rules().map_err(DeskError::Invalid)?;
-    let store = Store::open(&env.db)?;
+    let store = secure::open_store(&env.db, group, encrypt)?;
     if crate::store::readable_by_others(&env.db) {
         eprintln!(
             "dutydesk: warning: {} can be read by other users of this machine; \
@@ -411,8 +452,20 @@ fn instant(what: &str, s: &str) -> Result<DateTime<Utc>, DeskError> {
 
 fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
     match cmd {
-        Cmd::Init { team, name } => {
-            let mut desk = open_desk(env)?;
+        Cmd::Init {
+            team,
+            name,
+            group,
+            encrypt,
+        } => {
+            let gid = group.as_deref().map(secure::gid_of_group).transpose()?;
+            if (gid.is_some() || encrypt) && env.db.exists() {
+                return Err(DeskError::Invalid(format!(
+                    "{} already exists; --group and --encrypt apply to a new database",
+                    env.db.display()
+                )));
+            }
+            let mut desk = open_desk_with(env, gid, encrypt)?;
             let out = exec(
                 &mut desk,
                 env,
@@ -534,21 +587,9 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             let rows = desk.queue(&f, now, 0, q.limit)?;
             print::queue(q.format, &rows, now).map_err(io)
         }
-        Cmd::Confirmations { team, format } => {
-            let mut desk = open_desk(env)?;
-            let now = env.now();
-            let team_id = match &team {
-                Some(t) => Some(desk.team_named(t)?.id),
-                None => None,
-            };
-            let f = QueueFilter {
-                team_id,
-                kind: Some(ActionKind::WrittenConfirmation),
-                ..Default::default()
-            };
-            let rows = desk.queue(&f, now, 0, 10_000)?;
-            print::queue(format, &rows, now).map_err(io)
-        }
+        Cmd::Confirmations(a) => confirmations::run_list(a, env),
+        Cmd::Confirmation(c) => confirmations::run_confirmation(c, env),
+        Cmd::Feedback(c) => confirmations::run_feedback(c, env),
         Cmd::Action(ActionCmd::Assign { id, to, unassign }) => {
             let mut desk = open_desk(env)?;
             let owner = if unassign { None } else { to };
@@ -581,18 +622,28 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             print::outcome(&out);
             Ok(())
         }
-        Cmd::Referral(ReferralCmd::Show { id, format }) => {
+        Cmd::Referral(ReferralCmd::Show { id, format, reason }) => {
             let mut desk = open_desk(env)?;
-            let detail = desk.referral(id)?;
+            let child_id = desk.child_of_referral(id)?;
+            let via = "cli referral show".to_string();
             exec(
                 &mut desk,
                 env,
-                Command::ViewRecord {
-                    child_id: detail.child.id,
-                    referral_id: Some(id),
-                    via: "cli referral show".into(),
+                match reason {
+                    Some(reason) => Command::ViewRecordWithReason {
+                        child_id,
+                        referral_id: Some(id),
+                        via,
+                        reason,
+                    },
+                    None => Command::ViewRecord {
+                        child_id,
+                        referral_id: Some(id),
+                        via,
+                    },
                 },
             )?;
+            let detail = desk.referral(id)?;
             print::referral(format, &detail, env.now()).map_err(io)
         }
         Cmd::Referral(ReferralCmd::Decide { id, decision, note }) => {
@@ -671,7 +722,14 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
         }
         Cmd::Handover(a) => handover::run_handover(a, env),
         Cmd::Cover(a) => handover::run_cover(a, env),
+        Cmd::Census(a) => census::run_census(a, env),
+        Cmd::Referral(ReferralCmd::Close(a)) => closure::run_close(a, env),
+        Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
+        Cmd::Chronology(a) => chronology::run_chronology(*a, env),
+        Cmd::Audit(a) => chronology::run_audit(*a, env),
+        Cmd::Report(a) => report::run_report(a, env),
         Cmd::Tui => crate::tui::run(env),
+        Cmd::Keymap(k) => keymap::run_keymap(k, env),
     }
 }
 

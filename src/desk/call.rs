@@ -20,99 +20,61 @@ pub(crate) struct CheckedCall {
     pub referrer: Referrer,
 }
 
-/// Validates every field of a call; the first problem is returned in plain words.
-pub(crate) fn check_call(input: &CallInput, now: DateTime<Utc>) -> Result<CheckedCall> {
-    if input.children.is_empty() {
-        return Err(DeskError::Invalid(
-            "a call needs at least one child (or \"name not known\")".into(),
-        ));
-    }
-    if input.children.len() > 20 {
-        return Err(DeskError::Invalid("at most 20 children on one call".into()));
-    }
-    let today = london_date(now);
-    let mut children = Vec::new();
-    for (i, c) in input.children.iter().enumerate() {
-        let which = if input.children.len() > 1 {
-            format!("child {}: ", i + 1)
-        } else {
-            String::new()
-        };
-        children.push((check_child(c, today, &which)?, c.existing_child_id));
-    }
-    let concern = validate::required_text("nature of concern", &input.concern, MAX_TEXT)?;
-    let source = match input.referrer.source.as_deref().map(str::trim) {
-        None | Some("") => ReferralSource::Unknown,
-        Some(s) => ReferralSource::parse(s)?,
-    };
-    let r = &input.referrer;
-    let referrer = Referrer {
-        name: validate::optional_line(
-            "referrer's name",
-            r.name.as_deref().unwrap_or(""),
-            MAX_NAME,
-        )?,
-        relationship: validate::optional_line(
-            "referrer's relationship or agency",
-            r.relationship.as_deref().unwrap_or(""),
-            MAX_NAME,
-        )?,
-        source: Some(source.code().to_string()),
-        address: validate::optional_line(
-            "referrer's address",
-            r.address.as_deref().unwrap_or(""),
-            MAX_LINE,
-        )?,
-        phone: check_phone(r.phone.as_deref().unwrap_or(""))?,
-        email: validate::optional_line(
-            "referrer's email",
-            r.email.as_deref().unwrap_or(""),
-            MAX_NAME,
-        )?,
-    };
-    Ok(CheckedCall {
-        children,
-        concern,
-        source,
-        referrer,
-    })
+/// One field of a call, for messages shown beside it (the call form) or
+/// printed (the CLI): both come from the same checks below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallField {
+    /// The call has no child at all.
+    Children,
+    ChildName(usize),
+    ChildAddress(usize),
+    /// Date of birth, approximate age or expected date.
+    ChildDob(usize),
+    ChildLanguage(usize),
+    Concern,
+    Source,
+    ReferrerName,
+    ReferrerRelationship,
+    ReferrerAddress,
+    ReferrerPhone,
+    ReferrerEmail,
 }
 
-fn check_phone(s: &str) -> Result<Option<String>> {
-    let p = validate::optional_line("referrer's phone", s, 40)?;
-    if let Some(p) = &p {
-        if !p
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +()-.ext".contains(c))
-            || p.chars().filter(|c| c.is_ascii_digit()).count() < 3
-        {
-            return Err(DeskError::Invalid(
-                "referrer's phone should be digits (spaces, +, brackets and \"ext\" allowed)"
-                    .into(),
-            ));
-        }
-    }
-    Ok(p)
+type Checked<T> = std::result::Result<T, String>;
+
+fn msg(e: crate::domain::DomainError) -> String {
+    let crate::domain::DomainError::Invalid(m) = e;
+    m
 }
 
-pub(crate) fn check_child(
-    c: &ChildInput,
-    today: chrono::NaiveDate,
-    which: &str,
-) -> Result<NewChild> {
-    let pre = |e: crate::domain::DomainError| DeskError::Invalid(format!("{which}{e}"));
-    let name = match &c.name {
-        None => None,
-        Some(n) => Some(validate::required_line("child's name", n, MAX_NAME).map_err(pre)?),
-    };
-    let address = validate::required_line(
+fn child_name(c: &ChildInput) -> Checked<Option<String>> {
+    match &c.name {
+        None => Ok(None),
+        Some(n) => validate::required_line("child's name", n, MAX_NAME)
+            .map(Some)
+            .map_err(msg),
+    }
+}
+
+fn child_address(c: &ChildInput) -> Checked<String> {
+    validate::required_line(
         "child's address",
         c.address.as_deref().unwrap_or(""),
         MAX_LINE,
     )
-    .map_err(pre)?;
+    .map_err(msg)
+}
+
+type ChildDates = (
+    Option<chrono::NaiveDate>,
+    Option<u32>,
+    Option<chrono::NaiveDate>,
+);
+
+/// Date of birth, approximate age (when no date of birth) and expected date.
+fn child_dates(c: &ChildInput, today: chrono::NaiveDate) -> Checked<ChildDates> {
     let dob = match c.dob.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(d) => Some(validate::date_of_birth(d, today).map_err(pre)?),
+        Some(d) => Some(validate::date_of_birth(d, today).map_err(msg)?),
         None => None,
     };
     let expected_date = match c
@@ -122,40 +84,187 @@ pub(crate) fn check_child(
         .filter(|s| !s.is_empty())
     {
         Some(d) => {
-            let d = parse_date(d).map_err(pre)?;
+            let d = parse_date(d).map_err(|_| {
+                "expected date of birth is not a date; type it as dd/mm/yyyy".to_string()
+            })?;
             if d < today - chrono::Days::new(31) || d > today + chrono::Days::new(300) {
-                return Err(DeskError::Invalid(format!(
-                    "{which}expected date of birth should be within the next ten months"
-                )));
+                return Err("expected date of birth should be within the next ten months".into());
             }
             Some(d)
         }
         None => None,
     };
     if dob.is_some() && expected_date.is_some() {
-        return Err(DeskError::Invalid(format!(
-            "{which}give a date of birth or an expected date (unborn), not both"
-        )));
+        return Err("give a date of birth or an expected date (unborn), not both".into());
     }
     if let Some(a) = c.approx_age {
         if a > 18 {
-            return Err(DeskError::Invalid(format!(
-                "{which}approximate age {a} is over 18: this desk is for children"
-            )));
+            return Err(format!(
+                "approximate age {a} is over 18: this desk is for children"
+            ));
         }
     }
-    Ok(NewChild {
-        name,
-        dob,
-        dob_approx_years: if dob.is_some() { None } else { c.approx_age },
-        expected_date,
-        address: Some(address),
-        first_language: validate::optional_line(
-            "first language",
-            c.first_language.as_deref().unwrap_or(""),
-            100,
+    let approx = if dob.is_some() { None } else { c.approx_age };
+    Ok((dob, approx, expected_date))
+}
+
+fn child_language(c: &ChildInput) -> Checked<Option<String>> {
+    validate::optional_line(
+        "first language",
+        c.first_language.as_deref().unwrap_or(""),
+        100,
+    )
+    .map_err(msg)
+}
+
+fn concern(input: &CallInput) -> Checked<String> {
+    validate::required_text("nature of concern", &input.concern, MAX_TEXT).map_err(msg)
+}
+
+fn source(input: &CallInput) -> Checked<ReferralSource> {
+    match input.referrer.source.as_deref().map(str::trim) {
+        None | Some("") => Ok(ReferralSource::Unknown),
+        Some(s) => ReferralSource::parse(s).map_err(msg),
+    }
+}
+
+fn referrer_line(what: &str, v: &Option<String>, max: usize) -> Checked<Option<String>> {
+    validate::optional_line(what, v.as_deref().unwrap_or(""), max).map_err(msg)
+}
+
+fn check_phone(s: &str) -> Checked<Option<String>> {
+    let p = validate::optional_line("referrer's phone", s, 40).map_err(msg)?;
+    if let Some(p) = &p {
+        if !p
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +()-.ext".contains(c))
+            || p.chars().filter(|c| c.is_ascii_digit()).count() < 3
+        {
+            return Err(
+                "referrer's phone should be digits (spaces, +, brackets and \"ext\" allowed)"
+                    .into(),
+            );
+        }
+    }
+    Ok(p)
+}
+
+/// Every problem with a call, field by field, in form order; empty when the
+/// call can be logged. `check_call` (used by `dutydesk call` and the form's
+/// submit) refuses with the first of these.
+pub fn call_problems(input: &CallInput, now: DateTime<Utc>) -> Vec<(CallField, String)> {
+    let mut out = Vec::new();
+    let today = london_date(now);
+    if input.children.is_empty() {
+        out.push((
+            CallField::Children,
+            "a call needs at least one child (or \"name not known\")".into(),
+        ));
+    }
+    if input.children.len() > 20 {
+        out.push((
+            CallField::Children,
+            "at most 20 children on one call".into(),
+        ));
+    }
+    let mut put = |f: CallField, r: Checked<()>| {
+        if let Err(m) = r {
+            out.push((f, m));
+        }
+    };
+    for (i, c) in input.children.iter().enumerate() {
+        put(CallField::ChildName(i), child_name(c).map(drop));
+        put(CallField::ChildAddress(i), child_address(c).map(drop));
+        put(CallField::ChildDob(i), child_dates(c, today).map(drop));
+        put(CallField::ChildLanguage(i), child_language(c).map(drop));
+    }
+    let r = &input.referrer;
+    put(CallField::Concern, concern(input).map(drop));
+    put(CallField::Source, source(input).map(drop));
+    put(
+        CallField::ReferrerName,
+        referrer_line("referrer's name", &r.name, MAX_NAME).map(drop),
+    );
+    put(
+        CallField::ReferrerRelationship,
+        referrer_line(
+            "referrer's relationship or agency",
+            &r.relationship,
+            MAX_NAME,
         )
-        .map_err(pre)?,
+        .map(drop),
+    );
+    put(
+        CallField::ReferrerAddress,
+        referrer_line("referrer's address", &r.address, MAX_LINE).map(drop),
+    );
+    put(
+        CallField::ReferrerPhone,
+        check_phone(r.phone.as_deref().unwrap_or("")).map(drop),
+    );
+    put(
+        CallField::ReferrerEmail,
+        referrer_line("referrer's email", &r.email, MAX_NAME).map(drop),
+    );
+    out
+}
+
+/// Validates every field of a call; the first problem is returned in plain words.
+pub(crate) fn check_call(input: &CallInput, now: DateTime<Utc>) -> Result<CheckedCall> {
+    let problems = call_problems(input, now);
+    if let Some((field, m)) = problems.into_iter().next() {
+        let which = match field {
+            CallField::ChildName(i)
+            | CallField::ChildAddress(i)
+            | CallField::ChildDob(i)
+            | CallField::ChildLanguage(i)
+                if input.children.len() > 1 =>
+            {
+                format!("child {}: ", i + 1)
+            }
+            _ => String::new(),
+        };
+        return Err(DeskError::Invalid(format!("{which}{m}")));
+    }
+    // Every check passed above, so these cannot fail.
+    let bad = |m: String| DeskError::Invalid(m);
+    let today = london_date(now);
+    let mut children = Vec::new();
+    for c in &input.children {
+        children.push((check_child(c, today).map_err(bad)?, c.existing_child_id));
+    }
+    let r = &input.referrer;
+    let source = source(input).map_err(bad)?;
+    let referrer = Referrer {
+        name: referrer_line("referrer's name", &r.name, MAX_NAME).map_err(bad)?,
+        relationship: referrer_line(
+            "referrer's relationship or agency",
+            &r.relationship,
+            MAX_NAME,
+        )
+        .map_err(bad)?,
+        source: Some(source.code().to_string()),
+        address: referrer_line("referrer's address", &r.address, MAX_LINE).map_err(bad)?,
+        phone: check_phone(r.phone.as_deref().unwrap_or("")).map_err(bad)?,
+        email: referrer_line("referrer's email", &r.email, MAX_NAME).map_err(bad)?,
+    };
+    Ok(CheckedCall {
+        children,
+        concern: concern(input).map_err(bad)?,
+        source,
+        referrer,
+    })
+}
+
+fn check_child(c: &ChildInput, today: chrono::NaiveDate) -> Checked<NewChild> {
+    let (dob, dob_approx_years, expected_date) = child_dates(c, today)?;
+    Ok(NewChild {
+        name: child_name(c)?,
+        dob,
+        dob_approx_years,
+        expected_date,
+        address: Some(child_address(c)?),
+        first_language: child_language(c)?,
         interpreter_needed: c.interpreter_needed,
     })
 }

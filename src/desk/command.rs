@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AssessmentOutcome, Decision, Role};
+use crate::domain::closure::ChecklistItem;
+use crate::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
+use crate::domain::{AssessmentOutcome, ClosureReason, Decision, Role};
 use crate::store::{Action, Referral};
 
 /// One child on a call, as typed.
@@ -148,6 +150,89 @@ pub enum Command {
         referral_id: Option<i64>,
         via: String,
     },
+    /// Children in Need census details (src/desk/census.rs).
+    Census(super::census::CensusCommand),
+    /// Rec 21: the professional referrer's written confirmation arrived.
+    /// Completes the referral's `written_confirmation` action as of
+    /// `received_at` (now when not given); arriving after the 48 hours needs
+    /// `late_reason`.
+    ReceiveConfirmation {
+        referral_id: i64,
+        method: ConfirmationMethod,
+        received_at: Option<DateTime<Utc>>,
+        late_reason: Option<String>,
+    },
+    /// Rec 21: the referrer was chased for their written confirmation.
+    ChaseConfirmation {
+        referral_id: i64,
+        method: ChaseMethod,
+        /// When the chase was made; now when not given.
+        at: Option<DateTime<Utc>>,
+        note: Option<String>,
+    },
+    /// A letter to the referrer was drafted (the text as written out), for the
+    /// record and the chronology. Draft it with `Desk::draft_letter`.
+    RecordLetterDrafted {
+        referral_id: i64,
+        letter: LetterKind,
+        body: String,
+    },
+    /// A letter went to the referrer. For `feedback` this completes the
+    /// `referrer_feedback` action (Haringey JAR 14, Kent Q3); sending after
+    /// its due instant needs `late_reason`.
+    MarkLetterSent {
+        referral_id: i64,
+        letter: LetterKind,
+        method: SendMethod,
+        /// When it was sent; now when not given.
+        at: Option<DateTime<Utc>>,
+        late_reason: Option<String>,
+    },
+    /// As `ViewRecord`, with the reason the record is opened (logged). A
+    /// director sees figures, not names, and opens a named record only this way.
+    ViewRecordWithReason {
+        child_id: i64,
+        referral_id: Option<i64>,
+        via: String,
+        reason: String,
+    },
+    /// Records one closure-checklist item (Rec 26, Rec 40) as done, or why not.
+    RecordChecklistItem {
+        referral_id: i64,
+        item: ChecklistItem,
+        status: ItemStatus,
+        note: Option<String>,
+    },
+    /// Closes a referral (duty managers only). Refused with the list of what
+    /// is missing until the checklist is complete and no action is open;
+    /// `cancel_open_actions` closes the open actions as not needed, with that reason.
+    CloseReferral {
+        referral_id: i64,
+        reason: ClosureReason,
+        note: Option<String>,
+        cancel_open_actions: Option<String>,
+    },
+    /// A manager adds an entry to a child's chronology (Rec 58).
+    AddChronologyEntry {
+        child_id: i64,
+        referral_id: Option<i64>,
+        text: String,
+        /// When it happened, if not now.
+        occurred_at: Option<DateTime<Utc>>,
+    },
+    /// A manager marks an event significant, so it shows in the chronology.
+    /// Events are never changed: this appends a `marked_significant` event.
+    MarkSignificant {
+        event_id: i64,
+    },
+}
+
+/// A closure-checklist item: done (when; now if not given), or not done and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ItemStatus {
+    Done { at: Option<DateTime<Utc>> },
+    NotDone { reason: String },
 }
 
 /// A referral with its actions.

@@ -511,6 +511,9 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
         stats.events += s.events;
     }
     // A couple of unfinished calls, so the drafts count and resume path show.
+    // Census details, so the demo's Children in Need return is complete.
+    desk.store
+        .write(|c| super::census::fill_demo(c, spec.seed, now))?;
     Ok(stats)
 }
 

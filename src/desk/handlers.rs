@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::call::log_call;
 use super::command::{Command, Outcome, ReferralWithActions};
+use super::{chronology, closure};
 use super::{require, staff_of, DeskError, Result};
 use crate::domain::clocks::{ReferralFacts, Rules};
 use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
@@ -224,6 +225,7 @@ pub(crate) fn handle(
             })
         }
         Command::LogCall(input) => log_call(conn, rules, actor, input, now),
+        Command::Census(c) => super::census::handle(conn, actor, c, now),
         Command::SaveDraft {
             draft_id,
             started_at,
@@ -581,25 +583,105 @@ pub(crate) fn handle(
                 summary: format!("note added to referral {referral_id}"),
             })
         }
+        Command::ReceiveConfirmation {
+            referral_id,
+            method,
+            received_at,
+            late_reason,
+        } => super::confirmations::receive(
+            conn,
+            actor,
+            referral_id,
+            method,
+            received_at,
+            late_reason,
+            now,
+        ),
+        Command::ChaseConfirmation {
+            referral_id,
+            method,
+            at,
+            note,
+        } => super::confirmations::chase(conn, actor, referral_id, method, at, note, now),
+        Command::RecordLetterDrafted {
+            referral_id,
+            letter,
+            body,
+        } => super::confirmations::letter_drafted(conn, actor, referral_id, letter, body, now),
+        Command::MarkLetterSent {
+            referral_id,
+            letter,
+            method,
+            at,
+            late_reason,
+        } => super::confirmations::letter_sent(
+            conn,
+            actor,
+            referral_id,
+            letter,
+            method,
+            at,
+            late_reason,
+            now,
+        ),
         Command::ViewRecord {
             child_id,
             referral_id,
             via,
-        } => {
-            let me = staff_of(conn, actor)?;
-            if store::child_by_id(conn, child_id)?.is_none() {
-                return Err(DeskError::NotFound(format!("no child with id {child_id}")));
-            }
-            ev(NewEvent {
-                kind: "record_viewed".into(),
-                child_id: Some(child_id),
-                referral_id,
-                summary: format!("record opened by {} ({via})", me.login),
-                ..Default::default()
-            })?;
-            Ok(Outcome::Done {
-                summary: "viewed".into(),
-            })
+        } => chronology::view_record(conn, actor, child_id, referral_id, via, None, now, &ev),
+        Command::ViewRecordWithReason {
+            child_id,
+            referral_id,
+            via,
+            reason,
+        } => chronology::view_record(
+            conn,
+            actor,
+            child_id,
+            referral_id,
+            via,
+            Some(reason),
+            now,
+            &ev,
+        ),
+        Command::RecordChecklistItem {
+            referral_id,
+            item,
+            status,
+            note,
+        } => closure::record_checklist_item(conn, actor, referral_id, item, status, note, now, &ev),
+        Command::CloseReferral {
+            referral_id,
+            reason,
+            note,
+            cancel_open_actions,
+        } => closure::close_referral(
+            conn,
+            actor,
+            referral_id,
+            reason,
+            note,
+            cancel_open_actions,
+            now,
+            &ev,
+        ),
+        Command::AddChronologyEntry {
+            child_id,
+            referral_id,
+            text,
+            occurred_at,
+        } => chronology::add_entry(
+            conn,
+            actor,
+            child_id,
+            referral_id,
+            text,
+            occurred_at,
+            now,
+            &ev,
+        ),
+        Command::MarkSignificant { event_id } => {
+            chronology::mark_significant(conn, actor, event_id, &ev)
         }
     }
 }

@@ -4,11 +4,16 @@
 //! show results.
 
 mod call;
+pub mod census;
+mod chronology;
+mod closure;
 pub mod command;
+mod confirmations;
 pub mod demo;
 mod handlers;
 pub mod handover;
 mod queries;
+pub mod reports;
 
 use chrono::{DateTime, Utc};
 
@@ -17,7 +22,11 @@ use crate::domain::shifts::Shifts;
 use crate::domain::{Actor, DomainError, Role};
 use crate::store::{self, Staff, Store, StoreError};
 
+pub use call::{call_problems, CallField};
+pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
+pub use closure::ClosureCheck;
 pub use command::*;
+pub use confirmations::{ConfirmationHistory, LetterDraft};
 pub use queries::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +44,10 @@ pub enum DeskError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// A step is missing (e.g. a close before the Rec 40 checklist is
+    /// complete): nothing was changed; `missing` says exactly what to do.
+    #[error("{what}; missing:\n  - {}", missing.join("\n  - "))]
+    Incomplete { what: String, missing: Vec<String> },
     #[error(
         "{0} is not on the staff list of this database; ask a duty manager to add you with \
          `dutydesk staff add`"

@@ -2,8 +2,12 @@
 //! person matching. No I/O; "now" is always a parameter.
 
 pub mod calendar;
+pub mod census;
+pub mod census_return;
 pub mod clocks;
+pub mod closure;
 pub mod codes;
+pub mod letters;
 pub mod matching;
 pub mod model;
 pub mod shifts;

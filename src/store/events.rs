@@ -116,27 +116,27 @@ pub fn append_event(
         ev.significant,
         &prev,
     );
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO events (id, at, real_login, acting_login, kind, child_id, referral_id, \
          action_id, summary, before_json, after_json, significant, prev_hash, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
-            id,
-            ts(at),
-            real_login,
-            acting_login,
-            ev.kind,
-            ev.child_id,
-            ev.referral_id,
-            ev.action_id,
-            ev.summary,
-            before,
-            after,
-            ev.significant,
-            prev,
-            hash
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        ts(at),
+        real_login,
+        acting_login,
+        ev.kind,
+        ev.child_id,
+        ev.referral_id,
+        ev.action_id,
+        ev.summary,
+        before,
+        after,
+        ev.significant,
+        prev,
+        hash
+    ])?;
     Ok(id)
 }
 
@@ -230,7 +230,12 @@ pub fn verify_chain(conn: &Connection) -> Result<ChainReport> {
         if computed != hash {
             return Ok(ChainReport {
                 events: n,
-                first_broken: Some((id, format!("event {id} was changed after it was written"))),
+                first_broken: Some((
+                    id,
+                    format!(
+                    "event {id} was changed after it was written, or was not written by dutydesk"
+                ),
+                )),
             });
         }
         prev = hash;

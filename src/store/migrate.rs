@@ -4,13 +4,24 @@ use rusqlite::Connection;
 
 use super::{Result, StoreError};
 
+macro_rules! migration {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../../migrations/", $name, ".sql")),
+        )
+    };
+}
+
 /// The migrations, in order. Append only: never edit one that has shipped.
 const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_init", include_str!("../../migrations/0001_init.sql")),
-    (
-        "0004_handover",
-        include_str!("../../migrations/0004_handover.sql"),
-    ),
+    migration!("0001_init"),
+    migration!("0002_closure"),
+    migration!("0003_confirmations"),
+    migration!("0004_handover"),
+    migration!("0005_reports"),
+    migration!("0006_census"),
+    migration!("0007_children_dob"),
 ];
 
 /// The schema version this binary writes.

@@ -1,9 +1,14 @@
 //! The only code that speaks SQL: open, pragmas, migrations, reads and writes,
 //! change detection.
 
+pub mod census;
+mod chronology;
+mod closure;
+mod confirmations;
 mod events;
 mod handover;
 mod migrate;
+mod reports;
 mod rows;
 
 use std::path::{Path, PathBuf};
@@ -11,12 +16,19 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use chronology::{
+    audit_events, audit_figures, chronology_events, event_by_id, reasoned_view_since,
+    significance_marks, AuditFigure, AuditFilter,
+};
+pub use closure::{checklist_of_referral, upsert_checklist_item, ChecklistRow};
+pub use confirmations::*;
 pub use events::{
     append_event, event_head, list_events, verify_chain, ChainReport, EventFilter, EventHead,
     EventRow, NewEvent,
 };
 pub use handover::*;
 pub use migrate::{migrate, SCHEMA_VERSION};
+pub use reports::*;
 pub use rows::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +48,16 @@ pub enum StoreError {
     Io(String),
     #[error("the database holds a value it cannot read: {0}")]
     Corrupt(String),
+    /// The file is encrypted and no key was given.
+    #[error(
+        "the database is encrypted: set DUTYDESK_KEY, or run on a terminal to be asked for \
+         the key"
+    )]
+    NeedsKey,
+    #[error("wrong key: the database could not be read with the key given")]
+    WrongKey,
+    #[error("{0}")]
+    Encryption(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -47,7 +69,30 @@ pub const BUSY_TIMEOUT_MS: u64 = 10_000;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    key: Option<String>,
 }
+
+/// How to open the file: its group (team sharing one host) and its key
+/// (encryption at rest, `sqlcipher` builds only).
+#[derive(Clone, Default)]
+pub struct OpenOptions {
+    /// A new file is created 0660 with this group (0600 without).
+    pub group: Option<u32>,
+    /// The passphrase of an encrypted file (or of a new file to encrypt).
+    pub key: Option<String>,
+}
+
+impl std::fmt::Debug for OpenOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenOptions")
+            .field("group", &self.group)
+            .field("key", &self.key.as_ref().map(|_| "(hidden)"))
+            .finish()
+    }
+}
+
+/// Whether this build can encrypt the file at rest (cargo feature `sqlcipher`).
+pub const ENCRYPTION_BUILT_IN: bool = cfg!(feature = "sqlcipher");
 
 impl Store {
     /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
@@ -57,6 +102,18 @@ impl Store {
 
     /// As `open`, creating a new file with mode 0660 for `group` when given.
     pub fn open_with(path: &Path, group: Option<u32>) -> Result<Store> {
+        Self::open_opts(
+            path,
+            &OpenOptions {
+                group,
+                ..Default::default()
+            },
+        )
+    }
+
+    /// As `open`, with a group for a new file and a key for an encrypted one.
+    pub fn open_opts(path: &Path, opts: &OpenOptions) -> Result<Store> {
+        let group = opts.group;
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() && !dir.exists() {
                 std::fs::create_dir_all(dir)
@@ -80,6 +137,7 @@ impl Store {
         if fresh {
             secure_file(path, group)?;
         }
+        apply_key(&conn, opts.key.as_deref())?;
         configure(&mut conn)?;
         migrate::migrate(&conn, &path.display().to_string())?;
         // WAL creates -wal and -shm with the opener's umask: set them too.
@@ -87,6 +145,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            key: opts.key.clone(),
         })
     }
 
@@ -147,13 +206,16 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    /// A consistent copy of the whole database while others write (online backup).
+    /// A consistent copy of the whole database while others write (online
+    /// backup). The copy is taken in one step inside one read transaction, so
+    /// writers (WAL) carry on and the copy is one committed state; an
+    /// encrypted file's copy is encrypted with the same key.
     ///
     /// The copy is made under a temporary name beside `dest` (`.NAME.partial-PID`)
     /// and only linked to `dest` once whole, so a backup that is killed or fails
     /// never leaves a half-made copy under the name asked for.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
-        use rusqlite::backup::Backup;
+        use rusqlite::backup::{Backup, StepResult};
         if dest.exists() {
             return Err(StoreError::Io(format!(
                 "{} already exists; choose a new file name",
@@ -183,11 +245,32 @@ impl Store {
         let made = (|| -> Result<()> {
             create_private(&tmp, None)?;
             let mut out = Connection::open(&tmp)?;
+            secure_file(&tmp, None)?;
+            apply_key(&out, self.key.as_deref())?;
             {
                 let b = Backup::new(&self.conn, &mut out)?;
-                b.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+                let mut waited = 0u32;
+                loop {
+                    match b.step(-1)? {
+                        StepResult::Done => break,
+                        StepResult::More => {}
+                        _ => {
+                            waited += 1;
+                            if waited > 2_000 {
+                                return Err(StoreError::Io(
+                                    "the backup could not get a consistent read for 10 seconds; \
+                                     try again"
+                                        .into(),
+                                ));
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(5));
+                        }
+                    }
+                }
             }
+            out.pragma_update(None, "journal_mode", "DELETE")?;
             out.close().map_err(|(_, e)| StoreError::Sqlite(e))?;
+            secure_file(&tmp, None)?;
             // hard_link refuses to replace a file that appeared meanwhile.
             std::fs::hard_link(&tmp, dest)
                 .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dest.display())))?;
@@ -262,7 +345,64 @@ fn busy_wait(attempt: i32) -> bool {
     true
 }
 
+/// Sets the key of an encrypted file and reads at once: SQLCipher accepts any
+/// key and fails only on the first read, so a wrong key is caught here.
+#[cfg(feature = "sqlcipher")]
+fn apply_key(conn: &Connection, key: Option<&str>) -> Result<()> {
+    // Before the key: SQLCipher otherwise logs errors to stderr (over the TUI).
+    conn.pragma_update(None, "cipher_log_level", "NONE")?;
+    if let Some(k) = key {
+        if k.is_empty() {
+            return Err(StoreError::Encryption("the key is empty".into()));
+        }
+        conn.pragma_update(None, "key", k)?;
+    }
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            Err(if key.is_some() {
+                StoreError::WrongKey
+            } else {
+                StoreError::NeedsKey
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(feature = "sqlcipher"))]
+fn apply_key(conn: &Connection, key: Option<&str>) -> Result<()> {
+    if key.is_some() {
+        return Err(StoreError::Encryption(
+            "a key was given (DUTYDESK_KEY) but this dutydesk was built without encryption; \
+             build with `--features sqlcipher`, or unset DUTYDESK_KEY"
+                .into(),
+        ));
+    }
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            Err(StoreError::Encryption(
+                "the file is not a dutydesk database, or it is encrypted and this dutydesk was \
+                 built without encryption (feature sqlcipher)"
+                    .into(),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn configure(conn: &mut Connection) -> Result<()> {
+    // Statements on tables with triggers compile the triggers too: reuse them.
+    conn.set_prepared_statement_cache_capacity(128);
     conn.busy_handler(Some(busy_wait))?;
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
     conn.pragma_update(None, "trusted_schema", "OFF")?;

@@ -155,6 +155,10 @@ impl HandoverScreen {
 }
 
 impl Screen for HandoverScreen {
+    fn captures_text(&self) -> bool {
+        HandoverScreen::captures_text(self)
+    }
+
     fn title(&self) -> String {
         match self.report() {
             Some(r) => format!("Handover: {}", r.team.as_deref().unwrap_or("all teams")),

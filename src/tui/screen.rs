@@ -7,7 +7,7 @@
 //! `reload`); `view` draws from state and mutates nothing.
 
 use chrono::{DateTime, Utc};
-use ratatui::crossterm::event::KeyEvent;
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
@@ -25,11 +25,13 @@ pub enum Open {
     Handover,
     Reports,
     Help,
+    /// A child's chronology (Rec 58).
+    Chronology(i64),
 }
 
 /// What a screen asks the loop to do.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)] // a few per key press
+#[allow(clippy::large_enum_variant)] // short-lived values; boxing would change the contract
 pub enum Effect {
     /// Run a command through the desk; the result comes back through
     /// `Screen::on_result`, then every open screen reloads.
@@ -80,6 +82,34 @@ pub trait Screen {
 
     /// The (key, action description) pairs shown by `?` on this screen.
     fn help(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// The area the screen will be drawn in, before the first `reload` and
+    /// whenever the terminal is resized (a screen that queries only what is
+    /// visible sizes its page from it).
+    fn resize(&mut self, _area: Rect) {}
+
+    /// True when the screen's own state changed what it must query (a filter,
+    /// a scroll past the loaded page); the loop then calls `reload` on it
+    /// after the key, mouse event or tick.
+    fn wants_reload(&self) -> bool {
+        false
+    }
+
+    /// A mouse event inside `area` (the screen's area): wheel and click.
+    fn on_mouse(&mut self, _event: MouseEvent, _area: Rect, _ctx: &Ctx) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    /// True while the user is typing into a field: plain keys then go to the
+    /// screen as text and `[global]` keys without Ctrl or Alt do not apply.
+    fn captures_text(&self) -> bool {
+        false
+    }
+
+    /// Text pasted into the terminal (bracketed paste).
+    fn on_paste(&mut self, _text: &str, _ctx: &Ctx) -> Vec<Effect> {
         Vec::new()
     }
 }

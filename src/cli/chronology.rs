@@ -1,0 +1,336 @@
+//! `dutydesk chronology` (Rec 58) and `dutydesk audit` (who looked).
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::output::{inert, print, Format, Table};
+use super::{exec, instant, io, open_desk, print as show, Env};
+use crate::desk::{AuditView, Chronology, Command, DeskError};
+use crate::domain::time::{fmt_long, fmt_rfc3339, fmt_short, london_date};
+use crate::store::{AuditFilter, EventHead};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ChronologyArgs {
+    #[command(subcommand)]
+    pub cmd: Option<ChronologyCmd>,
+    /// The child's id (see `referral show`)
+    #[arg(required = true)]
+    pub child: Option<i64>,
+    /// table, md (Markdown for the inside cover of the paper file) or json
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ChronFormat,
+    /// Why you open this record (logged; how a director opens a named record)
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ChronFormat {
+    #[default]
+    Table,
+    Md,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChronologyCmd {
+    /// Add an entry to a child's chronology (duty managers)
+    Add {
+        child: i64,
+        #[arg(long)]
+        text: String,
+        /// When it happened, if not now (RFC 3339 or dd/mm/yyyy HH:MM London)
+        #[arg(long)]
+        at: Option<String>,
+        /// The referral it belongs to, if one
+        #[arg(long)]
+        referral: Option<i64>,
+    },
+    /// Put an event in the child's chronology (duty managers; appends a new
+    /// event: events are never changed)
+    Mark { event_id: i64 },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("whose").args(["child", "staff"]).required(true)))]
+pub struct AuditArgs {
+    /// Every view and change of one child's record
+    #[arg(long)]
+    pub child: Option<i64>,
+    /// Every view and change by one member of staff (acting or real login)
+    #[arg(long)]
+    pub staff: Option<String>,
+    /// Only from this instant (RFC 3339 or dd/mm/yyyy)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// At most this many (the latest)
+    #[arg(long)]
+    pub limit: Option<i64>,
+    /// Why you open this child's record (logged; a director sees names only with one)
+    #[arg(long, requires = "child")]
+    pub reason: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// An instant, or a date alone (taken as midday London: when in the day is not known).
+fn date_or_instant(s: &str) -> Result<DateTime<Utc>, DeskError> {
+    if let Ok(d) = crate::domain::time::parse_date(s) {
+        let end = crate::domain::time::end_of_london_day(d);
+        return Ok(end - chrono::Duration::hours(12) + chrono::Duration::seconds(1));
+    }
+    instant("--at", s)
+}
+
+fn open_record(
+    desk: &mut crate::desk::Desk,
+    env: &Env,
+    child_id: i64,
+    via: &str,
+    reason: Option<String>,
+) -> Result<(), DeskError> {
+    let via = via.to_string();
+    exec(
+        desk,
+        env,
+        match reason {
+            Some(reason) => Command::ViewRecordWithReason {
+                child_id,
+                referral_id: None,
+                via,
+                reason,
+            },
+            None => Command::ViewRecord {
+                child_id,
+                referral_id: None,
+                via,
+            },
+        },
+    )?;
+    Ok(())
+}
+
+pub fn run_chronology(a: ChronologyArgs, env: &Env) -> Result<(), DeskError> {
+    let mut desk = open_desk(env)?;
+    match a.cmd {
+        Some(ChronologyCmd::Add {
+            child,
+            text,
+            at,
+            referral,
+        }) => {
+            let occurred_at = at.as_deref().map(date_or_instant).transpose()?;
+            let out = exec(
+                &mut desk,
+                env,
+                Command::AddChronologyEntry {
+                    child_id: child,
+                    referral_id: referral,
+                    text,
+                    occurred_at,
+                },
+            )?;
+            show::outcome(&out);
+            Ok(())
+        }
+        Some(ChronologyCmd::Mark { event_id }) => {
+            let out = exec(&mut desk, env, Command::MarkSignificant { event_id })?;
+            show::outcome(&out);
+            Ok(())
+        }
+        None => {
+            let child = a.child.expect("required by clap");
+            let now = env.now();
+            // Refuse before logging the view: a refused reader sees nothing.
+            if a.reason.is_none() {
+                desk.chronology(child, now)?;
+            }
+            open_record(&mut desk, env, child, "cli chronology", a.reason)?;
+            let c = desk.chronology(child, now)?;
+            match a.format {
+                ChronFormat::Json => {
+                    print(Format::Json, &c, Table::default).map_err(io)?;
+                }
+                ChronFormat::Table => {
+                    print!("{}", chronology_table(&c).to_text());
+                }
+                ChronFormat::Md => {
+                    let head = desk.head()?;
+                    print!("{}", chronology_markdown(&c, &head, &env.actor.login, now));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn chronology_table(c: &Chronology) -> Table {
+    let mut t = Table::new(&["when", "referral", "what", "who", "event"]);
+    for e in &c.entries {
+        t.row(vec![
+            crate::domain::time::to_london(e.at)
+                .format("%d/%m/%Y %H:%M")
+                .to_string(),
+            e.referral_id.map(|r| r.to_string()).unwrap_or_default(),
+            e.summary.clone(),
+            match &e.marked_by {
+                Some(m) => format!("{} (marked by {m})", e.who),
+                None => e.who.clone(),
+            },
+            e.event_id.to_string(),
+        ]);
+    }
+    t
+}
+
+/// Widest line of the Markdown chronology: an A4 inside cover in 10pt mono.
+pub const MD_WIDTH: usize = 100;
+
+fn cut(s: &str, n: usize) -> String {
+    let s = inert(s).replace('|', "\\|");
+    if s.chars().count() > n {
+        s.chars().take(n - 1).chain(['…']).collect()
+    } else {
+        s
+    }
+}
+
+/// The chronology as Markdown for the inside cover of the paper file (Rec 58):
+/// one line per event, no line wider than `MD_WIDTH`, the log head at the foot
+/// so the paper copy can be checked against `dutydesk verify --head`.
+pub fn chronology_markdown(
+    c: &Chronology,
+    head: &EventHead,
+    printed_by: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let mut out = String::new();
+    out.push_str(&cut(
+        &format!(
+            "# Chronology: {} (child {})",
+            c.child.as_deref().unwrap_or("name not known"),
+            c.child_id
+        ),
+        MD_WIDTH,
+    ));
+    out.push('\n');
+    out.push('\n');
+    out.push_str(&cut(
+        &format!(
+            "DOB {} · referrals {} · printed {} by {}",
+            c.dob
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_else(|| "not known".into()),
+            if c.referrals.is_empty() {
+                "none".to_string()
+            } else {
+                c.referrals
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            london_date(now).format("%d/%m/%Y"),
+            printed_by
+        ),
+        MD_WIDTH,
+    ));
+    out.push('\n');
+    out.push('\n');
+    out.push_str("| Date | Ref | What | By |\n|---|---|---|---|\n");
+    for e in &c.entries {
+        let date = crate::domain::time::to_london(e.at)
+            .format("%d/%m/%y %H:%M")
+            .to_string();
+        let reference = e.referral_id.map(|r| r.to_string()).unwrap_or_default();
+        let who = cut(&e.who, 12);
+        // "| " + date + " | " + ref + " | " + what + " | " + who + " |"
+        let fixed = 2 + date.len() + 3 + reference.len() + 3 + 3 + who.chars().count() + 2;
+        let what = cut(&e.summary, MD_WIDTH.saturating_sub(fixed).max(10));
+        out.push_str(&format!("| {date} | {reference} | {what} | {who} |\n"));
+    }
+    out.push('\n');
+    out.push_str(&format!(
+        "{} entries · log head: {} events, hash {}\n",
+        c.entries.len(),
+        head.count,
+        &head.hash[..16.min(head.hash.len())]
+    ));
+    out
+}
+
+pub fn run_audit(a: AuditArgs, env: &Env) -> Result<(), DeskError> {
+    let mut desk = open_desk(env)?;
+    let since = a
+        .since
+        .as_deref()
+        .map(|s| instant("--since", s))
+        .transpose()?;
+    if let Some(child) = a.child {
+        let me = desk.me()?;
+        let director = me
+            .as_ref()
+            .is_some_and(|s| s.role == crate::domain::Role::Director);
+        let manager = me
+            .as_ref()
+            .is_some_and(|s| s.role == crate::domain::Role::DutyManager);
+        // Names are shown only to a manager, or a director who gives a reason:
+        // then the audit itself is an opening of the record, and logged.
+        if manager || (director && a.reason.is_some()) {
+            open_record(&mut desk, env, child, "cli audit", a.reason.clone())?;
+        }
+    }
+    let f = AuditFilter {
+        child_id: a.child,
+        login: a.staff.clone(),
+        since,
+        limit: a.limit,
+    };
+    match desk.audit(&f, env.now())? {
+        AuditView::Events { events } => print(a.format, &events, || {
+            let mut t = Table::new(&[
+                "event", "when", "who", "as", "kind", "child", "referral", "what",
+            ]);
+            for e in &events {
+                t.row(vec![
+                    e.id.to_string(),
+                    match a.format {
+                        Format::Csv => fmt_rfc3339(e.at),
+                        _ => fmt_long(e.at),
+                    },
+                    e.real_login.clone(),
+                    e.acting_login.clone(),
+                    e.kind.clone(),
+                    e.child_id.map(|c| c.to_string()).unwrap_or_default(),
+                    e.referral_id.map(|r| r.to_string()).unwrap_or_default(),
+                    e.summary.clone(),
+                ]);
+            }
+            t
+        })
+        .map_err(io),
+        AuditView::Figures { figures } => {
+            if a.format == Format::Table {
+                println!(
+                    "figures only: a director sees names only for a record opened with \
+                     --child ID --reason TEXT"
+                );
+            }
+            print(a.format, &figures, || {
+                let mut t = Table::new(&["kind", "events", "children", "first", "last"]);
+                for f in &figures {
+                    t.row(vec![
+                        f.kind.clone(),
+                        f.events.to_string(),
+                        f.children.to_string(),
+                        f.first_at.map(fmt_short).unwrap_or_default(),
+                        f.last_at.map(fmt_short).unwrap_or_default(),
+                    ]);
+                }
+                t
+            })
+            .map_err(io)
+        }
+    }
+}

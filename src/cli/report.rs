@@ -1,0 +1,586 @@
+//! `dutydesk report`: the director's figures for a period (Rec 29, Rec 54).
+
+use clap::Args;
+
+use super::output::{inert, Format, Table};
+use super::{io, open_desk, Env};
+use crate::desk::reports::{Report, ReportQuery, Timeliness, DEFINITIONS};
+use crate::desk::DeskError;
+use crate::domain::time::{fmt_short, parse_date};
+
+#[derive(Debug, Args)]
+#[command(after_long_help = DEFINITIONS)]
+pub struct ReportArgs {
+    /// First day, dd/mm/yyyy (London) [default: the 1st of this month]
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, included, dd/mm/yyyy [default: today]
+    #[arg(long)]
+    pub to: Option<String>,
+    /// One team only
+    #[arg(long)]
+    pub team: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run_report(a: ReportArgs, env: &Env) -> Result<(), DeskError> {
+    let date = |what: &str, s: &Option<String>| {
+        s.as_deref()
+            .map(|s| parse_date(s).map_err(|e| DeskError::Invalid(format!("{what}: {e}"))))
+            .transpose()
+    };
+    let q = ReportQuery {
+        from: date("--from", &a.from)?,
+        to: date("--to", &a.to)?,
+        team: a.team.clone(),
+    };
+    let mut desk = open_desk(env)?;
+    let report = desk.report(&q, env.now())?;
+    let out = match a.format {
+        Format::Json => serde_json::to_string_pretty(&report).map_err(|e| io(e.into()))? + "\n",
+        Format::Csv => to_csv(&report).to_csv(),
+        Format::Table => to_text(&report),
+    };
+    use std::io::Write;
+    std::io::stdout()
+        .lock()
+        .write_all(out.as_bytes())
+        .map_err(io)
+}
+
+fn n(x: i64) -> String {
+    x.to_string()
+}
+
+fn p(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.1}")).unwrap_or_default()
+}
+
+fn pc(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "–".into())
+}
+
+/// The CSV columns (documented in the README).
+pub const CSV_HEADERS: &[&str] = &[
+    "section", "figure", "team", "code", "label", "count", "out_of", "percent",
+];
+
+/// Adds one CSV row: section, figure, team, code, label, count, out_of, percent.
+type RowFn<'a> = dyn FnMut(&str, &str, &str, &str, &str, String, String, String) + 'a;
+
+/// One long table: every figure a row, so a spreadsheet can filter and pivot it.
+pub fn to_csv(r: &Report) -> Table {
+    let mut t = Table::new(CSV_HEADERS);
+    let all = r.team.clone().unwrap_or_else(|| "all".into());
+    let mut row = |section: &str,
+                   figure: &str,
+                   team: &str,
+                   code: &str,
+                   label: &str,
+                   count: String,
+                   out_of: String,
+                   percent: String| {
+        t.row(vec![
+            section.into(),
+            figure.into(),
+            team.into(),
+            code.into(),
+            label.into(),
+            count,
+            out_of,
+            percent,
+        ])
+    };
+    let e = String::new;
+    let per = &r.period;
+    row(
+        "period",
+        "from",
+        &all,
+        "",
+        &per.from.to_string(),
+        e(),
+        e(),
+        e(),
+    );
+    row("period", "to", &all, "", &per.to.to_string(), e(), e(), e());
+    row(
+        "period",
+        "as_at",
+        &all,
+        "",
+        &crate::domain::time::fmt_rfc3339(per.as_at),
+        e(),
+        e(),
+        e(),
+    );
+    row("period", "profile", &all, "", &r.profile, e(), e(), e());
+    let f = &r.referrals;
+    row(
+        "referrals",
+        "referred",
+        &all,
+        "",
+        "children referred",
+        n(f.referred),
+        e(),
+        e(),
+    );
+    row(
+        "referrals",
+        "rereferrals",
+        &all,
+        "",
+        "re-referred within 12 months",
+        n(f.rereferrals),
+        n(f.referred),
+        p(f.rereferral_pct),
+    );
+    row(
+        "referrals",
+        "awaiting_decision",
+        &all,
+        "",
+        "awaiting decision",
+        n(f.awaiting_decision),
+        e(),
+        e(),
+    );
+    let decided: i64 = r.decisions.iter().map(|d| d.count).sum();
+    for d in &r.decisions {
+        row(
+            "decisions",
+            "decision",
+            &all,
+            d.decision.as_str(),
+            &d.label,
+            n(d.count),
+            n(decided),
+            p(crate::desk::reports::pct(d.count, decided)),
+        );
+    }
+    let s = &r.services;
+    row(
+        "services",
+        "service_needed",
+        &all,
+        "",
+        "assessed as needing a service",
+        n(s.service_needed),
+        e(),
+        e(),
+    );
+    row(
+        "services",
+        "service_provided",
+        &all,
+        "",
+        "provided with the service",
+        n(s.service_provided),
+        e(),
+        e(),
+    );
+    row(
+        "services",
+        "unmet_need",
+        &all,
+        "",
+        "needed, not yet provided",
+        n(s.unmet_need),
+        e(),
+        e(),
+    );
+    for b in &s.unmet_waits {
+        row(
+            "services",
+            "unmet_wait",
+            &all,
+            "",
+            &b.band,
+            n(b.count),
+            n(s.unmet_need),
+            e(),
+        );
+    }
+    let tl = |row: &mut RowFn, team: &str, t: &Timeliness| {
+        let code = t.kind.map(|k| k.as_str()).unwrap_or("all");
+        row(
+            "timeliness",
+            "on_time",
+            team,
+            code,
+            &t.label,
+            n(t.on_time),
+            n(t.measured),
+            p(t.on_time_pct),
+        );
+        row(
+            "timeliness",
+            "late",
+            team,
+            code,
+            &t.label,
+            n(t.late),
+            n(t.measured),
+            e(),
+        );
+        row(
+            "timeliness",
+            "still_overdue",
+            team,
+            code,
+            &t.label,
+            n(t.still_overdue),
+            n(t.measured),
+            e(),
+        );
+    };
+    for t in &r.timeliness {
+        tl(&mut row, &all, t);
+    }
+    for lr in &r.late_reasons {
+        row(
+            "late_reasons",
+            "late_reason",
+            &all,
+            "",
+            &lr.reason,
+            n(lr.count),
+            e(),
+            e(),
+        );
+    }
+    let u = &r.unallocated;
+    row(
+        "unallocated",
+        "unallocated",
+        &all,
+        "",
+        "unallocated referrals (as at now)",
+        n(u.count),
+        e(),
+        e(),
+    );
+    row(
+        "unallocated",
+        "no_owner",
+        &all,
+        "",
+        "no owner on any open action",
+        n(u.no_owner),
+        n(u.count),
+        e(),
+    );
+    row(
+        "unallocated",
+        "owner_absent",
+        &all,
+        "",
+        "every owner absent",
+        n(u.owner_absent),
+        n(u.count),
+        e(),
+    );
+    row(
+        "unallocated",
+        "deliberate_harm",
+        &all,
+        "",
+        "deliberate harm alleged",
+        n(u.deliberate_harm),
+        n(u.count),
+        e(),
+    );
+    row(
+        "unallocated",
+        "overdue",
+        &all,
+        "",
+        "next action overdue",
+        n(u.overdue),
+        n(u.count),
+        e(),
+    );
+    for b in &u.ages {
+        row(
+            "unallocated",
+            "age",
+            &all,
+            "",
+            &b.band,
+            n(b.count),
+            n(u.count),
+            e(),
+        );
+    }
+    for st in &u.by_stage {
+        row(
+            "unallocated",
+            "stage",
+            &all,
+            st.state.as_str(),
+            &st.label,
+            n(st.count),
+            n(u.count),
+            e(),
+        );
+    }
+    for tm in &r.teams {
+        let name = tm.team.as_str();
+        row(
+            "teams",
+            "referred",
+            name,
+            "",
+            "children referred",
+            n(tm.referred),
+            e(),
+            e(),
+        );
+        row(
+            "teams",
+            "rereferrals",
+            name,
+            "",
+            "re-referred within 12 months",
+            n(tm.rereferrals),
+            n(tm.referred),
+            p(crate::desk::reports::pct(tm.rereferrals, tm.referred)),
+        );
+        row(
+            "teams",
+            "decisions",
+            name,
+            "",
+            "decisions",
+            n(tm.decisions),
+            e(),
+            e(),
+        );
+        row(
+            "teams",
+            "service_needed",
+            name,
+            "",
+            "assessed as needing a service",
+            n(tm.service_needed),
+            e(),
+            e(),
+        );
+        row(
+            "teams",
+            "service_provided",
+            name,
+            "",
+            "provided with the service",
+            n(tm.service_provided),
+            e(),
+            e(),
+        );
+        row(
+            "teams",
+            "unmet_need",
+            name,
+            "",
+            "needed, not yet provided",
+            n(tm.unmet_need),
+            e(),
+            e(),
+        );
+        row(
+            "teams",
+            "unallocated",
+            name,
+            "",
+            "unallocated referrals (as at now)",
+            n(tm.unallocated),
+            e(),
+            e(),
+        );
+        for t in &tm.timeliness {
+            tl(&mut row, name, t);
+        }
+    }
+    for so in &r.sources {
+        row(
+            "sources",
+            "referred",
+            &all,
+            &so.code,
+            &so.label,
+            n(so.referred),
+            n(r.referrals.referred),
+            p(so.pct_of_referred),
+        );
+    }
+    for d in &r.daily {
+        row(
+            "daily",
+            "referred",
+            &all,
+            &d.date.to_string(),
+            "",
+            n(d.referred),
+            e(),
+            e(),
+        );
+        row(
+            "daily",
+            "overdue_at_end",
+            &all,
+            &d.date.to_string(),
+            "",
+            n(d.overdue_at_end),
+            e(),
+            e(),
+        );
+    }
+    t
+}
+
+/// The report as text for a terminal.
+pub fn to_text(r: &Report) -> String {
+    let mut out = String::new();
+    let per = &r.period;
+    out.push_str(&format!(
+        "Report {} to {} ({}), as at {}; profile {}\n\n",
+        per.from.format("%d/%m/%Y"),
+        per.to.format("%d/%m/%Y"),
+        r.team
+            .as_deref()
+            .map(inert)
+            .unwrap_or_else(|| "all teams".into()),
+        fmt_short(per.as_at),
+        r.profile
+    ));
+    let f = &r.referrals;
+    let mut t = Table::new(&["children (Rec 29)", "count", "%"]);
+    t.row(vec!["referred".into(), n(f.referred), String::new()]);
+    t.row(vec![
+        "re-referred within 12 months".into(),
+        n(f.rereferrals),
+        pc(f.rereferral_pct),
+    ]);
+    t.row(vec![
+        "awaiting decision".into(),
+        n(f.awaiting_decision),
+        String::new(),
+    ]);
+    let s = &r.services;
+    t.row(vec![
+        "assessed as needing a service".into(),
+        n(s.service_needed),
+        String::new(),
+    ]);
+    t.row(vec![
+        "provided with the service".into(),
+        n(s.service_provided),
+        String::new(),
+    ]);
+    t.row(vec![
+        "unmet need (needed, not provided)".into(),
+        n(s.unmet_need),
+        String::new(),
+    ]);
+    for b in &s.unmet_waits {
+        t.row(vec![
+            format!("  waiting {}", b.band),
+            n(b.count),
+            String::new(),
+        ]);
+    }
+    out.push_str(&t.to_text());
+    out.push('\n');
+    let decided: i64 = r.decisions.iter().map(|d| d.count).sum();
+    let mut t = Table::new(&["decisions", "count", "%"]);
+    for d in &r.decisions {
+        t.row(vec![
+            d.label.clone(),
+            n(d.count),
+            pc(crate::desk::reports::pct(d.count, decided)),
+        ]);
+    }
+    out.push_str(&t.to_text());
+    out.push('\n');
+    let mut t = Table::new(&["timeliness", "clock", "on time", "late", "overdue", "%"]);
+    for x in &r.timeliness {
+        t.row(vec![
+            x.label.clone(),
+            x.clock.clone().unwrap_or_default(),
+            n(x.on_time),
+            n(x.late),
+            n(x.still_overdue),
+            pc(x.on_time_pct),
+        ]);
+    }
+    out.push_str(&t.to_text());
+    out.push('\n');
+    if !r.late_reasons.is_empty() {
+        let mut t = Table::new(&["late reasons", "count"]);
+        for lr in &r.late_reasons {
+            t.row(vec![lr.reason.clone(), n(lr.count)]);
+        }
+        out.push_str(&t.to_text());
+        out.push('\n');
+    }
+    let u = &r.unallocated;
+    out.push_str(&format!(
+        "Unallocated (Rec 54), as at {}: {} (no owner {}, owner absent {}; deliberate harm {}; \
+         next action overdue {}; oldest {} days)\n",
+        fmt_short(u.as_at),
+        u.count,
+        u.no_owner,
+        u.owner_absent,
+        u.deliberate_harm,
+        u.overdue,
+        u.oldest_days
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "–".into())
+    ));
+    let bands: Vec<String> = u
+        .ages
+        .iter()
+        .map(|b| format!("{} {}", b.band, b.count))
+        .collect();
+    out.push_str(&format!("  age: {}\n", bands.join(", ")));
+    let stages: Vec<String> = u
+        .by_stage
+        .iter()
+        .map(|s| format!("{} {}", s.label, s.count))
+        .collect();
+    if !stages.is_empty() {
+        out.push_str(&format!("  stage: {}\n", stages.join(", ")));
+    }
+    out.push_str(&format!("  not recorded: {}\n\n", u.not_recorded));
+    let mut t = Table::new(&[
+        "team", "referred", "re-ref", "decided", "needed", "provided", "unmet", "unalloc",
+        "on time",
+    ]);
+    for tm in &r.teams {
+        t.row(vec![
+            inert(&tm.team),
+            n(tm.referred),
+            n(tm.rereferrals),
+            n(tm.decisions),
+            n(tm.service_needed),
+            n(tm.service_provided),
+            n(tm.unmet_need),
+            n(tm.unallocated),
+            pc(tm.timeliness.first().and_then(|x| x.on_time_pct)),
+        ]);
+    }
+    out.push_str(&t.to_text());
+    out.push('\n');
+    let mut t = Table::new(&["source", "", "referred", "%"]);
+    for so in r.sources.iter().filter(|s| s.referred > 0) {
+        t.row(vec![
+            so.code.clone(),
+            so.label.clone(),
+            n(so.referred),
+            pc(so.pct_of_referred),
+        ]);
+    }
+    out.push_str(&t.to_text());
+    out
+}

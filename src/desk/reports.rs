@@ -1,0 +1,692 @@
+//! The director's report (Rec 29, Rec 54): figures for a period, never names.
+//!
+//! Every figure is defined in [`DEFINITIONS`] (shown by `dutydesk report
+//! --help`, the Reports screen's `?` and the README). Period figures are summed
+//! from `report_days` (kept by triggers, by London day); snapshot figures read
+//! the live tables at `as_at`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::{require, staff_of, Desk, DeskError, Result};
+use crate::domain::clocks::Profile;
+use crate::domain::time::{end_of_london_day, london_date};
+use crate::domain::{ActionKind, Decision, ReferralSource, ReferralState, Role};
+use crate::store;
+
+/// Who may run the report: figures only, no names, but the unallocated and
+/// unmet lists carry referral ids, so front-line staff are not included.
+pub const REPORT_ROLES: &[Role] = &[Role::Director, Role::DutyManager, Role::DutyWorker];
+
+/// Late reasons given fewer times than this are counted together, so a
+/// one-off reason that names a child or family never reaches the report.
+pub const REASON_MIN_COUNT: i64 = 3;
+
+/// At most this many cases are listed (unmet need, unallocated); counts are whole.
+pub const CASE_LIST_LIMIT: usize = 500;
+
+/// Exactly what each figure counts. Shown in help and the README.
+pub const DEFINITIONS: &str = "\
+Period: --from and --to are London calendar days, both included (default: the 1st of this \
+month to today). 'as at' is the end of the period, or now if that is earlier.
+Referred: referrals received in the period (one per child per call; a child referred twice \
+counts twice, as in the CIN census).
+Re-referrals: referrals in the period whose child had another referral received in the 365 \
+days before it (decided when the referral is logged; % is of referred).
+Decisions: decisions recorded in the period, by type (nfa, advice, other_agency, assessment, \
+s47). Awaiting decision: referrals received in the period with no decision and not closed.
+Needing a service (Rec 29): referrals assessed as needing a service in the period. Provided: \
+referrals whose service was provided in the period. Unmet need: referrals assessed as needing \
+a service before 'as at', not provided and not closed by then; the wait is from the day the \
+need was recorded to 'as at'.
+Timeliness: for each kind of deadline, the actions whose due instant falls in the period and \
+that are done, or still open and past due at 'as at'. On time = done at or before the due \
+instant. % = on time / (done + still overdue). Actions not yet due are not counted. Clocks \
+are the profile's (seed: pass to duty 1 hour Rec 39; written confirmation 48 hours Rec 21; \
+child seen 24 hours where deliberate harm is alleged Rec 35; decision end of 1st working day; \
+initial assessment 7 working days NI59; core assessment 35 working days NI60).
+Late reasons: reasons recorded on actions done late whose due instant is in the period, \
+grouped by their text (case and surrounding spaces ignored); a reason given fewer than 3 \
+times is counted under 'other reasons', so free text that may name a family is never shown.
+Unallocated (Rec 54): referrals, not closed, with at least one open action, none of them \
+owned by somebody who is at work, as at now (owners are not recorded over time, so this \
+cannot be counted back). Why: 'no owner' (no open action has an owner) or 'owner absent' \
+(every owner is marked absent). No reason field exists yet: why nobody took the case is not \
+recorded, and the report says so.
+Overdue at end of day: actions past their due instant and not done at the end of that London \
+day (or now, for today).";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportQuery {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// A team's name; `None` for every team.
+    pub team: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub period: Period,
+    /// The team reported on, or `null` for every team.
+    pub team: Option<String>,
+    pub profile: String,
+    pub referrals: ReferralFigures,
+    pub decisions: Vec<DecisionCount>,
+    pub services: Services,
+    pub timeliness: Vec<Timeliness>,
+    pub late_reasons: Vec<ReasonCount>,
+    pub unallocated: Unallocated,
+    pub teams: Vec<TeamFigures>,
+    pub sources: Vec<SourceFigures>,
+    pub daily: Vec<DayFigures>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// 00:00 London on `from`.
+    pub start: DateTime<Utc>,
+    /// 00:00 London on the day after `to` (not included).
+    pub end: DateTime<Utc>,
+    /// `end`, or now if earlier: when snapshot figures are taken.
+    pub as_at: DateTime<Utc>,
+    pub generated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReferralFigures {
+    pub referred: i64,
+    pub rereferrals: i64,
+    pub rereferral_pct: Option<f64>,
+    pub awaiting_decision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionCount {
+    pub decision: Decision,
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Services {
+    pub service_needed: i64,
+    pub service_provided: i64,
+    pub unmet_need: i64,
+    pub unmet_waits: Vec<Band>,
+    pub unmet_longest_days: Option<i64>,
+    pub unmet: Vec<UnmetCase>,
+    pub unmet_truncated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnmetCase {
+    pub referral_id: i64,
+    pub team: String,
+    pub service_needed_at: DateTime<Utc>,
+    pub waited_days: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Band {
+    pub band: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Timeliness {
+    /// The action kind, or `null` for every deadline together.
+    pub kind: Option<ActionKind>,
+    pub label: String,
+    /// The clock in force ("1 hour", "end of 7th working day"), if any.
+    pub clock: Option<String>,
+    /// Where the clock comes from (Rec 39, NI59 …).
+    pub source: String,
+    pub on_time: i64,
+    pub late: i64,
+    pub still_overdue: i64,
+    /// on_time + late + still_overdue.
+    pub measured: i64,
+    pub on_time_pct: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unallocated {
+    pub as_at: DateTime<Utc>,
+    pub count: i64,
+    pub no_owner: i64,
+    pub owner_absent: i64,
+    pub deliberate_harm: i64,
+    pub possible_crime: i64,
+    /// Whose next action is already past due.
+    pub overdue: i64,
+    pub ages: Vec<Band>,
+    pub oldest_days: Option<i64>,
+    pub by_stage: Vec<StageCount>,
+    pub cases: Vec<UnallocatedCase>,
+    pub cases_truncated: bool,
+    /// What the report cannot say, and why.
+    pub not_recorded: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageCount {
+    pub state: ReferralState,
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnallocatedCase {
+    pub referral_id: i64,
+    pub team: String,
+    pub received_at: DateTime<Utc>,
+    pub age_days: i64,
+    pub state: ReferralState,
+    pub deliberate_harm: bool,
+    pub next_action: ActionKind,
+    pub next_due: DateTime<Utc>,
+    pub overdue: bool,
+    /// `no_owner` or `owner_absent`.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TeamFigures {
+    pub team_id: i64,
+    pub team: String,
+    pub referred: i64,
+    pub rereferrals: i64,
+    pub decisions: i64,
+    pub service_needed: i64,
+    pub service_provided: i64,
+    pub unmet_need: i64,
+    pub unallocated: i64,
+    /// Every deadline together first, then each kind as in `Report::timeliness`.
+    pub timeliness: Vec<Timeliness>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceFigures {
+    pub code: String,
+    pub label: String,
+    pub referred: i64,
+    pub rereferrals: i64,
+    pub pct_of_referred: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayFigures {
+    pub date: NaiveDate,
+    pub referred: i64,
+    /// Overdue actions at the end of the day (or now, today).
+    pub overdue_at_end: i64,
+}
+
+/// Percent to one decimal place; `None` when there is nothing to divide by.
+pub fn pct(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+/// 00:00 London on `d`.
+fn london_midnight(d: NaiveDate) -> DateTime<Utc> {
+    end_of_london_day(d.pred_opt().unwrap_or(d)) + Duration::seconds(1)
+}
+
+/// The period for `q` at `now`: defaults, order and size checked.
+pub fn period(q: &ReportQuery, now: DateTime<Utc>) -> Result<Period> {
+    let today = london_date(now);
+    let to = q.to.unwrap_or(today);
+    let from = q
+        .from
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), to.month(), 1).unwrap_or(to));
+    if from > to {
+        return Err(DeskError::Invalid(format!(
+            "the period starts ({}) after it ends ({}); give --from on or before --to",
+            from.format("%d/%m/%Y"),
+            to.format("%d/%m/%Y")
+        )));
+    }
+    if (to - from).num_days() > 3660 {
+        return Err(DeskError::Invalid(
+            "a report covers at most ten years; give a shorter period".into(),
+        ));
+    }
+    let start = london_midnight(from);
+    let end = end_of_london_day(to) + Duration::seconds(1);
+    Ok(Period {
+        from,
+        to,
+        start,
+        end,
+        as_at: end.min(now),
+        generated_at: now,
+    })
+}
+
+/// Headline clocks first (the order of the issue), then the rest.
+const KIND_ORDER: &[ActionKind] = &[
+    ActionKind::PassToDuty,
+    ActionKind::WrittenConfirmation,
+    ActionKind::SeeChild,
+    ActionKind::Decision,
+    ActionKind::InitialAssessment,
+    ActionKind::CoreAssessment,
+    ActionKind::SingleAssessment,
+    ActionKind::InitialConference,
+    ActionKind::InformPolice,
+    ActionKind::StrategyDiscussion,
+    ActionKind::ReferrerFeedback,
+    ActionKind::Interpreter,
+    ActionKind::ActionPoint,
+];
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    on_time: i64,
+    late: i64,
+    open: i64,
+}
+
+fn age_band(days: i64, bands: &[(i64, &str)]) -> usize {
+    bands
+        .iter()
+        .position(|(max, _)| days < *max)
+        .unwrap_or(bands.len() - 1)
+}
+
+const UNMET_BANDS: &[(i64, &str)] = &[
+    (7, "under 1 week"),
+    (28, "1 to 4 weeks"),
+    (84, "4 to 12 weeks"),
+    (i64::MAX, "12 weeks or more"),
+];
+
+const UNALLOCATED_BANDS: &[(i64, &str)] = &[
+    (1, "under 1 day"),
+    (3, "1 to 2 days"),
+    (8, "3 to 7 days"),
+    (i64::MAX, "over 7 days"),
+];
+
+impl Desk {
+    /// The director's report for a period (Rec 29, Rec 54).
+    pub fn report(&mut self, q: &ReportQuery, now: DateTime<Utc>) -> Result<Report> {
+        let actor = self.actor.clone();
+        let rules = self.rules.clone();
+        self.store.read(|c| {
+            let me = staff_of(c, &actor)?;
+            require(&me, "running the report", REPORT_ROLES)?;
+            let p = period(q, now)?;
+            let all_teams = store::list_teams(c)?;
+            let team = match &q.team {
+                Some(name) => Some(
+                    store::team_by_name(c, name)?
+                        .ok_or_else(|| DeskError::NotFound(format!("no team called {name:?}")))?,
+                ),
+                None => None,
+            };
+            let team_id = team.as_ref().map(|t| t.id);
+            let teams: Vec<(i64, String)> = all_teams
+                .iter()
+                .filter(|t| team_id.is_none_or(|id| id == t.id))
+                .map(|t| (t.id, t.name.clone()))
+                .collect();
+            let team_name = |id: i64| {
+                all_teams
+                    .iter()
+                    .find(|t| t.id == id)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_else(|| format!("team {id}"))
+            };
+            let from_s = p.from.format("%Y-%m-%d").to_string();
+            let to_s = p.to.format("%Y-%m-%d").to_string();
+            let sums = store::report_sums(c, &from_s, &to_s, team_id)?;
+            let open = store::open_actions_due_before(c, p.as_at, team_id)?;
+            // Snapshot cut: everything recorded before the period's end, or up to now.
+            let snap = if p.end <= now {
+                p.end
+            } else {
+                now + Duration::seconds(1)
+            };
+            let unmet_rows = store::unmet_need(c, snap, team_id, p.end > now)?;
+            let unalloc_rows = store::unallocated(c, now, team_id)?;
+            let awaiting = store::awaiting_decision(c, p.start, p.end, team_id)?;
+
+            let sum = |t: Option<i64>, measure: &str, key: Option<&str>| -> i64 {
+                sums.iter()
+                    .filter(|s| {
+                        t.is_none_or(|t| s.team_id == t)
+                            && s.measure == measure
+                            && key.is_none_or(|k| s.key == k)
+                    })
+                    .map(|s| s.n)
+                    .sum()
+            };
+
+            // Timeliness tallies by (team, kind).
+            let mut tally: BTreeMap<(i64, ActionKind), Tally> = BTreeMap::new();
+            for s in &sums {
+                let on = s.measure == "done_on_time";
+                if !(on || s.measure == "done_late") {
+                    continue;
+                }
+                let Ok(kind) = ActionKind::parse(&s.key) else {
+                    continue;
+                };
+                let e = tally.entry((s.team_id, kind)).or_default();
+                if on {
+                    e.on_time += s.n;
+                } else {
+                    e.late += s.n;
+                }
+            }
+            for o in open.iter().filter(|o| o.due_at >= p.start) {
+                tally.entry((o.team_id, o.kind)).or_default().open += 1;
+            }
+            let kinds: Vec<ActionKind> = KIND_ORDER
+                .iter()
+                .copied()
+                .filter(|k| {
+                    rules.timescales.get(*k).is_some() || tally.keys().any(|(_, tk)| tk == k)
+                })
+                .filter(|k| {
+                    // Assessment clocks of the other profile only when they hold data.
+                    let other_profile = match rules.profile {
+                        Profile::Seed => {
+                            matches!(
+                                k,
+                                ActionKind::SingleAssessment | ActionKind::InitialConference
+                            )
+                        }
+                        Profile::WorkingTogether2023 => {
+                            matches!(
+                                k,
+                                ActionKind::InitialAssessment | ActionKind::CoreAssessment
+                            )
+                        }
+                    };
+                    !other_profile || tally.keys().any(|(_, tk)| tk == k)
+                })
+                .collect();
+            let timeliness_for = |t: Option<i64>| -> Vec<Timeliness> {
+                let mut out = Vec::new();
+                let mut all = Tally::default();
+                for k in &kinds {
+                    let mut x = Tally::default();
+                    for ((tid, tk), v) in &tally {
+                        if tk == k && t.is_none_or(|t| *tid == t) {
+                            x.on_time += v.on_time;
+                            x.late += v.late;
+                            x.open += v.open;
+                        }
+                    }
+                    all.on_time += x.on_time;
+                    all.late += x.late;
+                    all.open += x.open;
+                    out.push(timeliness_row(Some(*k), x, &rules));
+                }
+                out.insert(0, timeliness_row(None, all, &rules));
+                out
+            };
+
+            // Late reasons, grouped, small groups hidden.
+            let mut reasons: BTreeMap<String, i64> = BTreeMap::new();
+            for s in sums.iter().filter(|s| s.measure == "late_reason") {
+                let reason = s.key.split_once('\u{1f}').map(|x| x.1).unwrap_or("");
+                *reasons.entry(reason.to_string()).or_default() += s.n;
+            }
+            let mut late_reasons: Vec<ReasonCount> = Vec::new();
+            let (mut none, mut rare) = (0, 0);
+            for (reason, n) in reasons {
+                if reason.is_empty() {
+                    none += n;
+                } else if n < REASON_MIN_COUNT {
+                    rare += n;
+                } else {
+                    late_reasons.push(ReasonCount { reason, count: n });
+                }
+            }
+            late_reasons.sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
+            if rare > 0 {
+                late_reasons.push(ReasonCount {
+                    reason: format!(
+                        "(other reasons, each given fewer than {REASON_MIN_COUNT} times)"
+                    ),
+                    count: rare,
+                });
+            }
+            if none > 0 {
+                late_reasons.push(ReasonCount {
+                    reason: "(no reason recorded)".into(),
+                    count: none,
+                });
+            }
+
+            // Unmet need.
+            let as_at_day = london_date(p.as_at - Duration::seconds(1));
+            let waited = |t: DateTime<Utc>| (as_at_day - london_date(t)).num_days().max(0);
+            let mut unmet_waits = vec![0i64; UNMET_BANDS.len()];
+            for u in &unmet_rows {
+                unmet_waits[age_band(waited(u.service_needed_at), UNMET_BANDS)] += 1;
+            }
+            let services = Services {
+                service_needed: sum(None, "service_needed", None),
+                service_provided: sum(None, "service_provided", None),
+                unmet_need: unmet_rows.len() as i64,
+                unmet_waits: bands(UNMET_BANDS, &unmet_waits),
+                unmet_longest_days: unmet_rows.iter().map(|u| waited(u.service_needed_at)).max(),
+                unmet: unmet_rows
+                    .iter()
+                    .take(CASE_LIST_LIMIT)
+                    .map(|u| UnmetCase {
+                        referral_id: u.referral_id,
+                        team: team_name(u.team_id),
+                        service_needed_at: u.service_needed_at,
+                        waited_days: waited(u.service_needed_at),
+                    })
+                    .collect(),
+                unmet_truncated: unmet_rows.len() > CASE_LIST_LIMIT,
+            };
+
+            // Unallocated, as at now.
+            let age = |t: DateTime<Utc>| (now - t).num_days().max(0);
+            let mut ages = vec![0i64; UNALLOCATED_BANDS.len()];
+            let mut stages: BTreeMap<ReferralState, i64> = BTreeMap::new();
+            for u in &unalloc_rows {
+                ages[age_band(age(u.received_at), UNALLOCATED_BANDS)] += 1;
+                *stages.entry(u.state).or_default() += 1;
+            }
+            let reason_of = |u: &store::UnallocatedRow| {
+                if u.owned > 0 {
+                    "owner_absent"
+                } else {
+                    "no_owner"
+                }
+            };
+            let unallocated = Unallocated {
+                as_at: now,
+                count: unalloc_rows.len() as i64,
+                no_owner: unalloc_rows.iter().filter(|u| u.owned == 0).count() as i64,
+                owner_absent: unalloc_rows.iter().filter(|u| u.owned > 0).count() as i64,
+                deliberate_harm: unalloc_rows.iter().filter(|u| u.deliberate_harm).count() as i64,
+                possible_crime: unalloc_rows.iter().filter(|u| u.possible_crime).count() as i64,
+                overdue: unalloc_rows.iter().filter(|u| u.next_due < now).count() as i64,
+                ages: bands(UNALLOCATED_BANDS, &ages),
+                oldest_days: unalloc_rows.iter().map(|u| age(u.received_at)).max(),
+                by_stage: stages
+                    .into_iter()
+                    .map(|(state, count)| StageCount {
+                        state,
+                        label: state.label().to_string(),
+                        count,
+                    })
+                    .collect(),
+                cases: unalloc_rows
+                    .iter()
+                    .take(CASE_LIST_LIMIT)
+                    .map(|u| UnallocatedCase {
+                        referral_id: u.referral_id,
+                        team: team_name(u.team_id),
+                        received_at: u.received_at,
+                        age_days: age(u.received_at),
+                        state: u.state,
+                        deliberate_harm: u.deliberate_harm,
+                        next_action: u.next_kind,
+                        next_due: u.next_due,
+                        overdue: u.next_due < now,
+                        reason: reason_of(u).to_string(),
+                    })
+                    .collect(),
+                cases_truncated: unalloc_rows.len() > CASE_LIST_LIMIT,
+                not_recorded: "why nobody has taken the case (capacity, awaiting information, \
+                               waiting for a specialist) is not recorded: there is no reason \
+                               field yet, so only 'no owner' and 'owner absent' can be told apart"
+                    .into(),
+            };
+
+            // Per team.
+            let team_rows = teams
+                .iter()
+                .map(|(id, name)| TeamFigures {
+                    team_id: *id,
+                    team: name.clone(),
+                    referred: sum(Some(*id), "referred", None),
+                    rereferrals: sum(Some(*id), "rereferred", None),
+                    decisions: sum(Some(*id), "decided", None),
+                    service_needed: sum(Some(*id), "service_needed", None),
+                    service_provided: sum(Some(*id), "service_provided", None),
+                    unmet_need: unmet_rows.iter().filter(|u| u.team_id == *id).count() as i64,
+                    unallocated: unalloc_rows.iter().filter(|u| u.team_id == *id).count() as i64,
+                    timeliness: timeliness_for(Some(*id)),
+                })
+                .collect();
+
+            // Per source (every CIN code, in census order).
+            let referred = sum(None, "referred", None);
+            let sources = ReferralSource::ALL
+                .iter()
+                .map(|s| {
+                    let n = sum(None, "referred", Some(s.code()));
+                    SourceFigures {
+                        code: s.code().to_string(),
+                        label: s.label().to_string(),
+                        referred: n,
+                        rereferrals: sum(None, "rereferred", Some(s.code())),
+                        pct_of_referred: pct(n, referred),
+                    }
+                })
+                .collect();
+
+            // Day by day: referrals, and overdue at the end of each day.
+            let last_day = p.to.min(london_date(now));
+            let mut daily = Vec::new();
+            if last_day >= p.from {
+                let last_s = last_day.format("%Y-%m-%d").to_string();
+                let per_day = store::report_daily(c, "referred", &from_s, &last_s, team_id)?;
+                let spans = store::report_daily(c, "late_span", &from_s, &last_s, team_id)?;
+                let mut running = store::report_total_before(c, "late_span", &from_s, team_id)?;
+                let mut d = p.from;
+                let (mut i, mut j) = (0, 0);
+                let mut open_due: Vec<DateTime<Utc>> = open.iter().map(|o| o.due_at).collect();
+                open_due.sort();
+                while d <= last_day {
+                    let ds = d.format("%Y-%m-%d").to_string();
+                    let mut referred_today = 0;
+                    while i < per_day.len() && per_day[i].0 <= ds {
+                        if per_day[i].0 == ds {
+                            referred_today += per_day[i].2;
+                        }
+                        i += 1;
+                    }
+                    while j < spans.len() && spans[j].0 <= ds {
+                        running += spans[j].2;
+                        j += 1;
+                    }
+                    let cut = (end_of_london_day(d) + Duration::seconds(1)).min(now);
+                    let open_overdue = open_due.partition_point(|t| *t < cut) as i64;
+                    daily.push(DayFigures {
+                        date: d,
+                        referred: referred_today,
+                        overdue_at_end: running + open_overdue,
+                    });
+                    d = match d.succ_opt() {
+                        Some(n) => n,
+                        None => break,
+                    };
+                }
+            }
+
+            let rereferrals = sum(None, "rereferred", None);
+            Ok(Report {
+                team: team.map(|t| t.name),
+                profile: rules.profile.name().to_string(),
+                referrals: ReferralFigures {
+                    referred,
+                    rereferrals,
+                    rereferral_pct: pct(rereferrals, referred),
+                    awaiting_decision: awaiting,
+                },
+                decisions: Decision::ALL
+                    .iter()
+                    .map(|d| DecisionCount {
+                        decision: *d,
+                        label: d.label().to_string(),
+                        count: sum(None, "decided", Some(d.as_str())),
+                    })
+                    .collect(),
+                services,
+                timeliness: timeliness_for(None),
+                late_reasons,
+                unallocated,
+                teams: team_rows,
+                sources,
+                daily,
+                period: p,
+            })
+        })
+    }
+}
+
+fn bands(def: &[(i64, &str)], counts: &[i64]) -> Vec<Band> {
+    def.iter()
+        .zip(counts)
+        .map(|((_, name), n)| Band {
+            band: name.to_string(),
+            count: *n,
+        })
+        .collect()
+}
+
+fn timeliness_row(
+    kind: Option<ActionKind>,
+    t: Tally,
+    rules: &crate::domain::clocks::Rules,
+) -> Timeliness {
+    let measured = t.on_time + t.late + t.open;
+    Timeliness {
+        kind,
+        label: match kind {
+            Some(k) => k.label().to_string(),
+            None => "every deadline".to_string(),
+        },
+        clock: kind
+            .and_then(|k| rules.timescales.get(k))
+            .map(|c| c.describe()),
+        source: kind.map(|k| k.source().to_string()).unwrap_or_default(),
+        on_time: t.on_time,
+        late: t.late,
+        still_overdue: t.open,
+        measured,
+        on_time_pct: pct(t.on_time, measured),
+    }
+}

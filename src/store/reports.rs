@@ -1,0 +1,280 @@
+//! Reads for the director's report (Rec 29, Rec 54). Period figures come from
+//! `report_days`, which triggers keep by London day in the same transaction as
+//! every write (migration 0005); snapshot figures (open overdue actions, unmet
+//! need, unallocated referrals) read the live tables through partial indexes.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
+
+use super::{from_ts, ts, Result};
+use crate::domain::{ActionKind, ReferralState};
+
+/// One summed cell of `report_days` over a range of days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureSum {
+    pub team_id: i64,
+    pub measure: String,
+    pub key: String,
+    pub n: i64,
+}
+
+/// Sums `report_days` for days `from..=to` (`YYYY-MM-DD`) by team, measure and key.
+pub fn report_sums(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    team_id: Option<i64>,
+) -> Result<Vec<MeasureSum>> {
+    let mut st = conn.prepare_cached(
+        "SELECT team_id, measure, key, SUM(n) FROM report_days \
+         WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR team_id = ?3) \
+         GROUP BY team_id, measure, key HAVING SUM(n) <> 0",
+    )?;
+    let rows = st.query_map(params![from, to, team_id], |r| {
+        Ok(MeasureSum {
+            team_id: r.get(0)?,
+            measure: r.get(1)?,
+            key: r.get(2)?,
+            n: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Per-day sums of one measure (all keys) for days `from..=to`, oldest first.
+pub fn report_daily(
+    conn: &Connection,
+    measure: &str,
+    from: &str,
+    to: &str,
+    team_id: Option<i64>,
+) -> Result<Vec<(String, String, i64)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT day, key, SUM(n) FROM report_days \
+         WHERE measure = ?1 AND day >= ?2 AND day <= ?3 AND (?4 IS NULL OR team_id = ?4) \
+         GROUP BY day, key ORDER BY day, key",
+    )?;
+    let rows = st.query_map(params![measure, from, to, team_id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// The sum of one measure over every day before `before` (for running totals).
+pub fn report_total_before(
+    conn: &Connection,
+    measure: &str,
+    before: &str,
+    team_id: Option<i64>,
+) -> Result<i64> {
+    let mut st = conn.prepare_cached(
+        "SELECT COALESCE(SUM(n), 0) FROM report_days \
+         WHERE measure = ?1 AND day < ?2 AND (?3 IS NULL OR team_id = ?3)",
+    )?;
+    Ok(st.query_row(params![measure, before, team_id], |r| r.get(0))?)
+}
+
+/// An open action whose due instant has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenDue {
+    pub team_id: i64,
+    pub kind: ActionKind,
+    pub due_at: DateTime<Utc>,
+}
+
+/// Open actions due before `before` (overdue at that instant).
+pub fn open_actions_due_before(
+    conn: &Connection,
+    before: DateTime<Utc>,
+    team_id: Option<i64>,
+) -> Result<Vec<OpenDue>> {
+    let mut st = conn.prepare_cached(
+        "SELECT team_id, kind, due_at FROM actions \
+         WHERE done_at IS NULL AND due_at < ?1 AND (?2 IS NULL OR team_id = ?2)",
+    )?;
+    let rows = st.query_map(params![ts(before), team_id], |r| {
+        Ok(OpenDue {
+            team_id: r.get(0)?,
+            kind: parse_col(r, 1, ActionKind::parse)?,
+            due_at: from_ts(r.get(2)?),
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// A referral assessed as needing a service that it had not received at `as_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmetRow {
+    pub referral_id: i64,
+    pub team_id: i64,
+    pub service_needed_at: DateTime<Utc>,
+}
+
+/// Unmet need at `as_at`: service needed before it, not provided and not
+/// closed by it. `current` (as_at is now) reads a small partial index.
+pub fn unmet_need(
+    conn: &Connection,
+    as_at: DateTime<Utc>,
+    team_id: Option<i64>,
+    current: bool,
+) -> Result<Vec<UnmetRow>> {
+    let sql = if current {
+        "SELECT id, team_id, service_needed_at FROM referrals INDEXED BY referrals_unmet_now \
+         WHERE service_needed_at IS NOT NULL AND service_provided_at IS NULL \
+         AND closed_at IS NULL AND service_needed_at < ?1 AND (?2 IS NULL OR team_id = ?2) \
+         ORDER BY service_needed_at, id"
+    } else {
+        "SELECT id, team_id, service_needed_at FROM referrals \
+         WHERE service_needed_at IS NOT NULL AND service_needed_at < ?1 \
+         AND (service_provided_at IS NULL OR service_provided_at >= ?1) \
+         AND (closed_at IS NULL OR closed_at >= ?1) AND (?2 IS NULL OR team_id = ?2) \
+         ORDER BY service_needed_at, id"
+    };
+    let mut st = conn.prepare_cached(sql)?;
+    let rows = st.query_map(params![ts(as_at), team_id], |r| {
+        Ok(UnmetRow {
+            referral_id: r.get(0)?,
+            team_id: r.get(1)?,
+            service_needed_at: from_ts(r.get(2)?),
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Referrals received in `[start, end)` with no decision yet and not closed.
+pub fn awaiting_decision(
+    conn: &Connection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    team_id: Option<i64>,
+) -> Result<i64> {
+    let mut st = conn.prepare_cached(
+        "SELECT COUNT(*) FROM referrals INDEXED BY referrals_undecided \
+         WHERE decided_at IS NULL AND state <> 'closed' AND received_at >= ?1 AND received_at < ?2 \
+         AND (?3 IS NULL OR team_id = ?3)",
+    )?;
+    Ok(st.query_row(params![ts(start), ts(end), team_id], |r| r.get(0))?)
+}
+
+/// A referral with open actions none of which has an owner who is at work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnallocatedRow {
+    pub referral_id: i64,
+    pub team_id: i64,
+    pub received_at: DateTime<Utc>,
+    pub state: ReferralState,
+    pub deliberate_harm: bool,
+    pub possible_crime: bool,
+    pub open_actions: i64,
+    /// Open actions that have an owner (all of them absent when > 0).
+    pub owned: i64,
+    pub next_kind: ActionKind,
+    pub next_due: DateTime<Utc>,
+}
+
+/// Unallocated referrals at `now` (Rec 54): not closed, with at least one open
+/// action, and no open action owned by somebody who is not absent.
+pub fn unallocated(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    team_id: Option<i64>,
+) -> Result<Vec<UnallocatedRow>> {
+    // Grouped on a covering index of open actions; only the unallocated
+    // referrals are then read from the referrals table.
+    let mut st = conn.prepare_cached(
+        "WITH u AS ( \
+            SELECT a.referral_id AS rid, COUNT(*) AS n, COUNT(a.owner) AS owned, \
+                   a.kind AS kind, MIN(a.due_at) AS due \
+            FROM actions a INDEXED BY actions_open_by_referral \
+            LEFT JOIN staff s ON s.login = a.owner \
+            WHERE a.done_at IS NULL AND (?2 IS NULL OR a.team_id = ?2) \
+            GROUP BY a.referral_id \
+            HAVING SUM(CASE WHEN a.owner IS NOT NULL AND NOT ( \
+                (s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
+                AND (s.absent_from IS NULL OR s.absent_from <= ?1) \
+                AND (s.absent_until IS NULL OR ?1 < s.absent_until)) THEN 1 ELSE 0 END) = 0) \
+         SELECT r.id, r.team_id, r.received_at, r.state, r.deliberate_harm, r.possible_crime, \
+                u.n, u.owned, NULL, u.kind, u.due \
+         FROM u JOIN referrals r ON r.id = u.rid WHERE r.state <> 'closed' \
+         ORDER BY r.received_at, r.id",
+    )?;
+    let rows = st.query_map(params![ts(now), team_id], |r| {
+        Ok(UnallocatedRow {
+            referral_id: r.get(0)?,
+            team_id: r.get(1)?,
+            received_at: from_ts(r.get(2)?),
+            state: parse_col(r, 3, ReferralState::parse)?,
+            deliberate_harm: r.get(4)?,
+            possible_crime: r.get(5)?,
+            open_actions: r.get(6)?,
+            owned: r.get(7)?,
+            next_kind: parse_col(r, 9, ActionKind::parse)?,
+            next_due: from_ts(r.get(10)?),
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+fn parse_col<T, E: std::fmt::Display>(
+    r: &rusqlite::Row,
+    idx: usize,
+    f: impl Fn(&str) -> std::result::Result<T, E>,
+) -> rusqlite::Result<T> {
+    let s: String = r.get(idx)?;
+    f(&s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            Box::new(super::StoreError::Corrupt(e.to_string())),
+        )
+    })
+}
+
+/// The London calendar day of `t` as SQLite computes it in the report
+/// triggers (for tests of that expression against chrono-tz).
+pub fn sql_london_day(conn: &Connection, t: i64) -> Result<String> {
+    let y = "strftime('%Y', ?1, 'unixepoch')";
+    let sql = format!(
+        "SELECT date(?1 + CASE WHEN ?1 >= (CAST(strftime('%s', date({y} || '-04-01', 'weekday 0', \
+         '-7 days')) AS INTEGER) + 3600) AND ?1 < (CAST(strftime('%s', date({y} || '-11-01', \
+         'weekday 0', '-7 days')) AS INTEGER) + 3600) THEN 3600 ELSE 0 END, 'unixepoch')"
+    );
+    Ok(conn.query_row(&sql, [t], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::london_date;
+
+    #[test]
+    fn sql_london_day_matches_chrono_tz_across_clock_changes() {
+        let conn = Connection::open_in_memory().unwrap();
+        // Every 20 minutes for 2019–2031 would be slow; step 37 minutes and
+        // also probe each second around every transition.
+        let start = 1_546_300_800i64; // 2019-01-01
+        let end = 1_956_528_000i64; // 2032-01-01
+        let mut t = start;
+        while t < end {
+            let want = london_date(from_ts(t)).format("%Y-%m-%d").to_string();
+            assert_eq!(sql_london_day(&conn, t).unwrap(), want, "at {t}");
+            t += 37 * 60 * 7;
+        }
+        for (y, m) in (2019..2032).flat_map(|y| [(y, 3), (y, 10)]) {
+            // Last Sunday of the month, 01:00 UTC; and local midnight nearby.
+            let last = (20..=31)
+                .rev()
+                .filter_map(|d| chrono::NaiveDate::from_ymd_opt(y, m, d))
+                .find(|d| chrono::Datelike::weekday(d) == chrono::Weekday::Sun)
+                .unwrap();
+            let switch = last.and_hms_opt(1, 0, 0).unwrap().and_utc().timestamp();
+            for dt in [
+                -3601, -3600, -1, 0, 1, 3599, 3600, 79_199, 79_200, 82_799, 82_800, 82_801,
+            ] {
+                let t = switch + dt;
+                let want = london_date(from_ts(t)).format("%Y-%m-%d").to_string();
+                assert_eq!(sql_london_day(&conn, t).unwrap(), want, "at {t}");
+            }
+        }
+    }
+}

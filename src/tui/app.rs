@@ -1,0 +1,657 @@
+//! The loop hosting a stack of screens: keys through the keymap to the top
+//! screen, effects run against the desk, every open screen reloaded after a
+//! change (ours, or another process's seen through `PRAGMA data_version`),
+//! the `?` help overlay, the status bar and the training-clock banner.
+//!
+//! Generic over the ratatui backend, so tests run the real loop on `TestBackend`.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use chrono::{DateTime, Timelike, Utc};
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::{Frame, Terminal};
+
+use super::keymap::{self, Key, Keymap, Lookup};
+use super::queue::QueueScreen;
+use super::referral::ReferralScreen;
+use super::screen::{Ctx, Effect, Open, Screen};
+use super::widgets::{centered, inert, Urgency};
+use crate::desk::{Command, Desk, DeskError};
+use crate::domain::time::fmt_long;
+use crate::store::Staff;
+
+/// What the loop feeds the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
+    /// The clock moved (at least once a second).
+    Tick(DateTime<Utc>),
+}
+
+/// The open screens and everything around them.
+pub struct App {
+    pub stack: Vec<Box<dyn Screen>>,
+    pub keymap: Keymap,
+    pub me: Option<Staff>,
+    /// The status bar: message, and whether it is an error.
+    pub status: Option<(String, bool)>,
+    /// The help overlay, with its scroll offset, while shown.
+    pub help: Option<usize>,
+    pub fixed_clock: bool,
+    pub now: DateTime<Utc>,
+    pub quit: bool,
+    /// Keys typed so far of a sequence such as `g g`.
+    pub pending: Vec<Key>,
+    /// The whole terminal.
+    pub area: Rect,
+    version: i64,
+}
+
+/// Builds the screen for `open`. Opening a referral records who looked (Rec 58).
+pub fn open_screen(
+    open: &Open,
+    desk: &mut Desk,
+    now: DateTime<Utc>,
+) -> Result<Box<dyn Screen>, DeskError> {
+    Ok(match open {
+        Open::Queue => Box::new(QueueScreen::new(desk, now)?),
+        Open::Referral(id) => {
+            let detail = desk.referral(*id)?;
+            desk.execute(
+                Command::ViewRecord {
+                    child_id: detail.child.id,
+                    referral_id: Some(*id),
+                    via: "tui".into(),
+                },
+                now,
+            )?;
+            Box::new(ReferralScreen::new(desk, *id, now)?)
+        }
+        Open::CallForm(draft) => Box::new(super::call_form::CallForm::open(desk, *draft, now)?),
+        Open::Confirmations => Box::new(super::confirmations::open(desk, now)?),
+        Open::Handover => Box::new(super::handover::open(desk, now)?),
+        Open::Reports => Box::new(super::reports::open(desk, now)?),
+        Open::Chronology(child) => Box::new(super::chronology::ChronologyScreen::open(
+            desk, *child, now,
+        )?),
+        Open::Help => Box::new(Placeholder::new("Help", "global")),
+    })
+}
+
+/// A screen that is not built yet.
+pub struct Placeholder {
+    title: String,
+    section: &'static str,
+}
+
+impl Placeholder {
+    pub fn new(title: &str, section: &'static str) -> Placeholder {
+        Placeholder {
+            title: title.into(),
+            section,
+        }
+    }
+}
+
+impl Screen for Placeholder {
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+    fn keymap_section(&self) -> &'static str {
+        self.section
+    }
+    fn reload(&mut self, _desk: &mut Desk, _now: DateTime<Utc>) -> Result<(), DeskError> {
+        Ok(())
+    }
+    fn on_key(&mut self, _key: KeyEvent, _action: Option<&str>, _ctx: &Ctx) -> Vec<Effect> {
+        Vec::new()
+    }
+    fn view(&self, f: &mut Frame, area: Rect, _ctx: &Ctx) {
+        f.render_widget(
+            Paragraph::new(format!(
+                "\n  {}: not built yet in this version.\n\n  Esc goes back.",
+                self.title
+            ))
+            .block(Block::bordered().title(format!(" {} ", self.title))),
+            area,
+        );
+    }
+}
+
+struct Chrome {
+    banner: Rect,
+    title: Rect,
+    body: Rect,
+    status: Rect,
+}
+
+impl App {
+    /// The app on the queue screen.
+    pub fn new(
+        desk: &mut Desk,
+        keymap: Keymap,
+        now: DateTime<Utc>,
+        fixed_clock: bool,
+        area: Rect,
+    ) -> Result<App, DeskError> {
+        let me = desk.me()?;
+        let mut app = App {
+            stack: Vec::new(),
+            keymap,
+            status: if me.is_none() {
+                Some((
+                    format!(
+                        "{} is not on this desk's staff list: you can look but not change",
+                        inert(&desk.actor().login)
+                    ),
+                    true,
+                ))
+            } else {
+                None
+            },
+            me,
+            help: None,
+            fixed_clock,
+            now,
+            quit: false,
+            pending: Vec::new(),
+            area,
+            version: desk.data_version()?,
+        };
+        let mut q: Box<dyn Screen> = Box::new(QueueScreen::unloaded(desk)?);
+        q.resize(app.chrome(area).body);
+        q.reload(desk, now)?;
+        app.stack.push(q);
+        Ok(app)
+    }
+
+    fn chrome(&self, area: Rect) -> Chrome {
+        let [banner, title, body, status] = Layout::vertical([
+            Constraint::Length(u16::from(self.fixed_clock)),
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        Chrome {
+            banner,
+            title,
+            body,
+            status,
+        }
+    }
+
+    /// The area screens draw in.
+    pub fn body(&self) -> Rect {
+        self.chrome(self.area).body
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            now: self.now,
+            me: self.me.as_ref(),
+        }
+    }
+
+    pub fn top(&self) -> Option<&dyn Screen> {
+        self.stack.last().map(|b| b.as_ref())
+    }
+
+    fn set_error(&mut self, e: &DeskError) {
+        self.status = Some((e.to_string(), true));
+    }
+
+    /// Re-reads every open screen (after a change).
+    pub fn reload_all(&mut self, desk: &mut Desk) {
+        let now = self.now;
+        let mut err = None;
+        for s in &mut self.stack {
+            if let Err(e) = s.reload(desk, now) {
+                err = Some(e);
+            }
+        }
+        if let Some(e) = err {
+            self.set_error(&e);
+        }
+    }
+
+    /// Reloads the top screen if its own state asks for it.
+    fn reload_if_wanted(&mut self, desk: &mut Desk) {
+        let now = self.now;
+        let res = match self.stack.last_mut() {
+            Some(s) if s.wants_reload() => s.reload(desk, now),
+            _ => Ok(()),
+        };
+        if let Err(e) = res {
+            self.set_error(&e);
+        }
+    }
+
+    /// Checks `PRAGMA data_version`; reloads every screen when another
+    /// process has written. Returns true when it did.
+    pub fn poll_changes(&mut self, desk: &mut Desk) -> bool {
+        match desk.data_version() {
+            Ok(v) if v != self.version => {
+                self.version = v;
+                self.reload_all(desk);
+                true
+            }
+            Ok(_) => false,
+            Err(e) => {
+                self.set_error(&e);
+                false
+            }
+        }
+    }
+
+    /// One message: changes state, runs the effects it leads to.
+    pub fn update(&mut self, desk: &mut Desk, msg: Msg) {
+        match msg {
+            Msg::Tick(now) => {
+                self.now = now;
+                let ctx_now = self.now;
+                let me = self.me.clone();
+                let effects = match self.stack.last_mut() {
+                    Some(s) => s.tick(&Ctx {
+                        now: ctx_now,
+                        me: me.as_ref(),
+                    }),
+                    None => Vec::new(),
+                };
+                let from = self.stack.len().saturating_sub(1);
+                self.run_effects(desk, from, effects);
+                self.reload_if_wanted(desk);
+            }
+            Msg::Resize(w, h) => {
+                self.area = Rect::new(0, 0, w, h);
+                let body = self.body();
+                for s in &mut self.stack {
+                    s.resize(body);
+                }
+                let now = self.now;
+                for s in &mut self.stack {
+                    if s.wants_reload() {
+                        if let Err(e) = s.reload(desk, now) {
+                            self.status = Some((e.to_string(), true));
+                        }
+                    }
+                }
+            }
+            Msg::Mouse(m) => self.on_mouse(desk, m),
+            Msg::Paste(text) => self.on_paste(desk, &text),
+            Msg::Key(k) => self.on_key(desk, k),
+        }
+    }
+
+    fn on_paste(&mut self, desk: &mut Desk, text: &str) {
+        if self.help.is_some() {
+            return;
+        }
+        let now = self.now;
+        let me = self.me.clone();
+        let effects = match self.stack.last_mut() {
+            Some(s) => s.on_paste(
+                text,
+                &Ctx {
+                    now,
+                    me: me.as_ref(),
+                },
+            ),
+            None => return,
+        };
+        let from = self.stack.len() - 1;
+        self.run_effects(desk, from, effects);
+        self.reload_if_wanted(desk);
+    }
+
+    fn on_mouse(&mut self, desk: &mut Desk, m: MouseEvent) {
+        if let Some(off) = self.help.as_mut() {
+            match m.kind {
+                MouseEventKind::ScrollDown => *off += 1,
+                MouseEventKind::ScrollUp => *off = off.saturating_sub(1),
+                MouseEventKind::Down(_) => self.help = None,
+                _ => {}
+            }
+            return;
+        }
+        let body = self.body();
+        if !body.contains(Position::new(m.column, m.row)) {
+            return;
+        }
+        let now = self.now;
+        let me = self.me.clone();
+        let effects = match self.stack.last_mut() {
+            Some(s) => s.on_mouse(
+                m,
+                body,
+                &Ctx {
+                    now,
+                    me: me.as_ref(),
+                },
+            ),
+            None => return,
+        };
+        let from = self.stack.len() - 1;
+        self.run_effects(desk, from, effects);
+        self.reload_if_wanted(desk);
+    }
+
+    fn on_key(&mut self, desk: &mut Desk, k: KeyEvent) {
+        if k.kind == KeyEventKind::Release {
+            return;
+        }
+        // Ctrl-C always quits, whatever the keymap says.
+        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
+        if let Some(off) = self.help.as_mut() {
+            match k.code {
+                KeyCode::Down | KeyCode::Char('j') => *off += 1,
+                KeyCode::Up | KeyCode::Char('k') => *off = off.saturating_sub(1),
+                KeyCode::PageDown => *off += 10,
+                KeyCode::PageUp => *off = off.saturating_sub(10),
+                _ => self.help = None,
+            }
+            return;
+        }
+        let Some(top) = self.stack.last() else {
+            self.quit = true;
+            return;
+        };
+        let section = top.keymap_section();
+        let text = top.captures_text();
+        let action = match Key::from_event(&k) {
+            Some(key) => {
+                self.pending.push(key);
+                match self.keymap.lookup(section, &self.pending, text) {
+                    Lookup::Prefix => return,
+                    Lookup::Action { action, section: s } => {
+                        self.pending.clear();
+                        Some((action, s == "global"))
+                    }
+                    Lookup::None => {
+                        let retry = self.pending.len() > 1;
+                        self.pending.clear();
+                        if retry {
+                            // A sequence that went nowhere: read this key afresh.
+                            return self.on_key(desk, k);
+                        }
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        if let Some((a, true)) = &action {
+            self.global(desk, a);
+            return;
+        }
+        let now = self.now;
+        let me = self.me.clone();
+        let ctx = Ctx {
+            now,
+            me: me.as_ref(),
+        };
+        let from = self.stack.len() - 1;
+        let Some(top) = self.stack.last_mut() else {
+            return;
+        };
+        let mut effects = top.on_key(k, action.as_ref().map(|(a, _)| a.as_str()), &ctx);
+        effects.extend(top.tick(&ctx));
+        self.run_effects(desk, from, effects);
+        self.reload_if_wanted(desk);
+    }
+
+    fn global(&mut self, desk: &mut Desk, action: &str) {
+        match action {
+            "quit" => self.quit = true,
+            "help" => self.help = Some(0),
+            "back" => {
+                if self.stack.len() > 1 {
+                    self.stack.pop();
+                    self.status = None;
+                } else {
+                    let q = self
+                        .keymap
+                        .key_for("global", "quit")
+                        .unwrap_or_else(|| "<C-c>".into());
+                    self.status = Some((format!("this is the home screen; {q} quits"), false));
+                }
+            }
+            "refresh" => {
+                self.reload_all(desk);
+                self.status = Some(("refreshed".into(), false));
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs effects asked for by the screen at `from` in the stack.
+    pub fn run_effects(&mut self, desk: &mut Desk, from: usize, effects: Vec<Effect>) {
+        let mut todo: VecDeque<Effect> = effects.into();
+        while let Some(e) = todo.pop_front() {
+            match e {
+                Effect::Execute(cmd) => {
+                    let res = desk.execute(cmd, self.now);
+                    if let Err(e) = &res {
+                        self.set_error(e);
+                    }
+                    if let Some(s) = self.stack.get_mut(from) {
+                        todo.extend(s.on_result(&res));
+                    }
+                    self.reload_all(desk);
+                    // Our own write does not move data_version for us.
+                    if let Ok(v) = desk.data_version() {
+                        self.version = v;
+                    }
+                }
+                Effect::Open(Open::Help) => self.help = Some(0),
+                Effect::Open(o) => match open_screen(&o, desk, self.now) {
+                    Ok(mut s) => {
+                        s.resize(self.body());
+                        match s.reload(desk, self.now) {
+                            Ok(()) => {
+                                self.stack.push(s);
+                                self.status = None;
+                            }
+                            Err(e) => self.set_error(&e),
+                        }
+                    }
+                    Err(e) => self.set_error(&e),
+                },
+                Effect::Back => {
+                    if self.stack.len() > 1 && from == self.stack.len() - 1 {
+                        self.stack.pop();
+                    }
+                }
+                Effect::Quit => self.quit = true,
+                Effect::Status(s) => self.status = Some((s, false)),
+            }
+        }
+    }
+
+    /// Draws everything; changes nothing.
+    pub fn view(&self, f: &mut Frame) {
+        let c = self.chrome(f.area());
+        let ctx = self.ctx();
+        if self.fixed_clock {
+            f.render_widget(
+                Paragraph::new(format!(
+                    " TRAINING CLOCK: DUTYDESK_NOW fixes the time at {} ",
+                    fmt_long(self.now)
+                ))
+                .style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
+                c.banner,
+            );
+        }
+        let title = self.top().map(|s| s.title()).unwrap_or_default();
+        let who = match &self.me {
+            Some(m) => format!("{} ({})", inert(&m.login), m.role.label()),
+            None => "not on the staff list".into(),
+        };
+        let clock = fmt_long(self.now);
+        let room = (c.title.width as usize).saturating_sub(clock.chars().count() + 2);
+        let mut left = format!(" dutydesk · {} · {}", inert(&title), who);
+        if left.chars().count() > room {
+            left = left
+                .chars()
+                .take(room.saturating_sub(1))
+                .collect::<String>()
+                + "…";
+        }
+        let pad = (c.title.width as usize)
+            .saturating_sub(left.chars().count() + clock.chars().count() + 1);
+        f.render_widget(
+            Paragraph::new(format!("{left}{}{clock} ", " ".repeat(pad)))
+                .style(Style::new().add_modifier(Modifier::REVERSED)),
+            c.title,
+        );
+        if let Some(s) = self.top() {
+            s.view(f, c.body, &ctx);
+        }
+        let hint = format!(
+            "{} keys  {} quit ",
+            self.keymap.key_for("global", "help").unwrap_or_default(),
+            self.keymap.key_for("global", "quit").unwrap_or_default()
+        );
+        let status = match &self.status {
+            Some((m, true)) => {
+                Span::styled(format!(" error: {}", inert(m)), Urgency::Overdue.style())
+            }
+            Some((m, false)) => Span::raw(format!(" {}", inert(m))),
+            None if !self.pending.is_empty() => {
+                Span::raw(format!(" {} …", keymap::seq_notation(&self.pending)))
+            }
+            None => Span::raw(""),
+        };
+        let [sl, sr] = Layout::horizontal([
+            Constraint::Min(1),
+            Constraint::Length(hint.chars().count() as u16),
+        ])
+        .areas(c.status);
+        f.render_widget(Paragraph::new(Line::from(status)), sl);
+        f.render_widget(Paragraph::new(hint).style(Style::new().dim()), sr);
+        if let Some(off) = self.help {
+            self.view_help(f, c.body, off);
+        }
+    }
+
+    fn view_help(&self, f: &mut Frame, area: Rect, off: usize) {
+        let section = self.top().map(|s| s.keymap_section()).unwrap_or("global");
+        let mut lines: Vec<Line> = Vec::new();
+        let title = self.top().map(|s| s.title()).unwrap_or_default();
+        for (sec, heading) in [
+            (section, inert(&title)),
+            ("global", "Everywhere".to_string()),
+        ] {
+            let rows = self.keymap.help(sec);
+            if rows.is_empty() && sec != "global" {
+                continue;
+            }
+            lines.push(Line::from(Span::styled(
+                heading,
+                Style::new().bold().underlined(),
+            )));
+            for (keys, _action, desc) in rows {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<16}"), Style::new().bold()),
+                    Span::raw(desc),
+                ]));
+            }
+            lines.push(Line::from(""));
+        }
+        if let Some(top) = self.top() {
+            for (k, d) in top.help() {
+                lines.push(Line::from(format!("  {k:<16}{d}")));
+            }
+        }
+        lines.push(Line::from(
+            "  Mouse: wheel scrolls, click selects. Any key closes.",
+        ));
+        let width = area.width.saturating_sub(4).min(84);
+        let height = area.height.saturating_sub(2).min(lines.len() as u16 + 2);
+        let rect = centered(area, width, height);
+        let max_off = lines
+            .len()
+            .saturating_sub(height.saturating_sub(2) as usize);
+        f.render_widget(Clear, rect);
+        f.render_widget(
+            Paragraph::new(lines)
+                .scroll((off.min(max_off) as u16, 0))
+                .block(Block::bordered().title(" Keys (from your keymap) ")),
+            rect,
+        );
+    }
+}
+
+/// The event loop. `next` waits up to the given time for an input event.
+pub fn run_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    desk: &mut Desk,
+    clock: &dyn Fn() -> DateTime<Utc>,
+    mut next: impl FnMut(Duration) -> std::io::Result<Option<Event>>,
+) -> Result<(), DeskError>
+where
+    B::Error: std::fmt::Display,
+{
+    let term = |e: B::Error| DeskError::Invalid(format!("terminal: {e}"));
+    let size = terminal.size().map_err(term)?;
+    app.update(desk, Msg::Resize(size.width, size.height));
+    // Ticks follow the wall clock, so screens tick even under a fixed clock.
+    let mut last_second = Utc::now().timestamp();
+    let mut redraw = true;
+    while !app.quit {
+        if redraw {
+            terminal.draw(|f| app.view(f)).map_err(term)?;
+            redraw = false;
+        }
+        // Wake at the next whole second (countdowns) and at least every 250 ms
+        // (another process's writes: PRAGMA data_version).
+        let to_second = 1000 - u64::from(Utc::now().nanosecond() / 1_000_000).min(999);
+        let wait = Duration::from_millis(to_second.min(250));
+        let ev = next(wait).map_err(|e| DeskError::Invalid(format!("terminal: {e}")))?;
+        match ev {
+            Some(Event::Key(k)) => {
+                app.update(desk, Msg::Key(k));
+                redraw = true;
+            }
+            Some(Event::Mouse(m)) => {
+                app.update(desk, Msg::Mouse(m));
+                redraw = true;
+            }
+            Some(Event::Paste(text)) => {
+                app.update(desk, Msg::Paste(text));
+                redraw = true;
+            }
+            Some(Event::Resize(w, h)) => {
+                app.update(desk, Msg::Resize(w, h));
+                redraw = true;
+            }
+            _ => {}
+        }
+        let wall = Utc::now().timestamp();
+        if wall != last_second {
+            last_second = wall;
+            app.update(desk, Msg::Tick(clock()));
+            redraw = true;
+        }
+        if app.poll_changes(desk) {
+            redraw = true;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,920 @@
+//! The one-hour call form (Rec 39): whoever answers the phone records the
+//! child's name, address and the nature of the concern first, then the rest;
+//! the call is passed to the duty team verbally and in writing within the
+//! hour. Every change is saved as a draft, so a closed terminal loses
+//! nothing; earlier referrals of the same child show beside the form while
+//! the caller is still on the line ("start again syndrome").
+//!
+//! Elm shape: `on_key` changes only this screen's state and returns effects
+//! (`SaveDraft` after every change, `LogCall` on submit); matches are read in
+//! `reload`, which the loop calls after every command.
+
+pub mod model;
+mod view;
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::Frame;
+use tui_input::backend::crossterm::to_input_request;
+use tui_input::InputRequest;
+
+use crate::desk::{call_problems, CallField, ChildMatch, Command, Desk, DeskError, Outcome};
+use crate::domain::matching::Probe;
+use crate::domain::time::to_london;
+use crate::domain::validate;
+use crate::domain::ReferralSource;
+use crate::store::{Call, Staff};
+
+use super::screen::{Ctx, Effect, Screen};
+use model::{duty_staff, ChildForm, Field, Form, FormDraft, Kind, ORDER};
+
+/// How many earlier children are shown beside the form.
+pub const MATCH_LIMIT: usize = 5;
+
+/// The hour within which a call is passed to the duty team (Rec 39).
+pub const PASS_WITHIN: Duration = Duration::hours(1);
+/// From this age the clock turns amber.
+pub const AMBER_FROM: Duration = Duration::minutes(45);
+
+/// The keymap actions this screen understands: (name, description).
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    &[
+        ("next-field", "next field"),
+        ("prev-field", "previous field"),
+        (
+            "submit",
+            "log the call: the record itself is the written note to the duty team (Rec 39)",
+        ),
+        (
+            "save-draft-and-close",
+            "close the form; the call stays saved as unfinished",
+        ),
+        (
+            "name-not-known",
+            "the caller does not know the child's name (toggle)",
+        ),
+        (
+            "add-child",
+            "another child on this call (a sibling): each gets a referral of its own",
+        ),
+        ("next-child", "next child on this call"),
+        ("remove-child", "take this child off the call"),
+        ("next-match", "next earlier record"),
+        ("prev-match", "previous earlier record"),
+        (
+            "link-match",
+            "same child as this earlier record: link the referral to it (toggle)",
+        ),
+        (
+            "discard-call",
+            "discard this call (press twice): a wrong number, nothing to record",
+        ),
+    ]
+}
+
+/// The default keys (as in `keymaps/default.toml`, table `[call-form]`).
+pub const DEFAULT_KEYS: &[(&str, &str)] = &[
+    ("<Tab>", "next-field"),
+    ("<BackTab>", "prev-field"),
+    ("<C-s>", "submit"),
+    ("<Esc>", "save-draft-and-close"),
+    ("<C-n>", "name-not-known"),
+    ("<C-o>", "add-child"),
+    ("<F2>", "next-child"),
+    ("<F3>", "remove-child"),
+    ("<PageDown>", "next-match"),
+    ("<PageUp>", "prev-match"),
+    ("<C-l>", "link-match"),
+    ("<C-x>", "discard-call"),
+];
+
+/// A key in keymap notation (`<C-s>`, `<Tab>`, `x`), for the defaults above.
+pub fn key_notation(key: &KeyEvent) -> String {
+    let name = match key.code {
+        KeyCode::Tab => "Tab".to_string(),
+        KeyCode::BackTab => "BackTab".to_string(),
+        KeyCode::Esc => "Esc".to_string(),
+        KeyCode::Enter => "Enter".to_string(),
+        KeyCode::PageDown => "PageDown".to_string(),
+        KeyCode::PageUp => "PageUp".to_string(),
+        KeyCode::Up => "Up".to_string(),
+        KeyCode::Down => "Down".to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::Char(c) => c.to_string(),
+        _ => return String::new(),
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    match (ctrl, alt, name.chars().count()) {
+        (true, _, _) => format!("<C-{name}>"),
+        (_, true, _) => format!("<A-{name}>"),
+        (_, _, 1) => name,
+        _ => format!("<{name}>"),
+    }
+}
+
+/// The default action for a key on this screen (tests, and a loop without a
+/// keymap file).
+pub fn default_action(key: &KeyEvent) -> Option<&'static str> {
+    let n = key_notation(key);
+    DEFAULT_KEYS.iter().find(|(k, _)| *k == n).map(|(_, a)| *a)
+}
+
+/// "1 unfinished call from 14:02", for the queue: drafts are calls someone
+/// was typing when the terminal closed.
+pub fn unfinished_banner(drafts: &[Call]) -> Option<String> {
+    let oldest = drafts.iter().map(|d| d.started_at).min()?;
+    let at = to_london(oldest).format("%H:%M");
+    Some(match drafts.len() {
+        1 => format!("1 unfinished call from {at}"),
+        n => format!("{n} unfinished calls, the oldest from {at}"),
+    })
+}
+
+/// Unfinished calls begun more than an hour ago: not passed to duty within
+/// the hour (Rec 39), so the queue header shows them as overdue.
+pub fn overdue_drafts(drafts: &[Call], now: DateTime<Utc>) -> usize {
+    drafts
+        .iter()
+        .filter(|d| now - d.started_at >= PASS_WITHIN)
+        .count()
+}
+
+/// The call form screen.
+#[derive(Debug, Clone)]
+pub struct CallForm {
+    pub(crate) form: Form,
+    pub(crate) focus: Field,
+    pub(crate) started_at: DateTime<Utc>,
+    pub(crate) draft_id: Option<i64>,
+    pub(crate) resumed: bool,
+    pub(crate) saved_at: Option<DateTime<Utc>>,
+    pub(crate) matches: Vec<ChildMatch>,
+    pub(crate) match_sel: usize,
+    /// Whether matches have been looked up for what is typed now.
+    probed: Option<(usize, Probe)>,
+    pub(crate) staff: Vec<Staff>,
+    pub(crate) problems: Vec<(CallField, String)>,
+    /// Fields left at least once (their messages show), per child.
+    pub(crate) touched: BTreeSet<(Field, usize)>,
+    pub(crate) submit_attempted: bool,
+    pub(crate) status: String,
+    pub(crate) error: Option<String>,
+    source_typed: String,
+    dirty: bool,
+    pending_create: bool,
+    closing: bool,
+    submitting: bool,
+    discard_armed: bool,
+    discarding: bool,
+    now: DateTime<Utc>,
+}
+
+impl CallForm {
+    /// A new call (clock starts now), or resumes an unfinished one with its
+    /// original start time.
+    pub fn open(
+        desk: &mut Desk,
+        draft: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<CallForm, DeskError> {
+        let mut form = CallForm::blank(now);
+        if let Some(id) = draft {
+            let call = desk
+                .drafts(None)?
+                .into_iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| DeskError::NotFound(format!("no unfinished call {id}")))?;
+            let d = FormDraft::parse(call.draft_json.as_deref().unwrap_or("{}"))
+                .map_err(DeskError::Invalid)?;
+            form.form = Form::from_draft(&d);
+            form.started_at = call.started_at;
+            form.draft_id = Some(id);
+            form.saved_at = call.draft_saved_at;
+            form.resumed = true;
+            form.focus = first_empty(&form.form);
+            form.status = format!(
+                "Continuing the call begun at {}",
+                to_london(call.started_at).format("%H:%M")
+            );
+        }
+        form.recheck(now);
+        form.reload(desk, now)?;
+        Ok(form)
+    }
+
+    fn blank(now: DateTime<Utc>) -> CallForm {
+        CallForm {
+            form: Form::default(),
+            focus: Field::Name,
+            started_at: now,
+            draft_id: None,
+            resumed: false,
+            saved_at: None,
+            matches: Vec::new(),
+            match_sel: 0,
+            probed: None,
+            staff: Vec::new(),
+            problems: Vec::new(),
+            touched: BTreeSet::new(),
+            submit_attempted: false,
+            status: String::new(),
+            error: None,
+            source_typed: String::new(),
+            dirty: false,
+            pending_create: false,
+            closing: false,
+            submitting: false,
+            discard_armed: false,
+            discarding: false,
+            now,
+        }
+    }
+
+    pub fn draft_id(&self) -> Option<i64> {
+        self.draft_id
+    }
+
+    pub fn started_at(&self) -> DateTime<Utc> {
+        self.started_at
+    }
+
+    pub fn focus(&self) -> Field {
+        self.focus
+    }
+
+    pub fn matches(&self) -> &[ChildMatch] {
+        &self.matches
+    }
+
+    pub fn form(&self) -> &Form {
+        &self.form
+    }
+
+    /// Pasted text goes into the focused field, cleaned (control and
+    /// invisible formatting characters stripped); a paste that would make the
+    /// field longer than the desk accepts is refused with a message.
+    pub fn paste(&mut self, text: &str, ctx: &Ctx) -> Vec<Effect> {
+        self.now = ctx.now;
+        let f = self.focus;
+        let multiline = matches!(f.kind(), Kind::Text);
+        let t = validate::clean(text, multiline);
+        if t.is_empty() {
+            return Vec::new();
+        }
+        let have = match f.kind() {
+            Kind::Text => self.form.concern_text().chars().count(),
+            Kind::Line => self.form.line(f).map_or(0, |i| i.value().chars().count()),
+            _ => return Vec::new(),
+        };
+        let total = have + t.chars().count();
+        if total > f.max_len() {
+            self.status = format!(
+                "Paste refused: {} would be {total} characters, the limit is {}",
+                f.label().trim_end_matches(" *"),
+                f.max_len()
+            );
+            return Vec::new();
+        }
+        match f.kind() {
+            Kind::Text => {
+                self.form.concern.insert_str(&t);
+            }
+            _ => {
+                if let Some(i) = self.form.line_mut(f) {
+                    for c in t.chars() {
+                        i.handle(InputRequest::InsertChar(c));
+                    }
+                }
+            }
+        }
+        self.changed()
+    }
+
+    /// The clock's state: minutes since the call began decide the colour.
+    pub fn clock_level(&self, now: DateTime<Utc>) -> ClockLevel {
+        let age = now - self.started_at;
+        if age >= PASS_WITHIN {
+            ClockLevel::Overdue
+        } else if age >= AMBER_FROM {
+            ClockLevel::Amber
+        } else {
+            ClockLevel::Normal
+        }
+    }
+
+    /// The message shown beside a field, if any.
+    pub fn message(&self, f: Field) -> Option<&str> {
+        let cf = f.call_field(self.form.current)?;
+        let shown = self.submit_attempted
+            || self.touched.contains(&(f, self.form.current))
+            || too_long(&self.problems, cf);
+        if !shown {
+            return None;
+        }
+        self.problems
+            .iter()
+            .find(|(p, _)| *p == cf)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// Advice that does not stop the call being logged.
+    pub fn advice(&self, f: Field) -> Option<&'static str> {
+        let empty = |i: &tui_input::Input| validate::clean(i.value(), false).is_empty();
+        match f {
+            Field::RefName
+                if !self.form.put_through
+                    && self.form.has_first_fields()
+                    && (empty(&self.form.ref_name) || empty(&self.form.ref_phone)) =>
+            {
+                Some("not put through: take the referrer's name, address, phone (Rec 39)")
+            }
+            _ => None,
+        }
+    }
+
+    fn recheck(&mut self, now: DateTime<Utc>) {
+        self.problems = call_problems(&self.form.to_input(self.started_at, self.draft_id), now);
+    }
+
+    /// After any change: check again and save the draft.
+    fn changed(&mut self) -> Vec<Effect> {
+        self.recheck(self.now);
+        self.dirty = true;
+        self.error = None;
+        self.autosave()
+    }
+
+    fn autosave(&mut self) -> Vec<Effect> {
+        if !self.dirty || self.pending_create || self.submitting {
+            return Vec::new();
+        }
+        if self.draft_id.is_none() && self.form.is_empty() {
+            return Vec::new();
+        }
+        let json = match serde_json::to_string(&self.form.to_draft()) {
+            Ok(j) => j,
+            Err(_) => {
+                self.error = Some("the form could not be saved".into());
+                return Vec::new();
+            }
+        };
+        self.dirty = false;
+        self.pending_create = self.draft_id.is_none();
+        vec![Effect::Execute(Command::SaveDraft {
+            draft_id: self.draft_id,
+            started_at: self.started_at,
+            form_json: json,
+        })]
+    }
+
+    fn move_focus(&mut self, forward: bool) {
+        self.touched.insert((self.focus, self.form.current));
+        self.source_typed.clear();
+        let i = ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let n = ORDER.len();
+        let j = if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        };
+        self.focus = ORDER[j];
+    }
+
+    fn focus_problem(&mut self, f: CallField) {
+        let (field, child) = match f {
+            CallField::ChildName(i) => (Field::Name, i),
+            CallField::ChildAddress(i) => (Field::Address, i),
+            CallField::ChildDob(i) => (Field::Dob, i),
+            CallField::ChildLanguage(i) => (Field::Language, i),
+            CallField::Concern => (Field::Concern, self.form.current),
+            CallField::Source => (Field::Source, self.form.current),
+            CallField::ReferrerName => (Field::RefName, self.form.current),
+            CallField::ReferrerRelationship => (Field::RefRelationship, self.form.current),
+            CallField::ReferrerAddress => (Field::RefAddress, self.form.current),
+            CallField::ReferrerPhone => (Field::RefPhone, self.form.current),
+            CallField::Children | CallField::ReferrerEmail => return,
+        };
+        if child < self.form.children.len() {
+            self.form.current = child;
+        }
+        self.focus = field;
+    }
+
+    fn submit(&mut self) -> Vec<Effect> {
+        self.submit_attempted = true;
+        if !self.form.has_first_fields() {
+            self.status = "Not logged yet: the child's name (or \"name not known\"), address and \
+                           the nature of the concern come first (Rec 39)"
+                .into();
+            if let Some((f, _)) = self.problems.first().cloned() {
+                self.focus_problem(f);
+            }
+            return Vec::new();
+        }
+        self.recheck(self.now);
+        if let Some((f, m)) = self.problems.first().cloned() {
+            self.status = format!("Not logged yet: {m}");
+            self.focus_problem(f);
+            return Vec::new();
+        }
+        if self.pending_create {
+            self.status = "Still saving; press Ctrl-S again".into();
+            return Vec::new();
+        }
+        self.submitting = true;
+        self.status = "Logging the call…".into();
+        vec![Effect::Execute(Command::LogCall(
+            self.form.to_input(self.started_at, self.draft_id),
+        ))]
+    }
+
+    fn on_action(&mut self, action: &str) -> Option<Vec<Effect>> {
+        if action != "discard-call" {
+            self.discard_armed = false;
+        }
+        Some(match action {
+            "next-field" => {
+                self.move_focus(true);
+                Vec::new()
+            }
+            "prev-field" => {
+                self.move_focus(false);
+                Vec::new()
+            }
+            "submit" => self.submit(),
+            "save-draft-and-close" => {
+                if self.dirty && !self.form.is_empty() {
+                    self.closing = true;
+                    let e = self.autosave();
+                    if e.is_empty() {
+                        return Some(vec![Effect::Back]);
+                    }
+                    e
+                } else {
+                    if self.draft_id.is_some() {
+                        return Some(vec![
+                            Effect::Status("The call is kept as unfinished".into()),
+                            Effect::Back,
+                        ]);
+                    }
+                    vec![Effect::Back]
+                }
+            }
+            "name-not-known" => {
+                let c = self.form.child_mut();
+                c.name_unknown = !c.name_unknown;
+                self.focus = Field::Name;
+                self.changed()
+            }
+            "add-child" => {
+                if self.form.children.len() >= 20 {
+                    self.status = "At most 20 children on one call".into();
+                    return Some(Vec::new());
+                }
+                // Siblings usually share the address and language.
+                let cur = self.form.child();
+                let sib = ChildForm {
+                    address: cur.address.clone(),
+                    language: cur.language.clone(),
+                    interpreter: cur.interpreter,
+                    ..Default::default()
+                };
+                self.form.children.push(sib);
+                self.form.current = self.form.children.len() - 1;
+                self.focus = Field::Name;
+                self.status = format!(
+                    "Child {} of {}: a referral of its own",
+                    self.form.current + 1,
+                    self.form.children.len()
+                );
+                self.changed()
+            }
+            "next-child" => {
+                self.touched.insert((self.focus, self.form.current));
+                self.form.current = (self.form.current + 1) % self.form.children.len();
+                self.match_sel = 0;
+                Vec::new()
+            }
+            "remove-child" => {
+                if self.form.children.len() == 1 {
+                    self.status = "A call needs at least one child".into();
+                    return Some(Vec::new());
+                }
+                self.form.children.remove(self.form.current);
+                self.form.current = self.form.current.min(self.form.children.len() - 1);
+                self.touched.clear();
+                self.changed()
+            }
+            "next-match" => {
+                if self.match_sel + 1 < self.matches.len() {
+                    self.match_sel += 1;
+                }
+                Vec::new()
+            }
+            "prev-match" => {
+                self.match_sel = self.match_sel.saturating_sub(1);
+                Vec::new()
+            }
+            "link-match" => {
+                let Some(m) = self.matches.get(self.match_sel) else {
+                    self.status = "No earlier record to link".into();
+                    return Some(Vec::new());
+                };
+                let id = m.child.id;
+                let c = self.form.child_mut();
+                if c.existing_child_id == Some(id) {
+                    c.existing_child_id = None;
+                    self.status = "Unlinked: a new child record will be made".into();
+                } else {
+                    c.existing_child_id = Some(id);
+                    self.status = format!("Linked to the earlier record of child {id}");
+                }
+                self.changed()
+            }
+            "discard-call" => {
+                if !self.discard_armed {
+                    self.discard_armed = true;
+                    self.status = "Press Ctrl-X again to discard this call".into();
+                    return Some(Vec::new());
+                }
+                self.discard_armed = false;
+                match self.draft_id {
+                    Some(id) => {
+                        self.discarding = true;
+                        vec![Effect::Execute(Command::AbandonDraft {
+                            draft_id: id,
+                            reason: "discarded from the call form".into(),
+                        })]
+                    }
+                    None => vec![Effect::Status("Call discarded".into()), Effect::Back],
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn on_text_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let f = self.focus;
+        match f.kind() {
+            Kind::Line => {
+                if matches!(key.code, KeyCode::Enter | KeyCode::Down) {
+                    self.move_focus(true);
+                    return Vec::new();
+                }
+                if key.code == KeyCode::Up {
+                    self.move_focus(false);
+                    return Vec::new();
+                }
+                if f == Field::Name && self.form.child().name_unknown {
+                    if let KeyCode::Char(_) = key.code {
+                        // Typing a name means it is known after all.
+                        self.form.child_mut().name_unknown = false;
+                    }
+                }
+                let Some(req) = to_input_request(&Event::Key(key)) else {
+                    return Vec::new();
+                };
+                let Some(input) = self.form.line_mut(f) else {
+                    return Vec::new();
+                };
+                let before = input.value().to_string();
+                if let InputRequest::InsertChar(c) = req {
+                    if c.is_control() || input.value().chars().count() >= f.max_len() {
+                        if !c.is_control() {
+                            self.status = format!(
+                                "{} is at its limit of {} characters",
+                                f.label().trim_end_matches(" *"),
+                                f.max_len()
+                            );
+                        }
+                        return Vec::new();
+                    }
+                }
+                input.handle(req);
+                if input.value() != before {
+                    return self.changed();
+                }
+                Vec::new()
+            }
+            Kind::Text => {
+                if let KeyCode::Char(c) = key.code {
+                    if c.is_control() {
+                        return Vec::new();
+                    }
+                    if self.form.concern_text().chars().count() >= f.max_len() {
+                        self.status = format!(
+                            "The nature of concern is at its limit of {} characters",
+                            f.max_len()
+                        );
+                        return Vec::new();
+                    }
+                }
+                if self.form.concern.input(key) {
+                    return self.changed();
+                }
+                Vec::new()
+            }
+            Kind::Check => match key.code {
+                KeyCode::Char(' ') | KeyCode::Char('x') => {
+                    self.form.toggle(f);
+                    self.changed()
+                }
+                KeyCode::Char('y') | KeyCode::Char('Y') if self.form.check(f) == Some(false) => {
+                    self.form.toggle(f);
+                    self.changed()
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') if self.form.check(f) == Some(true) => {
+                    self.form.toggle(f);
+                    self.changed()
+                }
+                KeyCode::Enter | KeyCode::Down => {
+                    self.move_focus(true);
+                    Vec::new()
+                }
+                KeyCode::Up => {
+                    self.move_focus(false);
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            },
+            Kind::Choice => self.on_choice_key(key),
+        }
+    }
+
+    fn on_choice_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let f = self.focus;
+        let step = match key.code {
+            KeyCode::Right | KeyCode::Char(' ') => 1i64,
+            KeyCode::Left => -1,
+            KeyCode::Enter | KeyCode::Down => {
+                self.move_focus(true);
+                return Vec::new();
+            }
+            KeyCode::Up => {
+                self.move_focus(false);
+                return Vec::new();
+            }
+            KeyCode::Backspace if f == Field::Source => {
+                self.source_typed.clear();
+                self.form.source = None;
+                return self.changed();
+            }
+            KeyCode::Char(c) if f == Field::Source && c.is_ascii_alphanumeric() => {
+                // Typing a code (`2a`, `10`) picks it.
+                self.source_typed.push(c.to_ascii_uppercase());
+                let t = self.source_typed.clone();
+                let found = ReferralSource::ALL
+                    .iter()
+                    .find(|s| s.code() == t)
+                    .or_else(|| {
+                        ReferralSource::ALL
+                            .iter()
+                            .find(|s| s.code().starts_with(&t))
+                    });
+                match found {
+                    Some(s) => {
+                        self.form.source = Some(*s);
+                        return self.changed();
+                    }
+                    None => {
+                        self.source_typed.clear();
+                        self.status = "No census code starts like that; codes are 1A … 10".into();
+                        return Vec::new();
+                    }
+                }
+            }
+            _ => return Vec::new(),
+        };
+        match f {
+            Field::Source => {
+                let all = ReferralSource::ALL;
+                let n = all.len() as i64 + 1; // plus "not chosen"
+                let cur = self
+                    .form
+                    .source
+                    .and_then(|s| all.iter().position(|x| *x == s))
+                    .map_or(0, |i| i as i64 + 1);
+                let next = (cur + step).rem_euclid(n);
+                self.form.source = if next == 0 {
+                    None
+                } else {
+                    Some(all[next as usize - 1])
+                };
+            }
+            Field::PassedTo => {
+                let n = self.staff.len() as i64 + 1; // plus "not yet"
+                let cur = self
+                    .form
+                    .passed_to
+                    .as_ref()
+                    .and_then(|l| self.staff.iter().position(|s| &s.login == l))
+                    .map_or(0, |i| i as i64 + 1);
+                let next = (cur + step).rem_euclid(n);
+                self.form.passed_to = if next == 0 {
+                    None
+                } else {
+                    Some(self.staff[next as usize - 1].login.clone())
+                };
+                if self.form.passed_to.is_some() {
+                    self.form.put_through = true;
+                }
+            }
+            _ => return Vec::new(),
+        }
+        self.changed()
+    }
+}
+
+/// The colour the clock shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockLevel {
+    Normal,
+    /// 45 minutes or more since the call began.
+    Amber,
+    /// Past the hour.
+    Overdue,
+}
+
+fn too_long(problems: &[(CallField, String)], f: CallField) -> bool {
+    problems
+        .iter()
+        .any(|(p, m)| *p == f && m.contains("too long"))
+}
+
+/// Where to put the cursor on a resumed call: the first of the required
+/// fields still empty, else the date of birth.
+fn first_empty(f: &Form) -> Field {
+    let c = f.child();
+    if !c.name_unknown && c.name.value().trim().is_empty() {
+        Field::Name
+    } else if c.address.value().trim().is_empty() {
+        Field::Address
+    } else if f.concern_text().trim().is_empty() {
+        Field::Concern
+    } else {
+        Field::Dob
+    }
+}
+
+impl Screen for CallForm {
+    /// Every key on the form is typing, except Ctrl/Alt chords and Esc.
+    fn captures_text(&self) -> bool {
+        true
+    }
+
+    fn on_paste(&mut self, text: &str, ctx: &Ctx) -> Vec<Effect> {
+        CallForm::paste(self, text, ctx)
+    }
+
+    fn title(&self) -> String {
+        if self.resumed {
+            format!(
+                "Log a call (continued, begun {})",
+                to_london(self.started_at).format("%H:%M")
+            )
+        } else {
+            "Log a call".into()
+        }
+    }
+
+    fn keymap_section(&self) -> &'static str {
+        "call-form"
+    }
+
+    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError> {
+        self.now = now;
+        if self.staff.is_empty() {
+            let team = desk.me()?.and_then(|m| m.team_id);
+            self.staff = duty_staff(&desk.staff(team)?, now);
+        }
+        let probe = self.form.child().probe(now);
+        let key = (self.form.current, probe.clone());
+        if self.probed.as_ref() != Some(&key) {
+            let empty = probe.name.is_none() && probe.dob.is_none() && probe.address.is_none();
+            self.matches = if empty {
+                Vec::new()
+            } else {
+                desk.matches(&probe, MATCH_LIMIT)?
+            };
+            self.match_sel = self.match_sel.min(self.matches.len().saturating_sub(1));
+            self.probed = Some(key);
+        }
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, action: Option<&str>, ctx: &Ctx) -> Vec<Effect> {
+        self.now = ctx.now;
+        if key.kind == KeyEventKind::Release || self.submitting || self.discarding {
+            return Vec::new();
+        }
+        self.status.clear();
+        if let Some(a) = action {
+            if let Some(e) = self.on_action(a) {
+                return e;
+            }
+        }
+        self.discard_armed = false;
+        self.on_text_key(key)
+    }
+
+    fn on_result(&mut self, result: &Result<Outcome, DeskError>) -> Vec<Effect> {
+        match result {
+            Ok(Outcome::DraftSaved { draft_id }) => {
+                self.draft_id = Some(*draft_id);
+                self.pending_create = false;
+                self.saved_at = Some(self.now);
+                if self.closing {
+                    if self.dirty {
+                        return self.autosave();
+                    }
+                    return vec![
+                        Effect::Status("The call is kept as unfinished".into()),
+                        Effect::Back,
+                    ];
+                }
+                self.autosave()
+            }
+            Ok(Outcome::CallLogged {
+                call_id: _,
+                referrals,
+            }) => {
+                self.submitting = false;
+                self.dirty = false;
+                let ids: Vec<String> = referrals
+                    .iter()
+                    .map(|r| r.referral.id.to_string())
+                    .collect();
+                let actions: usize = referrals.iter().map(|r| r.actions.len()).sum();
+                let verbally = if self.form.passed_to.is_some() {
+                    "passed to duty verbally and in writing"
+                } else {
+                    "passed in writing; pass it verbally within the hour"
+                };
+                vec![
+                    Effect::Status(format!(
+                        "Call logged: referral{} {} with {actions} actions; {verbally}",
+                        if ids.len() == 1 { "" } else { "s" },
+                        ids.join(", "),
+                    )),
+                    Effect::Back,
+                ]
+            }
+            Ok(Outcome::Done { .. }) if self.discarding => {
+                self.discarding = false;
+                vec![Effect::Status("Call discarded".into()), Effect::Back]
+            }
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                if self.submitting {
+                    self.status = format!("Not logged: {e}");
+                } else if self.discarding {
+                    self.status = format!("Not discarded: {e}");
+                } else {
+                    self.error = Some(format!("NOT SAVED: {e}"));
+                    self.dirty = true;
+                }
+                self.submitting = false;
+                self.discarding = false;
+                self.pending_create = false;
+                self.closing = false;
+                Vec::new()
+            }
+        }
+    }
+
+    fn tick(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        // The clock is drawn from `ctx.now`; a failed save is tried again
+        // with the next change.
+        self.now = ctx.now;
+        Vec::new()
+    }
+
+    fn view(&self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+        view::draw(self, f, area, ctx);
+    }
+
+    fn help(&self) -> Vec<(String, String)> {
+        DEFAULT_KEYS
+            .iter()
+            .map(|(k, a)| {
+                let d = actions()
+                    .iter()
+                    .find(|(n, _)| n == a)
+                    .map_or("", |(_, d)| *d);
+                (k.to_string(), d.to_string())
+            })
+            .chain([
+                (
+                    "<Enter>".into(),
+                    "next field (a new line in the concern)".into(),
+                ),
+                ("<Space>".into(), "tick a box; next choice".into()),
+                ("<Left>/<Right>".into(), "previous / next choice".into()),
+            ])
+            .collect()
+    }
+}

@@ -1,0 +1,452 @@
+//! Drawing the call form: a pure function of its state.
+
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::model::{Field, Kind, ORDER};
+use super::{CallForm, ClockLevel, PASS_WITHIN};
+use crate::desk::ChildMatch;
+use crate::domain::time::{countdown, to_london};
+use crate::domain::ReferralState;
+use crate::store::Referral;
+use crate::tui::screen::Ctx;
+
+const LABEL_W: u16 = 27;
+const CONCERN_ROWS: usize = 4;
+
+pub(super) fn draw(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let [clock, kids, body, status, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_clock(m, f, clock, ctx);
+    draw_children(m, f, kids);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+    draw_fields(m, f, left);
+    draw_matches(m, f, right);
+    let (text, style) = match &m.error {
+        Some(e) => (e.clone(), Style::new().red().bold()),
+        None => (m.status.clone(), Style::new()),
+    };
+    f.render_widget(Paragraph::new(format!(" {text}")).style(style), status);
+    f.render_widget(
+        Paragraph::new(
+            " Tab next · Shift-Tab back · Ctrl-S log the call · Esc close (kept) · \
+             Ctrl-N name not known · Ctrl-O sibling · PgDn/Ctrl-L earlier records",
+        )
+        .style(Style::new().dim()),
+        keys,
+    );
+}
+
+fn draw_clock(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let now = ctx.now;
+    let age = (now - m.started_at).num_seconds().max(0);
+    let ago = if age < 60 {
+        "just now".to_string()
+    } else if age < 3600 {
+        format!("{}m ago", age / 60)
+    } else {
+        format!("{}h {:02}m ago", age / 3600, (age % 3600) / 60)
+    };
+    let due = m.started_at + PASS_WITHIN;
+    let (style, left) = match m.clock_level(now) {
+        ClockLevel::Normal => (Style::new().green(), countdown(due, now)),
+        ClockLevel::Amber => (Style::new().yellow().bold(), countdown(due, now)),
+        ClockLevel::Overdue => (
+            Style::new().red().bold().add_modifier(Modifier::REVERSED),
+            countdown(due, now),
+        ),
+    };
+    let saved = match (m.draft_id, m.saved_at) {
+        (Some(_), Some(t)) => format!("saved {}", to_london(t).format("%H:%M:%S")),
+        (Some(_), None) => "saved".into(),
+        (None, _) => "not saved yet".into(),
+    };
+    let line = Line::from(vec![
+        Span::raw(format!(
+            " Call began {} ({ago}) │ ",
+            to_london(m.started_at).format("%H:%M")
+        )),
+        Span::styled(
+            format!(" pass to duty, verbally and in writing: {left} "),
+            style,
+        ),
+        Span::raw(format!(" │ {saved}")).dim(),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_children(m: &CallForm, f: &mut Frame, area: Rect) {
+    let mut spans = vec![Span::raw(" ")];
+    let n = m.form.children.len();
+    for (i, c) in m.form.children.iter().enumerate() {
+        let name = if c.name_unknown {
+            "(name not known)".to_string()
+        } else if c.name.value().trim().is_empty() {
+            "(no name yet)".to_string()
+        } else {
+            c.name.value().trim().to_string()
+        };
+        let label = format!(" Child {} of {n}: {} ", i + 1, clip(&name, 24));
+        let st = if i == m.form.current {
+            Style::new().reversed()
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(label, st));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::raw("  Ctrl-O another child on this call · F2 next child").dim());
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut c: String = s.chars().take(n.saturating_sub(1)).collect();
+        c.push('…');
+        c
+    }
+}
+
+/// The window of `s` that keeps `cursor` visible within `width` columns.
+fn window(s: &str, cursor: usize, width: usize) -> (String, usize) {
+    let width = width.max(1);
+    let start = cursor.saturating_sub(width - 1);
+    (s.chars().skip(start).take(width).collect(), cursor - start)
+}
+
+fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect) {
+    let block = Block::bordered().title(" Rec 39: name, address and concern first ");
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let value_w = inner.width.saturating_sub(LABEL_W) as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let mut focus_line = 0usize;
+    let mut cursor: Option<(usize, usize)> = None; // (line, column)
+    let child = m.form.child();
+    for field in ORDER {
+        if field == Field::RefName {
+            lines.push(Line::from(" ── The referrer ──").bold());
+        }
+        if field == Field::PutThrough {
+            lines.push(Line::from(" ── Passing to the duty team ──").bold());
+        }
+        let focused = m.focus == field;
+        if focused {
+            focus_line = lines.len();
+        }
+        let label_style = if focused {
+            Style::new().reversed().bold()
+        } else if field.label().ends_with('*') {
+            Style::new().bold()
+        } else {
+            Style::new()
+        };
+        let label = Span::styled(
+            format!(" {:<w$}", field.label(), w = LABEL_W as usize - 2),
+            label_style,
+        );
+        match field.kind() {
+            Kind::Line => {
+                let input = m.form.line(field).expect("line field");
+                let (mut text, col) = window(
+                    input.value(),
+                    input.visual_cursor(),
+                    value_w.saturating_sub(1),
+                );
+                let mut st = Style::new();
+                if field == Field::Name && child.name_unknown {
+                    text = "(name not known)".into();
+                    st = st.italic();
+                } else if text.is_empty() && !focused {
+                    text = placeholder(field).into();
+                    st = st.dim();
+                }
+                if focused {
+                    cursor = Some((lines.len(), col));
+                }
+                let mut spans = vec![label, Span::raw(" "), Span::styled(text, st)];
+                if field == Field::Name {
+                    if let Some(id) = child.existing_child_id {
+                        spans.push(Span::styled(
+                            format!("  ⇄ linked to child {id}"),
+                            Style::new().cyan(),
+                        ));
+                    }
+                }
+                lines.push(Line::from(spans));
+            }
+            Kind::Text => {
+                let rows = m.form.concern.lines();
+                let ratatui_textarea::DataCursor(crow, ccol) = m.form.concern.cursor();
+                let top = crow.saturating_sub(CONCERN_ROWS - 1);
+                let empty = rows.len() == 1 && rows[0].is_empty();
+                for r in 0..CONCERN_ROWS {
+                    let lab = if r == 0 {
+                        label.clone()
+                    } else {
+                        Span::raw(" ".repeat(LABEL_W as usize - 1))
+                    };
+                    let text = if empty && r == 0 && !focused {
+                        Span::raw(placeholder(field)).dim()
+                    } else {
+                        let row = rows.get(top + r).map(String::as_str).unwrap_or("");
+                        let c = if top + r == crow { ccol } else { 0 };
+                        let (t, col) = window(row, c, value_w.saturating_sub(1));
+                        if focused && top + r == crow {
+                            cursor = Some((lines.len(), col));
+                        }
+                        Span::raw(t)
+                    };
+                    lines.push(Line::from(vec![lab, Span::raw("│"), text]));
+                }
+                if rows.len() > CONCERN_ROWS {
+                    lines.push(
+                        Line::from(format!(
+                            "{:w$}({} lines)",
+                            "",
+                            rows.len(),
+                            w = LABEL_W as usize
+                        ))
+                        .dim(),
+                    );
+                }
+            }
+            Kind::Check => {
+                let on = m.form.check(field).unwrap_or(false);
+                let mark = if on { "[x] yes" } else { "[ ] no " };
+                let mut st = Style::new();
+                if on && matches!(field, Field::Harm | Field::Crime) {
+                    st = st.red().bold();
+                }
+                lines.push(Line::from(vec![
+                    label,
+                    Span::raw(" "),
+                    Span::styled(mark, st),
+                    Span::raw(format!("  {}", hint(field))).dim(),
+                ]));
+            }
+            Kind::Choice => {
+                let text = match field {
+                    Field::Source => match m.form.source {
+                        Some(s) => format!("‹ {} {} ›", s.code(), s.label()),
+                        None => "‹ not chosen (10 unknown) ›".into(),
+                    },
+                    _ => match &m.form.passed_to {
+                        Some(l) => {
+                            let name = m
+                                .staff
+                                .iter()
+                                .find(|s| &s.login == l)
+                                .map_or(l.as_str(), |s| s.display_name.as_str());
+                            format!("‹ {name} ({l}) ›")
+                        }
+                        None => "‹ not yet ›".into(),
+                    },
+                };
+                let (text, _) = window(&text, 0, value_w.saturating_sub(1));
+                lines.push(Line::from(vec![label, Span::raw(" "), Span::raw(text)]));
+            }
+        }
+        let note = if let Some(msg) = m.message(field) {
+            Some((format!("✗ {msg}"), Style::new().red()))
+        } else if let Some(adv) = m.advice(field) {
+            Some((format!("! {adv}"), Style::new().yellow()))
+        } else if focused {
+            focus_hint(field).map(|h| (h.to_string(), Style::new().dim()))
+        } else {
+            None
+        };
+        if let Some((text, st)) = note {
+            for part in wrap(&text, value_w.saturating_sub(1)) {
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(LABEL_W as usize)),
+                    Span::styled(part, st),
+                ]));
+            }
+        }
+    }
+    let height = inner.height as usize;
+    let offset = if focus_line + 3 > height {
+        (focus_line + 3 - height).min(lines.len().saturating_sub(height))
+    } else {
+        0
+    };
+    f.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
+    if let Some((line, col)) = cursor {
+        if line >= offset && line - offset < height {
+            f.set_cursor_position(Position::new(
+                inner.x + LABEL_W + col as u16,
+                inner.y + (line - offset) as u16,
+            ));
+        }
+    }
+}
+
+/// Splits `s` into lines of at most `width` characters at spaces.
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for w in s.split(' ') {
+        let need = cur.chars().count() + usize::from(!cur.is_empty()) + w.chars().count();
+        if need > width && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn placeholder(f: Field) -> &'static str {
+    match f {
+        Field::Name => "first and last name, or Ctrl-N: name not known",
+        Field::Address => "where the child is now",
+        Field::Concern => "what the caller is worried about",
+        Field::Dob => "dd/mm/yyyy, \"about 5\" or \"unborn 01/03/2027\"",
+        Field::RefRelationship => "e.g. class teacher, neighbour, GP",
+        _ => "",
+    }
+}
+
+fn hint(f: Field) -> &'static str {
+    match f {
+        Field::Interpreter => "Rec 18",
+        Field::Harm => "child seen within 24 hours (Rec 35)",
+        Field::Crime => "police informed (Rec 98)",
+        Field::PutThrough => "if not: referrer's name, address, phone",
+        _ => "",
+    }
+}
+
+fn focus_hint(f: Field) -> Option<&'static str> {
+    Some(match f {
+        Field::Name => "first and last name; Ctrl-N if the caller does not know it",
+        Field::Concern => "Enter: new line · Tab: next field",
+        Field::Interpreter | Field::Harm | Field::Crime | Field::PutThrough => {
+            "Space: change · y / n"
+        }
+        Field::Source => "←/→ choose, or type the code (2A, 6, 10)",
+        Field::PassedTo => "←/→ choose the duty worker you spoke to",
+        Field::Dob => "dd/mm/yyyy, \"about 5\", or \"unborn 01/03/2027\"",
+        _ => return None,
+    })
+}
+
+fn draw_matches(m: &CallForm, f: &mut Frame, area: Rect) {
+    let n = m.matches.len();
+    let title = if n == 0 {
+        " Earlier records ".to_string()
+    } else {
+        format!(" Earlier records: {n} possible ")
+    };
+    let block = Block::bordered().title(title);
+    let mut lines: Vec<Line> = Vec::new();
+    let probe = m.form.child().probe(m.now);
+    if probe.name.is_none() && probe.dob.is_none() && probe.address.is_none() {
+        lines.push(
+            Line::from("As you type the name, date of birth or address, earlier referrals of the same child show here, before the caller hangs up.")
+                .dim(),
+        );
+    } else if n == 0 {
+        lines.push(Line::from("No earlier record found for what is typed so far.").dim());
+    }
+    for (i, cm) in m.matches.iter().enumerate() {
+        lines.extend(match_lines(
+            cm,
+            i == m.match_sel,
+            m.form.child().existing_child_id == Some(cm.child.id),
+        ));
+    }
+    if n > 0 {
+        lines.push(Line::from("PgUp/PgDn choose · Ctrl-L same child: link").dim());
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}
+
+fn match_lines(cm: &ChildMatch, selected: bool, linked: bool) -> Vec<Line<'static>> {
+    let c = &cm.child;
+    let name = c.name.clone().unwrap_or_else(|| "(name not known)".into());
+    let born = match (c.dob, c.dob_approx_years, c.expected_date) {
+        (Some(d), _, _) => format!("b. {}", d.format("%d/%m/%Y")),
+        (None, Some(a), _) => format!("about {a}"),
+        (None, None, Some(e)) => format!("due {}", e.format("%d/%m/%Y")),
+        _ => "dob not known".into(),
+    };
+    let head_style = if selected {
+        Style::new().reversed().bold()
+    } else {
+        Style::new().bold()
+    };
+    let mut out = vec![Line::from(vec![
+        Span::styled(
+            format!(
+                "{}{name} · {born} · {}%",
+                if selected { "▶ " } else { "  " },
+                cm.matched.score
+            ),
+            head_style,
+        ),
+        if linked {
+            Span::styled(" LINKED", Style::new().fg(Color::Cyan).bold())
+        } else {
+            Span::raw("")
+        },
+    ])];
+    if let Some(a) = &c.address {
+        out.push(Line::from(format!("  {a}")));
+    }
+    if !cm.matched.reasons.is_empty() {
+        out.push(Line::from(format!("  why: {}", cm.matched.reasons.join("; "))).italic());
+    }
+    let mut refs: Vec<&Referral> = cm.referrals.iter().collect();
+    refs.sort_by_key(|r| std::cmp::Reverse(r.received_at));
+    let total = refs.len();
+    for r in refs.iter().take(3) {
+        out.push(Line::from(format!(
+            "  {} {}",
+            to_london(r.received_at).format("%d/%m/%Y"),
+            outcome(r)
+        )));
+    }
+    if total > 3 {
+        out.push(Line::from(format!("  … and {} earlier", total - 3)).dim());
+    }
+    if total == 0 {
+        out.push(Line::from("  no referral yet").dim());
+    }
+    out
+}
+
+/// What became of a referral, in plain words.
+pub(crate) fn outcome(r: &Referral) -> String {
+    match r.state {
+        ReferralState::Closed => match r.closure_reason {
+            Some(c) => format!("closed: {}", c.label()),
+            None => "closed".into(),
+        },
+        s => s.label().to_string(),
+    }
+}

@@ -1,0 +1,574 @@
+//! The queue (home screen, Rec 19): header counts for the chosen team, and
+//! the open actions, overdue first then by due instant, with a live countdown.
+//! Only the visible page is queried, so it scrolls at once over a million
+//! referrals.
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::Frame;
+
+use super::screen::{Ctx, Effect, Open, Screen};
+use super::widgets::{self, inert_or, thousands, urgency, LineInput, Urgency};
+use crate::desk::{Desk, DeskError};
+use crate::domain::ActionKind;
+use crate::store::{QueueCounts, QueueFilter, QueueRow, Team};
+
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    &[
+        ("select-next", "move down one row"),
+        ("select-prev", "move up one row"),
+        ("page-down", "move down one screen"),
+        ("page-up", "move up one screen"),
+        ("select-first", "go to the first (most overdue) row"),
+        ("select-last", "go to the last row"),
+        ("open-referral", "open the referral of the selected action"),
+        ("filter-mine", "only my actions (on/off)"),
+        ("filter-team", "next team, then all teams"),
+        (
+            "filter-unallocated",
+            "only actions with no owner (on/off; Rec 54)",
+        ),
+        ("filter-overdue", "only overdue actions (on/off)"),
+        ("filter-kind", "next kind of action, then all kinds"),
+        ("search", "search by child's name (Enter keeps, Esc clears)"),
+        (
+            "clear-filters",
+            "clear mine, unallocated, overdue, kind and search",
+        ),
+        ("new-call", "log a call (Rec 39)"),
+        ("continue-call", "continue my oldest unfinished call"),
+        ("confirmations", "written confirmations awaited (Rec 21)"),
+        ("handover", "end-of-shift handover (Rec 50)"),
+        ("reports", "figures for the director (Rec 29)"),
+    ]
+}
+
+/// Refresh the counts at least this often even when nothing was written
+/// (actions become overdue as time passes).
+const COUNTS_EVERY_SECS: i64 = 10;
+
+#[derive(Debug, Default)]
+pub struct QueueScreen {
+    pub teams: Vec<Team>,
+    /// The chosen team; `None`: all teams.
+    pub team: Option<i64>,
+    /// The acting login (for "mine").
+    pub me: Option<String>,
+    pub mine: bool,
+    pub unallocated: bool,
+    pub overdue: bool,
+    pub kind: Option<ActionKind>,
+    pub search: LineInput,
+    pub searching: bool,
+    pub counts: QueueCounts,
+    /// The loaded page: rows `offset .. offset + rows.len()`.
+    pub rows: Vec<QueueRow>,
+    pub total: i64,
+    pub offset: i64,
+    /// Index of the selected row among all `total`.
+    pub selected: i64,
+    /// Rows that fit on screen.
+    pub page: i64,
+    /// Width of the screen area (the header packs to it).
+    pub width: u16,
+    /// What the screen's own state changed, so what `reload` must query.
+    pub need: Need,
+    /// Keep the selection on this action across a reload from elsewhere.
+    follow: Option<i64>,
+    loaded_at: Option<DateTime<Utc>>,
+    /// My unfinished calls (drafts), oldest first.
+    pub drafts: Vec<crate::store::Call>,
+}
+
+/// How much a reload asked for by the screen itself must query: a scroll
+/// needs only the page; a filter the page and its length; a team the counts too.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Need {
+    #[default]
+    Nothing,
+    Page,
+    Filter,
+    All,
+}
+
+struct Areas {
+    header: Rect,
+    filters: Rect,
+    table: Rect,
+}
+
+fn header_lines(width: u16) -> u16 {
+    if width >= 110 {
+        2
+    } else {
+        3
+    }
+}
+
+fn areas(area: Rect) -> Areas {
+    let [header, filters, table] = Layout::vertical([
+        Constraint::Length(header_lines(area.width)),
+        Constraint::Length(1),
+        Constraint::Min(4),
+    ])
+    .areas(area);
+    Areas {
+        header,
+        filters,
+        table,
+    }
+}
+
+/// Rows of the table that fit in `table` (borders and header row off).
+fn page_of(table: Rect) -> i64 {
+    i64::from(table.height.saturating_sub(3)).max(1)
+}
+
+impl QueueScreen {
+    /// The queue of the acting user's team (all teams if they have none).
+    pub fn new(desk: &mut Desk, now: DateTime<Utc>) -> Result<QueueScreen, DeskError> {
+        let mut q = QueueScreen::unloaded(desk)?;
+        q.reload(desk, now)?;
+        Ok(q)
+    }
+
+    /// As `new`, without querying the queue yet (the loop sizes it first).
+    pub fn unloaded(desk: &mut Desk) -> Result<QueueScreen, DeskError> {
+        let me = desk.me()?;
+        Ok(QueueScreen {
+            teams: desk.teams()?,
+            team: me.as_ref().and_then(|s| s.team_id),
+            me: me.map(|s| s.login),
+            search: LineInput::new(100),
+            page: 20,
+            width: 80,
+            need: Need::All,
+            ..Default::default()
+        })
+    }
+
+    fn want(&mut self, n: Need) {
+        self.need = self.need.max(n);
+    }
+
+    pub fn filter(&self) -> QueueFilter {
+        QueueFilter {
+            team_id: self.team,
+            owner: if self.mine { self.me.clone() } else { None },
+            unallocated: self.unallocated,
+            overdue: self.overdue,
+            kind: self.kind,
+            child: self.search.trimmed(),
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&QueueRow> {
+        let i = self.selected - self.offset;
+        if i < 0 {
+            return None;
+        }
+        self.rows.get(i as usize)
+    }
+
+    fn team_name(&self) -> String {
+        match self.team {
+            None => "All teams".into(),
+            Some(id) => self
+                .teams
+                .iter()
+                .find(|t| t.id == id)
+                .map(|t| widgets::inert(&t.name))
+                .unwrap_or_else(|| format!("team {id}")),
+        }
+    }
+
+    /// Moves the selection; marks the page for re-query if it leaves it.
+    fn select(&mut self, to: i64) {
+        let last = (self.total - 1).max(0);
+        self.selected = to.clamp(0, last);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+            self.want(Need::Page);
+        } else if self.selected >= self.offset + self.page {
+            self.offset = self.selected + 1 - self.page;
+            self.want(Need::Page);
+        }
+        self.follow = None;
+    }
+
+    /// A filter changed: back to the top.
+    fn refilter(&mut self) {
+        self.selected = 0;
+        self.offset = 0;
+        self.follow = None;
+        self.want(Need::Filter);
+    }
+
+    fn describe_filters(&self) -> Vec<String> {
+        let mut f = Vec::new();
+        if self.mine {
+            f.push(format!(
+                "mine ({})",
+                self.me.as_deref().map(widgets::inert).unwrap_or_default()
+            ));
+        }
+        if self.unallocated {
+            f.push("unallocated".into());
+        }
+        if self.overdue {
+            f.push("overdue".into());
+        }
+        if let Some(k) = self.kind {
+            f.push(format!("kind: {}", k.short()));
+        }
+        if !self.searching {
+            if let Some(s) = self.search.trimmed() {
+                f.push(format!("name: {}", widgets::inert(&s)));
+            }
+        }
+        f
+    }
+
+    fn header(&self, width: u16) -> Vec<Line<'static>> {
+        let c = &self.counts;
+        let n = |v: i64| Span::styled(thousands(v), Style::new().add_modifier(Modifier::BOLD));
+        let item = |label: &'static str, v: i64| vec![Span::raw(label), Span::raw(" "), n(v)];
+        let overdue = if c.overdue > 0 {
+            vec![
+                Span::styled("OVERDUE ", Urgency::Overdue.style()),
+                Span::styled(thousands(c.overdue), Urgency::Overdue.style()),
+            ]
+        } else {
+            item("overdue", 0)
+        };
+        let items = vec![
+            vec![Span::styled(
+                self.team_name(),
+                Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            )],
+            item("referred today", c.referred_today),
+            item("open referrals", c.open_referrals),
+            item("open actions", c.open_actions),
+            overdue,
+            item("unallocated", c.unallocated),
+            item("awaiting written confirmation", c.awaiting_confirmation),
+            item("calls not yet passed to duty", c.drafts),
+        ];
+        // Pack the items into lines no wider than the screen.
+        let mut lines: Vec<Vec<Span>> = Vec::new();
+        let mut cur: Vec<Span> = vec![Span::raw(" ")];
+        let mut used = 1usize;
+        for it in items {
+            let w: usize = it.iter().map(|s| s.width()).sum();
+            if used > 1 && used + 3 + w > width as usize {
+                lines.push(std::mem::replace(&mut cur, vec![Span::raw(" ")]));
+                used = 1;
+            }
+            if used > 1 {
+                cur.push(Span::raw("   "));
+                used += 3;
+            }
+            used += w;
+            cur.extend(it);
+        }
+        lines.push(cur);
+        lines.into_iter().map(Line::from).collect()
+    }
+}
+
+impl Screen for QueueScreen {
+    fn title(&self) -> String {
+        "Queue".into()
+    }
+
+    fn keymap_section(&self) -> &'static str {
+        "queue"
+    }
+
+    /// Called with `need` set by the screen's own keys, or with nothing
+    /// needed (the loop: a write here or elsewhere, a tick) to re-read it all.
+    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError> {
+        let need = match self.need {
+            Need::Nothing => Need::All,
+            n => n,
+        };
+        if self.need == Need::Nothing && self.follow.is_none() {
+            // Keep the selection on the same action when rows move under it.
+            self.follow = self.selected_row().map(|r| r.action_id);
+        }
+        let f = self.filter();
+        if need >= Need::All {
+            self.counts = desk.counts(self.team, now)?;
+            self.loaded_at = Some(now);
+            self.drafts = match self.me.as_deref() {
+                Some(me) => desk.drafts(Some(me))?,
+                None => Vec::new(),
+            };
+        }
+        if need >= Need::Filter {
+            self.total = desk.queue_len(&f, now)?;
+        }
+        let last = (self.total - 1).max(0);
+        self.selected = self.selected.clamp(0, last);
+        self.offset = self
+            .offset
+            .clamp((self.selected + 1 - self.page).max(0), self.selected);
+        self.rows = desk.queue(&f, now, self.offset, self.page)?;
+        if let Some(id) = self.follow {
+            if let Some(i) = self.rows.iter().position(|r| r.action_id == id) {
+                self.selected = self.offset + i as i64;
+            }
+        }
+        self.need = Need::Nothing;
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, action: Option<&str>, ctx: &Ctx) -> Vec<Effect> {
+        if self.searching {
+            match key.code {
+                KeyCode::Esc => {
+                    self.searching = false;
+                    self.search = LineInput::new(100);
+                    self.refilter();
+                }
+                KeyCode::Enter => self.searching = false,
+                KeyCode::Down => self.select(self.selected + 1),
+                KeyCode::Up => self.select(self.selected - 1),
+                _ => {
+                    let before = self.search.value.clone();
+                    self.search.handle(&key);
+                    if self.search.value != before {
+                        self.refilter();
+                    }
+                }
+            }
+            return Vec::new();
+        }
+        let Some(action) = action else {
+            return Vec::new();
+        };
+        match action {
+            "select-next" => self.select(self.selected + 1),
+            "select-prev" => self.select(self.selected - 1),
+            "page-down" => self.select(self.selected + self.page),
+            "page-up" => self.select(self.selected - self.page),
+            "select-first" => self.select(0),
+            "select-last" => self.select(self.total - 1),
+            "open-referral" => {
+                if let Some(r) = self.selected_row() {
+                    return vec![Effect::Open(Open::Referral(r.referral_id))];
+                }
+                return vec![Effect::Status("no action selected".into())];
+            }
+            "filter-mine" => {
+                if self.me.is_none() || ctx.me.is_none() {
+                    return vec![Effect::Status(
+                        "you are not on this desk's staff list, so nothing is yours".into(),
+                    )];
+                }
+                self.mine = !self.mine;
+                self.refilter();
+            }
+            "filter-team" => {
+                let pos = self
+                    .team
+                    .and_then(|id| self.teams.iter().position(|t| t.id == id));
+                self.team = match pos {
+                    None => self.teams.first().map(|t| t.id),
+                    Some(i) => self.teams.get(i + 1).map(|t| t.id),
+                };
+                self.refilter();
+                self.want(Need::All);
+            }
+            "filter-unallocated" => {
+                self.unallocated = !self.unallocated;
+                self.refilter();
+            }
+            "filter-overdue" => {
+                self.overdue = !self.overdue;
+                self.refilter();
+            }
+            "filter-kind" => {
+                let all = ActionKind::ALL;
+                self.kind = match self.kind.and_then(|k| all.iter().position(|a| *a == k)) {
+                    None => all.first().copied(),
+                    Some(i) => all.get(i + 1).copied(),
+                };
+                self.refilter();
+            }
+            "search" => self.searching = true,
+            "clear-filters" => {
+                self.mine = false;
+                self.unallocated = false;
+                self.overdue = false;
+                self.kind = None;
+                self.search = LineInput::new(100);
+                self.refilter();
+            }
+            "new-call" => return vec![Effect::Open(Open::CallForm(None))],
+            "continue-call" => {
+                return match self.drafts.first() {
+                    Some(d) => vec![Effect::Open(Open::CallForm(Some(d.id)))],
+                    None => vec![Effect::Status("no unfinished call to continue".into())],
+                }
+            }
+            "confirmations" => return vec![Effect::Open(Open::Confirmations)],
+            "handover" => return vec![Effect::Open(Open::Handover)],
+            "reports" => return vec![Effect::Open(Open::Reports)],
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn tick(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        if self
+            .loaded_at
+            .is_none_or(|t| (ctx.now - t).num_seconds() >= COUNTS_EVERY_SECS)
+        {
+            self.want(Need::All);
+        }
+        Vec::new()
+    }
+
+    fn resize(&mut self, area: Rect) {
+        let p = page_of(areas(area).table);
+        if p != self.page {
+            self.page = p;
+            self.want(Need::Page);
+        }
+        self.width = area.width;
+    }
+
+    fn wants_reload(&self) -> bool {
+        self.need != Need::Nothing
+    }
+
+    fn captures_text(&self) -> bool {
+        self.searching
+    }
+
+    fn on_mouse(&mut self, ev: MouseEvent, area: Rect, _ctx: &Ctx) -> Vec<Effect> {
+        match ev.kind {
+            MouseEventKind::ScrollDown => self.select(self.selected + 3),
+            MouseEventKind::ScrollUp => self.select(self.selected - 3),
+            MouseEventKind::Down(MouseButton::Left) => {
+                let t = areas(area).table;
+                // Border and header row above the first data row.
+                let first = t.y + 2;
+                if ev.row >= first && ev.row < t.y + t.height.saturating_sub(1) {
+                    let i = i64::from(ev.row - first);
+                    if i < self.rows.len() as i64 {
+                        self.select(self.offset + i);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn view(&self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+        let a = areas(area);
+        f.render_widget(Paragraph::new(self.header(area.width)), a.header);
+
+        let filters = self.describe_filters();
+        let filter_line = if self.searching {
+            Line::from(Span::styled(" search child's name: ", Style::new().bold()))
+        } else if let Some(banner) =
+            super::call_form::unfinished_banner(&self.drafts).filter(|_| filters.is_empty())
+        {
+            Line::from(Span::styled(
+                format!(" {banner}: press N to continue"),
+                Style::new().bold().reversed(),
+            ))
+        } else if filters.is_empty() {
+            let mut l = widgets::legend();
+            l.spans.insert(0, Span::raw(" "));
+            l
+        } else {
+            Line::from(vec![
+                Span::styled(" filter: ", Style::new().bold()),
+                Span::raw(filters.join(" · ")),
+            ])
+        };
+        if self.searching {
+            let [label, input] =
+                Layout::horizontal([Constraint::Length(22), Constraint::Min(1)]).areas(a.filters);
+            f.render_widget(Paragraph::new(filter_line), label);
+            f.render_widget(
+                Paragraph::new(self.search.line(input.width as usize, true)),
+                input,
+            );
+        } else {
+            f.render_widget(Paragraph::new(filter_line), a.filters);
+        }
+
+        let all_teams = self.team.is_none();
+        let rows: Vec<Row> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let u = urgency(r.due_at, ctx.now);
+                let owner = match &r.owner {
+                    None => "UNALLOCATED".to_string(),
+                    Some(o) if r.owner_absent => format!("{}(away)", widgets::inert(o)),
+                    Some(o) => widgets::inert(o),
+                };
+                let mut cells = vec![
+                    u.marker().to_string(),
+                    inert_or(r.child.as_deref(), "(name not known)"),
+                    r.kind.short().to_string(),
+                    owner,
+                    widgets::countdown_text(r.due_at, ctx.now),
+                ];
+                if all_teams {
+                    cells.push(widgets::inert(&r.team));
+                }
+                let mut row = Row::new(cells).style(u.style());
+                if r.owner.is_none() && u == Urgency::Later {
+                    row = row.style(Style::new().add_modifier(Modifier::BOLD));
+                }
+                row
+            })
+            .collect();
+        let mut widths = vec![
+            Constraint::Length(2),
+            Constraint::Fill(1),
+            Constraint::Length(17),
+            Constraint::Length(13),
+            Constraint::Length(16),
+        ];
+        let mut head = vec!["", "child", "action", "owner", "due"];
+        if all_teams {
+            widths.push(Constraint::Length(12));
+            head.push("team");
+        }
+        let shown = if self.rows.is_empty() {
+            " no open actions match ".to_string()
+        } else {
+            format!(
+                " open actions {}–{} of {} ",
+                thousands(self.offset + 1),
+                thousands(self.offset + self.rows.len() as i64),
+                thousands(self.total)
+            )
+        };
+        let table = Table::new(rows, widths)
+            .header(Row::new(head).style(Style::new().bold()))
+            .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+            .block(
+                Block::bordered()
+                    .title(format!(" Queue: {} ", self.team_name()))
+                    .title_bottom(Line::from(shown).right_aligned()),
+            );
+        let mut st = TableState::default();
+        if !self.rows.is_empty() {
+            st.select(Some((self.selected - self.offset).max(0) as usize));
+        }
+        f.render_stateful_widget(table, a.table, &mut st);
+    }
+}

@@ -1,0 +1,817 @@
+//! One referral: the child, earlier referrals of the same child, this
+//! referral's actions with owners and due instants, and its chronology.
+//! Assign, complete (a late one needs the reason, Rec 35), add a note, record
+//! the decision. Every change is a `Command` run by the desk.
+
+use chrono::{DateTime, Datelike, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, Clear, List, ListItem, ListState, Paragraph, Row, Table, TableState,
+};
+use ratatui::Frame;
+
+use super::screen::{Ctx, Effect, Screen};
+use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency};
+use crate::desk::{Command, Desk, DeskError, Outcome, ReferralDetail};
+use crate::domain::time::{fmt_short, london_date};
+use crate::domain::{Decision, ReferralState, Role};
+use crate::store::{Action, Staff};
+
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    &[
+        (
+            "chronology",
+            "the child's chronology across all referrals (Rec 58)",
+        ),
+        ("select-next", "select the next action"),
+        ("select-prev", "select the previous action"),
+        ("assign", "assign or re-assign the selected action (Rec 54)"),
+        (
+            "complete",
+            "complete the selected action with its outcome (late: reason, Rec 35)",
+        ),
+        ("note", "add a note to the chronology (Rec 58)"),
+        ("decide", "record the decision on the referral"),
+        ("scroll-down", "scroll the chronology towards the newest"),
+        ("scroll-up", "scroll the chronology back"),
+    ]
+}
+
+const MAX_LINE: usize = 500;
+const MAX_TEXT: usize = 4000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    Assign {
+        action_id: i64,
+        /// Index into the team's staff; `staff.len()` means nobody.
+        choice: usize,
+        error: Option<String>,
+    },
+    Complete {
+        action_id: i64,
+        due_at: DateTime<Utc>,
+        outcome: LineInput,
+        reason: LineInput,
+        /// 0: outcome, 1: late reason.
+        field: usize,
+        error: Option<String>,
+    },
+    Note {
+        text: LineInput,
+        error: Option<String>,
+    },
+    Decide {
+        choice: usize,
+        note: LineInput,
+        /// 0: the list, 1: the note.
+        field: usize,
+        error: Option<String>,
+    },
+}
+
+impl Dialog {
+    fn set_error(&mut self, msg: String) {
+        match self {
+            Dialog::Assign { error, .. }
+            | Dialog::Complete { error, .. }
+            | Dialog::Note { error, .. }
+            | Dialog::Decide { error, .. } => *error = Some(msg),
+        }
+    }
+
+    fn error(&self) -> Option<&str> {
+        match self {
+            Dialog::Assign { error, .. }
+            | Dialog::Complete { error, .. }
+            | Dialog::Note { error, .. }
+            | Dialog::Decide { error, .. } => error.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ReferralScreen {
+    pub id: i64,
+    pub detail: Option<ReferralDetail>,
+    /// The referral's team, for the assign dialog (active staff only).
+    pub staff: Vec<Staff>,
+    /// Index into `detail.actions`.
+    pub selected: usize,
+    /// Chronology lines scrolled back from the newest.
+    pub chron_back: usize,
+    pub dialog: Option<Dialog>,
+    /// A command of this screen's is running: its result closes the dialog.
+    pub waiting: bool,
+}
+
+/// Age in whole years on `today`.
+fn age_years(dob: chrono::NaiveDate, today: chrono::NaiveDate) -> i32 {
+    let mut y = today.year() - dob.year();
+    if (today.month(), today.day()) < (dob.month(), dob.day()) {
+        y -= 1;
+    }
+    y
+}
+
+impl ReferralScreen {
+    pub fn new(
+        desk: &mut Desk,
+        referral_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<ReferralScreen, DeskError> {
+        let mut s = ReferralScreen {
+            id: referral_id,
+            ..Default::default()
+        };
+        s.reload(desk, now)?;
+        Ok(s)
+    }
+
+    pub fn selected_action(&self) -> Option<&Action> {
+        self.detail.as_ref()?.actions.get(self.selected)
+    }
+
+    fn open_dialog(&mut self, action: &str, ctx: &Ctx) -> Vec<Effect> {
+        let Some(d) = &self.detail else {
+            return Vec::new();
+        };
+        match action {
+            "assign" | "complete" => {
+                let Some(a) = self.selected_action().cloned() else {
+                    return vec![Effect::Status("this referral has no actions".into())];
+                };
+                if !a.is_open() {
+                    return vec![Effect::Status(format!(
+                        "{} is already done",
+                        a.kind.label()
+                    ))];
+                }
+                if action == "assign" {
+                    let choice = a
+                        .owner
+                        .as_deref()
+                        .and_then(|o| self.staff.iter().position(|s| s.login == o))
+                        .unwrap_or(0);
+                    self.dialog = Some(Dialog::Assign {
+                        action_id: a.id,
+                        choice,
+                        error: None,
+                    });
+                } else {
+                    self.dialog = Some(Dialog::Complete {
+                        action_id: a.id,
+                        due_at: a.due_at,
+                        outcome: LineInput::new(MAX_TEXT),
+                        reason: LineInput::new(MAX_LINE),
+                        field: 0,
+                        error: None,
+                    });
+                }
+            }
+            "note" => {
+                self.dialog = Some(Dialog::Note {
+                    text: LineInput::new(MAX_TEXT),
+                    error: None,
+                })
+            }
+            "decide" => {
+                if !d.referral.state.can_decide() {
+                    return vec![Effect::Status(format!(
+                        "this referral already has a decision ({})",
+                        d.referral.state.label()
+                    ))];
+                }
+                if ctx.me.is_some_and(|m| m.role != Role::DutyManager) {
+                    return vec![Effect::Status(
+                        "only a duty manager records the decision on a referral".into(),
+                    )];
+                }
+                self.dialog = Some(Dialog::Decide {
+                    choice: 0,
+                    note: LineInput::new(MAX_LINE),
+                    field: 0,
+                    error: None,
+                })
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// A key while a dialog is open.
+    fn dialog_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
+        let staff_len = self.staff.len();
+        let referral_id = self.id;
+        let Some(dialog) = self.dialog.as_mut() else {
+            return Vec::new();
+        };
+        if key.code == KeyCode::Esc {
+            self.dialog = None;
+            return vec![Effect::Status("cancelled: nothing changed".into())];
+        }
+        if self.waiting {
+            return Vec::new();
+        }
+        let submit = key.code == KeyCode::Enter;
+        let cmd = match dialog {
+            Dialog::Assign {
+                action_id, choice, ..
+            } => {
+                match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => *choice = (*choice + 1).min(staff_len),
+                    KeyCode::Up | KeyCode::Char('k') => *choice = choice.saturating_sub(1),
+                    _ => {}
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                Command::AssignAction {
+                    action_id: *action_id,
+                    owner: self.staff.get(*choice).map(|s| s.login.clone()),
+                }
+            }
+            Dialog::Complete {
+                action_id,
+                due_at,
+                outcome,
+                reason,
+                field,
+                error,
+            } => {
+                let late = ctx.now > *due_at;
+                match key.code {
+                    KeyCode::Tab | KeyCode::BackTab | KeyCode::Down | KeyCode::Up if late => {
+                        *field = 1 - *field;
+                        return Vec::new();
+                    }
+                    KeyCode::Enter => {}
+                    _ => {
+                        if *field == 0 || !late {
+                            outcome.handle(&key);
+                        } else {
+                            reason.handle(&key);
+                        }
+                        return Vec::new();
+                    }
+                }
+                let Some(out) = outcome.trimmed() else {
+                    *error = Some("write the outcome: what was done".into());
+                    *field = 0;
+                    return Vec::new();
+                };
+                let late_reason = reason.trimmed();
+                if late && late_reason.is_none() {
+                    *error = Some(format!(
+                        "this action was due {}: give the reason it is late (Rec 35)",
+                        fmt_short(*due_at)
+                    ));
+                    *field = 1;
+                    return Vec::new();
+                }
+                Command::CompleteAction {
+                    action_id: *action_id,
+                    outcome: out,
+                    late_reason: if late { late_reason } else { None },
+                }
+            }
+            Dialog::Note { text, error } => {
+                if !submit {
+                    text.handle(&key);
+                    return Vec::new();
+                }
+                let Some(t) = text.trimmed() else {
+                    *error = Some("the note is empty".into());
+                    return Vec::new();
+                };
+                Command::AddNote {
+                    referral_id,
+                    text: t,
+                }
+            }
+            Dialog::Decide {
+                choice,
+                note,
+                field,
+                error,
+            } => {
+                let n = Decision::ALL.len();
+                match key.code {
+                    KeyCode::Tab | KeyCode::BackTab => {
+                        *field = 1 - *field;
+                        return Vec::new();
+                    }
+                    KeyCode::Down if *field == 0 => *choice = (*choice + 1).min(n - 1),
+                    KeyCode::Up if *field == 0 => *choice = choice.saturating_sub(1),
+                    KeyCode::Enter => {}
+                    _ if *field == 1 => {
+                        note.handle(&key);
+                    }
+                    _ => {}
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                let decision = Decision::ALL[(*choice).min(n - 1)];
+                if decision == Decision::OtherAgency && note.trimmed().is_none() {
+                    *error = Some(
+                        "referring to another agency needs the agency and the purpose (Rec 48)"
+                            .into(),
+                    );
+                    *field = 1;
+                    return Vec::new();
+                }
+                Command::RecordDecision {
+                    referral_id,
+                    decision,
+                    note: note.trimmed(),
+                }
+            }
+        };
+        self.waiting = true;
+        vec![Effect::Execute(cmd)]
+    }
+
+    fn child_lines(&self, d: &ReferralDetail, now: DateTime<Utc>) -> Vec<Line<'static>> {
+        let c = &d.child;
+        let r = &d.referral;
+        let age = if let Some(dob) = c.dob {
+            let today = london_date(now);
+            let years = age_years(dob, today);
+            let age = if years < 2 {
+                let months = (today.year() - dob.year()) * 12 + today.month() as i32
+                    - dob.month() as i32
+                    - i32::from(today.day() < dob.day());
+                format!("{} months", months.max(0))
+            } else {
+                format!("{years}")
+            };
+            format!("age {age} (born {})", dob.format("%d/%m/%Y"))
+        } else if let Some(y) = c.dob_approx_years {
+            format!("age about {y} (date of birth not known)")
+        } else if let Some(e) = c.expected_date {
+            format!("unborn, expected {}", e.format("%d/%m/%Y"))
+        } else {
+            "age not known".into()
+        };
+        let lang = match (&c.first_language, c.interpreter_needed) {
+            (Some(l), true) => format!("language {}: INTERPRETER NEEDED (Rec 18)", inert(l)),
+            (Some(l), false) => format!("language {}", inert(l)),
+            (None, true) => "INTERPRETER NEEDED (Rec 18)".into(),
+            (None, false) => "language not recorded".into(),
+        };
+        let mut flags = Vec::new();
+        if r.deliberate_harm {
+            flags.push("DELIBERATE HARM ALLEGED (Rec 35)");
+        }
+        if r.possible_crime {
+            flags.push("POSSIBLE CRIME (Rec 98)");
+        }
+        let state = match (r.state, &r.decision_note) {
+            (ReferralState::OtherAgency, Some(n)) => {
+                format!("{} ({})", r.state.label(), inert(n))
+            }
+            _ => r.state.label().to_string(),
+        };
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled(
+                    format!(" {}", inert_or(c.name.as_deref(), "(name not known)")),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(format!("   {age}   {lang}")),
+            ]),
+            Line::from(format!(
+                " address: {}",
+                inert_or(c.address.as_deref(), "not known")
+            )),
+            Line::from(format!(
+                " source {} {} · team {}",
+                r.source.code(),
+                r.source.label(),
+                inert(&r.team)
+            )),
+            Line::from(vec![
+                Span::raw(format!(
+                    " referral {} · received {} · ",
+                    r.id,
+                    fmt_short(r.received_at),
+                )),
+                Span::styled(state, Style::new().bold()),
+            ]),
+        ];
+        if !flags.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!(" {}", flags.join(" · ")),
+                Urgency::Overdue.style(),
+            )));
+        }
+        lines
+    }
+
+    fn previous_lines(&self, d: &ReferralDetail, max: usize) -> Vec<Line<'static>> {
+        let mut out = vec![Line::from(Span::styled(
+            if d.previous.is_empty() {
+                " No previous referrals of this child".to_string()
+            } else {
+                format!(
+                    " Previous referrals of this child: {} (start-again check)",
+                    d.previous.len()
+                )
+            },
+            Style::new().bold(),
+        ))];
+        // Newest first: the most recent history matters most.
+        for p in d.previous.iter().rev().take(max) {
+            let closure = p
+                .closure_reason
+                .map(|c| format!(", closed {} {}", c.code(), c.label()))
+                .unwrap_or_default();
+            out.push(Line::from(format!(
+                "   {}  #{}  {} · {}{}",
+                p.received_at.format("%d/%m/%Y"),
+                p.id,
+                p.source.label(),
+                p.state.label(),
+                closure
+            )));
+        }
+        if d.previous.len() > max {
+            out.push(Line::from(format!(
+                "   … and {} earlier",
+                d.previous.len() - max
+            )));
+        }
+        out
+    }
+}
+
+struct Areas {
+    child: Rect,
+    previous: Rect,
+    actions: Rect,
+    chronology: Rect,
+}
+
+fn areas(area: Rect, d: &ReferralDetail) -> (Areas, usize) {
+    let max_prev = if area.height >= 40 { 4 } else { 2 };
+    let prev_lines = 1 + d.previous.len().min(max_prev) + usize::from(d.previous.len() > max_prev);
+    let action_rows = d
+        .actions
+        .len()
+        .clamp(1, if area.height >= 40 { 12 } else { 6 });
+    let [child, previous, actions, chronology] = Layout::vertical([
+        Constraint::Length(4 + u16::from(d.referral.deliberate_harm || d.referral.possible_crime)),
+        Constraint::Length(prev_lines as u16),
+        Constraint::Length(action_rows as u16 + 3),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    (
+        Areas {
+            child,
+            previous,
+            actions,
+            chronology,
+        },
+        max_prev,
+    )
+}
+
+impl Screen for ReferralScreen {
+    fn title(&self) -> String {
+        match &self.detail {
+            Some(d) => format!(
+                "Referral {}: {}",
+                self.id,
+                inert_or(d.child.name.as_deref(), "(name not known)")
+            ),
+            None => format!("Referral {}", self.id),
+        }
+    }
+
+    fn keymap_section(&self) -> &'static str {
+        "referral"
+    }
+
+    fn reload(&mut self, desk: &mut Desk, _now: DateTime<Utc>) -> Result<(), DeskError> {
+        let d = desk.referral(self.id)?;
+        self.staff = desk
+            .staff(Some(d.referral.team_id))?
+            .into_iter()
+            .filter(|s| s.active && s.role != Role::Director)
+            .collect();
+        self.selected = self.selected.min(d.actions.len().saturating_sub(1));
+        self.detail = Some(d);
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, action: Option<&str>, ctx: &Ctx) -> Vec<Effect> {
+        if self.dialog.is_some() {
+            return self.dialog_key(key, ctx);
+        }
+        let n = self.detail.as_ref().map_or(0, |d| d.actions.len());
+        match action {
+            Some("select-next") => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Some("select-prev") => self.selected = self.selected.saturating_sub(1),
+            Some("scroll-up") => self.chron_back += 5,
+            Some("scroll-down") => self.chron_back = self.chron_back.saturating_sub(5),
+            Some("chronology") => {
+                if let Some(d) = &self.detail {
+                    return vec![Effect::Open(super::screen::Open::Chronology(d.child.id))];
+                }
+            }
+            Some(a @ ("assign" | "complete" | "note" | "decide")) => {
+                return self.open_dialog(a, ctx)
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_result(&mut self, result: &Result<Outcome, DeskError>) -> Vec<Effect> {
+        self.waiting = false;
+        match result {
+            Ok(out) => {
+                self.dialog = None;
+                let msg = match out {
+                    Outcome::Done { summary } => summary.clone(),
+                    Outcome::ActionChanged { action } => match (&action.done_at, &action.owner) {
+                        (Some(_), _) => format!("{} done", action.kind.label()),
+                        (None, Some(o)) => format!("{} assigned to {}", action.kind.label(), o),
+                        (None, None) => format!("{} is unallocated", action.kind.label()),
+                    },
+                    Outcome::ReferralChanged { referral } => {
+                        format!(
+                            "referral {}: {}",
+                            referral.referral.id,
+                            referral.referral.state.label()
+                        )
+                    }
+                    _ => "saved".into(),
+                };
+                vec![Effect::Status(msg)]
+            }
+            Err(e) => {
+                if let Some(d) = self.dialog.as_mut() {
+                    d.set_error(e.to_string());
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn captures_text(&self) -> bool {
+        self.dialog.is_some()
+    }
+
+    fn on_mouse(&mut self, ev: MouseEvent, area: Rect, _ctx: &Ctx) -> Vec<Effect> {
+        let Some(d) = &self.detail else {
+            return Vec::new();
+        };
+        let (a, _) = areas(area, d);
+        match ev.kind {
+            MouseEventKind::ScrollUp => self.chron_back += 3,
+            MouseEventKind::ScrollDown => self.chron_back = self.chron_back.saturating_sub(3),
+            MouseEventKind::Down(MouseButton::Left) if self.dialog.is_none() => {
+                let first = a.actions.y + 2;
+                if ev.row >= first && ev.row < a.actions.bottom().saturating_sub(1) {
+                    let i = usize::from(ev.row - first);
+                    if i < d.actions.len() {
+                        self.selected = i;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn view(&self, f: &mut Frame, area: Rect, ctx: &Ctx) {
+        let Some(d) = &self.detail else {
+            f.render_widget(Paragraph::new(" loading…"), area);
+            return;
+        };
+        let (a, max_prev) = areas(area, d);
+        f.render_widget(Paragraph::new(self.child_lines(d, ctx.now)), a.child);
+        f.render_widget(Paragraph::new(self.previous_lines(d, max_prev)), a.previous);
+
+        let rows: Vec<Row> = d
+            .actions
+            .iter()
+            .map(|act| {
+                if let Some(done) = act.done_at {
+                    let late = act
+                        .late_reason
+                        .as_deref()
+                        .map(|l| format!(" LATE: {}", inert(l)))
+                        .unwrap_or_default();
+                    return Row::new(vec![
+                        "ok".to_string(),
+                        act.kind.short().to_string(),
+                        inert_or(act.done_by.as_deref(), "?"),
+                        format!(
+                            "done {}",
+                            crate::domain::time::to_london(done).format("%d/%m %H:%M")
+                        ),
+                        format!("{}{late}", inert_or(act.outcome.as_deref(), "")),
+                    ])
+                    .style(Style::new().add_modifier(Modifier::DIM));
+                }
+                let u = urgency(act.due_at, ctx.now);
+                let owner = match &act.owner {
+                    None => "UNALLOCATED".to_string(),
+                    Some(o) => {
+                        let away = self
+                            .staff
+                            .iter()
+                            .any(|s| &s.login == o && s.is_absent(ctx.now));
+                        if away {
+                            format!("{}(away)", inert(o))
+                        } else {
+                            inert(o)
+                        }
+                    }
+                };
+                Row::new(vec![
+                    u.marker().to_string(),
+                    act.kind.short().to_string(),
+                    owner,
+                    widgets::countdown_text(act.due_at, ctx.now),
+                    format!("due {}", fmt_short(act.due_at)),
+                ])
+                .style(u.style())
+            })
+            .collect();
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(2),
+                Constraint::Length(17),
+                Constraint::Length(13),
+                Constraint::Length(16),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(Row::new(vec!["", "action", "owner", "due", ""]).style(Style::new().bold()))
+        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+        .block(Block::bordered().title(format!(" Actions ({}) ", d.actions.len())));
+        let mut st = TableState::default();
+        if !d.actions.is_empty() {
+            st.select(Some(self.selected));
+        }
+        f.render_stateful_widget(table, a.actions, &mut st);
+
+        // Chronology: significant events, newest last (Rec 58).
+        let lines: Vec<Line> = d
+            .events
+            .iter()
+            .filter(|e| e.significant)
+            .map(|e| {
+                Line::from(vec![
+                    Span::styled(format!(" {} ", fmt_short(e.at)), Style::new().bold()),
+                    Span::raw(format!("{:<8} ", inert(&e.acting_login))),
+                    Span::raw(inert(&e.summary)),
+                ])
+            })
+            .collect();
+        let inner_h = a.chronology.height.saturating_sub(2) as usize;
+        let back = self.chron_back.min(lines.len().saturating_sub(inner_h));
+        let start = lines.len().saturating_sub(inner_h + back);
+        let shown: Vec<Line> = lines.iter().skip(start).take(inner_h).cloned().collect();
+        f.render_widget(
+            Paragraph::new(shown).block(Block::bordered().title(format!(
+                " Chronology ({} entries{}) ",
+                lines.len(),
+                if back > 0 { ", scrolled back" } else { "" }
+            ))),
+            a.chronology,
+        );
+
+        if let Some(dialog) = &self.dialog {
+            self.view_dialog(f, area, dialog, ctx);
+        }
+    }
+}
+
+impl ReferralScreen {
+    fn view_dialog(&self, f: &mut Frame, area: Rect, dialog: &Dialog, ctx: &Ctx) {
+        let width = area.width.saturating_sub(4).min(72);
+        let inner_w = width.saturating_sub(2) as usize;
+        let mut lines: Vec<Line> = Vec::new();
+        let title;
+        let mut list: Option<(Vec<ListItem>, usize)> = None;
+        match dialog {
+            Dialog::Assign { choice, .. } => {
+                title = " Assign to ";
+                let mut items: Vec<ListItem> = self
+                    .staff
+                    .iter()
+                    .map(|s| {
+                        let absent = if s.is_absent(ctx.now) {
+                            "  (absent)"
+                        } else {
+                            ""
+                        };
+                        ListItem::new(format!(
+                            "{} ({}) · {}{absent}",
+                            inert(&s.display_name),
+                            inert(&s.login),
+                            s.role.label()
+                        ))
+                    })
+                    .collect();
+                items.push(ListItem::new("nobody: leave it UNALLOCATED"));
+                list = Some((items, *choice));
+                lines.push(Line::from("Up/Down choose · Enter assign · Esc cancel"));
+            }
+            Dialog::Complete {
+                due_at,
+                outcome,
+                reason,
+                field,
+                ..
+            } => {
+                title = " Complete action ";
+                let late = ctx.now > *due_at;
+                lines.push(Line::from("Outcome (what was done):".bold()));
+                lines.push(outcome.line(inner_w, *field == 0 || !late));
+                if late {
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "LATE: was due {}. Reason it is late (Rec 35):",
+                            fmt_short(*due_at)
+                        ),
+                        Urgency::Overdue.style(),
+                    )));
+                    lines.push(reason.line(inner_w, *field == 1));
+                    lines.push(Line::from("Tab switch field · Enter complete · Esc cancel"));
+                } else {
+                    lines.push(Line::from("Enter complete · Esc cancel"));
+                }
+            }
+            Dialog::Note { text, .. } => {
+                title = " Add a note ";
+                lines.push(Line::from("Note for the chronology:".bold()));
+                lines.push(text.line(inner_w, true));
+                lines.push(Line::from("Enter save · Esc cancel"));
+            }
+            Dialog::Decide {
+                choice,
+                note,
+                field,
+                ..
+            } => {
+                title = " Decision on the referral ";
+                let items = Decision::ALL
+                    .iter()
+                    .map(|d| ListItem::new(format!("{:<13} {}", d.as_str(), d.label())))
+                    .collect();
+                list = Some((items, *choice));
+                lines.push(Line::from(
+                    "Note (required for other_agency: agency and purpose, Rec 48):".bold(),
+                ));
+                lines.push(note.line(inner_w, *field == 1));
+                lines.push(Line::from(
+                    "Up/Down choose · Tab note · Enter record · Esc cancel",
+                ));
+            }
+        }
+        if let Some(e) = dialog.error() {
+            lines.push(Line::from(Span::styled(
+                format!("! {}", inert(e)),
+                Urgency::Overdue.style(),
+            )));
+        }
+        let list_h = list.as_ref().map_or(0, |(l, _)| l.len() as u16);
+        let text_h: u16 = lines
+            .iter()
+            .map(|l| (l.width() as u16).div_ceil(inner_w.max(1) as u16).max(1))
+            .sum();
+        let height = list_h + text_h + 2;
+        let rect = centered(area, width, height);
+        f.render_widget(Clear, rect);
+        let block = Block::bordered().title(title);
+        let inner = block.inner(rect);
+        f.render_widget(block, rect);
+        let [list_area, text_area] =
+            Layout::vertical([Constraint::Length(list_h), Constraint::Min(1)]).areas(inner);
+        if let Some((items, sel)) = list {
+            let mut st = ListState::default().with_selected(Some(sel));
+            f.render_stateful_widget(
+                List::new(items)
+                    .highlight_symbol("> ")
+                    .highlight_style(Style::new().add_modifier(Modifier::REVERSED)),
+                list_area,
+                &mut st,
+            );
+        }
+        f.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+            text_area,
+        );
+    }
+}

@@ -1,0 +1,530 @@
+//! The Reports screen: the director's figures for a period (Rec 29, Rec 54)
+//! with charts: referrals per day, on time by team, overdue at end of day.
+//! Readable at 80x24. Every read is `Desk::report` in `reload`.
+
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Style, Stylize};
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, Block, Paragraph, Sparkline};
+use ratatui::Frame;
+
+use super::screen::{Ctx, Effect, Screen};
+use crate::desk::reports::{pct, Report, ReportQuery, Timeliness};
+use crate::desk::{Desk, DeskError};
+use crate::domain::time::{fmt_short, london_date};
+
+/// The keymap actions this screen understands, with their help text.
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    &[
+        (
+            "prev-period",
+            "the period before (same length; a month steps by months)",
+        ),
+        ("next-period", "the period after"),
+        ("this-month", "this month so far (the default)"),
+        ("last-12-months", "the 12 months to today"),
+        ("next-team", "one team at a time, then every team"),
+        (
+            "next-measure",
+            "which deadline the team bars show (every deadline, pass to duty …)",
+        ),
+        (
+            "next-panel",
+            "right-hand panel: timeliness, decisions, sources, unallocated (Rec 54), late reasons",
+        ),
+    ]
+}
+
+const PANELS: &[&str] = &[
+    "timeliness",
+    "decisions",
+    "sources",
+    "unallocated",
+    "late reasons",
+];
+
+pub struct ReportsScreen {
+    from: NaiveDate,
+    to: NaiveDate,
+    teams: Vec<String>,
+    /// Index into `teams`, or `None` for every team.
+    team: Option<usize>,
+    measure: usize,
+    panel: usize,
+    report: Option<Report>,
+    stale: bool,
+    today: NaiveDate,
+}
+
+/// Opens the screen on this month so far, for every team.
+pub fn open(desk: &mut Desk, now: DateTime<Utc>) -> Result<ReportsScreen, DeskError> {
+    let today = london_date(now);
+    let teams = desk.teams()?.into_iter().map(|t| t.name).collect();
+    let mut s = ReportsScreen {
+        from: today.with_day(1).unwrap_or(today),
+        to: today,
+        teams,
+        team: None,
+        measure: 0,
+        panel: 0,
+        report: None,
+        stale: true,
+        today,
+    };
+    s.reload(desk, now)?;
+    Ok(s)
+}
+
+impl ReportsScreen {
+    /// True after a key changed the period or team: the loop should `reload`.
+    pub fn wants_reload(&self) -> bool {
+        self.stale
+    }
+
+    pub fn report(&self) -> Option<&Report> {
+        self.report.as_ref()
+    }
+
+    fn whole_months(&self) -> bool {
+        self.from.day() == 1
+            && (self.to.succ_opt().is_some_and(|n| n.day() == 1) || self.to == self.today)
+    }
+
+    fn shift(&mut self, forward: bool) {
+        if self.whole_months() {
+            let months = ((self.to.year() - self.from.year()) * 12 + self.to.month() as i32
+                - self.from.month() as i32
+                + 1) as u32;
+            let m = Months::new(months);
+            let from = if forward {
+                self.from.checked_add_months(m)
+            } else {
+                self.from.checked_sub_months(m)
+            };
+            if let Some(f) = from {
+                self.from = f;
+                self.to = f
+                    .checked_add_months(m)
+                    .and_then(|n| n.pred_opt())
+                    .unwrap_or(f);
+            }
+        } else {
+            let len = (self.to - self.from).num_days() + 1;
+            let d = Duration::days(if forward { len } else { -len });
+            self.from += d;
+            self.to += d;
+        }
+        self.stale = true;
+    }
+}
+
+impl Screen for ReportsScreen {
+    fn wants_reload(&self) -> bool {
+        ReportsScreen::wants_reload(self)
+    }
+
+    fn title(&self) -> String {
+        "Reports".into()
+    }
+
+    fn keymap_section(&self) -> &'static str {
+        "reports"
+    }
+
+    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError> {
+        self.today = london_date(now);
+        let q = ReportQuery {
+            from: Some(self.from),
+            to: Some(self.to),
+            team: self.team.and_then(|i| self.teams.get(i).cloned()),
+        };
+        self.stale = false;
+        self.report = Some(desk.report(&q, now)?);
+        Ok(())
+    }
+
+    fn on_key(&mut self, _key: KeyEvent, action: Option<&str>, _ctx: &Ctx) -> Vec<Effect> {
+        match action {
+            Some("prev-period") => self.shift(false),
+            Some("next-period") => self.shift(true),
+            Some("this-month") => {
+                self.from = self.today.with_day(1).unwrap_or(self.today);
+                self.to = self.today;
+                self.stale = true;
+            }
+            Some("last-12-months") => {
+                self.to = self.today;
+                self.from = self
+                    .today
+                    .checked_sub_months(Months::new(12))
+                    .and_then(|d| d.succ_opt())
+                    .unwrap_or(self.today);
+                self.stale = true;
+            }
+            Some("next-team") => {
+                self.team = match self.team {
+                    None if !self.teams.is_empty() => Some(0),
+                    Some(i) if i + 1 < self.teams.len() => Some(i + 1),
+                    _ => None,
+                };
+                self.stale = true;
+            }
+            Some("next-measure") => {
+                let n = self
+                    .report
+                    .as_ref()
+                    .map(|r| r.timeliness.len())
+                    .unwrap_or(1);
+                self.measure = (self.measure + 1) % n.max(1);
+            }
+            Some("next-panel") => self.panel = (self.panel + 1) % PANELS.len(),
+            _ => return Vec::new(),
+        }
+        if self.stale {
+            vec![Effect::Status(format!(
+                "report for {} to {}",
+                self.from.format("%d/%m/%Y"),
+                self.to.format("%d/%m/%Y")
+            ))]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn view(&self, f: &mut Frame, area: Rect, _ctx: &Ctx) {
+        let Some(r) = &self.report else {
+            f.render_widget(Paragraph::new(" loading the report…"), area);
+            return;
+        };
+        let [head, top, mid, bottom, keys] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(9),
+            Constraint::Min(4),
+            Constraint::Length(7),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let team = r.team.clone().unwrap_or_else(|| "all teams".into());
+        f.render_widget(
+            Paragraph::new(format!(
+                " {} – {}  {}  as at {}{}",
+                r.period.from.format("%d/%m/%Y"),
+                r.period.to.format("%d/%m/%Y"),
+                team,
+                fmt_short(r.period.as_at),
+                if self.stale { "  (updating…)" } else { "" }
+            ))
+            .bold(),
+            head,
+        );
+        let [left, right] =
+            Layout::horizontal([Constraint::Length(33), Constraint::Min(30)]).areas(top);
+        f.render_widget(children_panel(r), left);
+        self.right_panel(f, right, r);
+
+        // Referrals per day.
+        let per_day: Vec<u64> = r.daily.iter().map(|d| d.referred.max(0) as u64).collect();
+        let inner_w = mid.width.saturating_sub(2).max(1) as usize;
+        let (cols, days_per_col) = bucket(&per_day, inner_w, |a, b| a + b);
+        let title = format!(
+            " Referrals per {} ({} in all, busiest {}) ",
+            if days_per_col == 1 {
+                "day".to_string()
+            } else {
+                format!("{days_per_col} days")
+            },
+            r.referrals.referred,
+            cols.iter().max().copied().unwrap_or(0)
+        );
+        f.render_widget(
+            Sparkline::default()
+                .block(Block::bordered().title(title))
+                .data(&cols)
+                .style(Style::new().cyan()),
+            mid,
+        );
+
+        let [bars, trend] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(bottom);
+        self.team_bars(f, bars, r);
+        let overdue: Vec<u64> = r
+            .daily
+            .iter()
+            .map(|d| d.overdue_at_end.max(0) as u64)
+            .collect();
+        let (ocols, _) = bucket(
+            &overdue,
+            trend.width.saturating_sub(2).max(1) as usize,
+            |a, b| a.max(b),
+        );
+        let last = r.daily.last().map(|d| d.overdue_at_end).unwrap_or(0);
+        f.render_widget(
+            Sparkline::default()
+                .block(Block::bordered().title(format!(" Overdue at end of day (now {last}) ")))
+                .data(&ocols)
+                .style(Style::new().red()),
+            trend,
+        );
+        f.render_widget(
+            Paragraph::new(" [ ] period  y 12 months  t team  m measure  v panel  ? help").dim(),
+            keys,
+        );
+    }
+
+    fn help(&self) -> Vec<(String, String)> {
+        let keys = [
+            ("[ or ←", "prev-period"),
+            ("] or →", "next-period"),
+            ("M", "this-month"),
+            ("y", "last-12-months"),
+            ("t", "next-team"),
+            ("m", "next-measure"),
+            ("v or Tab", "next-panel"),
+        ];
+        keys.iter()
+            .map(|(k, a)| {
+                let desc = actions()
+                    .iter()
+                    .find(|(n, _)| n == a)
+                    .map(|(_, d)| *d)
+                    .unwrap_or("");
+                (k.to_string(), desc.to_string())
+            })
+            .collect()
+    }
+}
+
+impl ReportsScreen {
+    fn right_panel(&self, f: &mut Frame, area: Rect, r: &Report) {
+        let name = PANELS[self.panel % PANELS.len()];
+        let lines: Vec<Line> = match name {
+            "timeliness" => r
+                .timeliness
+                .iter()
+                .skip(1)
+                .take(6)
+                .chain(r.timeliness.first())
+                .map(timeliness_line)
+                .collect(),
+            "decisions" => {
+                let total: i64 = r.decisions.iter().map(|d| d.count).sum();
+                r.decisions
+                    .iter()
+                    .map(|d| {
+                        Line::from(format!(
+                            "{:<26}{:>6} {:>6}",
+                            cut(d.decision.label(), 25),
+                            d.count,
+                            pct_text(pct(d.count, total))
+                        ))
+                    })
+                    .collect()
+            }
+            "sources" => {
+                let mut s: Vec<_> = r.sources.iter().filter(|s| s.referred > 0).collect();
+                s.sort_by_key(|x| std::cmp::Reverse(x.referred));
+                s.iter()
+                    .take(7)
+                    .map(|s| {
+                        Line::from(format!(
+                            "{:<3} {:<22}{:>6} {:>6}",
+                            s.code,
+                            cut(&s.label, 21),
+                            s.referred,
+                            pct_text(s.pct_of_referred)
+                        ))
+                    })
+                    .collect()
+            }
+            "unallocated" => {
+                let u = &r.unallocated;
+                let mut v = vec![
+                    Line::from(format!("unallocated now   {:>6}", u.count)).bold(),
+                    Line::from(format!("  no owner        {:>6}", u.no_owner)),
+                    Line::from(format!("  owner absent    {:>6}", u.owner_absent)),
+                    Line::from(format!("  harm alleged    {:>6}", u.deliberate_harm)),
+                    Line::from(format!("  next overdue    {:>6}", u.overdue)),
+                ];
+                let ages: Vec<String> = u
+                    .ages
+                    .iter()
+                    .map(|b| {
+                        format!(
+                            "{} {}",
+                            b.band.replace(" days", "d").replace(" day", "d"),
+                            b.count
+                        )
+                    })
+                    .collect();
+                v.push(Line::from(cut(&format!("age: {}", ages.join(", ")), 60)));
+                v.push(Line::from("reason for delay not recorded").dim());
+                v
+            }
+            _ => {
+                if r.late_reasons.is_empty() {
+                    vec![Line::from("no deadlines missed with a reason").dim()]
+                } else {
+                    r.late_reasons
+                        .iter()
+                        .take(7)
+                        .map(|l| Line::from(format!("{:<34}{:>6}", cut(&l.reason, 33), l.count)))
+                        .collect()
+                }
+            }
+        };
+        let title = match name {
+            "timeliness" => " On time, due in period ".to_string(),
+            "unallocated" => " Unallocated (Rec 54) ".to_string(),
+            other => format!(" {} ", capitalise(other)),
+        };
+        f.render_widget(
+            Paragraph::new(lines).block(
+                Block::bordered().title(title).title_bottom(
+                    Line::from(format!(" v: {} ", PANELS[(self.panel + 1) % PANELS.len()]))
+                        .right_aligned(),
+                ),
+            ),
+            area,
+        );
+    }
+
+    fn team_bars(&self, f: &mut Frame, area: Rect, r: &Report) {
+        let idx = self.measure % r.timeliness.len().max(1);
+        let label = r.timeliness.get(idx).map(short_label).unwrap_or_default();
+        let bars: Vec<Bar> = r
+            .teams
+            .iter()
+            .map(|t| {
+                let x = t.timeliness.get(idx);
+                let p = x.and_then(|x| x.on_time_pct);
+                Bar::default()
+                    .label(Line::from(cut(&t.team, 12)))
+                    .value(p.map(|p| p.round() as u64).unwrap_or(0))
+                    .text_value(pct_text(p))
+            })
+            .collect();
+        f.render_widget(
+            BarChart::horizontal(bars)
+                .block(Block::bordered().title(format!(" On time by team: {label} ")))
+                .max(100)
+                .bar_width(1)
+                .bar_gap(0)
+                .bar_style(Style::new().green())
+                .value_style(Style::new().black().on_green()),
+            area,
+        );
+    }
+}
+
+fn children_panel(r: &Report) -> Paragraph<'static> {
+    let f = &r.referrals;
+    let s = &r.services;
+    let row = |label: &str, n: i64, extra: String| format!("{label:<18}{n:>6} {extra}");
+    let lines = vec![
+        Line::from(row("referred", f.referred, String::new())),
+        Line::from(row(
+            "re-referred (12m)",
+            f.rereferrals,
+            pct_text(f.rereferral_pct),
+        )),
+        Line::from(row("awaiting decision", f.awaiting_decision, String::new())),
+        Line::from(row("needing a service", s.service_needed, String::new())),
+        Line::from(row("provided with it", s.service_provided, String::new())),
+        Line::from(row(
+            "unmet need",
+            s.unmet_need,
+            s.unmet_longest_days
+                .map(|d| format!("≤{d}d"))
+                .unwrap_or_default(),
+        ))
+        .bold(),
+        Line::from(row("unallocated now", r.unallocated.count, String::new())),
+    ];
+    Paragraph::new(lines).block(Block::bordered().title(" Children (Rec 29) "))
+}
+
+fn timeliness_line(t: &Timeliness) -> Line<'static> {
+    let text = format!(
+        "{:<17}{:>7} {:>6}/{:<6}",
+        short_label(t),
+        pct_text(t.on_time_pct),
+        t.on_time,
+        t.measured
+    );
+    let line = Line::from(text);
+    match t.on_time_pct {
+        Some(p) if p < 80.0 => line.red(),
+        _ if t.kind.is_none() => line.bold(),
+        _ => line,
+    }
+}
+
+fn short_label(t: &Timeliness) -> String {
+    t.kind
+        .map(|k| k.short().to_string())
+        .unwrap_or_else(|| "every deadline".into())
+}
+
+fn pct_text(p: Option<f64>) -> String {
+    p.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "–".into())
+}
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Folds `data` into at most `width` columns; returns the columns and how
+/// many items each holds.
+fn bucket(data: &[u64], width: usize, fold: impl Fn(u64, u64) -> u64) -> (Vec<u64>, usize) {
+    if data.is_empty() {
+        return (Vec::new(), 1);
+    }
+    let width = width.max(1);
+    if data.len() * 2 <= width {
+        // Few days: each one several columns wide.
+        let k = width / data.len();
+        let cols = data
+            .iter()
+            .flat_map(|v| std::iter::repeat_n(*v, k))
+            .collect();
+        return (cols, 1);
+    }
+    let per = data.len().div_ceil(width);
+    let cols = data
+        .chunks(per)
+        .map(|c| c.iter().copied().fold(0, &fold))
+        .collect();
+    (cols, per)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_fit_the_width() {
+        let data: Vec<u64> = (1..=365).collect();
+        let (cols, per) = bucket(&data, 78, |a, b| a + b);
+        assert_eq!(per, 5);
+        assert_eq!(cols.len(), 73);
+        assert_eq!(cols[0], 1 + 2 + 3 + 4 + 5);
+        let (cols, per) = bucket(&data[..20], 78, |a, b| a.max(b));
+        assert_eq!((cols.len(), per), (60, 1));
+        assert_eq!(&cols[..4], &[1, 1, 1, 2]);
+    }
+}

@@ -1,0 +1,258 @@
+//! Pieces shared by the screens: inert record text, the live countdown cell,
+//! a one-line text input and dialog placement.
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use crate::domain::time::countdown;
+
+/// Record text made safe to draw: control characters (escape sequences),
+/// bidi overrides and zero-width characters become `�`, so a name can neither
+/// drive the terminal nor reorder what is shown around it. Text is cleaned at
+/// the boundary before storage too; this guards against older or foreign rows.
+pub fn inert(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control()
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{FEFF}' | '\u{061C}')
+            {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// `inert` of an optional text, or a placeholder.
+pub fn inert_or(s: Option<&str>, none: &str) -> String {
+    match s {
+        Some(t) if !t.trim().is_empty() => inert(t),
+        _ => none.to_string(),
+    }
+}
+
+/// How urgent a due instant is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    Overdue,
+    /// Due within the hour.
+    Soon,
+    Later,
+}
+
+pub fn urgency(due: DateTime<Utc>, now: DateTime<Utc>) -> Urgency {
+    let secs = (due - now).num_seconds();
+    if secs < 0 {
+        Urgency::Overdue
+    } else if secs <= 3600 {
+        Urgency::Soon
+    } else {
+        Urgency::Later
+    }
+}
+
+impl Urgency {
+    /// A text marker, so urgency shows without colour (`NO_COLOR`, monochrome).
+    pub fn marker(self) -> &'static str {
+        match self {
+            Urgency::Overdue => "!!",
+            Urgency::Soon => "! ",
+            Urgency::Later => "  ",
+        }
+    }
+
+    /// The row style: red and bold when overdue, yellow when due within the hour.
+    pub fn style(self) -> Style {
+        match self {
+            Urgency::Overdue => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            Urgency::Soon => Style::new().fg(Color::Yellow),
+            Urgency::Later => Style::new(),
+        }
+    }
+}
+
+/// The countdown text (`in 23m`, `OVERDUE 2h 05m`), ticking with `now`.
+pub fn countdown_text(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    countdown(due, now)
+}
+
+/// A legend line for the markers.
+pub fn legend() -> Line<'static> {
+    Line::from(vec![
+        Span::styled("!! overdue", Urgency::Overdue.style()),
+        Span::raw("  "),
+        Span::styled("! due within the hour", Urgency::Soon.style()),
+    ])
+}
+
+/// A one-line text field: insert, delete, move, Ctrl-U to clear.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineInput {
+    pub value: String,
+    /// Cursor position in characters.
+    pub cursor: usize,
+    pub max_chars: usize,
+}
+
+impl LineInput {
+    pub fn new(max_chars: usize) -> LineInput {
+        LineInput {
+            max_chars,
+            ..Default::default()
+        }
+    }
+
+    /// Handles an editing key; returns true if the key was used.
+    pub fn handle(&mut self, k: &KeyEvent) -> bool {
+        let len = self.value.chars().count();
+        match (k.code, k.modifiers) {
+            (KeyCode::Char('u'), KeyModifiers::CONTROL) => {
+                self.value.clear();
+                self.cursor = 0;
+            }
+            (KeyCode::Char(c), m) if !m.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+                if c.is_control() || len >= self.max_chars.max(1) {
+                    return true;
+                }
+                let at = self.byte_at(self.cursor);
+                self.value.insert(at, c);
+                self.cursor += 1;
+            }
+            (KeyCode::Backspace, _) if self.cursor > 0 => {
+                let at = self.byte_at(self.cursor - 1);
+                self.value.remove(at);
+                self.cursor -= 1;
+            }
+            (KeyCode::Delete, _) if self.cursor < len => {
+                let at = self.byte_at(self.cursor);
+                self.value.remove(at);
+            }
+            (KeyCode::Left, _) => self.cursor = self.cursor.saturating_sub(1),
+            (KeyCode::Right, _) => self.cursor = (self.cursor + 1).min(len),
+            (KeyCode::Home, _) => self.cursor = 0,
+            (KeyCode::End, _) => self.cursor = len,
+            (KeyCode::Backspace | KeyCode::Delete, _) => {}
+            _ => return false,
+        }
+        true
+    }
+
+    fn byte_at(&self, chars: usize) -> usize {
+        self.value
+            .char_indices()
+            .nth(chars)
+            .map(|(i, _)| i)
+            .unwrap_or(self.value.len())
+    }
+
+    /// The text shown in a field of `width` cells, with a block cursor when focused.
+    pub fn line(&self, width: usize, focused: bool) -> Line<'static> {
+        let chars: Vec<char> = inert(&self.value).chars().collect();
+        let width = width.max(2);
+        let start = (self.cursor + 1).saturating_sub(width - 1);
+        let before: String = chars[start.min(chars.len())..self.cursor.min(chars.len())]
+            .iter()
+            .collect();
+        let at: String = chars
+            .get(self.cursor)
+            .map(|c| c.to_string())
+            .unwrap_or(" ".into());
+        let after: String = chars
+            .iter()
+            .skip(self.cursor + 1)
+            .take(width.saturating_sub(before.chars().count() + 1))
+            .collect();
+        if focused {
+            Line::from(vec![
+                Span::raw(before),
+                Span::styled(at, Style::new().add_modifier(Modifier::REVERSED)),
+                Span::raw(after),
+            ])
+        } else {
+            Line::from(format!("{before}{at}{after}"))
+        }
+    }
+
+    pub fn trimmed(&self) -> Option<String> {
+        let t = self.value.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    }
+}
+
+/// A centred rectangle for a dialog, clipped to `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(h);
+    v
+}
+
+/// `n` with thousands separators: `1,000,000`.
+pub fn thousands(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn record_text_is_inert() {
+        assert_eq!(inert("Amy\u{1b}[2J"), "Amy\u{FFFD}[2J");
+        assert_eq!(
+            inert("a\u{202E}b\u{200B}c\nd"),
+            "a\u{FFFD}b\u{FFFD}c\u{FFFD}d"
+        );
+        assert_eq!(inert("Zoë Ōsei"), "Zoë Ōsei");
+    }
+
+    #[test]
+    fn urgency_bands() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+        let m = chrono::Duration::minutes;
+        assert_eq!(urgency(now - m(1), now), Urgency::Overdue);
+        assert_eq!(urgency(now + m(59), now), Urgency::Soon);
+        assert_eq!(urgency(now + m(61), now), Urgency::Later);
+    }
+
+    #[test]
+    fn line_input_edits() {
+        let mut i = LineInput::new(5);
+        for c in "abcdefg".chars() {
+            i.handle(&KeyEvent::from(KeyCode::Char(c)));
+        }
+        assert_eq!(i.value, "abcde");
+        i.handle(&KeyEvent::from(KeyCode::Left));
+        i.handle(&KeyEvent::from(KeyCode::Backspace));
+        assert_eq!(i.value, "abce");
+        i.handle(&KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        assert_eq!(i.value, "");
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1234), "1,234");
+    }
+}

@@ -1,0 +1,684 @@
+//! Tamper evidence, backups under load, file permissions, who looked, and no
+//! record text in error output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command as Proc, Output};
+
+use chrono::{DateTime, TimeZone, Utc};
+use dutydesk::config::Config;
+use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome};
+use dutydesk::domain::Actor;
+use dutydesk::store::{self, EventFilter, Store};
+
+const NOW: &str = "2026-11-20T10:00:00Z";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_dutydesk")
+}
+
+/// Runs the binary as `user` on `db`.
+fn run(db: &Path, user: &str, args: &[&str]) -> Output {
+    Proc::new(bin())
+        .args(args)
+        .env("DUTYDESK_DB", db)
+        .env("DUTYDESK_NOW", NOW)
+        .env("DUTYDESK_USER", user)
+        .env("USER", "tester")
+        .env_remove("DUTYDESK_KEY")
+        .env("DUTYDESK_CONFIG", db.with_extension("none.toml"))
+        .output()
+        .unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A database with a manager `mgr`, staff of each role, and one deliberate-harm
+/// referral about a named child. Returns (db path, referral id, child id).
+fn setup(dir: &Path) -> (PathBuf, i64, i64) {
+    let db = dir.join("desk.db");
+    ok(&run(
+        &db,
+        "mgr",
+        &["init", "--team", "North", "--name", "Manager"],
+    ));
+    for (login, role) in [
+        ("worker", "duty_worker"),
+        ("front", "frontline"),
+        ("dir", "director"),
+    ] {
+        ok(&run(
+            &db,
+            "mgr",
+            &["staff", "add", login, "--name", login, "--role", role],
+        ));
+    }
+    let out = ok(&run(
+        &db,
+        "mgr",
+        &[
+            "call",
+            "--child-name",
+            "Zebedee Quuxworth",
+            "--dob",
+            "01/02/2018",
+            "--address",
+            "9 Wisteria Lane",
+            "--concern",
+            "unexplained burns on forearms",
+            "--deliberate-harm",
+            "--format",
+            "json",
+        ],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let r = &v["referrals"][0];
+    (
+        db,
+        r["id"].as_i64().unwrap(),
+        r["child_id"].as_i64().unwrap(),
+    )
+}
+
+fn views(db: &Path, child: i64) -> Vec<(String, String)> {
+    let mut s = Store::open(db).unwrap();
+    s.read(|c| {
+        store::list_events(
+            c,
+            &EventFilter {
+                child_id: Some(child),
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap()
+    .into_iter()
+    .filter(|e| e.kind == "record_viewed")
+    .map(|e| (e.acting_login, e.after.unwrap_or_default()))
+    .collect()
+}
+
+#[test]
+fn opening_a_record_on_the_command_line_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, rid, child) = setup(dir.path());
+    assert!(views(&db, child).is_empty());
+    ok(&run(&db, "worker", &["referral", "show", &rid.to_string()]));
+    ok(&run(&db, "mgr", &["chronology", &child.to_string()]));
+    ok(&run(
+        &db,
+        "mgr",
+        &["chronology", &child.to_string(), "--format", "md"],
+    ));
+    ok(&run(&db, "mgr", &["audit", "--child", &child.to_string()]));
+    let v = views(&db, child);
+    let vias: Vec<String> = v
+        .iter()
+        .map(|(who, after)| format!("{who} {after}"))
+        .collect();
+    assert_eq!(v.len(), 4, "{vias:?}");
+    assert!(vias[0].starts_with("worker") && vias[0].contains("cli referral show"));
+    assert!(vias[1].contains("cli chronology"));
+    assert!(vias[3].contains("cli audit"));
+    // The audit lists who looked.
+    let audit = ok(&run(&db, "mgr", &["audit", "--child", &child.to_string()]));
+    assert!(
+        audit.contains("record_viewed") && audit.contains("worker"),
+        "{audit}"
+    );
+    let by_staff = ok(&run(
+        &db,
+        "mgr",
+        &["audit", "--staff", "worker", "--format", "json"],
+    ));
+    let rows: serde_json::Value = serde_json::from_str(&by_staff).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    // A director without a reason is refused and nothing is logged; with one,
+    // the reason is logged.
+    let o = run(&db, "dir", &["referral", "show", &rid.to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    let figures = ok(&run(&db, "dir", &["audit", "--child", &child.to_string()]));
+    assert!(figures.contains("figures only") && !figures.contains("worker"));
+    assert_eq!(views(&db, child).len(), 5);
+    ok(&run(
+        &db,
+        "dir",
+        &[
+            "referral",
+            "show",
+            &rid.to_string(),
+            "--reason",
+            "complaint review",
+        ],
+    ));
+    let v = views(&db, child);
+    assert_eq!(v.len(), 6);
+    assert!(v[5].0 == "dir" && v[5].1.contains("complaint review"));
+}
+
+#[test]
+fn the_markdown_chronology_fits_an_inside_cover() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, rid, child) = setup(dir.path());
+    for i in 0..30 {
+        ok(&run(
+            &db,
+            "mgr",
+            &[
+                "referral",
+                "note",
+                &rid.to_string(),
+                "--text",
+                &format!("visit {i}: a long note about what was seen and said, which goes on and on and on well past any sensible line width | with a pipe"),
+            ],
+        ));
+    }
+    let md = ok(&run(
+        &db,
+        "mgr",
+        &["chronology", &child.to_string(), "--format", "md"],
+    ));
+    assert!(md.starts_with("# Chronology: Zebedee Quuxworth"), "{md}");
+    assert!(md.contains("| Date | Ref | What | By |"));
+    for line in md.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line:?}");
+    }
+    // Pipes in record text do not break the table.
+    assert!(md
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Date"))
+        .all(|l| l.matches(" | ").count() == 3));
+    let head = ok(&run(&db, "mgr", &["verify", "--head", "--format", "json"]));
+    let h: serde_json::Value = serde_json::from_str(&head).unwrap();
+    assert!(md.contains(&h["hash"].as_str().unwrap()[..16]));
+}
+
+#[test]
+fn errors_about_a_named_child_carry_no_record_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, rid, child) = setup(dir.path());
+    let r = rid.to_string();
+    let c = child.to_string();
+    let attempts: Vec<(&str, Vec<&str>)> = vec![
+        ("mgr", vec!["referral", "close", &r, "--reason", "RC8"]),
+        ("front", vec!["referral", "close", &r, "--reason", "RC8"]),
+        ("mgr", vec!["referral", "close", &r, "--reason", "RC99"]),
+        (
+            "worker",
+            vec![
+                "referral",
+                "checklist",
+                &r,
+                "plan_agreed",
+                "--not-done",
+                "x",
+            ],
+        ),
+        ("front", vec!["chronology", &c]),
+        ("dir", vec!["chronology", &c]),
+        ("dir", vec!["referral", "show", &r]),
+        ("worker", vec!["audit", "--child", &c]),
+        ("mgr", vec!["chronology", "mark", "1"]),
+        (
+            "mgr",
+            vec!["chronology", "add", &c, "--text", "x", "--at", "01/01/2999"],
+        ),
+        ("nobody", vec!["referral", "show", &r]),
+    ];
+    for (who, args) in attempts {
+        let o = run(&db, who, &args);
+        assert!(!o.status.success(), "{who} {args:?} should fail");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.is_empty());
+        for secret in ["Zebedee", "Quuxworth", "Wisteria", "burns", "forearms"] {
+            assert!(
+                !err.contains(secret),
+                "{who} {args:?}: record text {secret:?} in stderr: {err}"
+            );
+        }
+        assert!(!err.contains("panicked"), "{who} {args:?}: {err}");
+    }
+}
+
+/// Edits the log behind the desk's back (as someone with `sqlite3` could).
+fn raw(db: &Path) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch(
+        "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete;",
+    )
+    .unwrap();
+    c
+}
+
+fn broken_at(db: &Path) -> Option<(i64, String)> {
+    let mut s = Store::open(db).unwrap();
+    s.read(store::verify_chain).unwrap().first_broken
+}
+
+#[test]
+fn verify_finds_an_edited_a_deleted_and_an_inserted_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, rid, _) = setup(dir.path());
+    for i in 0..3 {
+        ok(&run(
+            &db,
+            "mgr",
+            &[
+                "referral",
+                "note",
+                &rid.to_string(),
+                "--text",
+                &format!("n{i}"),
+            ],
+        ));
+    }
+    assert_eq!(broken_at(&db), None);
+    let o = run(&db, "mgr", &["verify"]);
+    assert!(ok(&o).contains("chain whole"));
+    let n: i64 = raw(&db)
+        .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert!(n > 8);
+    for case in ["edited", "deleted", "inserted", "inserted at the end"] {
+        let copy = dir.path().join(format!("{}.db", case.replace(' ', "_")));
+        Store::open(&db).unwrap().backup_to(&copy).unwrap();
+        let c = raw(&copy);
+        match case {
+            "edited" => {
+                c.execute(
+                    "UPDATE events SET summary = 'nothing to see' WHERE id = 5",
+                    [],
+                )
+                .unwrap();
+            }
+            "deleted" => {
+                c.execute("DELETE FROM events WHERE id = 5", []).unwrap();
+            }
+            "inserted" => {
+                // Make room at 5 and forge an event that links to event 4.
+                c.execute_batch(
+                    "UPDATE events SET id = -id WHERE id >= 5; UPDATE events SET id = 1 - id WHERE id < 0;",
+                )
+                .unwrap();
+                c.execute(
+                    "INSERT INTO events (id, at, real_login, acting_login, kind, summary, \
+                     significant, prev_hash, hash) SELECT 5, at, 'mgr', 'mgr', 'note_added', \
+                     'forged', 1, hash, hash FROM events WHERE id = 4",
+                    [],
+                )
+                .unwrap();
+            }
+            _ => {
+                c.execute(
+                    "INSERT INTO events (id, at, real_login, acting_login, kind, summary, \
+                     significant, prev_hash, hash) VALUES (?1, 0, 'mgr', 'mgr', 'note_added', \
+                     'forged', 1, 'x', 'y')",
+                    [n + 1],
+                )
+                .unwrap();
+            }
+        }
+        drop(c);
+        let (id, why) = broken_at(&copy).unwrap_or_else(|| panic!("{case}: not found"));
+        // A deleted event is reported at the next one, naming the gap.
+        let expect = match case {
+            "inserted at the end" => n + 1,
+            "deleted" => 6,
+            _ => 5,
+        };
+        assert_eq!(id, expect, "{case}: {why}");
+        let words = match case {
+            "edited" => "changed after it was written",
+            "deleted" => "event 5 is missing",
+            "inserted" => "not written by dutydesk",
+            _ => "does not link",
+        };
+        assert!(why.contains(words), "{case}: {why}");
+        let o = run(&copy, "mgr", &["verify"]);
+        assert_eq!(o.status.code(), Some(1), "{case}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.contains(&format!("BROKEN at event {expect}")),
+            "{case}: {out}"
+        );
+    }
+    // Cutting events off the end keeps the chain whole: the printed head catches it.
+    let head = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&ok(&run(
+            p,
+            "mgr",
+            &["verify", "--head", "--format", "json"],
+        )))
+        .unwrap()
+    };
+    let before = head(&db);
+    let cut = dir.path().join("cut.db");
+    Store::open(&db).unwrap().backup_to(&cut).unwrap();
+    raw(&cut)
+        .execute("DELETE FROM events WHERE id = ?1", [n])
+        .unwrap();
+    assert_eq!(broken_at(&cut), None);
+    let after = head(&cut);
+    assert_ne!(before["count"], after["count"]);
+    assert_ne!(before["hash"], after["hash"]);
+}
+
+#[test]
+fn a_backup_taken_during_four_writers_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("busy.db");
+    let rules = Config::default().rules().unwrap();
+    let mgr = Actor {
+        real_login: "tester".into(),
+        login: "mgr".into(),
+    };
+    let mut d = Desk::new(Store::open(&db).unwrap(), rules.clone(), mgr.clone());
+    d.execute(
+        Command::Init {
+            team: "North".into(),
+            display_name: "Manager".into(),
+        },
+        now(),
+    )
+    .unwrap();
+    let Outcome::CallLogged { referrals, .. } = d
+        .execute(
+            Command::LogCall(CallInput {
+                children: vec![ChildInput {
+                    name: Some("Busy Child".into()),
+                    address: Some("1 Road".into()),
+                    ..Default::default()
+                }],
+                concern: "concern".into(),
+                ..Default::default()
+            }),
+            now(),
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    let rid = referrals[0].referral.id;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (db, rules, mgr, stop) = (db.clone(), rules.clone(), mgr.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut d = Desk::new(Store::open(&db).unwrap(), rules, mgr);
+                let mut n = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) || n < 20 {
+                    d.execute(
+                        Command::AddNote {
+                            referral_id: rid,
+                            text: format!("writer {w} note {n}"),
+                        },
+                        now(),
+                    )
+                    .unwrap();
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let mut copies = Vec::new();
+    for i in 0..3 {
+        let copy = dir.path().join(format!("copy{i}.db"));
+        let t0 = std::time::Instant::now();
+        d.store().backup_to(&copy).unwrap();
+        eprintln!("backup {i} under 4 writers: {:?}", t0.elapsed());
+        copies.push(copy);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written: u32 = writers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert!(written >= 80);
+    let mut counts = Vec::new();
+    for copy in &copies {
+        let mut cd = Desk::new(Store::open(copy).unwrap(), rules.clone(), mgr.clone());
+        let report = cd.verify().unwrap();
+        assert!(report.ok(), "{copy:?}: {report:?}");
+        counts.push(report.head.count);
+        let o = run(copy, "mgr", &["verify"]);
+        assert!(ok(&o).contains("chain whole"));
+    }
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&copies[0]).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fresh_file_is_0600_with_its_wal_and_shm_and_others_readable_warns() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.db");
+    // Even with a permissive umask the file is private.
+    let o = Proc::new("sh")
+        .arg("-c")
+        .arg(format!("umask 000; exec \"{}\" init --team North", bin()))
+        .env("DUTYDESK_DB", &db)
+        .env("DUTYDESK_USER", "mgr")
+        .env_remove("DUTYDESK_KEY")
+        .output()
+        .unwrap();
+    ok(&o);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&db), 0o600);
+    // Keep a connection open so -wal and -shm exist, then open again.
+    let s = Store::open(&db).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", db.display()));
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{suffix}");
+        }
+    }
+    drop(s);
+    let quiet = run(&db, "mgr", &["verify", "--head"]);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("warning"));
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let loud = run(&db, "mgr", &["verify", "--head"]);
+    let err = String::from_utf8_lossy(&loud.stderr);
+    assert!(
+        err.contains("warning") && err.contains("chmod 600"),
+        "{err}"
+    );
+}
+
+/// Two OS users in one group share a desk created with `init --group`. Needs
+/// root (to add the users); CI runs as root. Skips with a reason otherwise.
+#[cfg(unix)]
+#[test]
+fn a_team_group_shares_the_file_between_two_os_users() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if unsafe_geteuid() != 0 {
+        eprintln!(
+            "SKIPPED a_team_group_shares_the_file_between_two_os_users: needs root to add OS users"
+        );
+        return;
+    }
+    let have = |cmd: &str| {
+        Proc::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {cmd}"))
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if !have("useradd") || !have("groupadd") || !have("setpriv") {
+        eprintln!("SKIPPED a_team_group_shares_the_file_between_two_os_users: no useradd/groupadd/setpriv");
+        return;
+    }
+    let group = "ddtestteam";
+    let (ua, ub) = ("ddtesta", "ddtestb");
+    let sh = |c: &str| {
+        let o = Proc::new("sh").arg("-c").arg(c).output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    sh(&format!(
+        "getent group {group} >/dev/null || groupadd {group}"
+    ));
+    for u in [ua, ub] {
+        sh(&format!(
+            "id {u} >/dev/null 2>&1 || useradd -M -N -g users -G {group} {u}"
+        ));
+    }
+    let uid = |u: &str| -> u32 {
+        String::from_utf8_lossy(&Proc::new("id").args(["-u", u]).output().unwrap().stdout)
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let gid: u32 = String::from_utf8_lossy(
+        &Proc::new("getent")
+            .args(["group", group])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .split(':')
+    .nth(2)
+    .unwrap()
+    .trim()
+    .parse()
+    .unwrap();
+    // A shared folder for the team: group-owned, setgid.
+    let base = tempfile::Builder::new()
+        .prefix("ddgroup")
+        .tempdir_in("/tmp")
+        .unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let shared = base.path().join("team");
+    std::fs::create_dir(&shared).unwrap();
+    std::os::unix::fs::chown(&shared, None, Some(gid)).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o2770)).unwrap();
+    // The binary where both users can run it.
+    let exe = base.path().join("dutydesk");
+    std::fs::copy(bin(), &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let db = shared.join("desk.db");
+    let as_user = |u: &str, args: &[&str]| -> Output {
+        Proc::new("setpriv")
+            .args([
+                &format!("--reuid={}", uid(u)),
+                "--regid=users",
+                "--init-groups",
+                "--",
+            ])
+            .arg(&exe)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", base.path())
+            .env("USER", u)
+            .env("DUTYDESK_DB", &db)
+            .env("DUTYDESK_NOW", NOW)
+            .env("DUTYDESK_CONFIG", base.path().join("none.toml"))
+            .output()
+            .unwrap()
+    };
+    // User A creates it for the group (with a private umask: 077).
+    let o = Proc::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 077; exec setpriv --reuid={} --regid=users --init-groups -- \"{}\" init --team North --group {group}",
+            uid(ua),
+            exe.display()
+        ))
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
+        .env("USER", ua)
+        .env("DUTYDESK_DB", &db)
+        .env("DUTYDESK_CONFIG", base.path().join("none.toml"))
+        .output()
+        .unwrap();
+    ok(&o);
+    let check = |p: &Path| {
+        let m = std::fs::metadata(p).unwrap();
+        assert_eq!(m.mode() & 0o777, 0o660, "{p:?}");
+        assert_eq!(m.gid(), gid, "{p:?}");
+    };
+    check(&db);
+    ok(&as_user(
+        ua,
+        &["staff", "add", ub, "--name", "B", "--role", "duty_manager"],
+    ));
+    // User B writes (a call), with a private umask of their own.
+    let o = Proc::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 077; exec setpriv --reuid={} --regid=users --init-groups -- \"{}\" call --child-name Test --address Road --concern c",
+            uid(ub),
+            exe.display()
+        ))
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("USER", ub)
+        .env("DUTYDESK_DB", &db)
+        .env("DUTYDESK_NOW", NOW)
+        .env("DUTYDESK_CONFIG", base.path().join("none.toml"))
+        .output()
+        .unwrap();
+    ok(&o);
+    // A then B again: both can still write, and the log is whole.
+    ok(&as_user(ua, &["team", "South"]));
+    ok(&as_user(ub, &["team", "East"]));
+    let v = ok(&as_user(ua, &["verify"]));
+    assert!(v.contains("chain whole"), "{v}");
+    check(&db);
+    for suffix in ["-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", db.display()));
+        if p.exists() {
+            check(&p);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn unsafe_geteuid() -> u32 {
+    String::from_utf8_lossy(&Proc::new("id").arg("-u").output().unwrap().stdout)
+        .trim()
+        .parse()
+        .unwrap_or(1)
+}
+
+#[test]
+fn frontline_and_directors_get_no_named_chronology_but_duty_staff_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _, child) = setup(dir.path());
+    let c = child.to_string();
+    assert_eq!(
+        run(&db, "front", &["chronology", &c]).status.code(),
+        Some(2)
+    );
+    assert_eq!(run(&db, "dir", &["chronology", &c]).status.code(), Some(2));
+    let t = ok(&run(&db, "worker", &["chronology", &c]));
+    assert!(t.contains("referral"), "{t}");
+    let j = ok(&run(
+        &db,
+        "dir",
+        &["chronology", &c, "--reason", "audit", "--format", "json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+    assert_eq!(v["child"], "Zebedee Quuxworth");
+}
