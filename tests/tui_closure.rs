@@ -97,10 +97,10 @@ fn after_the_checklist_is_recorded_in_the_dialog_the_close_succeeds() {
     assert!(text.contains("Closure checklist"), "{text}");
     assert!(text.contains("MISSING"), "{text}");
     // The first four done now, the plan with a reason it was not agreed.
-    for i in 0..REC40.len() - 1 {
+    for item in &REC40[..REC40.len() - 1] {
         key(&mut app, &mut s.desk, KeyCode::Char('d'));
         let c = s.desk.closure_check(s.amara).unwrap();
-        let row = c.recorded.iter().find(|r| r.item == REC40[i]).unwrap();
+        let row = c.recorded.iter().find(|r| r.item == *item).unwrap();
         assert_eq!(row.done_at, Some(now()));
         assert_eq!(row.recorded_by, "dm");
         key(&mut app, &mut s.desk, KeyCode::Down);
