@@ -185,3 +185,16 @@ fn outcome_is_recorded() {
     let text = screen_text(&draw(&app, 80, 24));
     assert!(!text.contains("Assessment outcome"), "{text}");
 }
+
+#[test]
+fn checklist_dialog_draws_each_item_and_its_state() {
+    let mut s = seeded();
+    let id = s.amara;
+    let mut app = open(&mut s, id);
+    key(&mut app, &mut s.desk, KeyCode::Char('x'));
+    key(&mut app, &mut s.desk, KeyCode::Char('d'));
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("the child spoken to alone"), "{text}");
+    assert!(text.contains("(recorded by dm)"), "{text}");
+    assert_eq!(text.matches("MISSING").count(), REC40.len() - 1, "{text}");
+}
