@@ -74,7 +74,9 @@ impl Config {
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| ConfigError {
             path: path.to_string(),
-            msg: e.to_string().trim().replace('\n', " "),
+            // toml quotes the offending line: strip any control or bidi
+            // characters in it so the message cannot drive the terminal.
+            msg: crate::domain::validate::clean(&e.to_string(), false),
         })?;
         cfg.rules().map_err(|msg| ConfigError {
             path: path.to_string(),

@@ -121,7 +121,13 @@ impl Store {
             }
         }
         let fresh = !path.exists();
-        let conn = Connection::open_with_flags(
+        if fresh {
+            // Create the file private before SQLite does: SQLite would create it
+            // 0644 (less the umask), and a process killed before the chmod below
+            // would leave a world-readable file for the next run to fill.
+            create_private(path, group)?;
+        }
+        let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
@@ -132,7 +138,7 @@ impl Store {
             secure_file(path, group)?;
         }
         apply_key(&conn, opts.key.as_deref())?;
-        configure(&conn)?;
+        configure(&mut conn)?;
         migrate::migrate(&conn, &path.display().to_string())?;
         // WAL creates -wal and -shm with the opener's umask: set them too.
         secure_sidecars(path, group)?;
@@ -204,6 +210,10 @@ impl Store {
     /// backup). The copy is taken in one step inside one read transaction, so
     /// writers (WAL) carry on and the copy is one committed state; an
     /// encrypted file's copy is encrypted with the same key.
+    ///
+    /// The copy is made under a temporary name beside `dest` (`.NAME.partial-PID`)
+    /// and only linked to `dest` once whole, so a backup that is killed or fails
+    /// never leaves a half-made copy under the name asked for.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         use rusqlite::backup::{Backup, StepResult};
         if dest.exists() {
@@ -212,35 +222,127 @@ impl Store {
                 dest.display()
             )));
         }
-        let mut out = Connection::open(dest)?;
-        secure_file(dest, None)?;
-        apply_key(&out, self.key.as_deref())?;
-        {
-            let b = Backup::new(&self.conn, &mut out)?;
-            let mut waited = 0u32;
-            loop {
-                match b.step(-1)? {
-                    StepResult::Done => break,
-                    StepResult::More => {}
-                    _ => {
-                        waited += 1;
-                        if waited > 2_000 {
-                            return Err(StoreError::Io(
-                                "the backup could not get a consistent read for 10 seconds; \
-                                 try again"
-                                    .into(),
-                            ));
+        let name = dest
+            .file_name()
+            .ok_or_else(|| StoreError::Io(format!("{} is not a file name", dest.display())))?;
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let tmp = dir.join(format!(
+            ".{}.partial-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let remove_tmp = || {
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                let mut p = tmp.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+        };
+        remove_tmp();
+        let made = (|| -> Result<()> {
+            create_private(&tmp, None)?;
+            let mut out = Connection::open(&tmp)?;
+            secure_file(&tmp, None)?;
+            apply_key(&out, self.key.as_deref())?;
+            {
+                let b = Backup::new(&self.conn, &mut out)?;
+                let mut waited = 0u32;
+                loop {
+                    match b.step(-1)? {
+                        StepResult::Done => break,
+                        StepResult::More => {}
+                        _ => {
+                            waited += 1;
+                            if waited > 2_000 {
+                                return Err(StoreError::Io(
+                                    "the backup could not get a consistent read for 10 seconds; \
+                                     try again"
+                                        .into(),
+                                ));
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(5));
                         }
-                        std::thread::sleep(std::time::Duration::from_millis(5));
                     }
                 }
             }
+            out.pragma_update(None, "journal_mode", "DELETE")?;
+            out.close().map_err(|(_, e)| StoreError::Sqlite(e))?;
+            secure_file(&tmp, None)?;
+            // hard_link refuses to replace a file that appeared meanwhile.
+            std::fs::hard_link(&tmp, dest)
+                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dest.display())))?;
+            Ok(())
+        })();
+        remove_tmp();
+        made?;
+        #[cfg(unix)]
+        if let Ok(d) = std::fs::File::open(&dir) {
+            // Make the new name durable (a directory, not the database file).
+            let _ = d.sync_all();
         }
-        out.pragma_update(None, "journal_mode", "DELETE")?;
-        drop(out);
-        secure_file(dest, None)?;
         Ok(())
     }
+}
+
+/// Creates an empty file with the private mode (0600, or 0660 for a group)
+/// before SQLite opens it. Only a new file: nothing is opened for reading or
+/// writing database contents.
+#[cfg(unix)]
+fn create_private(path: &Path, group: Option<u32>) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mode = if group.is_some() { 0o660 } else { 0o600 };
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Io(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private(_path: &Path, _group: Option<u32>) -> Result<()> {
+    Ok(())
+}
+
+thread_local! {
+    /// When the current wait for a lock began (attempt 0 of SQLite's busy handler).
+    static WAIT_START: std::cell::Cell<Option<std::time::Instant>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// SQLite's busy handler: wait up to `BUSY_TIMEOUT_MS` for another writer,
+/// polling every 0.5–4 ms (random).
+///
+/// SQLite's own `busy_timeout` sleeps up to 100 ms between polls, so with
+/// several processes writing back to back a waiting writer keeps missing the
+/// short gaps between the others' transactions and gives up with "database is
+/// locked" after the timeout (8 writers × 2,000 calls: 5–10 such errors a run
+/// on a loaded 2-core machine). Short random polls catch the gaps.
+fn busy_wait(attempt: i32) -> bool {
+    use rand::Rng;
+    let now = std::time::Instant::now();
+    let start = WAIT_START.with(|s| {
+        if attempt == 0 || s.get().is_none() {
+            s.set(Some(now));
+        }
+        s.get().unwrap_or(now)
+    });
+    if now.duration_since(start) >= std::time::Duration::from_millis(BUSY_TIMEOUT_MS) {
+        return false;
+    }
+    let us = rand::rng().random_range(500..4000);
+    std::thread::sleep(std::time::Duration::from_micros(us));
+    true
 }
 
 /// Sets the key of an encrypted file and reads at once: SQLCipher accepts any
@@ -298,10 +400,10 @@ fn apply_key(conn: &Connection, key: Option<&str>) -> Result<()> {
     }
 }
 
-fn configure(conn: &Connection) -> Result<()> {
+fn configure(conn: &mut Connection) -> Result<()> {
     // Statements on tables with triggers compile the triggers too: reuse them.
     conn.set_prepared_statement_cache_capacity(128);
-    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    conn.busy_handler(Some(busy_wait))?;
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
     conn.pragma_update(None, "trusted_schema", "OFF")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
