@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{Desk, DeskError, Result};
 use crate::domain::matching::{self, Candidate, Match, Probe};
 use crate::domain::time::{end_of_london_day, london_date};
+use crate::domain::Role;
 use crate::store::{
     self, Action, ChainReport, Child, EventFilter, EventHead, EventRow, QueueCounts, QueueFilter,
     QueueRow, Referral, Staff, Team,
@@ -47,8 +48,33 @@ impl VerifyReport {
     }
 }
 
+/// What a director sees in the queue in place of a child's name (Rec 29: a
+/// director sees figures, not names). The row keeps its ids, team, action,
+/// owner and due time, so the figures add up; the name is only shown on a
+/// record opened with a reason (`referral show --reason`), which is logged.
+/// `Some(..)` rather than `None`, so it is not mistaken for a child whose
+/// name is not known.
+pub const NAME_WITHHELD: &str = "(name withheld: director)";
+
+/// Whether the acting staff member is a director, who sees the queue without
+/// names (Rec 29). A director may not search the queue by a child's name
+/// either: the count of matches would tell whether a name is on file.
+fn sees_figures_only(c: &rusqlite::Connection, login: &str, f: &QueueFilter) -> Result<bool> {
+    let director = store::staff_by_login(c, login)?.is_some_and(|s| s.role == Role::Director);
+    if director && f.child.as_deref().is_some_and(|n| !n.trim().is_empty()) {
+        return Err(DeskError::Forbidden {
+            what: "searching the queue by a child's name".into(),
+            needs: "a duty role: directors see figures, not names (Rec 29)".into(),
+            login: login.to_string(),
+            have: "a director".into(),
+        });
+    }
+    Ok(director)
+}
+
 impl Desk {
-    /// One page of open actions.
+    /// One page of open actions. A director gets every row's `child` as
+    /// [`NAME_WITHHELD`] (Rec 29).
     pub fn queue(
         &mut self,
         f: &QueueFilter,
@@ -56,13 +82,25 @@ impl Desk {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<QueueRow>> {
-        self.store
-            .read(|c| Ok::<_, DeskError>(store::queue_page(c, f, now, offset, limit)?))
+        let login = self.actor.login.clone();
+        self.store.read(|c| {
+            let director = sees_figures_only(c, &login, f)?;
+            let mut rows = store::queue_page(c, f, now, offset, limit)?;
+            if director {
+                for r in &mut rows {
+                    r.child = Some(NAME_WITHHELD.to_string());
+                }
+            }
+            Ok::<_, DeskError>(rows)
+        })
     }
 
     pub fn queue_len(&mut self, f: &QueueFilter, now: DateTime<Utc>) -> Result<i64> {
-        self.store
-            .read(|c| Ok::<_, DeskError>(store::queue_len(c, f, now)?))
+        let login = self.actor.login.clone();
+        self.store.read(|c| {
+            sees_figures_only(c, &login, f)?;
+            Ok::<_, DeskError>(store::queue_len(c, f, now)?)
+        })
     }
 
     /// Header counts for a team (or all teams).

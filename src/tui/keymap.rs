@@ -365,7 +365,8 @@ impl Keymap {
                 return Err(err(
                     sec_line,
                     format!(
-                        "unknown section [{section}]; sections are {}",
+                        "unknown section [{}]; sections are {}",
+                        section.escape_debug(),
                         SECTIONS
                             .iter()
                             .map(|(s, _)| format!("[{s}]"))
@@ -375,7 +376,10 @@ impl Keymap {
                 ));
             };
             let DeValue::Table(table) = sec_val.get_ref() else {
-                return Err(err(sec_line, format!("{section} must be a table of keys")));
+                return Err(err(
+                    sec_line,
+                    format!("{} must be a table of keys", section.escape_debug()),
+                ));
             };
             let mut binds: Vec<_> = table.iter().collect();
             binds.sort_by_key(|(k, _)| k.span().start);
@@ -394,7 +398,8 @@ impl Keymap {
                     return Err(err(
                         line,
                         format!(
-                            "unknown action {action:?} in [{section}]; actions here are {}",
+                            "unknown action {action:?} in [{}]; actions here are {}",
+                            section.escape_debug(),
                             known.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", ")
                         ),
                     ));

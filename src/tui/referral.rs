@@ -15,9 +15,10 @@ use ratatui::Frame;
 
 use super::screen::{Ctx, Effect, Screen};
 use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency};
-use crate::desk::{Command, Desk, DeskError, Outcome, ReferralDetail};
+use crate::desk::{ClosureCheck, Command, Desk, DeskError, ItemStatus, Outcome, ReferralDetail};
+use crate::domain::closure::{ChecklistItem, Missing};
 use crate::domain::time::{fmt_short, london_date};
-use crate::domain::{Decision, ReferralState, Role};
+use crate::domain::{AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
 use crate::store::{Action, Staff};
 
 pub fn actions() -> &'static [(&'static str, &'static str)] {
@@ -35,6 +36,18 @@ pub fn actions() -> &'static [(&'static str, &'static str)] {
         ),
         ("note", "add a note to the chronology (Rec 58)"),
         ("decide", "record the decision on the referral"),
+        (
+            "close",
+            "close the referral with a CIN reason RC1-RC9 (duty manager; Rec 26, Rec 40)",
+        ),
+        (
+            "checklist",
+            "the closure checklist: d done now, r reason not done (Rec 26, Rec 40)",
+        ),
+        (
+            "outcome",
+            "record the assessment outcome: no service, service needed or provided",
+        ),
         ("scroll-down", "scroll the chronology towards the newest"),
         ("scroll-up", "scroll the chronology back"),
     ]
@@ -71,6 +84,33 @@ pub enum Dialog {
         field: usize,
         error: Option<String>,
     },
+    /// Close the referral: a CIN reason, a note, and optionally close the
+    /// open actions as not needed with a reason.
+    Close {
+        /// Index into `ClosureReason::ALL`.
+        choice: usize,
+        note: LineInput,
+        cancel: LineInput,
+        /// 0: the reasons, 1: the note, 2: the reason for closing open actions.
+        field: usize,
+        error: Option<String>,
+        /// What the desk said is missing after a refused close.
+        missing: Vec<String>,
+    },
+    /// The closure checklist: the items this referral needs.
+    Checklist {
+        /// Index into `ClosureCheck::required`.
+        choice: usize,
+        /// Some while typing the reason the selected item was not done.
+        reason: Option<LineInput>,
+        error: Option<String>,
+    },
+    /// The assessment outcome.
+    Outcome {
+        /// Index into `AssessmentOutcome::ALL`.
+        choice: usize,
+        error: Option<String>,
+    },
 }
 
 impl Dialog {
@@ -79,7 +119,13 @@ impl Dialog {
             Dialog::Assign { error, .. }
             | Dialog::Complete { error, .. }
             | Dialog::Note { error, .. }
-            | Dialog::Decide { error, .. } => *error = Some(msg),
+            | Dialog::Decide { error, .. }
+            | Dialog::Checklist { error, .. }
+            | Dialog::Outcome { error, .. } => *error = Some(msg),
+            Dialog::Close { error, missing, .. } => {
+                *error = Some(msg);
+                missing.clear();
+            }
         }
     }
 
@@ -88,7 +134,10 @@ impl Dialog {
             Dialog::Assign { error, .. }
             | Dialog::Complete { error, .. }
             | Dialog::Note { error, .. }
-            | Dialog::Decide { error, .. } => error.as_deref(),
+            | Dialog::Decide { error, .. }
+            | Dialog::Close { error, .. }
+            | Dialog::Checklist { error, .. }
+            | Dialog::Outcome { error, .. } => error.as_deref(),
         }
     }
 }
@@ -104,6 +153,8 @@ pub struct ReferralScreen {
     /// Chronology lines scrolled back from the newest.
     pub chron_back: usize,
     pub dialog: Option<Dialog>,
+    /// The closure checklist and what still stops a close (loaded in `reload`).
+    pub closure: Option<ClosureCheck>,
     /// A command of this screen's is running: its result closes the dialog.
     pub waiting: bool,
 }
@@ -197,6 +248,55 @@ impl ReferralScreen {
                     error: None,
                 })
             }
+            "close" => {
+                if d.referral.state == ReferralState::Closed {
+                    return vec![Effect::Status(format!(
+                        "referral {} is already closed",
+                        self.id
+                    ))];
+                }
+                // Only a duty manager closes: the desk refuses anyone else and
+                // the refusal shows in the dialog.
+                let choice = ClosureReason::ALL
+                    .iter()
+                    .position(|r| *r == ClosureReason::NfaAfterAssessment)
+                    .unwrap_or(0);
+                self.dialog = Some(Dialog::Close {
+                    choice,
+                    note: LineInput::new(MAX_LINE),
+                    cancel: LineInput::new(MAX_LINE),
+                    field: 0,
+                    error: None,
+                    missing: Vec::new(),
+                })
+            }
+            "checklist" => {
+                let Some(c) = &self.closure else {
+                    return vec![Effect::Status("the closure checklist is not loaded".into())];
+                };
+                if c.required.is_empty() {
+                    return vec![Effect::Status(
+                        "no closure checklist applies: only to deliberate harm (Rec 40) or a \
+                         referral decided for assessment or section 47 (Rec 26)"
+                            .into(),
+                    )];
+                }
+                self.dialog = Some(Dialog::Checklist {
+                    choice: 0,
+                    reason: None,
+                    error: None,
+                })
+            }
+            "outcome" => {
+                let choice = AssessmentOutcome::ALL
+                    .iter()
+                    .position(|o| d.referral.state.can_record_outcome(*o))
+                    .unwrap_or(0);
+                self.dialog = Some(Dialog::Outcome {
+                    choice,
+                    error: None,
+                })
+            }
             _ => {}
         }
         Vec::new()
@@ -206,9 +306,21 @@ impl ReferralScreen {
     fn dialog_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         let staff_len = self.staff.len();
         let referral_id = self.id;
+        let required: Vec<ChecklistItem> = self
+            .closure
+            .as_ref()
+            .map(|c| c.required.clone())
+            .unwrap_or_default();
         let Some(dialog) = self.dialog.as_mut() else {
             return Vec::new();
         };
+        // Esc while typing a checklist reason goes back to the list.
+        if let Dialog::Checklist { reason, .. } = dialog {
+            if key.code == KeyCode::Esc && reason.is_some() {
+                *reason = None;
+                return Vec::new();
+            }
+        }
         if key.code == KeyCode::Esc {
             self.dialog = None;
             return vec![Effect::Status("cancelled: nothing changed".into())];
@@ -328,6 +440,109 @@ impl ReferralScreen {
                     referral_id,
                     decision,
                     note: note.trimmed(),
+                }
+            }
+            Dialog::Close {
+                choice,
+                note,
+                cancel,
+                field,
+                ..
+            } => {
+                let n = ClosureReason::ALL.len();
+                match key.code {
+                    KeyCode::Tab => {
+                        *field = (*field + 1) % 3;
+                        return Vec::new();
+                    }
+                    KeyCode::BackTab => {
+                        *field = (*field + 2) % 3;
+                        return Vec::new();
+                    }
+                    KeyCode::Down if *field == 0 => *choice = (*choice + 1).min(n - 1),
+                    KeyCode::Up if *field == 0 => *choice = choice.saturating_sub(1),
+                    KeyCode::Enter => {}
+                    _ if *field == 1 => {
+                        note.handle(&key);
+                    }
+                    _ if *field == 2 => {
+                        cancel.handle(&key);
+                    }
+                    _ => {}
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                Command::CloseReferral {
+                    referral_id,
+                    reason: ClosureReason::ALL[(*choice).min(n - 1)],
+                    note: note.trimmed(),
+                    cancel_open_actions: cancel.trimmed(),
+                }
+            }
+            Dialog::Checklist {
+                choice,
+                reason,
+                error,
+            } => {
+                let n = required.len();
+                if n == 0 {
+                    return Vec::new();
+                }
+                let item = required[(*choice).min(n - 1)];
+                if let Some(r) = reason {
+                    if !submit {
+                        r.handle(&key);
+                        return Vec::new();
+                    }
+                    let Some(why) = r.trimmed() else {
+                        *error = Some(format!("write why {} was not done", item.label()));
+                        return Vec::new();
+                    };
+                    Command::RecordChecklistItem {
+                        referral_id,
+                        item,
+                        status: ItemStatus::NotDone { reason: why },
+                        note: None,
+                    }
+                } else {
+                    match key.code {
+                        KeyCode::Down | KeyCode::Char('j') => {
+                            *choice = (*choice + 1).min(n - 1);
+                            return Vec::new();
+                        }
+                        KeyCode::Up | KeyCode::Char('k') => {
+                            *choice = choice.saturating_sub(1);
+                            return Vec::new();
+                        }
+                        KeyCode::Char('r') => {
+                            *reason = Some(LineInput::new(MAX_LINE));
+                            *error = None;
+                            return Vec::new();
+                        }
+                        KeyCode::Char('d') => Command::RecordChecklistItem {
+                            referral_id,
+                            item,
+                            status: ItemStatus::Done { at: None },
+                            note: None,
+                        },
+                        _ => return Vec::new(),
+                    }
+                }
+            }
+            Dialog::Outcome { choice, .. } => {
+                let n = AssessmentOutcome::ALL.len();
+                match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => *choice = (*choice + 1).min(n - 1),
+                    KeyCode::Up | KeyCode::Char('k') => *choice = choice.saturating_sub(1),
+                    _ => {}
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                Command::RecordOutcome {
+                    referral_id,
+                    outcome: AssessmentOutcome::ALL[(*choice).min(n - 1)],
                 }
             }
         };
@@ -506,6 +721,7 @@ impl Screen for ReferralScreen {
             .collect();
         self.selected = self.selected.min(d.actions.len().saturating_sub(1));
         self.detail = Some(d);
+        self.closure = Some(desk.closure_check(self.id)?);
         Ok(())
     }
 
@@ -524,9 +740,9 @@ impl Screen for ReferralScreen {
                     return vec![Effect::Open(super::screen::Open::Chronology(d.child.id))];
                 }
             }
-            Some(a @ ("assign" | "complete" | "note" | "decide")) => {
-                return self.open_dialog(a, ctx)
-            }
+            Some(
+                a @ ("assign" | "complete" | "note" | "decide" | "close" | "checklist" | "outcome"),
+            ) => return self.open_dialog(a, ctx),
             _ => {}
         }
         Vec::new()
@@ -536,7 +752,15 @@ impl Screen for ReferralScreen {
         self.waiting = false;
         match result {
             Ok(out) => {
-                self.dialog = None;
+                // The checklist stays open: several items are usually recorded
+                // together. Any other dialog is done.
+                match self.dialog.as_mut() {
+                    Some(Dialog::Checklist { reason, error, .. }) => {
+                        *reason = None;
+                        *error = None;
+                    }
+                    _ => self.dialog = None,
+                }
                 let msg = match out {
                     Outcome::Done { summary } => summary.clone(),
                     Outcome::ActionChanged { action } => match (&action.done_at, &action.owner) {
@@ -554,6 +778,23 @@ impl Screen for ReferralScreen {
                     _ => "saved".into(),
                 };
                 vec![Effect::Status(msg)]
+            }
+            Err(DeskError::Incomplete { what, missing }) => {
+                match self.dialog.as_mut() {
+                    Some(Dialog::Close {
+                        error, missing: m, ..
+                    }) => {
+                        *error = Some(what.clone());
+                        *m = missing.clone();
+                    }
+                    Some(d) => d.set_error(what.clone()),
+                    None => {}
+                }
+                // One line in the status bar; the list is in the dialog.
+                vec![Effect::Status(format!(
+                    "{what}: {} to settle (listed in the dialog)",
+                    missing.len()
+                ))]
             }
             Err(e) => {
                 if let Some(d) = self.dialog.as_mut() {
@@ -779,6 +1020,74 @@ impl ReferralScreen {
                     "Up/Down choose · Tab note · Enter record · Esc cancel",
                 ));
             }
+            Dialog::Close {
+                choice,
+                note,
+                cancel,
+                field,
+                ..
+            } => {
+                title = " Close the referral (duty manager) ";
+                let items = ClosureReason::ALL
+                    .iter()
+                    .map(|r| {
+                        ListItem::new(clip(&format!("{} {}", r.code(), r.label()), inner_w - 2))
+                    })
+                    .collect();
+                list = Some((items, *choice));
+                lines.push(Line::from("Note (optional):".bold()));
+                lines.push(note.line(inner_w, *field == 1));
+                lines.push(Line::from(
+                    "Close open actions as not needed, reason (optional):".bold(),
+                ));
+                lines.push(cancel.line(inner_w, *field == 2));
+                lines.push(Line::from(
+                    "Up/Down reason · Tab next field · Enter close · Esc cancel",
+                ));
+            }
+            Dialog::Checklist { choice, reason, .. } => {
+                let check = self.closure.as_ref();
+                title = " Closure checklist ";
+                let required: &[ChecklistItem] = check.map_or(&[], |c| &c.required);
+                let items = required
+                    .iter()
+                    .map(|&item| {
+                        let (state, st) = item_state(check, item);
+                        ListItem::new(vec![
+                            Line::from(clip(item.label(), inner_w - 2)),
+                            Line::from(Span::styled(
+                                clip(&format!("    {state}"), inner_w - 2),
+                                st,
+                            )),
+                        ])
+                    })
+                    .collect();
+                list = Some((items, *choice));
+                let rec = check.map_or("", |c| c.rec);
+                match reason {
+                    Some(r) => {
+                        let label = required.get(*choice).map_or("", |i| i.label());
+                        lines.push(Line::from(
+                            format!("Why was this not done ({label})? A duty manager records it:")
+                                .bold(),
+                        ));
+                        lines.push(r.line(inner_w, true));
+                        lines.push(Line::from("Enter record · Esc back to the list"));
+                    }
+                    None => lines.push(Line::from(format!(
+                        "{rec}: Up/Down choose · d done now · r reason not done · Esc close"
+                    ))),
+                }
+            }
+            Dialog::Outcome { choice, .. } => {
+                title = " Assessment outcome ";
+                let items = AssessmentOutcome::ALL
+                    .iter()
+                    .map(|o| ListItem::new(format!("{:<16} {}", o.as_str(), o.label())))
+                    .collect();
+                list = Some((items, *choice));
+                lines.push(Line::from("Up/Down choose · Enter record · Esc cancel"));
+            }
         }
         if let Some(e) = dialog.error() {
             lines.push(Line::from(Span::styled(
@@ -786,11 +1095,37 @@ impl ReferralScreen {
                 Urgency::Overdue.style(),
             )));
         }
-        let list_h = list.as_ref().map_or(0, |(l, _)| l.len() as u16);
+        if let Dialog::Close { missing, .. } = dialog {
+            // The desk's list, one line each without the CLI hints; cut to
+            // what fits beside at least three reasons.
+            let room = (area.height as usize)
+                .saturating_sub(2 + 3 + lines.len())
+                .max(1);
+            for (i, m) in missing.iter().enumerate() {
+                if i + 1 == room && missing.len() > room {
+                    lines.push(Line::from(format!(
+                        "  … and {} more (x: checklist)",
+                        missing.len() - i
+                    )));
+                    break;
+                }
+                let short = m.split(" (`").next().unwrap_or(m);
+                lines.push(Line::from(Span::styled(
+                    clip(&format!("  - {}", inert(short)), inner_w),
+                    Urgency::Overdue.style(),
+                )));
+            }
+        }
         let text_h: u16 = lines
             .iter()
             .map(|l| (l.width() as u16).div_ceil(inner_w.max(1) as u16).max(1))
             .sum();
+        let list_len = list
+            .as_ref()
+            .map_or(0, |(l, _)| l.iter().map(|i| i.height() as u16).sum::<u16>());
+        // A long list scrolls to keep the choice in view rather than pushing
+        // the text off the screen.
+        let list_h = list_len.min(area.height.saturating_sub(text_h + 2).max(list_len.min(3)));
         let height = list_h + text_h + 2;
         let rect = centered(area, width, height);
         f.render_widget(Clear, rect);
@@ -813,5 +1148,52 @@ impl ReferralScreen {
             Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
             text_area,
         );
+    }
+}
+
+/// `s` cut to `width` characters, with an ellipsis when cut.
+fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// How one checklist item stands: done (by whom, when), not done (why), or
+/// MISSING; with the style to show it in.
+fn item_state(check: Option<&ClosureCheck>, item: ChecklistItem) -> (String, Style) {
+    let Some(c) = check else {
+        return ("not loaded".into(), Style::new());
+    };
+    let row = c.recorded.iter().find(|r| r.item == item);
+    let missing = c
+        .missing
+        .iter()
+        .any(|m| matches!(m, Missing::Item { item: i, .. } if *i == item));
+    match row {
+        Some(r) if r.done_at.is_some() => (
+            format!(
+                "done {} (recorded by {})",
+                fmt_short(r.done_at.unwrap_or(r.recorded_at)),
+                inert(&r.recorded_by)
+            ),
+            Style::new().add_modifier(Modifier::DIM),
+        ),
+        Some(r) if r.reason_not_done.is_some() => (
+            format!(
+                "not done: {} ({})",
+                inert(r.reason_not_done.as_deref().unwrap_or("")),
+                inert(&r.recorded_by)
+            ),
+            Style::new(),
+        ),
+        _ if missing => ("MISSING".into(), Urgency::Overdue.style()),
+        // Child seen: settled by "seen alone".
+        _ => (
+            "settled by the child being seen alone".into(),
+            Style::new().add_modifier(Modifier::DIM),
+        ),
     }
 }
