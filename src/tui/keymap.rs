@@ -340,12 +340,10 @@ impl Keymap {
     /// Applies one file over what is loaded: each key it names replaces the
     /// binding of that key in that section; `"none"` removes it.
     pub fn apply(&mut self, path: &str, text: &str) -> Result<(), KeymapError> {
-        // Messages quote the file (section and action names): strip control
-        // and bidi characters so printing one cannot drive the terminal.
         let err = |line: usize, msg: String| KeymapError {
             path: path.to_string(),
             line,
-            msg: crate::domain::validate::clean(&msg, false),
+            msg,
         };
         let doc = DeTable::parse(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
