@@ -8,48 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::DomainError;
 
-macro_rules! census_code {
-    ($(#[$m:meta])* $name:ident, $what:literal, { $($var:ident => $code:literal, $label:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $($var),+ }
-
-        impl $name {
-            /// Every code, in census order.
-            pub const ALL: &'static [$name] = &[$($name::$var),+];
-
-            /// The census code.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$var => $code),+ }
-            }
-
-            /// The census label.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$var => $label),+ }
-            }
-
-            /// Parses a census code, ignoring case and surrounding spaces.
-            pub fn parse(s: &str) -> Result<Self, DomainError> {
-                let t = s.trim().to_ascii_uppercase();
-                $(if t == $code { return Ok($name::$var); })+
-                Err(DomainError::Invalid(format!(
-                    "{} {:?} is not a census code; use one of: {}",
-                    $what,
-                    super::validate::preview(s),
-                    [$($code),+].join(", ")
-                )))
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.code())
-            }
-        }
-    };
-}
-
-census_code!(
+code_enum!(
     /// Sex as the census records it (since 2024-25: M, F or U; U for unborn).
     Sex, "sex", {
     Male => "M", "Male";
@@ -57,7 +16,7 @@ census_code!(
     Unknown => "U", "Unknown, or unborn";
 });
 
-census_code!(
+code_enum!(
     /// Ethnicity (DfE main codes).
     Ethnicity, "ethnicity", {
     WhiteBritish => "WBRI", "White British";
@@ -82,7 +41,7 @@ census_code!(
     NotObtained => "NOBT", "Information not yet obtained";
 });
 
-census_code!(
+code_enum!(
     /// Disability. NONE may not be given with any other code.
     Disability, "disability", {
     None => "NONE", "No disability";
@@ -100,7 +59,7 @@ census_code!(
     OtherDda => "DDA", "Other disability under the Equality Act";
 });
 
-census_code!(
+code_enum!(
     /// Why a child has no Unique Pupil Number.
     UpnUnknown, "UPN-unknown reason", {
     Un1 => "UN1", "Child is aged under 6 years old and is not yet attending school";
@@ -115,7 +74,7 @@ census_code!(
     Un10 => "UN10", "Information refused";
 });
 
-census_code!(
+code_enum!(
     /// Factors identified at the end of an assessment.
     AssessmentFactor, "assessment factor", {
     F1A => "1A", "Alcohol misuse: concerns about the child";
