@@ -454,6 +454,9 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
                             || kind == ActionKind::PassToDuty
                             || (due < now && rng.random_bool(0.7))
                             || kind == ActionKind::Decision && r.decided_at.is_some();
+                        // The decision action is done only by a recorded decision.
+                        let finished =
+                            finished && !(kind == ActionKind::Decision && r.decided_at.is_none());
                         if finished {
                             let late = rng.random_bool(0.12);
                             let span = (due - received).num_seconds().max(120);
