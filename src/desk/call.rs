@@ -340,7 +340,7 @@ pub(crate) fn log_call(
         None => store::insert_call(conn, &call)?,
     };
     let received_at = call.started_at;
-    let ev = |e: NewEvent| store::append_event(conn, now, &actor.real_login, &actor.login, &e);
+    let ev = |e: NewEvent| super::append_event(conn, actor, now, e);
     ev(NewEvent {
         kind: "call_logged".into(),
         summary: format!(

@@ -100,15 +100,7 @@ pub(crate) fn handle(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    let ev = |e: NewEvent| -> Result<i64> {
-        Ok(store::append_event(
-            conn,
-            now,
-            &actor.real_login,
-            &actor.login,
-            &e,
-        )?)
-    };
+    let ev = |e: NewEvent| -> Result<i64> { super::append_event(conn, actor, now, e) };
     match cmd {
         CensusCommand::SetChild {
             child_id,

@@ -92,13 +92,7 @@ fn late_reason_of(s: Option<String>) -> Result<Option<String>> {
 }
 
 fn event(conn: &Connection, actor: &Actor, now: DateTime<Utc>, e: NewEvent) -> Result<i64> {
-    Ok(store::append_event(
-        conn,
-        now,
-        &actor.real_login,
-        &actor.login,
-        &e,
-    )?)
+    super::append_event(conn, actor, now, e)
 }
 
 pub(crate) fn receive(

@@ -21,15 +21,7 @@ pub(crate) fn handle(
     cmd: Command,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
-    let ev = |e: NewEvent| -> Result<i64> {
-        Ok(store::append_event(
-            conn,
-            now,
-            &actor.real_login,
-            &actor.login,
-            &e,
-        )?)
-    };
+    let ev = |e: NewEvent| -> Result<i64> { super::append_event(conn, actor, now, e) };
     match cmd {
         // Routed to desk::handover by Desk::execute (they need the shifts).
         Command::HandOver { .. }

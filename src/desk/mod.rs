@@ -150,6 +150,23 @@ impl Desk {
     }
 }
 
+/// Appends an event as the actor (real login and acting login both recorded),
+/// inside the caller's transaction.
+pub(crate) fn append_event(
+    conn: &rusqlite::Connection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    e: store::NewEvent,
+) -> Result<i64> {
+    Ok(store::append_event(
+        conn,
+        now,
+        &actor.real_login,
+        &actor.login,
+        &e,
+    )?)
+}
+
 /// The acting staff member, or `UnknownUser`.
 pub(crate) fn staff_of(conn: &rusqlite::Connection, actor: &Actor) -> Result<Staff> {
     match store::staff_by_login(conn, &actor.login)? {
