@@ -8,5 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod desk;
 pub mod domain;
+pub mod entry;
+pub mod session;
 pub mod store;
 pub mod tui;

@@ -2,6 +2,6 @@
 //! in the library).
 
 fn main() {
-    let code = dutydesk::cli::run(std::env::args_os().collect());
+    let code = dutydesk::entry::run(std::env::args_os().collect());
     std::process::exit(code);
 }

@@ -241,7 +241,7 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
 }
 
 fn io(e: std::io::Error) -> DeskError {
-    DeskError::Store(crate::store::StoreError::Io(e.to_string()))
+    DeskError::Store(crate::desk::StoreError::Io(e.to_string()))
 }
 
 /// The return holds identifiers (UPNs, dates of birth): the file is made

@@ -5,9 +5,9 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::output::{inert, print, Format, Table};
 use super::{exec, instant, io, open_desk, print as show, Env};
+use crate::desk::{AuditFilter, EventHead};
 use crate::desk::{AuditView, Chronology, Command, DeskError};
 use crate::domain::time::{fmt_long, fmt_rfc3339, fmt_short, london_date};
-use crate::store::{AuditFilter, EventHead};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]

@@ -9,10 +9,10 @@ use clap::{Args, Subcommand};
 
 use super::output::{inert, inert_keep_newlines, print, Format, Table};
 use super::{instant, io, open_desk, print as show, Env};
+use crate::desk::AwaitingConfirmation;
 use crate::desk::{Command, Desk, DeskError};
 use crate::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use crate::domain::time::{countdown, fmt_long, fmt_rfc3339, fmt_short};
-use crate::store::AwaitingConfirmation;
 
 #[derive(Debug, Args)]
 pub struct ListArgs {

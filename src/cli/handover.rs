@@ -150,7 +150,7 @@ pub fn run_handover(a: HandoverArgs, env: &Env) -> Result<(), DeskError> {
     }
 }
 
-fn list_table(format: Format, list: &[crate::store::Handover]) -> Result<(), DeskError> {
+fn list_table(format: Format, list: &[crate::desk::Handover]) -> Result<(), DeskError> {
     print(format, &list, || {
         let mut t = Table::new(&[
             "id",

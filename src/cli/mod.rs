@@ -9,18 +9,17 @@ pub mod keymap;
 pub mod output;
 mod print;
 pub mod report;
-pub mod secure;
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, Config};
+use crate::desk::QueueFilter;
 use crate::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
 use crate::domain::time::parse_instant;
-use crate::domain::{ActionKind, Actor, AssessmentOutcome, Decision, Role};
-use crate::store::QueueFilter;
+use crate::domain::{ActionKind, AssessmentOutcome, Decision, Role};
+pub use crate::session::{open_desk, open_desk_with, secure, Env};
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -314,134 +313,6 @@ pub enum StaffCmd {
     Back { login: String },
 }
 
-/// What the process runs with: database, clock, actor, config.
-pub struct Env {
-    pub db: PathBuf,
-    pub now: Option<DateTime<Utc>>,
-    pub actor: Actor,
-    pub config: Config,
-}
-
-impl Env {
-    pub fn now(&self) -> DateTime<Utc> {
-        self.now.unwrap_or_else(Utc::now)
-    }
-}
-
-/// The real login of the process: the operating system's account name for
-/// this user id (environment variables only when that cannot be read).
-pub fn real_login() -> String {
-    #[cfg(unix)]
-    if let Some(name) = os_login() {
-        return name;
-    }
-    for v in ["USER", "LOGNAME", "USERNAME"] {
-        if let Ok(u) = std::env::var(v) {
-            if !u.trim().is_empty() {
-                return u.trim().to_string();
-            }
-        }
-    }
-    "unknown".into()
-}
-
-#[cfg(unix)]
-fn os_login() -> Option<String> {
-    // SAFETY: getpwuid_r writes into the buffers we own and pass with their
-    // lengths; the returned pointer, when non-null, points into `pwd`/`buf`.
-    unsafe {
-        let uid = libc::getuid();
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut buf = vec![0 as libc::c_char; 4096];
-        let mut out: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out);
-        if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
-            return Some(format!("uid{uid}"));
-        }
-        let name = std::ffi::CStr::from_ptr(pwd.pw_name)
-            .to_string_lossy()
-            .into_owned();
-        (!name.is_empty()).then_some(name)
-    }
-}
-
-fn fail(code: i32, msg: impl std::fmt::Display) -> i32 {
-    eprintln!("dutydesk: {msg}");
-    code
-}
-
-/// Runs the command line; returns the exit status.
-pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
-        }
-    };
-    let now = match std::env::var("DUTYDESK_NOW") {
-        Ok(s) if !s.trim().is_empty() => match parse_instant(&s) {
-            Ok(t) => Some(t),
-            Err(e) => return fail(2, format!("DUTYDESK_NOW: {e}")),
-        },
-        _ => None,
-    };
-    let real = real_login();
-    let login = std::env::var("DUTYDESK_USER")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| real.clone());
-    let config = match config::default_config_path() {
-        Some(p) => match Config::load(&p) {
-            Ok(c) => c,
-            Err(e) => return fail(2, e),
-        },
-        None => Config::default(),
-    };
-    let demo_default = matches!(&cli.command, Some(Cmd::Demo { open: true, .. }));
-    let db = cli.db.clone().unwrap_or_else(|| {
-        if demo_default {
-            config::default_demo_path()
-        } else {
-            config::default_db_path()
-        }
-    });
-    let env = Env {
-        db,
-        now,
-        actor: Actor {
-            real_login: real,
-            login,
-        },
-        config,
-    };
-    match dispatch(cli.command.unwrap_or(Cmd::Tui), &env) {
-        Ok(()) => 0,
-        Err(e) => fail(e.exit_code(), e),
-    }
-}
-
-/// Opens the desk on the environment's database.
-pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
-    open_desk_with(env, None, false)
-}
-
-/// As `open_desk`; a new file gets `group` (0660) and, with `encrypt`, a key.
-pub fn open_desk_with(env: &Env, group: Option<u32>, encrypt: bool) -> Result<Desk, DeskError> {
-    let rules = env.config.rules().map_err(DeskError::Invalid)?;
-    let store = secure::open_store(&env.db, group, encrypt)?;
-    if crate::store::readable_by_others(&env.db) {
-        eprintln!(
-            "dutydesk: warning: {} can be read by other users of this machine; \
-             run `chmod 600` on it (or 660 for a team group)",
-            env.db.display()
-        );
-    }
-    let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
-    Ok(Desk::new(store, rules, env.actor.clone()).with_shifts(shifts))
-}
-
 fn exec(desk: &mut Desk, env: &Env, cmd: Command) -> Result<Outcome, DeskError> {
     desk.execute(cmd, env.now())
 }
@@ -450,8 +321,21 @@ fn instant(what: &str, s: &str) -> Result<DateTime<Utc>, DeskError> {
     parse_instant(s).map_err(|e| DeskError::Invalid(format!("{what}: {e}")))
 }
 
-fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
-    match cmd {
+/// What the entry point does after a subcommand has run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Then {
+    Exit,
+    /// Open the terminal screens (`demo --open`).
+    OpenScreens,
+}
+
+/// Runs one subcommand (not the screens: the entry point opens those).
+pub fn dispatch(cmd: Cmd, env: &Env) -> Result<Then, DeskError> {
+    dispatch_inner(cmd, env).map(|open| if open { Then::OpenScreens } else { Then::Exit })
+}
+
+fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
+    let r: Result<(), DeskError> = match cmd {
         Cmd::Init {
             team,
             name,
@@ -512,7 +396,7 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             }
             if open {
                 drop(desk);
-                return crate::tui::run(env);
+                return Ok(true);
             }
             Ok(())
         }
@@ -699,14 +583,14 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
             let mut desk = open_desk(env)?;
             if head {
                 let h = desk.head()?;
-                return print::head(format, &h).map_err(io);
+                return print::head(format, &h).map_err(io).map(|()| false);
             }
             let report = desk.verify()?;
             print::verify(format, &report).map_err(io)?;
             if report.ok() {
                 Ok(())
             } else {
-                Err(DeskError::Store(crate::store::StoreError::Corrupt(
+                Err(DeskError::Store(crate::desk::StoreError::Corrupt(
                     match &report.chain.first_broken {
                         Some((id, why)) => format!("event log broken at event {id}: {why}"),
                         None => format!("integrity check failed: {}", report.integrity.join("; ")),
@@ -728,9 +612,10 @@ fn dispatch(cmd: Cmd, env: &Env) -> Result<(), DeskError> {
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),
         Cmd::Report(a) => report::run_report(a, env),
-        Cmd::Tui => crate::tui::run(env),
+        Cmd::Tui => return Ok(true),
         Cmd::Keymap(k) => keymap::run_keymap(k, env),
-    }
+    };
+    r.map(|()| false)
 }
 
 fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
@@ -805,5 +690,5 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
 }
 
 fn io(e: std::io::Error) -> DeskError {
-    DeskError::Store(crate::store::StoreError::Io(e.to_string()))
+    DeskError::Store(crate::desk::StoreError::Io(e.to_string()))
 }

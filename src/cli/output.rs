@@ -82,12 +82,7 @@ impl Table {
     }
 }
 
-/// Any control character left in a cell is shown as a visible symbol.
-pub fn inert(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
-}
+pub use crate::domain::validate::{inert, inert_keep_newlines};
 
 pub fn csv_cell(s: &str) -> String {
     let mut s = inert(s);
@@ -116,19 +111,6 @@ pub fn print<T: Serialize>(
         Format::Table => write!(out, "{}", table().to_text()),
         Format::Csv => write!(out, "{}", table().to_csv()),
     }
-}
-
-/// As `inert`, but keeps line breaks (for multi-line reports).
-pub fn inert_keep_newlines(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::output::{print, Format, Table};
+use crate::desk::{EventHead, QueueRow, Staff};
 use crate::desk::{Outcome, ReferralDetail, VerifyReport};
 use crate::domain::time::{countdown, fmt_long, fmt_rfc3339, fmt_short};
-use crate::store::{EventHead, QueueRow, Staff};
 
 pub fn outcome(o: &Outcome) {
     match o {

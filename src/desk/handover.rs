@@ -576,10 +576,7 @@ impl Desk {
 /// A table cell: no control characters (so no colour codes), pipes escaped,
 /// one line.
 fn cell(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .replace('|', "\\|")
+    crate::domain::validate::inert(s).replace('|', "\\|")
 }
 
 fn child_name(c: &Option<String>) -> String {

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::clocks::Rules;
 use crate::domain::shifts::Shifts;
 use crate::domain::{Actor, DomainError, Role};
-use crate::store::{self, Staff, Store, StoreError};
+use crate::store::{self, Store};
 
 pub use call::{call_problems, CallField};
 pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
@@ -28,6 +28,14 @@ pub use closure::ClosureCheck;
 pub use command::*;
 pub use confirmations::{ConfirmationHistory, LetterDraft};
 pub use queries::*;
+
+/// The records the desk hands out, for the screens and subcommands (which
+/// never import `store/`).
+pub use crate::store::{
+    Action, AuditFilter, AwaitingConfirmation, Call, ChainReport, Child, ConfirmationCounts,
+    EventFilter, EventHead, EventRow, Handover, HandoverReferral, QueueCounts, QueueFilter,
+    QueueRow, Referral, Referrer, Staff, StoreError, Team,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {

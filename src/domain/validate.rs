@@ -12,22 +12,71 @@ pub const MAX_TEXT: usize = 20_000;
 /// How far back a child's date of birth may go.
 const MAX_CHILD_AGE_YEARS: u32 = 25;
 
-/// True for invisible formatting characters that are always removed: bidi
-/// embeddings, overrides and isolates, zero-width characters and marks, the
-/// Arabic letter mark, word joiner and invisible operators, deprecated
-/// format controls, and the byte-order mark. Letters of right-to-left
-/// scripts are not touched; only the formatting characters go.
-fn is_invisible_format(c: char) -> bool {
+/// True for the characters that are never stored or drawn because they are
+/// invisible or change how the text around them is shown: every Unicode
+/// default-ignorable code point (soft hyphen U+00AD, combining grapheme
+/// joiner U+034F, Hangul fillers U+115F/U+1160/U+3164/U+FFA0, Mongolian and
+/// Khmer invisibles, zero-width characters, bidi embeddings, overrides and
+/// isolates, word joiner and invisible operators, variation selectors, tags
+/// U+E0000–E0FFF) and every other format character (Arabic number signs,
+/// interlinear annotation U+FFF9–FFFB, Egyptian format controls, the
+/// byte-order mark). Letters of right-to-left scripts are kept; only the
+/// formatting goes. Such characters take no column on a terminal but are
+/// counted by ratatui, so a name padded with 150 of them pushed its row's
+/// action, owner and due time off the screen.
+pub fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
-        '\u{061C}'                  // Arabic letter mark
+        '\u{00AD}'                     // soft hyphen
+            | '\u{034F}'               // combining grapheme joiner
+            | '\u{0600}'..='\u{0605}' // Arabic number signs
+            | '\u{061C}'               // Arabic letter mark
+            | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}' | '\u{08E2}'
+            | '\u{115F}'..='\u{1160}' // Hangul choseong/jungseong fillers
+            | '\u{17B4}'..='\u{17B5}' // Khmer inherent vowels
+            | '\u{180B}'..='\u{180F}' // Mongolian free variation selectors, vowel separator
             | '\u{200B}'..='\u{200F}' // zero-width space/(non-)joiner, LRM, RLM
             | '\u{202A}'..='\u{202E}' // LRE, RLE, PDF, LRO, RLO
-            | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
-            | '\u{2066}'..='\u{2069}' // LRI, RLI, FSI, PDI
-            | '\u{206A}'..='\u{206F}' // deprecated format controls
-            | '\u{FEFF}' // byte-order mark / zero-width no-break space
+            | '\u{2060}'..='\u{206F}' // word joiner, invisible operators, isolates, deprecated
+            | '\u{3164}'               // Hangul filler
+            | '\u{FE00}'..='\u{FE0F}' // variation selectors
+            | '\u{FEFF}'               // byte-order mark / zero-width no-break space
+            | '\u{FFA0}'               // halfwidth Hangul filler
+            | '\u{FFF0}'..='\u{FFFB}' // unassigned specials, interlinear annotation
+            | '\u{110BD}' | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}' // Egyptian hieroglyph format controls
+            | '\u{1BCA0}'..='\u{1BCA3}' // shorthand format controls
+            | '\u{1D173}'..='\u{1D17A}' // musical symbol format controls
+            | '\u{E0000}'..='\u{E0FFF}' // tags and variation selectors supplement
     )
+}
+
+/// Text made safe to draw on a terminal or print in a table cell, for text
+/// read back from the file (cleaned on the way in too, but an older or
+/// foreign row may not be): invisible and format characters are removed
+/// (`is_invisible_format`), and any other control character, line breaks
+/// included, becomes a visible U+FFFD, so record text can neither drive the
+/// terminal nor hide or reorder what is shown around it. Every screen and
+/// every printed table uses this one function.
+pub fn inert(s: &str) -> String {
+    s.chars()
+        .filter(|&c| !is_invisible_format(c))
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+/// As `inert`, but keeps line breaks, for multi-line text shown whole.
+pub fn inert_keep_newlines(s: &str) -> String {
+    s.chars()
+        .filter(|&c| !is_invisible_format(c))
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// True for characters `clean` removes outright in either mode.

@@ -24,9 +24,9 @@ use super::queue::QueueScreen;
 use super::referral::ReferralScreen;
 use super::screen::{Ctx, Effect, Open, Screen};
 use super::widgets::{centered, inert, Urgency};
+use crate::desk::Staff;
 use crate::desk::{Command, Desk, DeskError};
 use crate::domain::time::fmt_long;
-use crate::store::Staff;
 
 /// What the loop feeds the app.
 #[derive(Debug, Clone, PartialEq, Eq)]

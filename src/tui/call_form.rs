@@ -22,11 +22,11 @@ use tui_input::backend::crossterm::to_input_request;
 use tui_input::InputRequest;
 
 use crate::desk::{call_problems, CallField, ChildMatch, Command, Desk, DeskError, Outcome};
+use crate::desk::{Call, Staff};
 use crate::domain::matching::Probe;
 use crate::domain::time::to_london;
 use crate::domain::validate;
 use crate::domain::ReferralSource;
-use crate::store::{Call, Staff};
 
 use super::screen::{Ctx, Effect, Screen};
 use model::{duty_staff, ChildForm, Field, Form, FormDraft, Kind, ORDER};

@@ -139,7 +139,7 @@ impl Screen for ChronologyScreen {
             let row = Row::new(vec![
                 to_london(e.at).format("%d/%m/%Y %H:%M").to_string(),
                 e.referral_id.map(|r| r.to_string()).unwrap_or_default(),
-                crate::cli::output::inert(&e.summary),
+                crate::domain::validate::inert(&e.summary),
                 match &e.marked_by {
                     Some(m) => format!("{} (marked: {m})", e.who),
                     None => e.who.clone(),

@@ -16,11 +16,11 @@ use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 use super::screen::{Ctx, Effect, Open, Screen};
+use crate::desk::{AwaitingConfirmation, ConfirmationCounts, QueueFilter, QueueRow};
 use crate::desk::{Command, Desk, DeskError, LetterDraft, Outcome};
 use crate::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use crate::domain::time::{countdown, fmt_short};
 use crate::domain::ActionKind;
-use crate::store::{AwaitingConfirmation, ConfirmationCounts, QueueFilter, QueueRow};
 
 /// The keymap actions of this screen, with their help text.
 pub fn actions() -> &'static [(&'static str, &'static str)] {

@@ -14,8 +14,8 @@ use super::screen::{Ctx, Effect, Screen};
 use crate::desk::handover::CoverReason;
 use crate::desk::handover::{HandoverReport, ReportAction};
 use crate::desk::{Command, Desk, DeskError, Outcome};
+use crate::desk::{Handover, HandoverReferral};
 use crate::domain::time::{countdown, fmt_short, to_london};
-use crate::store::{Handover, HandoverReferral};
 
 /// The keymap actions this screen understands (section `[handover]`).
 pub fn actions() -> &'static [(&'static str, &'static str)] {
@@ -350,10 +350,7 @@ fn day_time(t: DateTime<Utc>) -> String {
 }
 
 fn cut(s: &str, w: usize) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let clean = crate::domain::validate::inert(s);
     if clean.chars().count() <= w {
         format!("{clean:<w$}")
     } else {

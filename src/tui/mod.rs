@@ -24,8 +24,8 @@ use ratatui::crossterm::event::{
 use ratatui::crossterm::execute;
 use ratatui::layout::Rect;
 
-use crate::cli::Env;
 use crate::desk::DeskError;
+use crate::session::Env;
 use keymap::Keymap;
 
 fn disable_mouse() {
@@ -39,7 +39,7 @@ fn disable_mouse() {
 pub fn run(env: &Env) -> Result<(), DeskError> {
     // A bad keymap stops start-up before the terminal changes, naming file and line.
     let keymap = Keymap::load().map_err(|e| DeskError::Invalid(format!("keymap: {e}")))?;
-    let mut desk = crate::cli::open_desk(env)?;
+    let mut desk = crate::session::open_desk(env)?;
     let fixed = env.now;
     let now = env.now();
     let (w, h) = ratatui::crossterm::terminal::size().unwrap_or((80, 24));

@@ -14,8 +14,8 @@ use ratatui::Frame;
 use super::screen::{Ctx, Effect, Open, Screen};
 use super::widgets::{self, inert_or, thousands, urgency, LineInput, Urgency};
 use crate::desk::{Desk, DeskError};
+use crate::desk::{QueueCounts, QueueFilter, QueueRow, Team};
 use crate::domain::ActionKind;
-use crate::store::{QueueCounts, QueueFilter, QueueRow, Team};
 
 pub fn actions() -> &'static [(&'static str, &'static str)] {
     &[
@@ -81,7 +81,7 @@ pub struct QueueScreen {
     follow: Option<i64>,
     loaded_at: Option<DateTime<Utc>>,
     /// My unfinished calls (drafts), oldest first.
-    pub drafts: Vec<crate::store::Call>,
+    pub drafts: Vec<crate::desk::Call>,
 }
 
 /// How much a reload asked for by the screen itself must query: a scroll

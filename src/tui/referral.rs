@@ -15,11 +15,11 @@ use ratatui::Frame;
 
 use super::screen::{Ctx, Effect, Screen};
 use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency};
+use crate::desk::{Action, Staff};
 use crate::desk::{ClosureCheck, Command, Desk, DeskError, ItemStatus, Outcome, ReferralDetail};
 use crate::domain::closure::{ChecklistItem, Missing};
 use crate::domain::time::{fmt_short, london_date};
 use crate::domain::{AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
-use crate::store::{Action, Staff};
 
 pub fn actions() -> &'static [(&'static str, &'static str)] {
     &[

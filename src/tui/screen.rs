@@ -11,8 +11,8 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
+use crate::desk::Staff;
 use crate::desk::{Command, Desk, DeskError, Outcome};
-use crate::store::Staff;
 
 /// Which screen to open.
 #[derive(Debug, Clone, PartialEq, Eq)]

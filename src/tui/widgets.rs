@@ -9,23 +9,7 @@ use ratatui::text::{Line, Span};
 
 use crate::domain::time::countdown;
 
-/// Record text made safe to draw: control characters (escape sequences),
-/// bidi overrides and zero-width characters become `�`, so a name can neither
-/// drive the terminal nor reorder what is shown around it. Text is cleaned at
-/// the boundary before storage too; this guards against older or foreign rows.
-pub fn inert(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control()
-                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{FEFF}' | '\u{061C}')
-            {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
+pub use crate::domain::validate::inert;
 
 /// `inert` of an optional text, or a placeholder.
 pub fn inert_or(s: Option<&str>, none: &str) -> String {

@@ -6,12 +6,12 @@ use ratatui_textarea::TextArea;
 use serde::{Deserialize, Serialize};
 use tui_input::Input;
 
+use crate::desk::Staff;
 use crate::desk::{CallField, CallInput, ChildInput, ChildMatch, ReferrerInput};
 use crate::domain::matching::Probe;
 use crate::domain::time::london_date;
 use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
 use crate::domain::ReferralSource;
-use crate::store::Staff;
 
 /// The version of [`FormDraft`] this build writes and reads.
 pub const DRAFT_VERSION: u32 = 1;

@@ -9,9 +9,9 @@ use ratatui::Frame;
 use super::model::{Field, Kind, ORDER};
 use super::{CallForm, ClockLevel, PASS_WITHIN};
 use crate::desk::ChildMatch;
+use crate::desk::Referral;
 use crate::domain::time::{countdown, to_london};
 use crate::domain::ReferralState;
-use crate::store::Referral;
 use crate::tui::screen::Ctx;
 
 const LABEL_W: u16 = 27;

@@ -1,0 +1,43 @@
+//! The entry point: parse the command line, read the environment into a
+//! session, and dispatch to a subcommand (`cli/`) or the screens (`tui/`).
+//! `cli/` and `tui/` never import each other: when a subcommand ends by
+//! opening the screens (`demo --open`), it says so and this module opens them.
+
+use clap::Parser;
+
+use crate::cli::{Cli, Cmd, Then};
+use crate::session::Env;
+
+fn fail(code: i32, msg: impl std::fmt::Display) -> i32 {
+    eprintln!("dutydesk: {msg}");
+    code
+}
+
+/// Runs the command line; returns the exit status.
+pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let demo_default = matches!(&cli.command, Some(Cmd::Demo { open: true, .. }));
+    let env = match Env::from_process(cli.db.clone(), demo_default) {
+        Ok(e) => e,
+        Err(msg) => return fail(2, msg),
+    };
+    let result = match cli.command.unwrap_or(Cmd::Tui) {
+        Cmd::Tui => Ok(Then::OpenScreens),
+        cmd => crate::cli::dispatch(cmd, &env),
+    };
+    let result = result.and_then(|then| match then {
+        Then::Exit => Ok(()),
+        Then::OpenScreens => crate::tui::run(&env),
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) => fail(e.exit_code(), e),
+    }
+}
