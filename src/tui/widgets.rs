@@ -202,12 +202,17 @@ mod tests {
 
     #[test]
     fn record_text_is_inert() {
+        // Controls become a visible mark; invisible formatting is removed
+        // (one sanitiser: domain::validate::inert).
         assert_eq!(inert("Amy\u{1b}[2J"), "Amy\u{FFFD}[2J");
-        assert_eq!(
-            inert("a\u{202E}b\u{200B}c\nd"),
-            "a\u{FFFD}b\u{FFFD}c\u{FFFD}d"
-        );
+        assert_eq!(inert("a\u{202E}b\u{200B}c\nd"), "abc\u{FFFD}d");
         assert_eq!(inert("Zoë Ōsei"), "Zoë Ōsei");
+        let padded = format!("Mia{}Khan", "\u{00AD}".repeat(150));
+        assert_eq!(inert(&padded), "MiaKhan");
+        for c in ['\u{3164}', '\u{115F}', '\u{FFF9}', '\u{E0041}', '\u{034F}'] {
+            assert_eq!(inert(&format!("a{c}b")), "ab", "U+{:04X}", c as u32);
+        }
+        assert_eq!(inert("مريم כהן"), "مريم כהן");
     }
 
     #[test]
