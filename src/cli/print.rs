@@ -6,6 +6,7 @@ use serde_json::json;
 use super::output::{print, Format, Table};
 use crate::desk::{EventHead, QueueRow, Staff};
 use crate::desk::{Outcome, ReferralDetail, VerifyReport};
+use crate::domain::replica::LogPoint;
 use crate::domain::time::{countdown, fmt_long, fmt_rfc3339, fmt_short};
 
 pub fn outcome(o: &Outcome) {
@@ -236,6 +237,14 @@ pub fn staff(format: Format, list: &[Staff], now: DateTime<Utc>) -> std::io::Res
 }
 
 pub fn head(format: Format, h: &EventHead) -> std::io::Result<()> {
+    if format == Format::Table {
+        // One line, the hash whole: it is copied onto paper and compared.
+        println!(
+            "head: {} events, last {}, hash {}",
+            h.count, h.last_id, h.hash
+        );
+        return Ok(());
+    }
     print(format, h, || {
         let mut t = Table::new(&["events", "last event", "hash"]);
         t.row(vec![
@@ -243,6 +252,24 @@ pub fn head(format: Format, h: &EventHead) -> std::io::Result<()> {
             h.last_id.to_string(),
             h.hash.clone(),
         ]);
+        t
+    })
+}
+
+/// One event's place in the log (`verify --event N`), the hash whole.
+pub fn log_point(format: Format, p: &LogPoint) -> std::io::Result<()> {
+    if format == Format::Table {
+        println!(
+            "event {}: written {}, hash {}",
+            p.id,
+            fmt_long(p.at),
+            p.hash
+        );
+        return Ok(());
+    }
+    print(format, p, || {
+        let mut t = Table::new(&["event", "at", "hash"]);
+        t.row(vec![p.id.to_string(), fmt_rfc3339(p.at), p.hash.clone()]);
         t
     })
 }

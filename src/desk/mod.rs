@@ -13,6 +13,7 @@ pub mod demo;
 mod handlers;
 pub mod handover;
 mod queries;
+mod replica;
 pub mod reports;
 
 use chrono::{DateTime, Utc};

@@ -1,0 +1,184 @@
+//! How a copy of the desk (a restored Litestream replica, a backup) stands
+//! against the live file: the same log up to the copy's head, and how far
+//! behind it is in events and in seconds. Pure: the caller reads the heads.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// One event's place in the log: its id, when it was written and its hash.
+/// No record text: this is all the restore drill compares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogPoint {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub hash: String,
+}
+
+/// The live file as read for the comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveLog {
+    /// The live log's last event id when the check began (before the restore).
+    pub last_id_before: i64,
+    /// When the check began.
+    pub as_at: DateTime<Utc>,
+    /// The live event with the copy's last id (None when the live log has no
+    /// such event). Read after the restore.
+    pub at_copy_head: Option<LogPoint>,
+    /// The first live event the copy lacks (id = the copy's last id + 1),
+    /// when there is one.
+    pub first_missing: Option<LogPoint>,
+}
+
+/// The result of comparing a copy's head with the live log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "standing", rename_all = "snake_case")]
+pub enum Standing {
+    /// The copy's log is the live log up to the copy's head.
+    Agrees {
+        /// Events the live file held when the check began that the copy lacks.
+        events_behind: i64,
+        /// How long before the check began the oldest of those was written
+        /// (0 when none is missing): the changes the copy would lose.
+        seconds_behind: i64,
+    },
+    /// The copy's event `id` is not the live file's event `id`: the copy is
+    /// of another file, or one of the two was changed behind the tool's back.
+    Differs { id: i64 },
+    /// The copy holds events beyond the live file's last one: the live log
+    /// was cut short, or the copy is of another file.
+    LiveShorter { copy_last_id: i64 },
+}
+
+impl Standing {
+    pub fn agrees(&self) -> bool {
+        matches!(self, Standing::Agrees { .. })
+    }
+}
+
+/// Compares a copy whose log ends at `copy_last_id` with hash `copy_hash`
+/// (already verified whole on its own) with the live log.
+pub fn standing(copy_last_id: i64, copy_hash: &str, live: &LiveLog) -> Standing {
+    if copy_last_id > 0 {
+        match &live.at_copy_head {
+            None => return Standing::LiveShorter { copy_last_id },
+            Some(p) if p.id != copy_last_id || p.hash != copy_hash => {
+                return Standing::Differs { id: copy_last_id }
+            }
+            Some(_) => {}
+        }
+    }
+    let events_behind = (live.last_id_before - copy_last_id).max(0);
+    let seconds_behind = match (&live.first_missing, events_behind) {
+        (Some(first), n) if n > 0 => (live.as_at - first.at).num_seconds().max(0),
+        _ => 0,
+    };
+    Standing::Agrees {
+        events_behind,
+        seconds_behind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
+    }
+
+    fn point(id: i64, at: i64) -> LogPoint {
+        LogPoint {
+            id,
+            at: t(at),
+            hash: format!("h{id}"),
+        }
+    }
+
+    fn live(before: i64, head: Option<LogPoint>, missing: Option<LogPoint>) -> LiveLog {
+        LiveLog {
+            last_id_before: before,
+            as_at: t(100),
+            at_copy_head: head,
+            first_missing: missing,
+        }
+    }
+
+    #[test]
+    fn a_copy_level_with_the_live_file_is_zero_behind() {
+        let s = standing(40, "h40", &live(40, Some(point(40, 90)), None));
+        assert_eq!(
+            s,
+            Standing::Agrees {
+                events_behind: 0,
+                seconds_behind: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_copy_behind_counts_events_and_the_age_of_the_oldest_missing_one() {
+        // Live had 45 events when the check began (at t=100); the copy ends
+        // at 40; event 41 was written at t=97.
+        let s = standing(
+            40,
+            "h40",
+            &live(45, Some(point(40, 95)), Some(point(41, 97))),
+        );
+        assert_eq!(
+            s,
+            Standing::Agrees {
+                events_behind: 5,
+                seconds_behind: 3
+            }
+        );
+    }
+
+    #[test]
+    fn events_written_during_the_restore_do_not_count_as_behind() {
+        // The copy caught up with everything before the check began (40);
+        // event 41 arrived on the live file while restoring.
+        let s = standing(
+            40,
+            "h40",
+            &live(40, Some(point(40, 95)), Some(point(41, 101))),
+        );
+        assert_eq!(
+            s,
+            Standing::Agrees {
+                events_behind: 0,
+                seconds_behind: 0
+            }
+        );
+        // A copy further along than the head read before the restore.
+        let s = standing(42, "h42", &live(40, Some(point(42, 101)), None));
+        assert!(s.agrees());
+    }
+
+    #[test]
+    fn a_different_hash_at_the_copys_head_differs() {
+        let mut p = point(40, 95);
+        p.hash = "another".into();
+        let s = standing(40, "h40", &live(45, Some(p), Some(point(41, 97))));
+        assert_eq!(s, Standing::Differs { id: 40 });
+        assert!(!s.agrees());
+    }
+
+    #[test]
+    fn a_copy_beyond_the_live_log_says_the_live_log_is_shorter() {
+        let s = standing(50, "h50", &live(45, None, None));
+        assert_eq!(s, Standing::LiveShorter { copy_last_id: 50 });
+    }
+
+    #[test]
+    fn an_empty_copy_agrees_and_is_behind_by_the_whole_log() {
+        let s = standing(0, "0000", &live(3, None, Some(point(1, 40))));
+        assert_eq!(
+            s,
+            Standing::Agrees {
+                events_behind: 3,
+                seconds_behind: 60
+            }
+        );
+    }
+}
