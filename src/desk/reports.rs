@@ -5,20 +5,17 @@
 //! from `report_days` (kept by triggers, by London day); snapshot figures read
 //! the live tables at `as_at`.
 
+use crate::domain::permissions::Permission;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{require, staff_of, Desk, DeskError, Result};
+use super::{permit, staff_of, Desk, DeskError, Result};
 use crate::domain::clocks::Profile;
 use crate::domain::time::{end_of_london_day, london_date};
-use crate::domain::{ActionKind, Decision, ReferralSource, ReferralState, Role};
+use crate::domain::{ActionKind, Decision, ReferralSource, ReferralState};
 use crate::store;
-
-/// Who may run the report: figures only, no names, but the unallocated and
-/// unmet lists carry referral ids, so front-line staff are not included.
-pub const REPORT_ROLES: &[Role] = &[Role::Director, Role::DutyManager, Role::DutyWorker];
 
 /// Late reasons given fewer times than this are counted together, so a
 /// one-off reason that names a child or family never reaches the report.
@@ -325,7 +322,7 @@ impl Desk {
         let rules = self.rules.clone();
         self.store.read(|c| {
             let me = staff_of(c, &actor)?;
-            require(&me, "running the report", REPORT_ROLES)?;
+            permit(&me, Permission::ReadFigures)?;
             let p = period(q, now)?;
             let all_teams = store::list_teams(c)?;
             let team = match &q.team {
