@@ -323,7 +323,7 @@ pub(crate) fn handle(
 }
 
 /// The year's census as the desk holds it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CensusReturn {
     pub year: CensusYear,
     pub children: Vec<CensusChild>,

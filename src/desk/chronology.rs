@@ -31,7 +31,7 @@ type Ev<'a> = &'a dyn Fn(NewEvent) -> Result<i64>;
 pub use crate::domain::permissions::NAMED_ACCESS_HOURS;
 
 /// One line of a child's chronology.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ChronologyEntry {
     pub event_id: i64,
     /// When it happened (for an added entry, the date given; else when recorded).
@@ -47,7 +47,7 @@ pub struct ChronologyEntry {
 }
 
 /// A child's chronology: significant events across all its referrals, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Chronology {
     pub child_id: i64,
     pub child: Option<String>,
@@ -57,7 +57,7 @@ pub struct Chronology {
 }
 
 /// What the audit shows: events with names, or figures without.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "audit", rename_all = "snake_case")]
 pub enum AuditView {
     Events { events: Vec<EventRow> },

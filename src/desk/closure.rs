@@ -19,7 +19,7 @@ type Ev<'a> = &'a dyn Fn(NewEvent) -> Result<i64>;
 
 /// What a referral needs before it may close, for `referral checklist` and
 /// the close dialog.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ClosureCheck {
     pub referral_id: i64,
     /// "Rec 40", "Rec 26" or "" when no checklist applies.

@@ -28,7 +28,7 @@ const SKEW: chrono::Duration = chrono::Duration::minutes(5);
 
 /// Written confirmation of one referral: the action, the receipt, the chases
 /// and the letters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ConfirmationHistory {
     pub referral_id: i64,
     /// The `written_confirmation` action (None: not a professional referral).
@@ -40,7 +40,7 @@ pub struct ConfirmationHistory {
 }
 
 /// A letter as drafted from a template, not yet recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LetterDraft {
     pub referral_id: i64,
     pub letter: LetterKind,

@@ -499,7 +499,7 @@ pub(crate) fn handle(
 }
 
 /// A stored handover with the report as it was handed over.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct StoredHandover {
     #[serde(flatten)]
     pub handover: Handover,
