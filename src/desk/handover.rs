@@ -5,12 +5,13 @@
 //! waits for the incoming lead to acknowledge it. Cover moves an absent
 //! worker's open actions to a named colleague, one event per action.
 
+use crate::domain::permissions::Permission;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{require, staff_of, Desk, DeskError, Outcome, Result};
+use super::{permit, staff_of, Desk, DeskError, Outcome, Result};
 use crate::domain::calendar::Calendar;
 use crate::domain::clocks::Rules;
 use crate::domain::shifts::{Shift, ShiftKind, Shifts};
@@ -331,11 +332,7 @@ pub(crate) fn handle(
             notes,
         } => {
             let me = staff_of(conn, actor)?;
-            require(
-                &me,
-                "handing over a shift",
-                &[Role::DutyWorker, Role::DutyManager],
-            )?;
+            permit(&me, Permission::HandOver)?;
             let to = available(conn, to_login.trim(), "a handover", now)?;
             if to.login == me.login {
                 return Err(DeskError::Invalid(
@@ -412,11 +409,7 @@ pub(crate) fn handle(
             let h = store::handover_by_id(conn, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no handover with id {id}")))?;
             if h.given_to != me.login {
-                require(
-                    &me,
-                    &format!("acknowledging a handover given to {}", h.given_to),
-                    &[Role::DutyManager],
-                )?;
+                permit(&me, Permission::AcknowledgeOthersHandover)?;
             }
             if let Some(at) = h.acknowledged_at {
                 return Err(DeskError::Invalid(format!(
@@ -451,7 +444,7 @@ pub(crate) fn handle(
             to_login,
         } => {
             let me = staff_of(conn, actor)?;
-            require(&me, "re-assigning someone's work", &[Role::DutyManager])?;
+            permit(&me, Permission::Cover)?;
             let from = existing_staff(conn, from_login.trim())?;
             let to = available(conn, to_login.trim(), "cover", now)?;
             if from.login == to.login {
@@ -506,7 +499,7 @@ pub(crate) fn handle(
 }
 
 /// A stored handover with the report as it was handed over.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct StoredHandover {
     #[serde(flatten)]
     pub handover: Handover,

@@ -19,8 +19,9 @@ pub mod reports;
 use chrono::{DateTime, Utc};
 
 use crate::domain::clocks::Rules;
+use crate::domain::permissions::{self, Access, Permission};
 use crate::domain::shifts::Shifts;
-use crate::domain::{Actor, DomainError, Role};
+use crate::domain::{Actor, DomainError};
 use crate::store::{self, Store};
 
 pub use call::{call_problems, CallField};
@@ -188,20 +189,27 @@ pub(crate) fn staff_of(conn: &rusqlite::Connection, actor: &Actor) -> Result<Sta
     }
 }
 
-/// Refuses unless the acting staff member has one of `roles`.
-pub(crate) fn require(staff: &Staff, what: &str, roles: &[Role]) -> Result<()> {
-    if roles.contains(&staff.role) {
-        return Ok(());
+/// The permission table's answer for the acting staff member: refuses
+/// (nothing changed) when their role has no access, naming the roles that do.
+pub(crate) fn permit(staff: &Staff, p: Permission) -> Result<Access> {
+    match permissions::access(staff.role, p) {
+        Access::No => {
+            let needs = permissions::roles_with(p, false)
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(" or ");
+            Err(DeskError::Forbidden {
+                what: p.what().to_string(),
+                needs: if needs.is_empty() {
+                    "a role nobody has".into()
+                } else {
+                    format!("the role of {needs}")
+                },
+                login: staff.login.clone(),
+                have: format!("a {}", staff.role.label()),
+            })
+        }
+        a => Ok(a),
     }
-    let needs = roles
-        .iter()
-        .map(|r| r.label())
-        .collect::<Vec<_>>()
-        .join(" or ");
-    Err(DeskError::Forbidden {
-        what: what.to_string(),
-        needs: format!("the role of {needs}"),
-        login: staff.login.clone(),
-        have: format!("a {}", staff.role.label()),
-    })
 }

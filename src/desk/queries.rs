@@ -13,7 +13,7 @@ use crate::store::{
 };
 
 /// Everything the referral screen and `referral show` need.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ReferralDetail {
     pub referral: Referral,
     pub child: Child,
@@ -26,7 +26,7 @@ pub struct ReferralDetail {
 }
 
 /// A child already on file that may be the child the caller is describing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ChildMatch {
     #[serde(flatten)]
     pub matched: Match,
@@ -35,7 +35,7 @@ pub struct ChildMatch {
 }
 
 /// Integrity of the file and the event chain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct VerifyReport {
     pub integrity: Vec<String>,
     pub chain: ChainReport,

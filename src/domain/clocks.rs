@@ -247,7 +247,7 @@ pub struct ReferralFacts {
 }
 
 /// An action a rule asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PlannedAction {
     pub kind: ActionKind,
     pub due_at: DateTime<Utc>,

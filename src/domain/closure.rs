@@ -106,7 +106,7 @@ pub fn required(f: &ClosureFacts) -> (&'static [ChecklistItem], &'static str) {
 }
 
 /// One item as recorded on the referral.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ItemRecord {
     pub item: ChecklistItem,
     pub done_at: Option<DateTime<Utc>>,
@@ -120,14 +120,14 @@ impl ItemRecord {
 }
 
 /// An action still open on the referral (no record text: id and kind only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OpenAction {
     pub id: i64,
     pub kind: ActionKind,
 }
 
 /// One reason a referral cannot be closed yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "missing", rename_all = "snake_case")]
 pub enum Missing {
     AlreadyClosed,

@@ -55,6 +55,7 @@ pub mod codes;
 pub mod letters;
 pub mod matching;
 pub mod model;
+pub mod permissions;
 pub mod replica;
 pub mod shifts;
 pub mod time;

@@ -69,7 +69,7 @@ pub fn event_by_id(conn: &Connection, id: i64) -> Result<Option<EventRow>> {
 }
 
 /// Whose events, or which child's, to list for the audit.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuditFilter {
     pub child_id: Option<i64>,
     /// Events acted as, or really run by, this login.
@@ -127,7 +127,7 @@ fn audit_where(f: &AuditFilter) -> (String, Vec<rusqlite::types::Value>) {
 }
 
 /// Figures without names: per kind of event, how many and for how many children.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct AuditFigure {
     pub kind: String,
     pub events: i64,
