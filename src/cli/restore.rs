@@ -139,7 +139,8 @@ fn restore(a: &RestoreCheckArgs, db: &Path, out: &Path, log: &Path) -> Result<()
     };
     if !status.success() {
         return Err(failed(format!(
-            "litestream restore failed ({status}):\n  {}",
+            "litestream restore failed ({status}):\n  {}\nIs Litestream running beside the \
+             desk (systemctl status dutydesk-litestream), and has it replicated this file yet?",
             tail(log)
         )));
     }
