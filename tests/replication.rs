@@ -98,6 +98,7 @@ impl Rig {
                 "#!/bin/sh\n\
                  echo \"$@\" > '{args}'\n\
                  [ \"$1\" = restore ] || exit 64\n\
+                 [ -f '{hang}' ] && exec sleep 30\n\
                  if [ -f '{fail}' ]; then\n\
                    echo 'time=2026-11-20T10:00:00Z level=ERROR msg=\"cannot reach the replica\"' >&2\n\
                    exit 1\n\
@@ -107,6 +108,7 @@ impl Rig {
                  cp '{replica}' \"$out\"\n",
                 args = rig.path("args").display(),
                 fail = rig.path("fail").display(),
+                hang = rig.path("hang").display(),
                 replica = rig.path("replica.db").display(),
             ),
         )
@@ -464,6 +466,18 @@ fn restore_check_refuses_bad_input_plainly_and_keeps_a_copy_only_when_asked() {
         stderr(&o)
     );
     std::fs::remove_file(rig.path("fail")).unwrap();
+    // Litestream hangs (a replica host that never answers): given up on.
+    std::fs::write(rig.path("hang"), "").unwrap();
+    let t = std::time::Instant::now();
+    let o = rig.check(T3, &["--timeout", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did not finish within 1 s"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(t.elapsed() < std::time::Duration::from_secs(20));
+    std::fs::remove_file(rig.path("hang")).unwrap();
 
     // --out keeps the copy: a new private file that verifies on its own.
     let out = rig.path("kept.db");

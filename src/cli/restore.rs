@@ -159,6 +159,11 @@ fn restore(a: &RestoreCheckArgs, db: &Path, out: &Path, log: &Path) -> Result<()
 }
 
 pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError> {
+    if a.timeout == 0 {
+        return Err(DeskError::Invalid(
+            "--timeout must be at least 1 second".into(),
+        ));
+    }
     if !a.config.is_file() {
         return Err(DeskError::Invalid(format!(
             "no Litestream configuration at {}; give it with --config",
