@@ -671,6 +671,109 @@ fn the_shipped_configuration_and_its_examples_parse() {
     }
 }
 
+/// Going back to a moment before a mistake (README): `litestream restore
+/// -timestamp T` gives a whole desk holding the calls before T and none after.
+#[test]
+fn a_point_in_time_restore_holds_the_log_up_to_that_moment() {
+    let Some(ls) = litestream() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    let replica = dir.path().join("replica");
+    let cfg = dir.path().join("litestream.yml");
+    std::fs::write(&cfg, config_for(&db, &replica)).unwrap();
+    let svc = Service::start(&db);
+    client_ok(&svc, &["init", "--team", "Duty", "--name", "Drill Lead"]);
+    let mut lsp = replicate(&ls, &cfg, &dir.path().join("litestream.log"));
+    wait_for(
+        "Litestream's first snapshot",
+        Duration::from_secs(30),
+        || has_ltx(&replica),
+    );
+    let log_call = |name: &str| {
+        let out = client_ok(
+            &svc,
+            &[
+                "call",
+                "--child-name",
+                name,
+                "--address",
+                "3 Mill Lane",
+                "--concern",
+                "point in time",
+                "--format",
+                "json",
+            ],
+        );
+        serde_json::from_str::<Value>(&out).unwrap()["call_id"]
+            .as_i64()
+            .unwrap()
+    };
+    let head_of = |svc: &Service| -> Value {
+        serde_json::from_str(&client_ok(svc, &["verify", "--head", "--format", "json"])).unwrap()
+    };
+    let before = log_call("Before Mistake");
+    let head_before = head_of(&svc);
+    // Let Litestream ship it (its worst lag in the drill: 2.4 s), then mark
+    // the moment (whole seconds, as Litestream's -timestamp takes them, so up
+    // to 1 s earlier) and log a call after it.
+    std::thread::sleep(Duration::from_millis(5000));
+    let moment = chrono::Utc::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    let after = log_call("After Mistake");
+    let head_after = head_of(&svc);
+    // Until the later call is replicated too.
+    std::thread::sleep(Duration::from_millis(3500));
+    let _ = lsp.kill();
+    let _ = lsp.wait();
+
+    let restore = |out: &Path, at: Option<&str>| {
+        let mut p = Proc::new(&ls);
+        p.args(["restore", "-config"]).arg(&cfg).arg("-o").arg(out);
+        if let Some(t) = at {
+            p.args(["-timestamp", t]);
+        }
+        let r = p.arg(&db).output().unwrap();
+        assert!(
+            r.status.success(),
+            "litestream restore: {}{}",
+            String::from_utf8_lossy(&r.stdout),
+            String::from_utf8_lossy(&r.stderr)
+        );
+    };
+    let calls_in = |file: &Path| -> BTreeSet<i64> {
+        let c = reliability_support::inspect(file);
+        let mut st = c.prepare("SELECT id FROM calls").unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let at = moment.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let then = dir.path().join("then.sqlite3");
+    restore(&then, Some(&at));
+    let latest = dir.path().join("latest.sqlite3");
+    restore(&latest, None);
+
+    for (file, head, has_after) in [(&then, &head_before, false), (&latest, &head_after, true)] {
+        let v = client_ok(&Service::start(file), &["verify"]);
+        assert!(
+            v.contains("file integrity: ok") && v.contains("chain whole"),
+            "{v}"
+        );
+        assert_eq!(&head_of(&Service::start(file)), head);
+        let calls = calls_in(file);
+        assert!(
+            calls.contains(&before),
+            "{file:?} lacks the call before {at}"
+        );
+        assert_eq!(
+            calls.contains(&after),
+            has_after,
+            "{file:?} at {at}: {calls:?}"
+        );
+    }
+}
+
 /// `dutydesk restore-check` against the real Litestream while it replicates:
 /// it restores, verifies, and catches up with the live file within the lag.
 #[test]
