@@ -671,6 +671,96 @@ fn the_shipped_configuration_and_its_examples_parse() {
     }
 }
 
+/// A desk that leaves checkpoints to Litestream (`Checkpoints::External`, as
+/// `dutydesk serve` opens the file) has them done by Litestream: the main file
+/// takes in the log's pages although the desk never checkpoints, the log stays
+/// bounded, and the replica restores to everything written.
+#[test]
+fn litestream_checkpoints_a_desk_that_leaves_it_to_litestream() {
+    use dutydesk::store::{Checkpoints, OpenOptions, Store, StoreError};
+    let Some(ls) = litestream() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    let replica = dir.path().join("replica");
+    let cfg = dir.path().join("litestream.yml");
+    std::fs::write(&cfg, config_for(&db, &replica)).unwrap();
+    let mut store = Store::open_opts(
+        &db,
+        &OpenOptions {
+            checkpoints: Checkpoints::External,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    store
+        .write(|c| {
+            c.execute_batch("CREATE TABLE filler(n INTEGER, b BLOB)")
+                .map_err(StoreError::from)
+        })
+        .unwrap();
+    let main_before = std::fs::metadata(&db).unwrap().len();
+    let mut lsp = replicate(&ls, &cfg, &dir.path().join("litestream.log"));
+    wait_for(
+        "Litestream's first snapshot",
+        Duration::from_secs(30),
+        || has_ltx(&replica),
+    );
+    // 24 MB in 600 transactions over about 6 s: six times SQLite's own
+    // checkpoint threshold (1,000 pages).
+    let wal = db.with_extension("sqlite3-wal");
+    let mut wal_max = 0;
+    for n in 0..600 {
+        store
+            .write(|c| {
+                c.execute("INSERT INTO filler VALUES (?1, randomblob(40000))", [n])
+                    .map_err(StoreError::from)
+            })
+            .unwrap();
+        wal_max = wal_max.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pragma = |p: &str| -> i64 {
+        store
+            .conn()
+            .query_row(&format!("PRAGMA {p}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(pragma("wal_autocheckpoint"), 0);
+    assert_eq!(pragma("synchronous"), 2);
+    // Litestream's checkpoints moved pages into the main file.
+    wait_for("Litestream to checkpoint", Duration::from_secs(20), || {
+        std::fs::metadata(&db).unwrap().len() > main_before + 8_000_000
+    });
+    let main_after = std::fs::metadata(&db).unwrap().len();
+    std::thread::sleep(Duration::from_millis(3000));
+    let _ = lsp.kill();
+    let _ = lsp.wait();
+    drop(store);
+    assert!(
+        wal_max < 20_000_000,
+        "the log grew to {wal_max} bytes: nobody checkpointed"
+    );
+    let out = dir.path().join("restored.sqlite3");
+    let r = Proc::new(&ls)
+        .args(["restore", "-config"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out)
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let c = reliability_support::inspect(&out);
+    let n: i64 = c
+        .query_row("SELECT count(*) FROM filler", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 600);
+    eprintln!(
+        "external checkpoints: main file {main_before} → {main_after} bytes by Litestream's \
+         checkpoints; largest log {wal_max} bytes"
+    );
+}
+
 /// Going back to a moment before a mistake (README): `litestream restore
 /// -timestamp T` gives a whole desk holding the calls before T and none after.
 #[test]
