@@ -49,6 +49,13 @@ fn desk_on(path: &Path) -> Desk {
     )
 }
 
+/// The screens' way to the file, at the bench's fixed clock.
+fn client_on(path: &Path) -> dutydesk::desk::Client {
+    dutydesk::desk::Client::local(
+        desk_on(path).with_clock(Box::new(dutydesk::desk::FixedClock(now()))),
+    )
+}
+
 fn database(n: u32) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-queue-{n}.sqlite3"));
     let ready = path.with_extension("ready");
@@ -81,7 +88,7 @@ fn database(n: u32) -> PathBuf {
 fn bench(c: &mut Criterion) {
     let n = referrals();
     let path = database(n);
-    let mut desk = desk_on(&path);
+    let mut desk = client_on(&path);
     let (w, h) = (120, 40);
     let mut app = App::new(
         &mut desk,
@@ -121,7 +128,7 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("first frame (open + queries + draw)", |b| {
         b.iter(|| {
-            let mut d = desk_on(&path);
+            let mut d = client_on(&path);
             let a = App::new(
                 &mut d,
                 Keymap::builtin(),

@@ -22,6 +22,8 @@ pub struct ConfigError {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The `dutydesk serve` socket to use (as `DUTYDESK_SOCKET`).
+    pub server: Option<PathBuf>,
     #[serde(default)]
     pub timescales: TimescaleConfig,
     #[serde(default)]

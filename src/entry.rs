@@ -23,7 +23,8 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
             return code;
         }
     };
-    let demo_default = matches!(&cli.command, Some(Cmd::Demo { open: true, .. }));
+    // Demo data goes only into the demo file unless --db names another.
+    let demo_default = matches!(&cli.command, Some(Cmd::Demo { .. }));
     let env = match Env::from_process(cli.db.clone(), demo_default) {
         Ok(e) => e,
         Err(msg) => return fail(2, msg),

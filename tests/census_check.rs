@@ -30,6 +30,7 @@ fn desk(dir: &tempfile::TempDir) -> Desk {
         Command::Init {
             team: "Duty".into(),
             display_name: "Manager".into(),
+            training: true,
         },
         t(NOW),
     )

@@ -31,6 +31,7 @@ fn desk(dir: &tempfile::TempDir) -> Desk {
         Command::Init {
             team: "Setup".into(),
             display_name: "Helen Bell".into(),
+            training: true,
         },
         t,
     )

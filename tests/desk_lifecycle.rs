@@ -33,6 +33,7 @@ fn desk(profile: Profile) -> (tempfile::TempDir, Desk) {
         Command::Init {
             team: "North".into(),
             display_name: "Boss".into(),
+            training: true,
         },
         now,
     )

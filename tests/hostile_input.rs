@@ -612,13 +612,16 @@ fn rendered_bytes(db: &std::path::Path) -> Vec<u8> {
     use ratatui::layout::Rect;
     use ratatui::{Terminal, TerminalOptions, Viewport};
     let area = Rect::new(0, 0, 120, 30);
-    let mut desk = Desk::new(
-        Store::open(db).unwrap(),
-        Rules::default(),
-        Actor {
-            real_login: "lead".into(),
-            login: "lead".into(),
-        },
+    let mut desk = dutydesk::desk::Client::local(
+        Desk::new(
+            Store::open(db).unwrap(),
+            Rules::default(),
+            Actor {
+                real_login: "lead".into(),
+                login: "lead".into(),
+            },
+        )
+        .with_clock(Box::new(dutydesk::desk::FixedClock(now()))),
     );
     let app = App::new(&mut desk, Keymap::builtin(), now(), false, area).unwrap();
     let mut out = Vec::new();

@@ -52,7 +52,7 @@ fn setup(dir: &Path) -> (PathBuf, i64, i64) {
     ok(&run(
         &db,
         "mgr",
-        &["init", "--team", "North", "--name", "Manager"],
+        &["init", "--training", "--team", "North", "--name", "Manager"],
     ));
     for (login, role) in [
         ("worker", "duty_worker"),
@@ -131,7 +131,7 @@ fn opening_a_record_on_the_command_line_is_logged() {
     assert_eq!(v.len(), 4, "{vias:?}");
     assert!(vias[0].starts_with("worker") && vias[0].contains("cli referral show"));
     assert!(vias[1].contains("cli chronology"));
-    assert!(vias[3].contains("cli audit"));
+    assert!(vias[3].contains("audit"));
     // The audit lists who looked.
     let audit = ok(&run(&db, "mgr", &["audit", "--child", &child.to_string()]));
     assert!(
@@ -389,6 +389,7 @@ fn a_backup_taken_during_four_writers_verifies() {
         Command::Init {
             team: "North".into(),
             display_name: "Manager".into(),
+            training: true,
         },
         now(),
     )
@@ -473,7 +474,10 @@ fn a_fresh_file_is_0600_with_its_wal_and_shm_and_others_readable_warns() {
     // Even with a permissive umask the file is private.
     let o = Proc::new("sh")
         .arg("-c")
-        .arg(format!("umask 000; exec \"{}\" init --team North", bin()))
+        .arg(format!(
+            "umask 000; exec \"{}\" init --training --team North",
+            bin()
+        ))
         .env("DUTYDESK_DB", &db)
         .env("DUTYDESK_USER", "mgr")
         .env_remove("DUTYDESK_KEY")
@@ -601,7 +605,7 @@ fn a_team_group_shares_the_file_between_two_os_users() {
     let o = Proc::new("sh")
         .arg("-c")
         .arg(format!(
-            "umask 077; exec setpriv --reuid={} --regid=users --init-groups -- \"{}\" init --team North --group {group}",
+            "umask 077; exec setpriv --reuid={} --regid=users --init-groups -- \"{}\" init --training --team North --group {group}",
             uid(ua),
             exe.display()
         ))

@@ -803,7 +803,10 @@ mod screen {
     #[test]
     fn reports_screen_with_charts_at_80x24() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut desk, _) = build(&dir);
+        let (desk, _) = build(&dir);
+        let mut desk = dutydesk::desk::Client::local(
+            desk.with_clock(Box::new(dutydesk::desk::FixedClock(t(NOW)))),
+        );
         let s = reports::open(&mut desk, t(NOW)).unwrap();
         insta::assert_snapshot!(draw(&s).backend());
     }
@@ -811,7 +814,10 @@ mod screen {
     #[test]
     fn panels_and_measures_cycle_and_periods_step_by_month() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut desk, _) = build(&dir);
+        let (desk, _) = build(&dir);
+        let mut desk = dutydesk::desk::Client::local(
+            desk.with_clock(Box::new(dutydesk::desk::FixedClock(t(NOW)))),
+        );
         let mut s = reports::open(&mut desk, t(NOW)).unwrap();
         key(&mut s, "next-panel");
         key(&mut s, "next-panel");

@@ -16,10 +16,10 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::desk::QueueFilter;
-use crate::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
+use crate::desk::{CallInput, ChildInput, Client, Command, DeskError, Outcome, ReferrerInput};
 use crate::domain::time::parse_instant;
 use crate::domain::{ActionKind, AssessmentOutcome, Decision, Role};
-pub use crate::session::{open_desk, open_desk_with, secure, Env};
+pub use crate::session::{open_client, open_desk, open_desk_with, secure, Env};
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -61,6 +61,11 @@ pub enum Cmd {
         /// the passphrase from DUTYDESK_KEY, or asked for twice
         #[arg(long)]
         encrypt: bool,
+        /// A training database: DUTYDESK_NOW and DUTYDESK_USER work on it,
+        /// and every screen and command says it is for training. Fixed when
+        /// the file is created; a live database (the default) refuses both
+        #[arg(long)]
+        training: bool,
     },
     /// Fill a new database with realistic demo data (teams, staff, a year of referrals)
     Demo {
@@ -313,8 +318,8 @@ pub enum StaffCmd {
     Back { login: String },
 }
 
-fn exec(desk: &mut Desk, env: &Env, cmd: Command) -> Result<Outcome, DeskError> {
-    desk.execute(cmd, env.now())
+fn exec(desk: &mut Client, cmd: Command) -> Result<Outcome, DeskError> {
+    desk.execute(cmd)
 }
 
 fn instant(what: &str, s: &str) -> Result<DateTime<Utc>, DeskError> {
@@ -341,6 +346,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             name,
             group,
             encrypt,
+            training,
         } => {
             let gid = group.as_deref().map(secure::gid_of_group).transpose()?;
             if (gid.is_some() || encrypt) && env.db.exists() {
@@ -349,14 +355,19 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                     env.db.display()
                 )));
             }
+            let overrides = env.overrides();
+            if !training && !overrides.is_empty() {
+                return Err(crate::session::live_override_refused(&overrides));
+            }
             let mut desk = open_desk_with(env, gid, encrypt)?;
-            let out = exec(
-                &mut desk,
-                env,
+            let now = desk.clock_now();
+            let out = desk.execute(
                 Command::Init {
                     team,
                     display_name: name.unwrap_or_else(|| env.actor.login.clone()),
+                    training,
                 },
+                now,
             )?;
             print::outcome(&out);
             println!("database: {}", env.db.display());
@@ -368,15 +379,16 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             open,
         } => {
             let mut desk = open_desk(env)?;
-            let fresh = desk.teams()?.is_empty();
+            let fresh = desk.is_new()?;
             if fresh {
+                let now = desk.clock_now();
                 let t0 = std::time::Instant::now();
                 let stats = crate::desk::demo::generate(
                     &mut desk,
                     &crate::desk::demo::DemoSpec {
                         referrals,
                         seed,
-                        now: env.now(),
+                        now,
                         manager_login: env.actor.login.clone(),
                     },
                 )?;
@@ -401,7 +413,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             Ok(())
         }
         Cmd::Call(a) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let received_at = a
                 .received_at
                 .as_deref()
@@ -426,7 +438,6 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                 .collect();
             let out = exec(
                 &mut desk,
-                env,
                 Command::LogCall(CallInput {
                     children,
                     concern: a.concern,
@@ -450,8 +461,8 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             Ok(())
         }
         Cmd::Queue(q) => {
-            let mut desk = open_desk(env)?;
-            let now = env.now();
+            let mut desk = open_client(env)?;
+            let now = desk.now();
             let team_id = match &q.team {
                 Some(t) => Some(desk.team_named(t)?.id),
                 None => None,
@@ -468,18 +479,17 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if q.limit < 1 {
                 return Err(DeskError::Invalid("--limit must be at least 1".into()));
             }
-            let rows = desk.queue(&f, now, 0, q.limit)?;
+            let rows = desk.queue(&f, 0, q.limit)?;
             print::queue(q.format, &rows, now).map_err(io)
         }
         Cmd::Confirmations(a) => confirmations::run_list(a, env),
         Cmd::Confirmation(c) => confirmations::run_confirmation(c, env),
         Cmd::Feedback(c) => confirmations::run_feedback(c, env),
         Cmd::Action(ActionCmd::Assign { id, to, unassign }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let owner = if unassign { None } else { to };
             let out = exec(
                 &mut desk,
-                env,
                 Command::AssignAction {
                     action_id: id,
                     owner,
@@ -493,10 +503,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             outcome,
             late_reason,
         }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::CompleteAction {
                     action_id: id,
                     outcome,
@@ -507,35 +516,16 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             Ok(())
         }
         Cmd::Referral(ReferralCmd::Show { id, format, reason }) => {
-            let mut desk = open_desk(env)?;
-            let child_id = desk.child_of_referral(id)?;
-            let via = "cli referral show".to_string();
-            exec(
-                &mut desk,
-                env,
-                match reason {
-                    Some(reason) => Command::ViewRecordWithReason {
-                        child_id,
-                        referral_id: Some(id),
-                        via,
-                        reason,
-                    },
-                    None => Command::ViewRecord {
-                        child_id,
-                        referral_id: Some(id),
-                        via,
-                    },
-                },
-            )?;
-            let detail = desk.referral(id)?;
-            print::referral(format, &detail, env.now()).map_err(io)
+            let mut desk = open_client(env)?;
+            // The opening is logged with the read, in one transaction (Rec 58).
+            let detail = desk.referral(id, "cli referral show", reason)?;
+            print::referral(format, &detail, desk.now()).map_err(io)
         }
         Cmd::Referral(ReferralCmd::Decide { id, decision, note }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let decision = Decision::parse(&decision)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::RecordDecision {
                     referral_id: id,
                     decision,
@@ -546,11 +536,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             Ok(())
         }
         Cmd::Referral(ReferralCmd::Outcome { id, outcome }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let outcome = AssessmentOutcome::parse(&outcome)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::RecordOutcome {
                     referral_id: id,
                     outcome,
@@ -560,10 +549,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             Ok(())
         }
         Cmd::Referral(ReferralCmd::Note { id, text }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::AddNote {
                     referral_id: id,
                     text,
@@ -574,13 +562,13 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         }
         Cmd::Staff(s) => staff(s, env),
         Cmd::Team { name, phone, email } => {
-            let mut desk = open_desk(env)?;
-            let out = exec(&mut desk, env, Command::AddTeam { name, phone, email })?;
+            let mut desk = open_client(env)?;
+            let out = exec(&mut desk, Command::AddTeam { name, phone, email })?;
             print::outcome(&out);
             Ok(())
         }
         Cmd::Verify { head, format } => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             if head {
                 let h = desk.head()?;
                 return print::head(format, &h).map_err(io).map(|()| false);
@@ -599,9 +587,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             }
         }
         Cmd::Backup { file } => {
-            let desk = open_desk(env)?;
-            desk.store().backup_to(&file)?;
-            println!("backed up {} to {}", env.db.display(), file.display());
+            let mut desk = open_client(env)?;
+            let written = desk.backup(&file)?;
+            println!("backed up {} to {written}", env.db.display());
             Ok(())
         }
         Cmd::Handover(a) => handover::run_handover(a, env),
@@ -619,7 +607,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
 }
 
 fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
+    let mut desk = open_client(env)?;
     let out = match cmd {
         StaffCmd::List { team, format } => {
             let team_id = match &team {
@@ -627,7 +615,7 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
                 None => None,
             };
             let list = desk.staff(team_id)?;
-            return print::staff(format, &list, env.now()).map_err(io);
+            return print::staff(format, &list, desk.now()).map_err(io);
         }
         StaffCmd::Add {
             login,
@@ -636,7 +624,6 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
             team,
         } => exec(
             &mut desk,
-            env,
             Command::AddStaff {
                 login,
                 display_name: name,
@@ -652,7 +639,6 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
             active,
         } => exec(
             &mut desk,
-            env,
             Command::SetStaff {
                 login,
                 display_name: name,
@@ -669,12 +655,11 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
         } => {
             let from = match from {
                 Some(f) => instant("--from", &f)?,
-                None => env.now(),
+                None => desk.now(),
             };
             let until = until.map(|u| instant("--until", &u)).transpose()?;
             exec(
                 &mut desk,
-                env,
                 Command::MarkAbsent {
                     login,
                     from,
@@ -683,7 +668,7 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
                 },
             )?
         }
-        StaffCmd::Back { login } => exec(&mut desk, env, Command::ClearAbsence { login })?,
+        StaffCmd::Back { login } => exec(&mut desk, Command::ClearAbsence { login })?,
     };
     print::outcome(&out);
     Ok(())

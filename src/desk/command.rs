@@ -63,6 +63,10 @@ pub enum Command {
     Init {
         team: String,
         display_name: String,
+        /// A training database: DUTYDESK_NOW and DUTYDESK_USER work on it
+        /// (fixed at creation, never changeable).
+        #[serde(default)]
+        training: bool,
     },
     AddTeam {
         name: String,

@@ -517,12 +517,19 @@ impl Desk {
         self.shifts.current(now, &self.rules.calendar)
     }
 
+    /// The shift `now` falls in, for someone on the staff list.
+    pub fn shift_now(&mut self, now: DateTime<Utc>) -> Result<Shift> {
+        self.gate(Permission::ReadCounts)?;
+        Ok(self.current_shift(now))
+    }
+
     /// The handover report for the shift now ending (one team, or all).
     pub fn handover_report(
         &mut self,
         team_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<HandoverReport> {
+        self.gate(Permission::ReadHandover)?;
         let rules = self.rules.clone();
         let shifts = self.shifts.clone();
         self.store
@@ -536,18 +543,21 @@ impl Desk {
         login: Option<&str>,
         team_id: Option<i64>,
     ) -> Result<Vec<Handover>> {
+        self.gate(Permission::ReadHandover)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::pending_handovers(c, login, team_id)?))
     }
 
     /// Handovers, newest first.
     pub fn handovers(&mut self, team_id: Option<i64>, limit: i64) -> Result<Vec<Handover>> {
+        self.gate(Permission::ReadHandover)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::list_handovers(c, team_id, limit)?))
     }
 
     /// One stored handover with its snapshot.
     pub fn handover(&mut self, id: i64) -> Result<StoredHandover> {
+        self.gate(Permission::ReadHandover)?;
         let h = self.store.read(|c| {
             store::handover_by_id(c, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no handover with id {id}")))

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use chronology::{
     audit_events, audit_figures, chronology_events, event_by_id, reasoned_view_since,
-    significance_marks, AuditFigure, AuditFilter,
+    significance_marks, viewed_since, AuditFigure, AuditFilter,
 };
 pub use closure::{checklist_of_referral, upsert_checklist_item, ChecklistRow};
 pub use confirmations::*;

@@ -85,7 +85,11 @@ pub fn dutydesk_ok(db: &Path, user: &str, args: &[&str]) -> String {
 /// A database with one team ("Duty"), its manager `lead`, and frontline
 /// staff `w0`..`w{writers-1}`, made with the real binary.
 pub fn setup_db(db: &Path, writers: usize) {
-    dutydesk_ok(db, "lead", &["init", "--team", "Duty", "--name", "Lead"]);
+    dutydesk_ok(
+        db,
+        "lead",
+        &["init", "--training", "--team", "Duty", "--name", "Lead"],
+    );
     for w in 0..writers {
         let login = format!("w{w}");
         dutydesk_ok(
