@@ -173,6 +173,15 @@ pub fn default_db_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("dutydesk.sqlite3"))
 }
 
+/// Where `dutydesk serve` listens by default: the platform runtime directory
+/// (`$XDG_RUNTIME_DIR/dutydesk/dutydesk.sock`), or `/run/dutydesk/dutydesk.sock`
+/// for a system service (systemd's `RuntimeDirectory=dutydesk`).
+pub fn default_socket_path() -> PathBuf {
+    project_dirs()
+        .and_then(|d| d.runtime_dir().map(|r| r.join("dutydesk.sock")))
+        .unwrap_or_else(|| PathBuf::from("/run/dutydesk/dutydesk.sock"))
+}
+
 /// `<data dir>/demo.sqlite3`: the demo database, kept apart from live data.
 pub fn default_demo_path() -> PathBuf {
     project_dirs()

@@ -13,6 +13,25 @@ fn fail(code: i32, msg: impl std::fmt::Display) -> i32 {
     code
 }
 
+#[cfg(unix)]
+fn serve(
+    env: &Env,
+    socket: Option<std::path::PathBuf>,
+    group: Option<String>,
+    backup_dir: Option<std::path::PathBuf>,
+) -> Result<(), crate::desk::DeskError> {
+    let group = group
+        .as_deref()
+        .map(crate::session::secure::gid_of_group)
+        .transpose()?;
+    let opts = crate::serve::ServeOptions {
+        socket: socket.unwrap_or_else(crate::config::default_socket_path),
+        group,
+        backup_dir,
+    };
+    crate::serve::run(env, &opts)
+}
+
 /// Runs the command line; returns the exit status.
 pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
@@ -31,6 +50,12 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
     };
     let result = match cli.command.unwrap_or(Cmd::Tui) {
         Cmd::Tui => Ok(Then::OpenScreens),
+        #[cfg(unix)]
+        Cmd::Serve {
+            socket,
+            group,
+            backup_dir,
+        } => serve(&env, socket, group, backup_dir).map(|()| Then::Exit),
         cmd => crate::cli::dispatch(cmd, &env),
     };
     let result = result.and_then(|then| match then {

@@ -131,6 +131,20 @@ pub enum Cmd {
     Report(report::ReportArgs),
     /// Open the terminal screens (the default)
     Tui,
+    /// Own the database file and answer staff over a Unix socket (run it as
+    /// the desk's service account; see the README, "Deploying for a team")
+    Serve {
+        /// The socket [default: $XDG_RUNTIME_DIR/dutydesk/dutydesk.sock, else
+        /// /run/dutydesk/dutydesk.sock]
+        #[arg(long)]
+        socket: Option<PathBuf>,
+        /// The group whose members may connect (the socket becomes 0660 for it)
+        #[arg(long)]
+        group: Option<String>,
+        /// Where `dutydesk backup NAME` writes through this server (by name only)
+        #[arg(long)]
+        backup_dir: Option<PathBuf>,
+    },
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
     Keymap(keymap::KeymapCmd),
@@ -601,6 +615,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Audit(a) => chronology::run_audit(*a, env),
         Cmd::Report(a) => report::run_report(a, env),
         Cmd::Tui => return Ok(true),
+        Cmd::Serve { .. } => Err(DeskError::Invalid(
+            "the server is started by the entry point".into(),
+        )),
         Cmd::Keymap(k) => keymap::run_keymap(k, env),
     };
     r.map(|()| false)

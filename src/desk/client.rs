@@ -153,7 +153,8 @@ impl Remote {
                         self.watch = None;
                         break;
                     }
-                    Ok(_) => self.changes += 1,
+                    Ok(_) if line.contains("\"changed\"") => self.changes += 1,
+                    Ok(_) => {}
                     Err(_) => break,
                 }
             }
