@@ -2,7 +2,6 @@
 //! temporary database, drawn on `TestBackend`.
 
 use chrono::{DateTime, Utc};
-use dutydesk::config::Config;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, ReferrerInput};
 use dutydesk::domain::letters::ChaseMethod;
 use dutydesk::domain::{Actor, Decision, Role};
@@ -54,7 +53,6 @@ fn desk(dir: &tempfile::TempDir) -> Desk {
     let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
     let mut d = Desk::new(
         store,
-        Config::default().rules().unwrap(),
         Actor {
             real_login: "tester".into(),
             login: "hbell".into(),

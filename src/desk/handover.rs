@@ -512,9 +512,11 @@ impl Desk {
         &self.shifts
     }
 
-    /// The shift `now` falls in.
-    pub fn current_shift(&self, now: DateTime<Utc>) -> Shift {
-        self.shifts.current(now, &self.rules.calendar)
+    /// The shift `now` falls in (bank holidays and closure days from the
+    /// database's settings).
+    pub fn current_shift(&mut self, now: DateTime<Utc>) -> Result<Shift> {
+        let rules = self.rules()?;
+        Ok(self.shifts.current(now, &rules.calendar))
     }
 
     /// The handover report for the shift now ending (one team, or all).
@@ -523,10 +525,11 @@ impl Desk {
         team_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<HandoverReport> {
-        let rules = self.rules.clone();
         let shifts = self.shifts.clone();
-        self.store
-            .read(|c| build_report(c, &rules, &shifts, team_id, now))
+        self.store.read(|c| {
+            let rules = super::settings::rules_in(c)?;
+            build_report(c, &rules, &shifts, team_id, now)
+        })
     }
 
     /// Handovers awaiting acknowledgement that concern `login` (given by or

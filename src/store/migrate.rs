@@ -22,6 +22,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0005_reports"),
     migration!("0006_census"),
     migration!("0007_children_dob"),
+    // 0008–0011 are other branches' (merge them before this one).
+    migration!("0012_settings"),
 ];
 
 /// The schema version this binary writes.

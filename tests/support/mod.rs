@@ -10,7 +10,6 @@ use ratatui::Terminal;
 use tempfile::TempDir;
 
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome, ReferrerInput};
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::{Actor, Role};
 use dutydesk::store::Store;
 use dutydesk::tui::screen::{Ctx, Effect, Screen};
@@ -41,7 +40,7 @@ impl Harness {
     pub fn new(now: DateTime<Utc>) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("desk.db")).unwrap();
-        let mut desk = Desk::new(store, Rules::default(), actor("hbell"));
+        let mut desk = Desk::new(store, actor("hbell"));
         desk.execute(
             Command::Init {
                 team: "North duty team".into(),
@@ -77,7 +76,7 @@ impl Harness {
     /// A new process on the same file (the old one was killed).
     pub fn restart(&mut self) {
         let store = Store::open(&self.dir.path().join("desk.db")).unwrap();
-        let mut desk = Desk::new(store, Rules::default(), actor("ccentre1"));
+        let mut desk = Desk::new(store, actor("ccentre1"));
         std::mem::swap(&mut self.desk, &mut desk);
         // The old connection goes without any goodbye, as with SIGKILL.
         std::mem::forget(desk);
