@@ -19,7 +19,6 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-use dutydesk::config::Config;
 use dutydesk::desk::demo::{generate, DemoSpec};
 use dutydesk::desk::Desk;
 use dutydesk::domain::Actor;
@@ -41,7 +40,6 @@ fn referrals() -> u32 {
 fn desk_on(path: &Path) -> Desk {
     Desk::new(
         Store::open(path).expect("open bench database"),
-        Config::default().rules().expect("default rules"),
         Actor {
             real_login: "bench".into(),
             login: "dm".into(),

@@ -104,8 +104,7 @@ impl Shared {
     fn desk(&self, actor: Actor) -> Result<Desk, DeskError> {
         let store = Store::open_opts(&self.db, &OpenOptions::default())?;
         let shifts = self.config.shifts().map_err(DeskError::Invalid)?;
-        let rules = self.config.rules().map_err(DeskError::Invalid)?;
-        Ok(Desk::new(store, rules, actor)
+        Ok(Desk::new(store, actor)
             .with_shifts(shifts)
             .with_clock(self.clock()))
     }

@@ -1,7 +1,6 @@
 //! Closing a referral (Rec 26, Rec 40), the chronology (Rec 58) and who looked.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use dutydesk::config::Config;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, DeskError, ItemStatus, Outcome};
 use dutydesk::domain::closure::{ChecklistItem, REC40};
 use dutydesk::domain::{Actor, ClosureReason, Decision, ReferralState, Role};
@@ -21,7 +20,7 @@ fn actor(login: &str) -> Actor {
 /// A desk with a manager, a duty worker, a front-line member and a director.
 fn desk(dir: &tempfile::TempDir) -> Desk {
     let store = Store::open(&dir.path().join("d.db")).unwrap();
-    let mut d = Desk::new(store, Config::default().rules().unwrap(), actor("mgr"));
+    let mut d = Desk::new(store, actor("mgr"));
     d.execute(
         Command::Init {
             team: "North".into(),
@@ -496,12 +495,8 @@ fn opening_the_chronology_screen_logs_a_view_and_draws_it() {
     assert!(views(&mut d).is_empty());
     let as_client = |login: &str| {
         dutydesk::desk::Client::local(
-            Desk::new(
-                Store::open(&dir.path().join("d.db")).unwrap(),
-                Config::default().rules().unwrap(),
-                actor(login),
-            )
-            .with_clock(Box::new(dutydesk::desk::FixedClock(now()))),
+            Desk::new(Store::open(&dir.path().join("d.db")).unwrap(), actor(login))
+                .with_clock(Box::new(dutydesk::desk::FixedClock(now()))),
         )
     };
     let screen = ChronologyScreen::open(&mut as_client("worker"), child, now()).unwrap();

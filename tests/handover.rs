@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use dutydesk::desk::handover::CoverReason;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::shifts::ShiftKind;
 use dutydesk::domain::{ActionKind, Actor, Role};
 use dutydesk::store::{EventFilter, QueueFilter, Store};
@@ -35,7 +34,6 @@ fn client_for(f: &Fixture, login: &str, now: DateTime<Utc>) -> dutydesk::desk::C
     dutydesk::desk::Client::local(
         Desk::new(
             store,
-            dutydesk::domain::clocks::Rules::default(),
             Actor {
                 real_login: "tester".into(),
                 login: login.into(),
@@ -62,7 +60,6 @@ pub fn fixture() -> Fixture {
     let store = Store::open(&dir.path().join("d.sqlite3")).unwrap();
     let mut desk = Desk::new(
         store,
-        Rules::default(),
         Actor {
             real_login: "tester".into(),
             login: "mgr".into(),
@@ -351,7 +348,7 @@ fn unacknowledged_handover_shows_in_next_shifts_header_until_acknowledged() {
 
     // Next shift (out of hours): both leads' headers show it.
     let later = utc("2026-11-19T17:30:00Z");
-    assert_eq!(d.current_shift(later).kind, ShiftKind::OutOfHours);
+    assert_eq!(d.current_shift(later).unwrap().kind, ShiftKind::OutOfHours);
     assert_eq!(
         d.counts(Some(edt), later).unwrap().unacknowledged_handovers,
         1

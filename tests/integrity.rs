@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Proc, Output};
 
 use chrono::{DateTime, TimeZone, Utc};
-use dutydesk::config::Config;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome};
 use dutydesk::domain::Actor;
 use dutydesk::store::{self, EventFilter, Store};
@@ -379,12 +378,11 @@ fn verify_finds_an_edited_a_deleted_and_an_inserted_event() {
 fn a_backup_taken_during_four_writers_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("busy.db");
-    let rules = Config::default().rules().unwrap();
     let mgr = Actor {
         real_login: "tester".into(),
         login: "mgr".into(),
     };
-    let mut d = Desk::new(Store::open(&db).unwrap(), rules.clone(), mgr.clone());
+    let mut d = Desk::new(Store::open(&db).unwrap(), mgr.clone());
     d.execute(
         Command::Init {
             team: "North".into(),
@@ -415,9 +413,9 @@ fn a_backup_taken_during_four_writers_verifies() {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writers: Vec<_> = (0..4)
         .map(|w| {
-            let (db, rules, mgr, stop) = (db.clone(), rules.clone(), mgr.clone(), stop.clone());
+            let (db, mgr, stop) = (db.clone(), mgr.clone(), stop.clone());
             std::thread::spawn(move || {
-                let mut d = Desk::new(Store::open(&db).unwrap(), rules, mgr);
+                let mut d = Desk::new(Store::open(&db).unwrap(), mgr);
                 let mut n = 0u32;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) || n < 20 {
                     d.execute(
@@ -449,7 +447,7 @@ fn a_backup_taken_during_four_writers_verifies() {
     assert!(written >= 80);
     let mut counts = Vec::new();
     for copy in &copies {
-        let mut cd = Desk::new(Store::open(copy).unwrap(), rules.clone(), mgr.clone());
+        let mut cd = Desk::new(Store::open(copy).unwrap(), mgr.clone());
         let report = cd.verify().unwrap();
         assert!(report.ok(), "{copy:?}: {report:?}");
         counts.push(report.head.count);

@@ -4,7 +4,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use dutydesk::desk::reports::{Report, ReportQuery};
 use dutydesk::desk::{Desk, DeskError};
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::{ActionKind, Actor, Decision, ReferralSource, ReferralState, Role};
 use dutydesk::store::{self, Call, NewAction, NewChild, NewReferral, NewStaff, Referrer, Store};
 use rusqlite::Connection;
@@ -413,7 +412,6 @@ fn build(dir: &tempfile::TempDir) -> (Desk, Vec<i64>) {
         .unwrap();
     let desk = Desk::new(
         st,
-        Rules::default(),
         Actor {
             real_login: "test".into(),
             login: "director".into(),

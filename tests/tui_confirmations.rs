@@ -2,7 +2,6 @@
 //! temporary database, drawn on `TestBackend`.
 
 use chrono::{DateTime, Utc};
-use dutydesk::config::Config;
 use dutydesk::desk::{CallInput, ChildInput, Client, Command, Desk, FixedClock, ReferrerInput};
 use dutydesk::domain::letters::ChaseMethod;
 use dutydesk::domain::{Actor, Decision, Role};
@@ -54,7 +53,6 @@ fn desk(dir: &tempfile::TempDir) -> Desk {
     let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
     let mut d = Desk::new(
         store,
-        Config::default().rules().unwrap(),
         Actor {
             real_login: "tester".into(),
             login: "hbell".into(),
@@ -134,7 +132,6 @@ fn client(dir: &tempfile::TempDir, now: DateTime<Utc>) -> Client {
     Client::local(
         Desk::new(
             store,
-            Config::default().rules().unwrap(),
             Actor {
                 real_login: "tester".into(),
                 login: "hbell".into(),

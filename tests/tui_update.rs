@@ -345,7 +345,6 @@ fn another_process_write_is_picked_up_by_polling() {
     let store = dutydesk::store::Store::open(&s.dir.path().join("t.sqlite3")).unwrap();
     let mut other = Desk::new(
         store,
-        dutydesk::config::Config::default().rules().unwrap(),
         dutydesk::domain::Actor {
             real_login: "tester".into(),
             login: "jpatel".into(),

@@ -9,6 +9,7 @@ pub mod keymap;
 pub mod output;
 mod print;
 pub mod report;
+pub mod settings;
 
 use std::path::PathBuf;
 
@@ -33,7 +34,8 @@ use output::Format;
         Climbié Inquiry; NI59/NI60).\n\n\
         Environment: DUTYDESK_DB (database file), DUTYDESK_NOW (RFC 3339: fixes the clock for \
         tests and training), DUTYDESK_USER (act as another staff member; the log records the \
-        real login beside it), DUTYDESK_CONFIG (config file)."
+        real login beside it), DUTYDESK_CONFIG (personal config file: [shifts]; the statutory \
+        clocks are the database's settings, see `dutydesk settings`)."
 )]
 pub struct Cli {
     /// The database file [default: the platform data directory]
@@ -148,6 +150,10 @@ pub enum Cmd {
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
     Keymap(keymap::KeymapCmd),
+    /// The statutory clocks and calendar of this database: show (anyone); set, unset, closure,
+    /// not-holiday (duty managers). Working Together; Rec 19, 21, 35, 39, 98; NI59/NI60
+    #[command(subcommand, long_about = settings::SETTINGS_HELP)]
+    Settings(settings::SettingsCmd),
 }
 
 #[derive(Debug, Args)]
@@ -385,6 +391,8 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             )?;
             print::outcome(&out);
             println!("database: {}", env.db.display());
+            // Now there is a duty manager: an old config's clocks move in.
+            crate::session::settle_config_clocks(&mut desk, env)?;
             Ok(())
         }
         Cmd::Demo {
@@ -619,6 +627,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             "the server is started by the entry point".into(),
         )),
         Cmd::Keymap(k) => keymap::run_keymap(k, env),
+        Cmd::Settings(c) => settings::run_settings(c, env),
     };
     r.map(|()| false)
 }

@@ -130,6 +130,8 @@ pub enum Request {
     Backup {
         file: String,
     },
+    /// The statutory clocks and calendar in force (the database's settings).
+    Settings,
     /// `PRAGMA data_version`: moves when another connection commits.
     DataVersion,
 }
@@ -225,6 +227,7 @@ impl Desk {
             Request::Report { query } => json(self.report(&query, now)?),
             Request::Census { year } => json(self.census(year)?),
             Request::Backup { file } => json(self.backup(std::path::Path::new(&file), now)?),
+            Request::Settings => json(self.settings()?),
             Request::DataVersion => json(self.data_version()?),
         }
     }

@@ -470,6 +470,11 @@ impl Client {
         })
     }
 
+    /// The statutory clocks and calendar in force.
+    pub fn settings(&mut self) -> Result<super::settings::SettingsView> {
+        self.typed(Request::Settings)
+    }
+
     /// Moves whenever the data changed (another process committed, or the
     /// server pushed a change notice).
     pub fn data_version(&mut self) -> Result<i64> {

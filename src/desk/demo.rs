@@ -212,7 +212,7 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
     }
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let pick = setup(desk, spec)?;
-    let rules = desk.rules().clone();
+    let rules = desk.rules()?;
     let actor = desk.actor().clone();
     let now = spec.now;
     let total = spec.referrals as u64;

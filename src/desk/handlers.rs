@@ -27,8 +27,11 @@ pub(crate) fn handle(
         // Routed to desk::handover by Desk::execute (they need the shifts).
         Command::HandOver { .. }
         | Command::AcknowledgeHandover { .. }
-        | Command::ReassignAll { .. } => Err(DeskError::Invalid(
-            "handover commands run through Desk::execute".into(),
+        | Command::ReassignAll { .. }
+        | Command::SetSetting { .. }
+        | Command::ClearSetting { .. }
+        | Command::ImportSettings { .. } => Err(DeskError::Invalid(
+            "handover and settings commands run through Desk::execute".into(),
         )),
         Command::Init {
             team,

@@ -512,15 +512,17 @@ impl Desk {
         &self.shifts
     }
 
-    /// The shift `now` falls in.
-    pub fn current_shift(&self, now: DateTime<Utc>) -> Shift {
-        self.shifts.current(now, &self.rules.calendar)
+    /// The shift `now` falls in (bank holidays and closure days from the
+    /// database's settings).
+    pub fn current_shift(&mut self, now: DateTime<Utc>) -> Result<Shift> {
+        let rules = self.rules()?;
+        Ok(self.shifts.current(now, &rules.calendar))
     }
 
     /// The shift `now` falls in, for someone on the staff list.
     pub fn shift_now(&mut self, now: DateTime<Utc>) -> Result<Shift> {
         self.gate(Permission::ReadCounts)?;
-        Ok(self.current_shift(now))
+        self.current_shift(now)
     }
 
     /// The handover report for the shift now ending (one team, or all).
@@ -530,10 +532,11 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<HandoverReport> {
         self.gate(Permission::ReadHandover)?;
-        let rules = self.rules.clone();
         let shifts = self.shifts.clone();
-        self.store
-            .read(|c| build_report(c, &rules, &shifts, team_id, now))
+        self.store.read(|c| {
+            let rules = super::settings::rules_in(c)?;
+            build_report(c, &rules, &shifts, team_id, now)
+        })
     }
 
     /// Handovers awaiting acknowledgement that concern `login` (given by or

@@ -17,6 +17,7 @@ mod handlers;
 pub mod handover;
 mod queries;
 pub mod reports;
+mod settings;
 
 use chrono::{DateTime, Utc};
 
@@ -35,6 +36,7 @@ pub use closure::ClosureCheck;
 pub use command::*;
 pub use confirmations::{ConfirmationHistory, LetterDraft};
 pub use queries::*;
+pub use settings::{ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES};
 
 /// The records the desk hands out, for the screens and subcommands (which
 /// never import `store/`).
@@ -106,10 +108,11 @@ impl DeskError {
 
 pub type Result<T> = std::result::Result<T, DeskError>;
 
-/// The duty desk over one database.
+/// The duty desk over one database. The statutory clocks are the database's
+/// settings, read in every command's own transaction (`Desk::rules`), never
+/// a personal config's.
 pub struct Desk {
     store: Store,
-    rules: Rules,
     actor: Actor,
     /// The shift pattern (config `[shifts]`), for handovers.
     shifts: Shifts,
@@ -118,10 +121,9 @@ pub struct Desk {
 }
 
 impl Desk {
-    pub fn new(store: Store, rules: Rules, actor: Actor) -> Desk {
+    pub fn new(store: Store, actor: Actor) -> Desk {
         Desk {
             store,
-            rules,
             actor,
             shifts: Shifts::default(),
             clock: Box::new(SystemClock),
@@ -209,10 +211,6 @@ impl Desk {
         &self.actor
     }
 
-    pub fn rules(&self) -> &Rules {
-        &self.rules
-    }
-
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -222,10 +220,20 @@ impl Desk {
         self.actor = actor;
     }
 
-    /// Runs one command in one IMMEDIATE transaction.
+    /// Runs one command in one IMMEDIATE transaction, with the rules the
+    /// database's settings hold at that moment.
     pub fn execute(&mut self, cmd: Command, now: DateTime<Utc>) -> Result<Outcome> {
-        let rules = self.rules.clone();
         let actor = self.actor.clone();
+        if matches!(
+            cmd,
+            Command::SetSetting { .. }
+                | Command::ClearSetting { .. }
+                | Command::ImportSettings { .. }
+        ) {
+            return self
+                .store
+                .write(|conn| settings::handle(conn, &actor, cmd, now));
+        }
         if matches!(
             cmd,
             Command::HandOver { .. }
@@ -233,12 +241,15 @@ impl Desk {
                 | Command::ReassignAll { .. }
         ) {
             let shifts = self.shifts.clone();
-            return self
-                .store
-                .write(|conn| handover::handle(conn, &rules, &shifts, &actor, cmd, now));
+            return self.store.write(|conn| {
+                let rules = settings::rules_in(conn)?;
+                handover::handle(conn, &rules, &shifts, &actor, cmd, now)
+            });
         }
-        self.store
-            .write(|conn| handlers::handle(conn, &rules, &actor, cmd, now))
+        self.store.write(|conn| {
+            let rules: Rules = settings::rules_in(conn)?;
+            handlers::handle(conn, &rules, &actor, cmd, now)
+        })
     }
 
     /// `PRAGMA data_version` of this connection, for live refresh.

@@ -56,6 +56,7 @@ pub mod letters;
 pub mod matching;
 pub mod model;
 pub mod permissions;
+pub mod settings;
 pub mod shifts;
 pub mod time;
 pub mod validate;

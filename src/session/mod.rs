@@ -12,8 +12,11 @@ use chrono::{DateTime, Utc};
 use crate::config::{self, Config};
 #[cfg(unix)]
 use crate::desk::client::Remote;
-use crate::desk::{Client, Clock, Desk, DeskError, FixedClock, SystemClock};
+use crate::desk::{
+    Client, Clock, Command, ConfigImport, Desk, DeskError, FixedClock, Outcome, SystemClock,
+};
 use crate::domain::time::parse_instant;
+use crate::domain::validate::inert;
 use crate::domain::Actor;
 
 /// What the process runs with: database, clock, actor, config.
@@ -162,7 +165,7 @@ pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
 
 /// As `open_desk`; a new file gets `group` (0660) and, with `encrypt`, a key.
 pub fn open_desk_with(env: &Env, group: Option<u32>, encrypt: bool) -> Result<Desk, DeskError> {
-    let rules = env.config.rules().map_err(DeskError::Invalid)?;
+    let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
     let store = secure::open_store(&env.db, group, encrypt)?;
     if crate::store::readable_by_others(&env.db) {
         eprintln!(
@@ -171,10 +174,52 @@ pub fn open_desk_with(env: &Env, group: Option<u32>, encrypt: bool) -> Result<De
             env.db.display()
         );
     }
-    let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
-    Ok(Desk::new(store, rules, env.actor.clone())
+    let mut desk = Desk::new(store, env.actor.clone())
         .with_shifts(shifts)
-        .with_clock(env.clock()))
+        .with_clock(env.clock());
+    settle_config_clocks(&mut desk, env)?;
+    Ok(desk)
+}
+
+/// The statutory clocks are the database's settings, never a personal
+/// config's. A config file with `[timescales]` or `[calendar]` is imported
+/// once, with one logged event, when a duty manager opens a database whose
+/// settings were never set (or runs `init`: call this again after it); in
+/// every other case it stops start-up with a message naming the command.
+pub fn settle_config_clocks(desk: &mut Desk, env: &Env) -> Result<(), DeskError> {
+    let Some(rows) = env.config.clock_settings() else {
+        return Ok(());
+    };
+    match desk.config_import()? {
+        // A new file: `init` makes its first manager, then imports.
+        ConfigImport::NotSetUp => Ok(()),
+        ConfigImport::Allowed => {
+            let now = desk.clock_now();
+            let out = desk
+                .execute(Command::ImportSettings { rows }, now)
+                .map_err(|e| match e {
+                    DeskError::Invalid(m) => DeskError::Invalid(format!(
+                        "{}: {m}; correct it there (or remove [timescales] and [calendar] \
+                         and set the clocks with `dutydesk settings set`)",
+                        env.config.name()
+                    )),
+                    e => e,
+                })?;
+            if let Outcome::Done { summary } = out {
+                eprintln!("dutydesk: {}", inert(&summary));
+            }
+            eprintln!(
+                "dutydesk: the statutory clocks are now this database's settings, the same \
+                 for everyone on it (`dutydesk settings show`). Remove [timescales] and \
+                 [calendar] from {}: from now on they stop start-up",
+                env.config.name()
+            );
+            Ok(())
+        }
+        ConfigImport::AlreadySet | ConfigImport::NotManager => {
+            Err(DeskError::Invalid(env.config.clock_refusal()))
+        }
+    }
 }
 
 /// Opens the desk for a subcommand or the screens: through `dutydesk serve`

@@ -10,6 +10,7 @@ mod handover;
 mod migrate;
 mod reports;
 mod rows;
+mod settings;
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +31,7 @@ pub use handover::*;
 pub use migrate::{migrate, SCHEMA_VERSION};
 pub use reports::*;
 pub use rows::*;
+pub use settings::{delete_setting, put_setting, setting_rows, settings_ever_changed};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

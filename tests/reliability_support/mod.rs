@@ -26,7 +26,6 @@ use std::process::{Child, Command as Proc, Stdio};
 
 use chrono::{DateTime, Utc};
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome, ReferrerInput};
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::Actor;
 use dutydesk::store::Store;
 use rusqlite::{Connection, OpenFlags};
@@ -192,7 +191,7 @@ pub fn writer_entry() {
         login: format!("w{writer}"),
     };
     let mut desk = match Store::open(&db) {
-        Ok(s) => Desk::new(s, Rules::default(), actor),
+        Ok(s) => Desk::new(s, actor),
         Err(e) => {
             ackf.write_all(format!("err {writer} open {e}\n").as_bytes())
                 .unwrap();

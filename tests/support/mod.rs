@@ -12,7 +12,6 @@ use tempfile::TempDir;
 use dutydesk::desk::{
     CallInput, ChildInput, Client, Command, Desk, FixedClock, Outcome, ReferrerInput,
 };
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::{Actor, Role};
 use dutydesk::store::Store;
 use dutydesk::tui::screen::{Ctx, Effect, Screen};
@@ -32,9 +31,7 @@ pub struct Harness {
 /// A client on the file at `path`, acting as `login`, its clock fixed at `now`.
 pub fn client_on(path: &std::path::Path, login: &str, now: DateTime<Utc>) -> Client {
     let store = Store::open(path).unwrap();
-    Client::local(
-        Desk::new(store, Rules::default(), actor(login)).with_clock(Box::new(FixedClock(now))),
-    )
+    Client::local(Desk::new(store, actor(login)).with_clock(Box::new(FixedClock(now))))
 }
 
 /// 14:02 London on Friday 20 November 2026 (GMT).
@@ -55,7 +52,7 @@ impl Harness {
     pub fn new(now: DateTime<Utc>) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("desk.db")).unwrap();
-        let mut desk = Desk::new(store, Rules::default(), actor("hbell"));
+        let mut desk = Desk::new(store, actor("hbell"));
         desk.execute(
             Command::Init {
                 team: "North duty team".into(),
@@ -95,7 +92,7 @@ impl Harness {
     /// A new process on the same file (the old one was killed).
     pub fn restart(&mut self) {
         let store = Store::open(&self.dir.path().join("desk.db")).unwrap();
-        let mut desk = Desk::new(store, Rules::default(), actor("hbell"));
+        let mut desk = Desk::new(store, actor("hbell"));
         std::mem::swap(&mut self.desk, &mut desk);
         // The old connection goes without any goodbye, as with SIGKILL.
         std::mem::forget(desk);

@@ -8,7 +8,6 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-use dutydesk::config::Config;
 use dutydesk::desk::{
     CallInput, ChildInput, Client, Command, Desk, FixedClock, Outcome, ReferrerInput,
 };
@@ -110,10 +109,8 @@ pub fn action_of(desk: &mut Desk, referral: i64, kind: &str) -> dutydesk::store:
 pub fn seeded() -> Seeded {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
-    let rules = Config::default().rules().unwrap();
     let mut desk = Desk::new(
         store,
-        rules,
         Actor {
             real_login: "tester".into(),
             login: "dm".into(),
@@ -242,7 +239,6 @@ pub fn seeded() -> Seeded {
     let client = Client::local(
         Desk::new(
             Store::open(&dir.path().join("t.sqlite3")).unwrap(),
-            dutydesk::domain::clocks::Rules::default(),
             desk.actor().clone(),
         )
         .with_clock(Box::new(FixedClock(now))),
