@@ -130,7 +130,7 @@ fn desk() -> Db {
         &d.path,
         &none,
         "boss",
-        &["init", "--team", "North", "--name", "Boss"],
+        &["init", "--training", "--team", "North", "--name", "Boss"],
     ));
     for (login, role) in [("dw", "duty_worker"), ("fl", "frontline")] {
         ok(&run(
@@ -513,7 +513,7 @@ fn init_imports_an_old_configs_clocks_once_and_logs_it() {
         &d.path,
         &old,
         "boss",
-        &["init", "--team", "North", "--name", "Boss"],
+        &["init", "--training", "--team", "North", "--name", "Boss"],
     );
     ok(&o);
     let e = stderr(&o);
