@@ -32,6 +32,23 @@ fn serve(
     crate::serve::run(env, &opts)
 }
 
+/// `dutydesk keymap …`: the screens' keymap, checked or shown.
+fn keymap(cmd: crate::cli::keymap::KeymapCmd) -> Result<(), crate::desk::DeskError> {
+    use crate::cli::keymap::KeymapCmd;
+    let text = match cmd {
+        KeymapCmd::Check { file } => crate::tui::keymap::check_file(&file)?,
+        KeymapCmd::Show { file } => crate::tui::keymap::show_text(file)?,
+    };
+    // A closed pipe (`| head`) is not an error.
+    let mut out = std::io::stdout().lock();
+    match std::io::Write::write_all(&mut out, text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::desk::DeskError::Invalid(format!("keymap: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Runs the command line; returns the exit status.
 pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
@@ -56,6 +73,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
             group,
             backup_dir,
         } => serve(&env, socket, group, backup_dir).map(|()| Then::Exit),
+        Cmd::Keymap(k) => keymap(k).map(|()| Then::Exit),
         cmd => crate::cli::dispatch(cmd, &env),
     };
     let result = result.and_then(|then| match then {

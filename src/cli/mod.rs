@@ -626,7 +626,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Serve { .. } => Err(DeskError::Invalid(
             "the server is started by the entry point".into(),
         )),
-        Cmd::Keymap(k) => keymap::run_keymap(k, env),
+        Cmd::Keymap(_) => Err(DeskError::Invalid(
+            "keymaps are the screens': the entry point runs this".into(),
+        )),
         Cmd::Settings(c) => settings::run_settings(c, env),
     };
     r.map(|()| false)
