@@ -66,7 +66,6 @@ fn ok(o: Output) -> String {
 /// A running server; killed (SIGKILL) when dropped.
 struct Server {
     child: Child,
-    socket: PathBuf,
 }
 
 impl Server {
@@ -76,10 +75,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut s = Server {
-            child,
-            socket: socket.to_path_buf(),
-        };
+        let mut s = Server { child };
         let t = Instant::now();
         while std::os::unix::net::UnixStream::connect(socket).is_err() {
             if let Ok(Some(status)) = s.child.try_wait() {
