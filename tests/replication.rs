@@ -86,7 +86,7 @@ impl Rig {
         ok(&run_at(
             &db,
             T1,
-            &["init", "--team", "North", "--name", "Manager"],
+            &["init", "--training", "--team", "North", "--name", "Manager"],
             &rig.tmp(),
         ));
         call(&db, T1, "Amara Osei", &rig.tmp());
@@ -374,7 +374,7 @@ fn a_replica_of_another_file_or_with_a_broken_chain_fails_the_drill() {
     ok(&run_at(
         &other,
         T1,
-        &["init", "--team", "South", "--name", "Manager"],
+        &["init", "--training", "--team", "South", "--name", "Manager"],
         &rig.tmp(),
     ));
     call(&other, T1, "Amara Osei", &rig.tmp());

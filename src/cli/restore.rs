@@ -12,8 +12,8 @@ use clap::Args;
 use serde::Serialize;
 
 use super::output::{inert, print, Format, Table};
-use super::{io, open_desk, secure, Env};
-use crate::desk::{Desk, DeskError, EventHead, StoreError, VerifyReport};
+use super::{io, open_client, secure, Env};
+use crate::desk::{Client, Desk, DeskError, EventHead, StoreError, VerifyReport};
 use crate::domain::replica::{standing, LiveLog, Standing};
 use crate::domain::time::fmt_long;
 
@@ -178,16 +178,19 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
             )));
         }
     }
-    // The live file, read through the desk as every reader does; a missing
-    // one is never created here (after the loss of a host, check the copy
-    // before it is put in place).
-    let mut live = if env.db.is_file() {
-        Some(open_desk(env)?)
+    // The live desk, read as every client reads it (through `dutydesk serve`
+    // when a socket is configured); a missing file is never created here
+    // (after the loss of a host, check the copy before it is put in place).
+    let mut live = if env.socket.is_some() || env.db.is_file() {
+        Some(open_client(env)?)
     } else {
         None
     };
-    let as_at = env.now();
-    let live_head = live.as_mut().map(Desk::head).transpose()?;
+    let as_at = match &live {
+        Some(c) => c.now(),
+        None => env.clock().now(),
+    };
+    let live_head = live.as_mut().map(Client::head).transpose()?;
 
     let parent = match a.out.as_deref().and_then(Path::parent) {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

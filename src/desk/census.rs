@@ -438,6 +438,7 @@ fn build(rows: Vec<cstore::CensusSourceRow>) -> Vec<CensusChild> {
 impl Desk {
     /// The census return for a collection year.
     pub fn census(&mut self, year: CensusYear) -> Result<CensusReturn> {
+        self.gate(Permission::ExportCensus)?;
         let from = end_of_london_day(year.start - chrono::Days::new(1)) + Duration::seconds(1);
         let to = end_of_london_day(year.end);
         let rows = self

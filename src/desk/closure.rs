@@ -23,7 +23,7 @@ type Ev<'a> = &'a dyn Fn(NewEvent) -> Result<i64>;
 pub struct ClosureCheck {
     pub referral_id: i64,
     /// "Rec 40", "Rec 26" or "" when no checklist applies.
-    pub rec: &'static str,
+    pub rec: String,
     pub required: Vec<ChecklistItem>,
     pub recorded: Vec<ChecklistRow>,
     pub missing: Vec<Missing>,
@@ -61,7 +61,7 @@ fn check(conn: &Connection, r: &Referral, cancelling: bool) -> Result<ClosureChe
     let missing_text = missing.iter().map(|m| m.describe(r.id)).collect();
     Ok(ClosureCheck {
         referral_id: r.id,
-        rec,
+        rec: rec.to_string(),
         required: required.to_vec(),
         recorded,
         missing,
@@ -72,6 +72,7 @@ fn check(conn: &Connection, r: &Referral, cancelling: bool) -> Result<ClosureChe
 impl Desk {
     /// The referral's closure checklist and what still stops it closing.
     pub fn closure_check(&mut self, referral_id: i64) -> Result<ClosureCheck> {
+        self.gate(Permission::ReadRecord)?;
         self.store.read(|c| {
             let r = existing_referral(c, referral_id)?;
             check(c, &r, false)

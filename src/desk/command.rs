@@ -63,6 +63,10 @@ pub enum Command {
     Init {
         team: String,
         display_name: String,
+        /// A training database: DUTYDESK_NOW and DUTYDESK_USER work on it
+        /// (fixed at creation, never changeable).
+        #[serde(default)]
+        training: bool,
     },
     AddTeam {
         name: String,
@@ -224,6 +228,26 @@ pub enum Command {
     /// Events are never changed: this appends a `marked_significant` event.
     MarkSignificant {
         event_id: i64,
+    },
+    /// A duty manager sets one of the desk's settings: the statutory clocks
+    /// and calendar, the same for everyone on this database
+    /// (`domain::settings`). Keys: `timescales.profile`,
+    /// `timescales.override.KIND` (a timescale), `calendar.closure.DATE` and
+    /// `calendar.not_holiday.DATE` (value `""`). An event with before and after.
+    SetSetting {
+        key: String,
+        value: String,
+    },
+    /// A duty manager puts one setting back to its default.
+    ClearSetting {
+        key: String,
+    },
+    /// The one-time import of an old personal config file's `[timescales]`
+    /// and `[calendar]` values (`(key, value)` as `SetSetting` takes them),
+    /// into a database whose settings were never set; a duty manager's, one
+    /// `settings_imported` event.
+    ImportSettings {
+        rows: Vec<(String, String)>,
     },
 }
 

@@ -446,6 +446,7 @@ impl Desk {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<AwaitingConfirmation>> {
+        self.gate(Permission::ReadConfirmations)?;
         self.store.read(|c| {
             Ok::<_, DeskError>(store::awaiting_confirmations(
                 c,
@@ -463,12 +464,14 @@ impl Desk {
         team_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<ConfirmationCounts> {
+        self.gate(Permission::ReadCounts)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::confirmation_counts(c, team_id, now)?))
     }
 
     /// One referral's written confirmation: action, receipt, chases, letters.
     pub fn confirmation_history(&mut self, referral_id: i64) -> Result<ConfirmationHistory> {
+        self.gate(Permission::ReadConfirmations)?;
         self.store.read(|c| {
             referral(c, referral_id)?;
             Ok(ConfirmationHistory {

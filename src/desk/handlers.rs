@@ -27,11 +27,18 @@ pub(crate) fn handle(
         // Routed to desk::handover by Desk::execute (they need the shifts).
         Command::HandOver { .. }
         | Command::AcknowledgeHandover { .. }
-        | Command::ReassignAll { .. } => Err(DeskError::Invalid(
-            "handover commands run through Desk::execute".into(),
+        | Command::ReassignAll { .. }
+        | Command::SetSetting { .. }
+        | Command::ClearSetting { .. }
+        | Command::ImportSettings { .. } => Err(DeskError::Invalid(
+            "handover and settings commands run through Desk::execute".into(),
         )),
-        Command::Init { team, display_name } => {
-            if !store::list_teams(conn)?.is_empty() {
+        Command::Init {
+            team,
+            display_name,
+            training,
+        } => {
+            if !store::list_teams(conn)?.is_empty() || store::file_training(conn)?.is_some() {
                 return Err(DeskError::Invalid(
                     "this database is already set up; use `dutydesk staff add` to add people"
                         .into(),
@@ -40,6 +47,7 @@ pub(crate) fn handle(
             let team = validate::required_line("team name", &team, 100)?;
             let name = validate::required_line("display name", &display_name, MAX_NAME)?;
             let login = check_login(&actor.login)?;
+            store::set_file_training(conn, training, now)?;
             let team_id = store::insert_team(conn, &team, None, None)?;
             store::insert_staff(
                 conn,
@@ -52,8 +60,11 @@ pub(crate) fn handle(
             )?;
             ev(NewEvent {
                 kind: "desk_initialised".into(),
-                summary: format!("desk set up: team {team}, {login} duty manager"),
-                after: Some(json!({"team": team, "manager": login})),
+                summary: format!(
+                    "{} set up: team {team}, {login} duty manager",
+                    if training { "training desk" } else { "desk" }
+                ),
+                after: Some(json!({"team": team, "manager": login, "training": training})),
                 ..Default::default()
             })?;
             Ok(Outcome::Done {

@@ -512,9 +512,17 @@ impl Desk {
         &self.shifts
     }
 
-    /// The shift `now` falls in.
-    pub fn current_shift(&self, now: DateTime<Utc>) -> Shift {
-        self.shifts.current(now, &self.rules.calendar)
+    /// The shift `now` falls in (bank holidays and closure days from the
+    /// database's settings).
+    pub fn current_shift(&mut self, now: DateTime<Utc>) -> Result<Shift> {
+        let rules = self.rules()?;
+        Ok(self.shifts.current(now, &rules.calendar))
+    }
+
+    /// The shift `now` falls in, for someone on the staff list.
+    pub fn shift_now(&mut self, now: DateTime<Utc>) -> Result<Shift> {
+        self.gate(Permission::ReadCounts)?;
+        self.current_shift(now)
     }
 
     /// The handover report for the shift now ending (one team, or all).
@@ -523,10 +531,12 @@ impl Desk {
         team_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<HandoverReport> {
-        let rules = self.rules.clone();
+        self.gate(Permission::ReadHandover)?;
         let shifts = self.shifts.clone();
-        self.store
-            .read(|c| build_report(c, &rules, &shifts, team_id, now))
+        self.store.read(|c| {
+            let rules = super::settings::rules_in(c)?;
+            build_report(c, &rules, &shifts, team_id, now)
+        })
     }
 
     /// Handovers awaiting acknowledgement that concern `login` (given by or
@@ -536,18 +546,21 @@ impl Desk {
         login: Option<&str>,
         team_id: Option<i64>,
     ) -> Result<Vec<Handover>> {
+        self.gate(Permission::ReadHandover)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::pending_handovers(c, login, team_id)?))
     }
 
     /// Handovers, newest first.
     pub fn handovers(&mut self, team_id: Option<i64>, limit: i64) -> Result<Vec<Handover>> {
+        self.gate(Permission::ReadHandover)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::list_handovers(c, team_id, limit)?))
     }
 
     /// One stored handover with its snapshot.
     pub fn handover(&mut self, id: i64) -> Result<StoredHandover> {
+        self.gate(Permission::ReadHandover)?;
         let h = self.store.read(|c| {
             store::handover_by_id(c, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no handover with id {id}")))

@@ -1,10 +1,11 @@
 //! Reads for the restore drill (`dutydesk restore-check`): where an event
-//! stands in the log. Like `verify` and `head`, no record text.
+//! stands in the log. Like `verify` and `head`, no record text, and the same
+//! permission.
 
 use std::path::Path;
 
 use super::{Desk, Result};
-use crate::domain::clocks::Rules;
+use crate::domain::permissions::Permission;
 use crate::domain::replica::LogPoint;
 use crate::domain::Actor;
 use crate::store::{self, Store};
@@ -15,11 +16,12 @@ impl Desk {
     /// changed, and nothing is migrated.
     pub fn open_copy(path: &Path, key: Option<String>, actor: Actor) -> Result<Desk> {
         let store = Store::open_read_only(path, key.as_deref())?;
-        Ok(Desk::new(store, Rules::default(), actor))
+        Ok(Desk::new(store, actor))
     }
 
     /// Event `id`'s time and hash (None when the log has no such event).
     pub fn log_point(&mut self, id: i64) -> Result<Option<LogPoint>> {
+        self.gate(Permission::Verify)?;
         Ok(self.store.read(|c| store::log_point(c, id))?)
     }
 }

@@ -319,10 +319,10 @@ impl Desk {
     /// The director's report for a period (Rec 29, Rec 54).
     pub fn report(&mut self, q: &ReportQuery, now: DateTime<Utc>) -> Result<Report> {
         let actor = self.actor.clone();
-        let rules = self.rules.clone();
         self.store.read(|c| {
             let me = staff_of(c, &actor)?;
             permit(&me, Permission::ReadFigures)?;
+            let rules = super::settings::rules_in(c)?;
             let p = period(q, now)?;
             let all_teams = store::list_teams(c)?;
             let team = match &q.team {

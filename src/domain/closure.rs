@@ -134,7 +134,7 @@ pub enum Missing {
     /// A checklist item neither recorded as done nor with a reason.
     Item {
         item: ChecklistItem,
-        rec: &'static str,
+        rec: String,
     },
     OpenAction {
         action_id: i64,
@@ -185,7 +185,10 @@ pub fn missing(
                         && r.done_at.is_some()))
         });
         if !settled {
-            out.push(Missing::Item { item, rec });
+            out.push(Missing::Item {
+                item,
+                rec: rec.to_string(),
+            });
         }
     }
     if !cancelling_open_actions {
@@ -234,7 +237,7 @@ mod tests {
                 missing(&harm(), &some, &[], false),
                 vec![Missing::Item {
                     item: *skip,
-                    rec: "Rec 40"
+                    rec: "Rec 40".into()
                 }],
                 "{skip} left out"
             );
@@ -262,7 +265,7 @@ mod tests {
             missing(&harm(), &all, &[], false),
             vec![Missing::Item {
                 item: ChecklistItem::ChildSeenAlone,
-                rec: "Rec 40"
+                rec: "Rec 40".into()
             }]
         );
     }

@@ -57,6 +57,7 @@ pub mod matching;
 pub mod model;
 pub mod permissions;
 pub mod replica;
+pub mod settings;
 pub mod shifts;
 pub mod time;
 pub mod validate;

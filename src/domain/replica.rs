@@ -3,11 +3,11 @@
 //! behind it is in events and in seconds. Pure: the caller reads the heads.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One event's place in the log: its id, when it was written and its hash.
 /// No record text: this is all the restore drill compares.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogPoint {
     pub id: i64,
     pub at: DateTime<Utc>,

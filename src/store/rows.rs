@@ -106,6 +106,25 @@ pub fn list_teams(conn: &Connection) -> Result<Vec<Team>> {
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+// ---------------------------------------------------------------- the file
+
+/// Whether the file is a training database: `None` before its first `init`
+/// or `demo` (and for a file made before this was recorded: live).
+pub fn file_training(conn: &Connection) -> Result<Option<bool>> {
+    Ok(conn
+        .prepare_cached("SELECT training FROM file_identity WHERE id = 1")?
+        .query_row([], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(|t| t == 1))
+}
+
+/// Records, once, whether the file is for training.
+pub fn set_file_training(conn: &Connection, training: bool, now: DateTime<Utc>) -> Result<()> {
+    conn.prepare_cached("INSERT INTO file_identity (id, training, created_at) VALUES (1, ?1, ?2)")?
+        .execute(params![training as i64, ts(now)])?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- staff
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
