@@ -538,3 +538,108 @@ fn with_no_live_file_the_copy_is_checked_and_nothing_is_created() {
     assert_eq!(v["live"], Value::Null);
     assert!(!gone.exists(), "restore-check created a live file");
 }
+
+/// `dutydesk serve --replicated` leaves checkpoints to Litestream: past
+/// SQLite's threshold (1,000 pages) the log keeps every page and the main
+/// file is not touched, where a server without the flag checkpoints. (Each
+/// server here has one long-lived client, so no connection closing as the
+/// last one checkpoints on its way out.)
+#[cfg(unix)]
+#[test]
+fn serve_replicated_leaves_checkpoints_to_litestream() {
+    use dutydesk::desk::client::Remote;
+    use dutydesk::desk::{CallInput, ChildInput, Client, Command};
+    let run = |replicated: bool| -> (u64, u64, u64) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("desk.db");
+        let sock = dir.path().join("desk.sock");
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let init = Proc::new(env!("CARGO_BIN_EXE_dutydesk"))
+            .args(["init", "--team", "North"])
+            .env("DUTYDESK_DB", &db)
+            .env("DUTYDESK_CONFIG", db.with_extension("none.toml"))
+            .env_remove("DUTYDESK_USER")
+            .env_remove("DUTYDESK_NOW")
+            .env_remove("DUTYDESK_SOCKET")
+            .output()
+            .unwrap();
+        ok(&init);
+        let mut cmd = Proc::new(env!("CARGO_BIN_EXE_dutydesk"));
+        cmd.arg("serve")
+            .arg("--socket")
+            .arg(&sock)
+            .env("DUTYDESK_DB", &db)
+            .env("DUTYDESK_CONFIG", db.with_extension("none.toml"))
+            .env_remove("DUTYDESK_USER")
+            .env_remove("DUTYDESK_NOW")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if replicated {
+            cmd.arg("--replicated");
+        }
+        let mut server = cmd.spawn().unwrap();
+        let t = std::time::Instant::now();
+        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+            assert!(t.elapsed() < std::time::Duration::from_secs(20));
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let mut client = Client::remote(Remote::connect(&sock, None).unwrap());
+        let main_before = std::fs::metadata(&db).unwrap().len();
+        let wal = db.with_extension("db-wal");
+        let mut i = 0;
+        // Until the log passes SQLite's threshold by a clear margin, or a
+        // checkpoint shows in the main file.
+        while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 4_400_000
+            && std::fs::metadata(&db).unwrap().len() == main_before
+        {
+            client
+                .execute(Command::LogCall(CallInput {
+                    children: vec![ChildInput {
+                        name: Some(format!("Wal Child {i}")),
+                        address: Some(format!("{i} Long Road, with a longer address line")),
+                        ..Default::default()
+                    }],
+                    concern: "x".repeat(2000),
+                    ..Default::default()
+                }))
+                .unwrap();
+            i += 1;
+            assert!(i < 20_000, "the log never grew");
+        }
+        // A few more, past the point where SQLite would checkpoint.
+        for j in 0..50 {
+            client
+                .execute(Command::LogCall(CallInput {
+                    children: vec![ChildInput {
+                        name: Some(format!("More Child {j}")),
+                        address: Some("1 Road".into()),
+                        ..Default::default()
+                    }],
+                    concern: "x".repeat(2000),
+                    ..Default::default()
+                }))
+                .unwrap();
+        }
+        let sizes = (
+            main_before,
+            std::fs::metadata(&db).unwrap().len(),
+            std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0),
+        );
+        drop(client);
+        let _ = server.kill();
+        let _ = server.wait();
+        sizes
+    };
+    let (before, after, wal) = run(true);
+    assert_eq!(
+        after, before,
+        "serve --replicated checkpointed (log {wal} bytes)"
+    );
+    assert!(wal > 4_400_000, "log {wal} bytes");
+    let (before, after, _) = run(false);
+    assert!(
+        after > before,
+        "a server without --replicated never checkpointed"
+    );
+}

@@ -190,25 +190,69 @@ impl Reach {
     }
 }
 
-/// The process that owns the live file while clients log calls.
-///
-/// Until `dutydesk serve` exists each client opens the file itself, so the
-/// clients' processes *are* the writers: the kill SIGKILLs the calls in
-/// flight. With a server, `start` runs `dutydesk serve --db DB --socket SOCK`
-/// and clients reach it through `DUTYDESK_SOCKET`.
+/// The process that owns the live file while clients log calls:
+/// `dutydesk serve --db DB --socket SOCK --replicated` (checkpoints left to
+/// Litestream), clients reaching it through `DUTYDESK_SOCKET`. `direct` is
+/// the file opened by each client itself (for `init`, which the server needs
+/// done first, and for looking at restored copies).
 struct Service {
     reach: Reach,
     server: Option<Child>,
 }
 
 impl Service {
-    fn start(db: &Path) -> Service {
+    fn direct(db: &Path) -> Service {
         Service {
             reach: Reach {
                 db: db.to_path_buf(),
                 socket: None,
             },
             server: None,
+        }
+    }
+
+    /// Starts the server on `db`, its log appended to `log`; ready when its
+    /// socket answers.
+    fn serve(db: &Path, socket: &Path, log: &Path) -> Service {
+        let direct = Reach {
+            db: db.to_path_buf(),
+            socket: None,
+        };
+        let logf = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        let mut child = direct
+            .command()
+            .arg("serve")
+            .arg("--socket")
+            .arg(socket)
+            .arg("--replicated")
+            .stdout(Stdio::null())
+            .stderr(logf)
+            .spawn()
+            .expect("start dutydesk serve");
+        let t = Instant::now();
+        while std::os::unix::net::UnixStream::connect(socket).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "dutydesk serve exited ({status}): {}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                );
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "the server never listened"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Service {
+            reach: Reach {
+                db: db.to_path_buf(),
+                socket: Some(socket.to_path_buf()),
+            },
+            server: Some(child),
         }
     }
 
@@ -222,11 +266,18 @@ impl Service {
         self.server.is_none()
     }
 
+    /// SIGKILL.
     fn kill(&mut self) {
         if let Some(s) = &mut self.server {
             let _ = s.kill();
             let _ = s.wait();
         }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
@@ -386,15 +437,16 @@ fn has_ltx(dir: &Path) -> bool {
     walk(dir)
 }
 
-/// The log head of a file, and the hash of one of its events, read through
-/// the desk's own read-only copy opening (after WAL recovery of `dir`'s file).
+/// The hash of one event of a file, read through the desk's own read-only
+/// opening of a copy, as the login running the test (its duty manager).
 fn hash_at(db: &Path, id: i64) -> Option<String> {
+    let me = dutydesk::session::real_login();
     let actor = Actor {
-        real_login: "drill".into(),
-        login: "drill".into(),
+        real_login: me.clone(),
+        login: me,
     };
-    let mut d = Desk::open_copy(db, None, actor).ok()?;
-    d.log_point(id).ok().flatten().map(|p| p.hash)
+    let mut d = Desk::open_copy(db, None, actor).unwrap();
+    d.log_point(id).unwrap().map(|p| p.hash)
 }
 
 fn percentile(sorted: &[u128], p: f64) -> u128 {
@@ -423,13 +475,18 @@ fn the_desk_survives_the_loss_of_its_host() {
     std::fs::write(&cfg, config_for(&db, &replica)).unwrap();
     std::fs::create_dir(&live_dir).unwrap();
 
-    // A fresh desk; the login running the test is its duty manager.
-    let svc = Service::start(&db);
-    client_ok(&svc, &["init", "--team", "Duty", "--name", "Drill Lead"]);
-    drop(svc);
+    let socket = live_dir.join("desk.sock");
+    let serve_log = dir.path().join("serve.log");
+    // A fresh desk (the login running the test is its duty manager), then
+    // the server on it.
+    client_ok(
+        &Service::direct(&db),
+        &["init", "--team", "Duty", "--name", "Drill Lead"],
+    );
+    let mut svc = Service::serve(&db, &socket, &serve_log);
 
     let t0 = Instant::now();
-    let (mut acked_total, mut lost_total, mut killed_in_flight) = (0usize, 0usize, 0usize);
+    let (mut acked_total, mut lost_total, mut in_flight) = (0usize, 0usize, 0usize);
     let mut lags_ms: Vec<u128> = Vec::new();
     let mut restore_ms: Vec<u128> = Vec::new();
     let mut worst = Duration::ZERO;
@@ -447,7 +504,6 @@ fn the_desk_survives_the_loss_of_its_host() {
                 || has_ltx(&replica),
             );
         }
-        let mut svc = Service::start(&db);
         let stop = Arc::new(AtomicBool::new(false));
         let cs: Vec<Client> = (0..clients)
             .map(|w| start_client(&svc, &tag, w, stop.clone()))
@@ -460,12 +516,12 @@ fn the_desk_survives_the_loss_of_its_host() {
         let _ = lsp.kill();
         svc.kill();
         stop.store(true, Ordering::SeqCst);
-        if svc.clients_are_writers() {
-            for c in &cs {
-                if let Some(ch) = c.current.lock().unwrap().as_mut() {
-                    if matches!(ch.try_wait(), Ok(None)) {
-                        killed_in_flight += 1;
-                    }
+        for c in &cs {
+            if let Some(ch) = c.current.lock().unwrap().as_mut() {
+                if matches!(ch.try_wait(), Ok(None)) {
+                    in_flight += 1;
+                }
+                if svc.clients_are_writers() {
                     let _ = ch.kill();
                 }
             }
@@ -501,7 +557,8 @@ fn the_desk_survives_the_loss_of_its_host() {
             String::from_utf8_lossy(&r.stderr)
         );
         restore_ms.push(t.elapsed().as_millis());
-        let svc = Service::start(&db);
+        drop(svc);
+        svc = Service::serve(&db, &socket, &serve_log);
         let verify = client_ok(&svc, &["verify"]);
         assert!(
             verify.contains("file integrity: ok") && verify.contains("chain whole"),
@@ -578,7 +635,6 @@ fn the_desk_survives_the_loss_of_its_host() {
         }
         acked_total += acks.len();
         lost_total += missing;
-        drop(svc);
         std::fs::remove_dir_all(&lost).unwrap();
         eprintln!(
             "restore drill round {round}: Litestream up {} ms; {} calls acknowledged, {missing} \
@@ -592,14 +648,12 @@ fn the_desk_survives_the_loss_of_its_host() {
     }
     lags_ms.sort_unstable();
     restore_ms.sort_unstable();
-    let final_head: Value = serde_json::from_str(&client_ok(
-        &Service::start(&db),
-        &["verify", "--head", "--format", "json"],
-    ))
-    .unwrap();
+    let final_head: Value =
+        serde_json::from_str(&client_ok(&svc, &["verify", "--head", "--format", "json"])).unwrap();
+    drop(svc);
     eprintln!(
         "restore drill: {rounds} rounds × {clients} clients, host lost {rounds} times \
-         ({killed_in_flight} calls in flight killed); {acked_total} calls acknowledged, \
+         ({in_flight} calls in flight at the kill); {acked_total} calls acknowledged, \
          {lost_total} not yet replicated at the kill, all within the lag; worst lag {} ms \
          (median {} ms; limit {} ms; {}); 0 calls lost beyond it; restore median {} ms, worst \
          {} ms; final file {} events, chain whole; {:.1}s",
@@ -771,8 +825,15 @@ fn a_point_in_time_restore_holds_the_log_up_to_that_moment() {
     let replica = dir.path().join("replica");
     let cfg = dir.path().join("litestream.yml");
     std::fs::write(&cfg, config_for(&db, &replica)).unwrap();
-    let svc = Service::start(&db);
-    client_ok(&svc, &["init", "--team", "Duty", "--name", "Drill Lead"]);
+    client_ok(
+        &Service::direct(&db),
+        &["init", "--team", "Duty", "--name", "Drill Lead"],
+    );
+    let svc = Service::serve(
+        &db,
+        &dir.path().join("desk.sock"),
+        &dir.path().join("serve.log"),
+    );
     let mut lsp = replicate(&ls, &cfg, &dir.path().join("litestream.log"));
     wait_for(
         "Litestream's first snapshot",
@@ -845,12 +906,12 @@ fn a_point_in_time_restore_holds_the_log_up_to_that_moment() {
     restore(&latest, None);
 
     for (file, head, has_after) in [(&then, &head_before, false), (&latest, &head_after, true)] {
-        let v = client_ok(&Service::start(file), &["verify"]);
+        let v = client_ok(&Service::direct(file), &["verify"]);
         assert!(
             v.contains("file integrity: ok") && v.contains("chain whole"),
             "{v}"
         );
-        assert_eq!(&head_of(&Service::start(file)), head);
+        assert_eq!(&head_of(&Service::direct(file)), head);
         let calls = calls_in(file);
         assert!(
             calls.contains(&before),
@@ -874,10 +935,21 @@ fn restore_check_against_a_replicating_litestream() {
     let replica = dir.path().join("replica");
     let cfg = dir.path().join("litestream.yml");
     std::fs::write(&cfg, config_for(&db, &replica)).unwrap();
-    let svc = Service::start(&db);
-    client_ok(&svc, &["init", "--team", "Duty", "--name", "Drill Lead"]);
+    client_ok(
+        &Service::direct(&db),
+        &["init", "--team", "Duty", "--name", "Drill Lead"],
+    );
+    // The live desk is read through the server; --db names the file for
+    // Litestream's configuration.
+    let svc = Service::serve(
+        &db,
+        &dir.path().join("desk.sock"),
+        &dir.path().join("serve.log"),
+    );
     let run = |svc: &Service| {
         svc.client()
+            .arg("--db")
+            .arg(&db)
             .args(["restore-check", "--litestream"])
             .arg(&ls)
             .arg("--config")

@@ -154,6 +154,11 @@ pub enum Cmd {
         /// Where `dutydesk backup NAME` writes through this server (by name only)
         #[arg(long)]
         backup_dir: Option<PathBuf>,
+        /// Litestream replicates this file (deploy/litestream.yml): leave
+        /// checkpoints to it (PRAGMA wal_autocheckpoint = 0); every commit is
+        /// still fsync'd (synchronous=FULL)
+        #[arg(long)]
+        replicated: bool,
     },
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
