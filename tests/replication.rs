@@ -643,3 +643,39 @@ fn serve_replicated_leaves_checkpoints_to_litestream() {
         "a server without --replicated never checkpointed"
     );
 }
+
+/// A hash is read from the file, and a tampered file can hold anything: the
+/// heads printed for paper cannot drive the terminal.
+#[test]
+fn a_tampered_hash_prints_inert() {
+    let rig = Rig::new();
+    let db = rig.live();
+    let n = head(&db, &rig.tmp())["count"].as_i64().unwrap();
+    rig.replicate_now();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch("DROP TRIGGER IF EXISTS events_no_update;")
+        .unwrap();
+    c.execute(
+        "UPDATE events SET hash = ?1 WHERE id = ?2",
+        rusqlite::params!["\u{1b}]52;c;cGF5bG9hZA==\u{7}\u{1b}[2J", n],
+    )
+    .unwrap();
+    drop(c);
+    for args in [
+        vec!["verify", "--head"],
+        vec!["verify", "--event", &n.to_string()],
+        vec!["verify"],
+    ] {
+        let o = run_at(&db, T3, &args, &rig.tmp());
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("hash"), "{args:?}: {out}");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{args:?}: {out:?}"
+        );
+    }
+    let o = rig.check(T3, &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("live head"), "{out}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+}

@@ -239,9 +239,12 @@ pub fn staff(format: Format, list: &[Staff], now: DateTime<Utc>) -> std::io::Res
 pub fn head(format: Format, h: &EventHead) -> std::io::Result<()> {
     if format == Format::Table {
         // One line, the hash whole: it is copied onto paper and compared.
+        // The hash comes from the file: a tampered one must not drive the terminal.
         println!(
             "head: {} events, last {}, hash {}",
-            h.count, h.last_id, h.hash
+            h.count,
+            h.last_id,
+            super::output::inert(&h.hash)
         );
         return Ok(());
     }
@@ -263,7 +266,7 @@ pub fn log_point(format: Format, p: &LogPoint) -> std::io::Result<()> {
             "event {}: written {}, hash {}",
             p.id,
             fmt_long(p.at),
-            p.hash
+            super::output::inert(&p.hash)
         );
         return Ok(());
     }
@@ -292,7 +295,9 @@ pub fn verify(format: Format, r: &VerifyReport) -> std::io::Result<()> {
     }
     println!(
         "head: {} events, last {}, hash {}",
-        r.head.count, r.head.last_id, r.head.hash
+        r.head.count,
+        r.head.last_id,
+        super::output::inert(&r.head.hash)
     );
     Ok(())
 }
