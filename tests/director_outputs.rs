@@ -311,3 +311,46 @@ fn unknown_and_inactive_logins_are_refused_every_named_read() {
         }
     }
 }
+
+#[test]
+fn the_only_active_duty_manager_stays_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.sqlite3");
+    let o = run(&db, "boss", &["init", "--training", "--team", "North"]);
+    assert!(o.status.success(), "{}", text(&o));
+    for args in [
+        vec!["staff", "set", "boss", "--active", "false"],
+        vec!["staff", "set", "boss", "--role", "duty_worker"],
+    ] {
+        let o = run(&db, "boss", &args);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    }
+    // With a second manager, the first may step down; the second may not then.
+    let o = run(
+        &db,
+        "boss",
+        &[
+            "staff",
+            "add",
+            "second",
+            "--name",
+            "Two",
+            "--role",
+            "duty_manager",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(
+        &db,
+        "second",
+        &["staff", "set", "boss", "--active", "false"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(
+        &db,
+        "second",
+        &["staff", "set", "second", "--role", "duty_worker"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("manager"), "{}", text(&o));
+}
