@@ -680,3 +680,58 @@ fn a_tampered_hash_prints_inert() {
     assert!(out.contains("live head"), "{out}");
     assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
 }
+
+/// The drill's last step: the head printed on the last handover, checked
+/// against the restored copy itself (`--paper N:HASH`), whole or by its first
+/// 16 digits; a wrong hash or a copy shorter than the paper fails the drill.
+#[test]
+fn restore_check_checks_the_copy_against_the_head_on_paper() {
+    let rig = Rig::new();
+    let paper = head(&rig.live(), &rig.tmp());
+    let (n, h) = (
+        paper["count"].as_i64().unwrap(),
+        paper["hash"].as_str().unwrap().to_string(),
+    );
+    // Work goes on after the handover; the replica has all of it.
+    call(&rig.live(), T2, "Cai Jones", &rig.tmp());
+    rig.replicate_now();
+    for given in [
+        format!("{n}:{h}"),
+        format!("{n}:{}", h[..16].to_uppercase()),
+    ] {
+        let o = rig.check(T3, &["--paper", &given, "--format", "json"]);
+        let v: Value = serde_json::from_str(&ok(&o)).unwrap();
+        assert_eq!(v["paper"]["paper"], "matches", "{given}: {v}");
+        assert_eq!(v["ok"], Value::Bool(true));
+    }
+    let text = ok(&rig.check(T3, &["--paper", &format!("{n}:{h}")]));
+    assert!(
+        text.contains(&format!("paper: event {n} has the hash printed on paper")),
+        "{text}"
+    );
+
+    // Another hash for that event: not the log the paper saw.
+    let wrong = format!("{n}:{}", "0".repeat(64));
+    let o = rig.check(T3, &["--paper", &wrong, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["paper"]["paper"], "differs");
+    assert!(
+        stderr(&o).contains("not the log the paper saw"),
+        "{}",
+        stderr(&o)
+    );
+    // The paper counted more events than the copy holds: events were lost.
+    let beyond = format!("{}:{h}", n + 1000);
+    let o = rig.check(T3, &["--paper", &beyond, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["paper"]["paper"], "shorter");
+    assert!(stderr(&o).contains("events were lost"), "{}", stderr(&o));
+    // A head that is not one: bad input, and nothing is restored.
+    std::fs::remove_file(rig.path("args")).unwrap();
+    let o = rig.check(T3, &["--paper", "4219"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("N:HASH"), "{}", stderr(&o));
+    assert!(!rig.path("args").exists(), "Litestream ran for bad input");
+}

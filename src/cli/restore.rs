@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::output::{inert, print, Format, Table};
 use super::{io, open_client, secure, Env};
 use crate::desk::{Client, Desk, DeskError, EventHead, StoreError, VerifyReport};
-use crate::domain::replica::{standing, LiveLog, Standing};
+use crate::domain::replica::{check_paper, standing, LiveLog, PaperCheck, PaperHead, Standing};
 use crate::domain::time::fmt_long;
 
 #[derive(Debug, Args)]
@@ -30,6 +30,11 @@ pub struct RestoreCheckArgs {
     /// afterwards]
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The last step: the log head printed on paper (the last handover's
+    /// "Event log head: N events, hash H"), as N:H; the copy's event N must
+    /// have that hash (whole, or its first 16 or more digits)
+    #[arg(long, value_name = "N:HASH")]
+    pub paper: Option<String>,
     /// Give up on the restore after this many seconds
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
@@ -53,6 +58,8 @@ struct RestoreCheck {
     live_head: Option<EventHead>,
     /// How the copy stands against the live log; null without a live file.
     live: Option<Standing>,
+    /// The copy against the head printed on paper (`--paper`), or null.
+    paper: Option<PaperCheck>,
     ok: bool,
 }
 
@@ -164,6 +171,7 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
             "--timeout must be at least 1 second".into(),
         ));
     }
+    let paper = a.paper.as_deref().map(PaperHead::parse).transpose()?;
     if !a.config.is_file() {
         return Err(DeskError::Invalid(format!(
             "no Litestream configuration at {}; give it with --config",
@@ -205,6 +213,14 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
 
     let mut copy = Desk::open_copy(&copy_path, secure::key_from_env(), env.actor.clone())?;
     let report: VerifyReport = copy.verify()?;
+    let paper = match &paper {
+        Some(p) => Some(check_paper(
+            p,
+            copy.log_point(p.event)?.as_ref(),
+            report.head.count,
+        )),
+        None => None,
+    };
     drop(copy);
 
     let standing = match (&mut live, &live_head) {
@@ -241,7 +257,9 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
     };
     drop(scratch);
 
-    let ok = report.ok() && standing.as_ref().is_none_or(Standing::agrees);
+    let ok = report.ok()
+        && standing.as_ref().is_none_or(Standing::agrees)
+        && paper.as_ref().is_none_or(PaperCheck::matches);
     let check = RestoreCheck {
         database: env.db.display().to_string(),
         copy: kept,
@@ -252,6 +270,7 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
         head: report.head.clone(),
         live_head,
         live: standing,
+        paper,
         ok,
     };
     let rows = rows(&check, &a.config, as_at);
@@ -290,7 +309,17 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
                     "the restored copy holds events up to {copy_last_id}, beyond the live \
                      file's last: the live log was cut short, or the replica is of another file"
                 ),
-                _ => "the restored copy does not match the live file".into(),
+                _ => match &check.paper {
+                    Some(PaperCheck::Differs { event, .. }) => format!(
+                        "the restored copy's event {event} does not have the hash printed on \
+                         paper: it is not the log the paper saw"
+                    ),
+                    Some(PaperCheck::Shorter { event, copy_events }) => format!(
+                        "the restored copy holds {copy_events} events, fewer than the {event} \
+                         on paper: events were lost"
+                    ),
+                    _ => "the restored copy does not match the live file".into(),
+                },
             }
         },
     )))
@@ -383,10 +412,29 @@ fn rows(
         ),
         None => {}
     }
+    match &c.paper {
+        Some(PaperCheck::Matches { event }) => row(
+            "paper",
+            format!("event {event} has the hash printed on paper: the copy holds the log it saw"),
+        ),
+        Some(PaperCheck::Differs { event, copy_hash }) => row(
+            "paper",
+            format!("DIFFERS: the copy's event {event} has hash {copy_hash}, not the paper's"),
+        ),
+        Some(PaperCheck::Shorter { event, copy_events }) => row(
+            "paper",
+            format!("SHORTER: the copy holds {copy_events} events, the paper {event}"),
+        ),
+        None => {}
+    }
     row(
         "result",
-        if c.ok {
-            "OK: compare the copy head with the head printed on the last handover".into()
+        if c.ok && c.paper.is_some() {
+            "OK".into()
+        } else if c.ok {
+            "OK: check the copy against the head printed on the last handover \
+             (--paper N:HASH)"
+                .into()
         } else {
             "FAILED".into()
         },

@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::DomainError;
+
 /// One event's place in the log: its id, when it was written and its hash.
 /// No record text: this is all the restore drill compares.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +77,74 @@ pub fn standing(copy_last_id: i64, copy_hash: &str, live: &LiveLog) -> Standing 
     Standing::Agrees {
         events_behind,
         seconds_behind,
+    }
+}
+
+/// A log head as printed on paper (a handover, a chronology): event N and
+/// its hash, whole (64 hex digits) or its first 16 or more digits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaperHead {
+    pub event: i64,
+    pub hash: String,
+}
+
+impl PaperHead {
+    /// Parses `N:HASH` (`4219:3f0c…`), ignoring case and spaces.
+    pub fn parse(s: &str) -> Result<PaperHead, DomainError> {
+        let bad = || {
+            DomainError::Invalid(format!(
+                "{:?} is not a head from paper: give the number of events and the hash as \
+                 N:HASH (the hash whole, or at least its first 16 digits)",
+                super::validate::preview(s)
+            ))
+        };
+        let (n, h) = s.split_once(':').ok_or_else(bad)?;
+        let event: i64 = n.trim().parse().map_err(|_| bad())?;
+        let hash: String = h.chars().filter(|c| !c.is_whitespace()).collect();
+        let hash = hash.to_ascii_lowercase();
+        if event < 1
+            || !(16..=64).contains(&hash.len())
+            || !hash.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            return Err(bad());
+        }
+        Ok(PaperHead { event, hash })
+    }
+}
+
+/// What a copy's log says about a head printed on paper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "paper", rename_all = "snake_case")]
+pub enum PaperCheck {
+    /// The copy's event N has the hash on paper.
+    Matches { event: i64 },
+    /// The copy's event N has another hash.
+    Differs { event: i64, copy_hash: String },
+    /// The copy holds fewer events than the paper counted.
+    Shorter { event: i64, copy_events: i64 },
+}
+
+impl PaperCheck {
+    pub fn matches(&self) -> bool {
+        matches!(self, PaperCheck::Matches { .. })
+    }
+}
+
+/// Compares the paper's head with the copy's event of that number (`None`
+/// when the copy has no such event; `copy_events` its count).
+pub fn check_paper(paper: &PaperHead, at: Option<&LogPoint>, copy_events: i64) -> PaperCheck {
+    match at {
+        None => PaperCheck::Shorter {
+            event: paper.event,
+            copy_events,
+        },
+        Some(p) if p.id == paper.event && p.hash.to_ascii_lowercase().starts_with(&paper.hash) => {
+            PaperCheck::Matches { event: paper.event }
+        }
+        Some(p) => PaperCheck::Differs {
+            event: paper.event,
+            copy_hash: p.hash.clone(),
+        },
     }
 }
 
@@ -178,6 +248,59 @@ mod tests {
             Standing::Agrees {
                 events_behind: 3,
                 seconds_behind: 60
+            }
+        );
+    }
+
+    #[test]
+    fn a_head_from_paper_parses_whole_or_by_its_first_16_digits() {
+        let h = "3F0C".repeat(16);
+        let p = PaperHead::parse(&format!(" 4219 : {h} ")).unwrap();
+        assert_eq!(p.event, 4219);
+        assert_eq!(p.hash, h.to_ascii_lowercase());
+        assert_eq!(
+            PaperHead::parse("12:0123456789abcdef").unwrap().hash.len(),
+            16
+        );
+        for bad in [
+            "4219",
+            "x:0123456789abcdef",
+            "0:0123456789abcdef",
+            "5:0123",
+            "5:zz23456789abcdef",
+            &format!("5:{h}0"),
+        ] {
+            let e = PaperHead::parse(bad).unwrap_err().to_string();
+            assert!(e.contains("N:HASH"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_paper_matches_only_the_same_event_with_the_same_hash() {
+        let paper = PaperHead::parse("40:h40").err();
+        assert!(paper.is_some(), "h40 is not hex");
+        let at = LogPoint {
+            id: 40,
+            at: t(0),
+            hash: "abcdef0123456789".repeat(4),
+        };
+        let whole = PaperHead::parse(&format!("40:{}", at.hash)).unwrap();
+        let short = PaperHead::parse("40:ABCDEF0123456789").unwrap();
+        let other = PaperHead::parse("40:bbcdef0123456789").unwrap();
+        assert!(check_paper(&whole, Some(&at), 50).matches());
+        assert!(check_paper(&short, Some(&at), 50).matches());
+        assert_eq!(
+            check_paper(&other, Some(&at), 50),
+            PaperCheck::Differs {
+                event: 40,
+                copy_hash: at.hash.clone()
+            }
+        );
+        assert_eq!(
+            check_paper(&whole, None, 39),
+            PaperCheck::Shorter {
+                event: 40,
+                copy_events: 39
             }
         );
     }
