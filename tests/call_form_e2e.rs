@@ -60,7 +60,8 @@ fn screen(s: &Session) -> String {
 }
 
 fn wait_for(s: &Session, text: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Generous: a loaded machine (parallel builds) types slowly, not wrongly.
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let sc = screen(s);
         if sc.contains(text) {
