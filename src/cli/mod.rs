@@ -110,7 +110,8 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Make a consistent copy of the database while others are writing
+    /// Make a consistent copy of the database while others are writing, to a
+    /// new file readable by you only (an existing name, link or folder is refused)
     Backup { file: PathBuf },
     /// End-of-shift handover: the report, give, ack, list, show (Rec 50)
     Handover(handover::HandoverArgs),
@@ -599,9 +600,15 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             }
         }
         Cmd::Backup { file } => {
+            // A new file only (refused before the database is opened).
+            let out = output::new_out(Some(&file))?.expect("a path was given");
             let desk = open_desk(env)?;
-            desk.store().backup_to(&file)?;
-            println!("backed up {} to {}", env.db.display(), file.display());
+            desk.store().backup_into(out)?;
+            println!(
+                "backed up {} to {}",
+                output::inert(&env.db.display().to_string()),
+                output::inert(&file.display().to_string())
+            );
             Ok(())
         }
         Cmd::Handover(a) => handover::run_handover(a, env),
