@@ -13,6 +13,22 @@ fn fail(code: i32, msg: impl std::fmt::Display) -> i32 {
     code
 }
 
+/// A printing command whose reader goes away (`dutydesk verify | head -1`)
+/// ends quietly, as other Unix tools do: the default action of SIGPIPE ends
+/// the process at the next write, and the shell sees 141. (Rust starts with
+/// SIGPIPE ignored, so every later `println!` would panic.) Once, here, for
+/// every subcommand; not for the screens, which write to a terminal. A
+/// long-running server (`serve`) must not take this: a client closing its
+/// socket would end it.
+fn end_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_DFL has no preconditions;
+    // it is done before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Runs the command line; returns the exit status.
 pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
@@ -24,6 +40,10 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
         }
     };
     let demo_default = matches!(&cli.command, Some(Cmd::Demo { open: true, .. }));
+    let screens = matches!(&cli.command, None | Some(Cmd::Tui)) || demo_default;
+    if !screens {
+        end_quietly_on_closed_pipe();
+    }
     let env = match Env::from_process(cli.db.clone(), demo_default) {
         Ok(e) => e,
         Err(msg) => return fail(2, msg),
