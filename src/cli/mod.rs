@@ -387,8 +387,14 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                     stats.open_actions,
                     stats.events,
                     t0.elapsed().as_secs_f64(),
-                    env.db.display()
+                    output::inert(&env.db.display().to_string())
                 );
+                for (demo, used) in &stats.renamed {
+                    eprintln!(
+                        "demo: {demo} is your own login (you are the demo's first duty manager), \
+                         so the demo's {demo} is {used} here"
+                    );
+                }
             } else if !open {
                 return Err(DeskError::Invalid(format!(
                     "{} already holds data; demo data goes only into a new database",
@@ -591,11 +597,8 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if report.ok() {
                 Ok(())
             } else {
-                Err(DeskError::Store(crate::desk::StoreError::Corrupt(
-                    match &report.chain.first_broken {
-                        Some((id, why)) => format!("event log broken at event {id}: {why}"),
-                        None => format!("integrity check failed: {}", report.integrity.join("; ")),
-                    },
+                Err(DeskError::Store(crate::desk::StoreError::Damaged(
+                    verify_failure(&report),
                 )))
             }
         }
@@ -623,6 +626,29 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Keymap(k) => keymap::run_keymap(k, env),
     };
     r.map(|()| false)
+}
+
+/// What `verify` found, and what to do about it.
+fn verify_failure(r: &crate::desk::VerifyReport) -> String {
+    const RESTORE: &str = "restore the last backup that verifies (`dutydesk --db BACKUP verify`)";
+    if r.integrity != ["ok"] {
+        let shown: Vec<&str> = r.integrity.iter().take(3).map(String::as_str).collect();
+        return output::inert(&format!(
+            "verify failed: the database file is damaged (SQLite's integrity check: {}{}). \
+             Stop using it, keep a copy as it is, and {RESTORE}",
+            shown.join("; "),
+            if r.integrity.len() > 3 { "; …" } else { "" }
+        ));
+    }
+    match &r.chain.first_broken {
+        Some((_, why)) => output::inert(&format!(
+            "verify failed: the event log is broken: {why}. The file was changed outside \
+             dutydesk: keep it as it is (it is the evidence), tell whoever is responsible for \
+             the system, and {RESTORE}; compare `dutydesk verify --head` with the head printed \
+             on the last handover"
+        )),
+        None => "verify failed".into(),
+    }
 }
 
 fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {

@@ -365,6 +365,22 @@ pub(crate) fn handle(
                 Role::DutyManager => {}
                 Role::DutyWorker if own || a.owner.is_none() => {}
                 Role::Frontline if a.kind == ActionKind::PassToDuty && own => {}
+                // Say what stands in the way: the kind of action, its being
+                // unallocated, or its being someone else's.
+                _ if own => require(
+                    &me,
+                    &format!(
+                        "completing {} (front-line staff complete only passing a call to \
+                         duty, Rec 39)",
+                        a.kind.label()
+                    ),
+                    &[Role::DutyWorker, Role::DutyManager],
+                )?,
+                _ if a.owner.is_none() => require(
+                    &me,
+                    "completing an unallocated action",
+                    &[Role::DutyWorker, Role::DutyManager],
+                )?,
                 _ => require(
                     &me,
                     "completing another person's action",

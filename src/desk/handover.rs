@@ -411,6 +411,15 @@ pub(crate) fn handle(
             let me = staff_of(conn, actor)?;
             let h = store::handover_by_id(conn, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no handover with id {id}")))?;
+            // Nobody acknowledges their own handover: the acknowledgement is
+            // the incoming lead's word that the work was received (Rec 50).
+            if h.given_by == me.login {
+                return Err(DeskError::Invalid(format!(
+                    "handover {id} was given by you: the incoming lead ({}) acknowledges it, \
+                     or a duty manager on their behalf (Rec 50)",
+                    h.given_to
+                )));
+            }
             if h.given_to != me.login {
                 require(
                     &me,

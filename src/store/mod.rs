@@ -1,6 +1,7 @@
 //! The only code that speaks SQL: open, pragmas, migrations, reads and writes,
 //! change detection.
 
+mod access;
 pub mod census;
 mod chronology;
 mod closure;
@@ -48,6 +49,11 @@ pub enum StoreError {
     Io(String),
     #[error("the database holds a value it cannot read: {0}")]
     Corrupt(String),
+    /// The file is damaged, or was changed outside dutydesk (`verify`
+    /// found it, or its schema version does not match its tables): the
+    /// message says what was found and what to do.
+    #[error("{0}")]
+    Damaged(String),
     /// The file is encrypted and no key was given.
     #[error(
         "the database is encrypted: set DUTYDESK_KEY, or run on a terminal to be asked for \
@@ -120,6 +126,9 @@ impl Store {
                     .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
             }
         }
+        // Which file or folder this user cannot write, in words, before
+        // SQLite tries (and before it makes a -wal or -shm file).
+        access::check_writable(path)?;
         let fresh = !path.exists();
         if fresh {
             // Create the file private before SQLite does: SQLite would create it
