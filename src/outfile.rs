@@ -222,11 +222,20 @@ impl NewFile {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
                 Err(e) => {
-                    return Err(OutFileError::Refused(format!(
-                        "cannot create {}: {}",
-                        shown(dest),
-                        plain(&e)
-                    )))
+                    let m = format!("cannot create {}: {}", shown(dest), plain(&e));
+                    // Not allowed there: a refusal. A full disk, an I/O error: a failure.
+                    return Err(match e.raw_os_error() {
+                        #[cfg(unix)]
+                        Some(
+                            libc::EACCES
+                            | libc::EPERM
+                            | libc::EROFS
+                            | libc::ENAMETOOLONG
+                            | libc::ELOOP
+                            | libc::ENOTDIR,
+                        ) => OutFileError::Refused(m),
+                        _ => OutFileError::Failed(m),
+                    });
                 }
             }
         }

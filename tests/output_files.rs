@@ -344,6 +344,56 @@ fn a_file_another_user_left_in_a_shared_folder_is_not_written_into() {
     }
 }
 
+/// A disk that fills up mid-write: the command fails with the reason, and
+/// nothing is left under the name asked for (nor a temporary file).
+#[test]
+fn a_full_disk_leaves_nothing_under_the_name() {
+    let d = desk();
+    let mnt = d.dir.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    // Bigger than the handover, smaller than the database.
+    let script = format!(
+        "set -e; mount -t tmpfs -o size=16k tmpfs '{m}'; \
+         '{bin}' handover --out '{m}/handover.md' && echo 'handover ok'; \
+         '{bin}' backup '{m}/copy.db' 2>&1 || echo \"status $?\"; \
+         ls -A '{m}'",
+        m = mnt.display(),
+        bin = env!("CARGO_BIN_EXE_dutydesk")
+    );
+    // SAFETY: getuid has no preconditions.
+    let ns = if unsafe { libc::getuid() } == 0 {
+        "-m"
+    } else {
+        "-rm"
+    };
+    let o = Command::new("unshare")
+        .args([ns, "sh", "-c", &script])
+        .env("DUTYDESK_DB", &d.db)
+        .env("DUTYDESK_CONFIG", d.db.with_extension("no-config.toml"))
+        .env("DUTYDESK_NOW", NOW)
+        .env("DUTYDESK_USER", "boss")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("handover ok"), "{out}");
+    assert!(
+        out.contains("the disk is full"),
+        "the reason is given: {out}"
+    );
+    assert!(out.contains("nothing was left under that name"), "{out}");
+    assert!(out.contains("status 1"), "{out}");
+    let left: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.contains(' ') && !l.is_empty())
+        .collect();
+    assert_eq!(left, vec!["handover.md"], "{out}");
+}
+
 /// A throwaway OS user (root only), removed when dropped.
 struct OtherUser {
     name: String,

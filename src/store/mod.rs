@@ -278,7 +278,23 @@ impl Store {
             Ok(())
         })();
         remove_sidecars();
-        made?;
+        if let Err(e) = made {
+            let dest = crate::domain::validate::inert(&out.dest().display().to_string());
+            return Err(match e {
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::DiskFull =>
+                {
+                    StoreError::Io(format!(
+                        "cannot write the backup {dest}: the disk is full; nothing was left \
+                         under that name. Free some space or choose another disk"
+                    ))
+                }
+                StoreError::Sqlite(e) => StoreError::Io(format!(
+                    "the backup to {dest} failed ({e}); nothing was left under that name"
+                )),
+                other => other,
+            });
+        }
         out.commit().map_err(|e| StoreError::Io(e.to_string()))
     }
 }
