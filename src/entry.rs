@@ -17,9 +17,10 @@ fn fail(code: i32, msg: impl std::fmt::Display) -> i32 {
 /// ends quietly, as other Unix tools do: the default action of SIGPIPE ends
 /// the process at the next write, and the shell sees 141. (Rust starts with
 /// SIGPIPE ignored, so every later `println!` would panic.) Once, here, for
-/// every subcommand; not for the screens, which write to a terminal. A
-/// long-running server (`serve`) must not take this: a client closing its
-/// socket would end it.
+/// the subcommands `cli::dispatch` runs; not for the screens, which write to
+/// a terminal, nor for a long-running server, which a client closing its
+/// socket must not end. Anything such a subcommand writes to a socket must
+/// send with `MSG_NOSIGNAL` to get an error instead of the signal.
 fn end_quietly_on_closed_pipe() {
     #[cfg(unix)]
     // SAFETY: setting a signal's disposition to SIG_DFL has no preconditions;
@@ -40,17 +41,19 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
         }
     };
     let demo_default = matches!(&cli.command, Some(Cmd::Demo { open: true, .. }));
-    let screens = matches!(&cli.command, None | Some(Cmd::Tui)) || demo_default;
-    if !screens {
-        end_quietly_on_closed_pipe();
-    }
     let env = match Env::from_process(cli.db.clone(), demo_default) {
         Ok(e) => e,
         Err(msg) => return fail(2, msg),
     };
     let result = match cli.command.unwrap_or(Cmd::Tui) {
         Cmd::Tui => Ok(Then::OpenScreens),
-        cmd => crate::cli::dispatch(cmd, &env),
+        cmd => {
+            // A subcommand that prints and ends (not one that opens the screens).
+            if !demo_default {
+                end_quietly_on_closed_pipe();
+            }
+            crate::cli::dispatch(cmd, &env)
+        }
     };
     let result = result.and_then(|then| match then {
         Then::Exit => Ok(()),

@@ -603,10 +603,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             }
         }
         Cmd::Backup { file } => {
-            // A new file only (refused before the database is opened).
-            let out = output::new_out(Some(&file))?.expect("a path was given");
+            // A new file only: a refused name is bad input (exit 2).
             let desk = open_desk(env)?;
-            desk.store().backup_into(out)?;
+            desk.store().backup_to(&file)?;
             println!(
                 "backed up {} to {}",
                 output::inert(&env.db.display().to_string()),

@@ -47,6 +47,10 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Io(String),
+    /// A name refused for a new file (it exists, is a link, a folder or a
+    /// device): bad input, nothing written.
+    #[error("{0}")]
+    Refused(String),
     #[error("the database holds a value it cannot read: {0}")]
     Corrupt(String),
     /// The file is damaged, or was changed outside dutydesk (`verify`
@@ -67,6 +71,15 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<crate::outfile::OutFileError> for StoreError {
+    fn from(e: crate::outfile::OutFileError) -> Self {
+        match e {
+            crate::outfile::OutFileError::Refused(m) => StoreError::Refused(m),
+            crate::outfile::OutFileError::Failed(m) => StoreError::Io(m),
+        }
+    }
+}
 
 /// How long a writer waits for another writer before giving up.
 pub const BUSY_TIMEOUT_MS: u64 = 10_000;
@@ -225,8 +238,7 @@ impl Store {
     /// beside it and moved to `dest` only once whole, so a backup that is
     /// killed or fails never leaves a half-made copy under the name asked for.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
-        let out =
-            crate::outfile::NewFile::create(dest).map_err(|e| StoreError::Io(e.to_string()))?;
+        let out = crate::outfile::NewFile::create(dest)?;
         self.backup_into(out)
     }
 
@@ -295,7 +307,7 @@ impl Store {
                 other => other,
             });
         }
-        out.commit().map_err(|e| StoreError::Io(e.to_string()))
+        Ok(out.commit()?)
     }
 }
 
