@@ -362,9 +362,11 @@ fn a_front_line_worker_is_told_why_they_cannot_complete_their_own_action() {
     let o = run(&db, "fl", &["action", "done", &decision, "--outcome", "x"]);
     let e = err(&o);
     assert_eq!(o.status.code(), Some(2), "{e}");
+    // Not "another person's": it is theirs; the kind of action is what needs
+    // a social worker (worded by the one permission table once merged).
     assert!(!e.contains("another person's"), "{e}");
     assert!(
-        e.contains("front-line staff complete only passing a call to duty"),
+        e.contains("needs the role of duty social worker or duty team manager; fl is"),
         "{e}"
     );
     // Someone else's action still says so.
