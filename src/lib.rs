@@ -10,6 +10,7 @@ pub mod desk;
 pub mod domain;
 pub mod entry;
 pub mod outfile;
+pub mod serve;
 pub mod session;
 pub mod store;
 pub mod tui;

@@ -104,7 +104,14 @@ fn killed_mid_call_then_continued_and_logged() {
     let db = dir.path().join("desk.db");
     dutydesk(
         &db,
-        &["init", "--team", "North duty team", "--name", "Tester"],
+        &[
+            "init",
+            "--training",
+            "--team",
+            "North duty team",
+            "--name",
+            "Tester",
+        ],
     );
     let name = format!("callform-e2e-{}", std::process::id());
 

@@ -28,7 +28,14 @@ fn ok(o: Output) -> String {
 fn desk(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("desk.sqlite3");
     ok(dd(&db)
-        .args(["init", "--team", "North Duty", "--name", "Bo Ss"])
+        .args([
+            "init",
+            "--training",
+            "--team",
+            "North Duty",
+            "--name",
+            "Bo Ss",
+        ])
         .output()
         .unwrap());
     ok(dd(&db)

@@ -46,7 +46,7 @@ fn desk(dir: &Path) -> PathBuf {
     ok(dd(
         &db,
         "boss",
-        &["init", "--team", "North Duty", "--name", "Bo"],
+        &["init", "--training", "--team", "North Duty", "--name", "Bo"],
     ));
     ok(dd(
         &db,

@@ -59,7 +59,14 @@ fn desk() -> Desk {
     let db = dir.path().join("desk.sqlite3");
     ok(&run(
         &db,
-        &["init", "--team", "North Duty", "--name", "Bo Ss"],
+        &[
+            "init",
+            "--training",
+            "--team",
+            "North Duty",
+            "--name",
+            "Bo Ss",
+        ],
     ));
     ok(&run(
         &db,

@@ -4,7 +4,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use dutydesk::desk::reports::{Report, ReportQuery};
 use dutydesk::desk::{Desk, DeskError};
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::{ActionKind, Actor, Decision, ReferralSource, ReferralState, Role};
 use dutydesk::store::{self, Call, NewAction, NewChild, NewReferral, NewStaff, Referrer, Store};
 use rusqlite::Connection;
@@ -413,7 +412,6 @@ fn build(dir: &tempfile::TempDir) -> (Desk, Vec<i64>) {
         .unwrap();
     let desk = Desk::new(
         st,
-        Rules::default(),
         Actor {
             real_login: "test".into(),
             login: "director".into(),
@@ -803,7 +801,10 @@ mod screen {
     #[test]
     fn reports_screen_with_charts_at_80x24() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut desk, _) = build(&dir);
+        let (desk, _) = build(&dir);
+        let mut desk = dutydesk::desk::Client::local(
+            desk.with_clock(Box::new(dutydesk::desk::FixedClock(t(NOW)))),
+        );
         let s = reports::open(&mut desk, t(NOW)).unwrap();
         insta::assert_snapshot!(draw(&s).backend());
     }
@@ -811,7 +812,10 @@ mod screen {
     #[test]
     fn panels_and_measures_cycle_and_periods_step_by_month() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut desk, _) = build(&dir);
+        let (desk, _) = build(&dir);
+        let mut desk = dutydesk::desk::Client::local(
+            desk.with_clock(Box::new(dutydesk::desk::FixedClock(t(NOW)))),
+        );
         let mut s = reports::open(&mut desk, t(NOW)).unwrap();
         key(&mut s, "next-panel");
         key(&mut s, "next-panel");

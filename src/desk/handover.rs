@@ -5,12 +5,13 @@
 //! waits for the incoming lead to acknowledge it. Cover moves an absent
 //! worker's open actions to a named colleague, one event per action.
 
+use crate::domain::permissions::Permission;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{require, staff_of, Desk, DeskError, Outcome, Result};
+use super::{permit, staff_of, Desk, DeskError, Outcome, Result};
 use crate::domain::calendar::Calendar;
 use crate::domain::clocks::Rules;
 use crate::domain::shifts::{Shift, ShiftKind, Shifts};
@@ -331,11 +332,7 @@ pub(crate) fn handle(
             notes,
         } => {
             let me = staff_of(conn, actor)?;
-            require(
-                &me,
-                "handing over a shift",
-                &[Role::DutyWorker, Role::DutyManager],
-            )?;
+            permit(&me, Permission::HandOver)?;
             let to = available(conn, to_login.trim(), "a handover", now)?;
             if to.login == me.login {
                 return Err(DeskError::Invalid(
@@ -421,11 +418,7 @@ pub(crate) fn handle(
                 )));
             }
             if h.given_to != me.login {
-                require(
-                    &me,
-                    &format!("acknowledging a handover given to {}", h.given_to),
-                    &[Role::DutyManager],
-                )?;
+                permit(&me, Permission::AcknowledgeOthersHandover)?;
             }
             if let Some(at) = h.acknowledged_at {
                 return Err(DeskError::Invalid(format!(
@@ -460,7 +453,7 @@ pub(crate) fn handle(
             to_login,
         } => {
             let me = staff_of(conn, actor)?;
-            require(&me, "re-assigning someone's work", &[Role::DutyManager])?;
+            permit(&me, Permission::Cover)?;
             let from = existing_staff(conn, from_login.trim())?;
             let to = available(conn, to_login.trim(), "cover", now)?;
             if from.login == to.login {
@@ -515,7 +508,7 @@ pub(crate) fn handle(
 }
 
 /// A stored handover with the report as it was handed over.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct StoredHandover {
     #[serde(flatten)]
     pub handover: Handover,
@@ -528,9 +521,17 @@ impl Desk {
         &self.shifts
     }
 
-    /// The shift `now` falls in.
-    pub fn current_shift(&self, now: DateTime<Utc>) -> Shift {
-        self.shifts.current(now, &self.rules.calendar)
+    /// The shift `now` falls in (bank holidays and closure days from the
+    /// database's settings).
+    pub fn current_shift(&mut self, now: DateTime<Utc>) -> Result<Shift> {
+        let rules = self.rules()?;
+        Ok(self.shifts.current(now, &rules.calendar))
+    }
+
+    /// The shift `now` falls in, for someone on the staff list.
+    pub fn shift_now(&mut self, now: DateTime<Utc>) -> Result<Shift> {
+        self.gate(Permission::ReadCounts)?;
+        self.current_shift(now)
     }
 
     /// The handover report for the shift now ending (one team, or all).
@@ -539,10 +540,12 @@ impl Desk {
         team_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<HandoverReport> {
-        let rules = self.rules.clone();
+        self.gate(Permission::ReadHandover)?;
         let shifts = self.shifts.clone();
-        self.store
-            .read(|c| build_report(c, &rules, &shifts, team_id, now))
+        self.store.read(|c| {
+            let rules = super::settings::rules_in(c)?;
+            build_report(c, &rules, &shifts, team_id, now)
+        })
     }
 
     /// Handovers awaiting acknowledgement that concern `login` (given by or
@@ -552,18 +555,21 @@ impl Desk {
         login: Option<&str>,
         team_id: Option<i64>,
     ) -> Result<Vec<Handover>> {
+        self.gate(Permission::ReadHandover)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::pending_handovers(c, login, team_id)?))
     }
 
     /// Handovers, newest first.
     pub fn handovers(&mut self, team_id: Option<i64>, limit: i64) -> Result<Vec<Handover>> {
+        self.gate(Permission::ReadHandover)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::list_handovers(c, team_id, limit)?))
     }
 
     /// One stored handover with its snapshot.
     pub fn handover(&mut self, id: i64) -> Result<StoredHandover> {
+        self.gate(Permission::ReadHandover)?;
         let h = self.store.read(|c| {
             store::handover_by_id(c, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no handover with id {id}")))

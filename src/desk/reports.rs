@@ -5,20 +5,17 @@
 //! from `report_days` (kept by triggers, by London day); snapshot figures read
 //! the live tables at `as_at`.
 
+use crate::domain::permissions::Permission;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{require, staff_of, Desk, DeskError, Result};
+use super::{permit, staff_of, Desk, DeskError, Result};
 use crate::domain::clocks::Profile;
 use crate::domain::time::{end_of_london_day, london_date};
-use crate::domain::{ActionKind, Decision, ReferralSource, ReferralState, Role};
+use crate::domain::{ActionKind, Decision, ReferralSource, ReferralState};
 use crate::store;
-
-/// Who may run the report: figures only, no names, but the unallocated and
-/// unmet lists carry referral ids, so front-line staff are not included.
-pub const REPORT_ROLES: &[Role] = &[Role::Director, Role::DutyManager, Role::DutyWorker];
 
 /// Late reasons given fewer times than this are counted together, so a
 /// one-off reason that names a child or family never reaches the report.
@@ -58,7 +55,7 @@ recorded, and the report says so.
 Overdue at end of day: actions past their due instant and not done at the end of that London \
 day (or now, for today).";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReportQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -66,7 +63,7 @@ pub struct ReportQuery {
     pub team: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Report {
     pub period: Period,
     /// The team reported on, or `null` for every team.
@@ -83,7 +80,7 @@ pub struct Report {
     pub daily: Vec<DayFigures>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -96,7 +93,7 @@ pub struct Period {
     pub generated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ReferralFigures {
     pub referred: i64,
     pub rereferrals: i64,
@@ -104,14 +101,14 @@ pub struct ReferralFigures {
     pub awaiting_decision: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DecisionCount {
     pub decision: Decision,
     pub label: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Services {
     pub service_needed: i64,
     pub service_provided: i64,
@@ -122,7 +119,7 @@ pub struct Services {
     pub unmet_truncated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct UnmetCase {
     pub referral_id: i64,
     pub team: String,
@@ -130,13 +127,13 @@ pub struct UnmetCase {
     pub waited_days: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Band {
     pub band: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Timeliness {
     /// The action kind, or `null` for every deadline together.
     pub kind: Option<ActionKind>,
@@ -153,13 +150,13 @@ pub struct Timeliness {
     pub on_time_pct: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ReasonCount {
     pub reason: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Unallocated {
     pub as_at: DateTime<Utc>,
     pub count: i64,
@@ -178,14 +175,14 @@ pub struct Unallocated {
     pub not_recorded: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct StageCount {
     pub state: ReferralState,
     pub label: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct UnallocatedCase {
     pub referral_id: i64,
     pub team: String,
@@ -200,7 +197,7 @@ pub struct UnallocatedCase {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TeamFigures {
     pub team_id: i64,
     pub team: String,
@@ -215,7 +212,7 @@ pub struct TeamFigures {
     pub timeliness: Vec<Timeliness>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SourceFigures {
     pub code: String,
     pub label: String,
@@ -224,7 +221,7 @@ pub struct SourceFigures {
     pub pct_of_referred: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DayFigures {
     pub date: NaiveDate,
     pub referred: i64,
@@ -322,10 +319,10 @@ impl Desk {
     /// The director's report for a period (Rec 29, Rec 54).
     pub fn report(&mut self, q: &ReportQuery, now: DateTime<Utc>) -> Result<Report> {
         let actor = self.actor.clone();
-        let rules = self.rules.clone();
         self.store.read(|c| {
             let me = staff_of(c, &actor)?;
-            require(&me, "running the report", REPORT_ROLES)?;
+            permit(&me, Permission::ReadFigures)?;
+            let rules = super::settings::rules_in(c)?;
             let p = period(q, now)?;
             let all_teams = store::list_teams(c)?;
             let team = match &q.team {

@@ -1,6 +1,6 @@
 //! Working days for England and Wales: Monday to Friday less bank holidays
 //! (built in for 2020–2035, including the one-off days) and any extra closure
-//! days from the config file.
+//! days from the desk's settings (`domain::settings`).
 
 use std::collections::BTreeSet;
 

@@ -56,6 +56,8 @@ pub mod letters;
 pub mod markdown;
 pub mod matching;
 pub mod model;
+pub mod permissions;
+pub mod settings;
 pub mod shifts;
 pub mod time;
 pub mod validate;

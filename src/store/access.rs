@@ -30,23 +30,41 @@ fn access(p: &Path, mode: libc::c_int) -> std::io::Result<()> {
     }
 }
 
+/// The login of a user id, from the system's user database (`getpwuid_r`);
+/// `None` when it has no entry or an empty name. The one lookup of its kind:
+/// the session (who runs this process), the server (who is at the other end
+/// of a socket) and the messages here (who owns a file) all ask this.
+#[cfg(unix)]
+pub fn login_of_uid(uid: u32) -> Option<String> {
+    let mut len = 16 * 1024;
+    loop {
+        let mut buf = vec![0 as libc::c_char; len];
+        // SAFETY: getpwuid_r writes only into `pwd` and `buf` (whose length
+        // we pass) and sets `out` to null or to `&pwd`; `pw_name` points into
+        // `buf`, which outlives the read of it.
+        unsafe {
+            let mut pwd: libc::passwd = std::mem::zeroed();
+            let mut out: *mut libc::passwd = std::ptr::null_mut();
+            let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out);
+            if rc == libc::ERANGE && len < 1024 * 1024 {
+                len *= 4;
+                continue;
+            }
+            if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
+                return None;
+            }
+            let name = std::ffi::CStr::from_ptr(pwd.pw_name)
+                .to_string_lossy()
+                .into_owned();
+            return (!name.is_empty()).then_some(name);
+        }
+    }
+}
+
 /// The account name of a user id, or the number.
 #[cfg(unix)]
 fn user_name(uid: u32) -> String {
-    // SAFETY: getpwuid_r writes only into `pwd` and `buf` (whose length we
-    // pass) and sets `out` to null or to `&pwd`.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut buf = vec![0 as libc::c_char; 4096];
-        let mut out: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out);
-        if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
-            return format!("uid {uid}");
-        }
-        std::ffi::CStr::from_ptr(pwd.pw_name)
-            .to_string_lossy()
-            .into_owned()
-    }
+    login_of_uid(uid).unwrap_or_else(|| format!("uid {uid}"))
 }
 
 #[cfg(unix)]

@@ -22,6 +22,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0005_reports"),
     migration!("0006_census"),
     migration!("0007_children_dob"),
+    migration!("0008_file_identity"),
+    migration!("0009_settings"),
 ];
 
 /// The schema version this binary writes.

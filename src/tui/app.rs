@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
@@ -25,7 +25,7 @@ use super::referral::ReferralScreen;
 use super::screen::{Ctx, Effect, Open, Screen};
 use super::widgets::{centered, inert, Urgency};
 use crate::desk::Staff;
-use crate::desk::{Command, Desk, DeskError};
+use crate::desk::{Client, DeskError};
 use crate::domain::time::fmt_long;
 
 /// What the loop feeds the app.
@@ -50,6 +50,8 @@ pub struct App {
     /// The help overlay, with its scroll offset, while shown.
     pub help: Option<usize>,
     pub fixed_clock: bool,
+    /// A training database: every screen says so.
+    pub training: bool,
     pub now: DateTime<Utc>,
     pub quit: bool,
     /// Keys typed so far of a sequence such as `g g`.
@@ -59,24 +61,19 @@ pub struct App {
     version: i64,
 }
 
+/// How often the loop looks for another process's changes.
+pub const POLL_MS: u64 = 50;
+
 /// Builds the screen for `open`. Opening a referral records who looked (Rec 58).
 pub fn open_screen(
     open: &Open,
-    desk: &mut Desk,
+    desk: &mut Client,
     now: DateTime<Utc>,
 ) -> Result<Box<dyn Screen>, DeskError> {
     Ok(match open {
         Open::Queue => Box::new(QueueScreen::new(desk, now)?),
         Open::Referral(id) => {
-            let detail = desk.referral(*id)?;
-            desk.execute(
-                Command::ViewRecord {
-                    child_id: detail.child.id,
-                    referral_id: Some(*id),
-                    via: "tui".into(),
-                },
-                now,
-            )?;
+            // The opening is logged with the first read (Rec 58).
             Box::new(ReferralScreen::new(desk, *id, now)?)
         }
         Open::CallForm(draft) => Box::new(super::call_form::CallForm::open(desk, *draft, now)?),
@@ -112,7 +109,7 @@ impl Screen for Placeholder {
     fn keymap_section(&self) -> &'static str {
         self.section
     }
-    fn reload(&mut self, _desk: &mut Desk, _now: DateTime<Utc>) -> Result<(), DeskError> {
+    fn reload(&mut self, _desk: &mut Client, _now: DateTime<Utc>) -> Result<(), DeskError> {
         Ok(())
     }
     fn on_key(&mut self, _key: KeyEvent, _action: Option<&str>, _ctx: &Ctx) -> Vec<Effect> {
@@ -140,7 +137,7 @@ struct Chrome {
 impl App {
     /// The app on the queue screen.
     pub fn new(
-        desk: &mut Desk,
+        desk: &mut Client,
         keymap: Keymap,
         now: DateTime<Utc>,
         fixed_clock: bool,
@@ -163,7 +160,8 @@ impl App {
             },
             me,
             help: None,
-            fixed_clock,
+            fixed_clock: fixed_clock || desk.clock_is_fixed(),
+            training: desk.hello().map(|h| h.training).unwrap_or(false),
             now,
             quit: false,
             pending: Vec::new(),
@@ -179,7 +177,7 @@ impl App {
 
     fn chrome(&self, area: Rect) -> Chrome {
         let [banner, title, body, status] = Layout::vertical([
-            Constraint::Length(u16::from(self.fixed_clock)),
+            Constraint::Length(u16::from(self.fixed_clock || self.training)),
             Constraint::Length(1),
             Constraint::Min(1),
             Constraint::Length(1),
@@ -214,7 +212,7 @@ impl App {
     }
 
     /// Re-reads every open screen (after a change).
-    pub fn reload_all(&mut self, desk: &mut Desk) {
+    pub fn reload_all(&mut self, desk: &mut Client) {
         let now = self.now;
         let mut err = None;
         for s in &mut self.stack {
@@ -228,7 +226,7 @@ impl App {
     }
 
     /// Reloads the top screen if its own state asks for it.
-    fn reload_if_wanted(&mut self, desk: &mut Desk) {
+    fn reload_if_wanted(&mut self, desk: &mut Client) {
         let now = self.now;
         let res = match self.stack.last_mut() {
             Some(s) if s.wants_reload() => s.reload(desk, now),
@@ -241,7 +239,7 @@ impl App {
 
     /// Checks `PRAGMA data_version`; reloads every screen when another
     /// process has written. Returns true when it did.
-    pub fn poll_changes(&mut self, desk: &mut Desk) -> bool {
+    pub fn poll_changes(&mut self, desk: &mut Client) -> bool {
         match desk.data_version() {
             Ok(v) if v != self.version => {
                 self.version = v;
@@ -257,7 +255,7 @@ impl App {
     }
 
     /// One message: changes state, runs the effects it leads to.
-    pub fn update(&mut self, desk: &mut Desk, msg: Msg) {
+    pub fn update(&mut self, desk: &mut Client, msg: Msg) {
         match msg {
             Msg::Tick(now) => {
                 self.now = now;
@@ -295,7 +293,7 @@ impl App {
         }
     }
 
-    fn on_paste(&mut self, desk: &mut Desk, text: &str) {
+    fn on_paste(&mut self, desk: &mut Client, text: &str) {
         if self.help.is_some() {
             return;
         }
@@ -316,7 +314,7 @@ impl App {
         self.reload_if_wanted(desk);
     }
 
-    fn on_mouse(&mut self, desk: &mut Desk, m: MouseEvent) {
+    fn on_mouse(&mut self, desk: &mut Client, m: MouseEvent) {
         if let Some(off) = self.help.as_mut() {
             match m.kind {
                 MouseEventKind::ScrollDown => *off += 1,
@@ -348,7 +346,7 @@ impl App {
         self.reload_if_wanted(desk);
     }
 
-    fn on_key(&mut self, desk: &mut Desk, k: KeyEvent) {
+    fn on_key(&mut self, desk: &mut Client, k: KeyEvent) {
         if k.kind == KeyEventKind::Release {
             return;
         }
@@ -415,7 +413,7 @@ impl App {
         self.reload_if_wanted(desk);
     }
 
-    fn global(&mut self, desk: &mut Desk, action: &str) {
+    fn global(&mut self, desk: &mut Client, action: &str) {
         match action {
             "quit" => self.quit = true,
             "help" => self.help = Some(0),
@@ -440,12 +438,12 @@ impl App {
     }
 
     /// Runs effects asked for by the screen at `from` in the stack.
-    pub fn run_effects(&mut self, desk: &mut Desk, from: usize, effects: Vec<Effect>) {
+    pub fn run_effects(&mut self, desk: &mut Client, from: usize, effects: Vec<Effect>) {
         let mut todo: VecDeque<Effect> = effects.into();
         while let Some(e) = todo.pop_front() {
             match e {
                 Effect::Execute(cmd) => {
-                    let res = desk.execute(cmd, self.now);
+                    let res = desk.execute(cmd);
                     if let Err(e) = &res {
                         self.set_error(e);
                     }
@@ -487,13 +485,18 @@ impl App {
     pub fn view(&self, f: &mut Frame) {
         let c = self.chrome(f.area());
         let ctx = self.ctx();
-        if self.fixed_clock {
-            f.render_widget(
-                Paragraph::new(format!(
-                    " TRAINING CLOCK: DUTYDESK_NOW fixes the time at {} ",
+        if self.fixed_clock || self.training {
+            let text = match (self.training, self.fixed_clock) {
+                (true, true) => format!(
+                    " TRAINING DATABASE · clock fixed at {} ",
                     fmt_long(self.now)
-                ))
-                .style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
+                ),
+                (true, false) => " TRAINING DATABASE: not for real cases ".to_string(),
+                _ => format!(" FIXED CLOCK: the time stands at {} ", fmt_long(self.now)),
+            };
+            f.render_widget(
+                Paragraph::new(text)
+                    .style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
                 c.banner,
             );
         }
@@ -601,8 +604,7 @@ impl App {
 pub fn run_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
-    desk: &mut Desk,
-    clock: &dyn Fn() -> DateTime<Utc>,
+    desk: &mut Client,
     mut next: impl FnMut(Duration) -> std::io::Result<Option<Event>>,
 ) -> Result<(), DeskError>
 where
@@ -611,18 +613,25 @@ where
     let term = |e: B::Error| DeskError::Invalid(format!("terminal: {e}"));
     let size = terminal.size().map_err(term)?;
     app.update(desk, Msg::Resize(size.width, size.height));
-    // Ticks follow the wall clock, so screens tick even under a fixed clock.
-    let mut last_second = Utc::now().timestamp();
+    // Ticks follow the wall clock, so screens tick even under a fixed clock;
+    // the time they show is the desk's (the server's, through a server).
+    let wall_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    };
+    let mut last_second = wall_ms() / 1000;
     let mut redraw = true;
     while !app.quit {
         if redraw {
             terminal.draw(|f| app.view(f)).map_err(term)?;
             redraw = false;
         }
-        // Wake at the next whole second (countdowns) and at least every 250 ms
-        // (another process's writes: PRAGMA data_version).
-        let to_second = 1000 - u64::from(Utc::now().nanosecond() / 1_000_000).min(999);
-        let wait = Duration::from_millis(to_second.min(250));
+        // Wake at the next whole second (countdowns) and at least every
+        // POLL_MS (another process's writes: PRAGMA data_version, 3 µs; or the
+        // server's change notices).
+        let to_second = (1000 - wall_ms().rem_euclid(1000)) as u64;
+        let wait = Duration::from_millis(to_second.clamp(1, POLL_MS));
         let ev = next(wait).map_err(|e| DeskError::Invalid(format!("terminal: {e}")))?;
         match ev {
             Some(Event::Key(k)) => {
@@ -643,10 +652,11 @@ where
             }
             _ => {}
         }
-        let wall = Utc::now().timestamp();
+        let wall = wall_ms() / 1000;
         if wall != last_second {
             last_second = wall;
-            app.update(desk, Msg::Tick(clock()));
+            let now = desk.now();
+            app.update(desk, Msg::Tick(now));
             redraw = true;
         }
         if app.poll_changes(desk) {

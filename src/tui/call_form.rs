@@ -21,7 +21,7 @@ use ratatui::Frame;
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::InputRequest;
 
-use crate::desk::{call_problems, CallField, ChildMatch, Command, Desk, DeskError, Outcome};
+use crate::desk::{call_problems, CallField, ChildMatch, Client, Command, DeskError, Outcome};
 use crate::desk::{Call, Staff};
 use crate::domain::matching::Probe;
 use crate::domain::time::to_london;
@@ -177,7 +177,7 @@ impl CallForm {
     /// A new call (clock starts now), or resumes an unfinished one with its
     /// original start time.
     pub fn open(
-        desk: &mut Desk,
+        desk: &mut Client,
         draft: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<CallForm, DeskError> {
@@ -785,7 +785,7 @@ impl Screen for CallForm {
         "call-form"
     }
 
-    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError> {
+    fn reload(&mut self, desk: &mut Client, now: DateTime<Utc>) -> Result<(), DeskError> {
         self.now = now;
         if self.staff.is_empty() {
             let team = desk.me()?.and_then(|m| m.team_id);

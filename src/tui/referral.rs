@@ -16,7 +16,7 @@ use ratatui::Frame;
 use super::screen::{Ctx, Effect, Screen};
 use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency};
 use crate::desk::{Action, Staff};
-use crate::desk::{ClosureCheck, Command, Desk, DeskError, ItemStatus, Outcome, ReferralDetail};
+use crate::desk::{Client, ClosureCheck, Command, DeskError, ItemStatus, Outcome, ReferralDetail};
 use crate::domain::closure::{ChecklistItem, Missing};
 use crate::domain::time::{fmt_short, london_date};
 use crate::domain::{AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
@@ -170,7 +170,7 @@ fn age_years(dob: chrono::NaiveDate, today: chrono::NaiveDate) -> i32 {
 
 impl ReferralScreen {
     pub fn new(
-        desk: &mut Desk,
+        desk: &mut Client,
         referral_id: i64,
         now: DateTime<Utc>,
     ) -> Result<ReferralScreen, DeskError> {
@@ -178,6 +178,9 @@ impl ReferralScreen {
             id: referral_id,
             ..Default::default()
         };
+        // Opening the screen is an opening of the record, logged with the
+        // read (Rec 58); reloads while it stays open are refreshes.
+        desk.referral(referral_id, "tui referral", None)?;
         s.reload(desk, now)?;
         Ok(s)
     }
@@ -712,8 +715,8 @@ impl Screen for ReferralScreen {
         "referral"
     }
 
-    fn reload(&mut self, desk: &mut Desk, _now: DateTime<Utc>) -> Result<(), DeskError> {
-        let d = desk.referral(self.id)?;
+    fn reload(&mut self, desk: &mut Client, _now: DateTime<Utc>) -> Result<(), DeskError> {
+        let d = desk.refresh_referral(self.id)?;
         self.staff = desk
             .staff(Some(d.referral.team_id))?
             .into_iter()
@@ -1063,7 +1066,7 @@ impl ReferralScreen {
                     })
                     .collect();
                 list = Some((items, *choice));
-                let rec = check.map_or("", |c| c.rec);
+                let rec = check.map_or("", |c| c.rec.as_str());
                 match reason {
                     Some(r) => {
                         let label = required.get(*choice).map_or("", |i| i.label());
