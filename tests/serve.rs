@@ -676,3 +676,89 @@ fn a_client_that_hangs_up_before_its_answer_does_not_end_the_server() {
     let mut client = Client::remote(Remote::connect(&sock, None).unwrap());
     assert!(client.verify().unwrap().ok());
 }
+
+/// CPU ticks (user + system) of a process, from /proc.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+#[test]
+fn an_idle_screen_through_the_server_uses_under_one_percent_of_a_core() {
+    if Proc::new("tmux").arg("-V").output().is_err() {
+        panic!("tmux is needed (.ci/run installs it)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = live_db(dir.path());
+    let sock = dir.path().join("s.sock");
+    let _server = serve(&db, &sock);
+    let tmux = format!("ddidle{}", std::process::id());
+    let pidfile = dir.path().join("tui.pid");
+    let script = format!(
+        "echo $$ > '{pid}'; exec env DUTYDESK_SOCKET='{sock}' DUTYDESK_CONFIG=/nonexistent.toml \
+         TERM=xterm-256color '{bin}'",
+        pid = pidfile.display(),
+        sock = sock.display(),
+        bin = bin()
+    );
+    let o = Proc::new("tmux")
+        .args([
+            "-L",
+            &tmux,
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            &script,
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let kill = || {
+        let _ = Proc::new("tmux")
+            .args(["-L", &tmux, "kill-server"])
+            .output();
+    };
+    let t = Instant::now();
+    let pid: u32 = loop {
+        if let Some(p) = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+        {
+            break p;
+        }
+        if t.elapsed() > Duration::from_secs(10) {
+            kill();
+            panic!("the screens never started");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Let it settle on the queue, then measure 5 idle seconds.
+    std::thread::sleep(Duration::from_secs(2));
+    let hz = 100.0; // USER_HZ on Linux
+    let (Some(a), t0) = (cpu_ticks(pid), Instant::now()) else {
+        kill();
+        panic!("the screens exited");
+    };
+    std::thread::sleep(Duration::from_secs(5));
+    let b = cpu_ticks(pid);
+    let secs = t0.elapsed().as_secs_f64();
+    let screen = Proc::new("tmux")
+        .args(["-L", &tmux, "capture-pane", "-p"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    kill();
+    let b = b.expect("the screens were still running");
+    let share = (b - a) as f64 / hz / secs * 100.0;
+    assert!(
+        screen.contains("dutydesk"),
+        "the queue was on screen:\n{screen}"
+    );
+    assert!(share < 1.0, "an idle screen used {share:.2}% of a core");
+    eprintln!("an idle screen through the server: {share:.2}% of a core over {secs:.1} s");
+}

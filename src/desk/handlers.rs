@@ -142,6 +142,7 @@ pub(crate) fn handle(
             permit(&me, Permission::ManageStaff)?;
             let mut s = existing_staff(conn, &login)?;
             let before = staff_json(&s);
+            let was_manager = s.active && s.role == Role::DutyManager;
             if let Some(n) = display_name {
                 s.display_name = validate::required_line("display name", &n, MAX_NAME)?;
             }
@@ -158,7 +159,27 @@ pub(crate) fn handle(
                 s.team_id = team_id_of(conn, Some(&t), None)?;
             }
             if let Some(a) = active {
+                if s.login == me.login && !a {
+                    return Err(DeskError::Invalid(
+                        "a duty manager cannot make themselves inactive; ask another manager"
+                            .into(),
+                    ));
+                }
                 s.active = a;
+            }
+            // The desk always keeps an active duty manager: without one nobody
+            // could add staff, allocate or close (the last one stays).
+            if was_manager && !(s.active && s.role == Role::DutyManager) {
+                let others = store::list_staff(conn, None)?
+                    .iter()
+                    .filter(|o| o.login != s.login && o.active && o.role == Role::DutyManager)
+                    .count();
+                if others == 0 {
+                    return Err(DeskError::Invalid(format!(
+                        "{login} is the only active duty manager: add or reactivate another \
+                         manager first (`dutydesk staff add … --role duty_manager`)"
+                    )));
+                }
             }
             store::update_staff(conn, &s)?;
             ev(NewEvent {

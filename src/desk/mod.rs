@@ -222,8 +222,28 @@ impl Desk {
     }
 
     /// Runs one command in one IMMEDIATE transaction, with the rules the
-    /// database's settings hold at that moment.
+    /// database's settings hold at that moment. A file kept busy by another
+    /// writer past the busy timeout gives up with a plain message that
+    /// nothing was recorded.
     pub fn execute(&mut self, cmd: Command, now: DateTime<Utc>) -> Result<Outcome> {
+        self.execute_inner(cmd, now).map_err(|e| match e {
+            DeskError::Store(StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                DeskError::Unavailable(format!(
+                    "the database stayed busy for {} seconds (another process is writing to \
+                     it): nothing was recorded; try again",
+                    store::BUSY_TIMEOUT_MS / 1000
+                ))
+            }
+            e => e,
+        })
+    }
+
+    fn execute_inner(&mut self, cmd: Command, now: DateTime<Utc>) -> Result<Outcome> {
         let actor = self.actor.clone();
         if matches!(
             cmd,

@@ -5,7 +5,7 @@
 //! from `report_days` (kept by triggers, by London day); snapshot figures read
 //! the live tables at `as_at`.
 
-use crate::domain::permissions::Permission;
+use crate::domain::permissions::{self, Access, Permission};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -443,10 +443,15 @@ impl Desk {
                 *reasons.entry(reason.to_string()).or_default() += s.n;
             }
             let mut late_reasons: Vec<ReasonCount> = Vec::new();
-            let (mut none, mut rare) = (0, 0);
+            let (mut none, mut rare, mut withheld) = (0, 0, 0);
+            // A director sees that reasons were given, never what they say:
+            // a reason typed by a worker can name a family (Rec 29: figures).
+            let text_allowed = permissions::access(me.role, Permission::ReadFreeText) != Access::No;
             for (reason, n) in reasons {
                 if reason.is_empty() {
                     none += n;
+                } else if !text_allowed {
+                    withheld += n;
                 } else if n < REASON_MIN_COUNT {
                     rare += n;
                 } else {
@@ -460,6 +465,12 @@ impl Desk {
                         "(other reasons, each given fewer than {REASON_MIN_COUNT} times)"
                     ),
                     count: rare,
+                });
+            }
+            if withheld > 0 {
+                late_reasons.push(ReasonCount {
+                    reason: "(a reason recorded; the text is not shown to directors)".into(),
+                    count: withheld,
                 });
             }
             if none > 0 {

@@ -128,6 +128,9 @@ permissions! {
     ReadConfirmations, "confirmations with referrers' contact details", [Yes, Yes, Yes, No];
     /// The handover report and stored handovers (names, notes).
     ReadHandover, "the handover", [No, Yes, Yes, No];
+    /// Free text people typed (late reasons, notes) inside otherwise
+    /// figure-only outputs such as the report: a director gets counts.
+    ReadFreeText, "free text (late reasons, notes)", [Yes, Yes, Yes, No];
     /// The director's figures (Rec 29, 54): counts only.
     ReadFigures, "the figures", [No, Yes, Yes, Yes];
     /// The Children in Need census return and its check (UPNs, dates of birth).

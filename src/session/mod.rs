@@ -216,6 +216,15 @@ pub fn settle_config_clocks(desk: &mut Desk, env: &Env) -> Result<(), DeskError>
 /// `DUTYDESK_NOW` and `DUTYDESK_USER` are refused on a live database (exit
 /// 2), and a training database says so on stderr.
 pub fn open_client(env: &Env) -> Result<Client, DeskError> {
+    open_client_with(env, true)
+}
+
+/// A second client on the same desk (the screens' writer), saying nothing.
+pub fn open_second_client(env: &Env) -> Result<Client, DeskError> {
+    open_client_with(env, false)
+}
+
+fn open_client_with(env: &Env, banner: bool) -> Result<Client, DeskError> {
     let overrides = env.overrides();
     #[cfg(unix)]
     if let Some(sock) = &env.socket {
@@ -230,7 +239,7 @@ pub fn open_client(env: &Env) -> Result<Client, DeskError> {
         let act_as = (!overrides.is_empty()).then_some(env.actor.login.as_str());
         let mut client = Client::remote(Remote::connect(sock, act_as)?);
         let hello = client.hello()?;
-        if hello.training {
+        if hello.training && banner {
             eprintln!(
                 "{}",
                 training_banner(hello.fixed_clock.then_some(hello.now))
@@ -244,7 +253,7 @@ pub fn open_client(env: &Env) -> Result<Client, DeskError> {
         if !training && !overrides.is_empty() {
             return Err(live_override_refused(&overrides));
         }
-        if training {
+        if training && banner {
             eprintln!("{}", training_banner(env.now));
         }
     }

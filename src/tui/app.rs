@@ -25,7 +25,7 @@ use super::referral::ReferralScreen;
 use super::screen::{Ctx, Effect, Open, Screen};
 use super::widgets::{centered, inert, Urgency};
 use crate::desk::Staff;
-use crate::desk::{Client, DeskError};
+use crate::desk::{Client, Command, DeskError, Outcome};
 use crate::domain::time::fmt_long;
 
 /// What the loop feeds the app.
@@ -38,6 +38,39 @@ pub enum Msg {
     Paste(String),
     /// The clock moved (at least once a second).
     Tick(DateTime<Utc>),
+}
+
+/// Changes sent to the desk on a thread of their own, so that while one
+/// waits for the file's write lock (another process holding it, up to the
+/// busy timeout) the clock and countdowns keep ticking and keys are taken.
+pub struct Writer {
+    tx: std::sync::mpsc::Sender<Command>,
+    rx: std::sync::mpsc::Receiver<Result<Outcome, DeskError>>,
+}
+
+impl Writer {
+    /// A writer over its own client (a second connection to the same desk).
+    pub fn spawn(mut client: Client) -> Writer {
+        let (tx, cmds) = std::sync::mpsc::channel::<Command>();
+        let (done, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for cmd in cmds {
+                if done.send(client.execute(cmd)).is_err() {
+                    return;
+                }
+            }
+        });
+        Writer { tx, rx }
+    }
+}
+
+/// A change on its way to the desk.
+struct Saving {
+    /// The screen that asked for it (its `on_result` gets the answer).
+    from: usize,
+    /// Effects that came after the change, run once it is answered.
+    after: Vec<Effect>,
+    since: std::time::Instant,
 }
 
 /// The open screens and everything around them.
@@ -58,6 +91,9 @@ pub struct App {
     pub pending: Vec<Key>,
     /// The whole terminal.
     pub area: Rect,
+    /// Where changes go when they must not block the screens.
+    writer: Option<Writer>,
+    saving: Option<Saving>,
     version: i64,
 }
 
@@ -166,6 +202,8 @@ impl App {
             quit: false,
             pending: Vec::new(),
             area,
+            writer: None,
+            saving: None,
             version: desk.data_version()?,
         };
         let mut q: Box<dyn Screen> = Box::new(QueueScreen::unloaded(desk)?);
@@ -437,24 +475,96 @@ impl App {
         }
     }
 
+    /// Sends changes through `writer` from now on, so the screens never wait
+    /// for the file's write lock.
+    pub fn with_writer(mut self, writer: Writer) -> App {
+        self.writer = Some(writer);
+        self
+    }
+
+    /// Whether a change is on its way to the desk.
+    pub fn is_saving(&self) -> bool {
+        self.saving.is_some()
+    }
+
+    /// A change's answer: the screen that asked hears it, every screen reloads.
+    fn answered(
+        &mut self,
+        desk: &mut Client,
+        from: usize,
+        res: &Result<Outcome, DeskError>,
+    ) -> Vec<Effect> {
+        if let Err(e) = res {
+            self.set_error(e);
+        } else if self.status.as_ref().is_some_and(|(m, _)| m == "saving…") {
+            self.status = None;
+        }
+        let more = match self.stack.get_mut(from) {
+            Some(s) => s.on_result(res),
+            None => Vec::new(),
+        };
+        self.reload_all(desk);
+        // Our own write does not move data_version for us.
+        if let Ok(v) = desk.data_version() {
+            self.version = v;
+        }
+        more
+    }
+
+    /// Takes the answer to a change sent through the writer, if it came.
+    pub fn poll_writer(&mut self, desk: &mut Client) -> bool {
+        let Some(w) = &self.writer else {
+            return false;
+        };
+        let res = match w.rx.try_recv() {
+            Ok(res) => res,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err(DeskError::Unavailable(
+                "the desk stopped answering; the last change may not have been recorded".into(),
+            )),
+        };
+        let Some(saving) = self.saving.take() else {
+            return false;
+        };
+        let mut more = self.answered(desk, saving.from, &res);
+        more.extend(saving.after);
+        self.run_effects(desk, saving.from, more);
+        true
+    }
+
     /// Runs effects asked for by the screen at `from` in the stack.
     pub fn run_effects(&mut self, desk: &mut Client, from: usize, effects: Vec<Effect>) {
         let mut todo: VecDeque<Effect> = effects.into();
         while let Some(e) = todo.pop_front() {
             match e {
+                Effect::Execute(_) if self.saving.is_some() => {
+                    self.status = Some((
+                        "still saving the last change: nothing else was sent; try again in a \
+                         moment"
+                            .into(),
+                        true,
+                    ));
+                }
+                Effect::Execute(cmd) if self.writer.is_some() => {
+                    let sent = self.writer.as_ref().is_some_and(|w| w.tx.send(cmd).is_ok());
+                    if sent {
+                        self.saving = Some(Saving {
+                            from,
+                            after: todo.drain(..).collect(),
+                            since: std::time::Instant::now(),
+                        });
+                        self.status = Some(("saving…".into(), false));
+                    } else {
+                        self.writer = None;
+                        self.status = Some((
+                            "the change could not be sent; nothing was recorded".into(),
+                            true,
+                        ));
+                    }
+                }
                 Effect::Execute(cmd) => {
                     let res = desk.execute(cmd);
-                    if let Err(e) = &res {
-                        self.set_error(e);
-                    }
-                    if let Some(s) = self.stack.get_mut(from) {
-                        todo.extend(s.on_result(&res));
-                    }
-                    self.reload_all(desk);
-                    // Our own write does not move data_version for us.
-                    if let Ok(v) = desk.data_version() {
-                        self.version = v;
-                    }
+                    todo.extend(self.answered(desk, from, &res));
                 }
                 Effect::Open(Open::Help) => self.help = Some(0),
                 Effect::Open(o) => match open_screen(&o, desk, self.now) {
@@ -530,7 +640,14 @@ impl App {
             self.keymap.key_for("global", "help").unwrap_or_default(),
             self.keymap.key_for("global", "quit").unwrap_or_default()
         );
+        let saving = self.saving.as_ref().map(|sv| {
+            format!(
+                " saving… ({} s: waiting for the file; keep working, nothing is lost)",
+                sv.since.elapsed().as_secs()
+            )
+        });
         let status = match &self.status {
+            _ if saving.is_some() => Span::raw(saving.unwrap_or_default()),
             Some((m, true)) => {
                 Span::styled(format!(" error: {}", inert(m)), Urgency::Overdue.style())
             }
@@ -657,6 +774,9 @@ where
             last_second = wall;
             let now = desk.now();
             app.update(desk, Msg::Tick(now));
+            redraw = true;
+        }
+        if app.poll_writer(desk) {
             redraw = true;
         }
         if app.poll_changes(desk) {

@@ -42,7 +42,9 @@ pub fn run(env: &Env) -> Result<(), DeskError> {
     let now = desk.now();
     let (w, h) = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let fixed = desk.clock_is_fixed();
-    let mut app = app::App::new(&mut desk, keymap, now, fixed, Rect::new(0, 0, w, h))?;
+    let writer = app::Writer::spawn(crate::session::open_second_client(env)?);
+    let mut app =
+        app::App::new(&mut desk, keymap, now, fixed, Rect::new(0, 0, w, h))?.with_writer(writer);
 
     // ratatui::init's panic hook restores raw mode and the main screen, then
     // calls the hook it found: this one, which turns mouse reporting off.
