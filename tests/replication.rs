@@ -498,11 +498,12 @@ fn restore_check_refuses_bad_input_plainly_and_keeps_a_copy_only_when_asked() {
         assert_eq!(mode, 0o600);
     }
     assert!(ok(&run_at(&out, T3, &["verify"], &rig.tmp())).contains("chain whole"));
-    // The scratch folder beside --out is gone.
+    // Nothing unfinished is left beside --out, nor in the scratch area.
+    assert!(rig.scratch_left().is_empty(), "{:?}", rig.scratch_left());
     let left: Vec<_> = std::fs::read_dir(rig.dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".dutydesk-restore"))
+        .filter(|n| n.starts_with(".dutydesk-restore") || n.contains("partial"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
     // None of it touched the live file.
@@ -734,4 +735,67 @@ fn restore_check_checks_the_copy_against_the_head_on_paper() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("N:HASH"), "{}", stderr(&o));
     assert!(!rig.path("args").exists(), "Litestream ran for bad input");
+}
+
+/// Keeping the restored copy (`--out`) is a copy of every record, so it is a
+/// duty manager's, as a backup is: a duty worker may run the drill but not
+/// keep the copy, and nothing is left behind.
+#[test]
+fn only_a_duty_manager_keeps_the_restored_copy() {
+    let rig = Rig::new();
+    ok(&run_at(
+        &rig.live(),
+        T1,
+        &[
+            "staff",
+            "add",
+            "worker",
+            "--name",
+            "A Worker",
+            "--role",
+            "duty_worker",
+            "--team",
+            "North",
+        ],
+        &rig.tmp(),
+    ));
+    rig.replicate_now();
+    let ls = rig.path("litestream");
+    let cfg = rig.path("litestream.yml");
+    let out = rig.path("kept.db");
+    let as_worker = |extra: &[&str]| {
+        let mut args = vec![
+            "restore-check",
+            "--litestream",
+            ls.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        Proc::new(env!("CARGO_BIN_EXE_dutydesk"))
+            .args(&args)
+            .env("DUTYDESK_DB", rig.live())
+            .env("DUTYDESK_NOW", T3)
+            .env("DUTYDESK_USER", "worker")
+            .env("DUTYDESK_CONFIG", rig.live().with_extension("none.toml"))
+            .env("TMPDIR", rig.tmp())
+            .output()
+            .unwrap()
+    };
+    ok(&as_worker(&[]));
+    let o = as_worker(&["--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("needs the role of duty team manager"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    let left: Vec<_> = std::fs::read_dir(rig.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(rig.scratch_left().is_empty());
 }

@@ -25,9 +25,9 @@ pub struct RestoreCheckArgs {
     /// Litestream's configuration, naming this database (--db) and its replica
     #[arg(long, default_value = "/etc/litestream.yml")]
     pub config: PathBuf,
-    /// Keep the restored copy as this new file (never overwritten; created
-    /// readable by you only) [default: a private scratch file, removed
-    /// afterwards]
+    /// Keep the restored copy as this new file (never over an existing one;
+    /// readable by you only; duty managers, as a backup is) [default: a
+    /// private scratch file, removed afterwards]
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The last step: the log head printed on paper (the last handover's
@@ -178,14 +178,12 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
             a.config.display()
         )));
     }
-    if let Some(out) = &a.out {
-        if out.exists() {
-            return Err(DeskError::Invalid(format!(
-                "{} already exists; choose a new file name",
-                out.display()
-            )));
-        }
-    }
+    // A bad name for the kept copy is refused before anything is restored.
+    let out = a
+        .out
+        .as_deref()
+        .map(crate::outfile::NewFile::create)
+        .transpose()?;
     // The live desk, read as every client reads it (through `dutydesk serve`
     // when a socket is configured); a missing file is never created here
     // (after the loss of a host, check the copy before it is put in place).
@@ -200,12 +198,7 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
     };
     let live_head = live.as_mut().map(Client::head).transpose()?;
 
-    let parent = match a.out.as_deref().and_then(Path::parent) {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        Some(_) => PathBuf::from("."),
-        None => std::env::temp_dir(),
-    };
-    let scratch = Scratch::new(&parent)?;
+    let scratch = Scratch::new(&std::env::temp_dir())?;
     let copy_path = scratch.0.join("copy.sqlite3");
     let t = Instant::now();
     restore(&a, &env.db, &copy_path, &scratch.0.join("litestream.log"))?;
@@ -213,6 +206,15 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
 
     let mut copy = Desk::open_copy(&copy_path, secure::key_from_env(), env.actor.clone())?;
     let report: VerifyReport = copy.verify()?;
+    // Kept as it was restored, whatever the checks find (evidence).
+    let kept = match out {
+        Some(out) => {
+            let name = out.dest().display().to_string();
+            copy.keep_copy(out)?;
+            Some(name)
+        }
+        None => None,
+    };
     let paper = match &paper {
         Some(p) => Some(check_paper(
             p,
@@ -247,14 +249,6 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
     };
     drop(live);
 
-    let kept = match &a.out {
-        Some(out) => {
-            std::fs::hard_link(&copy_path, out)
-                .map_err(|e| DeskError::Invalid(format!("cannot create {}: {e}", out.display())))?;
-            Some(out.display().to_string())
-        }
-        None => None,
-    };
     drop(scratch);
 
     let ok = report.ok()

@@ -19,6 +19,15 @@ impl Desk {
         Ok(Desk::new(store, actor))
     }
 
+    /// Keeps this copy as a new output file (`restore-check --out`): the one
+    /// way a copy of the whole file is written (online backup into
+    /// `crate::outfile`), and, being every record, a duty manager's as a
+    /// backup is.
+    pub fn keep_copy(&mut self, out: crate::outfile::NewFile) -> Result<()> {
+        self.gate(Permission::Backup)?;
+        Ok(self.store.backup_into(out)?)
+    }
+
     /// Event `id`'s time and hash (None when the log has no such event).
     pub fn log_point(&mut self, id: i64) -> Result<Option<LogPoint>> {
         self.gate(Permission::Verify)?;
