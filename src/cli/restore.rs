@@ -178,12 +178,11 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
             a.config.display()
         )));
     }
-    // A bad name for the kept copy is refused before anything is restored.
-    let out = a
-        .out
-        .as_deref()
-        .map(crate::outfile::NewFile::create)
-        .transpose()?;
+    // A bad name for the kept copy is refused before anything is restored
+    // (the output-file rules' own check; the copy is written at the end).
+    if let Some(out) = a.out.as_deref() {
+        drop(crate::outfile::NewFile::create(out)?);
+    }
     // The live desk, read as every client reads it (through `dutydesk serve`
     // when a socket is configured); a missing file is never created here
     // (after the loss of a host, check the copy before it is put in place).
@@ -207,11 +206,10 @@ pub fn run_restore_check(a: RestoreCheckArgs, env: &Env) -> Result<(), DeskError
     let mut copy = Desk::open_copy(&copy_path, secure::key_from_env(), env.actor.clone())?;
     let report: VerifyReport = copy.verify()?;
     // Kept as it was restored, whatever the checks find (evidence).
-    let kept = match out {
+    let kept = match a.out.as_deref() {
         Some(out) => {
-            let name = out.dest().display().to_string();
             copy.keep_copy(out)?;
-            Some(name)
+            Some(out.display().to_string())
         }
         None => None,
     };

@@ -19,13 +19,13 @@ impl Desk {
         Ok(Desk::new(store, actor))
     }
 
-    /// Keeps this copy as a new output file (`restore-check --out`): the one
-    /// way a copy of the whole file is written (online backup into
-    /// `crate::outfile`), and, being every record, a duty manager's as a
-    /// backup is.
-    pub fn keep_copy(&mut self, out: crate::outfile::NewFile) -> Result<()> {
+    /// Keeps this copy as the new file `dest` (`restore-check --out`), the
+    /// way every copy of the whole file is written (the store's online
+    /// backup into a new output file); being every record, a duty manager's
+    /// as a backup is.
+    pub fn keep_copy(&mut self, dest: &Path) -> Result<()> {
         self.gate(Permission::Backup)?;
-        Ok(self.store.backup_into(out)?)
+        Ok(self.store.backup_to(dest)?)
     }
 
     /// Event `id`'s time and hash (None when the log has no such event).
