@@ -67,6 +67,11 @@ pub struct CalendarConfig {
     /// Built-in bank holidays that do not apply (a moved holiday).
     #[serde(default)]
     pub not_holidays: Vec<String>,
+    /// Bank holidays of a year outside the built-in list (2020–2035), every
+    /// one of that year: the year is then covered and its working-day
+    /// deadlines are counted; without it they are refused.
+    #[serde(default)]
+    pub bank_holidays: Vec<String>,
 }
 
 impl Config {
@@ -116,6 +121,7 @@ impl Config {
                 .collect()
         };
         let calendar = Calendar::england_and_wales()
+            .with_bank_holidays(&dates(&self.calendar.bank_holidays, "bank_holidays")?)
             .without(&dates(&self.calendar.not_holidays, "not_holidays")?)
             .with_closures(&dates(&self.calendar.closures, "closures")?);
         Ok(Rules {

@@ -92,6 +92,8 @@ fn decide(d: &mut Desk, referral_id: i64, decision: Decision, at: &str) {
             referral_id,
             decision,
             note: None,
+            at: None,
+            late_reason: None,
         },
         t(at),
     )

@@ -275,6 +275,8 @@ fn a_case_after_assessment_needs_rec26() {
             referral_id: id,
             decision: Decision::Assessment,
             note: None,
+            at: None,
+            late_reason: None,
         },
         now(),
     )
@@ -324,6 +326,8 @@ fn chronology_spans_referrals_oldest_first_and_honours_marks() {
             referral_id: r1,
             decision: Decision::Assessment,
             note: None,
+            at: None,
+            late_reason: None,
         },
         now(),
     )

@@ -8,6 +8,7 @@ pub mod census;
 mod chronology;
 mod closure;
 pub mod command;
+mod completion;
 mod confirmations;
 pub mod demo;
 mod handlers;

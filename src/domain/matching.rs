@@ -64,6 +64,18 @@ pub struct Match {
 /// when no name has been given).
 pub const THRESHOLD: i32 = 40;
 
+/// At this score or more an earlier child is very likely the same child (the
+/// same name and address, or name and date of birth): a call from the
+/// command line is not logged as a new child until the caller says which
+/// (`--link CHILD_ID` or `--new-child`), so no earlier record is missed
+/// ("start again syndrome").
+pub const STRONG: u32 = 75;
+
+/// Whether a match is strong enough to stop a new child being made blind.
+pub fn is_strong(m: &Match) -> bool {
+    m.score >= STRONG
+}
+
 const NAME_MAX: f64 = 50.0;
 /// Name similarity (0–1) at and below which a name earns nothing.
 const NAME_FLOOR: f64 = 0.70;

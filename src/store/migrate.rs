@@ -22,6 +22,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0005_reports"),
     migration!("0006_census"),
     migration!("0007_children_dob"),
+    migration!("0009_truth"),
 ];
 
 /// The schema version this binary writes.

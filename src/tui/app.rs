@@ -79,6 +79,23 @@ pub fn open_screen(
             )?;
             Box::new(ReferralScreen::new(desk, *id, now)?)
         }
+        Open::ReferralAction {
+            referral_id,
+            action_id,
+        } => {
+            let detail = desk.referral(*referral_id)?;
+            desk.execute(
+                Command::ViewRecord {
+                    child_id: detail.child.id,
+                    referral_id: Some(*referral_id),
+                    via: "tui".into(),
+                },
+                now,
+            )?;
+            let mut s = ReferralScreen::new(desk, *referral_id, now)?;
+            s.select_action(*action_id);
+            Box::new(s)
+        }
         Open::CallForm(draft) => Box::new(super::call_form::CallForm::open(desk, *draft, now)?),
         Open::Confirmations => Box::new(super::confirmations::open(desk, now)?),
         Open::Handover => Box::new(super::handover::open(desk, now)?),

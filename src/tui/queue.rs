@@ -30,7 +30,7 @@ pub fn actions() -> &'static [(&'static str, &'static str)] {
         ("filter-team", "next team, then all teams"),
         (
             "filter-unallocated",
-            "only actions with no owner (on/off; Rec 54)",
+            "only actions with no owner at work on duty (on/off; Rec 54, 55)",
         ),
         ("filter-overdue", "only overdue actions (on/off)"),
         ("filter-kind", "next kind of action, then all kinds"),
@@ -256,7 +256,15 @@ impl QueueScreen {
             overdue,
             item("unallocated", c.unallocated),
             item("awaiting written confirmation", c.awaiting_confirmation),
-            item("calls not yet passed to duty", c.drafts),
+            item(
+                "calls not passed to duty within the hour",
+                c.calls_not_passed_in_hour,
+            ),
+            item("unfinished call forms", c.drafts),
+            item(
+                "handovers awaiting acknowledgement",
+                c.unacknowledged_handovers,
+            ),
         ];
         // Pack the items into lines no wider than the screen.
         let mut lines: Vec<Vec<Span>> = Vec::new();
@@ -360,7 +368,10 @@ impl Screen for QueueScreen {
             "select-last" => self.select(self.total - 1),
             "open-referral" => {
                 if let Some(r) = self.selected_row() {
-                    return vec![Effect::Open(Open::Referral(r.referral_id))];
+                    return vec![Effect::Open(Open::ReferralAction {
+                        referral_id: r.referral_id,
+                        action_id: r.action_id,
+                    })];
                 }
                 return vec![Effect::Status("no action selected".into())];
             }
@@ -513,10 +524,12 @@ impl Screen for QueueScreen {
             .iter()
             .map(|r| {
                 let u = urgency(r.due_at, ctx.now);
-                let owner = match &r.owner {
-                    None => "UNALLOCATED".to_string(),
-                    Some(o) if r.owner_absent => format!("{}(away)", widgets::inert(o)),
-                    Some(o) => widgets::inert(o),
+                // Why the action leaves its referral unallocated (Rec 54, 55).
+                let owner = match (&r.owner, r.unallocated) {
+                    (None, _) => "UNALLOCATED".to_string(),
+                    (Some(o), Some(why)) => format!("{}{}", widgets::inert(o), why.tag()),
+                    (Some(o), None) if r.owner_absent => format!("{}(away)", widgets::inert(o)),
+                    (Some(o), None) => widgets::inert(o),
                 };
                 let mut cells = vec![
                     u.marker().to_string(),
@@ -529,7 +542,7 @@ impl Screen for QueueScreen {
                     cells.push(widgets::inert(&r.team));
                 }
                 let mut row = Row::new(cells).style(u.style());
-                if r.owner.is_none() && u == Urgency::Later {
+                if r.unallocated.is_some() && u == Urgency::Later {
                     row = row.style(Style::new().add_modifier(Modifier::BOLD));
                 }
                 row

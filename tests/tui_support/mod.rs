@@ -68,6 +68,7 @@ fn call(
                 received_at: Some(received),
                 team: team.map(Into::into),
                 passed_verbally_to: None,
+                passed_late_reason: None,
                 draft_id: None,
             }),
             received,
@@ -158,6 +159,8 @@ pub fn seeded() -> Seeded {
             referral_id: amara_before,
             decision: Decision::Nfa,
             note: None,
+            at: None,
+            late_reason: None,
         },
         now - Duration::days(199),
     );

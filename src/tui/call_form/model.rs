@@ -412,6 +412,7 @@ impl Form {
             received_at: Some(started_at),
             team: None,
             passed_verbally_to: self.passed_to.clone(),
+            passed_late_reason: None,
             draft_id,
         }
     }
