@@ -101,17 +101,9 @@ struct Areas {
     table: Rect,
 }
 
-fn header_lines(width: u16) -> u16 {
-    if width >= 110 {
-        2
-    } else {
-        3
-    }
-}
-
-fn areas(area: Rect) -> Areas {
+fn areas(area: Rect, header_lines: u16) -> Areas {
     let [header, filters, table] = Layout::vertical([
-        Constraint::Length(header_lines(area.width)),
+        Constraint::Length(header_lines),
         Constraint::Length(1),
         Constraint::Min(4),
     ])
@@ -233,6 +225,11 @@ impl QueueScreen {
         f
     }
 
+    /// Lines the header packs into at this width (at least two).
+    fn header_height(&self, width: u16) -> u16 {
+        (self.header(width).len() as u16).max(2)
+    }
+
     fn header(&self, width: u16) -> Vec<Line<'static>> {
         let c = &self.counts;
         let n = |v: i64| Span::styled(thousands(v), Style::new().add_modifier(Modifier::BOLD));
@@ -257,14 +254,11 @@ impl QueueScreen {
             item("unallocated", c.unallocated),
             item("awaiting written confirmation", c.awaiting_confirmation),
             item(
-                "calls not passed to duty within the hour",
+                "calls not passed to duty in the hour",
                 c.calls_not_passed_in_hour,
             ),
             item("unfinished call forms", c.drafts),
-            item(
-                "handovers awaiting acknowledgement",
-                c.unacknowledged_handovers,
-            ),
+            item("handovers not acknowledged", c.unacknowledged_handovers),
         ];
         // Pack the items into lines no wider than the screen.
         let mut lines: Vec<Vec<Span>> = Vec::new();
@@ -446,7 +440,7 @@ impl Screen for QueueScreen {
     }
 
     fn resize(&mut self, area: Rect) {
-        let p = page_of(areas(area).table);
+        let p = page_of(areas(area, self.header_height(area.width)).table);
         if p != self.page {
             self.page = p;
             self.want(Need::Page);
@@ -467,7 +461,7 @@ impl Screen for QueueScreen {
             MouseEventKind::ScrollDown => self.select(self.selected + 3),
             MouseEventKind::ScrollUp => self.select(self.selected - 3),
             MouseEventKind::Down(MouseButton::Left) => {
-                let t = areas(area).table;
+                let t = areas(area, self.header_height(area.width)).table;
                 // Border and header row above the first data row.
                 let first = t.y + 2;
                 if ev.row >= first && ev.row < t.y + t.height.saturating_sub(1) {
@@ -483,7 +477,7 @@ impl Screen for QueueScreen {
     }
 
     fn view(&self, f: &mut Frame, area: Rect, ctx: &Ctx) {
-        let a = areas(area);
+        let a = areas(area, self.header_height(area.width));
         f.render_widget(Paragraph::new(self.header(area.width)), a.header);
 
         let filters = self.describe_filters();

@@ -300,8 +300,8 @@ impl ReferralScreen {
                         }
                         e @ (Ending::ConfirmationReceived | Ending::FeedbackSent) => {
                             return vec![Effect::Status(format!(
-                                "{} {}: use the confirmations screen (c on the queue) or `{}`",
-                                a.kind.label(),
+                                "use the confirmations screen (c on the queue): {} {} (`{}`)",
+                                a.kind.short(),
                                 e.describe(),
                                 e.command(a.id, d.referral.id)
                             ))];

@@ -33,7 +33,7 @@ pub struct Seeded {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn call(
+pub fn call(
     desk: &mut Desk,
     name: &str,
     address: &str,
