@@ -702,13 +702,14 @@ fn the_backfill_in_the_migration_gives_the_same_figures_as_the_triggers() {
     let cols = &m9[m9.find("UPDATE actions SET").unwrap()..m9.find("DROP TRIGGER").unwrap()];
     let measures = &m9[m9.find("DELETE FROM report_days WHERE").unwrap()
         ..m9.find("CREATE TRIGGER report_action_ai").unwrap()];
-    let read = |c: &Connection| -> Vec<(
+    type Ending = (
         i64,
         Option<String>,
         Option<i64>,
         Option<String>,
         Option<String>,
-    )> {
+    );
+    let read = |c: &Connection| -> Vec<Ending> {
         let mut st = c
             .prepare("SELECT id, ended, ended_late, due_day, ended_day FROM actions ORDER BY id")
             .unwrap();

@@ -143,6 +143,7 @@ pub(crate) fn complete_action(
 }
 
 /// Rec 39: the call passed to a duty worker or duty manager at work.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn pass_to_duty(
     conn: &Connection,
     actor: &Actor,
