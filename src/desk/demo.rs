@@ -419,8 +419,16 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
                     }
                     if !open {
                         r.state = ReferralState::Closed;
-                        r.closed_at =
-                            Some((received + Duration::days(rng.random_range(5..60))).min(now));
+                        let later = (received + Duration::days(rng.random_range(5..60))).min(now);
+                        // No further action closes on the day it is decided
+                        // (a census rule, 8569Q); other cases when worked.
+                        r.closed_at = Some(match (r.decision, r.decided_at) {
+                            (
+                                Some(Decision::Nfa | Decision::Advice | Decision::OtherAgency),
+                                Some(at),
+                            ) => at,
+                            _ => later,
+                        });
                         r.closed_by = Some(workers[0].clone());
                         r.closure_reason = Some(match r.assessed_at {
                             Some(_) if r.service_needed_at.is_none() => {
