@@ -440,9 +440,12 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                 say(
                     rid,
                     "8610",
-                    "no primary need (N0–N9) is recorded for a referral that went on to further \
-                     action"
-                        .into(),
+                    format!(
+                        "no primary need (N0–N9) is recorded for a referral that went on to \
+                         further action: `dutydesk census referral {} --primary-need N1` (or the \
+                         code that fits)",
+                        e.first().referral_id
+                    ),
                 );
             }
             if let Some(cl) = closed {
