@@ -42,20 +42,30 @@ Needing a service (Rec 29): referrals assessed as needing a service in the perio
 referrals whose service was provided in the period. Unmet need: referrals assessed as needing \
 a service before 'as at', not provided and not closed by then; the wait is from the day the \
 need was recorded to 'as at'.
-Timeliness: for each kind of deadline, the actions whose due instant falls in the period and \
-that are done, or still open and past due at 'as at'. On time = done at or before the due \
-instant. % = on time / (done + still overdue). Actions not yet due are not counted. Clocks \
-are the profile's (seed: pass to duty 1 hour Rec 39; written confirmation 48 hours Rec 21; \
-child seen 24 hours where deliberate harm is alleged Rec 35; decision end of 1st working day; \
+Timeliness (due in the period): for each kind of deadline, the actions whose due instant \
+falls in the period and that are done, or still open and past due at 'as at'. On time = \
+done at or before the due instant, judged once when the action ends, at the store's \
+precision (whole seconds; a fraction past the deadline is late) and kept with it; done is \
+when it happened (--at), not when it was typed. % = on time / (done + still overdue). \
+Actions not yet due are not counted. Cancelled at closure (closed as not needed when the \
+referral closed) is its own column: neither on time nor late, and not in the %. Clocks are \
+the profile's (seed: pass to duty 1 hour Rec 39; written confirmation 48 hours Rec 21; child \
+seen 24 hours where deliberate harm is alleged Rec 35; decision end of 1st working day; \
 initial assessment 7 working days NI59; core assessment 35 working days NI60).
+Assessments completed (NI59, NI60): initial, core (and single) assessments completed in the \
+period, by the London day each was completed (its outcome recorded), on time or late against \
+its clock; % = on time / completed. This is how the indicators count; the timeliness rows \
+for the same kinds count by the day due.
 Late reasons: reasons recorded on actions done late whose due instant is in the period, \
 grouped by their text (case and surrounding spaces ignored); a reason given fewer than 3 \
 times is counted under 'other reasons', so free text that may name a family is never shown.
-Unallocated (Rec 54): referrals, not closed, with at least one open action, none of them \
-owned by somebody who is at work, as at now (owners are not recorded over time, so this \
-cannot be counted back). Why: 'no owner' (no open action has an owner) or 'owner absent' \
-(every owner is marked absent). No reason field exists yet: why nobody took the case is not \
-recorded, and the report says so.
+Unallocated (Rec 54, Rec 55: allocated only when a social worker is actively engaged): \
+referrals, not closed, with any open statutory action after pass-to-duty whose owner is not \
+a duty worker or duty manager, active and at work, as at now (owners are not recorded over \
+time, so this cannot be counted back). The same count as the queue header and the handover. \
+Why, the first that applies: 'no owner', 'owner inactive' (left), 'owner absent', 'owner not \
+duty staff'. No reason field exists yet: why nobody took the case is not recorded, and the \
+report says so.
 Overdue at end of day: actions past their due instant and not done at the end of that London \
 day (or now, for today).";
 
