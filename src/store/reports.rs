@@ -253,6 +253,25 @@ pub fn unallocated(
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// How many referrals `unallocated` lists, without reading them (the queue
+/// header, every refresh): the same condition, counted.
+pub fn unallocated_count(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    team_id: Option<i64>,
+) -> Result<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT a.referral_id AS rid \
+            FROM actions a INDEXED BY actions_open_by_referral \
+            LEFT JOIN staff s ON s.login = a.owner \
+            WHERE a.done_at IS NULL AND (?2 IS NULL OR a.team_id = ?2) AND {cond}) u \
+         JOIN referrals r ON r.id = u.rid WHERE r.state <> 'closed'",
+        cond = action_not_allocated_sql("?1"),
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    Ok(st.query_row(params![ts(now), team_id], |r| r.get(0))?)
+}
+
 /// Open pass-to-duty actions past their hour (Rec 39): calls not passed to
 /// the duty team in time. The queue header and the handover both count this.
 pub fn pass_to_duty_overdue(

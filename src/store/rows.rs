@@ -999,8 +999,8 @@ pub struct QueueCounts {
     pub open_referrals: i64,
     pub open_actions: i64,
     pub overdue: i64,
-    /// Unallocated referrals (Rec 54, Rec 55): `store::unallocated`, as the
-    /// handover and the report count them.
+    /// Unallocated referrals (Rec 54, Rec 55): `store::unallocated_count`,
+    /// the same condition the handover and the report list.
     pub unallocated: i64,
     pub awaiting_confirmation: i64,
     /// Unfinished call forms (drafts) of the team: calls still being typed.
@@ -1056,7 +1056,7 @@ pub fn queue_counts(
             "team_id",
             vec![n.into()],
         )?,
-        unallocated: super::reports::unallocated(conn, now, team_id)?.len() as i64,
+        unallocated: super::reports::unallocated_count(conn, now, team_id)?,
         awaiting_confirmation: one(
             "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND +kind = 'written_confirmation'{t}",
             "team_id",
