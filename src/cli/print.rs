@@ -251,9 +251,10 @@ pub fn referral(format: Format, d: &ReferralDetail, now: DateTime<Utc>) -> std::
             fmt_short(a.due_at),
             match a.done_at {
                 Some(at) => format!(
-                    "done {}{}",
+                    "{} {}{}",
+                    a.ended.map(|e| e.label()).unwrap_or("done"),
                     fmt_short(at),
-                    if a.late_reason.is_some() {
+                    if a.late && !a.is_cancelled() {
                         " (late)"
                     } else {
                         ""

@@ -487,6 +487,45 @@ mod tests {
     }
 
     #[test]
+    fn deadlines_outside_the_known_years_are_refused_until_given() {
+        let cal = Calendar::england_and_wales();
+        assert_eq!(cal.covered_years(), "2020–2035");
+        let e = cal
+            .checked_nth_working_day_after(d(2019, 12, 24), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2019") && e.contains("bank_holidays"), "{e}");
+        assert!(cal
+            .checked_nth_working_day_after(d(2035, 12, 31), 1)
+            .is_err());
+        assert_eq!(
+            cal.checked_nth_working_day_after(d(2026, 12, 24), 1)
+                .unwrap(),
+            d(2026, 12, 29)
+        );
+        let y2019 = dates(
+            2019,
+            &[
+                (1, 1),
+                (4, 19),
+                (4, 22),
+                (5, 6),
+                (5, 27),
+                (8, 26),
+                (12, 25),
+                (12, 26),
+            ],
+        );
+        let cal = cal.with_bank_holidays(&y2019);
+        assert_eq!(cal.covered_years(), "2019–2035");
+        assert_eq!(
+            cal.checked_nth_working_day_after(d(2019, 12, 24), 1)
+                .unwrap(),
+            d(2019, 12, 27)
+        );
+    }
+
+    #[test]
     fn nth_working_day_after_examples() {
         let cal = Calendar::england_and_wales();
         // Saturday's working day 1 is Monday.

@@ -671,6 +671,48 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
+    #[test]
+    fn strong_means_the_same_child_very_likely() {
+        let sofia = Candidate {
+            child_id: 1,
+            name: Some("Sofia Campbell".into()),
+            dob: Some(d(2020, 1, 11)),
+            address: Some("161 Park Avenue".into()),
+        };
+        let strong = |p: Probe| {
+            rank(&p, std::slice::from_ref(&sofia))
+                .first()
+                .is_some_and(is_strong)
+        };
+        let dob = Some(d(2020, 1, 11));
+        assert!(strong(probe(
+            Some("Sofia Campbell"),
+            dob,
+            Some("161 Park Avenue")
+        )));
+        assert!(strong(probe(
+            Some("sofia campbell"),
+            dob,
+            Some("9 Elm Grove")
+        )));
+        assert!(strong(probe(
+            Some("Sofia Campbell"),
+            None,
+            Some("161 Park Avenue")
+        )));
+        // A sibling at the same address, or a namesake born another day: shown, not strong.
+        assert!(!strong(probe(
+            Some("Leo Campbell"),
+            None,
+            Some("161 Park Avenue")
+        )));
+        assert!(!strong(probe(
+            Some("Sofia Campbell"),
+            Some(d(2015, 6, 3)),
+            Some("9 Elm Grove")
+        )));
+    }
+
     fn probe(name: Option<&str>, dob: Option<NaiveDate>, address: Option<&str>) -> Probe {
         Probe {
             name: name.map(str::to_string),

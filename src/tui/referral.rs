@@ -1069,11 +1069,16 @@ impl Screen for ReferralScreen {
                         .map(|l| format!(" LATE: {}", inert(l)))
                         .unwrap_or_default();
                     return Row::new(vec![
-                        "ok".to_string(),
+                        if act.is_cancelled() { "--" } else { "ok" }.to_string(),
                         act.kind.short().to_string(),
                         inert_or(act.done_by.as_deref(), "?"),
                         format!(
-                            "done {}",
+                            "{} {}",
+                            if act.is_cancelled() {
+                                "cancelled"
+                            } else {
+                                "done"
+                            },
                             crate::domain::time::to_london(done).format("%d/%m %H:%M")
                         ),
                         format!("{}{late}", inert_or(act.outcome.as_deref(), "")),
