@@ -138,7 +138,7 @@ pub fn in_year(e: &Episode, y: &CensusYear) -> bool {
 pub fn assessment_in_return(r: &CensusReferral, y: &CensusYear) -> bool {
     r.received <= y.end
         && r.assessment_start.is_some_and(|s| s <= y.end)
-        && !r.assessment_authorised.is_some_and(|a| a < y.start)
+        && r.assessment_authorised.is_none_or(|a| a >= y.start)
 }
 
 /// Whether a referral's section 47 enquiry goes in the year's return:
@@ -146,7 +146,7 @@ pub fn assessment_in_return(r: &CensusReferral, y: &CensusYear) -> bool {
 pub fn s47_in_return(r: &CensusReferral, y: &CensusYear) -> bool {
     r.received <= y.end
         && r.s47_start.is_some_and(|s| s <= y.end)
-        && !r.icpc_date.is_some_and(|i| i < y.start)
+        && r.icpc_date.is_none_or(|i| i >= y.start)
 }
 
 /// The child's identifier in the return: stable across years (it is the
