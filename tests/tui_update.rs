@@ -153,8 +153,9 @@ fn selection_moves_and_enter_opens_the_referral() {
 fn paging_queries_only_the_visible_rows() {
     let mut s = seeded();
     let mut q = QueueScreen::new(&mut s.desk, now()).unwrap();
-    // 10 lines: 3 of counts, 1 of filters, 3 of borders and table header: 3 rows.
-    q.resize(ratatui::layout::Rect::new(0, 0, 80, 10));
+    // 11 lines: 4 of counts (at 80 columns), 1 of filters, 3 of borders and
+    // table header: 3 rows.
+    q.resize(ratatui::layout::Rect::new(0, 0, 80, 11));
     q.reload(&mut s.desk, now()).unwrap();
     assert_eq!(q.page, 3);
     assert_eq!(q.rows.len(), 3);
