@@ -6,7 +6,6 @@ use dutydesk::desk::census::CensusCommand;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome, ReferrerInput};
 use dutydesk::domain::census::CensusYear;
 use dutydesk::domain::census_return::Problem;
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::{Actor, ClosureReason, Decision, ReferralState};
 use dutydesk::store::{self, Store};
 
@@ -20,7 +19,6 @@ fn desk(dir: &tempfile::TempDir) -> Desk {
     let store = Store::open(&dir.path().join("d.db")).unwrap();
     let mut d = Desk::new(
         store,
-        Rules::default(),
         Actor {
             real_login: "mgr".into(),
             login: "mgr".into(),
@@ -30,6 +28,7 @@ fn desk(dir: &tempfile::TempDir) -> Desk {
         Command::Init {
             team: "Duty".into(),
             display_name: "Manager".into(),
+            training: true,
         },
         t(NOW),
     )

@@ -50,7 +50,14 @@ fn desk() -> Db {
         &d.path,
         Some("boss"),
         None,
-        &["init", "--team", "North Duty", "--name", "Bo Ss"],
+        &[
+            "init",
+            "--training",
+            "--team",
+            "North Duty",
+            "--name",
+            "Bo Ss",
+        ],
     ));
     for (login, role) in [
         ("dw", "duty_worker"),

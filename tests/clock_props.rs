@@ -82,7 +82,11 @@ fn check_working_days(
                 e,
                 received
             );
-            prop_assert!(e.to_string().contains("bank_holidays"), "{}", e);
+            prop_assert!(
+                e.to_string().contains("dutydesk settings bank-holiday add"),
+                "{}",
+                e
+            );
             return Ok(());
         }
     };

@@ -1,7 +1,6 @@
 //! Closing a referral (Rec 26, Rec 40), the chronology (Rec 58) and who looked.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use dutydesk::config::Config;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, DeskError, ItemStatus, Outcome};
 use dutydesk::domain::closure::{ChecklistItem, REC40};
 use dutydesk::domain::{Actor, ClosureReason, Decision, ReferralState, Role};
@@ -21,11 +20,12 @@ fn actor(login: &str) -> Actor {
 /// A desk with a manager, a duty worker, a front-line member and a director.
 fn desk(dir: &tempfile::TempDir) -> Desk {
     let store = Store::open(&dir.path().join("d.db")).unwrap();
-    let mut d = Desk::new(store, Config::default().rules().unwrap(), actor("mgr"));
+    let mut d = Desk::new(store, actor("mgr"));
     d.execute(
         Command::Init {
             team: "North".into(),
             display_name: "Manager".into(),
+            training: true,
         },
         now(),
     )
@@ -150,6 +150,8 @@ fn deliberate_harm_cannot_close_with_any_one_item_missing() {
         for item in REC40.iter().filter(|i| *i != skip) {
             record(&mut d, id, *item, done());
         }
+        // The first reading is itself logged, as an opening (Rec 58).
+        state(&mut d, id);
         let events_before = d.head().unwrap().count;
         let err = close(&mut d, id).unwrap_err();
         match &err {
@@ -432,7 +434,7 @@ fn directors_see_figures_unless_they_give_a_reason() {
         ..Default::default()
     };
     assert!(matches!(
-        d.audit(&f, now()).unwrap(),
+        d.audit(&f, None, now()).unwrap(),
         AuditView::Figures { .. }
     ));
     d.execute(
@@ -447,7 +449,7 @@ fn directors_see_figures_unless_they_give_a_reason() {
     .unwrap();
     d.chronology(child, now()).unwrap();
     assert!(matches!(
-        d.audit(&f, now()).unwrap(),
+        d.audit(&f, None, now()).unwrap(),
         AuditView::Events { .. }
     ));
     d.execute(view, now()).unwrap();
@@ -457,7 +459,7 @@ fn directors_see_figures_unless_they_give_a_reason() {
     // Front-line staff: no chronology, no audit.
     d.set_actor(actor("front"));
     assert!(d.chronology(child, now()).is_err());
-    assert!(d.audit(&f, now()).is_err());
+    assert!(d.audit(&f, None, now()).is_err());
 }
 
 #[test]
@@ -492,6 +494,7 @@ fn audit_by_staff_lists_views_and_changes() {
                 login: Some("worker".into()),
                 ..Default::default()
             },
+            None,
             now(),
         )
         .unwrap()
@@ -525,15 +528,19 @@ fn opening_the_chronology_screen_logs_a_view_and_draws_it() {
         .collect::<Vec<_>>()
     };
     assert!(views(&mut d).is_empty());
-    d.set_actor(actor("worker"));
-    let screen = ChronologyScreen::open(&mut d, child, now()).unwrap();
+    let as_client = |login: &str| {
+        dutydesk::desk::Client::local(
+            Desk::new(Store::open(&dir.path().join("d.db")).unwrap(), actor(login))
+                .with_clock(Box::new(dutydesk::desk::FixedClock(now()))),
+        )
+    };
+    let screen = ChronologyScreen::open(&mut as_client("worker"), child, now()).unwrap();
     let v = views(&mut d);
     assert_eq!(v.len(), 1);
     assert_eq!(v[0].0, "worker");
     assert!(v[0].1.contains("tui chronology"), "{v:?}");
     // A refused opening logs nothing.
-    d.set_actor(actor("front"));
-    assert!(ChronologyScreen::open(&mut d, child, now()).is_err());
+    assert!(ChronologyScreen::open(&mut as_client("front"), child, now()).is_err());
     assert_eq!(views(&mut d).len(), 1);
     let mut t = Terminal::new(TestBackend::new(100, 10)).unwrap();
     let ctx = Ctx {

@@ -2,7 +2,6 @@
 //! chases, and the letters to referrers (Haringey JAR 14, Kent Q3).
 
 use chrono::{DateTime, Duration, Utc};
-use dutydesk::config::Config;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
 use dutydesk::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use dutydesk::domain::time::fmt_long;
@@ -24,13 +23,13 @@ fn actor(login: &str) -> Actor {
 /// jpatel, front-line ccentre1 and a director.
 fn desk(dir: &tempfile::TempDir) -> Desk {
     let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
-    let rules = Config::default().rules().unwrap();
-    let mut d = Desk::new(store, rules, actor("hbell"));
+    let mut d = Desk::new(store, actor("hbell"));
     let t = utc("2026-11-01T09:00:00Z");
     d.execute(
         Command::Init {
             team: "Setup".into(),
             display_name: "Helen Bell".into(),
+            training: true,
         },
         t,
     )

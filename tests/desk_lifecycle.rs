@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome, ReferrerInput};
-use dutydesk::domain::calendar::Calendar;
-use dutydesk::domain::clocks::{Profile, Rules, Timescales};
+use dutydesk::domain::clocks::Profile;
 use dutydesk::domain::{ActionKind, Actor, AssessmentOutcome, Decision, ReferralState, Role};
 use dutydesk::store::Store;
 
@@ -22,17 +21,13 @@ fn actor(login: &str) -> Actor {
 fn desk(profile: Profile) -> (tempfile::TempDir, Desk) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("d.sqlite3")).unwrap();
-    let rules = Rules {
-        profile,
-        timescales: Timescales::profile(profile),
-        calendar: Calendar::england_and_wales(),
-    };
-    let mut d = Desk::new(store, rules, actor("boss"));
+    let mut d = Desk::new(store, actor("boss"));
     let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     d.execute(
         Command::Init {
             team: "North".into(),
             display_name: "Boss".into(),
+            training: true,
         },
         now,
     )
@@ -47,6 +42,17 @@ fn desk(profile: Profile) -> (tempfile::TempDir, Desk) {
         now,
     )
     .unwrap();
+    // The profile is the database's setting, set by the duty manager.
+    if profile != Profile::Seed {
+        d.execute(
+            Command::SetSetting {
+                key: "timescales.profile".into(),
+                value: profile.name().into(),
+            },
+            now,
+        )
+        .unwrap();
+    }
     (dir, d)
 }
 

@@ -22,7 +22,11 @@ fn ok(o: &Output) -> String {
 fn handover_markdown_give_ack_and_cover() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.sqlite3");
-    ok(&dd(&db, "mgr", &["init", "--team", "North Duty"]));
+    ok(&dd(
+        &db,
+        "mgr",
+        &["init", "--training", "--team", "North Duty"],
+    ));
     ok(&dd(&db, "mgr", &["team", "Emergency Duty"]));
     for (l, t) in [("jpatel", "North Duty"), ("edtlead", "Emergency Duty")] {
         ok(&dd(

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::process::Output;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use dutydesk::config::Config;
 use dutydesk::desk::reports::ReportQuery;
 use dutydesk::desk::{
     CallInput, ChildInput, Command, Desk, DeskError, ItemStatus, Outcome, QueueFilter,
@@ -34,16 +33,16 @@ fn actor(login: &str) -> Actor {
 }
 
 /// North: manager `mgr`, duty workers `sw1` and `sw2`, reception `front`,
-/// director `dir`.
-fn desk_with(dir: &tempfile::TempDir, config: &str) -> Desk {
+/// director `dir`; a training database (the tests fix the clock).
+fn desk(dir: &tempfile::TempDir) -> Desk {
     let store = Store::open(&dir.path().join("t.db")).unwrap();
-    let rules = Config::parse(config, "test.toml").unwrap().rules().unwrap();
-    let mut d = Desk::new(store, rules, actor("mgr"));
+    let mut d = Desk::new(store, actor("mgr"));
     let start = now() - Duration::days(30);
     d.execute(
         Command::Init {
             team: "North".into(),
             display_name: "Manager".into(),
+            training: true,
         },
         start,
     )
@@ -66,10 +65,6 @@ fn desk_with(dir: &tempfile::TempDir, config: &str) -> Desk {
         .unwrap();
     }
     d
-}
-
-fn desk(dir: &tempfile::TempDir) -> Desk {
-    desk_with(dir, "")
 }
 
 fn as_(d: &mut Desk, login: &str) {
@@ -502,7 +497,7 @@ fn deliberate_harm_with_only_the_receptionists_pass_to_duty_owned_is_unallocated
 fn the_three_unallocated_figures_agree_with_the_domain_rule_on_a_demo() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("demo.db")).unwrap();
-    let mut d = Desk::new(store, Config::default().rules().unwrap(), actor("mgr"));
+    let mut d = Desk::new(store, actor("mgr"));
     dutydesk::desk::demo::generate(
         &mut d,
         &dutydesk::desk::demo::DemoSpec {
@@ -723,22 +718,37 @@ fn a_2019_deadline_is_refused_unless_the_calendar_has_that_years_holidays() {
         .execute(Command::LogCall(input.clone()), now())
         .unwrap_err();
     let msg = e.to_string();
+    // The refusal names the command that fixes it (the desk's settings).
     assert!(
-        msg.contains("2019") && msg.contains("bank_holidays"),
+        msg.contains("2019") && msg.contains("dutydesk settings bank-holiday add"),
         "{msg}"
     );
     assert!(msg.contains("decision"), "{msg}");
     assert_eq!(events(&mut d), before, "nothing written");
-    // With 2019's bank holidays in the calendar the decision is due on the
-    // first working day after Christmas Eve: Friday 27 December.
-    let dir2 = tempfile::tempdir().unwrap();
-    let mut d2 = desk_with(
-        &dir2,
-        "[calendar]\nbank_holidays = [\"01/01/2019\", \"19/04/2019\", \"22/04/2019\", \
-         \"06/05/2019\", \"27/05/2019\", \"26/08/2019\", \"25/12/2019\", \"26/12/2019\"]\n",
-    );
-    as_(&mut d2, "front");
-    let out = d2.execute(Command::LogCall(input), now()).unwrap();
+    // With 2019's bank holidays in the desk's settings the decision is due on
+    // the first working day after Christmas Eve: Friday 27 December.
+    as_(&mut d, "mgr");
+    for day in [
+        "01/01/2019",
+        "19/04/2019",
+        "22/04/2019",
+        "06/05/2019",
+        "27/05/2019",
+        "26/08/2019",
+        "25/12/2019",
+        "26/12/2019",
+    ] {
+        d.execute(
+            Command::SetSetting {
+                key: format!("calendar.bank_holiday.{day}"),
+                value: String::new(),
+            },
+            now(),
+        )
+        .unwrap();
+    }
+    as_(&mut d, "front");
+    let out = d.execute(Command::LogCall(input), now()).unwrap();
     let Outcome::CallLogged { referrals, .. } = out else {
         panic!()
     };
@@ -868,7 +878,7 @@ fn the_cli_call_on_an_exact_match_is_refused_without_link_or_new_child() {
     ok(&run(
         &db,
         "boss",
-        &["init", "--team", "North", "--name", "Boss"],
+        &["init", "--training", "--team", "North", "--name", "Boss"],
     ));
     let sofia = [
         "call",
@@ -944,7 +954,7 @@ fn action_done_on_a_decision_is_refused_on_the_command_line() {
     ok(&run(
         &db,
         "boss",
-        &["init", "--team", "North", "--name", "Boss"],
+        &["init", "--training", "--team", "North", "--name", "Boss"],
     ));
     ok(&run(
         &db,

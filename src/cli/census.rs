@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::output::{self, Format, Table};
-use super::{exec, open_desk, print, Env};
+use super::{exec, open_client, print, Env};
 use crate::desk::census::{london_naive, CensusCommand};
-use crate::desk::{Command, DeskError};
+use crate::desk::{Client, Command, DeskError};
 use crate::domain::census::{AssessmentFactor, CensusYear, Disability, Ethnicity, Sex, UpnUnknown};
 use crate::domain::census_return::{parse_la, Source};
 use crate::domain::time::london_date;
@@ -111,10 +111,10 @@ pub enum CensusCmd {
     Codes,
 }
 
-fn year_of(env: &Env, year: Option<&str>) -> Result<CensusYear, DeskError> {
+fn year_of(desk: &Client, year: Option<&str>) -> Result<CensusYear, DeskError> {
     match year {
         Some(y) => Ok(CensusYear::parse(y)?),
-        None => Ok(CensusYear::containing(london_date(env.now()))),
+        None => Ok(CensusYear::containing(london_date(desk.now()))),
     }
 }
 
@@ -135,10 +135,9 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
             expected_date,
             death_date,
         }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::Census(CensusCommand::SetChild {
                     child_id: id,
                     sex,
@@ -166,10 +165,9 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
             closure_reason,
             primary_need,
         }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::Census(CensusCommand::SetReferral {
                     referral_id: id,
                     assessment_start,
@@ -187,7 +185,8 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
             Ok(())
         }
         None => {
-            let year = year_of(env, a.year.as_deref())?;
+            let mut desk = open_client(env)?;
+            let year = year_of(&desk, a.year.as_deref())?;
             let la = match (&a.la, a.check) {
                 (Some(l), _) => Some(parse_la(l)?),
                 (None, true) => None,
@@ -199,7 +198,6 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
                     ))
                 }
             };
-            let mut desk = open_desk(env)?;
             let ret = desk.census(year)?;
             let problems = ret.problems();
             if a.check {
@@ -210,7 +208,7 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
                 software: "dutydesk".into(),
                 release: env!("CARGO_PKG_VERSION").into(),
                 serial: "001".into(),
-                made: london_naive(env.now()),
+                made: london_naive(desk.now()),
             };
             let (xml, n) = ret.xml(&src);
             match &a.out {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::output::{inert, print, Format, Table};
-use super::{exec, instant, io, open_desk, print as show, Env};
+use super::{exec, instant, io, open_client, print as show, Env};
 use crate::desk::{AuditFilter, EventHead};
 use crate::desk::{AuditView, Chronology, Command, DeskError};
 use crate::domain::time::{fmt_long, fmt_rfc3339, fmt_short, london_date};
@@ -83,36 +83,8 @@ fn date_or_instant(s: &str) -> Result<DateTime<Utc>, DeskError> {
     instant("--at", s)
 }
 
-fn open_record(
-    desk: &mut crate::desk::Desk,
-    env: &Env,
-    child_id: i64,
-    via: &str,
-    reason: Option<String>,
-) -> Result<(), DeskError> {
-    let via = via.to_string();
-    exec(
-        desk,
-        env,
-        match reason {
-            Some(reason) => Command::ViewRecordWithReason {
-                child_id,
-                referral_id: None,
-                via,
-                reason,
-            },
-            None => Command::ViewRecord {
-                child_id,
-                referral_id: None,
-                via,
-            },
-        },
-    )?;
-    Ok(())
-}
-
 pub fn run_chronology(a: ChronologyArgs, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
+    let mut desk = open_client(env)?;
     match a.cmd {
         Some(ChronologyCmd::Add {
             child,
@@ -123,7 +95,6 @@ pub fn run_chronology(a: ChronologyArgs, env: &Env) -> Result<(), DeskError> {
             let occurred_at = at.as_deref().map(date_or_instant).transpose()?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::AddChronologyEntry {
                     child_id: child,
                     referral_id: referral,
@@ -135,19 +106,15 @@ pub fn run_chronology(a: ChronologyArgs, env: &Env) -> Result<(), DeskError> {
             Ok(())
         }
         Some(ChronologyCmd::Mark { event_id }) => {
-            let out = exec(&mut desk, env, Command::MarkSignificant { event_id })?;
+            let out = exec(&mut desk, Command::MarkSignificant { event_id })?;
             show::outcome(&out);
             Ok(())
         }
         None => {
             let child = a.child.expect("required by clap");
-            let now = env.now();
-            // Refuse before logging the view: a refused reader sees nothing.
-            if a.reason.is_none() {
-                desk.chronology(child, now)?;
-            }
-            open_record(&mut desk, env, child, "cli chronology", a.reason)?;
-            let c = desk.chronology(child, now)?;
+            let now = desk.now();
+            // The opening is logged by the desk with the read (Rec 58).
+            let c = desk.chronology(child, "cli chronology", a.reason)?;
             match a.format {
                 ChronFormat::Json => {
                     print(Format::Json, &c, Table::default).map_err(io)?;
@@ -261,33 +228,19 @@ pub fn chronology_markdown(
 }
 
 pub fn run_audit(a: AuditArgs, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
+    let mut desk = open_client(env)?;
     let since = a
         .since
         .as_deref()
         .map(|s| instant("--since", s))
         .transpose()?;
-    if let Some(child) = a.child {
-        let me = desk.me()?;
-        let director = me
-            .as_ref()
-            .is_some_and(|s| s.role == crate::domain::Role::Director);
-        let manager = me
-            .as_ref()
-            .is_some_and(|s| s.role == crate::domain::Role::DutyManager);
-        // Names are shown only to a manager, or a director who gives a reason:
-        // then the audit itself is an opening of the record, and logged.
-        if manager || (director && a.reason.is_some()) {
-            open_record(&mut desk, env, child, "cli audit", a.reason.clone())?;
-        }
-    }
     let f = AuditFilter {
         child_id: a.child,
         login: a.staff.clone(),
         since,
         limit: a.limit,
     };
-    match desk.audit(&f, env.now())? {
+    match desk.audit(&f, a.reason.clone())? {
         AuditView::Events { events } => print(a.format, &events, || {
             let mut t = Table::new(&[
                 "event", "when", "who", "as", "kind", "child", "referral", "what",

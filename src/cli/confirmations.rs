@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::output::{inert, inert_keep_newlines, print, Format, Table};
-use super::{instant, io, open_desk, print as show, Env};
+use super::{instant, io, open_client, print as show, Env};
 use crate::desk::AwaitingConfirmation;
-use crate::desk::{Command, Desk, DeskError};
+use crate::desk::{Client, Command, DeskError};
 use crate::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use crate::domain::time::{countdown, fmt_long, fmt_rfc3339, fmt_short};
 
@@ -110,8 +110,8 @@ pub enum FeedbackCmd {
 /// `dutydesk confirmations`: professional referrals awaiting written
 /// confirmation, most overdue first.
 pub fn run_list(a: ListArgs, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
-    let now = env.now();
+    let mut desk = open_client(env)?;
+    let now = desk.now();
     let team_id = match &a.team {
         Some(t) => Some(desk.team_named(t)?.id),
         None => None,
@@ -119,7 +119,7 @@ pub fn run_list(a: ListArgs, env: &Env) -> Result<(), DeskError> {
     if a.limit < 1 {
         return Err(DeskError::Invalid("--limit must be at least 1".into()));
     }
-    let rows = desk.awaiting_confirmations(team_id, a.overdue, now, a.limit)?;
+    let rows = desk.awaiting_confirmations(team_id, a.overdue, a.limit)?;
     print_list(a.format, &rows, now).map_err(io)
 }
 
@@ -172,8 +172,8 @@ pub fn print_list(
 
 /// `dutydesk confirmation …`
 pub fn run_confirmation(cmd: ConfirmationCmd, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
-    let now = env.now();
+    let mut desk = open_client(env)?;
+    let now = desk.now();
     let at = |s: Option<String>| s.map(|s| instant("--at", &s)).transpose();
     let out = match cmd {
         ConfirmationCmd::Receive {
@@ -181,29 +181,23 @@ pub fn run_confirmation(cmd: ConfirmationCmd, env: &Env) -> Result<(), DeskError
             method,
             at: when,
             late_reason,
-        } => desk.execute(
-            Command::ReceiveConfirmation {
-                referral_id: referral,
-                method: ConfirmationMethod::parse(&method)?,
-                received_at: at(when)?,
-                late_reason,
-            },
-            now,
-        )?,
+        } => desk.execute(Command::ReceiveConfirmation {
+            referral_id: referral,
+            method: ConfirmationMethod::parse(&method)?,
+            received_at: at(when)?,
+            late_reason,
+        })?,
         ConfirmationCmd::Chase {
             referral,
             by,
             at: when,
             note,
-        } => desk.execute(
-            Command::ChaseConfirmation {
-                referral_id: referral,
-                method: ChaseMethod::parse(&by)?,
-                at: at(when)?,
-                note,
-            },
-            now,
-        )?,
+        } => desk.execute(Command::ChaseConfirmation {
+            referral_id: referral,
+            method: ChaseMethod::parse(&by)?,
+            at: at(when)?,
+            note,
+        })?,
         ConfirmationCmd::History { referral, format } => {
             return history(&mut desk, referral, format, now);
         }
@@ -214,16 +208,13 @@ pub fn run_confirmation(cmd: ConfirmationCmd, env: &Env) -> Result<(), DeskError
             referral,
             method,
             at: when,
-        } => desk.execute(
-            Command::MarkLetterSent {
-                referral_id: referral,
-                letter: LetterKind::Acknowledgement,
-                method: SendMethod::parse(&method)?,
-                at: at(when)?,
-                late_reason: None,
-            },
-            now,
-        )?,
+        } => desk.execute(Command::MarkLetterSent {
+            referral_id: referral,
+            letter: LetterKind::Acknowledgement,
+            method: SendMethod::parse(&method)?,
+            at: at(when)?,
+            late_reason: None,
+        })?,
     };
     show::outcome(&out);
     Ok(())
@@ -231,8 +222,8 @@ pub fn run_confirmation(cmd: ConfirmationCmd, env: &Env) -> Result<(), DeskError
 
 /// `dutydesk feedback …`
 pub fn run_feedback(cmd: FeedbackCmd, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
-    let now = env.now();
+    let mut desk = open_client(env)?;
+    let now = desk.now();
     match cmd {
         FeedbackCmd::Draft { referral, out } => {
             draft(&mut desk, LetterKind::Feedback, referral, out, now)
@@ -243,16 +234,13 @@ pub fn run_feedback(cmd: FeedbackCmd, env: &Env) -> Result<(), DeskError> {
             at,
             late_reason,
         } => {
-            let out = desk.execute(
-                Command::MarkLetterSent {
-                    referral_id: referral,
-                    letter: LetterKind::Feedback,
-                    method: SendMethod::parse(&method)?,
-                    at: at.map(|s| instant("--at", &s)).transpose()?,
-                    late_reason,
-                },
-                now,
-            )?;
+            let out = desk.execute(Command::MarkLetterSent {
+                referral_id: referral,
+                letter: LetterKind::Feedback,
+                method: SendMethod::parse(&method)?,
+                at: at.map(|s| instant("--at", &s)).transpose()?,
+                late_reason,
+            })?;
             show::outcome(&out);
             Ok(())
         }
@@ -303,15 +291,15 @@ fn create_new(path: &Path) -> Result<std::fs::File, DeskError> {
 }
 
 fn draft(
-    desk: &mut Desk,
+    desk: &mut Client,
     kind: LetterKind,
     referral: i64,
     out: Option<PathBuf>,
-    now: chrono::DateTime<chrono::Utc>,
+    _now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DeskError> {
     let template = load_template(kind)?;
     let d = desk
-        .draft_letter(referral, kind, template.as_deref(), now)
+        .draft_letter(referral, kind, template.as_deref())
         .map_err(|e| match (e, template_path(kind)) {
             (DeskError::Invalid(m), Some(p))
                 if template.is_some() && m.starts_with("letter template") =>
@@ -332,7 +320,7 @@ fn draft(
                 .write_all(d.body.as_bytes())
                 .and_then(|_| f.sync_all())
                 .map_err(io)
-                .and_then(|_| desk.execute(record, now));
+                .and_then(|_| desk.execute(record));
             match res {
                 Ok(o) => {
                     show::outcome(&o);
@@ -347,7 +335,7 @@ fn draft(
             }
         }
         None => {
-            let o = desk.execute(record, now)?;
+            let o = desk.execute(record)?;
             print!("{}", inert_keep_newlines(&d.body));
             eprintln!(
                 "dutydesk: {}",
@@ -362,7 +350,7 @@ fn draft(
 }
 
 fn history(
-    desk: &mut Desk,
+    desk: &mut Client,
     referral: i64,
     format: Format,
     now: chrono::DateTime<chrono::Utc>,

@@ -4,9 +4,9 @@
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::output::{print, Format, Table};
-use super::{exec, io, open_desk, print as outp, Env};
+use super::{exec, io, open_client, print as outp, Env};
 use crate::desk::handover::{HandoverReport, ReportAction};
-use crate::desk::{Command, Desk, DeskError};
+use crate::desk::{Client, Command, DeskError};
 use crate::domain::time::{countdown, fmt_long, fmt_rfc3339, fmt_short};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -82,7 +82,7 @@ pub struct CoverArgs {
     pub to: String,
 }
 
-fn team_id(desk: &mut Desk, team: Option<&str>, all: bool) -> Result<Option<i64>, DeskError> {
+fn team_id(desk: &mut Client, team: Option<&str>, all: bool) -> Result<Option<i64>, DeskError> {
     if all {
         return Ok(None);
     }
@@ -93,18 +93,17 @@ fn team_id(desk: &mut Desk, team: Option<&str>, all: bool) -> Result<Option<i64>
 }
 
 pub fn run_handover(a: HandoverArgs, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
-    let now = env.now();
+    let mut desk = open_client(env)?;
+    let _now = desk.now();
     match a.cmd {
         None => {
             let team = team_id(&mut desk, a.team.as_deref(), a.all)?;
-            let report = desk.handover_report(team, now)?;
+            let report = desk.handover_report(team)?;
             show(a.format, &report)
         }
         Some(HandoverCmd::Give { to, notes, team }) => {
             let out = exec(
                 &mut desk,
-                env,
                 Command::HandOver {
                     team,
                     to_login: to,
@@ -115,7 +114,7 @@ pub fn run_handover(a: HandoverArgs, env: &Env) -> Result<(), DeskError> {
             Ok(())
         }
         Some(HandoverCmd::Ack { id }) => {
-            let out = exec(&mut desk, env, Command::AcknowledgeHandover { id })?;
+            let out = exec(&mut desk, Command::AcknowledgeHandover { id })?;
             outp::outcome(&out);
             Ok(())
         }
@@ -244,10 +243,9 @@ fn show(format: ReportFormat, r: &HandoverReport) -> Result<(), DeskError> {
 }
 
 pub fn run_cover(a: CoverArgs, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
+    let mut desk = open_client(env)?;
     let out = exec(
         &mut desk,
-        env,
         Command::ReassignAll {
             from_login: a.from,
             to_login: a.to,

@@ -9,6 +9,7 @@ pub mod keymap;
 pub mod output;
 mod print;
 pub mod report;
+pub mod settings;
 
 use std::path::PathBuf;
 
@@ -16,11 +17,11 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::desk::QueueFilter;
-use crate::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
+use crate::desk::{CallInput, ChildInput, Client, Command, DeskError, Outcome, ReferrerInput};
 use crate::domain::matching::{self, Probe};
 use crate::domain::time::parse_instant;
 use crate::domain::{ActionKind, AssessmentOutcome, Decision, Role};
-pub use crate::session::{open_desk, open_desk_with, secure, Env};
+pub use crate::session::{open_client, open_desk, open_desk_with, secure, Env};
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -34,7 +35,8 @@ use output::Format;
         Climbié Inquiry; NI59/NI60).\n\n\
         Environment: DUTYDESK_DB (database file), DUTYDESK_NOW (RFC 3339: fixes the clock for \
         tests and training), DUTYDESK_USER (act as another staff member; the log records the \
-        real login beside it), DUTYDESK_CONFIG (config file)."
+        real login beside it), DUTYDESK_CONFIG (personal config file: [shifts]; the statutory \
+        clocks are the database's settings, see `dutydesk settings`)."
 )]
 pub struct Cli {
     /// The database file [default: the platform data directory]
@@ -62,6 +64,11 @@ pub enum Cmd {
         /// the passphrase from DUTYDESK_KEY, or asked for twice
         #[arg(long)]
         encrypt: bool,
+        /// A training database: DUTYDESK_NOW and DUTYDESK_USER work on it,
+        /// and every screen and command says it is for training. Fixed when
+        /// the file is created; a live database (the default) refuses both
+        #[arg(long)]
+        training: bool,
     },
     /// Fill a new database with realistic demo data (teams, staff, a year of referrals)
     Demo {
@@ -127,9 +134,27 @@ pub enum Cmd {
     Report(report::ReportArgs),
     /// Open the terminal screens (the default)
     Tui,
+    /// Own the database file and answer staff over a Unix socket (run it as
+    /// the desk's service account; see the README, "Deploying for a team")
+    Serve {
+        /// The socket [default: $XDG_RUNTIME_DIR/dutydesk/dutydesk.sock, else
+        /// /run/dutydesk/dutydesk.sock]
+        #[arg(long)]
+        socket: Option<PathBuf>,
+        /// The group whose members may connect (the socket becomes 0660 for it)
+        #[arg(long)]
+        group: Option<String>,
+        /// Where `dutydesk backup NAME` writes through this server (by name only)
+        #[arg(long)]
+        backup_dir: Option<PathBuf>,
+    },
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
     Keymap(keymap::KeymapCmd),
+    /// The statutory clocks and calendar of this database: show (anyone); set, unset, closure,
+    /// not-holiday (duty managers). Working Together; Rec 19, 21, 35, 39, 98; NI59/NI60
+    #[command(subcommand, long_about = settings::SETTINGS_HELP)]
+    Settings(settings::SettingsCmd),
 }
 
 #[derive(Debug, Args)]
@@ -359,8 +384,8 @@ pub enum StaffCmd {
     Back { login: String },
 }
 
-fn exec(desk: &mut Desk, env: &Env, cmd: Command) -> Result<Outcome, DeskError> {
-    desk.execute(cmd, env.now())
+fn exec(desk: &mut Client, cmd: Command) -> Result<Outcome, DeskError> {
+    desk.execute(cmd)
 }
 
 fn instant(what: &str, s: &str) -> Result<DateTime<Utc>, DeskError> {
@@ -387,6 +412,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             name,
             group,
             encrypt,
+            training,
         } => {
             let gid = group.as_deref().map(secure::gid_of_group).transpose()?;
             if (gid.is_some() || encrypt) && env.db.exists() {
@@ -395,17 +421,24 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                     env.db.display()
                 )));
             }
+            let overrides = env.overrides();
+            if !training && !overrides.is_empty() {
+                return Err(crate::session::live_override_refused(&overrides));
+            }
             let mut desk = open_desk_with(env, gid, encrypt)?;
-            let out = exec(
-                &mut desk,
-                env,
+            let now = desk.clock_now();
+            let out = desk.execute(
                 Command::Init {
                     team,
                     display_name: name.unwrap_or_else(|| env.actor.login.clone()),
+                    training,
                 },
+                now,
             )?;
             print::outcome(&out);
             println!("database: {}", env.db.display());
+            // Now there is a duty manager: an old config's clocks move in.
+            crate::session::settle_config_clocks(&mut desk, env)?;
             Ok(())
         }
         Cmd::Demo {
@@ -414,15 +447,16 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             open,
         } => {
             let mut desk = open_desk(env)?;
-            let fresh = desk.teams()?.is_empty();
+            let fresh = desk.is_new()?;
             if fresh {
+                let now = desk.clock_now();
                 let t0 = std::time::Instant::now();
                 let stats = crate::desk::demo::generate(
                     &mut desk,
                     &crate::desk::demo::DemoSpec {
                         referrals,
                         seed,
-                        now: env.now(),
+                        now,
                         manager_login: env.actor.login.clone(),
                     },
                 )?;
@@ -448,8 +482,8 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         }
         Cmd::Call(a) => run_call(a, env),
         Cmd::Queue(q) => {
-            let mut desk = open_desk(env)?;
-            let now = env.now();
+            let mut desk = open_client(env)?;
+            let now = desk.now();
             let team_id = match &q.team {
                 Some(t) => Some(desk.team_named(t)?.id),
                 None => None,
@@ -466,18 +500,17 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if q.limit < 1 {
                 return Err(DeskError::Invalid("--limit must be at least 1".into()));
             }
-            let rows = desk.queue(&f, now, 0, q.limit)?;
+            let rows = desk.queue(&f, 0, q.limit)?;
             print::queue(q.format, &rows, now).map_err(io)
         }
         Cmd::Confirmations(a) => confirmations::run_list(a, env),
         Cmd::Confirmation(c) => confirmations::run_confirmation(c, env),
         Cmd::Feedback(c) => confirmations::run_feedback(c, env),
         Cmd::Action(ActionCmd::Assign { id, to, unassign }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let owner = if unassign { None } else { to };
             let out = exec(
                 &mut desk,
-                env,
                 Command::AssignAction {
                     action_id: id,
                     owner,
@@ -493,10 +526,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             at,
         }) => {
             let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::CompleteAction {
                     action_id: id,
                     outcome,
@@ -514,10 +546,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             late_reason,
         }) => {
             let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::PassToDuty {
                     action_id: id,
                     to_login: to,
@@ -529,28 +560,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             Ok(())
         }
         Cmd::Referral(ReferralCmd::Show { id, format, reason }) => {
-            let mut desk = open_desk(env)?;
-            let child_id = desk.child_of_referral(id)?;
-            let via = "cli referral show".to_string();
-            exec(
-                &mut desk,
-                env,
-                match reason {
-                    Some(reason) => Command::ViewRecordWithReason {
-                        child_id,
-                        referral_id: Some(id),
-                        via,
-                        reason,
-                    },
-                    None => Command::ViewRecord {
-                        child_id,
-                        referral_id: Some(id),
-                        via,
-                    },
-                },
-            )?;
-            let detail = desk.referral(id)?;
-            print::referral(format, &detail, env.now()).map_err(io)
+            let mut desk = open_client(env)?;
+            // The opening is logged with the read, in one transaction (Rec 58).
+            let detail = desk.referral(id, "cli referral show", reason)?;
+            print::referral(format, &detail, desk.now()).map_err(io)
         }
         Cmd::Referral(ReferralCmd::Decide {
             id,
@@ -560,11 +573,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             late_reason,
         }) => {
             let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let decision = Decision::parse(&decision)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::RecordDecision {
                     referral_id: id,
                     decision,
@@ -583,11 +595,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             late_reason,
         }) => {
             let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let outcome = AssessmentOutcome::parse(&outcome)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::RecordOutcome {
                     referral_id: id,
                     outcome,
@@ -599,10 +610,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             Ok(())
         }
         Cmd::Referral(ReferralCmd::Note { id, text }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::AddNote {
                     referral_id: id,
                     text,
@@ -613,13 +623,13 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         }
         Cmd::Staff(s) => staff(s, env),
         Cmd::Team { name, phone, email } => {
-            let mut desk = open_desk(env)?;
-            let out = exec(&mut desk, env, Command::AddTeam { name, phone, email })?;
+            let mut desk = open_client(env)?;
+            let out = exec(&mut desk, Command::AddTeam { name, phone, email })?;
             print::outcome(&out);
             Ok(())
         }
         Cmd::Verify { head, format } => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             if head {
                 let h = desk.head()?;
                 return print::head(format, &h).map_err(io).map(|()| false);
@@ -638,9 +648,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             }
         }
         Cmd::Backup { file } => {
-            let desk = open_desk(env)?;
-            desk.store().backup_to(&file)?;
-            println!("backed up {} to {}", env.db.display(), file.display());
+            let mut desk = open_client(env)?;
+            let written = desk.backup(&file)?;
+            println!("backed up {} to {written}", env.db.display());
             Ok(())
         }
         Cmd::Handover(a) => handover::run_handover(a, env),
@@ -652,7 +662,13 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Audit(a) => chronology::run_audit(*a, env),
         Cmd::Report(a) => report::run_report(a, env),
         Cmd::Tui => return Ok(true),
-        Cmd::Keymap(k) => keymap::run_keymap(k, env),
+        Cmd::Serve { .. } => Err(DeskError::Invalid(
+            "the server is started by the entry point".into(),
+        )),
+        Cmd::Keymap(_) => Err(DeskError::Invalid(
+            "keymaps are the screens': the entry point runs this".into(),
+        )),
+        Cmd::Settings(c) => settings::run_settings(c, env),
     };
     r.map(|()| false)
 }
@@ -661,8 +677,8 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
 /// matching first; a strong match stops a new child being made until the
 /// caller says `--link CHILD_ID` or `--new-child`.
 fn run_call(a: CallArgs, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
-    let now = env.now();
+    let mut desk = open_client(env)?;
+    let now = desk.now();
     let received_at = a
         .received_at
         .as_deref()
@@ -727,7 +743,6 @@ fn run_call(a: CallArgs, env: &Env) -> Result<(), DeskError> {
         .collect();
     let out = exec(
         &mut desk,
-        env,
         Command::LogCall(CallInput {
             children,
             concern: a.concern,
@@ -772,7 +787,7 @@ fn run_call(a: CallArgs, env: &Env) -> Result<(), DeskError> {
 }
 
 fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
+    let mut desk = open_client(env)?;
     let out = match cmd {
         StaffCmd::List { team, format } => {
             let team_id = match &team {
@@ -780,7 +795,7 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
                 None => None,
             };
             let list = desk.staff(team_id)?;
-            return print::staff(format, &list, env.now()).map_err(io);
+            return print::staff(format, &list, desk.now()).map_err(io);
         }
         StaffCmd::Add {
             login,
@@ -789,7 +804,6 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
             team,
         } => exec(
             &mut desk,
-            env,
             Command::AddStaff {
                 login,
                 display_name: name,
@@ -805,7 +819,6 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
             active,
         } => exec(
             &mut desk,
-            env,
             Command::SetStaff {
                 login,
                 display_name: name,
@@ -822,12 +835,11 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
         } => {
             let from = match from {
                 Some(f) => instant("--from", &f)?,
-                None => env.now(),
+                None => desk.now(),
             };
             let until = until.map(|u| instant("--until", &u)).transpose()?;
             exec(
                 &mut desk,
-                env,
                 Command::MarkAbsent {
                     login,
                     from,
@@ -836,7 +848,7 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
                 },
             )?
         }
-        StaffCmd::Back { login } => exec(&mut desk, env, Command::ClearAbsence { login })?,
+        StaffCmd::Back { login } => exec(&mut desk, Command::ClearAbsence { login })?,
     };
     print::outcome(&out);
     Ok(())

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::output::{inert, Format, Table};
-use super::{io, open_desk, Env};
+use super::{io, open_client, Env};
 use crate::desk::reports::{Report, ReportQuery, Timeliness, DEFINITIONS};
 use crate::desk::DeskError;
 use crate::domain::time::{fmt_short, parse_date};
@@ -35,8 +35,8 @@ pub fn run_report(a: ReportArgs, env: &Env) -> Result<(), DeskError> {
         to: date("--to", &a.to)?,
         team: a.team.clone(),
     };
-    let mut desk = open_desk(env)?;
-    let report = desk.report(&q, env.now())?;
+    let mut desk = open_client(env)?;
+    let report = desk.report(&q)?;
     let out = match a.format {
         Format::Json => serde_json::to_string_pretty(&report).map_err(|e| io(e.into()))? + "\n",
         Format::Csv => to_csv(&report).to_csv(),

@@ -1,16 +1,17 @@
 //! Logging a call: one code path for `dutydesk call` and the call form.
 
+use crate::domain::permissions::Permission;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde_json::json;
 
 use super::command::{CallInput, ChildInput, Outcome, ReferralWithActions};
-use super::{require, staff_of, DeskError, Result};
+use super::{permit, staff_of, DeskError, Result};
 use crate::domain::clocks::{ReferralFacts, Rules};
 use crate::domain::endings::{End, EndKind};
 use crate::domain::time::{london_date, parse_date};
 use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
-use crate::domain::{ActionKind, Actor, ReferralSource, Role};
+use crate::domain::{ActionKind, Actor, ReferralSource};
 use crate::store::{self, Call, NewAction, NewChild, NewEvent, NewReferral, Referrer};
 
 /// A call whose fields have passed validation.
@@ -278,11 +279,7 @@ pub(crate) fn log_call(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(
-        &me,
-        "logging a call",
-        &[Role::Frontline, Role::DutyWorker, Role::DutyManager],
-    )?;
+    permit(&me, Permission::LogCall)?;
     let checked = check_call(&input, now)?;
     let received_at = input.received_at.unwrap_or(now);
     if received_at > now + chrono::Duration::minutes(5) {

@@ -9,6 +9,7 @@
 //! initial conference action gives the target and the date held. Anything
 //! recorded here with `census referral` takes precedence.
 
+use crate::domain::permissions::Permission;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -16,13 +17,13 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{require, staff_of, Desk, DeskError, Outcome, Result};
+use super::{permit, staff_of, Desk, DeskError, Outcome, Result};
 use crate::domain::census::{
     self, AssessmentFactor, CensusYear, Disability, Ethnicity, Sex, UpnUnknown,
 };
 use crate::domain::census_return::{self, CensusChild, CensusReferral, Problem, ReturnCounts};
 use crate::domain::time::{end_of_london_day, london_date, parse_date, to_london};
-use crate::domain::{validate, Actor, ClosureReason, Decision, PrimaryNeed, ReferralSource, Role};
+use crate::domain::{validate, Actor, ClosureReason, Decision, PrimaryNeed, ReferralSource};
 use crate::store::census::{self as cstore, ChildCensusRow, ReferralCensusRow};
 use crate::store::{self, NewEvent};
 
@@ -116,11 +117,7 @@ pub(crate) fn handle(
             expected_date,
             death_date,
         } => {
-            require(
-                &me,
-                "recording a child's census details",
-                &[Role::DutyWorker, Role::DutyManager],
-            )?;
+            permit(&me, Permission::RecordCensusDetails)?;
             let mut child = store::child_by_id(conn, child_id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no child with id {child_id}")))?;
             let before = cstore::child_census(conn, child_id)?.unwrap_or_default();
@@ -220,11 +217,7 @@ pub(crate) fn handle(
             closure_reason,
             primary_need,
         } => {
-            require(
-                &me,
-                "recording a referral's census details",
-                &[Role::DutyWorker, Role::DutyManager],
-            )?;
+            permit(&me, Permission::RecordCensusDetails)?;
             let mut r = store::referral_by_id(conn, referral_id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no referral with id {referral_id}")))?;
             let before = cstore::referral_census(conn, referral_id)?.unwrap_or_default();
@@ -317,7 +310,7 @@ pub(crate) fn handle(
                 }
             }
             if let Some(reason) = closure_reason {
-                require(&me, "changing a closure reason", &[Role::DutyManager])?;
+                permit(&me, Permission::ChangeClosureReason)?;
                 if r.closed_at.is_none() {
                     return Err(DeskError::Invalid(format!(
                         "referral {referral_id} is not closed; the reason is given when it is closed"
@@ -360,7 +353,7 @@ pub(crate) fn handle(
 }
 
 /// The year's census as the desk holds it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CensusReturn {
     pub year: CensusYear,
     pub children: Vec<CensusChild>,
@@ -475,6 +468,7 @@ fn build(rows: Vec<cstore::CensusSourceRow>) -> Vec<CensusChild> {
 impl Desk {
     /// The census return for a collection year.
     pub fn census(&mut self, year: CensusYear) -> Result<CensusReturn> {
+        self.gate(Permission::ExportCensus)?;
         let from = end_of_london_day(year.start - chrono::Days::new(1)) + Duration::seconds(1);
         let to = end_of_london_day(year.end);
         let rows = self

@@ -1,29 +1,30 @@
 //! Closing a referral (Rec 26, Rec 40): the checklist and the close itself.
 //! The rule of what is missing lives in `domain::closure`.
 
+use crate::domain::permissions::Permission;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::json;
 
 use super::command::{ItemStatus, Outcome, ReferralWithActions};
-use super::{require, staff_of, Desk, DeskError, Result};
+use super::{permit, staff_of, Desk, DeskError, Result};
 use crate::domain::closure::{self, ChecklistItem, ClosureFacts, Missing, OpenAction};
 use crate::domain::endings::{self, End, EndKind};
 use crate::domain::time::fmt_long;
 use crate::domain::validate::{self, MAX_LINE};
-use crate::domain::{Actor, ClosureReason, ReferralState, Role};
+use crate::domain::{Actor, ClosureReason, ReferralState};
 use crate::store::{self, ChecklistRow, NewEvent, Referral};
 
 type Ev<'a> = &'a dyn Fn(NewEvent) -> Result<i64>;
 
 /// What a referral needs before it may close, for `referral checklist` and
 /// the close dialog.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ClosureCheck {
     pub referral_id: i64,
     /// "Rec 40", "Rec 26" or "" when no checklist applies.
-    pub rec: &'static str,
+    pub rec: String,
     pub required: Vec<ChecklistItem>,
     pub recorded: Vec<ChecklistRow>,
     pub missing: Vec<Missing>,
@@ -61,7 +62,7 @@ fn check(conn: &Connection, r: &Referral, cancelling: bool) -> Result<ClosureChe
     let missing_text = missing.iter().map(|m| m.describe(r.id)).collect();
     Ok(ClosureCheck {
         referral_id: r.id,
-        rec,
+        rec: rec.to_string(),
         required: required.to_vec(),
         recorded,
         missing,
@@ -72,6 +73,7 @@ fn check(conn: &Connection, r: &Referral, cancelling: bool) -> Result<ClosureChe
 impl Desk {
     /// The referral's closure checklist and what still stops it closing.
     pub fn closure_check(&mut self, referral_id: i64) -> Result<ClosureCheck> {
+        self.gate(Permission::ReadRecord)?;
         self.store.read(|c| {
             let r = existing_referral(c, referral_id)?;
             check(c, &r, false)
@@ -91,11 +93,7 @@ pub(crate) fn record_checklist_item(
     ev: Ev,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(
-        &me,
-        "recording a closure checklist item",
-        &[Role::DutyWorker, Role::DutyManager],
-    )?;
+    permit(&me, Permission::RecordChecklistItem)?;
     let r = existing_referral(conn, referral_id)?;
     if r.state == ReferralState::Closed {
         return Err(DeskError::Invalid(format!(
@@ -113,11 +111,7 @@ pub(crate) fn record_checklist_item(
             (Some(at), None)
         }
         ItemStatus::NotDone { reason } => {
-            require(
-                &me,
-                "recording why a closure step was not taken",
-                &[Role::DutyManager],
-            )?;
+            permit(&me, Permission::WaiveChecklistItem)?;
             (
                 None,
                 Some(validate::required_line(
@@ -173,7 +167,7 @@ pub(crate) fn close_referral(
     ev: Ev,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(&me, "closing a referral (Rec 40)", &[Role::DutyManager])?;
+    permit(&me, Permission::CloseReferral)?;
     let mut r = existing_referral(conn, referral_id)?;
     let cancel = match cancel_open_actions {
         Some(c) => Some(validate::required_line(

@@ -69,6 +69,10 @@ pub enum Command {
     Init {
         team: String,
         display_name: String,
+        /// A training database: DUTYDESK_NOW and DUTYDESK_USER work on it
+        /// (fixed at creation, never changeable).
+        #[serde(default)]
+        training: bool,
     },
     AddTeam {
         name: String,
@@ -262,6 +266,26 @@ pub enum Command {
     MarkSignificant {
         event_id: i64,
     },
+    /// A duty manager sets one of the desk's settings: the statutory clocks
+    /// and calendar, the same for everyone on this database
+    /// (`domain::settings`). Keys: `timescales.profile`,
+    /// `timescales.override.KIND` (a timescale), `calendar.closure.DATE` and
+    /// `calendar.not_holiday.DATE` (value `""`). An event with before and after.
+    SetSetting {
+        key: String,
+        value: String,
+    },
+    /// A duty manager puts one setting back to its default.
+    ClearSetting {
+        key: String,
+    },
+    /// The one-time import of an old personal config file's `[timescales]`
+    /// and `[calendar]` values (`(key, value)` as `SetSetting` takes them),
+    /// into a database whose settings were never set; a duty manager's, one
+    /// `settings_imported` event.
+    ImportSettings {
+        rows: Vec<(String, String)>,
+    },
 }
 
 /// A closure-checklist item: done (when; now if not given), or not done and why.
@@ -273,14 +297,14 @@ pub enum ItemStatus {
 }
 
 /// A referral with its actions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ReferralWithActions {
     #[serde(flatten)]
     pub referral: Referral,
     pub actions: Vec<Action>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Done {

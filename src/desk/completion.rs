@@ -10,13 +10,14 @@ use serde_json::json;
 
 use super::command::Outcome;
 use super::handlers::{add_action, referral_changed};
-use super::{require, staff_of, DeskError, Result};
+use super::{permit, staff_of, DeskError, Result};
 use crate::domain::allocation::duty_owner_problem;
 use crate::domain::clocks::{ReferralFacts, Rules};
-use crate::domain::endings::{self, End, EndKind};
+use crate::domain::endings::{self, End, EndKind, Ending};
+use crate::domain::permissions::Permission;
 use crate::domain::time::fmt_long;
 use crate::domain::validate::{self, MAX_LINE, MAX_TEXT};
-use crate::domain::{ActionKind, Actor, AssessmentOutcome, Decision, ReferralState, Role};
+use crate::domain::{ActionKind, Actor, AssessmentOutcome, Decision, ReferralState};
 use crate::store::{self, Action, NewEvent, Referral, Staff};
 
 type Ev<'a> = &'a dyn Fn(NewEvent) -> Result<i64>;
@@ -96,15 +97,17 @@ pub(crate) fn complete_action(
     let r = referral(conn, a.referral_id)?;
     endings::check_done_by_outcome(a.kind, a.id, r.id)?;
     let own = a.owner.as_deref() == Some(me.login.as_str());
-    match me.role {
-        Role::DutyManager => {}
-        Role::DutyWorker if own || a.owner.is_none() => {}
-        _ => require(
-            &me,
-            "completing another person's action",
-            &[Role::DutyManager],
-        )?,
-    }
+    permit(
+        &me,
+        match &a.owner {
+            _ if own => Permission::CompleteOwnAction,
+            None => Permission::CompleteUnallocatedAction,
+            Some(_) => Permission::CompleteOthersAction,
+        },
+    )?;
+    // Every kind that ends by `action done` is a social work action (a call
+    // is passed to duty with `Command::PassToDuty`).
+    permit(&me, Permission::CompleteStatutoryAction)?;
     let outcome = validate::required_text("outcome", &outcome, MAX_TEXT)?;
     let at = endings::stated_time("the time it was done (--at)", at, r.received_at, now)?;
     let end = End::new(EndKind::Done, a.due_at, at, now);
@@ -155,11 +158,7 @@ pub(crate) fn pass_to_duty(
     ev: Ev,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(
-        &me,
-        "passing a call to the duty team",
-        &[Role::Frontline, Role::DutyWorker, Role::DutyManager],
-    )?;
+    permit(&me, Permission::PassCallToDuty)?;
     let mut a = open_action(conn, action_id)?;
     let r = referral(conn, a.referral_id)?;
     if a.kind != ActionKind::PassToDuty {
@@ -170,12 +169,8 @@ pub(crate) fn pass_to_duty(
             a.kind.ending().command(a.id, r.id)
         )));
     }
-    if me.role == Role::Frontline && a.owner.as_deref() != Some(me.login.as_str()) {
-        require(
-            &me,
-            "passing another person's call to duty",
-            &[Role::DutyWorker, Role::DutyManager],
-        )?;
+    if a.owner.as_deref() != Some(me.login.as_str()) {
+        permit(&me, Permission::PassOthersCallToDuty)?;
     }
     let at = endings::stated_time("the time it was passed (--at)", at, r.received_at, now)?;
     let to = duty_recipient(conn, &to_login, at)?;
@@ -234,11 +229,7 @@ pub(crate) fn record_decision(
     ev: Ev,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(
-        &me,
-        "recording the decision on a referral",
-        &[Role::DutyManager],
-    )?;
+    permit(&me, Permission::RecordDecision)?;
     let mut r = referral(conn, referral_id)?;
     if !r.state.can_decide() {
         return Err(DeskError::Invalid(format!(
@@ -334,13 +325,6 @@ pub(crate) fn record_decision(
     referral_changed(conn, r.id)
 }
 
-/// The kinds an assessment outcome ends (NI59, NI60, Working Together 2023).
-const ASSESSMENTS: &[ActionKind] = &[
-    ActionKind::InitialAssessment,
-    ActionKind::CoreAssessment,
-    ActionKind::SingleAssessment,
-];
-
 /// An assessment's outcome; no service / service needed end the assessment.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn record_outcome(
@@ -354,11 +338,7 @@ pub(crate) fn record_outcome(
     ev: Ev,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(
-        &me,
-        "recording an assessment outcome",
-        &[Role::DutyWorker, Role::DutyManager],
-    )?;
+    permit(&me, Permission::RecordOutcome)?;
     let mut r = referral(conn, referral_id)?;
     if !r.state.can_record_outcome(outcome) {
         return Err(DeskError::Invalid(format!(
@@ -386,7 +366,7 @@ pub(crate) fn record_outcome(
     if outcome != AssessmentOutcome::ServiceProvided {
         for mut a in store::actions_of_referral(conn, r.id)?
             .into_iter()
-            .filter(|a| a.is_open() && ASSESSMENTS.contains(&a.kind))
+            .filter(|a| a.is_open() && a.kind.ending() == Ending::AssessmentOutcome)
         {
             let end = End::new(EndKind::Done, a.due_at, at, now);
             let why = endings::late_reason_for(

@@ -4,31 +4,29 @@
 //! transaction `Desk::execute` opened) and the queries the confirmations
 //! screen and `dutydesk confirmations` read.
 
+use crate::domain::permissions::Permission;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::json;
 
 use super::command::Outcome;
-use super::{require, staff_of, Desk, DeskError, Result};
+use super::{permit, staff_of, Desk, DeskError, Result};
 use crate::domain::endings::{self, End, EndKind};
 use crate::domain::letters::{
     self, ChaseMethod, ConfirmationMethod, ConfirmationStatus, LetterFacts, LetterKind, SendMethod,
 };
 use crate::domain::time::{fmt_long, london_date};
 use crate::domain::validate::{self, MAX_LINE, MAX_TEXT};
-use crate::domain::{ActionKind, Actor, Role};
+use crate::domain::{ActionKind, Actor};
 use crate::store::{
     self, Action, AwaitingConfirmation, Chase, ConfirmationCounts, ConfirmationReceipt, Letter,
     NewChase, NewEvent, Referral,
 };
 
-const DESK_STAFF: &[Role] = &[Role::Frontline, Role::DutyWorker, Role::DutyManager];
-const SOCIAL_WORK: &[Role] = &[Role::DutyWorker, Role::DutyManager];
-
 /// Written confirmation of one referral: the action, the receipt, the chases
 /// and the letters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ConfirmationHistory {
     pub referral_id: i64,
     /// The `written_confirmation` action (None: not a professional referral).
@@ -40,7 +38,7 @@ pub struct ConfirmationHistory {
 }
 
 /// A letter as drafted from a template, not yet recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LetterDraft {
     pub referral_id: i64,
     pub letter: LetterKind,
@@ -91,7 +89,7 @@ pub(crate) fn receive(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(&me, "recording a written confirmation", DESK_STAFF)?;
+    permit(&me, Permission::RecordConfirmation)?;
     let r = referral(conn, referral_id)?;
     let Some(mut a) = action_of(conn, r.id, ActionKind::WrittenConfirmation)? else {
         return Err(DeskError::Invalid(format!(
@@ -172,7 +170,7 @@ pub(crate) fn chase(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(&me, "recording a chase", DESK_STAFF)?;
+    permit(&me, Permission::RecordConfirmation)?;
     let r = referral(conn, referral_id)?;
     match action_of(conn, r.id, ActionKind::WrittenConfirmation)? {
         None => {
@@ -235,10 +233,10 @@ pub(crate) fn chase(
     })
 }
 
-fn letter_roles(kind: LetterKind) -> &'static [Role] {
+fn letter_permission(kind: LetterKind) -> Permission {
     match kind {
-        LetterKind::Acknowledgement => DESK_STAFF,
-        LetterKind::Feedback => SOCIAL_WORK,
+        LetterKind::Acknowledgement => Permission::AcknowledgementLetter,
+        LetterKind::Feedback => Permission::FeedbackLetter,
     }
 }
 
@@ -269,7 +267,7 @@ pub(crate) fn letter_drafted(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(&me, "drafting a letter to a referrer", letter_roles(kind))?;
+    permit(&me, letter_permission(kind))?;
     let r = referral(conn, referral_id)?;
     check_letter(&r, kind)?;
     let body = validate::required_text("letter", &body, MAX_TEXT)?;
@@ -315,11 +313,7 @@ pub(crate) fn letter_sent(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let me = staff_of(conn, actor)?;
-    require(
-        &me,
-        "recording a letter to a referrer as sent",
-        letter_roles(kind),
-    )?;
+    permit(&me, letter_permission(kind))?;
     let r = referral(conn, referral_id)?;
     check_letter(&r, kind)?;
     let at = when("the time it was sent", at, &r, now)?;
@@ -439,6 +433,7 @@ impl Desk {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<AwaitingConfirmation>> {
+        self.gate(Permission::ReadConfirmations)?;
         self.store.read(|c| {
             Ok::<_, DeskError>(store::awaiting_confirmations(
                 c,
@@ -456,12 +451,14 @@ impl Desk {
         team_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<ConfirmationCounts> {
+        self.gate(Permission::ReadCounts)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::confirmation_counts(c, team_id, now)?))
     }
 
     /// One referral's written confirmation: action, receipt, chases, letters.
     pub fn confirmation_history(&mut self, referral_id: i64) -> Result<ConfirmationHistory> {
+        self.gate(Permission::ReadConfirmations)?;
         self.store.read(|c| {
             referral(c, referral_id)?;
             Ok(ConfirmationHistory {
@@ -489,7 +486,7 @@ impl Desk {
         let actor = self.actor.clone();
         let facts = self.store.read(|c| {
             let me = staff_of(c, &actor)?;
-            require(&me, "drafting a letter to a referrer", letter_roles(kind))?;
+            permit(&me, letter_permission(kind))?;
             let r = referral(c, referral_id)?;
             check_letter(&r, kind)?;
             let team = store::team_by_id(c, r.team_id)?

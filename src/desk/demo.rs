@@ -92,6 +92,7 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
     let actor = desk.actor().clone();
     let now = spec.now;
     desk.store.write(|c| {
+        store::set_file_training(c, true, now)?;
         let teams = [
             ("North Duty", "01632 960 101", "north.duty@example.gov.uk"),
             ("South Duty", "01632 960 202", "south.duty@example.gov.uk"),
@@ -205,14 +206,14 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
 
 /// Fills an empty database with demo data.
 pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
-    if !desk.teams()?.is_empty() {
+    if !desk.is_new()? {
         return Err(DeskError::Invalid(
             "demo data goes only into a new database".into(),
         ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let pick = setup(desk, spec)?;
-    let rules = desk.rules().clone();
+    let rules = desk.rules()?;
     let actor = desk.actor().clone();
     let now = spec.now;
     let total = spec.referrals as u64;

@@ -1,6 +1,7 @@
 //! One function per command. Each runs inside the transaction `Desk::execute`
 //! opened; returning an error rolls everything back.
 
+use crate::domain::permissions::Permission;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde_json::json;
@@ -8,7 +9,7 @@ use serde_json::json;
 use super::call::log_call;
 use super::command::{Command, Outcome, ReferralWithActions};
 use super::{chronology, closure};
-use super::{require, staff_of, DeskError, Result};
+use super::{permit, staff_of, DeskError, Result};
 use crate::domain::clocks::Rules;
 use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
 use crate::domain::{ActionKind, Actor, Role};
@@ -26,11 +27,18 @@ pub(crate) fn handle(
         // Routed to desk::handover by Desk::execute (they need the shifts).
         Command::HandOver { .. }
         | Command::AcknowledgeHandover { .. }
-        | Command::ReassignAll { .. } => Err(DeskError::Invalid(
-            "handover commands run through Desk::execute".into(),
+        | Command::ReassignAll { .. }
+        | Command::SetSetting { .. }
+        | Command::ClearSetting { .. }
+        | Command::ImportSettings { .. } => Err(DeskError::Invalid(
+            "handover and settings commands run through Desk::execute".into(),
         )),
-        Command::Init { team, display_name } => {
-            if !store::list_teams(conn)?.is_empty() {
+        Command::Init {
+            team,
+            display_name,
+            training,
+        } => {
+            if !store::list_teams(conn)?.is_empty() || store::file_training(conn)?.is_some() {
                 return Err(DeskError::Invalid(
                     "this database is already set up; use `dutydesk staff add` to add people"
                         .into(),
@@ -39,6 +47,7 @@ pub(crate) fn handle(
             let team = validate::required_line("team name", &team, 100)?;
             let name = validate::required_line("display name", &display_name, MAX_NAME)?;
             let login = check_login(&actor.login)?;
+            store::set_file_training(conn, training, now)?;
             let team_id = store::insert_team(conn, &team, None, None)?;
             store::insert_staff(
                 conn,
@@ -51,8 +60,11 @@ pub(crate) fn handle(
             )?;
             ev(NewEvent {
                 kind: "desk_initialised".into(),
-                summary: format!("desk set up: team {team}, {login} duty manager"),
-                after: Some(json!({"team": team, "manager": login})),
+                summary: format!(
+                    "{} set up: team {team}, {login} duty manager",
+                    if training { "training desk" } else { "desk" }
+                ),
+                after: Some(json!({"team": team, "manager": login, "training": training})),
                 ..Default::default()
             })?;
             Ok(Outcome::Done {
@@ -61,7 +73,7 @@ pub(crate) fn handle(
         }
         Command::AddTeam { name, phone, email } => {
             let me = staff_of(conn, actor)?;
-            require(&me, "adding a team", &[Role::DutyManager])?;
+            permit(&me, Permission::ManageTeams)?;
             let name = validate::required_line("team name", &name, 100)?;
             if store::team_by_name(conn, &name)?.is_some() {
                 return Err(DeskError::Invalid(format!(
@@ -89,7 +101,7 @@ pub(crate) fn handle(
             team,
         } => {
             let me = staff_of(conn, actor)?;
-            require(&me, "adding staff", &[Role::DutyManager])?;
+            permit(&me, Permission::ManageStaff)?;
             let login = check_login(&login)?;
             if store::staff_by_login(conn, &login)?.is_some() {
                 return Err(DeskError::Invalid(format!(
@@ -127,9 +139,10 @@ pub(crate) fn handle(
             active,
         } => {
             let me = staff_of(conn, actor)?;
-            require(&me, "changing staff", &[Role::DutyManager])?;
+            permit(&me, Permission::ManageStaff)?;
             let mut s = existing_staff(conn, &login)?;
             let before = staff_json(&s);
+            let was_manager = s.active && s.role == Role::DutyManager;
             if let Some(n) = display_name {
                 s.display_name = validate::required_line("display name", &n, MAX_NAME)?;
             }
@@ -146,7 +159,27 @@ pub(crate) fn handle(
                 s.team_id = team_id_of(conn, Some(&t), None)?;
             }
             if let Some(a) = active {
+                if s.login == me.login && !a {
+                    return Err(DeskError::Invalid(
+                        "a duty manager cannot make themselves inactive; ask another manager"
+                            .into(),
+                    ));
+                }
                 s.active = a;
+            }
+            // The desk always keeps an active duty manager: without one nobody
+            // could add staff, allocate or close (the last one stays).
+            if was_manager && !(s.active && s.role == Role::DutyManager) {
+                let others = store::list_staff(conn, None)?
+                    .iter()
+                    .filter(|o| o.login != s.login && o.active && o.role == Role::DutyManager)
+                    .count();
+                if others == 0 {
+                    return Err(DeskError::Invalid(format!(
+                        "{login} is the only active duty manager: add or reactivate another \
+                         manager first (`dutydesk staff add … --role duty_manager`)"
+                    )));
+                }
             }
             store::update_staff(conn, &s)?;
             ev(NewEvent {
@@ -167,7 +200,7 @@ pub(crate) fn handle(
             note,
         } => {
             let me = staff_of(conn, actor)?;
-            require(&me, "marking staff absent", &[Role::DutyManager])?;
+            permit(&me, Permission::ManageStaff)?;
             if let Some(u) = until {
                 if u <= from {
                     return Err(DeskError::Invalid(
@@ -198,7 +231,7 @@ pub(crate) fn handle(
         }
         Command::ClearAbsence { login } => {
             let me = staff_of(conn, actor)?;
-            require(&me, "clearing an absence", &[Role::DutyManager])?;
+            permit(&me, Permission::ManageStaff)?;
             let mut s = existing_staff(conn, &login)?;
             let before = staff_json(&s);
             s.absent_from = None;
@@ -224,11 +257,7 @@ pub(crate) fn handle(
             form_json,
         } => {
             let me = staff_of(conn, actor)?;
-            require(
-                &me,
-                "logging a call",
-                &[Role::Frontline, Role::DutyWorker, Role::DutyManager],
-            )?;
+            permit(&me, Permission::LogCall)?;
             if form_json.len() > 200_000 {
                 return Err(DeskError::Invalid("the form is too long to save".into()));
             }
@@ -279,11 +308,7 @@ pub(crate) fn handle(
                 .filter(|c| c.status == "draft")
                 .ok_or_else(|| DeskError::NotFound(format!("no unfinished call {draft_id}")))?;
             if c.taken_by != me.login {
-                require(
-                    &me,
-                    "abandoning another person's unfinished call",
-                    &[Role::DutyManager],
-                )?;
+                permit(&me, Permission::AbandonOthersDraft)?;
             }
             let reason = validate::required_line("reason", &reason, MAX_LINE)?;
             c.status = "abandoned".into();
@@ -308,8 +333,10 @@ pub(crate) fn handle(
             };
             let taking_for_self =
                 a.owner.is_none() && new_owner.as_ref().is_some_and(|s| s.login == me.login);
-            if !(taking_for_self && me.role == Role::DutyWorker) {
-                require(&me, "assigning an action", &[Role::DutyManager])?;
+            if !taking_for_self {
+                permit(&me, Permission::AssignAnyAction)?;
+            } else if permit(&me, Permission::AssignAnyAction).is_err() {
+                permit(&me, Permission::TakeUnallocatedAction)?;
             }
             if let Some(s) = &new_owner {
                 if !s.active {
@@ -418,11 +445,7 @@ pub(crate) fn handle(
         ),
         Command::AddNote { referral_id, text } => {
             let me = staff_of(conn, actor)?;
-            require(
-                &me,
-                "adding a note",
-                &[Role::Frontline, Role::DutyWorker, Role::DutyManager],
-            )?;
+            permit(&me, Permission::AddNote)?;
             let r = existing_referral(conn, referral_id)?;
             let text = validate::required_text("note", &text, MAX_TEXT)?;
             ev(NewEvent {

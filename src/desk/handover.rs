@@ -5,18 +5,20 @@
 //! waits for the incoming lead to acknowledge it. Cover moves an absent
 //! worker's open actions to a named colleague, one event per action.
 
+use crate::domain::permissions::Permission;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{require, staff_of, Desk, DeskError, Outcome, Result};
+use super::{permit, staff_of, Desk, DeskError, Outcome, Result};
+use crate::domain::allocation::{duty_owner_problem, NotAllocated};
 use crate::domain::calendar::Calendar;
 use crate::domain::clocks::Rules;
 use crate::domain::shifts::{Shift, ShiftKind, Shifts};
 use crate::domain::time::{countdown, end_of_london_day, fmt_long, fmt_short, london_date};
 use crate::domain::validate::{self, MAX_TEXT};
-use crate::domain::{ActionKind, Actor, Role};
+use crate::domain::{ActionKind, Actor};
 use crate::store::{
     self, ActionSet, EventHead, Handover, HandoverAction, HandoverReferral, NewEvent, NewHandover,
     Staff, UnfinishedCall,
@@ -308,21 +310,23 @@ fn existing_staff(conn: &Connection, login: &str) -> Result<Staff> {
 /// A colleague who can take work or a handover now.
 fn available(conn: &Connection, login: &str, what: &str, now: DateTime<Utc>) -> Result<Staff> {
     let s = existing_staff(conn, login)?;
-    if !s.active {
-        return Err(DeskError::Invalid(format!("{login} is no longer active")));
-    }
-    if !matches!(s.role, Role::DutyWorker | Role::DutyManager) {
-        return Err(DeskError::Invalid(format!(
-            "{login} is a {}; {what} goes to a duty worker or duty manager",
-            s.role.label()
-        )));
-    }
-    if s.is_absent(now) {
-        return Err(DeskError::Invalid(format!(
+    // The same rule as "allocated" (Rec 54): a duty worker or duty manager,
+    // active and at work.
+    match duty_owner_problem(&s.owner_facts(), now) {
+        None => Ok(s),
+        Some(NotAllocated::OwnerInactive) => {
+            Err(DeskError::Invalid(format!("{login} is no longer active")))
+        }
+        Some(NotAllocated::OwnerAbsent) => Err(DeskError::Invalid(format!(
             "{login} is marked absent; choose someone who is at work (Rec 50)"
-        )));
+        ))),
+        Some(NotAllocated::OwnerNotDutyStaff | NotAllocated::NoOwner) => {
+            Err(DeskError::Invalid(format!(
+                "{login} is a {}; {what} goes to a duty worker or duty manager",
+                s.role.label()
+            )))
+        }
     }
-    Ok(s)
 }
 
 /// Runs the handover commands inside `Desk::execute`'s transaction.
@@ -343,11 +347,7 @@ pub(crate) fn handle(
             notes,
         } => {
             let me = staff_of(conn, actor)?;
-            require(
-                &me,
-                "handing over a shift",
-                &[Role::DutyWorker, Role::DutyManager],
-            )?;
+            permit(&me, Permission::HandOver)?;
             let to = available(conn, to_login.trim(), "a handover", now)?;
             if to.login == me.login {
                 return Err(DeskError::Invalid(
@@ -424,11 +424,7 @@ pub(crate) fn handle(
             let h = store::handover_by_id(conn, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no handover with id {id}")))?;
             if h.given_to != me.login {
-                require(
-                    &me,
-                    &format!("acknowledging a handover given to {}", h.given_to),
-                    &[Role::DutyManager],
-                )?;
+                permit(&me, Permission::AcknowledgeOthersHandover)?;
             }
             if let Some(at) = h.acknowledged_at {
                 return Err(DeskError::Invalid(format!(
@@ -463,7 +459,7 @@ pub(crate) fn handle(
             to_login,
         } => {
             let me = staff_of(conn, actor)?;
-            require(&me, "re-assigning someone's work", &[Role::DutyManager])?;
+            permit(&me, Permission::Cover)?;
             let from = existing_staff(conn, from_login.trim())?;
             let to = available(conn, to_login.trim(), "cover", now)?;
             if from.login == to.login {
@@ -518,7 +514,7 @@ pub(crate) fn handle(
 }
 
 /// A stored handover with the report as it was handed over.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct StoredHandover {
     #[serde(flatten)]
     pub handover: Handover,
@@ -531,9 +527,17 @@ impl Desk {
         &self.shifts
     }
 
-    /// The shift `now` falls in.
-    pub fn current_shift(&self, now: DateTime<Utc>) -> Shift {
-        self.shifts.current(now, &self.rules.calendar)
+    /// The shift `now` falls in (bank holidays and closure days from the
+    /// database's settings).
+    pub fn current_shift(&mut self, now: DateTime<Utc>) -> Result<Shift> {
+        let rules = self.rules()?;
+        Ok(self.shifts.current(now, &rules.calendar))
+    }
+
+    /// The shift `now` falls in, for someone on the staff list.
+    pub fn shift_now(&mut self, now: DateTime<Utc>) -> Result<Shift> {
+        self.gate(Permission::ReadCounts)?;
+        self.current_shift(now)
     }
 
     /// The handover report for the shift now ending (one team, or all).
@@ -542,10 +546,12 @@ impl Desk {
         team_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<HandoverReport> {
-        let rules = self.rules.clone();
+        self.gate(Permission::ReadHandover)?;
         let shifts = self.shifts.clone();
-        self.store
-            .read(|c| build_report(c, &rules, &shifts, team_id, now))
+        self.store.read(|c| {
+            let rules = super::settings::rules_in(c)?;
+            build_report(c, &rules, &shifts, team_id, now)
+        })
     }
 
     /// Handovers awaiting acknowledgement that concern `login` (given by or
@@ -555,18 +561,21 @@ impl Desk {
         login: Option<&str>,
         team_id: Option<i64>,
     ) -> Result<Vec<Handover>> {
+        self.gate(Permission::ReadHandover)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::pending_handovers(c, login, team_id)?))
     }
 
     /// Handovers, newest first.
     pub fn handovers(&mut self, team_id: Option<i64>, limit: i64) -> Result<Vec<Handover>> {
+        self.gate(Permission::ReadHandover)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::list_handovers(c, team_id, limit)?))
     }
 
     /// One stored handover with its snapshot.
     pub fn handover(&mut self, id: i64) -> Result<StoredHandover> {
+        self.gate(Permission::ReadHandover)?;
         let h = self.store.read(|c| {
             store::handover_by_id(c, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no handover with id {id}")))

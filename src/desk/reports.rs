@@ -5,21 +5,18 @@
 //! from `report_days` (kept by triggers, by London day); snapshot figures read
 //! the live tables at `as_at`.
 
+use crate::domain::permissions::{self, Access, Permission};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{require, staff_of, Desk, DeskError, Result};
+use super::{permit, staff_of, Desk, DeskError, Result};
 use crate::domain::allocation::NotAllocated;
 use crate::domain::clocks::Profile;
 use crate::domain::time::{end_of_london_day, london_date};
-use crate::domain::{ActionKind, Decision, ReferralSource, ReferralState, Role};
+use crate::domain::{ActionKind, Decision, ReferralSource, ReferralState};
 use crate::store;
-
-/// Who may run the report: figures only, no names, but the unallocated and
-/// unmet lists carry referral ids, so front-line staff are not included.
-pub const REPORT_ROLES: &[Role] = &[Role::Director, Role::DutyManager, Role::DutyWorker];
 
 /// Late reasons given fewer times than this are counted together, so a
 /// one-off reason that names a child or family never reaches the report.
@@ -69,7 +66,7 @@ report says so.
 Overdue at end of day: actions past their due instant and not done at the end of that London \
 day (or now, for today).";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReportQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -77,7 +74,7 @@ pub struct ReportQuery {
     pub team: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Report {
     pub period: Period,
     /// The team reported on, or `null` for every team.
@@ -96,7 +93,7 @@ pub struct Report {
     pub daily: Vec<DayFigures>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -109,7 +106,7 @@ pub struct Period {
     pub generated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ReferralFigures {
     pub referred: i64,
     pub rereferrals: i64,
@@ -117,14 +114,14 @@ pub struct ReferralFigures {
     pub awaiting_decision: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DecisionCount {
     pub decision: Decision,
     pub label: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Services {
     pub service_needed: i64,
     pub service_provided: i64,
@@ -135,7 +132,7 @@ pub struct Services {
     pub unmet_truncated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct UnmetCase {
     pub referral_id: i64,
     pub team: String,
@@ -143,13 +140,13 @@ pub struct UnmetCase {
     pub waited_days: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Band {
     pub band: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Timeliness {
     /// The action kind, or `null` for every deadline together.
     pub kind: Option<ActionKind>,
@@ -173,7 +170,7 @@ pub struct Timeliness {
 /// single assessment): counted by the day each was completed, as the
 /// indicators count them. `Report::timeliness` counts the same kinds by the
 /// day they were due.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Completions {
     pub kind: ActionKind,
     /// "NI59", "NI60", "Working Together 2023".
@@ -186,13 +183,13 @@ pub struct Completions {
     pub on_time_pct: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ReasonCount {
     pub reason: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Unallocated {
     pub as_at: DateTime<Utc>,
     pub count: i64,
@@ -213,14 +210,14 @@ pub struct Unallocated {
     pub not_recorded: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct StageCount {
     pub state: ReferralState,
     pub label: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct UnallocatedCase {
     pub referral_id: i64,
     pub team: String,
@@ -235,7 +232,7 @@ pub struct UnallocatedCase {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TeamFigures {
     pub team_id: i64,
     pub team: String,
@@ -250,7 +247,7 @@ pub struct TeamFigures {
     pub timeliness: Vec<Timeliness>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SourceFigures {
     pub code: String,
     pub label: String,
@@ -259,7 +256,7 @@ pub struct SourceFigures {
     pub pct_of_referred: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DayFigures {
     pub date: NaiveDate,
     pub referred: i64,
@@ -365,10 +362,10 @@ impl Desk {
     /// The director's report for a period (Rec 29, Rec 54).
     pub fn report(&mut self, q: &ReportQuery, now: DateTime<Utc>) -> Result<Report> {
         let actor = self.actor.clone();
-        let rules = self.rules.clone();
         self.store.read(|c| {
             let me = staff_of(c, &actor)?;
-            require(&me, "running the report", REPORT_ROLES)?;
+            permit(&me, Permission::ReadFigures)?;
+            let rules = super::settings::rules_in(c)?;
             let p = period(q, now)?;
             let all_teams = store::list_teams(c)?;
             let team = match &q.team {
@@ -493,10 +490,15 @@ impl Desk {
                 *reasons.entry(reason.to_string()).or_default() += s.n;
             }
             let mut late_reasons: Vec<ReasonCount> = Vec::new();
-            let (mut none, mut rare) = (0, 0);
+            let (mut none, mut rare, mut withheld) = (0, 0, 0);
+            // A director sees that reasons were given, never what they say:
+            // a reason typed by a worker can name a family (Rec 29: figures).
+            let text_allowed = permissions::access(me.role, Permission::ReadFreeText) != Access::No;
             for (reason, n) in reasons {
                 if reason.is_empty() {
                     none += n;
+                } else if !text_allowed {
+                    withheld += n;
                 } else if n < REASON_MIN_COUNT {
                     rare += n;
                 } else {
@@ -510,6 +512,12 @@ impl Desk {
                         "(other reasons, each given fewer than {REASON_MIN_COUNT} times)"
                     ),
                     count: rare,
+                });
+            }
+            if withheld > 0 {
+                late_reasons.push(ReasonCount {
+                    reason: "(a reason recorded; the text is not shown to directors)".into(),
+                    count: withheld,
                 });
             }
             if none > 0 {

@@ -1,6 +1,6 @@
 //! Working days for England and Wales: Monday to Friday less bank holidays
 //! (built in for 2020–2035, including the one-off days) and any extra closure
-//! days from the config file.
+//! days from the desk's settings (`domain::settings`).
 
 use std::collections::BTreeSet;
 
@@ -30,7 +30,8 @@ impl Calendar {
     /// their substitutes) plus the one-off proclamations. Years outside
     /// 2020–2035 are not covered: a working-day deadline that needs one is
     /// refused ([`Calendar::checked_nth_working_day_after`]) until that year's
-    /// bank holidays are given with [`Calendar::with_bank_holidays`].
+    /// bank holidays are given with [`Calendar::with_bank_holidays`] (the
+    /// desk's `calendar.bank_holiday.DATE` settings).
     pub fn england_and_wales() -> Self {
         let mut holidays = BTreeSet::new();
         for y in FIRST_YEAR..=LAST_YEAR {
@@ -89,7 +90,10 @@ impl Calendar {
         let first = d.succ_opt().unwrap_or(d).year();
         if let Some(y) = (first.min(end.year())..=end.year()).find(|y| !self.covers_year(*y)) {
             return Err(DomainError::Invalid(format!(
-                "a working-day deadline would fall in {y}, and this desk does not know the bank                  holidays of {y} (it knows {}); add that year's bank holidays of England and                  Wales to the calendar, every one of them, in the config file:                  [calendar] bank_holidays = [\"01/01/{y}\", …]",
+                "a working-day deadline would fall in {y}, and this desk does not know the bank \
+                 holidays of {y} (it knows {}); a duty manager adds that year's bank holidays \
+                 of England and Wales, every one of them, with `dutydesk settings \
+                 bank-holiday add DATE` (e.g. `dutydesk settings bank-holiday add 01/01/{y}`)",
                 self.covered_years()
             )));
         }
@@ -494,7 +498,10 @@ mod tests {
             .checked_nth_working_day_after(d(2019, 12, 24), 1)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("2019") && e.contains("bank_holidays"), "{e}");
+        assert!(
+            e.contains("2019") && e.contains("dutydesk settings bank-holiday add"),
+            "{e}"
+        );
         assert!(cal
             .checked_nth_working_day_after(d(2035, 12, 31), 1)
             .is_err());

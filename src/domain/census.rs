@@ -241,7 +241,7 @@ pub fn parse_upn(s: &str) -> Result<String, DomainError> {
 }
 
 /// A census collection year: 1 April to 31 March.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CensusYear {
     pub start: NaiveDate,
     pub end: NaiveDate,

@@ -15,7 +15,7 @@ use super::census::{AssessmentFactor, CensusYear, Disability, Ethnicity, Sex, Up
 use super::{ClosureReason, Decision, PrimaryNeed, ReferralSource};
 
 /// A child as the census needs it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub struct CensusChild {
     pub child_id: i64,
     pub dob: Option<NaiveDate>,
@@ -33,7 +33,7 @@ pub struct CensusChild {
 
 /// One referral with the census dates recorded for it (or taken from the
 /// workflow: the decision, the assessment outcome, the conference action).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CensusReferral {
     pub referral_id: i64,
     pub received: NaiveDate,
@@ -65,7 +65,7 @@ impl CensusReferral {
 /// A CIN episode: a referral, with any further referrals received while it
 /// was open (the census counts a contact about a child already open as part
 /// of that episode, not a new one: rule 8820).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Episode {
     pub referrals: Vec<CensusReferral>,
 }
@@ -156,7 +156,7 @@ pub fn la_child_id(child_id: i64) -> String {
 }
 
 /// One thing to put right before the return goes to the DfE.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Problem {
     pub child_id: i64,
     pub la_child_id: String,
@@ -840,7 +840,7 @@ pub fn parse_la(s: &str) -> Result<String, super::DomainError> {
 }
 
 /// Counts of what the return holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ReturnCounts {
     pub children: usize,
     pub episodes: usize,

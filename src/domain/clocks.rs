@@ -1,6 +1,7 @@
 //! The statutory clocks (DESIGN.md, "Statutory clocks") as data: which actions a
 //! referral needs and when each is due. Profiles `seed` and
-//! `working-together-2023`; any single clock can be overridden from config.
+//! `working-together-2023`; any single clock can be set in the desk's settings
+//! (`domain::settings`, stored in the database).
 
 use std::collections::BTreeMap;
 
@@ -8,12 +9,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::Calendar;
+use super::settings::Settings;
 use super::validate::preview;
 use super::{ActionKind, Decision, DomainError, ReferralSource};
 
-/// Longest clock-time timescale accepted from config: a year.
+/// Longest clock-time timescale accepted: a year.
 const MAX_HOURS: u64 = 8760;
-/// Longest working-day timescale accepted from config.
+/// Longest working-day timescale accepted.
 const MAX_WORKING_DAYS: u64 = 365;
 
 /// How long a clock runs.
@@ -158,7 +160,7 @@ impl Profile {
     }
 }
 
-/// One clock per rule. Names in config are the action kind names.
+/// One clock per rule, keyed by action kind (the names settings use).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timescales {
     pub clocks: BTreeMap<ActionKind, Timescale>,
@@ -234,6 +236,24 @@ impl Timescales {
         Ok(self)
     }
 
+    /// Sets one clock of this profile; a kind the profile has no clock for is
+    /// refused (it would silently do nothing).
+    pub fn with_clock(mut self, kind: ActionKind, ts: Timescale) -> Result<Self, DomainError> {
+        if !self.clocks.contains_key(&kind) {
+            return Err(DomainError::Invalid(format!(
+                "{} is not a clock in this profile; use one of: {}",
+                kind.as_str(),
+                self.clocks
+                    .keys()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        self.clocks.insert(kind, ts);
+        Ok(self)
+    }
+
     pub fn get(&self, k: ActionKind) -> Option<Timescale> {
         self.clocks.get(&k).copied()
     }
@@ -250,7 +270,7 @@ pub struct ReferralFacts {
 }
 
 /// An action a rule asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PlannedAction {
     pub kind: ActionKind,
     pub due_at: DateTime<Utc>,
@@ -275,6 +295,39 @@ impl Default for Rules {
 }
 
 impl Rules {
+    /// The rules in force from the desk's settings (stored in the database,
+    /// the same for everyone on it): the profile (default `seed`), its clocks
+    /// with any set in their place, and the bank holidays of England and
+    /// Wales (built in, plus those given for other years) less the
+    /// not-holidays, plus the closure days.
+    pub fn from_settings(s: &Settings) -> Result<Rules, DomainError> {
+        let profile = s.profile.unwrap_or(Profile::Seed);
+        let mut timescales = Timescales::profile(profile);
+        for (&kind, &ts) in &s.clocks {
+            timescales = timescales
+                .with_clock(kind, ts)
+                .map_err(|DomainError::Invalid(m)| {
+                    DomainError::Invalid(format!(
+                        "timescales.override.{}: {m} (profile {})",
+                        kind.as_str(),
+                        profile.name()
+                    ))
+                })?;
+        }
+        let not_holidays: Vec<_> = s.not_holidays.iter().copied().collect();
+        let closures: Vec<_> = s.closures.iter().copied().collect();
+        let bank_holidays: Vec<_> = s.bank_holidays.iter().copied().collect();
+        let calendar = Calendar::england_and_wales()
+            .with_bank_holidays(&bank_holidays)
+            .without(&not_holidays)
+            .with_closures(&closures);
+        Ok(Rules {
+            profile,
+            timescales,
+            calendar,
+        })
+    }
+
     /// Actions created when a referral is logged.
     ///
     /// In this order, those that apply: pass_to_duty, written_confirmation

@@ -106,7 +106,7 @@ pub fn required(f: &ClosureFacts) -> (&'static [ChecklistItem], &'static str) {
 }
 
 /// One item as recorded on the referral.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ItemRecord {
     pub item: ChecklistItem,
     pub done_at: Option<DateTime<Utc>>,
@@ -120,14 +120,14 @@ impl ItemRecord {
 }
 
 /// An action still open on the referral (no record text: id and kind only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OpenAction {
     pub id: i64,
     pub kind: ActionKind,
 }
 
 /// One reason a referral cannot be closed yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "missing", rename_all = "snake_case")]
 pub enum Missing {
     AlreadyClosed,
@@ -137,7 +137,7 @@ pub enum Missing {
     /// A checklist item neither recorded as done nor with a reason.
     Item {
         item: ChecklistItem,
-        rec: &'static str,
+        rec: String,
     },
     OpenAction {
         action_id: i64,
@@ -199,7 +199,10 @@ pub fn missing(
                         && r.done_at.is_some()))
         });
         if !settled {
-            out.push(Missing::Item { item, rec });
+            out.push(Missing::Item {
+                item,
+                rec: rec.to_string(),
+            });
         }
     }
     if !cancelling_open_actions {
@@ -267,7 +270,7 @@ mod tests {
                 missing(&harm(), &some, &[], false),
                 vec![Missing::Item {
                     item: *skip,
-                    rec: "Rec 40"
+                    rec: "Rec 40".into()
                 }],
                 "{skip} left out"
             );
@@ -295,7 +298,7 @@ mod tests {
             missing(&harm(), &all, &[], false),
             vec![Missing::Item {
                 item: ChecklistItem::ChildSeenAlone,
-                rec: "Rec 40"
+                rec: "Rec 40".into()
             }]
         );
     }

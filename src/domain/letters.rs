@@ -114,7 +114,7 @@ impl LetterKind {
 }
 
 /// Where the referrer stands on written confirmation, for the acknowledgement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ConfirmationStatus {
     /// Not a professional referral: no written confirmation is asked for.
@@ -128,7 +128,7 @@ pub enum ConfirmationStatus {
 }
 
 /// Everything a letter may say. Build it from one referral only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LetterFacts {
     pub referral_id: i64,
     /// This referral's child only (`None`: name not known).

@@ -35,7 +35,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 /// What the caller has said so far.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Probe {
     pub name: Option<String>,
     pub dob: Option<NaiveDate>,
@@ -51,7 +51,7 @@ pub struct Candidate {
     pub address: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Match {
     pub child_id: i64,
     /// 0–100; higher is more likely the same child.

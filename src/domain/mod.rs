@@ -57,6 +57,8 @@ pub mod endings;
 pub mod letters;
 pub mod matching;
 pub mod model;
+pub mod permissions;
+pub mod settings;
 pub mod shifts;
 pub mod time;
 pub mod validate;

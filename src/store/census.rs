@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{from_ts, ts, Result};
 
 /// The census columns of a child, as stored (codes as text).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ChildCensusRow {
     pub sex: Option<String>,
     pub ethnicity: Option<String>,
@@ -20,7 +20,7 @@ pub struct ChildCensusRow {
 }
 
 /// The census columns of a referral, as stored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ReferralCensusRow {
     pub assessment_start: Option<String>,
     pub assessment_authorised: Option<String>,

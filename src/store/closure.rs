@@ -8,7 +8,7 @@ use super::{from_ts, ts, Result, StoreError};
 use crate::domain::closure::{ChecklistItem, ItemRecord};
 
 /// One checklist item as recorded, with who recorded it and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ChecklistRow {
     pub referral_id: i64,
     pub item: ChecklistItem,

@@ -31,7 +31,7 @@ fn opt_ts(r: &Row, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
 // ---------------------------------------------------------------- receipts
 
 /// A written confirmation as received.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ConfirmationReceipt {
     pub referral_id: i64,
     pub method: ConfirmationMethod,
@@ -82,7 +82,7 @@ pub fn confirmation_of_referral(
 
 // ---------------------------------------------------------------- chases
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Chase {
     pub id: i64,
     pub referral_id: i64,
@@ -139,7 +139,7 @@ pub fn chases_of_referral(conn: &Connection, referral_id: i64) -> Result<Vec<Cha
 
 // ---------------------------------------------------------------- letters
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Letter {
     pub id: i64,
     pub referral_id: i64,
@@ -233,7 +233,7 @@ pub fn letters_of_referral(conn: &Connection, referral_id: i64) -> Result<Vec<Le
 // ---------------------------------------------------------------- the list
 
 /// One professional referral still awaiting written confirmation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct AwaitingConfirmation {
     pub action_id: i64,
     pub referral_id: i64,
@@ -321,7 +321,7 @@ pub fn awaiting_confirmations(
 
 /// For the queue header (Rec 19, 21): confirmations awaited, and how many
 /// of them are overdue.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ConfirmationCounts {
     pub awaiting: i64,
     pub overdue: i64,

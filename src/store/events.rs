@@ -23,7 +23,7 @@ pub struct NewEvent {
     pub significant: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct EventRow {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -141,7 +141,7 @@ pub fn append_event(
 }
 
 /// The log's head: how many events and the last hash, to compare with paper.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct EventHead {
     pub count: i64,
     pub last_id: i64,
@@ -166,7 +166,7 @@ pub fn event_head(conn: &Connection) -> Result<EventHead> {
 }
 
 /// The result of checking the chain end to end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ChainReport {
     pub events: i64,
     /// The first event whose link is broken, with the reason.
@@ -248,7 +248,7 @@ pub fn verify_chain(conn: &Connection) -> Result<ChainReport> {
 }
 
 /// Which events to list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct EventFilter {
     pub child_id: Option<i64>,
     pub referral_id: Option<i64>,

@@ -29,7 +29,7 @@ pub struct NewHandover {
 }
 
 /// A stored handover.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Handover {
     pub id: i64,
     pub team_id: Option<i64>,

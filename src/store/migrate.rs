@@ -22,7 +22,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0005_reports"),
     migration!("0006_census"),
     migration!("0007_children_dob"),
-    migration!("0009_truth"),
+    migration!("0008_file_identity"),
+    migration!("0009_settings"),
+    migration!("0010_truth"),
 ];
 
 /// The schema version this binary writes.

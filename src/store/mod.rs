@@ -10,6 +10,7 @@ mod handover;
 mod migrate;
 mod reports;
 mod rows;
+mod settings;
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use chronology::{
     audit_events, audit_figures, chronology_events, event_by_id, reasoned_view_since,
-    significance_marks, AuditFigure, AuditFilter,
+    significance_marks, viewed_since, AuditFigure, AuditFilter,
 };
 pub use closure::{checklist_of_referral, upsert_checklist_item, ChecklistRow};
 pub use confirmations::*;
@@ -30,6 +31,7 @@ pub use handover::*;
 pub use migrate::{migrate, SCHEMA_VERSION};
 pub use reports::*;
 pub use rows::*;
+pub use settings::{delete_setting, put_setting, setting_rows, settings_ever_changed};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

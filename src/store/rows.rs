@@ -55,7 +55,7 @@ fn date_str(d: Option<NaiveDate>) -> Option<String> {
 
 // ---------------------------------------------------------------- teams
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Team {
     pub id: i64,
     pub name: String,
@@ -109,9 +109,28 @@ pub fn list_teams(conn: &Connection) -> Result<Vec<Team>> {
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+// ---------------------------------------------------------------- the file
+
+/// Whether the file is a training database: `None` before its first `init`
+/// or `demo` (and for a file made before this was recorded: live).
+pub fn file_training(conn: &Connection) -> Result<Option<bool>> {
+    Ok(conn
+        .prepare_cached("SELECT training FROM file_identity WHERE id = 1")?
+        .query_row([], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(|t| t == 1))
+}
+
+/// Records, once, whether the file is for training.
+pub fn set_file_training(conn: &Connection, training: bool, now: DateTime<Utc>) -> Result<()> {
+    conn.prepare_cached("INSERT INTO file_identity (id, training, created_at) VALUES (1, ?1, ?2)")?
+        .execute(params![training as i64, ts(now)])?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- staff
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Staff {
     pub id: i64,
     pub login: String,
@@ -215,7 +234,7 @@ pub fn update_staff(conn: &Connection, s: &Staff) -> Result<()> {
 
 // ---------------------------------------------------------------- children
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct NewChild {
     pub name: Option<String>,
     pub dob: Option<NaiveDate>,
@@ -226,7 +245,7 @@ pub struct NewChild {
     pub interpreter_needed: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Child {
     pub id: i64,
     pub name: Option<String>,
@@ -408,7 +427,7 @@ pub struct Referrer {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Call {
     pub id: i64,
     pub status: String,
@@ -571,7 +590,7 @@ pub fn insert_referral(conn: &Connection, r: &NewReferral) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Referral {
     pub id: i64,
     pub call_id: i64,
@@ -719,7 +738,7 @@ pub fn insert_action(conn: &Connection, a: &NewAction) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Action {
     pub id: i64,
     pub referral_id: i64,
@@ -847,7 +866,7 @@ pub fn open_actions_of_owner(conn: &Connection, login: &str) -> Result<Vec<Actio
 // ---------------------------------------------------------------- the queue
 
 /// Which open actions to show.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QueueFilter {
     pub team_id: Option<i64>,
     pub owner: Option<String>,
@@ -858,7 +877,7 @@ pub struct QueueFilter {
     pub child: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct QueueRow {
     pub action_id: i64,
     pub referral_id: i64,
@@ -993,7 +1012,7 @@ pub fn queue_len(conn: &Connection, f: &QueueFilter, now: DateTime<Utc>) -> Resu
 }
 
 /// The header counts of the queue (Rec 19).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct QueueCounts {
     pub referred_today: i64,
     pub open_referrals: i64,

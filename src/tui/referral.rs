@@ -16,19 +16,13 @@ use ratatui::Frame;
 use super::screen::{Ctx, Effect, Screen};
 use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency};
 use crate::desk::{Action, Staff};
-use crate::desk::{ClosureCheck, Command, Desk, DeskError, ItemStatus, Outcome, ReferralDetail};
+use crate::desk::{Client, ClosureCheck, Command, DeskError, ItemStatus, Outcome, ReferralDetail};
 use crate::domain::allocation::duty_owner_problem;
 use crate::domain::closure::{ChecklistItem, Missing};
 use crate::domain::endings::{is_late, Ending};
+use crate::domain::permissions::{self, Access, Permission};
 use crate::domain::time::{fmt_short, london_date};
-use crate::domain::{ActionKind, AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
-
-/// The kinds an assessment outcome ends.
-const ASSESSMENTS: &[ActionKind] = &[
-    ActionKind::InitialAssessment,
-    ActionKind::CoreAssessment,
-    ActionKind::SingleAssessment,
-];
+use crate::domain::{AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
 
 pub fn actions() -> &'static [(&'static str, &'static str)] {
     &[
@@ -201,7 +195,7 @@ fn age_years(dob: chrono::NaiveDate, today: chrono::NaiveDate) -> i32 {
 
 impl ReferralScreen {
     pub fn new(
-        desk: &mut Desk,
+        desk: &mut Client,
         referral_id: i64,
         now: DateTime<Utc>,
     ) -> Result<ReferralScreen, DeskError> {
@@ -209,6 +203,9 @@ impl ReferralScreen {
             id: referral_id,
             ..Default::default()
         };
+        // Opening the screen is an opening of the record, logged with the
+        // read (Rec 58); reloads while it stays open are refreshes.
+        desk.referral(referral_id, "tui referral", None)?;
         s.reload(desk, now)?;
         Ok(s)
     }
@@ -228,13 +225,13 @@ impl ReferralScreen {
         }
     }
 
-    /// The due instant of the first open action of these kinds.
-    fn open_due(&self, kinds: &[ActionKind]) -> Option<DateTime<Utc>> {
+    /// The earliest due instant of the open actions that end `ending`'s way.
+    fn open_due(&self, ending: Ending) -> Option<DateTime<Utc>> {
         self.detail
             .as_ref()?
             .actions
             .iter()
-            .filter(|a| a.is_open() && kinds.contains(&a.kind))
+            .filter(|a| a.is_open() && a.kind.ending() == ending)
             .map(|a| a.due_at)
             .min()
     }
@@ -330,7 +327,9 @@ impl ReferralScreen {
                         d.referral.state.label()
                     ))];
                 }
-                if ctx.me.is_some_and(|m| m.role != Role::DutyManager) {
+                if ctx.me.is_some_and(|m| {
+                    permissions::access(m.role, Permission::RecordDecision) == Access::No
+                }) {
                     return vec![Effect::Status(
                         "only a duty manager records the decision on a referral".into(),
                     )];
@@ -338,7 +337,7 @@ impl ReferralScreen {
                 self.dialog = Some(Dialog::Decide {
                     choice: 0,
                     note: LineInput::new(MAX_LINE),
-                    due_at: self.open_due(&[ActionKind::Decision]),
+                    due_at: self.open_due(Ending::Decision),
                     reason: LineInput::new(MAX_LINE),
                     field: 0,
                     error: None,
@@ -386,7 +385,7 @@ impl ReferralScreen {
                     .unwrap_or(0);
                 self.dialog = Some(Dialog::Outcome {
                     choice,
-                    due_at: self.open_due(ASSESSMENTS),
+                    due_at: self.open_due(Ending::AssessmentOutcome),
                     reason: LineInput::new(MAX_LINE),
                     field: 0,
                     error: None,
@@ -930,8 +929,8 @@ impl Screen for ReferralScreen {
         "referral"
     }
 
-    fn reload(&mut self, desk: &mut Desk, _now: DateTime<Utc>) -> Result<(), DeskError> {
-        let d = desk.referral(self.id)?;
+    fn reload(&mut self, desk: &mut Client, _now: DateTime<Utc>) -> Result<(), DeskError> {
+        let d = desk.refresh_referral(self.id)?;
         self.staff = desk
             .staff(Some(d.referral.team_id))?
             .into_iter()
@@ -1338,7 +1337,7 @@ impl ReferralScreen {
                     })
                     .collect();
                 list = Some((items, Some(*choice)));
-                let rec = check.map_or("", |c| c.rec);
+                let rec = check.map_or("", |c| c.rec.as_str());
                 match reason {
                     Some(r) => {
                         let label = required.get(*choice).map_or("", |i| i.label());

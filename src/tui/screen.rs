@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use crate::desk::Staff;
-use crate::desk::{Command, Desk, DeskError, Outcome};
+use crate::desk::{Client, Command, DeskError, Outcome};
 
 /// Which screen to open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub trait Screen {
     fn keymap_section(&self) -> &'static str;
 
     /// Re-reads what the screen shows (queries only).
-    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError>;
+    fn reload(&mut self, desk: &mut Client, now: DateTime<Utc>) -> Result<(), DeskError>;
 
     /// A key: `action` is the keymap's action name for it on this screen (or
     /// `None`), `key` the raw key (for text fields).

@@ -197,3 +197,22 @@ END;
 -- their hour (Rec 39) through this, not through every open action.
 CREATE INDEX actions_pass_open ON actions(due_at, team_id, done_at)
     WHERE done_at IS NULL AND kind = 'pass_to_duty';
+
+-- The settings may also list the bank holidays of a year outside the
+-- built-in list (2020–2035), so that year's working-day deadlines can be
+-- counted rather than refused:
+--   calendar.bank_holiday.<YYYY-MM-DD> '' (a bank holiday of such a year)
+-- Migration 0009's CHECK is widened by rebuilding the table; rows are kept.
+CREATE TABLE settings_0010 (
+    key    TEXT PRIMARY KEY NOT NULL CHECK (
+               key = 'timescales.profile'
+               OR (key GLOB 'timescales.override.[a-z]*' AND key NOT GLOB '*[^a-z_.]*')
+               OR key GLOB 'calendar.closure.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
+               OR key GLOB 'calendar.not_holiday.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
+               OR key GLOB 'calendar.bank_holiday.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    value  TEXT NOT NULL CHECK (length(value) <= 100),
+    CHECK (key NOT GLOB 'calendar.*' OR value = '')
+) STRICT, WITHOUT ROWID;
+INSERT INTO settings_0010 (key, value) SELECT key, value FROM settings;
+DROP TABLE settings;
+ALTER TABLE settings_0010 RENAME TO settings;
