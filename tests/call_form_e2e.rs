@@ -28,7 +28,8 @@ fn tmux(socket: &str, args: &[&str]) -> String {
 }
 
 /// A session on a private tmux server (the socket is named after the
-/// session); dropping it ends that server only.
+/// session, so each start gets a server of its own); dropping it ends that
+/// server only.
 struct Session(String);
 
 impl Drop for Session {
@@ -151,7 +152,7 @@ fn killed_mid_call_then_continued_and_logged() {
     );
     let name = format!("callform-e2e-{}", std::process::id());
 
-    let s = start(&name, &db);
+    let s = start(&format!("{name}-a"), &db);
     wait_for(&s, "Queue");
     send(&s, &["n"]);
     wait_for(&s, "Child's name");
@@ -179,7 +180,8 @@ fn killed_mid_call_then_continued_and_logged() {
     Command::new("kill").args(["-KILL", &pid]).status().unwrap();
     drop(s);
 
-    let s = start(&name, &db);
+    // A server of its own (a new name): the first one may still be exiting.
+    let s = start(&format!("{name}-b"), &db);
     wait_for(&s, "1 unfinished call from 14:02");
     send(&s, &[CONTINUE_KEY]);
     // Wait for the whole form: a capture can catch a frame half drawn.
