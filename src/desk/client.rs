@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::api::{HelloReply, Request};
-use super::clock::{Clock, OffsetClock, SystemClock};
 use super::census::CensusReturn;
+use super::clock::{Clock, OffsetClock, SystemClock};
 use super::handover::{HandoverReport, StoredHandover};
 use super::reports::{Report, ReportQuery};
 use super::{
