@@ -11,6 +11,7 @@ pub mod client;
 pub mod clock;
 mod closure;
 pub mod command;
+mod completion;
 mod confirmations;
 pub mod demo;
 mod handlers;

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0007_children_dob"),
     migration!("0008_file_identity"),
     migration!("0009_settings"),
+    migration!("0010_truth"),
 ];
 
 /// The schema version this binary writes.
