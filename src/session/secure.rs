@@ -91,6 +91,16 @@ pub fn open_store(
     group: Option<u32>,
     new_key: bool,
 ) -> Result<crate::store::Store, DeskError> {
+    open_store_keyed(path, group, new_key, None)
+}
+
+/// As `open_store`, with the server's chain key file (`verify --key`).
+pub fn open_store_keyed(
+    path: &std::path::Path,
+    group: Option<u32>,
+    new_key: bool,
+    chain_key: Option<std::path::PathBuf>,
+) -> Result<crate::store::Store, DeskError> {
     use crate::store::{OpenOptions, Store, StoreError};
     let mut key = key_from_env();
     if new_key && key.is_none() {
@@ -115,7 +125,11 @@ pub fn open_store(
         }
         key = Some(a);
     }
-    let opts = OpenOptions { group, key };
+    let opts = OpenOptions {
+        group,
+        key,
+        chain_key: chain_key.clone(),
+    };
     match Store::open_opts(path, &opts) {
         Err(StoreError::NeedsKey) => match prompt_key("database passphrase: ")? {
             Some(k) => Ok(Store::open_opts(
@@ -123,6 +137,7 @@ pub fn open_store(
                 &OpenOptions {
                     group,
                     key: Some(k),
+                    chain_key,
                 },
             )?),
             None => Err(StoreError::NeedsKey.into()),

@@ -2,7 +2,17 @@
 
 use rusqlite::Connection;
 
-use super::{Result, StoreError};
+use super::{seals, Result, StoreError};
+
+fn seals_table(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'seals'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)?)
+}
 
 macro_rules! migration {
     ($name:literal) => {
@@ -22,6 +32,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0005_reports"),
     migration!("0006_census"),
     migration!("0007_children_dob"),
+    migration!("0011_seals"),
 ];
 
 /// The schema version this binary writes.
@@ -30,7 +41,15 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Brings the file up to `SCHEMA_VERSION`. The version is read inside the
 /// write transaction, so two processes opening a fresh file at once cannot both
 /// run migration 1. A file newer than the binary is refused.
-pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
+///
+/// Every row the migrations change is sealed in the same transaction; a file
+/// that had no seals gets every row sealed once (`seals::after_migrations`).
+pub(crate) fn migrate(
+    conn: &Connection,
+    path: &str,
+    tracker: &seals::Tracker,
+    key: Option<&seals::ChainKey>,
+) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current == SCHEMA_VERSION {
         return Ok(());
@@ -45,6 +64,9 @@ pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
         if current > SCHEMA_VERSION {
             return Err(too_new(path, current));
         }
+        let had_seals = current > 0 && seals_table(conn)?;
+        let before = seals::column_sets(conn)?;
+        tracker.take();
         for (i, (_name, sql)) in MIGRATIONS.iter().enumerate() {
             let v = i as i64 + 1;
             if v > current {
@@ -52,7 +74,14 @@ pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
                 conn.pragma_update(None, "user_version", v)?;
             }
         }
-        Ok(())
+        seals::after_migrations(
+            conn,
+            tracker,
+            key,
+            had_seals,
+            &before,
+            (current, SCHEMA_VERSION),
+        )
     })();
     match res {
         Ok(()) => {

@@ -1,0 +1,1357 @@
+//! Seals: the record holds. Every write transaction (`Store::write`) ends by
+//! appending one seal: the rows of the state tables it inserted, changed or
+//! deleted, each with the SHA-256 of its contents as stored (or "gone"), the
+//! event log's last event at that moment, and a MAC over the seal before it.
+//! The rows come from SQLite's update hook, so every command, present and
+//! future, is sealed without its handler saying what it changed (one rule,
+//! one place). `verify` replays the seals, keeping the last hash of each row,
+//! and names every row whose stored state differs: changed, inserted or
+//! deleted behind the desk's back (sqlite3 on the file, a script).
+//!
+//! The MACs are HMAC-SHA256 with the server's key (a file outside the
+//! database, `create_chain_key`) from the seal that set the key up
+//! (`Store::start_keyed_chain`, a `chain_keyed` event) on, and plain SHA-256
+//! before that. Each seal carries the hash of the log's last event, which
+//! chains every event before it, so whoever can write the file but has not
+//! the key cannot rebuild the events or the seals into a log that verifies
+//! with the key.
+//!
+//! Derived tables are not sealed: `report_days` (kept by triggers from the
+//! sealed rows) and the full-text index `children_fts`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use hmac::{Hmac, Mac};
+use rusqlite::hooks::Action;
+use rusqlite::types::ValueRef;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::events::{append_event, NewEvent, GENESIS};
+use super::{Result, StoreError};
+
+/// The state tables whose every row is sealed, in the order `verify` reports
+/// them. A table not (yet) in the file is skipped. Append only: the position
+/// is not stored, but the order of reports follows it.
+pub const SEALED_TABLES: &[&str] = &[
+    "teams",
+    "staff",
+    "children",
+    "calls",
+    "referrals",
+    "actions",
+    "closure_checklist",
+    "confirmations",
+    "confirmation_chases",
+    "referrer_letters",
+    "handovers",
+    "child_census",
+    "referral_census",
+    // The lead's tables (issue "The record holds"), sealed once they exist.
+    "settings",
+    "file_identity",
+];
+
+/// Rows per seal when a whole file is sealed at once (baseline, migration).
+const BASELINE_CHUNK: usize = 20_000;
+
+/// How many rows of the last seal the cheap health check re-hashes.
+const HEALTH_ROWS: usize = 64;
+
+/// How many events at the end of the log the cheap health check re-hashes.
+const HEALTH_EVENTS: i64 = 16;
+
+/// How many row problems a report lists (the count is always whole).
+const LIST_ROWS: usize = 50;
+
+// ---------------------------------------------------------------- the key
+
+/// The server's chain key: 32 random bytes from a file outside the database.
+#[derive(Clone)]
+pub struct ChainKey([u8; 32]);
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChainKey(hidden)")
+    }
+}
+
+/// Creates a new chain key file: 32 random bytes from the operating system,
+/// mode 0400 (read by its owner, the service account, only). Refuses to
+/// replace an existing file. `dutydesk serve` set-up calls this, then
+/// `Store::start_keyed_chain` with the store opened on it.
+pub fn create_chain_key(path: &Path) -> Result<()> {
+    use rand::TryRngCore;
+    use std::io::Write;
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut key)
+        .map_err(|e| StoreError::Io(format!("no random bytes from the system: {e}")))?;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o400);
+    }
+    let mut f = o
+        .open(path)
+        .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", path.display())))?;
+    f.write_all(&key)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| StoreError::Io(format!("cannot write {}: {e}", path.display())))?;
+    Ok(())
+}
+
+/// Reads a chain key file: exactly 32 bytes, readable by its owner only.
+pub fn load_chain_key(path: &Path) -> Result<ChainKey> {
+    let bad = |why: String| StoreError::Io(format!("chain key {}: {why}", path.display()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
+        if m.mode() & 0o077 != 0 {
+            return Err(bad(format!(
+                "mode {:o} lets others read it; it must be 0400 (chmod 400)",
+                m.mode() & 0o777
+            )));
+        }
+    }
+    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let key: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| bad(format!("{} bytes; a key is 32", bytes.len())))?;
+    Ok(ChainKey(key))
+}
+
+// ---------------------------------------------------------------- tracking
+
+/// What the update hook saw since it was last taken.
+#[derive(Debug, Default)]
+pub(crate) struct Touched {
+    /// (index in SEALED_TABLES, rowid), in the order touched, repeats kept.
+    rows: Vec<(u8, i64)>,
+    /// The lowest event id inserted.
+    first_event: Option<i64>,
+}
+
+/// The update hook's record, shared between the hook and the store.
+#[derive(Clone, Default)]
+pub(crate) struct Tracker(Arc<Mutex<Touched>>);
+
+impl Tracker {
+    pub(crate) fn take(&self) -> Touched {
+        let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *g)
+    }
+}
+
+/// Registers the update hook on `conn` for its lifetime.
+pub(crate) fn install(conn: &mut Connection, t: &Tracker) -> Result<()> {
+    let t = t.0.clone();
+    conn.update_hook(Some(
+        move |_a: Action, _db: &str, table: &str, rowid: i64| {
+            let mut g = t.lock().unwrap_or_else(|p| p.into_inner());
+            if table == "events" {
+                if g.first_event.is_none_or(|f| rowid < f) {
+                    g.first_event = Some(rowid);
+                }
+            } else if let Some(i) = SEALED_TABLES.iter().position(|s| *s == table) {
+                g.rows.push((i as u8, rowid));
+            }
+        },
+    ))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- hashing
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The canonical hash of one row: every non-NULL column in the table's
+/// order, as (name, type, value), length-prefixed. NULL columns are left out,
+/// so a later migration that adds a nullable column leaves every row's hash
+/// as it was.
+fn hash_columns(r: &Row, names: &[String], skip: usize) -> rusqlite::Result<[u8; 32]> {
+    let mut h = Sha256::new();
+    let mut part = |tag: u8, bytes: &[u8]| {
+        h.update([tag]);
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    };
+    for (i, name) in names.iter().enumerate().skip(skip) {
+        match r.get_ref(i)? {
+            ValueRef::Null => continue,
+            ValueRef::Integer(v) => {
+                part(b'n', name.as_bytes());
+                part(b'i', &v.to_be_bytes());
+            }
+            ValueRef::Real(v) => {
+                part(b'n', name.as_bytes());
+                part(b'r', &v.to_bits().to_be_bytes());
+            }
+            ValueRef::Text(t) => {
+                part(b'n', name.as_bytes());
+                part(b't', t);
+            }
+            ValueRef::Blob(b) => {
+                part(b'n', name.as_bytes());
+                part(b'b', b);
+            }
+        }
+    }
+    Ok(h.finalize().into())
+}
+
+/// The hash of `table`'s row `rowid` as stored now; `None` when it is gone.
+fn row_hash(conn: &Connection, table: &str, rowid: i64) -> Result<Option<[u8; 32]>> {
+    let mut st = conn.prepare_cached(&format!("SELECT * FROM \"{table}\" WHERE rowid = ?1"))?;
+    let names: Vec<String> = st.column_names().map(|s| s.to_string()).collect();
+    let mut rows = st.query([rowid])?;
+    match rows.next()? {
+        None => Ok(None),
+        Some(r) => Ok(Some(hash_columns(r, &names, 0)?)),
+    }
+}
+
+fn encode(out: &mut Vec<u8>, table: &str, rowid: i64, hash: Option<&[u8; 32]>) {
+    out.push(table.len() as u8);
+    out.extend_from_slice(table.as_bytes());
+    out.extend_from_slice(&rowid.to_be_bytes());
+    match hash {
+        Some(h) => {
+            out.push(1);
+            out.extend_from_slice(h);
+        }
+        None => out.push(0),
+    }
+}
+
+/// One entry of a seal's rows.
+struct Entry<'a> {
+    table: &'a str,
+    rowid: i64,
+    hash: Option<&'a [u8]>,
+}
+
+fn decode(blob: &[u8]) -> std::result::Result<Vec<Entry<'_>>, String> {
+    let mut out = Vec::new();
+    let mut i = 0usize;
+    let short = || "its rows are cut short".to_string();
+    while i < blob.len() {
+        let n = blob[i] as usize;
+        i += 1;
+        let table = blob.get(i..i + n).ok_or_else(short)?;
+        let table = std::str::from_utf8(table).map_err(|_| "a table name is not text")?;
+        i += n;
+        let id = blob.get(i..i + 8).ok_or_else(short)?;
+        let rowid = i64::from_be_bytes(id.try_into().map_err(|_| short())?);
+        i += 8;
+        let flag = *blob.get(i).ok_or_else(short)?;
+        i += 1;
+        let hash = match flag {
+            1 => {
+                let h = blob.get(i..i + 32).ok_or_else(short)?;
+                i += 32;
+                Some(h)
+            }
+            0 => None,
+            _ => return Err("a row is marked neither stored nor gone".into()),
+        };
+        out.push(Entry { table, rowid, hash });
+    }
+    Ok(out)
+}
+
+/// The MAC of a seal: HMAC-SHA256 with the key when keyed, SHA-256 without.
+#[allow(clippy::too_many_arguments)]
+fn seal_mac(
+    key: Option<&ChainKey>,
+    id: i64,
+    first_event: Option<i64>,
+    last_event: i64,
+    event_hash: &str,
+    rows: &[u8],
+    keyed: bool,
+    prev: &str,
+) -> String {
+    let first = first_event.map(|e| e.to_string()).unwrap_or_default();
+    let (id, last_event) = (id.to_string(), last_event.to_string());
+    let parts: [&[u8]; 8] = [
+        b"dutydesk seal 1",
+        id.as_bytes(),
+        first.as_bytes(),
+        last_event.as_bytes(),
+        event_hash.as_bytes(),
+        rows,
+        if keyed { b"1" } else { b"0" },
+        prev.as_bytes(),
+    ];
+    match key {
+        Some(k) => {
+            let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&k.0).expect("any key length");
+            for p in parts {
+                m.update(&(p.len() as u64).to_be_bytes());
+                m.update(p);
+            }
+            hex(&m.finalize().into_bytes())
+        }
+        None => {
+            let mut h = Sha256::new();
+            for p in parts {
+                h.update((p.len() as u64).to_be_bytes());
+                h.update(p);
+            }
+            hex(&h.finalize())
+        }
+    }
+}
+
+/// A stored seal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealRow {
+    pub id: i64,
+    pub first_event: Option<i64>,
+    pub last_event: i64,
+    pub event_hash: String,
+    pub rows: Vec<u8>,
+    pub keyed: bool,
+    pub prev_mac: String,
+    pub mac: String,
+}
+
+impl SealRow {
+    /// The plain (SHA-256) MAC this seal would have unkeyed: what a forger
+    /// without the key can compute. Public so tests can play that forger.
+    pub fn plain_mac(&self) -> String {
+        seal_mac(
+            None,
+            self.id,
+            self.first_event,
+            self.last_event,
+            &self.event_hash,
+            &self.rows,
+            self.keyed,
+            &self.prev_mac,
+        )
+    }
+
+    fn mac_with(&self, key: Option<&ChainKey>) -> String {
+        seal_mac(
+            key,
+            self.id,
+            self.first_event,
+            self.last_event,
+            &self.event_hash,
+            &self.rows,
+            self.keyed,
+            &self.prev_mac,
+        )
+    }
+
+    /// The events this seal covers, in words.
+    fn events_words(&self) -> String {
+        match self.first_event {
+            Some(f) if f == self.last_event => format!("event {f}"),
+            Some(f) => format!("events {f}–{}", self.last_event),
+            None => format!("no event (the log then ended at event {})", self.last_event),
+        }
+    }
+}
+
+const SEAL_COLS: &str = "id, first_event, last_event, event_hash, rows, keyed, prev_mac, mac";
+
+fn seal_row(r: &Row) -> rusqlite::Result<SealRow> {
+    Ok(SealRow {
+        id: r.get(0)?,
+        first_event: r.get(1)?,
+        last_event: r.get(2)?,
+        event_hash: r.get(3)?,
+        rows: r.get(4)?,
+        keyed: r.get(5)?,
+        prev_mac: r.get(6)?,
+        mac: r.get(7)?,
+    })
+}
+
+/// Every seal in order (for tests and tools; `verify` streams them).
+pub fn list_seals(conn: &Connection) -> Result<Vec<SealRow>> {
+    let mut st = conn.prepare(&format!("SELECT {SEAL_COLS} FROM seals ORDER BY id"))?;
+    let rows = st.query_map([], seal_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+fn last_seal(conn: &Connection) -> Result<Option<SealRow>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {SEAL_COLS} FROM seals ORDER BY id DESC LIMIT 1"
+        ))?
+        .query_row([], seal_row)
+        .optional()?)
+}
+
+fn last_event(conn: &Connection) -> Result<(i64, String)> {
+    Ok(conn
+        .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, GENESIS.to_string())))
+}
+
+fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .query_row([name], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// How a write seals: with the key only once the chain is keyed (or when
+/// this write sets the key up).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keying {
+    /// Keyed if the chain already is (and the key is there).
+    Follow,
+    /// This write starts the keyed chain (`start_keyed_chain`).
+    Start,
+}
+
+/// Appends one seal of `blob`'s rows. Refuses, changing nothing, to write an
+/// unkeyed seal after a keyed one: a desk without the server's key cannot
+/// change a keyed file.
+fn append_seal(
+    conn: &Connection,
+    first_event: Option<i64>,
+    blob: &[u8],
+    key: Option<&ChainKey>,
+    keying: Keying,
+) -> Result<i64> {
+    let last = last_seal(conn)?;
+    let chain_keyed = last.as_ref().is_some_and(|s| s.keyed);
+    if chain_keyed && key.is_none() {
+        return Err(StoreError::ChainKeyNeeded);
+    }
+    let keyed = key.is_some() && (chain_keyed || keying == Keying::Start);
+    let (last_event, event_hash) = last_event(conn)?;
+    let (id, prev) = match &last {
+        Some(s) => (s.id + 1, s.mac.clone()),
+        None => (1, GENESIS.to_string()),
+    };
+    let mac = seal_mac(
+        if keyed { key } else { None },
+        id,
+        first_event,
+        last_event,
+        &event_hash,
+        blob,
+        keyed,
+        &prev,
+    );
+    conn.prepare_cached(
+        "INSERT INTO seals (id, first_event, last_event, event_hash, rows, keyed, prev_mac, mac) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        id,
+        first_event,
+        last_event,
+        event_hash,
+        blob,
+        keyed,
+        prev,
+        mac
+    ])?;
+    Ok(id)
+}
+
+/// Seals what the transaction touched (nothing when it touched nothing).
+pub(crate) fn seal_touched(
+    conn: &Connection,
+    touched: Touched,
+    key: Option<&ChainKey>,
+    keying: Keying,
+) -> Result<Option<i64>> {
+    let Touched {
+        mut rows,
+        first_event,
+    } = touched;
+    if rows.is_empty() && first_event.is_none() {
+        return Ok(None);
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    let mut blob = Vec::with_capacity(rows.len() * 50);
+    for (t, rowid) in rows {
+        let table = SEALED_TABLES[t as usize];
+        let h = row_hash(conn, table, rowid)?;
+        encode(&mut blob, table, rowid, h.as_ref());
+    }
+    Ok(Some(append_seal(conn, first_event, &blob, key, keying)?))
+}
+
+/// Seals every row of `tables` (in chunks), the first chunk with `first_event`.
+fn seal_tables(
+    conn: &Connection,
+    tables: &[&str],
+    mut first_event: Option<i64>,
+    key: Option<&ChainKey>,
+) -> Result<i64> {
+    let mut blob = Vec::new();
+    let mut in_blob = 0usize;
+    let mut total = 0i64;
+    for table in tables {
+        let mut st = conn.prepare(&format!("SELECT rowid, * FROM \"{table}\" ORDER BY rowid"))?;
+        let names: Vec<String> = st.column_names().map(|s| s.to_string()).collect();
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let h = hash_columns(r, &names, 1)?;
+            encode(&mut blob, table, r.get(0)?, Some(&h));
+            in_blob += 1;
+            total += 1;
+            if in_blob == BASELINE_CHUNK {
+                append_seal(conn, first_event.take(), &blob, key, Keying::Follow)?;
+                blob.clear();
+                in_blob = 0;
+            }
+        }
+    }
+    if in_blob > 0 || first_event.is_some() {
+        append_seal(conn, first_event, &blob, key, Keying::Follow)?;
+    }
+    Ok(total)
+}
+
+fn present_tables(conn: &Connection) -> Result<Vec<&'static str>> {
+    let mut out = Vec::new();
+    for t in SEALED_TABLES {
+        if table_exists(conn, t)? {
+            out.push(*t);
+        }
+    }
+    Ok(out)
+}
+
+/// The column names of each sealed table, to see what a migration changed.
+pub(crate) fn column_sets(conn: &Connection) -> Result<HashMap<&'static str, Vec<String>>> {
+    let mut out = HashMap::new();
+    for t in present_tables(conn)? {
+        let st = conn.prepare(&format!("SELECT * FROM \"{t}\" LIMIT 0"))?;
+        out.insert(t, st.column_names().map(|s| s.to_string()).collect());
+    }
+    Ok(out)
+}
+
+/// After the migrations of one open (inside their transaction): a file that
+/// had no seals gets every row sealed once (a `sealed_baseline` event); a
+/// sealed file gets the rows the migrations touched sealed, and every row of
+/// a table whose columns changed (a `schema_migrated` event).
+pub(crate) fn after_migrations(
+    conn: &Connection,
+    tracker: &Tracker,
+    key: Option<&ChainKey>,
+    had_seals: bool,
+    before: &HashMap<&'static str, Vec<String>>,
+    versions: (i64, i64),
+) -> Result<()> {
+    let touched = tracker.take();
+    if !table_exists(conn, "seals")? {
+        return Ok(());
+    }
+    let now = chrono::Utc::now();
+    let tables = present_tables(conn)?;
+    if !had_seals {
+        let mut rows = 0i64;
+        for t in &tables {
+            rows += conn.query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+        }
+        let (events, _) = last_event(conn)?;
+        if rows == 0 && events == 0 {
+            return Ok(());
+        }
+        let ev = append_event(
+            conn,
+            now,
+            "dutydesk",
+            "dutydesk",
+            &NewEvent {
+                kind: "sealed_baseline".into(),
+                summary: format!(
+                    "every record on file sealed once ({rows} rows), so verify can check them \
+                     from here on"
+                ),
+                after: Some(serde_json::json!({ "rows": rows, "tables": tables })),
+                ..Default::default()
+            },
+        )?;
+        tracker.take();
+        seal_tables(conn, &tables, Some(ev), key)?;
+        return Ok(());
+    }
+    let after = column_sets(conn)?;
+    let reshaped: Vec<&str> = tables
+        .iter()
+        .copied()
+        .filter(|t| before.get(t) != after.get(t))
+        .collect();
+    if touched.rows.is_empty() && reshaped.is_empty() {
+        return Ok(());
+    }
+    let ev = append_event(
+        conn,
+        now,
+        "dutydesk",
+        "dutydesk",
+        &NewEvent {
+            kind: "schema_migrated".into(),
+            summary: format!(
+                "the database was brought from schema version {} to {}; the records it changed \
+                 are sealed",
+                versions.0, versions.1
+            ),
+            after: Some(serde_json::json!({
+                "from": versions.0, "to": versions.1, "tables_resealed": reshaped
+            })),
+            ..Default::default()
+        },
+    )?;
+    tracker.take();
+    let first = Some(touched.first_event.map_or(ev, |f| f.min(ev)));
+    let rows: Vec<(u8, i64)> = touched
+        .rows
+        .into_iter()
+        .filter(|(t, _)| !reshaped.contains(&SEALED_TABLES[*t as usize]))
+        .collect();
+    if reshaped.is_empty() {
+        seal_touched(
+            conn,
+            Touched {
+                rows,
+                first_event: first,
+            },
+            key,
+            Keying::Follow,
+        )?;
+    } else {
+        // Rows deleted by the migration from a reshaped table are gone from
+        // it: seal them as gone first, then every row of the table as it is.
+        seal_touched(
+            conn,
+            Touched {
+                rows,
+                first_event: first,
+            },
+            key,
+            Keying::Follow,
+        )?;
+        seal_tables(conn, &reshaped, None, key)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- verify
+
+/// A row whose stored state differs from its seals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowProblem {
+    pub table: String,
+    pub row_id: i64,
+    /// `changed`, `unsealed` (inserted outside dutydesk) or `gone` (deleted
+    /// outside dutydesk).
+    pub problem: String,
+    /// The last seal of the row, if any.
+    pub seal_id: Option<i64>,
+    /// The event of that seal (the log's last event when it was made).
+    pub event_id: Option<i64>,
+    pub why: String,
+}
+
+/// The first break in the seal chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealBreak {
+    pub seal_id: i64,
+    /// The first event that can no longer be trusted, when known.
+    pub event_id: Option<i64>,
+    pub why: String,
+}
+
+/// A handover whose recorded head the log no longer matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoverProblem {
+    pub handover_id: i64,
+    pub head_count: i64,
+    pub head_hash: String,
+    pub why: String,
+}
+
+/// What `verify` found of the state tables, the seals and the handovers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealReport {
+    pub seals: i64,
+    /// Rows of the state tables re-hashed.
+    pub rows_checked: i64,
+    /// Whether the server's key was given, so the keyed part was checked.
+    pub checked_with_key: bool,
+    /// The first event of the keyed part of the chain, if it is keyed.
+    pub keyed_from_event: Option<i64>,
+    /// Said when the keyed part could not be checked (no key given).
+    pub unchecked: Option<String>,
+    pub chain_broken: Option<SealBreak>,
+    /// Up to 50 rows that differ, in table order then row id.
+    pub rows: Vec<RowProblem>,
+    /// How many rows differ in all.
+    pub rows_total: i64,
+    pub handovers: Vec<HandoverProblem>,
+}
+
+impl SealReport {
+    pub fn ok(&self) -> bool {
+        self.chain_broken.is_none() && self.rows_total == 0 && self.handovers.is_empty()
+    }
+
+    /// The first problem in one line (no record text: tables, ids, hashes).
+    pub fn first_problem(&self) -> Option<String> {
+        if let Some(b) = &self.chain_broken {
+            return Some(format!(
+                "seal chain broken at seal {}: {}",
+                b.seal_id, b.why
+            ));
+        }
+        if let Some(r) = self.rows.first() {
+            return Some(if self.rows_total > 1 {
+                format!("{} ({} more rows differ)", r.why, self.rows_total - 1)
+            } else {
+                r.why.clone()
+            });
+        }
+        self.handovers.first().map(|h| h.why.clone())
+    }
+}
+
+fn short(h: &str) -> &str {
+    h.get(..16).unwrap_or(h)
+}
+
+/// The latest sealed state of one row: the first 128 bits of its hash
+/// (`None`: gone), and the seal.
+#[derive(Clone, Copy)]
+struct Sealed {
+    hash: Option<u128>,
+    seal: i64,
+    event: i64,
+}
+
+fn prefix(h: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h[..16]);
+    u128::from_be_bytes(b)
+}
+
+fn event_hash_at(conn: &Connection, id: i64) -> Result<Option<String>> {
+    if id == 0 {
+        return Ok(Some(GENESIS.to_string()));
+    }
+    Ok(conn
+        .prepare_cached("SELECT hash FROM events WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+fn has_set_up_event(conn: &Connection, s: &SealRow) -> Result<bool> {
+    let Some(first) = s.first_event else {
+        return Ok(false);
+    };
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM events WHERE kind = 'chain_keyed' AND id BETWEEN ?1 AND ?2",
+        )?
+        .query_row([first, s.last_event], |r| r.get(0))?;
+    Ok(n > 0)
+}
+
+/// Replays every seal and re-hashes every row of the state tables; checks
+/// every handover's recorded head against the log. Slow on a big file (it
+/// reads everything once); `health` is the cheap check.
+pub fn verify_seals(conn: &Connection, key: Option<&ChainKey>) -> Result<SealReport> {
+    let mut report = SealReport {
+        seals: 0,
+        rows_checked: 0,
+        checked_with_key: key.is_some(),
+        keyed_from_event: None,
+        unchecked: None,
+        chain_broken: None,
+        rows: Vec::new(),
+        rows_total: 0,
+        handovers: Vec::new(),
+    };
+    if !table_exists(conn, "seals")? {
+        return Ok(report);
+    }
+    let tables = present_tables(conn)?;
+    let mut state: Vec<HashMap<i64, Sealed>> = vec![HashMap::new(); SEALED_TABLES.len()];
+    let (log_end, _) = last_event(conn)?;
+    let brk = |report: &mut SealReport, seal_id: i64, event_id: Option<i64>, why: String| {
+        if report.chain_broken.is_none() {
+            report.chain_broken = Some(SealBreak {
+                seal_id,
+                event_id,
+                why,
+            });
+        }
+    };
+    let mut prev_mac = GENESIS.to_string();
+    let mut prev_last_event = 0i64;
+    let mut expect = 1i64;
+    let mut keyed_from: Option<i64> = None;
+    let mut st = conn.prepare(&format!("SELECT {SEAL_COLS} FROM seals ORDER BY id"))?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let s = seal_row(r)?;
+        report.seals += 1;
+        let from = Some(prev_last_event + 1);
+        if s.id != expect {
+            brk(
+                &mut report,
+                s.id,
+                from,
+                format!("seal {expect} is missing (deleted?) before seal {}", s.id),
+            );
+        } else if s.prev_mac != prev_mac {
+            brk(
+                &mut report,
+                s.id,
+                from,
+                format!(
+                    "seal {} does not link to the seal before it (seals removed or inserted)",
+                    s.id
+                ),
+            );
+        }
+        if s.keyed {
+            if keyed_from.is_none() {
+                keyed_from = Some(s.id);
+                report.keyed_from_event = s.first_event.or(Some(s.last_event));
+                if !has_set_up_event(conn, &s)? {
+                    brk(
+                        &mut report,
+                        s.id,
+                        from,
+                        format!(
+                            "the keyed chain starts at seal {} without its set-up event: the \
+                             keyed log before it was removed or rebuilt",
+                            s.id
+                        ),
+                    );
+                }
+            }
+            if let Some(k) = key {
+                if s.mac_with(Some(k)) != s.mac {
+                    brk(
+                        &mut report,
+                        s.id,
+                        from,
+                        format!(
+                            "seal {} ({}) does not verify with the server's key: the log from \
+                             event {} on was rebuilt without the key (or this is not the key)",
+                            s.id,
+                            s.events_words(),
+                            prev_last_event + 1
+                        ),
+                    );
+                }
+            }
+        } else {
+            if let Some(k) = keyed_from {
+                brk(
+                    &mut report,
+                    s.id,
+                    from,
+                    format!(
+                        "seal {} was written without the server's key after the chain was keyed \
+                         at seal {k}",
+                        s.id
+                    ),
+                );
+            }
+            if s.mac_with(None) != s.mac {
+                brk(
+                    &mut report,
+                    s.id,
+                    from,
+                    format!(
+                        "seal {} ({}) was changed after it was written, or was not written by \
+                         dutydesk",
+                        s.id,
+                        s.events_words()
+                    ),
+                );
+            }
+        }
+        match event_hash_at(conn, s.last_event)? {
+            None => brk(
+                &mut report,
+                s.id,
+                Some(log_end + 1),
+                format!(
+                    "seal {} was made when the log ended at event {}; the log now ends at event \
+                     {}: events were cut",
+                    s.id, s.last_event, log_end
+                ),
+            ),
+            Some(h) if h != s.event_hash => brk(
+                &mut report,
+                s.id,
+                from,
+                format!(
+                    "event {} is not the event seal {} was made with (hash {} then, {} now): an \
+                     event from {} to {} was changed and the log rebuilt",
+                    s.last_event,
+                    s.id,
+                    short(&s.event_hash),
+                    short(&h),
+                    prev_last_event + 1,
+                    s.last_event
+                ),
+            ),
+            Some(_) => {}
+        }
+        match decode(&s.rows) {
+            Ok(entries) => {
+                for e in entries {
+                    if let Some(i) = SEALED_TABLES.iter().position(|t| *t == e.table) {
+                        state[i].insert(
+                            e.rowid,
+                            Sealed {
+                                hash: e.hash.map(prefix),
+                                seal: s.id,
+                                event: s.last_event,
+                            },
+                        );
+                    }
+                }
+            }
+            Err(why) => brk(&mut report, s.id, from, format!("seal {}: {why}", s.id)),
+        }
+        prev_mac = s.mac;
+        prev_last_event = s.last_event;
+        expect = s.id + 1;
+    }
+    drop(rows);
+    drop(st);
+    if key.is_some() && keyed_from.is_none() && report.seals > 0 {
+        brk(
+            &mut report,
+            1,
+            Some(1),
+            "the server's key was given but no seal is keyed: the log was never set up with \
+             this key, or its keyed part was rebuilt without it"
+                .into(),
+        );
+    }
+    if key.is_none() {
+        if let Some(e) = report.keyed_from_event {
+            report.unchecked = Some(format!(
+                "keyed from event {e}: verify with the server's key to check it"
+            ));
+        }
+    }
+    if report.seals > 0 && log_end > prev_last_event {
+        let last = report.seals;
+        brk(
+            &mut report,
+            last,
+            Some(prev_last_event + 1),
+            format!(
+                "events {}–{} have no seal: they were written outside dutydesk",
+                prev_last_event + 1,
+                log_end
+            ),
+        );
+    }
+    // Every row as stored against its last seal.
+    let mut problems: Vec<RowProblem> = Vec::new();
+    let mut total = 0i64;
+    let mut note = |p: RowProblem, total: &mut i64| {
+        *total += 1;
+        if problems.len() < LIST_ROWS {
+            problems.push(p);
+        }
+    };
+    for (ti, table) in SEALED_TABLES.iter().enumerate() {
+        if !tables.contains(table) {
+            continue;
+        }
+        let sealed = &mut state[ti];
+        let mut st = conn.prepare(&format!("SELECT rowid, * FROM \"{table}\" ORDER BY rowid"))?;
+        let names: Vec<String> = st.column_names().map(|s| s.to_string()).collect();
+        let mut rows = st.query([])?;
+        // Gone rows are reported in row order among the others.
+        let mut gone: Vec<(i64, Sealed)> = Vec::new();
+        while let Some(r) = rows.next()? {
+            report.rows_checked += 1;
+            let rowid: i64 = r.get(0)?;
+            let h = prefix(&hash_columns(r, &names, 1)?);
+            match sealed.remove(&rowid) {
+                Some(Sealed { hash: Some(x), .. }) if x == h => {}
+                Some(Sealed {
+                    hash: Some(_),
+                    seal,
+                    event,
+                }) => note(
+                    RowProblem {
+                        table: table.to_string(),
+                        row_id: rowid,
+                        problem: "changed".into(),
+                        seal_id: Some(seal),
+                        event_id: Some(event),
+                        why: format!(
+                            "{table} row {rowid} changed outside dutydesk: stored state differs \
+                             from seal {seal} of event {event}"
+                        ),
+                    },
+                    &mut total,
+                ),
+                Some(Sealed {
+                    hash: None,
+                    seal,
+                    event,
+                }) => note(
+                    RowProblem {
+                        table: table.to_string(),
+                        row_id: rowid,
+                        problem: "unsealed".into(),
+                        seal_id: Some(seal),
+                        event_id: Some(event),
+                        why: format!(
+                            "{table} row {rowid} was put back outside dutydesk: seal {seal} of \
+                             event {event} recorded it deleted"
+                        ),
+                    },
+                    &mut total,
+                ),
+                None => note(
+                    RowProblem {
+                        table: table.to_string(),
+                        row_id: rowid,
+                        problem: "unsealed".into(),
+                        seal_id: None,
+                        event_id: None,
+                        why: format!(
+                            "{table} row {rowid} was inserted outside dutydesk: no seal has it"
+                        ),
+                    },
+                    &mut total,
+                ),
+            }
+        }
+        for (rowid, s) in sealed.drain() {
+            if s.hash.is_some() {
+                gone.push((rowid, s));
+            }
+        }
+        gone.sort_by_key(|(id, _)| *id);
+        for (rowid, s) in gone {
+            note(
+                RowProblem {
+                    table: table.to_string(),
+                    row_id: rowid,
+                    problem: "gone".into(),
+                    seal_id: Some(s.seal),
+                    event_id: Some(s.event),
+                    why: format!(
+                        "{table} row {rowid} was deleted outside dutydesk: seal {} of event {} \
+                         has it",
+                        s.seal, s.event
+                    ),
+                },
+                &mut total,
+            );
+        }
+    }
+    problems.sort_by_key(|p| (SEALED_TABLES.iter().position(|t| *t == p.table), p.row_id));
+    report.rows = problems;
+    report.rows_total = total;
+    report.handovers = check_handover_heads(conn, log_end)?;
+    Ok(report)
+}
+
+/// Every stored handover's recorded head (count and hash) against the log.
+fn check_handover_heads(conn: &Connection, log_end: i64) -> Result<Vec<HandoverProblem>> {
+    if !table_exists(conn, "handovers")? {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    let mut st = conn.prepare("SELECT id, head_count, head_hash FROM handovers ORDER BY id")?;
+    let heads: Vec<(i64, i64, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    for (id, count, hash) in heads {
+        let why = if count > log_end {
+            Some(format!(
+                "handover {id} recorded the log at {} events (hash {}); the log now ends at {}: \
+                 events were cut",
+                count,
+                short(&hash),
+                log_end
+            ))
+        } else {
+            match event_hash_at(conn, count)? {
+                Some(h) if h == hash => None,
+                Some(h) => Some(format!(
+                    "handover {id} recorded the log at {} events (hash {}); event {} now has \
+                     hash {}: the log was rewritten",
+                    count,
+                    short(&hash),
+                    count,
+                    short(&h)
+                )),
+                None => Some(format!(
+                    "handover {id} recorded the log at {} events (hash {}); event {} is missing",
+                    count,
+                    short(&hash),
+                    count
+                )),
+            }
+        };
+        if let Some(why) = why {
+            out.push(HandoverProblem {
+                handover_id: id,
+                head_count: count,
+                head_hash: hash,
+                why,
+            });
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- health
+
+/// The cheap check for a banner on every screen and a line on every
+/// command's stderr: the outcome of the last full `verify`, and the end of
+/// the log and of the seals (the last seal's MAC, link and event; its rows
+/// as stored; the last events' hashes; no event written without a seal).
+/// A few indexed reads, whatever the size of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Empty when all is well. No record text: tables, ids, hashes.
+    pub problems: Vec<String>,
+    /// Whether the chain is keyed, and so changes need the server's key.
+    pub keyed: bool,
+}
+
+impl Health {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Records the outcome of a full verify for `health` to show.
+pub fn record_verify(
+    conn: &Connection,
+    ok: bool,
+    events: i64,
+    seals: i64,
+    with_key: bool,
+    problem: Option<&str>,
+) -> Result<()> {
+    if !table_exists(conn, "verify_results")? {
+        return Ok(());
+    }
+    conn.execute(
+        "INSERT INTO verify_results (id, ok, events, seals, with_key, problem) \
+         VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, \
+         events = excluded.events, seals = excluded.seals, with_key = excluded.with_key, \
+         problem = excluded.problem",
+        params![ok, events, seals, with_key, problem],
+    )?;
+    Ok(())
+}
+
+pub fn health(conn: &Connection, key: Option<&ChainKey>) -> Result<Health> {
+    let mut problems = Vec::new();
+    if !table_exists(conn, "seals")? {
+        return Ok(Health {
+            problems,
+            keyed: false,
+        });
+    }
+    let last_verify: Option<(bool, Option<String>)> = conn
+        .prepare_cached("SELECT ok, problem FROM verify_results WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((false, p)) = last_verify {
+        problems.push(format!(
+            "the last verify failed: {}",
+            p.unwrap_or_else(|| "see `dutydesk verify`".into())
+        ));
+    }
+    if let Some(b) = super::events::verify_tail(conn, HEALTH_EVENTS)? {
+        problems.push(format!("event log broken at event {}: {}", b.0, b.1));
+    }
+    let (log_end, _) = last_event(conn)?;
+    let Some(s) = last_seal(conn)? else {
+        if log_end > 0 {
+            problems.push(format!(
+                "events 1–{log_end} have no seal: they were written outside dutydesk"
+            ));
+        }
+        return Ok(Health {
+            problems,
+            keyed: false,
+        });
+    };
+    let prev: Option<String> = if s.id > 1 {
+        conn.prepare_cached("SELECT mac FROM seals WHERE id = ?1")?
+            .query_row([s.id - 1], |r| r.get(0))
+            .optional()?
+    } else {
+        Some(GENESIS.to_string())
+    };
+    if prev.as_deref() != Some(s.prev_mac.as_str()) {
+        problems.push(format!(
+            "seal {} does not link to the seal before it (seals removed or inserted)",
+            s.id
+        ));
+    }
+    if !s.keyed || key.is_some() {
+        let k = if s.keyed { key } else { None };
+        if s.mac_with(k) != s.mac {
+            problems.push(if s.keyed {
+                format!(
+                    "seal {} does not verify with the server's key: the log was rebuilt without it",
+                    s.id
+                )
+            } else {
+                format!("seal {} was changed after it was written", s.id)
+            });
+        }
+    }
+    if key.is_some() && !s.keyed {
+        problems.push(
+            "the log is not keyed with the server's key: set it up (`start_keyed_chain`), or \
+             its keyed part was rebuilt without the key"
+                .into(),
+        );
+    }
+    if event_hash_at(conn, s.last_event)?.as_deref() != Some(s.event_hash.as_str()) {
+        problems.push(format!(
+            "the log no longer holds event {} as seal {} recorded it: events were cut or \
+             rewritten",
+            s.last_event, s.id
+        ));
+    }
+    if log_end > s.last_event {
+        problems.push(format!(
+            "events {}–{log_end} have no seal: they were written outside dutydesk",
+            s.last_event + 1
+        ));
+    }
+    if let Ok(entries) = decode(&s.rows) {
+        for e in entries.iter().rev().take(HEALTH_ROWS) {
+            if !SEALED_TABLES.contains(&e.table) {
+                continue;
+            }
+            let now = row_hash(conn, e.table, e.rowid)?;
+            if now.as_ref().map(|h| &h[..]) != e.hash {
+                problems.push(format!(
+                    "{} row {} changed outside dutydesk: stored state differs from seal {} of \
+                     event {}",
+                    e.table, e.rowid, s.id, s.last_event
+                ));
+                break;
+            }
+        }
+    } else {
+        problems.push(format!("seal {} cannot be read", s.id));
+    }
+    Ok(Health {
+        problems,
+        keyed: s.keyed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_encode_and_decode_both_ways() {
+        let mut b = Vec::new();
+        let h = [7u8; 32];
+        encode(&mut b, "actions", 8273, Some(&h));
+        encode(&mut b, "staff", -1, None);
+        let d = decode(&b).unwrap();
+        assert_eq!(d.len(), 2);
+        assert_eq!(
+            (d[0].table, d[0].rowid, d[0].hash),
+            ("actions", 8273, Some(&h[..]))
+        );
+        assert_eq!((d[1].table, d[1].rowid, d[1].hash), ("staff", -1, None));
+        assert!(decode(&b[..b.len() - 1]).is_err());
+        assert!(decode(&b[..10]).is_err());
+    }
+
+    #[test]
+    fn a_seal_keyed_with_one_key_does_not_verify_with_another_or_none() {
+        let a = ChainKey([1; 32]);
+        let b = ChainKey([2; 32]);
+        let m = |k| seal_mac(k, 3, Some(9), 9, "ab", b"rows", true, "prev");
+        assert_ne!(m(Some(&a)), m(Some(&b)));
+        assert_ne!(m(Some(&a)), m(None));
+        assert_eq!(m(Some(&a)), m(Some(&a.clone())));
+        // Every field is covered.
+        assert_ne!(
+            seal_mac(None, 3, Some(9), 9, "ab", b"rows", true, "prev"),
+            seal_mac(None, 3, Some(9), 9, "ab", b"rowz", true, "prev")
+        );
+        assert_ne!(
+            seal_mac(None, 3, None, 9, "ab", b"rows", true, "prev"),
+            seal_mac(None, 3, Some(9), 9, "ab", b"rows", true, "prev")
+        );
+    }
+
+    #[test]
+    fn a_key_file_is_32_bytes_owner_only_and_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("chain.key");
+        create_chain_key(&p).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap().len(), 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o400);
+        }
+        assert!(create_chain_key(&p).is_err());
+        load_chain_key(&p).unwrap();
+        let q = dir.path().join("other.key");
+        create_chain_key(&q).unwrap();
+        assert_ne!(std::fs::read(&p).unwrap(), std::fs::read(&q).unwrap());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&q, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let e = load_chain_key(&q).unwrap_err().to_string();
+            assert!(e.contains("chmod 400"), "{e}");
+        }
+        let r = dir.path().join("short.key");
+        std::fs::write(&r, b"short").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&r, std::fs::Permissions::from_mode(0o400)).unwrap();
+        }
+        assert!(load_chain_key(&r)
+            .unwrap_err()
+            .to_string()
+            .contains("5 bytes"));
+    }
+}
