@@ -19,7 +19,7 @@ use crate::desk::QueueFilter;
 use crate::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
 use crate::domain::time::parse_instant;
 use crate::domain::{ActionKind, AssessmentOutcome, Decision, Role};
-pub use crate::session::{open_desk, open_desk_with, secure, Env};
+pub use crate::session::{open_desk, open_desk_keyed, open_desk_with, secure, Env};
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -107,6 +107,9 @@ pub enum Cmd {
         /// Print only the log's head (event count and hash), to compare with paper
         #[arg(long)]
         head: bool,
+        /// The server's chain key file: check the keyed part of the log with it
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
@@ -579,23 +582,19 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             print::outcome(&out);
             Ok(())
         }
-        Cmd::Verify { head, format } => {
-            let mut desk = open_desk(env)?;
+        Cmd::Verify { head, key, format } => {
+            let mut desk = open_desk_keyed(env, key)?;
             if head {
                 let h = desk.head()?;
                 return print::head(format, &h).map_err(io).map(|()| false);
             }
             let report = desk.verify()?;
             print::verify(format, &report).map_err(io)?;
-            if report.ok() {
-                Ok(())
-            } else {
-                Err(DeskError::Store(crate::desk::StoreError::Corrupt(
-                    match &report.chain.first_broken {
-                        Some((id, why)) => format!("event log broken at event {id}: {why}"),
-                        None => format!("integrity check failed: {}", report.integrity.join("; ")),
-                    },
-                )))
+            match report.first_problem() {
+                None if report.ok() => Ok(()),
+                p => Err(DeskError::Store(crate::desk::StoreError::VerifyFailed(
+                    p.unwrap_or_else(|| "see the report above".into()),
+                ))),
             }
         }
         Cmd::Backup { file } => {

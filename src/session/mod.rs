@@ -112,8 +112,34 @@ pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
 
 /// As `open_desk`; a new file gets `group` (0660) and, with `encrypt`, a key.
 pub fn open_desk_with(env: &Env, group: Option<u32>, encrypt: bool) -> Result<Desk, DeskError> {
+    open_desk_full(env, group, encrypt, None)
+}
+
+/// As `open_desk`, with the server's chain key file (`verify --key`).
+pub fn open_desk_keyed(env: &Env, chain_key: Option<PathBuf>) -> Result<Desk, DeskError> {
+    open_desk_full(env, None, false, chain_key)
+}
+
+/// The line for stderr when the record may have been altered outside
+/// dutydesk (a failed verify, or a broken end of the log or the seals);
+/// `None` when all is well. The screens show the same as a banner.
+pub fn health_warning(desk: &mut Desk) -> Option<String> {
+    let h = desk.health().ok()?;
+    let first = h.problems.first()?;
+    Some(crate::domain::validate::inert(&format!(
+        "WARNING: the record may have been altered outside dutydesk: {first}; run `dutydesk \
+         verify`"
+    )))
+}
+
+fn open_desk_full(
+    env: &Env,
+    group: Option<u32>,
+    encrypt: bool,
+    chain_key: Option<PathBuf>,
+) -> Result<Desk, DeskError> {
     let rules = env.config.rules().map_err(DeskError::Invalid)?;
-    let store = secure::open_store(&env.db, group, encrypt)?;
+    let store = secure::open_store_keyed(&env.db, group, encrypt, chain_key)?;
     if crate::store::readable_by_others(&env.db) {
         eprintln!(
             "dutydesk: warning: {} can be read by other users of this machine; \
@@ -122,5 +148,9 @@ pub fn open_desk_with(env: &Env, group: Option<u32>, encrypt: bool) -> Result<De
         );
     }
     let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
-    Ok(Desk::new(store, rules, env.actor.clone()).with_shifts(shifts))
+    let mut desk = Desk::new(store, rules, env.actor.clone()).with_shifts(shifts);
+    if let Some(w) = health_warning(&mut desk) {
+        eprintln!("dutydesk: {w}");
+    }
+    Ok(desk)
 }

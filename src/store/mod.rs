@@ -63,6 +63,9 @@ pub enum StoreError {
     WrongKey,
     #[error("{0}")]
     Encryption(String),
+    /// `verify` found something wrong (no record text: tables, ids, hashes).
+    #[error("verify failed: {0}")]
+    VerifyFailed(String),
     /// The file's log is keyed and this store was opened without the key.
     #[error(
         "this database's log is keyed with the server's key: changes go through the server \

@@ -1153,7 +1153,9 @@ impl Health {
     }
 }
 
-/// Records the outcome of a full verify for `health` to show.
+/// Records the outcome of a full verify for `health` to show. A pass
+/// without the key does not clear a failure found with it (it could not see
+/// what the key saw).
 pub fn record_verify(
     conn: &Connection,
     ok: bool,
@@ -1169,7 +1171,9 @@ pub fn record_verify(
         "INSERT INTO verify_results (id, ok, events, seals, with_key, problem) \
          VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, \
          events = excluded.events, seals = excluded.seals, with_key = excluded.with_key, \
-         problem = excluded.problem",
+         problem = excluded.problem \
+         WHERE NOT (verify_results.ok = 0 AND verify_results.with_key = 1 \
+                    AND excluded.ok = 1 AND excluded.with_key = 0)",
         params![ok, events, seals, with_key, problem],
     )?;
     Ok(())
