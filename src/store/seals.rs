@@ -726,7 +726,13 @@ impl SealReport {
         }
         if let Some(r) = self.rows.first() {
             return Some(if self.rows_total > 1 {
-                format!("{} ({} more rows differ)", r.why, self.rows_total - 1)
+                let n = self.rows_total - 1;
+                let (noun, verb) = if n == 1 {
+                    ("row", "differs")
+                } else {
+                    ("rows", "differ")
+                };
+                format!("{} ({n} more {noun} {verb})", r.why)
             } else {
                 r.why.clone()
             });
