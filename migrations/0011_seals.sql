@@ -9,8 +9,9 @@
 -- database) from the seal that set the key up on; plain SHA-256 before that.
 -- The sealed tables are listed once, in src/store/seals.rs (SEALED_TABLES).
 --
--- rows: for each row, [name length: 1 byte][table name][rowid: 8 bytes, big
--- endian][1 = stored, 0 = gone][SHA-256 of the row: 32 bytes, when stored].
+-- rows: grouped by table, [name length: 1 byte][table name][count: 4 bytes],
+-- then per row [rowid: 8 bytes][1 = stored, 0 = gone][first 16 bytes of the
+-- SHA-256 of the row, when stored]; numbers big endian.
 -- An existing file gets every row sealed once when this migration is applied
 -- (a `sealed_baseline` event), so it verifies from then on.
 

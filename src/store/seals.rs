@@ -178,7 +178,11 @@ fn hex(b: &[u8]) -> String {
 /// order, as (name, type, value), length-prefixed. NULL columns are left out,
 /// so a later migration that adds a nullable column leaves every row's hash
 /// as it was.
-fn hash_columns(r: &Row, names: &[String], skip: usize) -> rusqlite::Result<[u8; 32]> {
+/// A row's hash as sealed: the first 128 bits of its SHA-256 (a forger
+/// would need a second preimage of those: 2^128 tries).
+type RowHash = [u8; 16];
+
+fn hash_columns(r: &Row, names: &[String], skip: usize) -> rusqlite::Result<RowHash> {
     let mut h = Sha256::new();
     let mut part = |tag: u8, bytes: &[u8]| {
         h.update([tag]);
@@ -206,11 +210,14 @@ fn hash_columns(r: &Row, names: &[String], skip: usize) -> rusqlite::Result<[u8;
             }
         }
     }
-    Ok(h.finalize().into())
+    let full = h.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&full[..16]);
+    Ok(out)
 }
 
 /// The hash of `table`'s row `rowid` as stored now; `None` when it is gone.
-fn row_hash(conn: &Connection, table: &str, rowid: i64) -> Result<Option<[u8; 32]>> {
+fn row_hash(conn: &Connection, table: &str, rowid: i64) -> Result<Option<RowHash>> {
     let mut st = conn.prepare_cached(&format!("SELECT * FROM \"{table}\" WHERE rowid = ?1"))?;
     let names: Vec<String> = st.column_names().map(|s| s.to_string()).collect();
     let mut rows = st.query([rowid])?;
@@ -220,16 +227,50 @@ fn row_hash(conn: &Connection, table: &str, rowid: i64) -> Result<Option<[u8; 32
     }
 }
 
-fn encode(out: &mut Vec<u8>, table: &str, rowid: i64, hash: Option<&[u8; 32]>) {
-    out.push(table.len() as u8);
-    out.extend_from_slice(table.as_bytes());
-    out.extend_from_slice(&rowid.to_be_bytes());
-    match hash {
-        Some(h) => {
-            out.push(1);
-            out.extend_from_slice(h);
+/// A seal's rows, grouped by table: for each table, [name length: 1 byte]
+/// [name][count: 4 bytes, big endian], then for each row [rowid: 8 bytes, big
+/// endian][1 = stored, 0 = gone][its `RowHash`: 16 bytes, when stored].
+#[derive(Default)]
+struct RowsBlob {
+    out: Vec<u8>,
+    table: Option<&'static str>,
+    count_at: usize,
+    count: u32,
+    entries: usize,
+}
+
+impl RowsBlob {
+    fn push(&mut self, table: &'static str, rowid: i64, hash: Option<&RowHash>) {
+        if self.table != Some(table) {
+            self.close();
+            self.out.push(table.len() as u8);
+            self.out.extend_from_slice(table.as_bytes());
+            self.count_at = self.out.len();
+            self.out.extend_from_slice(&[0; 4]);
+            self.table = Some(table);
+            self.count = 0;
         }
-        None => out.push(0),
+        self.out.extend_from_slice(&rowid.to_be_bytes());
+        match hash {
+            Some(h) => {
+                self.out.push(1);
+                self.out.extend_from_slice(h);
+            }
+            None => self.out.push(0),
+        }
+        self.count += 1;
+        self.entries += 1;
+    }
+
+    fn close(&mut self) {
+        if self.table.is_some() {
+            self.out[self.count_at..self.count_at + 4].copy_from_slice(&self.count.to_be_bytes());
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.close();
+        self.out
     }
 }
 
@@ -244,27 +285,25 @@ fn decode(blob: &[u8]) -> std::result::Result<Vec<Entry<'_>>, String> {
     let mut out = Vec::new();
     let mut i = 0usize;
     let short = || "its rows are cut short".to_string();
+    let take = |i: &mut usize, n: usize| -> std::result::Result<&[u8], String> {
+        let b = blob.get(*i..*i + n).ok_or_else(short)?;
+        *i += n;
+        Ok(b)
+    };
     while i < blob.len() {
-        let n = blob[i] as usize;
-        i += 1;
-        let table = blob.get(i..i + n).ok_or_else(short)?;
-        let table = std::str::from_utf8(table).map_err(|_| "a table name is not text")?;
-        i += n;
-        let id = blob.get(i..i + 8).ok_or_else(short)?;
-        let rowid = i64::from_be_bytes(id.try_into().map_err(|_| short())?);
-        i += 8;
-        let flag = *blob.get(i).ok_or_else(short)?;
-        i += 1;
-        let hash = match flag {
-            1 => {
-                let h = blob.get(i..i + 32).ok_or_else(short)?;
-                i += 32;
-                Some(h)
-            }
-            0 => None,
-            _ => return Err("a row is marked neither stored nor gone".into()),
-        };
-        out.push(Entry { table, rowid, hash });
+        let n = take(&mut i, 1)?[0] as usize;
+        let table =
+            std::str::from_utf8(take(&mut i, n)?).map_err(|_| "a table name is not text")?;
+        let count = u32::from_be_bytes(take(&mut i, 4)?.try_into().map_err(|_| short())?);
+        for _ in 0..count {
+            let rowid = i64::from_be_bytes(take(&mut i, 8)?.try_into().map_err(|_| short())?);
+            let hash = match take(&mut i, 1)?[0] {
+                1 => Some(take(&mut i, 16)?),
+                0 => None,
+                _ => return Err("a row is marked neither stored nor gone".into()),
+            };
+            out.push(Entry { table, rowid, hash });
+        }
     }
     Ok(out)
 }
@@ -486,24 +525,29 @@ pub(crate) fn seal_touched(
     }
     rows.sort_unstable();
     rows.dedup();
-    let mut blob = Vec::with_capacity(rows.len() * 50);
+    let mut blob = RowsBlob::default();
     for (t, rowid) in rows {
         let table = SEALED_TABLES[t as usize];
         let h = row_hash(conn, table, rowid)?;
-        encode(&mut blob, table, rowid, h.as_ref());
+        blob.push(table, rowid, h.as_ref());
     }
-    Ok(Some(append_seal(conn, first_event, &blob, key, keying)?))
+    Ok(Some(append_seal(
+        conn,
+        first_event,
+        &blob.finish(),
+        key,
+        keying,
+    )?))
 }
 
 /// Seals every row of `tables` (in chunks), the first chunk with `first_event`.
 fn seal_tables(
     conn: &Connection,
-    tables: &[&str],
+    tables: &[&'static str],
     mut first_event: Option<i64>,
     key: Option<&ChainKey>,
 ) -> Result<i64> {
-    let mut blob = Vec::new();
-    let mut in_blob = 0usize;
+    let mut blob = RowsBlob::default();
     let mut total = 0i64;
     for table in tables {
         let mut st = conn.prepare(&format!("SELECT rowid, * FROM \"{table}\" ORDER BY rowid"))?;
@@ -511,18 +555,16 @@ fn seal_tables(
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let h = hash_columns(r, &names, 1)?;
-            encode(&mut blob, table, r.get(0)?, Some(&h));
-            in_blob += 1;
+            blob.push(table, r.get(0)?, Some(&h));
             total += 1;
-            if in_blob == BASELINE_CHUNK {
-                append_seal(conn, first_event.take(), &blob, key, Keying::Follow)?;
-                blob.clear();
-                in_blob = 0;
+            if blob.entries == BASELINE_CHUNK {
+                let full = std::mem::take(&mut blob).finish();
+                append_seal(conn, first_event.take(), &full, key, Keying::Follow)?;
             }
         }
     }
-    if in_blob > 0 || first_event.is_some() {
-        append_seal(conn, first_event, &blob, key, Keying::Follow)?;
+    if blob.entries > 0 || first_event.is_some() {
+        append_seal(conn, first_event, &blob.finish(), key, Keying::Follow)?;
     }
     Ok(total)
 }
@@ -1294,17 +1336,26 @@ mod tests {
 
     #[test]
     fn rows_encode_and_decode_both_ways() {
-        let mut b = Vec::new();
-        let h = [7u8; 32];
-        encode(&mut b, "actions", 8273, Some(&h));
-        encode(&mut b, "staff", -1, None);
+        let mut rb = RowsBlob::default();
+        let h = [7u8; 16];
+        let g = [9u8; 16];
+        rb.push("actions", 8273, Some(&h));
+        rb.push("actions", 8274, None);
+        rb.push("staff", -1, None);
+        rb.push("actions", 1, Some(&g));
+        assert_eq!(rb.entries, 4);
+        let b = rb.finish();
         let d = decode(&b).unwrap();
-        assert_eq!(d.len(), 2);
+        let got: Vec<_> = d.iter().map(|e| (e.table, e.rowid, e.hash)).collect();
         assert_eq!(
-            (d[0].table, d[0].rowid, d[0].hash),
-            ("actions", 8273, Some(&h[..]))
+            got,
+            vec![
+                ("actions", 8273, Some(&h[..])),
+                ("actions", 8274, None),
+                ("staff", -1, None),
+                ("actions", 1, Some(&g[..])),
+            ]
         );
-        assert_eq!((d[1].table, d[1].rowid, d[1].hash), ("staff", -1, None));
         assert!(decode(&b[..b.len() - 1]).is_err());
         assert!(decode(&b[..10]).is_err());
     }
