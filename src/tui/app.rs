@@ -56,6 +56,9 @@ pub struct App {
     pub pending: Vec<Key>,
     /// The whole terminal.
     pub area: Rect,
+    /// The banner when the record may have been altered outside dutydesk
+    /// (`Desk::health`: a failed verify, a broken end of the log or seals).
+    pub integrity: Option<String>,
     version: i64,
 }
 
@@ -168,8 +171,10 @@ impl App {
             quit: false,
             pending: Vec::new(),
             area,
+            integrity: None,
             version: desk.data_version()?,
         };
+        app.check_integrity(desk);
         let mut q: Box<dyn Screen> = Box::new(QueueScreen::unloaded(desk)?);
         q.resize(app.chrome(area).body);
         q.reload(desk, now)?;
@@ -177,9 +182,17 @@ impl App {
         Ok(app)
     }
 
+    /// Asks the desk's cheap check whether the record still holds.
+    pub fn check_integrity(&mut self, desk: &mut Desk) {
+        self.integrity = desk
+            .health()
+            .ok()
+            .and_then(|h| h.problems.into_iter().next());
+    }
+
     fn chrome(&self, area: Rect) -> Chrome {
         let [banner, title, body, status] = Layout::vertical([
-            Constraint::Length(u16::from(self.fixed_clock)),
+            Constraint::Length(u16::from(self.fixed_clock) + u16::from(self.integrity.is_some())),
             Constraint::Length(1),
             Constraint::Min(1),
             Constraint::Length(1),
@@ -215,6 +228,7 @@ impl App {
 
     /// Re-reads every open screen (after a change).
     pub fn reload_all(&mut self, desk: &mut Desk) {
+        self.check_integrity(desk);
         let now = self.now;
         let mut err = None;
         for s in &mut self.stack {
@@ -487,6 +501,27 @@ impl App {
     pub fn view(&self, f: &mut Frame) {
         let c = self.chrome(f.area());
         let ctx = self.ctx();
+        let mut banner = c.banner;
+        if let Some(w) = &self.integrity {
+            let line = Rect {
+                height: 1,
+                ..banner
+            };
+            f.render_widget(
+                Paragraph::new(format!(
+                    " RECORD MAY HAVE BEEN ALTERED outside dutydesk: {}; run `dutydesk verify` ",
+                    inert(w)
+                ))
+                .style(
+                    Urgency::Overdue
+                        .style()
+                        .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+                ),
+                line,
+            );
+            banner.y += 1;
+            banner.height = banner.height.saturating_sub(1);
+        }
         if self.fixed_clock {
             f.render_widget(
                 Paragraph::new(format!(
@@ -494,7 +529,7 @@ impl App {
                     fmt_long(self.now)
                 ))
                 .style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
-                c.banner,
+                banner,
             );
         }
         let title = self.top().map(|s| s.title()).unwrap_or_default();
