@@ -1379,6 +1379,64 @@ mod tests {
         );
     }
 
+    /// A later migration (another engineer's 0012, say) that adds a column
+    /// with a default and changes rows: its changes are sealed with it, so
+    /// the file still verifies; the same change outside a migration is named.
+    #[test]
+    fn a_later_migration_seals_what_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::Store::open(&dir.path().join("m.db")).unwrap();
+        store
+            .write(|c| {
+                c.execute_batch(
+                    "INSERT INTO teams (id, name) VALUES (1, 'North'), (2, 'South');
+                     INSERT INTO staff (login, display_name, role, team_id)
+                         VALUES ('a', 'A', 'duty_worker', 1);",
+                )?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert!(verify_seals(store.conn(), None).unwrap().ok());
+        let migrate = |store: &crate::store::Store, seal: bool| {
+            let c = store.conn();
+            let before = column_sets(c).unwrap();
+            c.execute_batch(
+                "BEGIN IMMEDIATE;
+                 ALTER TABLE teams ADD COLUMN region TEXT NOT NULL DEFAULT 'north';
+                 UPDATE staff SET display_name = 'Ann' WHERE login = 'a';",
+            )
+            .unwrap();
+            if seal {
+                after_migrations(c, &store.tracker, None, true, &before, (9, 10)).unwrap();
+            }
+            c.execute_batch("COMMIT").unwrap();
+        };
+        let copy = dir.path().join("copy.db");
+        store.backup_to(&copy).unwrap();
+        migrate(&store, true);
+        let r = verify_seals(store.conn(), None).unwrap();
+        assert!(r.ok(), "{r:?}");
+        let kind: String = store
+            .conn()
+            .query_row(
+                "SELECT kind FROM events ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kind, "schema_migrated");
+        // The same change not sealed: every row it touched is named.
+        let other = crate::store::Store::open(&copy).unwrap();
+        migrate(&other, false);
+        let r = verify_seals(other.conn(), None).unwrap();
+        let named: Vec<_> = r
+            .rows
+            .iter()
+            .map(|p| (p.table.as_str(), p.row_id))
+            .collect();
+        assert_eq!(named, vec![("teams", 1), ("teams", 2), ("staff", 1)]);
+    }
+
     #[test]
     fn a_key_file_is_32_bytes_owner_only_and_never_replaced() {
         let dir = tempfile::tempdir().unwrap();
