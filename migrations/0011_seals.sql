@@ -7,7 +7,8 @@
 --
 -- The links (mac) are HMAC-SHA256 with the server's key (held outside the
 -- database) from the seal that set the key up on; plain SHA-256 before that.
--- The sealed tables are listed once, in src/store/seals.rs (SEALED_TABLES).
+-- The sealed tables are listed once, in src/store/seals.rs (SEALED_TABLES;
+-- UNSEALED_TABLES says why the others are not).
 --
 -- rows: grouped by table, [name length: 1 byte][table name][count: 4 bytes],
 -- then per row [rowid: 8 bytes][1 = stored, 0 = gone][first 16 bytes of the
