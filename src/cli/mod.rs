@@ -102,7 +102,13 @@ pub enum Cmd {
         #[arg(long)]
         email: Option<String>,
     },
-    /// Check the database file and the event log's hash chain (Rec 58)
+    /// Check the file, the event log's hash chain, every record against its seals (a row
+    /// changed, inserted or deleted behind dutydesk's back is named) and every handover's
+    /// recorded head (Rec 58)
+    ///
+    /// Exits 1 when anything is wrong; until a later verify passes, every screen shows a
+    /// banner and every command a warning. Without --key the keyed part of a server's log
+    /// is not checked, and verify says so.
     Verify {
         /// Print only the log's head (event count and hash), to compare with paper
         #[arg(long)]
