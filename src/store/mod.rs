@@ -34,6 +34,7 @@ pub use rows::*;
 pub use seals::{
     create_chain_key, health, list_seals, load_chain_key, record_verify, verify_seals, ChainKey,
     HandoverProblem, Health, RowProblem, SealBreak, SealReport, SealRow, SEALED_TABLES,
+    UNSEALED_TABLES,
 };
 
 #[derive(Debug, thiserror::Error)]
