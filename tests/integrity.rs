@@ -976,6 +976,14 @@ fn a_chain_rebuilt_without_the_key_fails_with_the_key() {
         now(),
     )
     .unwrap();
+    // A server's key on a log not yet keyed: every screen says so until set-up.
+    let h = d.health().unwrap();
+    assert!(
+        h.problems
+            .iter()
+            .any(|p| p.contains("not keyed with the server's key")),
+        "{h:?}"
+    );
     let keyed_at = d.start_keyed_chain(now()).unwrap().expect("keyed now");
     assert_eq!(d.start_keyed_chain(now()).unwrap(), None, "once only");
     let Outcome::CallLogged { referrals, .. } = d

@@ -1302,8 +1302,8 @@ pub fn health(conn: &Connection, key: Option<&ChainKey>) -> Result<Health> {
     }
     if key.is_some() && !s.keyed {
         problems.push(
-            "the log is not keyed with the server's key: set it up (`start_keyed_chain`), or \
-             its keyed part was rebuilt without the key"
+            "the log is not keyed with the server's key: it was never set up with this key (the \
+             server's set-up keys it), or its keyed part was rebuilt without the key"
                 .into(),
         );
     }
