@@ -69,8 +69,10 @@ pub const UNSEALED_TABLES: &[(&str, &str)] = &[
     ("children_fts", "derived: the name search index"),
 ];
 
-/// Rows per seal when a whole file is sealed at once (baseline, migration)./// Rows per seal when a whole file is sealed at once (baseline, migration).
-const BASELINE_CHUNK: usize = 20_000;
+/// Rows per seal when a whole file is sealed at once (baseline, migration)./// Rows per seal at most: a change touching more (the demo's batches, a
+/// baseline) is sealed in several, so the last seal, which the cheap health
+/// check reads whole, is never more than about 250 KB.
+const SEAL_ROWS: usize = 10_000;
 
 /// How many rows of the last seal the cheap health check re-hashes.
 const HEALTH_ROWS: usize = 64;
@@ -539,6 +541,20 @@ pub(crate) fn seal_touched(
     }
     rows.sort_unstable();
     rows.dedup();
+    let mut first_event = first_event;
+    let mut last = None;
+    for chunk in rows.chunks(SEAL_ROWS) {
+        let blob = seal_blob(conn, chunk)?;
+        last = Some(append_seal(conn, first_event.take(), &blob, key, keying)?);
+    }
+    if last.is_none() {
+        last = Some(append_seal(conn, first_event, &[], key, keying)?);
+    }
+    Ok(last)
+}
+
+/// The rows blob of `rows` (sorted, no repeats) as stored now.
+fn seal_blob(conn: &Connection, rows: &[(u8, i64)]) -> Result<Vec<u8>> {
     let mut blob = RowsBlob::default();
     let mut i = 0;
     while i < rows.len() {
@@ -560,13 +576,7 @@ pub(crate) fn seal_touched(
         }
         i = j;
     }
-    Ok(Some(append_seal(
-        conn,
-        first_event,
-        &blob.finish(),
-        key,
-        keying,
-    )?))
+    Ok(blob.finish())
 }
 
 /// Consecutive rowids this many or more are read in one pass.
@@ -617,7 +627,7 @@ fn seal_tables(
             let h = hash_columns(r, &names, 1)?;
             blob.push(table, r.get(0)?, Some(&h));
             total += 1;
-            if blob.entries == BASELINE_CHUNK {
+            if blob.entries == SEAL_ROWS {
                 let full = std::mem::take(&mut blob).finish();
                 append_seal(conn, first_event.take(), &full, key, Keying::Follow)?;
             }
@@ -920,6 +930,32 @@ mod tests {
         assert_eq!(r.rows_total, 1);
         assert_eq!((r.rows[0].table.as_str(), r.rows[0].row_id), ("teams", 4));
         assert_eq!(r.rows[0].problem, "gone");
+    }
+
+    /// A change touching more rows than one seal holds is sealed in several,
+    /// so the last seal (read whole by the health check) stays small.
+    #[test]
+    fn a_big_change_is_sealed_in_several_seals() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::Store::open(&dir.path().join("b.db")).unwrap();
+        let n = SEAL_ROWS as i64 + 5;
+        store
+            .write(|c| {
+                let mut st = c.prepare("INSERT INTO teams (id, name) VALUES (?1, ?2)")?;
+                for i in 1..=n {
+                    st.execute(params![i, format!("T{i}")])?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let seals = list_seals(store.conn()).unwrap();
+        assert_eq!(seals.len(), 2);
+        assert_eq!(decode(&seals[0].rows).unwrap().len(), SEAL_ROWS);
+        assert_eq!(decode(&seals[1].rows).unwrap().len(), 5);
+        let r = verify_seals(store.conn(), None).unwrap();
+        assert!(r.ok(), "{r:?}");
+        assert_eq!(r.rows_checked, n);
+        assert!(health(store.conn(), None).unwrap().ok());
     }
 
     /// Every table is sealed or says why not; every sealed table has rowids
