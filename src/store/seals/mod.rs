@@ -487,15 +487,19 @@ fn append_seal(
     key: Option<&ChainKey>,
     keying: Keying,
 ) -> Result<i64> {
-    let last = last_seal(conn)?;
-    let chain_keyed = last.as_ref().is_some_and(|s| s.keyed);
+    // The last seal's id, MAC and keying, without its rows.
+    let last: Option<(i64, String, bool)> = conn
+        .prepare_cached("SELECT id, mac, keyed FROM seals ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let chain_keyed = last.as_ref().is_some_and(|s| s.2);
     if chain_keyed && key.is_none() {
         return Err(StoreError::ChainKeyNeeded);
     }
     let keyed = key.is_some() && (chain_keyed || keying == Keying::Start);
     let (last_event, event_hash) = last_event(conn)?;
-    let (id, prev) = match &last {
-        Some(s) => (s.id + 1, s.mac.clone()),
+    let (id, prev) = match last {
+        Some((id, mac, _)) => (id + 1, mac),
         None => (1, GENESIS.to_string()),
     };
     let mac = seal_mac(
