@@ -14,7 +14,6 @@ use criterion::{criterion_group, criterion_main, Criterion};
 
 use dutydesk::desk::demo::{generate, DemoSpec};
 use dutydesk::desk::Desk;
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::matching::Probe;
 use dutydesk::domain::time::parse_date;
 use dutydesk::domain::Actor;
@@ -35,7 +34,7 @@ fn demo_desk() -> Desk {
         login: "benchmgr".into(),
     };
     let fresh = !path.exists();
-    let mut desk = Desk::new(Store::open(&path).unwrap(), Rules::default(), actor);
+    let mut desk = Desk::new(Store::open(&path).unwrap(), actor);
     if fresh || desk.teams().unwrap().is_empty() {
         let t = Instant::now();
         generate(

@@ -19,7 +19,6 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-use dutydesk::config::Config;
 use dutydesk::desk::demo::{generate, DemoSpec};
 use dutydesk::desk::Desk;
 use dutydesk::domain::Actor;
@@ -41,11 +40,17 @@ fn referrals() -> u32 {
 fn desk_on(path: &Path) -> Desk {
     Desk::new(
         Store::open(path).expect("open bench database"),
-        Config::default().rules().expect("default rules"),
         Actor {
             real_login: "bench".into(),
             login: "dm".into(),
         },
+    )
+}
+
+/// The screens' way to the file, at the bench's fixed clock.
+fn client_on(path: &Path) -> dutydesk::desk::Client {
+    dutydesk::desk::Client::local(
+        desk_on(path).with_clock(Box::new(dutydesk::desk::FixedClock(now()))),
     )
 }
 
@@ -81,7 +86,7 @@ fn database(n: u32) -> PathBuf {
 fn bench(c: &mut Criterion) {
     let n = referrals();
     let path = database(n);
-    let mut desk = desk_on(&path);
+    let mut desk = client_on(&path);
     let (w, h) = (120, 40);
     let mut app = App::new(
         &mut desk,
@@ -121,7 +126,7 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("first frame (open + queries + draw)", |b| {
         b.iter(|| {
-            let mut d = desk_on(&path);
+            let mut d = client_on(&path);
             let a = App::new(
                 &mut d,
                 Keymap::builtin(),

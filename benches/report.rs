@@ -12,7 +12,6 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use dutydesk::desk::demo::{generate, DemoSpec};
 use dutydesk::desk::reports::ReportQuery;
 use dutydesk::desk::Desk;
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::Actor;
 use dutydesk::store::Store;
 
@@ -29,7 +28,7 @@ fn desk() -> Desk {
     };
     if let Ok(p) = std::env::var("DUTYDESK_BENCH_DB") {
         let store = Store::open(&PathBuf::from(p)).expect("open DUTYDESK_BENCH_DB");
-        return Desk::new(store, Rules::default(), director);
+        return Desk::new(store, director);
     }
     let n: u32 = std::env::var("DUTYDESK_BENCH_REFERRALS")
         .ok()
@@ -43,7 +42,7 @@ fn desk() -> Desk {
     let path = dir.join(format!("report-{n}.db"));
     let fresh = !path.exists();
     let store = Store::open(&path).unwrap();
-    let mut desk = Desk::new(store, Rules::default(), director);
+    let mut desk = Desk::new(store, director);
     if fresh {
         desk.set_actor(Actor {
             real_login: "bench".into(),

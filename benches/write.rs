@@ -16,7 +16,6 @@ use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use dutydesk::desk::demo::{generate, DemoSpec};
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, ReferrerInput};
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::Actor;
 use dutydesk::store::Store;
 
@@ -69,7 +68,7 @@ fn fixture(n: u32) -> PathBuf {
     }
     let t = Instant::now();
     {
-        let mut desk = Desk::new(Store::open(&partial).unwrap(), Rules::default(), lead());
+        let mut desk = Desk::new(Store::open(&partial).unwrap(), lead());
         generate(
             &mut desk,
             &DemoSpec {
@@ -121,7 +120,7 @@ fn call_insert(c: &mut Criterion) {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("bench.sqlite3");
         std::fs::copy(&src, &db).unwrap();
-        let mut desk = Desk::new(Store::open(&db).unwrap(), Rules::default(), lead());
+        let mut desk = Desk::new(Store::open(&db).unwrap(), lead());
         let mut i = 0u64;
         g.bench_function(format!("{n}_referrals"), |b| {
             b.iter(|| {
@@ -145,7 +144,6 @@ fn demo_generation(c: &mut Criterion) {
                 let dir = tempfile::tempdir().unwrap();
                 let desk = Desk::new(
                     Store::open(&dir.path().join("demo.sqlite3")).unwrap(),
-                    Rules::default(),
                     lead(),
                 );
                 (dir, desk)

@@ -7,7 +7,7 @@
 --
 -- The links (mac) are HMAC-SHA256 with the server's key (held outside the
 -- database) from the seal that set the key up on; plain SHA-256 before that.
--- The sealed tables are listed once, in src/store/seals.rs (SEALED_TABLES;
+-- The sealed tables are listed once, in src/store/seals/mod.rs (SEALED_TABLES;
 -- UNSEALED_TABLES says why the others are not).
 --
 -- rows: grouped by table, [name length: 1 byte][table name][count: 4 bytes],
@@ -15,6 +15,25 @@
 -- SHA-256 of the row, when stored]; numbers big endian.
 -- An existing file gets every row sealed once when this migration is applied
 -- (a `sealed_baseline` event), so it verifies from then on.
+
+-- The settings table (migrations 0009, 0010) is WITHOUT ROWID, which SQLite's
+-- update hook never reports, so a change to it could not be sealed. It is
+-- rebuilt with a rowid (the key stays unique, so `ON CONFLICT (key)` holds);
+-- rows are kept, and sealed with every other row below.
+CREATE TABLE settings_0011 (
+    id     INTEGER PRIMARY KEY,
+    key    TEXT NOT NULL UNIQUE CHECK (
+               key = 'timescales.profile'
+               OR (key GLOB 'timescales.override.[a-z]*' AND key NOT GLOB '*[^a-z_.]*')
+               OR key GLOB 'calendar.closure.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
+               OR key GLOB 'calendar.not_holiday.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
+               OR key GLOB 'calendar.bank_holiday.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    value  TEXT NOT NULL CHECK (length(value) <= 100),
+    CHECK (key NOT GLOB 'calendar.*' OR value = '')
+) STRICT;
+INSERT INTO settings_0011 (key, value) SELECT key, value FROM settings ORDER BY key;
+DROP TABLE settings;
+ALTER TABLE settings_0011 RENAME TO settings;
 
 CREATE TABLE seals (
     id           INTEGER PRIMARY KEY,

@@ -1,16 +1,20 @@
-//! The config file (TOML in the platform config directory): timescale profile
-//! and overrides, extra closure days, the duty team's contact details.
+//! The personal config file (TOML in the platform config directory): only
+//! what is one person's own. Today that is `[shifts]` (kept here for now);
+//! keys are in `keymap.toml` beside it.
+//!
+//! The statutory clocks and the calendar are not personal: they are the
+//! desk's settings, stored in the database and the same for everyone on it
+//! (`domain::settings`, `dutydesk settings`). An old file's `[timescales]` and
+//! `[calendar]` are read only to be imported once into a database whose
+//! settings were never set, by a duty manager; otherwise they stop start-up
+//! with a message naming the command to use ([`Config::clock_refusal`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::domain::calendar::Calendar;
-use crate::domain::clocks::{Profile, Rules, Timescales};
 use crate::domain::shifts::{parse_clock_time, parse_weekday, Shifts};
-use crate::domain::time::parse_date;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {msg}")]
@@ -22,12 +26,17 @@ pub struct ConfigError {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[serde(default)]
-    pub timescales: TimescaleConfig,
-    #[serde(default)]
-    pub calendar: CalendarConfig,
+    /// The `dutydesk serve` socket to use (as `DUTYDESK_SOCKET`).
+    pub server: Option<PathBuf>,
+    /// Old files only: imported once into the database, else refused.
+    pub timescales: Option<TimescaleConfig>,
+    /// Old files only: imported once into the database, else refused.
+    pub calendar: Option<CalendarConfig>,
     #[serde(default)]
     pub shifts: ShiftConfig,
+    /// The file this came from, for messages.
+    #[serde(skip)]
+    pub path: Option<String>,
 }
 
 /// `[shifts]`: when the day shift runs; out of hours is everything else
@@ -48,44 +57,46 @@ pub struct ShiftConfig {
     pub out_of_hours_teams: Vec<String>,
 }
 
+/// `[timescales]` of an old config file (now `dutydesk settings set
+/// timescales.profile …` and `timescales.override.KIND …`).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TimescaleConfig {
-    /// `seed` (default) or `working-together-2023`.
     pub profile: Option<String>,
-    /// Single clocks by action kind, e.g. `decision = "2 working days"`.
     #[serde(default)]
     pub overrides: BTreeMap<String, String>,
 }
 
+/// `[calendar]` of an old config file (now `dutydesk settings closure add …`,
+/// `dutydesk settings not-holiday add …` and `dutydesk settings bank-holiday
+/// add …`).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarConfig {
-    /// Extra closure days (`"24/12/2026"` or `"2026-12-24"`).
     #[serde(default)]
     pub closures: Vec<String>,
-    /// Built-in bank holidays that do not apply (a moved holiday).
     #[serde(default)]
     pub not_holidays: Vec<String>,
+    /// Bank holidays of a year outside the built-in list (2020–2035):
+    /// imported as `calendar.bank_holiday.DATE`.
+    #[serde(default)]
+    pub bank_holidays: Vec<String>,
 }
 
 impl Config {
     /// Parses config text; `path` only names the file in messages.
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| ConfigError {
             path: path.to_string(),
             // toml quotes the offending line: strip any control or bidi
             // characters in it so the message cannot drive the terminal.
             msg: crate::domain::validate::clean(&e.to_string(), false),
         })?;
-        cfg.rules().map_err(|msg| ConfigError {
-            path: path.to_string(),
-            msg,
-        })?;
         cfg.shifts().map_err(|msg| ConfigError {
             path: path.to_string(),
             msg,
         })?;
+        cfg.path = Some(path.to_string());
         Ok(cfg)
     }
 
@@ -101,28 +112,55 @@ impl Config {
         }
     }
 
-    /// The rules in force: profile, overridden clocks and calendar.
-    pub fn rules(&self) -> Result<Rules, String> {
-        let profile = match &self.timescales.profile {
-            Some(p) => Profile::parse(p).map_err(|e| format!("[timescales] profile: {e}"))?,
-            None => Profile::Seed,
-        };
-        let timescales = Timescales::profile(profile)
-            .with_overrides(&self.timescales.overrides)
-            .map_err(|e| format!("[timescales.overrides]: {e}"))?;
-        let dates = |list: &[String], what: &str| -> Result<Vec<NaiveDate>, String> {
-            list.iter()
-                .map(|s| parse_date(s).map_err(|e| format!("[calendar] {what}: {e}")))
-                .collect()
-        };
-        let calendar = Calendar::england_and_wales()
-            .without(&dates(&self.calendar.not_holidays, "not_holidays")?)
-            .with_closures(&dates(&self.calendar.closures, "closures")?);
-        Ok(Rules {
-            profile,
-            timescales,
-            calendar,
-        })
+    /// The file's name for messages.
+    pub fn name(&self) -> &str {
+        self.path.as_deref().unwrap_or("config.toml")
+    }
+
+    /// An old file's `[timescales]` and `[calendar]` values as settings rows
+    /// (`key`, `value` as written, for `Command::ImportSettings`); `None` when
+    /// the file has neither section.
+    pub fn clock_settings(&self) -> Option<Vec<(String, String)>> {
+        if self.timescales.is_none() && self.calendar.is_none() {
+            return None;
+        }
+        let mut rows = Vec::new();
+        if let Some(t) = &self.timescales {
+            if let Some(p) = &t.profile {
+                rows.push((crate::domain::settings::PROFILE_KEY.to_string(), p.clone()));
+            }
+            for (k, v) in &t.overrides {
+                rows.push((format!("timescales.override.{k}"), v.clone()));
+            }
+        }
+        if let Some(c) = &self.calendar {
+            for d in &c.closures {
+                rows.push((format!("calendar.closure.{d}"), String::new()));
+            }
+            for d in &c.not_holidays {
+                rows.push((format!("calendar.not_holiday.{d}"), String::new()));
+            }
+            for d in &c.bank_holidays {
+                rows.push((format!("calendar.bank_holiday.{d}"), String::new()));
+            }
+        }
+        Some(rows)
+    }
+
+    /// Why a file with `[timescales]` or `[calendar]` is refused, naming the
+    /// commands that set the clocks now.
+    pub fn clock_refusal(&self) -> String {
+        format!(
+            "{}: [timescales] and [calendar] are no longer read from a personal config \
+             file: the statutory clocks are the desk's settings, stored in the database so \
+             everyone on it gets the same deadlines. Remove those sections from the file. \
+             A duty manager changes the clocks with `dutydesk settings set timescales.profile \
+             working-together-2023`, `dutydesk settings set timescales.override.KIND \
+             \"2 working days\"`, `dutydesk settings closure add DATE`, `dutydesk settings \
+             not-holiday add DATE` and `dutydesk settings bank-holiday add DATE`; \
+             `dutydesk settings show` lists them",
+            self.name()
+        )
     }
 }
 
@@ -171,6 +209,15 @@ pub fn default_db_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("dutydesk.sqlite3"))
 }
 
+/// Where `dutydesk serve` listens by default: the platform runtime directory
+/// (`$XDG_RUNTIME_DIR/dutydesk/dutydesk.sock`), or `/run/dutydesk/dutydesk.sock`
+/// for a system service (systemd's `RuntimeDirectory=dutydesk`).
+pub fn default_socket_path() -> PathBuf {
+    project_dirs()
+        .and_then(|d| d.runtime_dir().map(|r| r.join("dutydesk.sock")))
+        .unwrap_or_else(|| PathBuf::from("/run/dutydesk/dutydesk.sock"))
+}
+
 /// `<data dir>/demo.sqlite3`: the demo database, kept apart from live data.
 pub fn default_demo_path() -> PathBuf {
     project_dirs()
@@ -205,5 +252,57 @@ mod shift_config_tests {
         let e = Config::parse("[shifts]\nday_end = \"08:00\"\n", "c.toml").unwrap_err();
         assert!(e.to_string().contains("end after it starts"), "{e}");
         assert!(Config::parse("[shifts]\nnight = 1\n", "c.toml").is_err());
+    }
+}
+
+#[cfg(test)]
+mod clock_section_tests {
+    use super::*;
+
+    #[test]
+    fn a_file_without_clock_sections_has_no_clock_settings() {
+        let cfg = Config::parse("[shifts]\nday_start = \"08:30\"\n", "c.toml").unwrap();
+        assert_eq!(cfg.clock_settings(), None);
+        assert_eq!(Config::default().clock_settings(), None);
+    }
+
+    #[test]
+    fn old_clock_sections_become_settings_rows_as_written() {
+        let cfg = Config::parse(
+            "[timescales]\nprofile = \"working-together-2023\"\n\
+             [timescales.overrides]\nsee_child = \"8760h\"\n\
+             [calendar]\nclosures = [\"24/12/2026\"]\nnot_holidays = [\"2026-05-04\"]\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.clock_settings().unwrap(),
+            vec![
+                ("timescales.profile".into(), "working-together-2023".into()),
+                ("timescales.override.see_child".into(), "8760h".into()),
+                ("calendar.closure.24/12/2026".into(), String::new()),
+                ("calendar.not_holiday.2026-05-04".into(), String::new()),
+            ]
+        );
+        // An empty section is still a section the file should not have.
+        let cfg = Config::parse("[calendar]\n", "c.toml").unwrap();
+        assert_eq!(cfg.clock_settings(), Some(vec![]));
+    }
+
+    #[test]
+    fn the_refusal_names_the_file_and_the_commands() {
+        let cfg =
+            Config::parse("[timescales]\nprofile = \"seed\"\n", "/home/x/config.toml").unwrap();
+        let m = cfg.clock_refusal();
+        for want in [
+            "/home/x/config.toml",
+            "[timescales]",
+            "dutydesk settings set timescales.profile",
+            "dutydesk settings set timescales.override.KIND",
+            "dutydesk settings closure add",
+            "dutydesk settings show",
+        ] {
+            assert!(m.contains(want), "{want:?} missing: {m}");
+        }
     }
 }

@@ -19,7 +19,7 @@ const W: u16 = 130;
 const H: u16 = 40;
 
 fn open(h: &mut Harness) -> CallForm {
-    CallForm::open(&mut h.desk, None, h.now).unwrap()
+    CallForm::open(&mut h.client, None, h.now).unwrap()
 }
 
 /// Types the three first fields (Tab between them).
@@ -140,7 +140,7 @@ fn every_change_is_saved_and_a_killed_form_resumes_with_its_start_time() {
         1
     );
 
-    let mut f = CallForm::open(&mut h.desk, Some(id), h.now).unwrap();
+    let mut f = CallForm::open(&mut h.client, Some(id), h.now).unwrap();
     assert_eq!(f.started_at(), t0(), "the original start time");
     assert_eq!(f.draft_id(), Some(id));
     assert_eq!(f.form().child().name.value(), "Amara Osei");
@@ -411,7 +411,7 @@ fn escape_keeps_the_call_and_discard_needs_two_presses() {
     assert_eq!(h.desk.drafts(None).unwrap().len(), 1);
 
     let id = h.desk.drafts(None).unwrap()[0].id;
-    let mut f = CallForm::open(&mut h.desk, Some(id), h.now).unwrap();
+    let mut f = CallForm::open(&mut h.client, Some(id), h.now).unwrap();
     h.out.clear();
     h.ctrl(&mut f, 'x');
     assert!(h.out.is_empty());

@@ -78,7 +78,10 @@ fn the_command_line_takes_the_key_from_the_environment() {
         }
         p.output().unwrap()
     };
-    let o = run(Some("a long team passphrase"), &["init", "--team", "North"]);
+    let o = run(
+        Some("a long team passphrase"),
+        &["init", "--training", "--team", "North"],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_ne!(header(&db), b"SQLite format 3\0");
     let o = run(Some("a long team passphrase"), &["verify"]);

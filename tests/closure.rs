@@ -1,7 +1,6 @@
 //! Closing a referral (Rec 26, Rec 40), the chronology (Rec 58) and who looked.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use dutydesk::config::Config;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, DeskError, ItemStatus, Outcome};
 use dutydesk::domain::closure::{ChecklistItem, REC40};
 use dutydesk::domain::{Actor, ClosureReason, Decision, ReferralState, Role};
@@ -21,11 +20,12 @@ fn actor(login: &str) -> Actor {
 /// A desk with a manager, a duty worker, a front-line member and a director.
 fn desk(dir: &tempfile::TempDir) -> Desk {
     let store = Store::open(&dir.path().join("d.db")).unwrap();
-    let mut d = Desk::new(store, Config::default().rules().unwrap(), actor("mgr"));
+    let mut d = Desk::new(store, actor("mgr"));
     d.execute(
         Command::Init {
             team: "North".into(),
             display_name: "Manager".into(),
+            training: true,
         },
         now(),
     )
@@ -77,6 +77,28 @@ fn referral(d: &mut Desk, name: &str, harm: bool) -> (i64, i64) {
     (referrals[0].referral.id, referrals[0].referral.child_id)
 }
 
+/// As `referral`, then decided (a referral is decided before it closes):
+/// deliberate harm goes to a section 47 enquiry, anything else here to no
+/// further action.
+fn decided_referral(d: &mut Desk, name: &str, harm: bool) -> (i64, i64) {
+    let (id, child) = referral(d, name, harm);
+    let actor = d.actor().clone();
+    d.set_actor(self::actor("mgr"));
+    d.execute(
+        Command::RecordDecision {
+            referral_id: id,
+            decision: if harm { Decision::S47 } else { Decision::Nfa },
+            note: None,
+            at: None,
+            late_reason: None,
+        },
+        now(),
+    )
+    .unwrap();
+    d.set_actor(actor);
+    (id, child)
+}
+
 fn record(d: &mut Desk, id: i64, item: ChecklistItem, status: ItemStatus) {
     d.execute(
         Command::RecordChecklistItem {
@@ -94,11 +116,20 @@ fn done() -> ItemStatus {
     ItemStatus::Done { at: None }
 }
 
+/// Closes with RC8 after an assessment or enquiry, RC7 otherwise.
 fn close(d: &mut Desk, id: i64) -> Result<Outcome, DeskError> {
+    let assessed = matches!(
+        d.referral(id).unwrap().referral.decision,
+        Some(Decision::Assessment | Decision::S47)
+    );
     d.execute(
         Command::CloseReferral {
             referral_id: id,
-            reason: ClosureReason::NfaAfterAssessment,
+            reason: if assessed {
+                ClosureReason::NfaAfterAssessment
+            } else {
+                ClosureReason::ServicesCeased
+            },
             note: None,
             cancel_open_actions: Some("closed after strategy discussion".into()),
         },
@@ -115,10 +146,12 @@ fn deliberate_harm_cannot_close_with_any_one_item_missing() {
     for skip in REC40 {
         let dir = tempfile::tempdir().unwrap();
         let mut d = desk(&dir);
-        let (id, _) = referral(&mut d, "Amara Test", true);
+        let (id, _) = decided_referral(&mut d, "Amara Test", true);
         for item in REC40.iter().filter(|i| *i != skip) {
             record(&mut d, id, *item, done());
         }
+        // The first reading is itself logged, as an opening (Rec 58).
+        state(&mut d, id);
         let events_before = d.head().unwrap().count;
         let err = close(&mut d, id).unwrap_err();
         match &err {
@@ -131,7 +164,7 @@ fn deliberate_harm_cannot_close_with_any_one_item_missing() {
         assert_eq!(err.exit_code(), 2);
         assert_eq!(
             state(&mut d, id),
-            ReferralState::New,
+            ReferralState::S47,
             "{skip}: nothing changed"
         );
         assert_eq!(
@@ -150,7 +183,7 @@ fn deliberate_harm_cannot_close_with_any_one_item_missing() {
 fn deliberate_harm_closes_with_recorded_reasons_and_keeps_who_recorded_each() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(&dir);
-    let (id, _) = referral(&mut d, "Bo Test", true);
+    let (id, _) = decided_referral(&mut d, "Bo Test", true);
     d.set_actor(actor("worker"));
     record(&mut d, id, ChecklistItem::ChildSeenAlone, done());
     // A duty worker may not waive a step: only a manager records why not.
@@ -216,14 +249,14 @@ fn deliberate_harm_closes_with_recorded_reasons_and_keeps_who_recorded_each() {
 fn only_a_duty_manager_closes() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(&dir);
-    let (id, _) = referral(&mut d, "Cy Test", false);
+    let (id, _) = decided_referral(&mut d, "Cy Test", false);
     for who in ["front", "worker", "dir"] {
         d.set_actor(actor(who));
         let err = close(&mut d, id).unwrap_err();
         assert!(matches!(err, DeskError::Forbidden { .. }), "{who}: {err}");
     }
     d.set_actor(actor("mgr"));
-    assert_eq!(state(&mut d, id), ReferralState::New);
+    assert_eq!(state(&mut d, id), ReferralState::Nfa);
     close(&mut d, id).unwrap();
     assert_eq!(state(&mut d, id), ReferralState::Closed);
 }
@@ -232,7 +265,7 @@ fn only_a_duty_manager_closes() {
 fn open_actions_refuse_a_close_and_are_listed() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(&dir);
-    let (id, _) = referral(&mut d, "Di Test", false);
+    let (id, _) = decided_referral(&mut d, "Di Test", false);
     let open: Vec<i64> = d
         .referral(id)
         .unwrap()
@@ -275,6 +308,8 @@ fn a_case_after_assessment_needs_rec26() {
             referral_id: id,
             decision: Decision::Assessment,
             note: None,
+            at: None,
+            late_reason: None,
         },
         now(),
     )
@@ -324,6 +359,8 @@ fn chronology_spans_referrals_oldest_first_and_honours_marks() {
             referral_id: r1,
             decision: Decision::Assessment,
             note: None,
+            at: None,
+            late_reason: None,
         },
         now(),
     )
@@ -397,7 +434,7 @@ fn directors_see_figures_unless_they_give_a_reason() {
         ..Default::default()
     };
     assert!(matches!(
-        d.audit(&f, now()).unwrap(),
+        d.audit(&f, None, now()).unwrap(),
         AuditView::Figures { .. }
     ));
     d.execute(
@@ -412,7 +449,7 @@ fn directors_see_figures_unless_they_give_a_reason() {
     .unwrap();
     d.chronology(child, now()).unwrap();
     assert!(matches!(
-        d.audit(&f, now()).unwrap(),
+        d.audit(&f, None, now()).unwrap(),
         AuditView::Events { .. }
     ));
     d.execute(view, now()).unwrap();
@@ -422,7 +459,7 @@ fn directors_see_figures_unless_they_give_a_reason() {
     // Front-line staff: no chronology, no audit.
     d.set_actor(actor("front"));
     assert!(d.chronology(child, now()).is_err());
-    assert!(d.audit(&f, now()).is_err());
+    assert!(d.audit(&f, None, now()).is_err());
 }
 
 #[test]
@@ -457,6 +494,7 @@ fn audit_by_staff_lists_views_and_changes() {
                 login: Some("worker".into()),
                 ..Default::default()
             },
+            None,
             now(),
         )
         .unwrap()
@@ -490,15 +528,19 @@ fn opening_the_chronology_screen_logs_a_view_and_draws_it() {
         .collect::<Vec<_>>()
     };
     assert!(views(&mut d).is_empty());
-    d.set_actor(actor("worker"));
-    let screen = ChronologyScreen::open(&mut d, child, now()).unwrap();
+    let as_client = |login: &str| {
+        dutydesk::desk::Client::local(
+            Desk::new(Store::open(&dir.path().join("d.db")).unwrap(), actor(login))
+                .with_clock(Box::new(dutydesk::desk::FixedClock(now()))),
+        )
+    };
+    let screen = ChronologyScreen::open(&mut as_client("worker"), child, now()).unwrap();
     let v = views(&mut d);
     assert_eq!(v.len(), 1);
     assert_eq!(v[0].0, "worker");
     assert!(v[0].1.contains("tui chronology"), "{v:?}");
     // A refused opening logs nothing.
-    d.set_actor(actor("front"));
-    assert!(ChronologyScreen::open(&mut d, child, now()).is_err());
+    assert!(ChronologyScreen::open(&mut as_client("front"), child, now()).is_err());
     assert_eq!(views(&mut d).len(), 1);
     let mut t = Terminal::new(TestBackend::new(100, 10)).unwrap();
     let ctx = Ctx {

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use dutydesk::desk::Desk;
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::Actor;
 use dutydesk::store::{QueueFilter, Store};
 use reliability_support::*;
@@ -40,7 +39,6 @@ fn reader(db: &Path, stop: Arc<AtomicBool>, seen_max: Arc<AtomicU64>) -> ReaderS
     let store = Store::open(db).unwrap();
     let mut desk = Desk::new(
         store,
-        Rules::default(),
         Actor {
             real_login: "lead".into(),
             login: "lead".into(),

@@ -2,7 +2,6 @@
 //! chases, and the letters to referrers (Haringey JAR 14, Kent Q3).
 
 use chrono::{DateTime, Duration, Utc};
-use dutydesk::config::Config;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
 use dutydesk::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use dutydesk::domain::time::fmt_long;
@@ -24,13 +23,13 @@ fn actor(login: &str) -> Actor {
 /// jpatel, front-line ccentre1 and a director.
 fn desk(dir: &tempfile::TempDir) -> Desk {
     let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
-    let rules = Config::default().rules().unwrap();
-    let mut d = Desk::new(store, rules, actor("hbell"));
+    let mut d = Desk::new(store, actor("hbell"));
     let t = utc("2026-11-01T09:00:00Z");
     d.execute(
         Command::Init {
             team: "Setup".into(),
             display_name: "Helen Bell".into(),
+            training: true,
         },
         t,
     )
@@ -438,6 +437,8 @@ fn feedback_letter_tells_the_decision_and_nothing_about_other_children_or_referr
             referral_id: amara,
             decision: Decision::Assessment,
             note: Some("Leo's disclosure to be explored".into()),
+            at: None,
+            late_reason: None,
         },
         monday,
     )
@@ -557,6 +558,8 @@ fn feedback_sent_late_needs_a_reason() {
             referral_id: ids[0],
             decision: Decision::Nfa,
             note: None,
+            at: None,
+            late_reason: None,
         },
         monday,
     )
@@ -653,6 +656,8 @@ fn roles_are_checked() {
             referral_id: ids[0],
             decision: Decision::Advice,
             note: None,
+            at: None,
+            late_reason: None,
         },
         fri,
     )

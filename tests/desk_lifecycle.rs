@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome, ReferrerInput};
-use dutydesk::domain::calendar::Calendar;
-use dutydesk::domain::clocks::{Profile, Rules, Timescales};
+use dutydesk::domain::clocks::Profile;
 use dutydesk::domain::{ActionKind, Actor, AssessmentOutcome, Decision, ReferralState, Role};
 use dutydesk::store::Store;
 
@@ -22,17 +21,13 @@ fn actor(login: &str) -> Actor {
 fn desk(profile: Profile) -> (tempfile::TempDir, Desk) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("d.sqlite3")).unwrap();
-    let rules = Rules {
-        profile,
-        timescales: Timescales::profile(profile),
-        calendar: Calendar::england_and_wales(),
-    };
-    let mut d = Desk::new(store, rules, actor("boss"));
+    let mut d = Desk::new(store, actor("boss"));
     let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     d.execute(
         Command::Init {
             team: "North".into(),
             display_name: "Boss".into(),
+            training: true,
         },
         now,
     )
@@ -47,6 +42,17 @@ fn desk(profile: Profile) -> (tempfile::TempDir, Desk) {
         now,
     )
     .unwrap();
+    // The profile is the database's setting, set by the duty manager.
+    if profile != Profile::Seed {
+        d.execute(
+            Command::SetSetting {
+                key: "timescales.profile".into(),
+                value: profile.name().into(),
+            },
+            now,
+        )
+        .unwrap();
+    }
     (dir, d)
 }
 
@@ -98,6 +104,8 @@ fn assessment_decision_starts_ni59_clock_and_feedback_and_closes_the_decision_ac
             referral_id: id,
             decision: Decision::Assessment,
             note: None,
+            at: None,
+            late_reason: None,
         },
         decided,
     )
@@ -127,6 +135,8 @@ fn assessment_decision_starts_ni59_clock_and_feedback_and_closes_the_decision_ac
             referral_id: id,
             decision: Decision::Nfa,
             note: None,
+            at: None,
+            late_reason: None,
         },
         decided,
     );
@@ -136,7 +146,9 @@ fn assessment_decision_starts_ni59_clock_and_feedback_and_closes_the_decision_ac
         .execute(
             Command::RecordOutcome {
                 referral_id: id,
-                outcome: AssessmentOutcome::ServiceProvided
+                outcome: AssessmentOutcome::ServiceProvided,
+                at: None,
+                late_reason: None,
             },
             decided
         )
@@ -145,6 +157,8 @@ fn assessment_decision_starts_ni59_clock_and_feedback_and_closes_the_decision_ac
         Command::RecordOutcome {
             referral_id: id,
             outcome: AssessmentOutcome::ServiceNeeded,
+            at: None,
+            late_reason: None,
         },
         decided,
     )
@@ -153,6 +167,8 @@ fn assessment_decision_starts_ni59_clock_and_feedback_and_closes_the_decision_ac
         Command::RecordOutcome {
             referral_id: id,
             outcome: AssessmentOutcome::ServiceProvided,
+            at: None,
+            late_reason: None,
         },
         decided,
     )
@@ -173,6 +189,8 @@ fn other_agency_needs_its_purpose_recorded() {
                 referral_id: id,
                 decision: Decision::OtherAgency,
                 note: None,
+                at: None,
+                late_reason: None,
             },
             t("2026-11-19T12:00:00Z"),
         )
@@ -199,6 +217,7 @@ fn working_together_2023_conference_follows_a_strategy_discussion_held_before_th
             action_id: sd.id,
             outcome: "held with police and health".into(),
             late_reason: None,
+            at: None,
         },
         held,
     )
@@ -208,6 +227,8 @@ fn working_together_2023_conference_follows_a_strategy_discussion_held_before_th
             referral_id: id,
             decision: Decision::S47,
             note: None,
+            at: None,
+            late_reason: None,
         },
         t("2026-11-20T09:00:00Z"),
     )
@@ -238,6 +259,8 @@ fn a_refused_command_writes_no_event() {
                 referral_id: id,
                 decision: Decision::Nfa,
                 note: None,
+                at: None,
+                late_reason: None,
             },
             t("2026-11-19T12:00:00Z"),
         )

@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use dutydesk::desk::handover::CoverReason;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::shifts::ShiftKind;
 use dutydesk::domain::{ActionKind, Actor, Role};
 use dutydesk::store::{EventFilter, QueueFilter, Store};
@@ -29,6 +28,21 @@ fn act(desk: &mut Desk, login: &str) {
     });
 }
 
+/// The screens' way to the fixture's file: its own connection, as `login`, at `now`.
+fn client_for(f: &Fixture, login: &str, now: DateTime<Utc>) -> dutydesk::desk::Client {
+    let store = Store::open(&f._dir.path().join("d.sqlite3")).unwrap();
+    dutydesk::desk::Client::local(
+        Desk::new(
+            store,
+            Actor {
+                real_login: "tester".into(),
+                login: login.into(),
+            },
+        )
+        .with_clock(Box::new(dutydesk::desk::FixedClock(now))),
+    )
+}
+
 fn run(desk: &mut Desk, cmd: Command, now: DateTime<Utc>) -> Outcome {
     desk.execute(cmd, now).unwrap()
 }
@@ -46,7 +60,6 @@ pub fn fixture() -> Fixture {
     let store = Store::open(&dir.path().join("d.sqlite3")).unwrap();
     let mut desk = Desk::new(
         store,
-        Rules::default(),
         Actor {
             real_login: "tester".into(),
             login: "mgr".into(),
@@ -58,6 +71,7 @@ pub fn fixture() -> Fixture {
         Command::Init {
             team: "North Duty".into(),
             display_name: "Mo Green".into(),
+            training: true,
         },
         now,
     );
@@ -237,7 +251,10 @@ fn absent_owners_actions_need_cover_and_bulk_cover_moves_and_logs_each() {
     );
     assert_eq!(d.head().unwrap().count, before + 3, "one event per action");
     for a in [a1, a2, a3] {
-        assert_eq!(d.action(a).unwrap().owner.as_deref(), Some("swright"));
+        assert_eq!(
+            d.action(a, end_of_day()).unwrap().owner.as_deref(),
+            Some("swright")
+        );
         let evs = d.events(&EventFilter::default()).unwrap();
         let last = evs.iter().rev().find(|e| e.action_id == Some(a)).unwrap();
         assert_eq!(last.kind, "action_assigned");
@@ -331,7 +348,7 @@ fn unacknowledged_handover_shows_in_next_shifts_header_until_acknowledged() {
 
     // Next shift (out of hours): both leads' headers show it.
     let later = utc("2026-11-19T17:30:00Z");
-    assert_eq!(d.current_shift(later).kind, ShiftKind::OutOfHours);
+    assert_eq!(d.current_shift(later).unwrap().kind, ShiftKind::OutOfHours);
     assert_eq!(
         d.counts(Some(edt), later).unwrap().unacknowledged_handovers,
         1
@@ -498,9 +515,10 @@ mod screen {
     #[test]
     fn handover_screen_renders_at_80x24_and_120x40() {
         let mut f = busy();
-        let d = &mut f.desk;
         let now = end_of_day();
-        let s = handover::open(d, now).unwrap();
+        let mut c = client_for(&f, "mgr", now);
+        let d = &mut f.desk;
+        let s = handover::open(&mut c, now).unwrap();
         assert_eq!(s.keymap_section(), "handover");
         assert_eq!(s.title(), "Handover: North Duty");
         let t = draw(&s, d, now, 80, 24);
@@ -528,7 +546,7 @@ mod screen {
             },
             now,
         );
-        let mut s = handover::open(d, now).unwrap();
+        let mut s = handover::open(&mut c, now).unwrap();
         s.scroll = 0;
         let t = draw(&s, d, now, 120, 40);
         insta::assert_snapshot!("handover_120x40_given", t.backend());
@@ -537,6 +555,8 @@ mod screen {
     #[test]
     fn incoming_lead_acknowledges_through_the_screen() {
         let mut f = busy();
+        let later = utc("2026-11-19T17:30:00Z");
+        let mut c = client_for(&f, "edtlead", later);
         let d = &mut f.desk;
         run(
             d,
@@ -547,9 +567,8 @@ mod screen {
             },
             end_of_day(),
         );
-        let later = utc("2026-11-19T17:30:00Z");
         act(d, "edtlead");
-        let mut s = handover::open(d, later).unwrap();
+        let mut s = handover::open(&mut c, later).unwrap();
         assert_eq!(s.pending.len(), 1);
         let me = d.me().unwrap();
         let ctx = Ctx {
@@ -567,7 +586,7 @@ mod screen {
         let res = d.execute(cmd, later);
         let fx = s.on_result(&res);
         assert!(matches!(&fx[0], Effect::Status(m) if m.contains("acknowledged")));
-        s.reload(d, later).unwrap();
+        s.reload(&mut c, later).unwrap();
         assert!(s.pending.is_empty());
         // Nothing left to acknowledge: a clear message, no command.
         let fx = s.on_key(key(KeyCode::Char('a')), Some("acknowledge"), &ctx);
@@ -577,9 +596,10 @@ mod screen {
     #[test]
     fn give_form_builds_the_command_and_keeps_text_on_error() {
         let mut f = busy();
-        let d = &mut f.desk;
         let now = end_of_day();
-        let mut s = handover::open(d, now).unwrap();
+        let mut c = client_for(&f, "mgr", now);
+        let d = &mut f.desk;
+        let mut s = handover::open(&mut c, now).unwrap();
         let me = d.me().unwrap();
         let ctx = Ctx {
             now,
@@ -618,7 +638,7 @@ mod screen {
         let res = d.execute(cmd, now);
         s.on_result(&res);
         assert!(s.form.is_none());
-        s.reload(d, now).unwrap();
+        s.reload(&mut c, now).unwrap();
         assert_eq!(s.pending.len(), 1);
     }
 }

@@ -22,7 +22,11 @@ fn ok(o: &Output) -> String {
 fn handover_markdown_give_ack_and_cover() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.sqlite3");
-    ok(&dd(&db, "mgr", &["init", "--team", "North Duty"]));
+    ok(&dd(
+        &db,
+        "mgr",
+        &["init", "--training", "--team", "North Duty"],
+    ));
     ok(&dd(&db, "mgr", &["team", "Emergency Duty"]));
     for (l, t) in [("jpatel", "North Duty"), ("edtlead", "Emergency Duty")] {
         ok(&dd(
@@ -102,7 +106,7 @@ fn handover_markdown_give_ack_and_cover() {
     let list = ok(&dd(&db, "mgr", &["handover", "list", "--format", "json"]));
     assert!(list.contains("\"acknowledged_by\": \"edtlead\""), "{list}");
     let paper = ok(&dd(&db, "mgr", &["handover", "show", "1"]));
-    assert!(paper.contains("> school rings at 6"), "{paper}");
+    assert!(paper.contains("| mgr | school rings at 6 |"), "{paper}");
 
     // Cover: refused to an absent colleague, then all moved.
     ok(&dd(&db, "mgr", &["staff", "absent", "edtlead"]));

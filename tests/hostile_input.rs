@@ -19,7 +19,8 @@ use clap::Parser;
 use dutydesk::cli::Cli;
 use dutydesk::config::Config;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome};
-use dutydesk::domain::clocks::{Profile, Rules, Timescale};
+use dutydesk::domain::clocks::{Profile, Timescale};
+use dutydesk::domain::settings::{SettingKey, Settings};
 use dutydesk::domain::time::{parse_date, parse_instant};
 use dutydesk::domain::{
     validate, AbuseCategory, ActionKind, Actor, AssessmentOutcome, ClosureReason, Decision,
@@ -167,6 +168,33 @@ fn fuzz_timescales_and_profiles() {
         // What parse accepts, describe prints back in a form parse accepts.
         if let Ok(t) = Timescale::parse(&s) {
             prop_assert_eq!(Timescale::parse(&t.describe()).ok(), Some(t));
+        }
+        Ok(())
+    });
+}
+
+/// Settings keys and values as a manager might type them, or hostile text:
+/// every refusal is a short plain message; whatever is accepted is stored in
+/// a canonical form that reads back as the same settings.
+#[test]
+fn fuzz_settings_keys_and_values() {
+    let key = prop_oneof![
+        Just("timescales.profile".to_string()),
+        hostile().prop_map(|s| format!("timescales.override.{s}")),
+        Just("timescales.override.decision".to_string()),
+        hostile().prop_map(|s| format!("calendar.closure.{s}")),
+        hostile().prop_map(|s| format!("calendar.not_holiday.{s}")),
+        hostile(),
+    ];
+    fuzz("settings", (key, hostile()), |(k, v)| {
+        let parsed = SettingKey::parse(&k);
+        check(parsed.clone())?;
+        if let Ok(key) = parsed {
+            let r = Settings::default().with(&key, &v);
+            check(r.clone())?;
+            if let Ok(s) = r {
+                prop_assert_eq!(Settings::from_rows(&s.rows()).ok(), Some(s));
+            }
         }
         Ok(())
     });
@@ -433,7 +461,6 @@ fn desk(db: &std::path::Path) -> Desk {
     setup_db(db, 1);
     Desk::new(
         Store::open(db).unwrap(),
-        Rules::default(),
         Actor {
             real_login: "w0".into(),
             login: "w0".into(),
@@ -612,13 +639,15 @@ fn rendered_bytes(db: &std::path::Path) -> Vec<u8> {
     use ratatui::layout::Rect;
     use ratatui::{Terminal, TerminalOptions, Viewport};
     let area = Rect::new(0, 0, 120, 30);
-    let mut desk = Desk::new(
-        Store::open(db).unwrap(),
-        Rules::default(),
-        Actor {
-            real_login: "lead".into(),
-            login: "lead".into(),
-        },
+    let mut desk = dutydesk::desk::Client::local(
+        Desk::new(
+            Store::open(db).unwrap(),
+            Actor {
+                real_login: "lead".into(),
+                login: "lead".into(),
+            },
+        )
+        .with_clock(Box::new(dutydesk::desk::FixedClock(now()))),
     );
     let app = App::new(&mut desk, Keymap::builtin(), now(), false, area).unwrap();
     let mut out = Vec::new();

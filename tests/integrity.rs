@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Proc, Output};
 
 use chrono::{DateTime, TimeZone, Utc};
-use dutydesk::config::Config;
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome};
 use dutydesk::domain::Actor;
 use dutydesk::store::{self, EventFilter, Store};
@@ -52,7 +51,7 @@ fn setup(dir: &Path) -> (PathBuf, i64, i64) {
     ok(&run(
         &db,
         "mgr",
-        &["init", "--team", "North", "--name", "Manager"],
+        &["init", "--training", "--team", "North", "--name", "Manager"],
     ));
     for (login, role) in [
         ("worker", "duty_worker"),
@@ -131,7 +130,7 @@ fn opening_a_record_on_the_command_line_is_logged() {
     assert_eq!(v.len(), 4, "{vias:?}");
     assert!(vias[0].starts_with("worker") && vias[0].contains("cli referral show"));
     assert!(vias[1].contains("cli chronology"));
-    assert!(vias[3].contains("cli audit"));
+    assert!(vias[3].contains("audit"));
     // The audit lists who looked.
     let audit = ok(&run(&db, "mgr", &["audit", "--child", &child.to_string()]));
     assert!(
@@ -379,16 +378,16 @@ fn verify_finds_an_edited_a_deleted_and_an_inserted_event() {
 fn a_backup_taken_during_four_writers_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("busy.db");
-    let rules = Config::default().rules().unwrap();
     let mgr = Actor {
         real_login: "tester".into(),
         login: "mgr".into(),
     };
-    let mut d = Desk::new(Store::open(&db).unwrap(), rules.clone(), mgr.clone());
+    let mut d = Desk::new(Store::open(&db).unwrap(), mgr.clone());
     d.execute(
         Command::Init {
             team: "North".into(),
             display_name: "Manager".into(),
+            training: true,
         },
         now(),
     )
@@ -414,9 +413,9 @@ fn a_backup_taken_during_four_writers_verifies() {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writers: Vec<_> = (0..4)
         .map(|w| {
-            let (db, rules, mgr, stop) = (db.clone(), rules.clone(), mgr.clone(), stop.clone());
+            let (db, mgr, stop) = (db.clone(), mgr.clone(), stop.clone());
             std::thread::spawn(move || {
-                let mut d = Desk::new(Store::open(&db).unwrap(), rules, mgr);
+                let mut d = Desk::new(Store::open(&db).unwrap(), mgr);
                 let mut n = 0u32;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) || n < 20 {
                     d.execute(
@@ -448,7 +447,7 @@ fn a_backup_taken_during_four_writers_verifies() {
     assert!(written >= 80);
     let mut counts = Vec::new();
     for copy in &copies {
-        let mut cd = Desk::new(Store::open(copy).unwrap(), rules.clone(), mgr.clone());
+        let mut cd = Desk::new(Store::open(copy).unwrap(), mgr.clone());
         let report = cd.verify().unwrap();
         assert!(report.ok(), "{copy:?}: {report:?}");
         counts.push(report.head.count);
@@ -473,7 +472,10 @@ fn a_fresh_file_is_0600_with_its_wal_and_shm_and_others_readable_warns() {
     // Even with a permissive umask the file is private.
     let o = Proc::new("sh")
         .arg("-c")
-        .arg(format!("umask 000; exec \"{}\" init --team North", bin()))
+        .arg(format!(
+            "umask 000; exec \"{}\" init --training --team North",
+            bin()
+        ))
         .env("DUTYDESK_DB", &db)
         .env("DUTYDESK_USER", "mgr")
         .env_remove("DUTYDESK_KEY")
@@ -601,7 +603,7 @@ fn a_team_group_shares_the_file_between_two_os_users() {
     let o = Proc::new("sh")
         .arg("-c")
         .arg(format!(
-            "umask 077; exec setpriv --reuid={} --regid=users --init-groups -- \"{}\" init --team North --group {group}",
+            "umask 077; exec setpriv --reuid={} --regid=users --init-groups -- \"{}\" init --training --team North --group {group}",
             uid(ua),
             exe.display()
         ))
@@ -842,11 +844,17 @@ fn verify_names_each_row_changed_behind_the_desks_back() {
         );
         assert!(!err.contains("Another Child"), "{err}");
     }
-    // The untouched file still verifies, and its commands print no warning.
+    // The untouched file still verifies, and its commands print no warning
+    // (only the training database's banner).
     let (code, _) = verify_json(&db, None);
     assert_eq!(code, Some(0));
     let o = run(&db, "mgr", &["queue"]);
-    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines()
+            .all(|l| l.starts_with("dutydesk: TRAINING DATABASE")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -907,7 +915,7 @@ fn keyed_desk(db: &Path, key: &Path) -> Desk {
         },
     )
     .unwrap();
-    Desk::new(store, Config::default().rules().unwrap(), mgr_actor())
+    Desk::new(store, mgr_actor())
 }
 
 fn mgr_actor() -> Actor {
@@ -972,6 +980,7 @@ fn a_chain_rebuilt_without_the_key_fails_with_the_key() {
         Command::Init {
             team: "North".into(),
             display_name: "Manager".into(),
+            training: true,
         },
         now(),
     )
@@ -1103,8 +1112,10 @@ fn a_chain_rebuilt_without_the_key_fails_with_the_key() {
     }
 }
 
-/// A file as dutydesk made it before seals (migrations up to 0007, rows
-/// written by the desk of then) gets every row sealed once when opened.
+/// A file as dutydesk made it before seals (migrations up to 0010, a
+/// training file with a setting, rows written by the desk of then) gets every
+/// row sealed once when opened; the settings keep their rows through 0011's
+/// rebuild (a rowid, so they are sealed too).
 #[test]
 fn an_old_file_gets_its_baseline_and_verifies_from_then_on() {
     let dir = tempfile::tempdir().unwrap();
@@ -1118,11 +1129,16 @@ fn an_old_file_gets_its_baseline_and_verifies_from_then_on() {
         include_str!("../migrations/0005_reports.sql"),
         include_str!("../migrations/0006_census.sql"),
         include_str!("../migrations/0007_children_dob.sql"),
+        include_str!("../migrations/0008_file_identity.sql"),
+        include_str!("../migrations/0009_settings.sql"),
+        include_str!("../migrations/0010_truth.sql"),
     ] {
         c.execute_batch(sql).unwrap();
     }
     c.execute_batch(
-        "PRAGMA user_version = 7;
+        "PRAGMA user_version = 10;
+         INSERT INTO file_identity (id, training, created_at) VALUES (1, 1, 1795000000);
+         INSERT INTO settings (key, value) VALUES ('timescales.profile', 'seed');
          INSERT INTO teams (id, name) VALUES (1, 'North');
          INSERT INTO staff (login, display_name, role, team_id) VALUES ('mgr', 'Manager', 'duty_manager', 1);
          INSERT INTO children (id, name, created_at) VALUES (1, 'Old Child', 1795000000);
@@ -1159,24 +1175,20 @@ fn an_old_file_gets_its_baseline_and_verifies_from_then_on() {
     )
     .unwrap();
     drop(c);
-    let mut d = Desk::new(
-        Store::open(&db).unwrap(),
-        Config::default().rules().unwrap(),
-        mgr_actor(),
-    );
+    let mut d = Desk::new(Store::open(&db).unwrap(), mgr_actor());
     let report = d.verify().unwrap();
     assert!(report.ok(), "{report:?}");
     assert!(report.state.rows_checked >= 6, "{report:?}");
     let base = d.events(&EventFilter::default()).unwrap();
     let baseline = base.last().unwrap();
     assert_eq!(baseline.kind, "sealed_baseline");
+    assert_eq!(
+        store::setting_rows(d.store().conn()).unwrap(),
+        vec![("timescales.profile".to_string(), "seed".to_string())]
+    );
     // Opening it again seals nothing more.
     drop(d);
-    let d = Desk::new(
-        Store::open(&db).unwrap(),
-        Config::default().rules().unwrap(),
-        mgr_actor(),
-    );
+    let d = Desk::new(Store::open(&db).unwrap(), mgr_actor());
     let seals = store::list_seals(d.store().conn()).unwrap();
     assert_eq!(seals.len(), 1);
     assert_eq!(seals[0].first_event, Some(baseline.id));

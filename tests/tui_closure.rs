@@ -12,9 +12,41 @@ use tui_support::*;
 
 fn open(s: &mut Seeded, referral: i64) -> dutydesk::tui::app::App {
     let mut app = app(s, 80, 24);
-    app.run_effects(&mut s.desk, 0, vec![Effect::Open(Open::Referral(referral))]);
+    app.run_effects(
+        &mut s.client,
+        0,
+        vec![Effect::Open(Open::Referral(referral))],
+    );
     assert_eq!(app.stack.len(), 2);
     app
+}
+
+/// Chooses a closure reason in the open close dialog: the list starts with
+/// none chosen (no default), Down picks RC1, then each Down the next.
+fn choose_reason(app: &mut dutydesk::tui::app::App, s: &mut Seeded, code: &str) {
+    let i = dutydesk::domain::ClosureReason::ALL
+        .iter()
+        .position(|r| r.code() == code)
+        .unwrap();
+    for _ in 0..=i {
+        key(app, &mut s.client, KeyCode::Down);
+    }
+}
+
+/// The duty manager decides a referral (a referral is decided before it closes).
+fn decide_s47(s: &mut Seeded, referral: i64) {
+    s.desk
+        .execute(
+            dutydesk::desk::Command::RecordDecision {
+                referral_id: referral,
+                decision: dutydesk::domain::Decision::S47,
+                note: None,
+                at: None,
+                late_reason: None,
+            },
+            now(),
+        )
+        .unwrap();
 }
 
 fn event_count(s: &mut Seeded) -> usize {
@@ -28,17 +60,19 @@ fn event_count(s: &mut Seeded) -> usize {
 fn close_refused_for_deliberate_harm_lists_what_is_missing_and_changes_nothing() {
     let mut s = seeded();
     let id = s.amara;
+    decide_s47(&mut s, id);
     let mut app = open(&mut s, id);
     let before = event_count(&mut s);
-    key(&mut app, &mut s.desk, KeyCode::Char('C'));
+    key(&mut app, &mut s.client, KeyCode::Char('C'));
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("Close the referral"), "{text}");
     assert!(text.contains("RC8 Case closed after assessment"), "{text}");
+    choose_reason(&mut app, &mut s, "RC8");
     // Close open actions as not needed, so only the checklist is missing.
-    key(&mut app, &mut s.desk, KeyCode::Tab);
-    key(&mut app, &mut s.desk, KeyCode::Tab);
-    keys(&mut app, &mut s.desk, "family moved away");
-    key(&mut app, &mut s.desk, KeyCode::Enter);
+    key(&mut app, &mut s.client, KeyCode::Tab);
+    key(&mut app, &mut s.client, KeyCode::Tab);
+    keys(&mut app, &mut s.client, "family moved away");
+    key(&mut app, &mut s.client, KeyCode::Enter);
     let t = draw(&app, 80, 24);
     let text = screen_text(&t);
     assert!(text.contains("cannot be closed yet (Rec 40)"), "{text}");
@@ -61,9 +95,9 @@ fn close_refused_for_deliberate_harm_lists_what_is_missing_and_changes_nothing()
     assert!(text.contains("family moved away"), "{text}");
     // Without the cancel reason the open actions are listed too.
     for _ in 0.."family moved away".len() {
-        key(&mut app, &mut s.desk, KeyCode::Backspace);
+        key(&mut app, &mut s.client, KeyCode::Backspace);
     }
-    key(&mut app, &mut s.desk, KeyCode::Enter);
+    key(&mut app, &mut s.client, KeyCode::Enter);
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("is open"), "{text}");
     assert_eq!(event_count(&mut s), before);
@@ -72,14 +106,15 @@ fn close_refused_for_deliberate_harm_lists_what_is_missing_and_changes_nothing()
 #[test]
 fn a_duty_worker_is_refused_the_close_by_the_desk() {
     let mut s = seeded();
-    s.desk.set_actor(dutydesk::domain::Actor {
+    s.set_actor(dutydesk::domain::Actor {
         real_login: "tester".into(),
         login: "jpatel".into(),
     });
     let id = s.leo;
     let mut app = open(&mut s, id);
-    key(&mut app, &mut s.desk, KeyCode::Char('C'));
-    key(&mut app, &mut s.desk, KeyCode::Enter);
+    key(&mut app, &mut s.client, KeyCode::Char('C'));
+    key(&mut app, &mut s.client, KeyCode::Down);
+    key(&mut app, &mut s.client, KeyCode::Enter);
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("closing a referral"), "{text}");
     assert!(text.contains("Close the referral"), "dialog stays:\n{text}");
@@ -91,29 +126,30 @@ fn a_duty_worker_is_refused_the_close_by_the_desk() {
 fn after_the_checklist_is_recorded_in_the_dialog_the_close_succeeds() {
     let mut s = seeded();
     let id = s.amara;
+    decide_s47(&mut s, id);
     let mut app = open(&mut s, id);
-    key(&mut app, &mut s.desk, KeyCode::Char('x'));
+    key(&mut app, &mut s.client, KeyCode::Char('x'));
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("Closure checklist"), "{text}");
     assert!(text.contains("MISSING"), "{text}");
     // The first four done now, the plan with a reason it was not agreed.
     for item in &REC40[..REC40.len() - 1] {
-        key(&mut app, &mut s.desk, KeyCode::Char('d'));
+        key(&mut app, &mut s.client, KeyCode::Char('d'));
         let c = s.desk.closure_check(s.amara).unwrap();
         let row = c.recorded.iter().find(|r| r.item == *item).unwrap();
         assert_eq!(row.done_at, Some(now()));
         assert_eq!(row.recorded_by, "dm");
-        key(&mut app, &mut s.desk, KeyCode::Down);
+        key(&mut app, &mut s.client, KeyCode::Down);
     }
     // The dialog stayed open and shows who recorded each.
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("(recorded by dm)"), "{text}");
-    key(&mut app, &mut s.desk, KeyCode::Char('r'));
-    key(&mut app, &mut s.desk, KeyCode::Enter);
+    key(&mut app, &mut s.client, KeyCode::Char('r'));
+    key(&mut app, &mut s.client, KeyCode::Enter);
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("write why"), "{text}");
-    keys(&mut app, &mut s.desk, "family left the country");
-    key(&mut app, &mut s.desk, KeyCode::Enter);
+    keys(&mut app, &mut s.client, "family left the country");
+    key(&mut app, &mut s.client, KeyCode::Enter);
     let c = s.desk.closure_check(s.amara).unwrap();
     assert!(
         c.missing
@@ -125,14 +161,21 @@ fn after_the_checklist_is_recorded_in_the_dialog_the_close_succeeds() {
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("not done: family left the country"), "{text}");
     assert!(!text.contains("MISSING"), "{text}");
-    key(&mut app, &mut s.desk, KeyCode::Esc);
-    // Close, closing the open actions as not needed: RC8 is preselected.
-    key(&mut app, &mut s.desk, KeyCode::Char('C'));
-    key(&mut app, &mut s.desk, KeyCode::Tab);
-    keys(&mut app, &mut s.desk, "no further concerns");
-    key(&mut app, &mut s.desk, KeyCode::Tab);
-    keys(&mut app, &mut s.desk, "family left the country");
-    key(&mut app, &mut s.desk, KeyCode::Enter);
+    key(&mut app, &mut s.client, KeyCode::Esc);
+    // Close, closing the open actions as not needed. No reason is chosen
+    // for the manager: Enter first asks for one and changes nothing.
+    key(&mut app, &mut s.client, KeyCode::Char('C'));
+    let before = event_count(&mut s);
+    key(&mut app, &mut s.client, KeyCode::Enter);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("choose the closure reason"), "{text}");
+    assert_eq!(event_count(&mut s), before);
+    choose_reason(&mut app, &mut s, "RC8");
+    key(&mut app, &mut s.client, KeyCode::Tab);
+    keys(&mut app, &mut s.client, "no further concerns");
+    key(&mut app, &mut s.client, KeyCode::Tab);
+    keys(&mut app, &mut s.client, "family left the country");
+    key(&mut app, &mut s.client, KeyCode::Enter);
     let r = s.desk.referral(s.amara).unwrap();
     assert_eq!(r.referral.state, ReferralState::Closed);
     assert_eq!(r.referral.closure_reason.map(|c| c.code()), Some("RC8"));
@@ -141,7 +184,7 @@ fn after_the_checklist_is_recorded_in_the_dialog_the_close_succeeds() {
     assert!(!text.contains("Close the referral"), "{text}");
     assert!(text.contains("closed"), "{text}");
     // Closed stays closed: the key says so instead of opening the dialog.
-    key(&mut app, &mut s.desk, KeyCode::Char('C'));
+    key(&mut app, &mut s.client, KeyCode::Char('C'));
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("already closed"), "{text}");
 }
@@ -152,32 +195,32 @@ fn outcome_is_recorded() {
     let id = s.amara;
     let mut app = open(&mut s, id);
     // A decision for assessment first.
-    key(&mut app, &mut s.desk, KeyCode::Char('d'));
+    key(&mut app, &mut s.client, KeyCode::Char('d'));
     let assessment = dutydesk::domain::Decision::ALL
         .iter()
         .position(|d| *d == dutydesk::domain::Decision::Assessment)
         .unwrap();
     for _ in 0..assessment {
-        key(&mut app, &mut s.desk, KeyCode::Down);
+        key(&mut app, &mut s.client, KeyCode::Down);
     }
-    key(&mut app, &mut s.desk, KeyCode::Enter);
+    key(&mut app, &mut s.client, KeyCode::Enter);
     assert_eq!(
         s.desk.referral(s.amara).unwrap().referral.state,
         ReferralState::Assessment
     );
-    key(&mut app, &mut s.desk, KeyCode::Char('o'));
+    key(&mut app, &mut s.client, KeyCode::Char('o'));
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("Assessment outcome"), "{text}");
     // service_provided cannot follow an assessment: the desk says so.
-    key(&mut app, &mut s.desk, KeyCode::Down);
-    key(&mut app, &mut s.desk, KeyCode::Down);
-    key(&mut app, &mut s.desk, KeyCode::Enter);
+    key(&mut app, &mut s.client, KeyCode::Down);
+    key(&mut app, &mut s.client, KeyCode::Down);
+    key(&mut app, &mut s.client, KeyCode::Enter);
     assert_eq!(
         s.desk.referral(s.amara).unwrap().referral.state,
         ReferralState::Assessment
     );
-    key(&mut app, &mut s.desk, KeyCode::Up);
-    key(&mut app, &mut s.desk, KeyCode::Enter);
+    key(&mut app, &mut s.client, KeyCode::Up);
+    key(&mut app, &mut s.client, KeyCode::Enter);
     assert_eq!(
         s.desk.referral(s.amara).unwrap().referral.state,
         ReferralState::ServiceNeeded
@@ -190,9 +233,10 @@ fn outcome_is_recorded() {
 fn checklist_dialog_draws_each_item_and_its_state() {
     let mut s = seeded();
     let id = s.amara;
+    decide_s47(&mut s, id);
     let mut app = open(&mut s, id);
-    key(&mut app, &mut s.desk, KeyCode::Char('x'));
-    key(&mut app, &mut s.desk, KeyCode::Char('d'));
+    key(&mut app, &mut s.client, KeyCode::Char('x'));
+    key(&mut app, &mut s.client, KeyCode::Char('d'));
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("the child spoken to alone"), "{text}");
     assert!(text.contains("(recorded by dm)"), "{text}");

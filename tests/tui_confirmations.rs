@@ -2,8 +2,7 @@
 //! temporary database, drawn on `TestBackend`.
 
 use chrono::{DateTime, Utc};
-use dutydesk::config::Config;
-use dutydesk::desk::{CallInput, ChildInput, Command, Desk, ReferrerInput};
+use dutydesk::desk::{CallInput, ChildInput, Client, Command, Desk, FixedClock, ReferrerInput};
 use dutydesk::domain::letters::ChaseMethod;
 use dutydesk::domain::{Actor, Decision, Role};
 use dutydesk::store::{EventFilter, Store};
@@ -54,7 +53,6 @@ fn desk(dir: &tempfile::TempDir) -> Desk {
     let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
     let mut d = Desk::new(
         store,
-        Config::default().rules().unwrap(),
         Actor {
             real_login: "tester".into(),
             login: "hbell".into(),
@@ -65,6 +63,7 @@ fn desk(dir: &tempfile::TempDir) -> Desk {
         Command::Init {
             team: "Duty North".into(),
             display_name: "Helen Bell".into(),
+            training: true,
         },
         t,
     )
@@ -99,6 +98,8 @@ fn desk(dir: &tempfile::TempDir) -> Desk {
             referral_id: 3,
             decision: Decision::Advice,
             note: None,
+            at: None,
+            late_reason: None,
         },
         utc("2026-11-20T09:00:00Z"),
     )
@@ -127,10 +128,25 @@ fn key(c: KeyCode) -> KeyEvent {
 }
 
 /// Runs the screen's effects the way the app loop does.
-fn run(s: &mut ConfirmationsScreen, d: &mut Desk, effects: Vec<Effect>, now: DateTime<Utc>) {
+/// The screens' way to the file: its own connection, as the manager, at `now`.
+fn client(dir: &tempfile::TempDir, now: DateTime<Utc>) -> Client {
+    let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
+    Client::local(
+        Desk::new(
+            store,
+            Actor {
+                real_login: "tester".into(),
+                login: "hbell".into(),
+            },
+        )
+        .with_clock(Box::new(FixedClock(now))),
+    )
+}
+
+fn run(s: &mut ConfirmationsScreen, d: &mut Client, effects: Vec<Effect>, now: DateTime<Utc>) {
     for e in effects {
         if let Effect::Execute(cmd) = e {
-            let res = d.execute(cmd, now);
+            let res = d.execute(cmd);
             let more = s.on_result(&res);
             s.reload(d, now).unwrap();
             run(s, d, more, now);
@@ -140,7 +156,7 @@ fn run(s: &mut ConfirmationsScreen, d: &mut Desk, effects: Vec<Effect>, now: Dat
 
 fn press(
     s: &mut ConfirmationsScreen,
-    d: &mut Desk,
+    d: &mut Client,
     k: KeyCode,
     action: Option<&str>,
     now: DateTime<Utc>,
@@ -161,9 +177,10 @@ fn draw(s: &ConfirmationsScreen, now: DateTime<Utc>) -> Terminal<TestBackend> {
 #[test]
 fn lists_awaiting_confirmations_overdue_first_with_chases() {
     let dir = tempfile::tempdir().unwrap();
-    let mut d = desk(&dir);
+    let _d = desk(&dir);
     let now = utc(NOW);
-    let s = confirmations::open(&mut d, now).unwrap();
+    let mut c = client(&dir, now);
+    let s = confirmations::open(&mut c, now).unwrap();
     let t = draw(&s, now);
     insta::assert_snapshot!(t.backend());
     // The overdue row (first) is red and bold; the one in time is not.
@@ -184,17 +201,18 @@ fn receiving_late_asks_for_a_reason_then_records_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(&dir);
     let now = utc(NOW);
-    let mut s = confirmations::open(&mut d, now).unwrap();
-    press(&mut s, &mut d, KeyCode::Char('r'), Some("receive"), now);
+    let mut c = client(&dir, now);
+    let mut s = confirmations::open(&mut c, now).unwrap();
+    press(&mut s, &mut c, KeyCode::Char('r'), Some("receive"), now);
     // Enter with no reason: refused on the screen, nothing sent to the desk.
-    let e = press(&mut s, &mut d, KeyCode::Enter, Some("open-referral"), now);
+    let e = press(&mut s, &mut c, KeyCode::Enter, Some("open-referral"), now);
     assert!(e.is_empty(), "{e:?}");
-    for c in "post delayed".chars() {
-        press(&mut s, &mut d, KeyCode::Char(c), None, now);
+    for ch in "post delayed".chars() {
+        press(&mut s, &mut c, KeyCode::Char(ch), None, now);
     }
-    press(&mut s, &mut d, KeyCode::Tab, Some("switch-list"), now); // email → secure email
+    press(&mut s, &mut c, KeyCode::Tab, Some("switch-list"), now); // email → secure email
     insta::assert_snapshot!(draw(&s, now).backend());
-    let e = press(&mut s, &mut d, KeyCode::Enter, Some("open-referral"), now);
+    let e = press(&mut s, &mut c, KeyCode::Enter, Some("open-referral"), now);
     assert!(matches!(
         e[0],
         Effect::Execute(Command::ReceiveConfirmation { .. })
@@ -223,16 +241,17 @@ fn chase_and_escape() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(&dir);
     let now = utc(NOW);
-    let mut s = confirmations::open(&mut d, now).unwrap();
-    press(&mut s, &mut d, KeyCode::Char('j'), Some("select-next"), now);
-    press(&mut s, &mut d, KeyCode::Char('c'), Some("chase"), now);
-    press(&mut s, &mut d, KeyCode::Esc, Some("back"), now);
+    let mut c = client(&dir, now);
+    let mut s = confirmations::open(&mut c, now).unwrap();
+    press(&mut s, &mut c, KeyCode::Char('j'), Some("select-next"), now);
+    press(&mut s, &mut c, KeyCode::Char('c'), Some("chase"), now);
+    press(&mut s, &mut c, KeyCode::Esc, Some("back"), now);
     assert!(d.confirmation_history(2).unwrap().chases.is_empty());
-    press(&mut s, &mut d, KeyCode::Char('c'), Some("chase"), now);
-    for c in "rang office".chars() {
-        press(&mut s, &mut d, KeyCode::Char(c), None, now);
+    press(&mut s, &mut c, KeyCode::Char('c'), Some("chase"), now);
+    for ch in "rang office".chars() {
+        press(&mut s, &mut c, KeyCode::Char(ch), None, now);
     }
-    press(&mut s, &mut d, KeyCode::Enter, None, now);
+    press(&mut s, &mut c, KeyCode::Enter, None, now);
     let h = d.confirmation_history(2).unwrap();
     assert_eq!(h.chases.len(), 1);
     assert_eq!(h.chases[0].note.as_deref(), Some("rang office"));
@@ -240,7 +259,7 @@ fn chase_and_escape() {
     // Overdue only hides referral 2 (still in time).
     press(
         &mut s,
-        &mut d,
+        &mut c,
         KeyCode::Char('o'),
         Some("toggle-overdue"),
         now,
@@ -254,8 +273,9 @@ fn acknowledgement_and_feedback_letters_show_and_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(&dir);
     let now = utc(NOW);
-    let mut s = confirmations::open(&mut d, now).unwrap();
-    press(&mut s, &mut d, KeyCode::Char('a'), Some("acknowledge"), now);
+    let mut c = client(&dir, now);
+    let mut s = confirmations::open(&mut c, now).unwrap();
+    press(&mut s, &mut c, KeyCode::Char('a'), Some("acknowledge"), now);
     let text = format!("{}", draw(&s, now).backend());
     assert!(
         text.contains("acknowledgement letter, referral 1"),
@@ -263,7 +283,7 @@ fn acknowledgement_and_feedback_letters_show_and_are_recorded() {
     );
     assert!(text.contains("Dear Ms Rivers"), "{text}");
     assert!(!text.contains("CONCERN-TEXT"));
-    press(&mut s, &mut d, KeyCode::Enter, Some("open-referral"), now);
+    press(&mut s, &mut c, KeyCode::Enter, Some("open-referral"), now);
     let ev = d
         .events(&EventFilter {
             referral_id: Some(1),
@@ -273,11 +293,11 @@ fn acknowledgement_and_feedback_letters_show_and_are_recorded() {
     assert!(ev.iter().any(|e| e.kind == "letter_drafted"));
     assert!(ev.iter().any(|e| e.kind == "record_viewed"));
 
-    press(&mut s, &mut d, KeyCode::Tab, Some("switch-list"), now);
+    press(&mut s, &mut c, KeyCode::Tab, Some("switch-list"), now);
     assert_eq!(s.list(), List::Feedback);
     press(
         &mut s,
-        &mut d,
+        &mut c,
         KeyCode::Char('f'),
         Some("draft-feedback"),
         now,
@@ -286,19 +306,19 @@ fn acknowledgement_and_feedback_letters_show_and_are_recorded() {
     insta::assert_snapshot!(t.backend());
     // The rest of the letter is a scroll away.
     for _ in 0..12 {
-        press(&mut s, &mut d, KeyCode::Down, Some("select-next"), now);
+        press(&mut s, &mut c, KeyCode::Down, Some("select-next"), now);
     }
     let text = format!("{}", draw(&s, now).backend());
     assert!(text.contains("Yours sincerely"), "{text}");
-    press(&mut s, &mut d, KeyCode::Esc, Some("back"), now);
+    press(&mut s, &mut c, KeyCode::Esc, Some("back"), now);
     press(
         &mut s,
-        &mut d,
+        &mut c,
         KeyCode::Char('s'),
         Some("feedback-sent"),
         now,
     );
-    press(&mut s, &mut d, KeyCode::Enter, None, now);
+    press(&mut s, &mut c, KeyCode::Enter, None, now);
     let detail = d.referral(3).unwrap();
     let fb = detail
         .actions

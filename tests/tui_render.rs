@@ -19,8 +19,8 @@ fn queue_at_80x24() {
 fn queue_all_teams_at_120x30() {
     let mut s = seeded();
     let mut app = app(&mut s, 120, 30);
-    key(&mut app, &mut s.desk, KeyCode::Char('t')); // North → South
-    key(&mut app, &mut s.desk, KeyCode::Char('t')); // South → all
+    key(&mut app, &mut s.client, KeyCode::Char('t')); // North → South
+    key(&mut app, &mut s.client, KeyCode::Char('t')); // South → all
     let t = draw(&app, 120, 30);
     insta::assert_snapshot!(t.backend());
 }
@@ -70,7 +70,7 @@ fn referral_at_80x24() {
     let mut app = app(&mut s, 80, 24);
     let amara = s.amara;
     app.run_effects(
-        &mut s.desk,
+        &mut s.client,
         0,
         vec![dutydesk::tui::screen::Effect::Open(
             dutydesk::tui::screen::Open::Referral(amara),
@@ -85,16 +85,21 @@ fn complete_late_dialog_at_80x24() {
     let mut s = seeded();
     let mut app = app(&mut s, 80, 24);
     let amara = s.amara;
+    // The child was to be seen within 24 hours (Rec 35): overdue now.
+    let see = action_of(&mut s.desk, amara, "see_child").id;
     app.run_effects(
-        &mut s.desk,
+        &mut s.client,
         0,
         vec![dutydesk::tui::screen::Effect::Open(
-            dutydesk::tui::screen::Open::Referral(amara),
+            dutydesk::tui::screen::Open::ReferralAction {
+                referral_id: amara,
+                action_id: see,
+            },
         )],
     );
-    key(&mut app, &mut s.desk, KeyCode::Char('c'));
-    keys(&mut app, &mut s.desk, "seen at school");
-    key(&mut app, &mut s.desk, KeyCode::Enter); // refused: no reason yet
+    key(&mut app, &mut s.client, KeyCode::Char('c'));
+    keys(&mut app, &mut s.client, "seen at school");
+    key(&mut app, &mut s.client, KeyCode::Enter); // refused: no reason yet
     let t = draw(&app, 80, 24);
     insta::assert_snapshot!(t.backend());
 }
@@ -103,7 +108,7 @@ fn complete_late_dialog_at_80x24() {
 fn help_overlay_lists_the_active_keys() {
     let mut s = seeded();
     let mut app = app(&mut s, 100, 40);
-    key(&mut app, &mut s.desk, KeyCode::Char('?'));
+    key(&mut app, &mut s.client, KeyCode::Char('?'));
     let t = draw(&app, 100, 40);
     insta::assert_snapshot!(t.backend());
 }
@@ -114,19 +119,19 @@ fn any_size_draws_without_panicking_and_resize_resizes_the_page() {
     let mut app = app(&mut s, 80, 24);
     let amara = s.amara;
     for (w, h) in [(1, 1), (10, 3), (40, 10), (79, 23), (80, 24), (200, 60)] {
-        app.update(&mut s.desk, dutydesk::tui::app::Msg::Resize(w, h));
+        app.update(&mut s.client, dutydesk::tui::app::Msg::Resize(w, h));
         draw(&app, w, h);
     }
     app.run_effects(
-        &mut s.desk,
+        &mut s.client,
         0,
         vec![dutydesk::tui::screen::Effect::Open(
             dutydesk::tui::screen::Open::Referral(amara),
         )],
     );
-    key(&mut app, &mut s.desk, KeyCode::Char('a'));
+    key(&mut app, &mut s.client, KeyCode::Char('a'));
     for (w, h) in [(1, 1), (10, 3), (40, 10), (80, 24)] {
-        app.update(&mut s.desk, dutydesk::tui::app::Msg::Resize(w, h));
+        app.update(&mut s.client, dutydesk::tui::app::Msg::Resize(w, h));
         draw(&app, w, h);
     }
 }
@@ -136,10 +141,10 @@ fn mouse_click_selects_and_wheel_scrolls() {
     use dutydesk::tui::screen::Screen;
     use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
     let mut s = seeded();
-    let mut q = dutydesk::tui::queue::QueueScreen::new(&mut s.desk, now()).unwrap();
+    let mut q = dutydesk::tui::queue::QueueScreen::new(&mut s.client, now()).unwrap();
     let area = ratatui::layout::Rect::new(0, 2, 80, 21);
     q.resize(area);
-    q.reload(&mut s.desk, now()).unwrap();
+    q.reload(&mut s.client, now()).unwrap();
     let me = s.desk.me().unwrap();
     let ctx = dutydesk::tui::screen::Ctx {
         now: now(),
@@ -151,9 +156,10 @@ fn mouse_click_selects_and_wheel_scrolls() {
         row,
         modifiers: KeyModifiers::NONE,
     };
-    // Counts (3 lines) + filter line + top border + header: first row at y = 2 + 6.
+    // Counts (4 lines at 80 columns) + filter line + top border + header:
+    // first row at y = 2 + 7.
     q.on_mouse(
-        ev(MouseEventKind::Down(MouseButton::Left), 2 + 6 + 4),
+        ev(MouseEventKind::Down(MouseButton::Left), 2 + 7 + 4),
         area,
         &ctx,
     );
@@ -185,7 +191,7 @@ fn a_record_altered_outside_dutydesk_puts_a_banner_on_every_screen() {
     let mut a = app(&mut s, 100, 24);
     for screen in ["queue", "referral"] {
         if screen == "referral" {
-            key(&mut a, &mut s.desk, KeyCode::Enter);
+            key(&mut a, &mut s.client, KeyCode::Enter);
         }
         let t = draw(&a, 100, 24);
         let text = screen_text(&t);
@@ -195,9 +201,9 @@ fn a_record_altered_outside_dutydesk_puts_a_banner_on_every_screen() {
                 && top.contains(&format!("children row {child} changed")),
             "{screen}: {text}"
         );
-        // The training clock's banner is still there, below it.
+        // The training database's banner is still there, below it.
         assert!(
-            text.lines().nth(1).unwrap().contains("TRAINING CLOCK"),
+            text.lines().nth(1).unwrap().contains("TRAINING DATABASE"),
             "{text}"
         );
         let cell = &t.backend().buffer()[(1, 0)];

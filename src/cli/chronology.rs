@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::output::{inert, print, Format, Table};
-use super::{exec, instant, io, open_desk, print as show, Env};
+use super::output::{new_out, print, to_out, Format, Table};
+use super::{exec, instant, io, open_client, print as show, Env};
 use crate::desk::{AuditFilter, EventHead};
 use crate::desk::{AuditView, Chronology, Command, DeskError};
+use crate::domain::markdown as md;
 use crate::domain::time::{fmt_long, fmt_rfc3339, fmt_short, london_date};
 
 #[derive(Debug, Args)]
@@ -23,6 +24,10 @@ pub struct ChronologyArgs {
     /// Why you open this record (logged; how a director opens a named record)
     #[arg(long)]
     pub reason: Option<String>,
+    /// Write it to this new file, readable by you only (an existing name,
+    /// link or folder is refused) [default: standard output]
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -83,36 +88,13 @@ fn date_or_instant(s: &str) -> Result<DateTime<Utc>, DeskError> {
     instant("--at", s)
 }
 
-fn open_record(
-    desk: &mut crate::desk::Desk,
-    env: &Env,
-    child_id: i64,
-    via: &str,
-    reason: Option<String>,
-) -> Result<(), DeskError> {
-    let via = via.to_string();
-    exec(
-        desk,
-        env,
-        match reason {
-            Some(reason) => Command::ViewRecordWithReason {
-                child_id,
-                referral_id: None,
-                via,
-                reason,
-            },
-            None => Command::ViewRecord {
-                child_id,
-                referral_id: None,
-                via,
-            },
-        },
-    )?;
-    Ok(())
-}
-
 pub fn run_chronology(a: ChronologyArgs, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
+    // Refuse a bad --out before any work (and before opening the desk).
+    let out = match a.cmd {
+        None => new_out(a.out.as_deref())?,
+        Some(_) => None,
+    };
+    let mut desk = open_client(env)?;
     match a.cmd {
         Some(ChronologyCmd::Add {
             child,
@@ -123,7 +105,6 @@ pub fn run_chronology(a: ChronologyArgs, env: &Env) -> Result<(), DeskError> {
             let occurred_at = at.as_deref().map(date_or_instant).transpose()?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::AddChronologyEntry {
                     child_id: child,
                     referral_id: referral,
@@ -135,32 +116,30 @@ pub fn run_chronology(a: ChronologyArgs, env: &Env) -> Result<(), DeskError> {
             Ok(())
         }
         Some(ChronologyCmd::Mark { event_id }) => {
-            let out = exec(&mut desk, env, Command::MarkSignificant { event_id })?;
+            let out = exec(&mut desk, Command::MarkSignificant { event_id })?;
             show::outcome(&out);
             Ok(())
         }
         None => {
             let child = a.child.expect("required by clap");
-            let now = env.now();
-            // Refuse before logging the view: a refused reader sees nothing.
-            if a.reason.is_none() {
-                desk.chronology(child, now)?;
-            }
-            open_record(&mut desk, env, child, "cli chronology", a.reason)?;
-            let c = desk.chronology(child, now)?;
-            match a.format {
+            let now = desk.now();
+            // The opening is logged by the desk with the read (Rec 58).
+            let c = desk.chronology(child, "cli chronology", a.reason)?;
+            let text = match a.format {
                 ChronFormat::Json => {
-                    print(Format::Json, &c, Table::default).map_err(io)?;
+                    let mut s = serde_json::to_string_pretty(&c).map_err(|e| {
+                        DeskError::Invalid(format!("cannot write the chronology as JSON: {e}"))
+                    })?;
+                    s.push('\n');
+                    s
                 }
-                ChronFormat::Table => {
-                    print!("{}", chronology_table(&c).to_text());
-                }
+                ChronFormat::Table => chronology_table(&c).to_text(),
                 ChronFormat::Md => {
                     let head = desk.head()?;
-                    print!("{}", chronology_markdown(&c, &head, &env.actor.login, now));
+                    chronology_markdown(&c, &head, &env.actor.login, now)
                 }
-            }
-            Ok(())
+            };
+            to_out(out, text.as_bytes())
         }
     }
 }
@@ -187,12 +166,12 @@ pub fn chronology_table(c: &Chronology) -> Table {
 /// Widest line of the Markdown chronology: an A4 inside cover in 10pt mono.
 pub const MD_WIDTH: usize = 100;
 
-fn cut(s: &str, n: usize) -> String {
-    let s = inert(s).replace('|', "\\|");
+/// `s` cut to `n` characters with `…` (for text the desk made: no escapes in it).
+fn cut_plain(s: &str, n: usize) -> String {
     if s.chars().count() > n {
-        s.chars().take(n - 1).chain(['…']).collect()
+        s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
     } else {
-        s
+        s.to_string()
     }
 }
 
@@ -206,36 +185,35 @@ pub fn chronology_markdown(
     now: DateTime<Utc>,
 ) -> String {
     let mut out = String::new();
-    out.push_str(&cut(
-        &format!(
-            "# Chronology: {} (child {})",
-            c.child.as_deref().unwrap_or("name not known"),
-            c.child_id
-        ),
-        MD_WIDTH,
+    let tail = format!(" (child {})", c.child_id);
+    let title = "# Chronology: ";
+    out.push_str(title);
+    out.push_str(&md::cell_within(
+        c.child.as_deref().unwrap_or("name not known"),
+        MD_WIDTH - title.len() - tail.len(),
     ));
+    out.push_str(&tail);
     out.push('\n');
     out.push('\n');
-    out.push_str(&cut(
-        &format!(
-            "DOB {} · referrals {} · printed {} by {}",
-            c.dob
-                .map(|d| d.format("%d/%m/%Y").to_string())
-                .unwrap_or_else(|| "not known".into()),
-            if c.referrals.is_empty() {
-                "none".to_string()
-            } else {
-                c.referrals
-                    .iter()
-                    .map(|r| r.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-            london_date(now).format("%d/%m/%Y"),
-            printed_by
-        ),
-        MD_WIDTH,
-    ));
+    let by = md::cell_within(printed_by, 24);
+    let facts = format!(
+        "DOB {} · referrals {} · printed {} by ",
+        c.dob
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_else(|| "not known".into()),
+        if c.referrals.is_empty() {
+            "none".to_string()
+        } else {
+            c.referrals
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        london_date(now).format("%d/%m/%Y"),
+    );
+    out.push_str(&cut_plain(&facts, MD_WIDTH - by.chars().count()));
+    out.push_str(&by);
     out.push('\n');
     out.push('\n');
     out.push_str("| Date | Ref | What | By |\n|---|---|---|---|\n");
@@ -244,10 +222,10 @@ pub fn chronology_markdown(
             .format("%d/%m/%y %H:%M")
             .to_string();
         let reference = e.referral_id.map(|r| r.to_string()).unwrap_or_default();
-        let who = cut(&e.who, 12);
+        let who = md::cell_within(&e.who, 12);
         // "| " + date + " | " + ref + " | " + what + " | " + who + " |"
         let fixed = 2 + date.len() + 3 + reference.len() + 3 + 3 + who.chars().count() + 2;
-        let what = cut(&e.summary, MD_WIDTH.saturating_sub(fixed).max(10));
+        let what = md::cell_within(&e.summary, MD_WIDTH.saturating_sub(fixed).max(10));
         out.push_str(&format!("| {date} | {reference} | {what} | {who} |\n"));
     }
     out.push('\n');
@@ -261,33 +239,19 @@ pub fn chronology_markdown(
 }
 
 pub fn run_audit(a: AuditArgs, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
+    let mut desk = open_client(env)?;
     let since = a
         .since
         .as_deref()
         .map(|s| instant("--since", s))
         .transpose()?;
-    if let Some(child) = a.child {
-        let me = desk.me()?;
-        let director = me
-            .as_ref()
-            .is_some_and(|s| s.role == crate::domain::Role::Director);
-        let manager = me
-            .as_ref()
-            .is_some_and(|s| s.role == crate::domain::Role::DutyManager);
-        // Names are shown only to a manager, or a director who gives a reason:
-        // then the audit itself is an opening of the record, and logged.
-        if manager || (director && a.reason.is_some()) {
-            open_record(&mut desk, env, child, "cli audit", a.reason.clone())?;
-        }
-    }
     let f = AuditFilter {
         child_id: a.child,
         login: a.staff.clone(),
         since,
         limit: a.limit,
     };
-    match desk.audit(&f, env.now())? {
+    match desk.audit(&f, a.reason.clone())? {
         AuditView::Events { events } => print(a.format, &events, || {
             let mut t = Table::new(&[
                 "event", "when", "who", "as", "kind", "child", "referral", "what",

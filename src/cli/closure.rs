@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::output::{print, Format, Table};
-use super::{exec, instant, io, open_desk, print as show, Env};
+use super::{exec, instant, io, open_client, print as show, Env};
 use crate::desk::{Command, DeskError, ItemStatus};
 use crate::domain::closure::ChecklistItem;
 use crate::domain::time::{fmt_long, fmt_short};
@@ -48,10 +48,9 @@ pub struct ChecklistArgs {
 
 pub fn run_close(a: CloseArgs, env: &Env) -> Result<(), DeskError> {
     let reason = ClosureReason::parse(&a.reason)?;
-    let mut desk = open_desk(env)?;
+    let mut desk = open_client(env)?;
     let out = exec(
         &mut desk,
-        env,
         Command::CloseReferral {
             referral_id: a.id,
             reason,
@@ -64,7 +63,7 @@ pub fn run_close(a: CloseArgs, env: &Env) -> Result<(), DeskError> {
 }
 
 pub fn run_checklist(a: ChecklistArgs, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
+    let mut desk = open_client(env)?;
     if let Some(item) = a.item {
         let item = ChecklistItem::parse(&item)?;
         let status = match a.not_done {
@@ -75,7 +74,6 @@ pub fn run_checklist(a: ChecklistArgs, env: &Env) -> Result<(), DeskError> {
         };
         let out = exec(
             &mut desk,
-            env,
             Command::RecordChecklistItem {
                 referral_id: a.id,
                 item,

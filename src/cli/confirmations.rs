@@ -2,15 +2,14 @@
 //! Rec 21 written confirmation of professional referrals, chases, and the
 //! letters to referrers (Haringey JAR 14, Kent Q3).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
 use super::output::{inert, inert_keep_newlines, print, Format, Table};
-use super::{instant, io, open_desk, print as show, Env};
+use super::{instant, io, open_client, print as show, Env};
 use crate::desk::AwaitingConfirmation;
-use crate::desk::{Command, Desk, DeskError};
+use crate::desk::{Client, Command, DeskError};
 use crate::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use crate::domain::time::{countdown, fmt_long, fmt_rfc3339, fmt_short};
 
@@ -66,7 +65,8 @@ pub enum ConfirmationCmd {
     /// to referrers introduced"). Template: <config dir>/templates/acknowledgement.md
     Ack {
         referral: i64,
-        /// Write the letter to this new file (mode 0600) instead of printing it
+        /// Write the letter to this new file, readable by you only (an existing
+        /// name, link or folder is refused) instead of printing it
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -88,7 +88,8 @@ pub enum FeedbackCmd {
     /// about other children or the concern. Template: <config dir>/templates/feedback.md
     Draft {
         referral: i64,
-        /// Write the letter to this new file (mode 0600) instead of printing it
+        /// Write the letter to this new file, readable by you only (an existing
+        /// name, link or folder is refused) instead of printing it
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -110,8 +111,8 @@ pub enum FeedbackCmd {
 /// `dutydesk confirmations`: professional referrals awaiting written
 /// confirmation, most overdue first.
 pub fn run_list(a: ListArgs, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
-    let now = env.now();
+    let mut desk = open_client(env)?;
+    let now = desk.now();
     let team_id = match &a.team {
         Some(t) => Some(desk.team_named(t)?.id),
         None => None,
@@ -119,7 +120,7 @@ pub fn run_list(a: ListArgs, env: &Env) -> Result<(), DeskError> {
     if a.limit < 1 {
         return Err(DeskError::Invalid("--limit must be at least 1".into()));
     }
-    let rows = desk.awaiting_confirmations(team_id, a.overdue, now, a.limit)?;
+    let rows = desk.awaiting_confirmations(team_id, a.overdue, a.limit)?;
     print_list(a.format, &rows, now).map_err(io)
 }
 
@@ -172,8 +173,8 @@ pub fn print_list(
 
 /// `dutydesk confirmation …`
 pub fn run_confirmation(cmd: ConfirmationCmd, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
-    let now = env.now();
+    let mut desk = open_client(env)?;
+    let now = desk.now();
     let at = |s: Option<String>| s.map(|s| instant("--at", &s)).transpose();
     let out = match cmd {
         ConfirmationCmd::Receive {
@@ -181,29 +182,23 @@ pub fn run_confirmation(cmd: ConfirmationCmd, env: &Env) -> Result<(), DeskError
             method,
             at: when,
             late_reason,
-        } => desk.execute(
-            Command::ReceiveConfirmation {
-                referral_id: referral,
-                method: ConfirmationMethod::parse(&method)?,
-                received_at: at(when)?,
-                late_reason,
-            },
-            now,
-        )?,
+        } => desk.execute(Command::ReceiveConfirmation {
+            referral_id: referral,
+            method: ConfirmationMethod::parse(&method)?,
+            received_at: at(when)?,
+            late_reason,
+        })?,
         ConfirmationCmd::Chase {
             referral,
             by,
             at: when,
             note,
-        } => desk.execute(
-            Command::ChaseConfirmation {
-                referral_id: referral,
-                method: ChaseMethod::parse(&by)?,
-                at: at(when)?,
-                note,
-            },
-            now,
-        )?,
+        } => desk.execute(Command::ChaseConfirmation {
+            referral_id: referral,
+            method: ChaseMethod::parse(&by)?,
+            at: at(when)?,
+            note,
+        })?,
         ConfirmationCmd::History { referral, format } => {
             return history(&mut desk, referral, format, now);
         }
@@ -214,16 +209,13 @@ pub fn run_confirmation(cmd: ConfirmationCmd, env: &Env) -> Result<(), DeskError
             referral,
             method,
             at: when,
-        } => desk.execute(
-            Command::MarkLetterSent {
-                referral_id: referral,
-                letter: LetterKind::Acknowledgement,
-                method: SendMethod::parse(&method)?,
-                at: at(when)?,
-                late_reason: None,
-            },
-            now,
-        )?,
+        } => desk.execute(Command::MarkLetterSent {
+            referral_id: referral,
+            letter: LetterKind::Acknowledgement,
+            method: SendMethod::parse(&method)?,
+            at: at(when)?,
+            late_reason: None,
+        })?,
     };
     show::outcome(&out);
     Ok(())
@@ -231,8 +223,8 @@ pub fn run_confirmation(cmd: ConfirmationCmd, env: &Env) -> Result<(), DeskError
 
 /// `dutydesk feedback …`
 pub fn run_feedback(cmd: FeedbackCmd, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
-    let now = env.now();
+    let mut desk = open_client(env)?;
+    let now = desk.now();
     match cmd {
         FeedbackCmd::Draft { referral, out } => {
             draft(&mut desk, LetterKind::Feedback, referral, out, now)
@@ -243,16 +235,13 @@ pub fn run_feedback(cmd: FeedbackCmd, env: &Env) -> Result<(), DeskError> {
             at,
             late_reason,
         } => {
-            let out = desk.execute(
-                Command::MarkLetterSent {
-                    referral_id: referral,
-                    letter: LetterKind::Feedback,
-                    method: SendMethod::parse(&method)?,
-                    at: at.map(|s| instant("--at", &s)).transpose()?,
-                    late_reason,
-                },
-                now,
-            )?;
+            let out = desk.execute(Command::MarkLetterSent {
+                referral_id: referral,
+                letter: LetterKind::Feedback,
+                method: SendMethod::parse(&method)?,
+                at: at.map(|s| instant("--at", &s)).transpose()?,
+                late_reason,
+            })?;
             show::outcome(&out);
             Ok(())
         }
@@ -281,37 +270,18 @@ fn load_template(kind: LetterKind) -> Result<Option<String>, DeskError> {
     }
 }
 
-/// A new file for a letter: refuses to overwrite; owner-only on Unix.
-fn create_new(path: &Path) -> Result<std::fs::File, DeskError> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            DeskError::Invalid(format!(
-                "{} already exists; choose a new file name",
-                path.display()
-            ))
-        } else {
-            DeskError::Invalid(format!("cannot create {}: {e}", path.display()))
-        }
-    })
-}
-
 fn draft(
-    desk: &mut Desk,
+    desk: &mut Client,
     kind: LetterKind,
     referral: i64,
     out: Option<PathBuf>,
-    now: chrono::DateTime<chrono::Utc>,
+    _now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DeskError> {
+    // Refuse a bad --out before anything is drafted or recorded.
+    let file = super::output::new_out(out.as_deref())?;
     let template = load_template(kind)?;
     let d = desk
-        .draft_letter(referral, kind, template.as_deref(), now)
+        .draft_letter(referral, kind, template.as_deref())
         .map_err(|e| match (e, template_path(kind)) {
             (DeskError::Invalid(m), Some(p))
                 if template.is_some() && m.starts_with("letter template") =>
@@ -325,29 +295,27 @@ fn draft(
         letter: kind,
         body: d.body.clone(),
     };
-    match out {
-        Some(path) => {
-            let mut f = create_new(&path)?;
-            let res = f
-                .write_all(d.body.as_bytes())
-                .and_then(|_| f.sync_all())
-                .map_err(io)
-                .and_then(|_| desk.execute(record, now));
-            match res {
+    match file {
+        Some(mut f) => {
+            let path = f.dest().to_path_buf();
+            // The letter is whole on disk under its name before it is recorded
+            // as drafted; if recording fails, the file goes again.
+            f.write_all(d.body.as_bytes())?;
+            f.commit()?;
+            match desk.execute(record) {
                 Ok(o) => {
                     show::outcome(&o);
-                    println!("written to {}", path.display());
+                    println!("written to {}", inert(&path.display().to_string()));
                     Ok(())
                 }
                 Err(e) => {
-                    drop(f);
                     let _ = std::fs::remove_file(&path);
                     Err(e)
                 }
             }
         }
         None => {
-            let o = desk.execute(record, now)?;
+            let o = desk.execute(record)?;
             print!("{}", inert_keep_newlines(&d.body));
             eprintln!(
                 "dutydesk: {}",
@@ -362,7 +330,7 @@ fn draft(
 }
 
 fn history(
-    desk: &mut Desk,
+    desk: &mut Client,
     referral: i64,
     format: Format,
     now: chrono::DateTime<chrono::Utc>,

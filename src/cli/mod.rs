@@ -9,6 +9,7 @@ pub mod keymap;
 pub mod output;
 mod print;
 pub mod report;
+pub mod settings;
 
 use std::path::PathBuf;
 
@@ -16,10 +17,11 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::desk::QueueFilter;
-use crate::desk::{CallInput, ChildInput, Command, Desk, DeskError, Outcome, ReferrerInput};
+use crate::desk::{CallInput, ChildInput, Client, Command, DeskError, Outcome, ReferrerInput};
+use crate::domain::matching::{self, Probe};
 use crate::domain::time::parse_instant;
 use crate::domain::{ActionKind, AssessmentOutcome, Decision, Role};
-pub use crate::session::{open_desk, open_desk_keyed, open_desk_with, secure, Env};
+pub use crate::session::{open_client, open_desk, open_desk_keyed, open_desk_with, secure, Env};
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -33,7 +35,8 @@ use output::Format;
         Climbié Inquiry; NI59/NI60).\n\n\
         Environment: DUTYDESK_DB (database file), DUTYDESK_NOW (RFC 3339: fixes the clock for \
         tests and training), DUTYDESK_USER (act as another staff member; the log records the \
-        real login beside it), DUTYDESK_CONFIG (config file)."
+        real login beside it), DUTYDESK_CONFIG (personal config file: [shifts]; the statutory \
+        clocks are the database's settings, see `dutydesk settings`)."
 )]
 pub struct Cli {
     /// The database file [default: the platform data directory]
@@ -61,6 +64,11 @@ pub enum Cmd {
         /// the passphrase from DUTYDESK_KEY, or asked for twice
         #[arg(long)]
         encrypt: bool,
+        /// A training database: DUTYDESK_NOW and DUTYDESK_USER work on it,
+        /// and every screen and command says it is for training. Fixed when
+        /// the file is created; a live database (the default) refuses both
+        #[arg(long)]
+        training: bool,
     },
     /// Fill a new database with realistic demo data (teams, staff, a year of referrals)
     Demo {
@@ -119,7 +127,8 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Make a consistent copy of the database while others are writing
+    /// Make a consistent copy of the database while others are writing, to a
+    /// new file readable by you only (an existing name, link or folder is refused)
     Backup { file: PathBuf },
     /// End-of-shift handover: the report, give, ack, list, show (Rec 50)
     Handover(handover::HandoverArgs),
@@ -135,9 +144,27 @@ pub enum Cmd {
     Report(report::ReportArgs),
     /// Open the terminal screens (the default)
     Tui,
+    /// Own the database file and answer staff over a Unix socket (run it as
+    /// the desk's service account; see the README, "Deploying for a team")
+    Serve {
+        /// The socket [default: $XDG_RUNTIME_DIR/dutydesk/dutydesk.sock, else
+        /// /run/dutydesk/dutydesk.sock]
+        #[arg(long)]
+        socket: Option<PathBuf>,
+        /// The group whose members may connect (the socket becomes 0660 for it)
+        #[arg(long)]
+        group: Option<String>,
+        /// Where `dutydesk backup NAME` writes through this server (by name only)
+        #[arg(long)]
+        backup_dir: Option<PathBuf>,
+    },
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
     Keymap(keymap::KeymapCmd),
+    /// The statutory clocks and calendar of this database: show (anyone); set, unset, closure,
+    /// not-holiday (duty managers). Working Together; Rec 19, 21, 35, 39, 98; NI59/NI60
+    #[command(subcommand, long_about = settings::SETTINGS_HELP)]
+    Settings(settings::SettingsCmd),
 }
 
 #[derive(Debug, Args)]
@@ -182,12 +209,21 @@ pub struct CallArgs {
     pub received_at: Option<String>,
     #[arg(long)]
     pub team: Option<String>,
-    /// Login of the duty worker it was passed to verbally (completes pass_to_duty)
+    /// Login of the duty worker or duty manager (at work) it was passed to
+    /// verbally: completes pass_to_duty (Rec 39)
     #[arg(long)]
     pub passed_to: Option<String>,
-    /// Link to a child already on file (by child id)
+    /// Why it was passed to duty after the hour (needed when it was; without
+    /// it the call is logged and its pass to duty left open)
+    #[arg(long, requires = "passed_to")]
+    pub late_reason: Option<String>,
+    /// The child is this child already on file (by child id): the call is a
+    /// re-referral. One child only
+    #[arg(long, alias = "child-id", conflicts_with = "new_child")]
+    pub link: Option<i64>,
+    /// Make a new child even though an earlier record matches strongly
     #[arg(long)]
-    pub child_id: Option<i64>,
+    pub new_child: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -230,11 +266,33 @@ pub enum ActionCmd {
         #[arg(long)]
         unassign: bool,
     },
-    /// Complete an action with its outcome; a late one needs a reason (Rec 35)
+    /// Complete an action with its outcome; a late one needs a reason (Rec 35).
+    /// Only actions that end with an outcome: a decision ends by `referral
+    /// decide`, an assessment by `referral outcome`, pass to duty by `action
+    /// pass`, written confirmation by `confirmation receive`, feedback by
+    /// `feedback sent`
     Done {
         id: i64,
         #[arg(long)]
         outcome: String,
+        #[arg(long)]
+        late_reason: Option<String>,
+        /// When it happened (dd/mm/yyyy HH:MM London, or RFC 3339) [default:
+        /// now]; not before the referral was received, not in the future
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Pass a call to the duty team (Rec 39): to a duty worker or duty
+    /// manager who is at work; ends the pass_to_duty action
+    Pass {
+        id: i64,
+        /// Login of the duty worker or duty manager it was passed to
+        #[arg(long)]
+        to: String,
+        /// When it was passed [default: now]
+        #[arg(long)]
+        at: Option<String>,
+        /// Needed when passed after the hour (Rec 35, 39)
         #[arg(long)]
         late_reason: Option<String>,
     },
@@ -256,7 +314,8 @@ pub enum ReferralCmd {
     Close(closure::CloseArgs),
     /// Show the closure checklist, or record one item as done or why not (Rec 26, 40)
     Checklist(closure::ChecklistArgs),
-    /// Record the decision: nfa, advice, other_agency, assessment, s47
+    /// Record the decision: nfa, advice, other_agency, assessment, s47 (ends
+    /// the decision action; after its deadline a reason is needed)
     Decide {
         id: i64,
         #[arg(long)]
@@ -264,12 +323,25 @@ pub enum ReferralCmd {
         /// Required for other_agency: which agency and why (Rec 48)
         #[arg(long)]
         note: Option<String>,
+        /// When the decision was made [default: now]
+        #[arg(long)]
+        at: Option<String>,
+        /// Needed when the decision is late (Rec 35)
+        #[arg(long)]
+        late_reason: Option<String>,
     },
     /// Record an assessment outcome: no_service, service_needed, service_provided
+    /// (no_service and service_needed end the assessment: NI59, NI60)
     Outcome {
         id: i64,
         #[arg(long)]
         outcome: String,
+        /// When the assessment was completed [default: now]
+        #[arg(long)]
+        at: Option<String>,
+        /// Needed when the assessment is completed late
+        #[arg(long)]
+        late_reason: Option<String>,
     },
     /// Add a note to the referral's chronology
     Note {
@@ -322,8 +394,8 @@ pub enum StaffCmd {
     Back { login: String },
 }
 
-fn exec(desk: &mut Desk, env: &Env, cmd: Command) -> Result<Outcome, DeskError> {
-    desk.execute(cmd, env.now())
+fn exec(desk: &mut Client, cmd: Command) -> Result<Outcome, DeskError> {
+    desk.execute(cmd)
 }
 
 fn instant(what: &str, s: &str) -> Result<DateTime<Utc>, DeskError> {
@@ -350,6 +422,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             name,
             group,
             encrypt,
+            training,
         } => {
             let gid = group.as_deref().map(secure::gid_of_group).transpose()?;
             if (gid.is_some() || encrypt) && env.db.exists() {
@@ -358,17 +431,24 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                     env.db.display()
                 )));
             }
+            let overrides = env.overrides();
+            if !training && !overrides.is_empty() {
+                return Err(crate::session::live_override_refused(&overrides));
+            }
             let mut desk = open_desk_with(env, gid, encrypt)?;
-            let out = exec(
-                &mut desk,
-                env,
+            let now = desk.clock_now();
+            let out = desk.execute(
                 Command::Init {
                     team,
                     display_name: name.unwrap_or_else(|| env.actor.login.clone()),
+                    training,
                 },
+                now,
             )?;
             print::outcome(&out);
             println!("database: {}", env.db.display());
+            // Now there is a duty manager: an old config's clocks move in.
+            crate::session::settle_config_clocks(&mut desk, env)?;
             Ok(())
         }
         Cmd::Demo {
@@ -377,15 +457,16 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             open,
         } => {
             let mut desk = open_desk(env)?;
-            let fresh = desk.teams()?.is_empty();
+            let fresh = desk.is_new()?;
             if fresh {
+                let now = desk.clock_now();
                 let t0 = std::time::Instant::now();
                 let stats = crate::desk::demo::generate(
                     &mut desk,
                     &crate::desk::demo::DemoSpec {
                         referrals,
                         seed,
-                        now: env.now(),
+                        now,
                         manager_login: env.actor.login.clone(),
                     },
                 )?;
@@ -395,8 +476,14 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                     stats.open_actions,
                     stats.events,
                     t0.elapsed().as_secs_f64(),
-                    env.db.display()
+                    output::inert(&env.db.display().to_string())
                 );
+                for (demo, used) in &stats.renamed {
+                    eprintln!(
+                        "demo: {demo} is your own login (you are the demo's first duty manager), \
+                         so the demo's {demo} is {used} here"
+                    );
+                }
             } else if !open {
                 return Err(DeskError::Invalid(format!(
                     "{} already holds data; demo data goes only into a new database",
@@ -409,58 +496,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             }
             Ok(())
         }
-        Cmd::Call(a) => {
-            let mut desk = open_desk(env)?;
-            let received_at = a
-                .received_at
-                .as_deref()
-                .map(|s| instant("--received-at", s))
-                .transpose()?;
-            let children = a
-                .child_name
-                .iter()
-                .map(|n| {
-                    let unknown = n.trim().eq_ignore_ascii_case("unknown")
-                        || n.trim().eq_ignore_ascii_case("name not known");
-                    ChildInput {
-                        name: if unknown { None } else { Some(n.clone()) },
-                        dob: a.dob.clone(),
-                        address: Some(a.address.clone()),
-                        first_language: a.first_language.clone(),
-                        interpreter_needed: a.interpreter,
-                        existing_child_id: a.child_id,
-                        ..Default::default()
-                    }
-                })
-                .collect();
-            let out = exec(
-                &mut desk,
-                env,
-                Command::LogCall(CallInput {
-                    children,
-                    concern: a.concern,
-                    deliberate_harm: a.deliberate_harm,
-                    possible_crime: a.possible_crime,
-                    referrer: ReferrerInput {
-                        name: a.referrer_name,
-                        relationship: a.referrer_relationship,
-                        source: a.source,
-                        address: a.referrer_address,
-                        phone: a.referrer_phone,
-                        email: a.referrer_email,
-                    },
-                    received_at,
-                    team: a.team,
-                    passed_verbally_to: a.passed_to,
-                    draft_id: None,
-                }),
-            )?;
-            print::call_logged(a.format, &out).map_err(io)?;
-            Ok(())
-        }
+        Cmd::Call(a) => run_call(a, env),
         Cmd::Queue(q) => {
-            let mut desk = open_desk(env)?;
-            let now = env.now();
+            let mut desk = open_client(env)?;
+            let now = desk.now();
             let team_id = match &q.team {
                 Some(t) => Some(desk.team_named(t)?.id),
                 None => None,
@@ -477,18 +516,17 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if q.limit < 1 {
                 return Err(DeskError::Invalid("--limit must be at least 1".into()));
             }
-            let rows = desk.queue(&f, now, 0, q.limit)?;
+            let rows = desk.queue(&f, 0, q.limit)?;
             print::queue(q.format, &rows, now).map_err(io)
         }
         Cmd::Confirmations(a) => confirmations::run_list(a, env),
         Cmd::Confirmation(c) => confirmations::run_confirmation(c, env),
         Cmd::Feedback(c) => confirmations::run_feedback(c, env),
         Cmd::Action(ActionCmd::Assign { id, to, unassign }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let owner = if unassign { None } else { to };
             let out = exec(
                 &mut desk,
-                env,
                 Command::AssignAction {
                     action_id: id,
                     owner,
@@ -501,14 +539,36 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             id,
             outcome,
             late_reason,
+            at,
         }) => {
-            let mut desk = open_desk(env)?;
+            let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
+            let mut desk = open_client(env)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::CompleteAction {
                     action_id: id,
                     outcome,
+                    late_reason,
+                    at,
+                },
+            )?;
+            print::outcome(&out);
+            Ok(())
+        }
+        Cmd::Action(ActionCmd::Pass {
+            id,
+            to,
+            at,
+            late_reason,
+        }) => {
+            let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
+            let mut desk = open_client(env)?;
+            let out = exec(
+                &mut desk,
+                Command::PassToDuty {
+                    action_id: id,
+                    to_login: to,
+                    at,
                     late_reason,
                 },
             )?;
@@ -516,63 +576,59 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             Ok(())
         }
         Cmd::Referral(ReferralCmd::Show { id, format, reason }) => {
-            let mut desk = open_desk(env)?;
-            let child_id = desk.child_of_referral(id)?;
-            let via = "cli referral show".to_string();
-            exec(
-                &mut desk,
-                env,
-                match reason {
-                    Some(reason) => Command::ViewRecordWithReason {
-                        child_id,
-                        referral_id: Some(id),
-                        via,
-                        reason,
-                    },
-                    None => Command::ViewRecord {
-                        child_id,
-                        referral_id: Some(id),
-                        via,
-                    },
-                },
-            )?;
-            let detail = desk.referral(id)?;
-            print::referral(format, &detail, env.now()).map_err(io)
+            let mut desk = open_client(env)?;
+            // The opening is logged with the read, in one transaction (Rec 58).
+            let detail = desk.referral(id, "cli referral show", reason)?;
+            print::referral(format, &detail, desk.now()).map_err(io)
         }
-        Cmd::Referral(ReferralCmd::Decide { id, decision, note }) => {
-            let mut desk = open_desk(env)?;
+        Cmd::Referral(ReferralCmd::Decide {
+            id,
+            decision,
+            note,
+            at,
+            late_reason,
+        }) => {
+            let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
+            let mut desk = open_client(env)?;
             let decision = Decision::parse(&decision)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::RecordDecision {
                     referral_id: id,
                     decision,
                     note,
+                    at,
+                    late_reason,
                 },
             )?;
             print::outcome(&out);
             Ok(())
         }
-        Cmd::Referral(ReferralCmd::Outcome { id, outcome }) => {
-            let mut desk = open_desk(env)?;
+        Cmd::Referral(ReferralCmd::Outcome {
+            id,
+            outcome,
+            at,
+            late_reason,
+        }) => {
+            let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
+            let mut desk = open_client(env)?;
             let outcome = AssessmentOutcome::parse(&outcome)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::RecordOutcome {
                     referral_id: id,
                     outcome,
+                    at,
+                    late_reason,
                 },
             )?;
             print::outcome(&out);
             Ok(())
         }
         Cmd::Referral(ReferralCmd::Note { id, text }) => {
-            let mut desk = open_desk(env)?;
+            let mut desk = open_client(env)?;
             let out = exec(
                 &mut desk,
-                env,
                 Command::AddNote {
                     referral_id: id,
                     text,
@@ -583,30 +639,43 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         }
         Cmd::Staff(s) => staff(s, env),
         Cmd::Team { name, phone, email } => {
-            let mut desk = open_desk(env)?;
-            let out = exec(&mut desk, env, Command::AddTeam { name, phone, email })?;
+            let mut desk = open_client(env)?;
+            let out = exec(&mut desk, Command::AddTeam { name, phone, email })?;
             print::outcome(&out);
             Ok(())
         }
         Cmd::Verify { head, key, format } => {
-            let mut desk = open_desk_keyed(env, key)?;
+            // The server's key is the server's: with it, open the file
+            // directly (root or the service account); without, ask the desk
+            // as everything else does.
+            let mut desk = match key {
+                Some(k) => Client::local(open_desk_keyed(env, Some(k))?),
+                None => open_client(env)?,
+            };
             if head {
                 let h = desk.head()?;
                 return print::head(format, &h).map_err(io).map(|()| false);
             }
             let report = desk.verify()?;
             print::verify(format, &report).map_err(io)?;
-            match report.first_problem() {
-                None if report.ok() => Ok(()),
-                p => Err(DeskError::Store(crate::desk::StoreError::VerifyFailed(
-                    p.unwrap_or_else(|| "see the report above".into()),
-                ))),
+            if report.ok() {
+                Ok(())
+            } else {
+                Err(DeskError::Store(crate::desk::StoreError::VerifyFailed(
+                    verify_failure(&report),
+                )))
             }
         }
         Cmd::Backup { file } => {
-            let desk = open_desk(env)?;
-            desk.store().backup_to(&file)?;
-            println!("backed up {} to {}", env.db.display(), file.display());
+            // A new file only: a refused name is bad input (exit 2). Through a
+            // server the copy goes into its backup folder, under this name.
+            let mut desk = open_client(env)?;
+            let written = desk.backup(&file)?;
+            println!(
+                "backed up {} to {}",
+                output::inert(&env.db.display().to_string()),
+                output::inert(&written)
+            );
             Ok(())
         }
         Cmd::Handover(a) => handover::run_handover(a, env),
@@ -618,13 +687,163 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Audit(a) => chronology::run_audit(*a, env),
         Cmd::Report(a) => report::run_report(a, env),
         Cmd::Tui => return Ok(true),
-        Cmd::Keymap(k) => keymap::run_keymap(k, env),
+        Cmd::Serve { .. } => Err(DeskError::Invalid(
+            "the server is started by the entry point".into(),
+        )),
+        Cmd::Keymap(_) => Err(DeskError::Invalid(
+            "keymaps are the screens': the entry point runs this".into(),
+        )),
+        Cmd::Settings(c) => settings::run_settings(c, env),
     };
     r.map(|()| false)
 }
 
+/// What `verify` found, and what to do about it.
+fn verify_failure(r: &crate::desk::VerifyReport) -> String {
+    const RESTORE: &str = "restore the last backup that verifies (`dutydesk --db BACKUP verify`)";
+    if r.integrity != ["ok"] {
+        let shown: Vec<&str> = r.integrity.iter().take(3).map(String::as_str).collect();
+        return output::inert(&format!(
+            "the database file is damaged (SQLite's integrity check: {}{}). Stop using it, \
+             keep a copy as it is, and {RESTORE}",
+            shown.join("; "),
+            if r.integrity.len() > 3 { "; …" } else { "" }
+        ));
+    }
+    if let Some((_, why)) = &r.chain.first_broken {
+        return output::inert(&format!(
+            "the event log is broken: {why}. The file was changed outside dutydesk: keep it as \
+             it is (it is the evidence), tell whoever is responsible for the system, and \
+             {RESTORE}; compare `dutydesk verify --head` with the head printed on the last \
+             handover"
+        ));
+    }
+    // The records against their seals, the seal chain, the key, the
+    // handovers' heads: named by the report (tables and ids, no record text).
+    match r.first_problem() {
+        Some(p) => output::inert(&format!(
+            "{p}. The file was changed outside dutydesk: keep it as it is (it is the \
+             evidence), tell whoever is responsible for the system, and {RESTORE}"
+        )),
+        None => "see the report above".into(),
+    }
+}
+
+/// `dutydesk call`: earlier records are looked up with the call form's
+/// matching first; a strong match stops a new child being made until the
+/// caller says `--link CHILD_ID` or `--new-child`.
+fn run_call(a: CallArgs, env: &Env) -> Result<(), DeskError> {
+    let mut desk = open_client(env)?;
+    let now = desk.now();
+    let received_at = a
+        .received_at
+        .as_deref()
+        .map(|s| instant("--received-at", s))
+        .transpose()?;
+    if a.link.is_some() && a.child_name.len() > 1 {
+        return Err(DeskError::Invalid(
+            "--link names the earlier record of one child; log siblings one call per child, \
+             or link them from the call form"
+                .into(),
+        ));
+    }
+    let unknown = |n: &str| {
+        n.trim().eq_ignore_ascii_case("unknown") || n.trim().eq_ignore_ascii_case("name not known")
+    };
+    let dob = a
+        .dob
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .and_then(|d| crate::domain::time::parse_date(d).ok());
+    // Possible earlier records of each child, as the call form shows them.
+    let mut earlier: Vec<(usize, crate::desk::ChildMatch)> = Vec::new();
+    if a.link.is_none() {
+        for (i, n) in a.child_name.iter().enumerate() {
+            let probe = Probe {
+                name: (!unknown(n)).then(|| n.trim().to_string()),
+                dob,
+                address: Some(a.address.trim().to_string()).filter(|s| !s.is_empty()),
+            };
+            for m in desk.matches(&probe, 5)? {
+                earlier.push((i, m));
+            }
+        }
+    }
+    let strong: Vec<&(usize, crate::desk::ChildMatch)> = earlier
+        .iter()
+        .filter(|(_, m)| matching::is_strong(&m.matched))
+        .collect();
+    if !strong.is_empty() && !a.new_child {
+        print::earlier_records(&earlier, now).map_err(io)?;
+        let ids: Vec<String> = strong.iter().map(|(_, m)| m.child.id.to_string()).collect();
+        return Err(DeskError::Invalid(format!(
+            "not logged: {} earlier record(s) match strongly (child {}); if this is that child \
+             give --link CHILD_ID, if it is a different child give --new-child",
+            strong.len(),
+            ids.join(", ")
+        )));
+    }
+    let children = a
+        .child_name
+        .iter()
+        .map(|n| ChildInput {
+            name: if unknown(n) { None } else { Some(n.clone()) },
+            dob: a.dob.clone(),
+            address: Some(a.address.clone()),
+            first_language: a.first_language.clone(),
+            interpreter_needed: a.interpreter,
+            existing_child_id: a.link,
+            ..Default::default()
+        })
+        .collect();
+    let out = exec(
+        &mut desk,
+        Command::LogCall(CallInput {
+            children,
+            concern: a.concern,
+            deliberate_harm: a.deliberate_harm,
+            possible_crime: a.possible_crime,
+            referrer: ReferrerInput {
+                name: a.referrer_name,
+                relationship: a.referrer_relationship,
+                source: a.source,
+                address: a.referrer_address,
+                phone: a.referrer_phone,
+                email: a.referrer_email,
+            },
+            received_at,
+            team: a.team,
+            passed_verbally_to: a.passed_to.clone(),
+            passed_late_reason: a.late_reason,
+            draft_id: None,
+        }),
+    )?;
+    print::call_logged(a.format, &out, &earlier, now).map_err(io)?;
+    if let (Some(to), Outcome::CallLogged { referrals, .. }) = (&a.passed_to, &out) {
+        for r in referrals {
+            if let Some(p) = r
+                .actions
+                .iter()
+                .find(|x| x.kind == ActionKind::PassToDuty && x.is_open())
+            {
+                eprintln!(
+                    "dutydesk: referral {}: passed to {} after the hour, with no reason: its \
+                     pass to duty is still open; record it with `dutydesk action pass {} --to {} \
+                     --late-reason …`",
+                    r.referral.id,
+                    crate::domain::validate::inert(to),
+                    p.id,
+                    crate::domain::validate::inert(to)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
-    let mut desk = open_desk(env)?;
+    let mut desk = open_client(env)?;
     let out = match cmd {
         StaffCmd::List { team, format } => {
             let team_id = match &team {
@@ -632,7 +851,7 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
                 None => None,
             };
             let list = desk.staff(team_id)?;
-            return print::staff(format, &list, env.now()).map_err(io);
+            return print::staff(format, &list, desk.now()).map_err(io);
         }
         StaffCmd::Add {
             login,
@@ -641,7 +860,6 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
             team,
         } => exec(
             &mut desk,
-            env,
             Command::AddStaff {
                 login,
                 display_name: name,
@@ -657,7 +875,6 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
             active,
         } => exec(
             &mut desk,
-            env,
             Command::SetStaff {
                 login,
                 display_name: name,
@@ -674,12 +891,11 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
         } => {
             let from = match from {
                 Some(f) => instant("--from", &f)?,
-                None => env.now(),
+                None => desk.now(),
             };
             let until = until.map(|u| instant("--until", &u)).transpose()?;
             exec(
                 &mut desk,
-                env,
                 Command::MarkAbsent {
                     login,
                     from,
@@ -688,7 +904,7 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
                 },
             )?
         }
-        StaffCmd::Back { login } => exec(&mut desk, env, Command::ClearAbsence { login })?,
+        StaffCmd::Back { login } => exec(&mut desk, Command::ClearAbsence { login })?,
     };
     print::outcome(&out);
     Ok(())

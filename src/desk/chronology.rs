@@ -22,7 +22,7 @@ use super::command::Outcome;
 use super::{permit, staff_of, Desk, DeskError, Result};
 use crate::domain::time::fmt_long;
 use crate::domain::validate::{self, MAX_LINE, MAX_TEXT};
-use crate::domain::{Actor, Role};
+use crate::domain::Actor;
 use crate::store::{self, AuditFigure, AuditFilter, EventRow, NewEvent, Staff};
 
 type Ev<'a> = &'a dyn Fn(NewEvent) -> Result<i64>;
@@ -120,7 +120,9 @@ pub(crate) fn view_record(
         Some(r) => Some(validate::required_line("reason", &r, MAX_LINE)?),
         None => None,
     };
-    if me.role == Role::Director && reason.is_none() {
+    if reason.is_none() {
+        // Full access opens it; a director's reasoned access only within the
+        // window of a reason already given (the permission table decides).
         may_read_named(conn, &me, child_id, Permission::ReadRecord, now)?;
     }
     ev(NewEvent {
@@ -253,6 +255,41 @@ impl Desk {
     /// A child's chronology. Duty staff; a director only after opening the
     /// record with a reason; never front-line staff. Reading it does not log:
     /// open it with `ViewRecord` first (the CLI and the screens do).
+    /// A child's chronology, its opening logged (Rec 58) unless this login
+    /// opened the record within the access window; see `Desk::open_referral`.
+    pub fn open_chronology(
+        &mut self,
+        child_id: i64,
+        via: &str,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Chronology> {
+        self.open_record(
+            child_id,
+            None,
+            via,
+            reason,
+            Permission::ReadChronology,
+            true,
+            now,
+        )?;
+        self.chronology(child_id, now)
+    }
+
+    /// A chronology re-read by a screen that has it open (see `refresh_referral`).
+    pub fn refresh_chronology(&mut self, child_id: i64, now: DateTime<Utc>) -> Result<Chronology> {
+        self.open_record(
+            child_id,
+            None,
+            "refresh",
+            None,
+            Permission::ReadChronology,
+            false,
+            now,
+        )?;
+        self.chronology(child_id, now)
+    }
+
     pub fn chronology(&mut self, child_id: i64, now: DateTime<Utc>) -> Result<Chronology> {
         let actor = self.actor.clone();
         self.store.read(|c| {
@@ -298,7 +335,29 @@ impl Desk {
 
     /// Who viewed or changed what, and when. Duty managers see the events; a
     /// director sees figures unless they opened that child's record with a reason.
-    pub fn audit(&mut self, f: &AuditFilter, now: DateTime<Utc>) -> Result<AuditView> {
+    pub fn audit(
+        &mut self,
+        f: &AuditFilter,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<AuditView> {
+        // For one child the audit names who looked at that child's record:
+        // reading it is an opening of the record, logged like any other. A
+        // director without a reason gets figures, and nothing is logged.
+        if let Some(child) = f.child_id {
+            let access = self.gate(Permission::ReadAudit)?.1;
+            if access == Access::Yes || reason.is_some() {
+                self.open_record(
+                    child,
+                    None,
+                    "audit",
+                    reason,
+                    Permission::ReadRecord,
+                    true,
+                    now,
+                )?;
+            }
+        }
         let actor = self.actor.clone();
         self.store.read(|c| {
             let me = staff_of(c, &actor)?;

@@ -3,17 +3,22 @@
 //! through a query method here. The CLI and the TUI only build commands and
 //! show results.
 
+pub mod api;
 mod call;
 pub mod census;
 mod chronology;
+pub mod client;
+pub mod clock;
 mod closure;
 pub mod command;
+mod completion;
 mod confirmations;
 pub mod demo;
 mod handlers;
 pub mod handover;
 mod queries;
 pub mod reports;
+mod settings;
 
 use chrono::{DateTime, Utc};
 
@@ -23,12 +28,16 @@ use crate::domain::shifts::Shifts;
 use crate::domain::{Actor, DomainError};
 use crate::store::{self, Store};
 
+pub use api::{HelloReply, Request};
 pub use call::{call_problems, CallField};
 pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
+pub use client::Client;
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use closure::ClosureCheck;
 pub use command::*;
 pub use confirmations::{ConfirmationHistory, LetterDraft};
 pub use queries::*;
+pub use settings::{ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES};
 
 /// The records the desk hands out, for the screens and subcommands (which
 /// never import `store/`).
@@ -65,6 +74,13 @@ pub enum DeskError {
     UnknownUser(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The server (or the file) could not be reached or gave up: the
+    /// message says whether anything was recorded.
+    #[error("{0}")]
+    Unavailable(String),
+    /// An error the server reported, with its exit status.
+    #[error("{message}")]
+    Remote { code: i32, message: String },
 }
 
 impl From<DomainError> for DeskError {
@@ -85,7 +101,9 @@ impl DeskError {
     /// Exit status: 2 for bad input (including refusals), 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            DeskError::Store(_) => 1,
+            DeskError::Store(StoreError::Refused(_)) => 2,
+            DeskError::Store(_) | DeskError::Unavailable(_) => 1,
+            DeskError::Remote { code, .. } => *code,
             _ => 2,
         }
     }
@@ -93,23 +111,97 @@ impl DeskError {
 
 pub type Result<T> = std::result::Result<T, DeskError>;
 
-/// The duty desk over one database.
+/// The duty desk over one database. The statutory clocks are the database's
+/// settings, read in every command's own transaction (`Desk::rules`), never
+/// a personal config's.
 pub struct Desk {
     store: Store,
-    rules: Rules,
     actor: Actor,
     /// The shift pattern (config `[shifts]`), for handovers.
     shifts: Shifts,
+    /// The desk's clock, for reads made without a `now` of their own.
+    clock: Box<dyn Clock>,
 }
 
 impl Desk {
-    pub fn new(store: Store, rules: Rules, actor: Actor) -> Desk {
+    pub fn new(store: Store, actor: Actor) -> Desk {
         Desk {
             store,
-            rules,
             actor,
             shifts: Shifts::default(),
+            clock: Box::new(SystemClock),
         }
+    }
+
+    /// Uses another clock (a fixed one for tests and training).
+    pub fn with_clock(mut self, clock: Box<dyn Clock>) -> Desk {
+        self.clock = clock;
+        self
+    }
+
+    /// Changes the clock (tests move a fixed clock on).
+    pub fn set_clock(&mut self, clock: Box<dyn Clock>) {
+        self.clock = clock;
+    }
+
+    /// The desk's clock now.
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Whether the desk's clock stands still.
+    pub fn clock_is_fixed(&self) -> bool {
+        self.clock.is_fixed()
+    }
+
+    /// Whether the file is new: never set up by `init` or `demo`.
+    pub fn is_new(&mut self) -> Result<bool> {
+        self.store.read(|c| {
+            Ok::<_, DeskError>(
+                store::file_training(c)?.is_none() && store::list_teams(c)?.is_empty(),
+            )
+        })
+    }
+
+    /// Whether the file is a training database (made by `demo` or
+    /// `init --training`; fixed at creation).
+    pub fn is_training(&mut self) -> Result<bool> {
+        self.store
+            .read(|c| Ok::<_, DeskError>(store::file_training(c)?.unwrap_or(false)))
+    }
+
+    /// The acting staff member and their access to `p`, from the permission
+    /// table; refused (nothing read) for a login not on the staff list, an
+    /// inactive one, or a role without access.
+    pub(crate) fn gate(&mut self, p: Permission) -> Result<(Staff, Access)> {
+        let actor = self.actor.clone();
+        self.store.read(|c| {
+            let me = staff_of(c, &actor)?;
+            let a = permit(&me, p)?;
+            Ok((me, a))
+        })
+    }
+
+    /// A consistent copy of the file (duty managers), logged.
+    pub fn backup(&mut self, file: &std::path::Path, now: DateTime<Utc>) -> Result<String> {
+        self.gate(Permission::Backup)?;
+        self.store.backup_to(file)?;
+        let actor = self.actor.clone();
+        let name = file.display().to_string();
+        self.store.write(|c| {
+            append_event(
+                c,
+                &actor,
+                now,
+                store::NewEvent {
+                    kind: "backup_made".into(),
+                    summary: format!("backup made by {}", actor.login),
+                    after: Some(serde_json::json!({ "file": name })),
+                    ..Default::default()
+                },
+            )
+        })?;
+        Ok(name)
     }
 
     /// Uses a shift pattern other than the default (from the config file).
@@ -122,10 +214,6 @@ impl Desk {
         &self.actor
     }
 
-    pub fn rules(&self) -> &Rules {
-        &self.rules
-    }
-
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -135,10 +223,40 @@ impl Desk {
         self.actor = actor;
     }
 
-    /// Runs one command in one IMMEDIATE transaction.
+    /// Runs one command in one IMMEDIATE transaction, with the rules the
+    /// database's settings hold at that moment. A file kept busy by another
+    /// writer past the busy timeout gives up with a plain message that
+    /// nothing was recorded.
     pub fn execute(&mut self, cmd: Command, now: DateTime<Utc>) -> Result<Outcome> {
-        let rules = self.rules.clone();
+        self.execute_inner(cmd, now).map_err(|e| match e {
+            DeskError::Store(StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                DeskError::Unavailable(format!(
+                    "the database stayed busy for {} seconds (another process is writing to \
+                     it): nothing was recorded; try again",
+                    store::BUSY_TIMEOUT_MS / 1000
+                ))
+            }
+            e => e,
+        })
+    }
+
+    fn execute_inner(&mut self, cmd: Command, now: DateTime<Utc>) -> Result<Outcome> {
         let actor = self.actor.clone();
+        if matches!(
+            cmd,
+            Command::SetSetting { .. }
+                | Command::ClearSetting { .. }
+                | Command::ImportSettings { .. }
+        ) {
+            return self
+                .store
+                .write(|conn| settings::handle(conn, &actor, cmd, now));
+        }
         if matches!(
             cmd,
             Command::HandOver { .. }
@@ -146,12 +264,15 @@ impl Desk {
                 | Command::ReassignAll { .. }
         ) {
             let shifts = self.shifts.clone();
-            return self
-                .store
-                .write(|conn| handover::handle(conn, &rules, &shifts, &actor, cmd, now));
+            return self.store.write(|conn| {
+                let rules = settings::rules_in(conn)?;
+                handover::handle(conn, &rules, &shifts, &actor, cmd, now)
+            });
         }
-        self.store
-            .write(|conn| handlers::handle(conn, &rules, &actor, cmd, now))
+        self.store.write(|conn| {
+            let rules: Rules = settings::rules_in(conn)?;
+            handlers::handle(conn, &rules, &actor, cmd, now)
+        })
     }
 
     /// `PRAGMA data_version` of this connection, for live refresh.
@@ -182,8 +303,9 @@ pub(crate) fn staff_of(conn: &rusqlite::Connection, actor: &Actor) -> Result<Sta
     match store::staff_by_login(conn, &actor.login)? {
         Some(s) if s.active => Ok(s),
         Some(_) => Err(DeskError::Invalid(format!(
-            "{} is no longer active on this desk",
-            actor.login
+            "{} is no longer active on this desk; ask a duty manager to make you active \
+             again (`dutydesk staff set {} --active true`)",
+            actor.login, actor.login
         ))),
         None => Err(DeskError::UnknownUser(actor.login.clone())),
     }

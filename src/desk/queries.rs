@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Desk, DeskError, Result};
+use super::{Command, Desk, DeskError, Result};
 use crate::domain::matching::{self, Candidate, Match, Probe};
+use crate::domain::permissions::{Access, Permission, NAMED_ACCESS_HOURS};
 use crate::domain::time::{end_of_london_day, london_date};
-use crate::domain::Role;
 use crate::store::{
     self, Action, ChainReport, Child, EventFilter, EventHead, EventRow, Health, QueueCounts,
     QueueFilter, QueueRow, Referral, SealReport, Staff, Team,
@@ -74,20 +74,25 @@ impl VerifyReport {
 /// name is not known.
 pub const NAME_WITHHELD: &str = "(name withheld: director)";
 
-/// Whether the acting staff member is a director, who sees the queue without
-/// names (Rec 29). A director may not search the queue by a child's name
-/// either: the count of matches would tell whether a name is on file.
-fn sees_figures_only(c: &rusqlite::Connection, login: &str, f: &QueueFilter) -> Result<bool> {
-    let director = store::staff_by_login(c, login)?.is_some_and(|s| s.role == Role::Director);
-    if director && f.child.as_deref().is_some_and(|n| !n.trim().is_empty()) {
-        return Err(DeskError::Forbidden {
-            what: "searching the queue by a child's name".into(),
-            needs: "a duty role: directors see figures, not names (Rec 29)".into(),
-            login: login.to_string(),
-            have: "a director".into(),
-        });
+/// The queue filter as the permission table allows it: front-line staff see
+/// their own actions only; a director sees rows without names and may not
+/// search by a child's name (the count of matches would tell whether a name
+/// is on file).
+fn allowed_filter(me: &Staff, access: Access, f: &QueueFilter) -> Result<QueueFilter> {
+    let mut f = f.clone();
+    match access {
+        Access::Own => f.owner = Some(me.login.clone()),
+        Access::Figures if f.child.as_deref().is_some_and(|n| !n.trim().is_empty()) => {
+            return Err(DeskError::Forbidden {
+                what: "searching the queue by a child's name".into(),
+                needs: "a duty role: directors see figures, not names (Rec 29)".into(),
+                login: me.login.clone(),
+                have: format!("a {}", me.role.label()),
+            })
+        }
+        _ => {}
     }
-    Ok(director)
+    Ok(f)
 }
 
 impl Desk {
@@ -100,11 +105,11 @@ impl Desk {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<QueueRow>> {
-        let login = self.actor.login.clone();
+        let (me, access) = self.gate(Permission::ReadQueue)?;
+        let f = allowed_filter(&me, access, f)?;
         self.store.read(|c| {
-            let director = sees_figures_only(c, &login, f)?;
-            let mut rows = store::queue_page(c, f, now, offset, limit)?;
-            if director {
+            let mut rows = store::queue_page(c, &f, now, offset, limit)?;
+            if access == Access::Figures {
                 for r in &mut rows {
                     r.child = Some(NAME_WITHHELD.to_string());
                 }
@@ -114,11 +119,10 @@ impl Desk {
     }
 
     pub fn queue_len(&mut self, f: &QueueFilter, now: DateTime<Utc>) -> Result<i64> {
-        let login = self.actor.login.clone();
-        self.store.read(|c| {
-            sees_figures_only(c, &login, f)?;
-            Ok::<_, DeskError>(store::queue_len(c, f, now)?)
-        })
+        let (me, access) = self.gate(Permission::ReadQueue)?;
+        let f = allowed_filter(&me, access, f)?;
+        self.store
+            .read(|c| Ok::<_, DeskError>(store::queue_len(c, &f, now)?))
     }
 
     /// Header counts for a team (or all teams).
@@ -126,16 +130,19 @@ impl Desk {
         let today = london_date(now);
         let start =
             end_of_london_day(today.pred_opt().unwrap_or(today)) + chrono::Duration::seconds(1);
+        self.gate(Permission::ReadCounts)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::queue_counts(c, team_id, now, start)?))
     }
 
     pub fn teams(&mut self) -> Result<Vec<Team>> {
+        self.gate(Permission::ReadStaff)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::list_teams(c)?))
     }
 
     pub fn team_named(&mut self, name: &str) -> Result<Team> {
+        self.gate(Permission::ReadStaff)?;
         self.store.read(|c| {
             store::team_by_name(c, name)?
                 .ok_or_else(|| DeskError::NotFound(format!("no team called {name:?}")))
@@ -143,6 +150,7 @@ impl Desk {
     }
 
     pub fn staff(&mut self, team_id: Option<i64>) -> Result<Vec<Staff>> {
+        self.gate(Permission::ReadStaff)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::list_staff(c, team_id)?))
     }
@@ -154,7 +162,56 @@ impl Desk {
             .read(|c| Ok::<_, DeskError>(store::staff_by_login(c, &login)?))
     }
 
-    pub fn referral(&mut self, id: i64) -> Result<ReferralDetail> {
+    /// A referral as the screens and `referral show` show it. The first
+    /// reading by this login within [`NAMED_ACCESS_HOURS`] is logged as
+    /// opened (`record_viewed`, Rec 58) in the same transaction as the read;
+    /// re-reads within that window (a screen refreshing) are not logged
+    /// again. A director needs `reason` (logged) unless they gave one for
+    /// this child within the window. Front-line staff see the referral but
+    /// not its events (the chronology is not theirs to read).
+    pub fn open_referral(
+        &mut self,
+        id: i64,
+        via: &str,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<ReferralDetail> {
+        self.read_referral(id, via, reason, true, now)
+    }
+
+    /// A referral re-read by a screen that has it open: logged only when
+    /// this login has not opened the record within the access window.
+    pub fn refresh_referral(&mut self, id: i64, now: DateTime<Utc>) -> Result<ReferralDetail> {
+        self.read_referral(id, "refresh", None, false, now)
+    }
+
+    fn read_referral(
+        &mut self,
+        id: i64,
+        via: &str,
+        reason: Option<String>,
+        always_log: bool,
+        now: DateTime<Utc>,
+    ) -> Result<ReferralDetail> {
+        let child_id = self.child_of_referral(id)?;
+        self.open_record(
+            child_id,
+            Some(id),
+            via,
+            reason,
+            Permission::ReadRecord,
+            always_log,
+            now,
+        )?;
+        self.read_referral_unlogged(id)
+    }
+
+    fn read_referral_unlogged(&mut self, id: i64) -> Result<ReferralDetail> {
+        let (_, chronology) = self
+            .gate(Permission::ReadChronology)
+            .map_or((None, false), |g| {
+                (Some(g.0), matches!(g.1, Access::Yes | Access::WithReason))
+            });
         self.store.read(|c| {
             let referral = store::referral_by_id(c, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no referral with id {id}")))?;
@@ -165,13 +222,17 @@ impl Desk {
                 .into_iter()
                 .filter(|r| r.id != id)
                 .collect();
-            let events = store::list_events(
-                c,
-                &EventFilter {
-                    referral_id: Some(id),
-                    ..Default::default()
-                },
-            )?;
+            let events = if chronology {
+                store::list_events(
+                    c,
+                    &EventFilter {
+                        referral_id: Some(id),
+                        ..Default::default()
+                    },
+                )?
+            } else {
+                Vec::new()
+            };
             let call = store::call_by_id(c, referral.call_id)?;
             Ok(ReferralDetail {
                 referral,
@@ -184,21 +245,95 @@ impl Desk {
         })
     }
 
-    pub fn action(&mut self, id: i64) -> Result<Action> {
-        self.store.read(|c| {
+    /// A referral read by code in this process (tests, the demo): checks the
+    /// permission table but logs nothing. Not a `Request`: screens and
+    /// commands read records through `open_referral`/`refresh_referral`.
+    pub fn referral(&mut self, id: i64) -> Result<ReferralDetail> {
+        self.gate(Permission::ReadRecord)?;
+        self.read_referral_unlogged(id)
+    }
+
+    /// Checks `p` for a child's named record and logs its opening; when not
+    /// `always_log` (a refresh), only if this login has not opened it (with a
+    /// reason, for a director) within the access window.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn open_record(
+        &mut self,
+        child_id: i64,
+        referral_id: Option<i64>,
+        via: &str,
+        reason: Option<String>,
+        p: Permission,
+        always_log: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (me, access) = self.gate(p)?;
+        if !always_log && reason.is_none() {
+            let needs_reason = access == Access::WithReason;
+            let since = now - chrono::Duration::hours(NAMED_ACCESS_HOURS);
+            let login = me.login.clone();
+            let seen = self.store.read(|c| {
+                Ok::<_, DeskError>(store::viewed_since(
+                    c,
+                    &login,
+                    child_id,
+                    since,
+                    needs_reason,
+                )?)
+            })?;
+            if seen {
+                return Ok(());
+            }
+        }
+        let cmd = match reason {
+            Some(reason) => Command::ViewRecordWithReason {
+                child_id,
+                referral_id,
+                via: via.to_string(),
+                reason,
+            },
+            None => Command::ViewRecord {
+                child_id,
+                referral_id,
+                via: via.to_string(),
+            },
+        };
+        self.execute(cmd, now).map(|_| ())
+    }
+
+    /// One action, for someone who may read its referral.
+    pub fn action(&mut self, id: i64, now: DateTime<Utc>) -> Result<Action> {
+        let a = self.store.read(|c| {
             store::action_by_id(c, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no action with id {id}")))
-        })
+        })?;
+        let child_id = self.child_of_referral(a.referral_id)?;
+        self.open_record(
+            child_id,
+            Some(a.referral_id),
+            "action",
+            None,
+            Permission::ReadRecord,
+            false,
+            now,
+        )?;
+        Ok(a)
     }
 
     /// Unfinished calls (drafts) of one login, or everyone's.
     pub fn drafts(&mut self, taken_by: Option<&str>) -> Result<Vec<store::Call>> {
+        let (me, access) = self.gate(Permission::ReadDrafts)?;
+        let taken_by = match access {
+            Access::Own => Some(me.login.as_str()),
+            _ => taken_by,
+        };
         self.store
             .read(|c| Ok::<_, DeskError>(store::list_drafts(c, taken_by)?))
     }
 
     /// Earlier children who may be the child being described (re-referrals).
     pub fn matches(&mut self, probe: &Probe, limit: usize) -> Result<Vec<ChildMatch>> {
+        self.gate(Permission::ReadMatches)?;
         let terms = matching::search_terms(probe);
         if terms.is_empty() && probe.dob.is_none() {
             return Ok(Vec::new());
@@ -232,12 +367,16 @@ impl Desk {
         })
     }
 
+    /// The events themselves, for code in this process (tests, the demo).
+    /// Not a `Request`: no screen or command reaches it; people read events
+    /// through `audit` and `chronology`, which check the permission table.
     pub fn events(&mut self, f: &EventFilter) -> Result<Vec<EventRow>> {
         self.store
             .read(|c| Ok::<_, DeskError>(store::list_events(c, f)?))
     }
 
     pub fn head(&mut self) -> Result<EventHead> {
+        self.gate(Permission::Verify)?;
         self.store
             .read(|c| Ok::<_, DeskError>(store::event_head(c)?))
     }
@@ -247,6 +386,7 @@ impl Desk {
     /// big file). The outcome is kept for `health`, so every screen and
     /// command shows a failure until a later verify passes.
     pub fn verify(&mut self) -> Result<VerifyReport> {
+        self.gate(Permission::Verify)?;
         let integrity = self.store.integrity_check()?;
         let key = self.store.chain_key().cloned();
         let report = self.store.read(|c| {
@@ -275,7 +415,10 @@ impl Desk {
     /// The cheap check for a banner on every screen and a line on every
     /// command's stderr: the last full verify's outcome, and the end of the
     /// event log and of the seals. A few indexed reads at any size.
+    /// Anyone on the staff list may ask (`Permission::ReadCounts`): it names
+    /// no record, and everyone should see that the record may be altered.
     pub fn health(&mut self) -> Result<Health> {
+        self.gate(Permission::ReadCounts)?;
         let key = self.store.chain_key().cloned();
         self.store
             .read(|c| Ok::<_, DeskError>(store::health(c, key.as_ref())?))

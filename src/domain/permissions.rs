@@ -82,6 +82,11 @@ permissions! {
     /// the child, informing the police, a strategy discussion, an assessment …
     /// (front-line staff pass calls to duty; social workers do the rest).
     CompleteStatutoryAction, "completing a social work action", [No, Yes, Yes, No];
+    /// Pass a call to a duty worker or duty manager at work, verbally and in
+    /// writing (Rec 39): the call you took.
+    PassCallToDuty, "passing a call to the duty team", [Yes, Yes, Yes, No];
+    /// Pass to duty a call someone else took (or nobody owns).
+    PassOthersCallToDuty, "passing another person's call to the duty team", [No, Yes, Yes, No];
     /// The decision on a referral (Rec 19).
     RecordDecision, "recording a decision", [No, No, Yes, No];
     RecordOutcome, "recording an assessment outcome", [No, Yes, Yes, No];
@@ -128,6 +133,9 @@ permissions! {
     ReadConfirmations, "confirmations with referrers' contact details", [Yes, Yes, Yes, No];
     /// The handover report and stored handovers (names, notes).
     ReadHandover, "the handover", [No, Yes, Yes, No];
+    /// Free text people typed (late reasons, notes) inside otherwise
+    /// figure-only outputs such as the report: a director gets counts.
+    ReadFreeText, "free text (late reasons, notes)", [Yes, Yes, Yes, No];
     /// The director's figures (Rec 29, 54): counts only.
     ReadFigures, "the figures", [No, Yes, Yes, Yes];
     /// The Children in Need census return and its check (UPNs, dates of birth).

@@ -10,21 +10,69 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::config::{self, Config};
-use crate::desk::{Desk, DeskError};
+#[cfg(unix)]
+use crate::desk::client::Remote;
+use crate::desk::{
+    Client, Clock, Command, ConfigImport, Desk, DeskError, FixedClock, Outcome, SystemClock,
+};
 use crate::domain::time::parse_instant;
+use crate::domain::validate::inert;
 use crate::domain::Actor;
 
 /// What the process runs with: database, clock, actor, config.
 pub struct Env {
     pub db: PathBuf,
+    /// `DUTYDESK_NOW`: a fixed clock, for training databases only.
     pub now: Option<DateTime<Utc>>,
+    /// Who is acting: the OS login, or `DUTYDESK_USER` (training only).
     pub actor: Actor,
     pub config: Config,
+    /// The server's socket (`DUTYDESK_SOCKET`, or `server` in the config):
+    /// when set, every command goes through `dutydesk serve`.
+    pub socket: Option<PathBuf>,
 }
 
 impl Env {
-    pub fn now(&self) -> DateTime<Utc> {
-        self.now.unwrap_or_else(Utc::now)
+    /// Whether the environment asks to act as someone else or to fix the
+    /// clock: allowed on a training database only.
+    pub fn overrides(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.now.is_some() {
+            v.push("DUTYDESK_NOW");
+        }
+        if self.actor.login != self.actor.real_login {
+            v.push("DUTYDESK_USER");
+        }
+        v
+    }
+
+    /// The clock the environment asks for: fixed by `DUTYDESK_NOW`, or the machine's.
+    pub fn clock(&self) -> Box<dyn Clock> {
+        match self.now {
+            Some(t) => Box::new(FixedClock(t)),
+            None => Box::new(SystemClock),
+        }
+    }
+}
+
+/// The refusal for `DUTYDESK_NOW`/`DUTYDESK_USER` on a live database.
+pub fn live_override_refused(what: &[&str]) -> DeskError {
+    DeskError::Invalid(format!(
+        "{} may only be used on a training database (made by `dutydesk demo` or \
+         `dutydesk init --training`); this is a live database, where the clock is the \
+         machine's and you act as your own login. Nothing was done",
+        what.join(" and ")
+    ))
+}
+
+/// The line every command prints on stderr on a training database.
+pub fn training_banner(fixed: Option<DateTime<Utc>>) -> String {
+    match fixed {
+        Some(t) => format!(
+            "dutydesk: TRAINING DATABASE (not for real cases); clock fixed at {}",
+            crate::domain::time::fmt_long(t)
+        ),
+        None => "dutydesk: TRAINING DATABASE (not for real cases)".to_string(),
     }
 }
 
@@ -45,24 +93,13 @@ pub fn real_login() -> String {
     "unknown".into()
 }
 
+/// This process's login (`store::login_of_uid`); a user id with no entry is
+/// named by its number, never by what the environment claims.
 #[cfg(unix)]
 fn os_login() -> Option<String> {
-    // SAFETY: getpwuid_r writes into the buffers we own and pass with their
-    // lengths; the returned pointer, when non-null, points into `pwd`/`buf`.
-    unsafe {
-        let uid = libc::getuid();
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut buf = vec![0 as libc::c_char; 4096];
-        let mut out: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out);
-        if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
-            return Some(format!("uid{uid}"));
-        }
-        let name = std::ffi::CStr::from_ptr(pwd.pw_name)
-            .to_string_lossy()
-            .into_owned();
-        (!name.is_empty()).then_some(name)
-    }
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    Some(crate::store::login_of_uid(uid).unwrap_or_else(|| format!("uid{uid}")))
 }
 
 impl Env {
@@ -93,6 +130,10 @@ impl Env {
                 config::default_db_path()
             }
         });
+        let socket = std::env::var_os("DUTYDESK_SOCKET")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| config.server.clone());
         Ok(Env {
             db,
             now,
@@ -101,6 +142,7 @@ impl Env {
                 login,
             },
             config,
+            socket,
         })
     }
 }
@@ -115,18 +157,20 @@ pub fn open_desk_with(env: &Env, group: Option<u32>, encrypt: bool) -> Result<De
     open_desk_full(env, group, encrypt, None)
 }
 
-/// As `open_desk`, with the server's chain key file (`verify --key`).
+/// As `open_desk`, with the server's chain key file (`verify --key`, the
+/// server itself): every seal from the keyed set-up on is checked with it.
 pub fn open_desk_keyed(env: &Env, chain_key: Option<PathBuf>) -> Result<Desk, DeskError> {
     open_desk_full(env, None, false, chain_key)
 }
 
 /// The line for stderr when the record may have been altered outside
 /// dutydesk (a failed verify, or a broken end of the log or the seals);
-/// `None` when all is well. The screens show the same as a banner.
-pub fn health_warning(desk: &mut Desk) -> Option<String> {
-    let h = desk.health().ok()?;
+/// `None` when all is well, or when this person may not ask. The screens
+/// show the same as a banner. Through a server, the server answers.
+pub fn health_warning(client: &mut Client) -> Option<String> {
+    let h = client.health().ok()?;
     let first = h.problems.first()?;
-    Some(crate::domain::validate::inert(&format!(
+    Some(inert(&format!(
         "WARNING: the record may have been altered outside dutydesk: {first}; run `dutydesk \
          verify`"
     )))
@@ -138,7 +182,7 @@ fn open_desk_full(
     encrypt: bool,
     chain_key: Option<PathBuf>,
 ) -> Result<Desk, DeskError> {
-    let rules = env.config.rules().map_err(DeskError::Invalid)?;
+    let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
     let store = secure::open_store_keyed(&env.db, group, encrypt, chain_key)?;
     if crate::store::readable_by_others(&env.db) {
         eprintln!(
@@ -147,10 +191,113 @@ fn open_desk_full(
             env.db.display()
         );
     }
-    let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
-    let mut desk = Desk::new(store, rules, env.actor.clone()).with_shifts(shifts);
-    if let Some(w) = health_warning(&mut desk) {
+    let mut desk = Desk::new(store, env.actor.clone())
+        .with_shifts(shifts)
+        .with_clock(env.clock());
+    settle_config_clocks(&mut desk, env)?;
+    Ok(desk)
+}
+
+/// The statutory clocks are the database's settings, never a personal
+/// config's. A config file with `[timescales]` or `[calendar]` is imported
+/// once, with one logged event, when a duty manager opens a database whose
+/// settings were never set (or runs `init`: call this again after it); in
+/// every other case it stops start-up with a message naming the command.
+pub fn settle_config_clocks(desk: &mut Desk, env: &Env) -> Result<(), DeskError> {
+    let Some(rows) = env.config.clock_settings() else {
+        return Ok(());
+    };
+    match desk.config_import()? {
+        // A new file: `init` makes its first manager, then imports.
+        ConfigImport::NotSetUp => Ok(()),
+        ConfigImport::Allowed => {
+            let now = desk.clock_now();
+            let out = desk
+                .execute(Command::ImportSettings { rows }, now)
+                .map_err(|e| match e {
+                    DeskError::Invalid(m) => DeskError::Invalid(format!(
+                        "{}: {m}; correct it there (or remove [timescales] and [calendar] \
+                         and set the clocks with `dutydesk settings set`)",
+                        env.config.name()
+                    )),
+                    e => e,
+                })?;
+            if let Outcome::Done { summary } = out {
+                eprintln!("dutydesk: {}", inert(&summary));
+            }
+            eprintln!(
+                "dutydesk: the statutory clocks are now this database's settings, the same \
+                 for everyone on it (`dutydesk settings show`). Remove [timescales] and \
+                 [calendar] from {}: from now on they stop start-up",
+                env.config.name()
+            );
+            Ok(())
+        }
+        ConfigImport::AlreadySet | ConfigImport::NotManager => {
+            Err(DeskError::Invalid(env.config.clock_refusal()))
+        }
+    }
+}
+
+/// Opens the desk for a subcommand or the screens: through `dutydesk serve`
+/// when a socket is configured, otherwise the file directly. Either way
+/// `DUTYDESK_NOW` and `DUTYDESK_USER` are refused on a live database (exit
+/// 2), and a training database says so on stderr.
+pub fn open_client(env: &Env) -> Result<Client, DeskError> {
+    open_client_with(env, true)
+}
+
+/// A second client on the same desk (the screens' writer), saying nothing.
+pub fn open_second_client(env: &Env) -> Result<Client, DeskError> {
+    open_client_with(env, false)
+}
+
+fn open_client_with(env: &Env, banner: bool) -> Result<Client, DeskError> {
+    let overrides = env.overrides();
+    #[cfg(unix)]
+    if let Some(sock) = &env.socket {
+        if env.now.is_some() {
+            return Err(DeskError::Invalid(
+                "DUTYDESK_NOW cannot be used through a server: the server's clock is the \
+                 only clock (on a training database, set it where the server runs). \
+                 Nothing was done"
+                    .into(),
+            ));
+        }
+        let act_as = (!overrides.is_empty()).then_some(env.actor.login.as_str());
+        let mut client = Client::remote(Remote::connect(sock, act_as)?);
+        let hello = client.hello()?;
+        if hello.training && banner {
+            eprintln!(
+                "{}",
+                training_banner(hello.fixed_clock.then_some(hello.now))
+            );
+        }
+        if banner {
+            warn_health(&mut client);
+        }
+        return Ok(client);
+    }
+    let mut desk = open_desk(env)?;
+    if !desk.is_new()? {
+        let training = desk.is_training()?;
+        if !training && !overrides.is_empty() {
+            return Err(live_override_refused(&overrides));
+        }
+        if training && banner {
+            eprintln!("{}", training_banner(env.now));
+        }
+    }
+    let mut client = Client::local(desk);
+    if banner {
+        warn_health(&mut client);
+    }
+    Ok(client)
+}
+
+/// Prints `health_warning`'s line, if any, on stderr.
+fn warn_health(client: &mut Client) {
+    if let Some(w) = health_warning(client) {
         eprintln!("dutydesk: {w}");
     }
-    Ok(desk)
 }

@@ -156,6 +156,26 @@ pub fn audit_figures(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditFigu
 
 /// Whether `login` opened this child's record giving a reason since `since`
 /// (a director's access to a named record, DESIGN: figures, not names).
+/// Whether `login` opened this child's record (with a reason, when
+/// `with_reason`) at or after `since`.
+pub fn viewed_since(
+    conn: &Connection,
+    login: &str,
+    child_id: i64,
+    since: DateTime<Utc>,
+    with_reason: bool,
+) -> Result<bool> {
+    if with_reason {
+        return reasoned_view_since(conn, login, child_id, since);
+    }
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE child_id = ?1 AND acting_login = ?2 \
+             AND kind = 'record_viewed' AND at >= ?3)",
+        )?
+        .query_row(params![child_id, login, ts(since)], |r| r.get(0))?)
+}
+
 pub fn reasoned_view_since(
     conn: &Connection,
     login: &str,

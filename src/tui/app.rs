@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
@@ -25,7 +25,7 @@ use super::referral::ReferralScreen;
 use super::screen::{Ctx, Effect, Open, Screen};
 use super::widgets::{centered, inert, Urgency};
 use crate::desk::Staff;
-use crate::desk::{Command, Desk, DeskError};
+use crate::desk::{Client, Command, DeskError, Outcome};
 use crate::domain::time::fmt_long;
 
 /// What the loop feeds the app.
@@ -40,6 +40,39 @@ pub enum Msg {
     Tick(DateTime<Utc>),
 }
 
+/// Changes sent to the desk on a thread of their own, so that while one
+/// waits for the file's write lock (another process holding it, up to the
+/// busy timeout) the clock and countdowns keep ticking and keys are taken.
+pub struct Writer {
+    tx: std::sync::mpsc::Sender<Command>,
+    rx: std::sync::mpsc::Receiver<Result<Outcome, DeskError>>,
+}
+
+impl Writer {
+    /// A writer over its own client (a second connection to the same desk).
+    pub fn spawn(mut client: Client) -> Writer {
+        let (tx, cmds) = std::sync::mpsc::channel::<Command>();
+        let (done, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for cmd in cmds {
+                if done.send(client.execute(cmd)).is_err() {
+                    return;
+                }
+            }
+        });
+        Writer { tx, rx }
+    }
+}
+
+/// A change on its way to the desk.
+struct Saving {
+    /// The screen that asked for it (its `on_result` gets the answer).
+    from: usize,
+    /// Effects that came after the change, run once it is answered.
+    after: Vec<Effect>,
+    since: std::time::Instant,
+}
+
 /// The open screens and everything around them.
 pub struct App {
     pub stack: Vec<Box<dyn Screen>>,
@@ -50,6 +83,8 @@ pub struct App {
     /// The help overlay, with its scroll offset, while shown.
     pub help: Option<usize>,
     pub fixed_clock: bool,
+    /// A training database: every screen says so.
+    pub training: bool,
     pub now: DateTime<Utc>,
     pub quit: bool,
     /// Keys typed so far of a sequence such as `g g`.
@@ -59,28 +94,37 @@ pub struct App {
     /// The banner when the record may have been altered outside dutydesk
     /// (`Desk::health`: a failed verify, a broken end of the log or seals).
     pub integrity: Option<String>,
+    /// Where changes go when they must not block the screens.
+    writer: Option<Writer>,
+    /// Changes sent and not yet answered, oldest first: the writer answers
+    /// them in the order they were sent.
+    saving: VecDeque<Saving>,
     version: i64,
 }
+
+/// How often the loop looks for another process's changes.
+pub const POLL_MS: u64 = 50;
 
 /// Builds the screen for `open`. Opening a referral records who looked (Rec 58).
 pub fn open_screen(
     open: &Open,
-    desk: &mut Desk,
+    desk: &mut Client,
     now: DateTime<Utc>,
 ) -> Result<Box<dyn Screen>, DeskError> {
     Ok(match open {
         Open::Queue => Box::new(QueueScreen::new(desk, now)?),
         Open::Referral(id) => {
-            let detail = desk.referral(*id)?;
-            desk.execute(
-                Command::ViewRecord {
-                    child_id: detail.child.id,
-                    referral_id: Some(*id),
-                    via: "tui".into(),
-                },
-                now,
-            )?;
+            // The opening is logged with the first read (Rec 58).
             Box::new(ReferralScreen::new(desk, *id, now)?)
+        }
+        Open::ReferralAction {
+            referral_id,
+            action_id,
+        } => {
+            // As `Open::Referral`: the opening is logged with the first read.
+            let mut s = ReferralScreen::new(desk, *referral_id, now)?;
+            s.select_action(*action_id);
+            Box::new(s)
         }
         Open::CallForm(draft) => Box::new(super::call_form::CallForm::open(desk, *draft, now)?),
         Open::Confirmations => Box::new(super::confirmations::open(desk, now)?),
@@ -115,7 +159,7 @@ impl Screen for Placeholder {
     fn keymap_section(&self) -> &'static str {
         self.section
     }
-    fn reload(&mut self, _desk: &mut Desk, _now: DateTime<Utc>) -> Result<(), DeskError> {
+    fn reload(&mut self, _desk: &mut Client, _now: DateTime<Utc>) -> Result<(), DeskError> {
         Ok(())
     }
     fn on_key(&mut self, _key: KeyEvent, _action: Option<&str>, _ctx: &Ctx) -> Vec<Effect> {
@@ -143,7 +187,7 @@ struct Chrome {
 impl App {
     /// The app on the queue screen.
     pub fn new(
-        desk: &mut Desk,
+        desk: &mut Client,
         keymap: Keymap,
         now: DateTime<Utc>,
         fixed_clock: bool,
@@ -166,12 +210,15 @@ impl App {
             },
             me,
             help: None,
-            fixed_clock,
+            fixed_clock: fixed_clock || desk.clock_is_fixed(),
+            training: desk.hello().map(|h| h.training).unwrap_or(false),
             now,
             quit: false,
             pending: Vec::new(),
             area,
             integrity: None,
+            writer: None,
+            saving: VecDeque::new(),
             version: desk.data_version()?,
         };
         app.check_integrity(desk);
@@ -183,7 +230,7 @@ impl App {
     }
 
     /// Asks the desk's cheap check whether the record still holds.
-    pub fn check_integrity(&mut self, desk: &mut Desk) {
+    pub fn check_integrity(&mut self, desk: &mut Client) {
         self.integrity = desk
             .health()
             .ok()
@@ -192,7 +239,9 @@ impl App {
 
     fn chrome(&self, area: Rect) -> Chrome {
         let [banner, title, body, status] = Layout::vertical([
-            Constraint::Length(u16::from(self.fixed_clock) + u16::from(self.integrity.is_some())),
+            Constraint::Length(
+                u16::from(self.fixed_clock || self.training) + u16::from(self.integrity.is_some()),
+            ),
             Constraint::Length(1),
             Constraint::Min(1),
             Constraint::Length(1),
@@ -227,7 +276,7 @@ impl App {
     }
 
     /// Re-reads every open screen (after a change).
-    pub fn reload_all(&mut self, desk: &mut Desk) {
+    pub fn reload_all(&mut self, desk: &mut Client) {
         self.check_integrity(desk);
         let now = self.now;
         let mut err = None;
@@ -242,7 +291,7 @@ impl App {
     }
 
     /// Reloads the top screen if its own state asks for it.
-    fn reload_if_wanted(&mut self, desk: &mut Desk) {
+    fn reload_if_wanted(&mut self, desk: &mut Client) {
         let now = self.now;
         let res = match self.stack.last_mut() {
             Some(s) if s.wants_reload() => s.reload(desk, now),
@@ -255,7 +304,7 @@ impl App {
 
     /// Checks `PRAGMA data_version`; reloads every screen when another
     /// process has written. Returns true when it did.
-    pub fn poll_changes(&mut self, desk: &mut Desk) -> bool {
+    pub fn poll_changes(&mut self, desk: &mut Client) -> bool {
         match desk.data_version() {
             Ok(v) if v != self.version => {
                 self.version = v;
@@ -271,7 +320,7 @@ impl App {
     }
 
     /// One message: changes state, runs the effects it leads to.
-    pub fn update(&mut self, desk: &mut Desk, msg: Msg) {
+    pub fn update(&mut self, desk: &mut Client, msg: Msg) {
         match msg {
             Msg::Tick(now) => {
                 self.now = now;
@@ -309,7 +358,7 @@ impl App {
         }
     }
 
-    fn on_paste(&mut self, desk: &mut Desk, text: &str) {
+    fn on_paste(&mut self, desk: &mut Client, text: &str) {
         if self.help.is_some() {
             return;
         }
@@ -330,7 +379,7 @@ impl App {
         self.reload_if_wanted(desk);
     }
 
-    fn on_mouse(&mut self, desk: &mut Desk, m: MouseEvent) {
+    fn on_mouse(&mut self, desk: &mut Client, m: MouseEvent) {
         if let Some(off) = self.help.as_mut() {
             match m.kind {
                 MouseEventKind::ScrollDown => *off += 1,
@@ -362,7 +411,7 @@ impl App {
         self.reload_if_wanted(desk);
     }
 
-    fn on_key(&mut self, desk: &mut Desk, k: KeyEvent) {
+    fn on_key(&mut self, desk: &mut Client, k: KeyEvent) {
         if k.kind == KeyEventKind::Release {
             return;
         }
@@ -429,7 +478,7 @@ impl App {
         self.reload_if_wanted(desk);
     }
 
-    fn global(&mut self, desk: &mut Desk, action: &str) {
+    fn global(&mut self, desk: &mut Client, action: &str) {
         match action {
             "quit" => self.quit = true,
             "help" => self.help = Some(0),
@@ -453,24 +502,93 @@ impl App {
         }
     }
 
+    /// Sends changes through `writer` from now on, so the screens never wait
+    /// for the file's write lock.
+    pub fn with_writer(mut self, writer: Writer) -> App {
+        self.writer = Some(writer);
+        self
+    }
+
+    /// Whether a change is on its way to the desk.
+    pub fn is_saving(&self) -> bool {
+        !self.saving.is_empty()
+    }
+
+    /// A change's answer: the screen that asked hears it, every screen reloads.
+    fn answered(
+        &mut self,
+        desk: &mut Client,
+        from: usize,
+        res: &Result<Outcome, DeskError>,
+    ) -> Vec<Effect> {
+        if let Err(e) = res {
+            self.set_error(e);
+        }
+        let more = match self.stack.get_mut(from) {
+            Some(s) => s.on_result(res),
+            None => Vec::new(),
+        };
+        self.reload_all(desk);
+        // Our own write does not move data_version for us.
+        if let Ok(v) = desk.data_version() {
+            self.version = v;
+        }
+        more
+    }
+
+    /// Takes the answers to changes sent through the writer that have come.
+    pub fn poll_writer(&mut self, desk: &mut Client) -> bool {
+        let mut any = false;
+        while !self.saving.is_empty() {
+            let Some(w) = &self.writer else {
+                return any;
+            };
+            let res = match w.rx.try_recv() {
+                Ok(res) => res,
+                Err(std::sync::mpsc::TryRecvError::Empty) => return any,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.writer = None;
+                    Err(DeskError::Unavailable(
+                        "the desk stopped answering; the last change may not have been recorded"
+                            .into(),
+                    ))
+                }
+            };
+            let Some(saving) = self.saving.pop_front() else {
+                return any;
+            };
+            let mut more = self.answered(desk, saving.from, &res);
+            more.extend(saving.after);
+            self.run_effects(desk, saving.from, more);
+            any = true;
+        }
+        any
+    }
+
     /// Runs effects asked for by the screen at `from` in the stack.
-    pub fn run_effects(&mut self, desk: &mut Desk, from: usize, effects: Vec<Effect>) {
+    pub fn run_effects(&mut self, desk: &mut Client, from: usize, effects: Vec<Effect>) {
         let mut todo: VecDeque<Effect> = effects.into();
         while let Some(e) = todo.pop_front() {
             match e {
+                Effect::Execute(cmd) if self.writer.is_some() => {
+                    let sent = self.writer.as_ref().is_some_and(|w| w.tx.send(cmd).is_ok());
+                    if sent {
+                        self.saving.push_back(Saving {
+                            from,
+                            after: todo.drain(..).collect(),
+                            since: std::time::Instant::now(),
+                        });
+                    } else {
+                        self.writer = None;
+                        self.status = Some((
+                            "the change could not be sent; nothing was recorded".into(),
+                            true,
+                        ));
+                    }
+                }
                 Effect::Execute(cmd) => {
-                    let res = desk.execute(cmd, self.now);
-                    if let Err(e) = &res {
-                        self.set_error(e);
-                    }
-                    if let Some(s) = self.stack.get_mut(from) {
-                        todo.extend(s.on_result(&res));
-                    }
-                    self.reload_all(desk);
-                    // Our own write does not move data_version for us.
-                    if let Ok(v) = desk.data_version() {
-                        self.version = v;
-                    }
+                    let res = desk.execute(cmd);
+                    todo.extend(self.answered(desk, from, &res));
                 }
                 Effect::Open(Open::Help) => self.help = Some(0),
                 Effect::Open(o) => match open_screen(&o, desk, self.now) {
@@ -522,13 +640,18 @@ impl App {
             banner.y += 1;
             banner.height = banner.height.saturating_sub(1);
         }
-        if self.fixed_clock {
-            f.render_widget(
-                Paragraph::new(format!(
-                    " TRAINING CLOCK: DUTYDESK_NOW fixes the time at {} ",
+        if self.fixed_clock || self.training {
+            let text = match (self.training, self.fixed_clock) {
+                (true, true) => format!(
+                    " TRAINING DATABASE · clock fixed at {} ",
                     fmt_long(self.now)
-                ))
-                .style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
+                ),
+                (true, false) => " TRAINING DATABASE: not for real cases ".to_string(),
+                _ => format!(" FIXED CLOCK: the time stands at {} ", fmt_long(self.now)),
+            };
+            f.render_widget(
+                Paragraph::new(text)
+                    .style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
                 banner,
             );
         }
@@ -562,7 +685,20 @@ impl App {
             self.keymap.key_for("global", "help").unwrap_or_default(),
             self.keymap.key_for("global", "quit").unwrap_or_default()
         );
+        // A change that lands at once (an autosave, a note) shows nothing; one
+        // that waits for the file says so.
+        let saving = self
+            .saving
+            .front()
+            .filter(|sv| sv.since.elapsed().as_millis() >= 400)
+            .map(|sv| {
+                format!(
+                    " saving… ({} s: waiting for the file; keep working, nothing is lost)",
+                    sv.since.elapsed().as_secs()
+                )
+            });
         let status = match &self.status {
+            _ if saving.is_some() => Span::raw(saving.unwrap_or_default()),
             Some((m, true)) => {
                 Span::styled(format!(" error: {}", inert(m)), Urgency::Overdue.style())
             }
@@ -636,8 +772,7 @@ impl App {
 pub fn run_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
-    desk: &mut Desk,
-    clock: &dyn Fn() -> DateTime<Utc>,
+    desk: &mut Client,
     mut next: impl FnMut(Duration) -> std::io::Result<Option<Event>>,
 ) -> Result<(), DeskError>
 where
@@ -646,18 +781,25 @@ where
     let term = |e: B::Error| DeskError::Invalid(format!("terminal: {e}"));
     let size = terminal.size().map_err(term)?;
     app.update(desk, Msg::Resize(size.width, size.height));
-    // Ticks follow the wall clock, so screens tick even under a fixed clock.
-    let mut last_second = Utc::now().timestamp();
+    // Ticks follow the wall clock, so screens tick even under a fixed clock;
+    // the time they show is the desk's (the server's, through a server).
+    let wall_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    };
+    let mut last_second = wall_ms() / 1000;
     let mut redraw = true;
     while !app.quit {
         if redraw {
             terminal.draw(|f| app.view(f)).map_err(term)?;
             redraw = false;
         }
-        // Wake at the next whole second (countdowns) and at least every 250 ms
-        // (another process's writes: PRAGMA data_version).
-        let to_second = 1000 - u64::from(Utc::now().nanosecond() / 1_000_000).min(999);
-        let wait = Duration::from_millis(to_second.min(250));
+        // Wake at the next whole second (countdowns) and at least every
+        // POLL_MS (another process's writes: PRAGMA data_version, 3 µs; or the
+        // server's change notices).
+        let to_second = (1000 - wall_ms().rem_euclid(1000)) as u64;
+        let wait = Duration::from_millis(to_second.clamp(1, POLL_MS));
         let ev = next(wait).map_err(|e| DeskError::Invalid(format!("terminal: {e}")))?;
         match ev {
             Some(Event::Key(k)) => {
@@ -678,10 +820,14 @@ where
             }
             _ => {}
         }
-        let wall = Utc::now().timestamp();
+        let wall = wall_ms() / 1000;
         if wall != last_second {
             last_second = wall;
-            app.update(desk, Msg::Tick(clock()));
+            let now = desk.now();
+            app.update(desk, Msg::Tick(now));
+            redraw = true;
+        }
+        if app.poll_writer(desk) {
             redraw = true;
         }
         if app.poll_changes(desk) {

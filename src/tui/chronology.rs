@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::screen::{Ctx, Effect, Screen};
-use crate::desk::{Chronology, Command, Desk, DeskError, Outcome};
+use crate::desk::{Chronology, Client, DeskError, Outcome};
 use crate::domain::time::to_london;
 
 pub struct ChronologyScreen {
@@ -23,28 +23,20 @@ pub struct ChronologyScreen {
 }
 
 impl ChronologyScreen {
-    /// Opens a child's chronology: appends the `record_viewed` event (who
-    /// looked, Rec 58), then reads. A refused opening shows nothing.
+    /// Opens a child's chronology: the desk logs the opening (who looked,
+    /// Rec 58) with the read. A refused opening shows nothing.
     pub fn open(
-        desk: &mut Desk,
+        desk: &mut Client,
         child_id: i64,
         now: DateTime<Utc>,
     ) -> Result<ChronologyScreen, DeskError> {
-        desk.chronology(child_id, now)?;
-        desk.execute(
-            Command::ViewRecord {
-                child_id,
-                referral_id: None,
-                via: "tui chronology".into(),
-            },
-            now,
-        )?;
         let mut s = ChronologyScreen {
             child_id,
             data: None,
             selected: 0,
             error: None,
         };
+        s.data = Some(desk.chronology(child_id, "tui chronology", None)?);
         s.reload(desk, now)?;
         Ok(s)
     }
@@ -72,8 +64,8 @@ impl Screen for ChronologyScreen {
         "chronology"
     }
 
-    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError> {
-        self.data = Some(desk.chronology(self.child_id, now)?);
+    fn reload(&mut self, desk: &mut Client, _now: DateTime<Utc>) -> Result<(), DeskError> {
+        self.data = Some(desk.refresh_chronology(self.child_id)?);
         self.selected = self.selected.min(self.len().saturating_sub(1));
         Ok(())
     }

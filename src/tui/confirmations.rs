@@ -17,7 +17,7 @@ use ratatui::Frame;
 
 use super::screen::{Ctx, Effect, Open, Screen};
 use crate::desk::{AwaitingConfirmation, ConfirmationCounts, QueueFilter, QueueRow};
-use crate::desk::{Command, Desk, DeskError, LetterDraft, Outcome};
+use crate::desk::{Client, Command, DeskError, LetterDraft, Outcome};
 use crate::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use crate::domain::time::{countdown, fmt_short};
 use crate::domain::ActionKind;
@@ -99,7 +99,7 @@ pub struct ConfirmationsScreen {
 }
 
 /// Opens the screen on the awaiting list.
-pub fn open(desk: &mut Desk, now: DateTime<Utc>) -> Result<ConfirmationsScreen, DeskError> {
+pub fn open(desk: &mut Client, now: DateTime<Utc>) -> Result<ConfirmationsScreen, DeskError> {
     let mut s = ConfirmationsScreen {
         list: List::Awaiting,
         awaiting: Vec::new(),
@@ -349,15 +349,14 @@ impl Screen for ConfirmationsScreen {
         "confirmations"
     }
 
-    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError> {
-        self.counts = desk.confirmation_counts(None, now)?;
-        self.awaiting = desk.awaiting_confirmations(None, false, now, ROWS)?;
+    fn reload(&mut self, desk: &mut Client, _now: DateTime<Utc>) -> Result<(), DeskError> {
+        self.counts = desk.confirmation_counts(None)?;
+        self.awaiting = desk.awaiting_confirmations(None, false, ROWS)?;
         self.feedback = desk.queue(
             &QueueFilter {
                 kind: Some(ActionKind::ReferrerFeedback),
                 ..Default::default()
             },
-            now,
             0,
             ROWS,
         )?;
@@ -365,7 +364,7 @@ impl Screen for ConfirmationsScreen {
             self.selected = self.len().saturating_sub(1);
         }
         if let Some((id, kind)) = self.want_letter.take() {
-            match desk.draft_letter(id, kind, None, now) {
+            match desk.draft_letter(id, kind, None) {
                 Ok(l) => {
                     self.letter = Some(l);
                     self.letter_scroll = 0;
@@ -396,7 +395,7 @@ impl Screen for ConfirmationsScreen {
                     self.form = Some(Form::Receive {
                         referral_id: r.referral_id,
                         method: 1, // email
-                        late: ctx.now > r.due_at,
+                        late: crate::domain::endings::is_late(ctx.now, r.due_at),
                         reason: String::new(),
                     })
                 }
@@ -426,7 +425,7 @@ impl Screen for ConfirmationsScreen {
                     self.form = Some(Form::Sent {
                         referral_id: r.referral_id,
                         method: 1,
-                        late: ctx.now > r.due_at,
+                        late: crate::domain::endings::is_late(ctx.now, r.due_at),
                         reason: String::new(),
                     })
                 }

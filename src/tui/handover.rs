@@ -13,7 +13,7 @@ use ratatui::Frame;
 use super::screen::{Ctx, Effect, Screen};
 use crate::desk::handover::CoverReason;
 use crate::desk::handover::{HandoverReport, ReportAction};
-use crate::desk::{Command, Desk, DeskError, Outcome};
+use crate::desk::{Client, Command, DeskError, Outcome};
 use crate::desk::{Handover, HandoverReferral};
 use crate::domain::time::{countdown, fmt_short, to_london};
 
@@ -66,7 +66,7 @@ pub struct HandoverScreen {
 }
 
 /// Opens the screen on the acting person's team.
-pub fn open(desk: &mut Desk, now: DateTime<Utc>) -> Result<HandoverScreen, DeskError> {
+pub fn open(desk: &mut Client, now: DateTime<Utc>) -> Result<HandoverScreen, DeskError> {
     let me = desk.me()?;
     let mut s = HandoverScreen {
         my_team: me.as_ref().and_then(|m| m.team_id),
@@ -170,10 +170,10 @@ impl Screen for HandoverScreen {
         "handover"
     }
 
-    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError> {
-        self.all_report = Some(desk.handover_report(None, now)?);
+    fn reload(&mut self, desk: &mut Client, _now: DateTime<Utc>) -> Result<(), DeskError> {
+        self.all_report = Some(desk.handover_report(None)?);
         self.team_report = match self.my_team {
-            Some(t) => Some(desk.handover_report(Some(t), now)?),
+            Some(t) => Some(desk.handover_report(Some(t))?),
             None => None,
         };
         self.pending = desk.pending_handovers(self.me.as_deref(), self.my_team)?;
@@ -401,12 +401,15 @@ fn action_line<'a>(a: &ReportAction, now: DateTime<Utc>, width: usize, why: bool
 fn referral_line<'a>(r: &HandoverReferral, now: DateTime<Utc>, width: usize) -> Line<'a> {
     let child_w = if width >= 100 { 22 } else { 14 };
     Line::from(format!(
-        " ref {:>5} {} received {} {}",
+        " ref {:>5} {} received {} {}{}",
         r.referral_id,
         cut(r.child.as_deref().unwrap_or("(name not known)"), child_w),
         fmt_short(r.received_at),
         r.next_due_at
             .map(|d| format!("next {}", countdown(d, now)))
+            .unwrap_or_default(),
+        r.unallocated_reason
+            .map(|u| format!(" · {}", u.label()))
             .unwrap_or_default()
     ))
 }

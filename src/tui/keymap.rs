@@ -577,6 +577,37 @@ pub fn user_keymap_path() -> Option<PathBuf> {
     crate::config::project_dirs().map(|d| d.config_dir().join("keymap.toml"))
 }
 
+/// `dutydesk keymap check FILE`: the line to print when the file is good.
+pub fn check_file(file: &std::path::Path) -> Result<String, crate::desk::DeskError> {
+    use crate::desk::DeskError;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| DeskError::Invalid(format!("keymap: {}: {e}", file.display())))?;
+    let km = Keymap::with_user(&file.display().to_string(), &text)
+        .map_err(|e| DeskError::Invalid(format!("keymap: {e}")))?;
+    Ok(format!(
+        "{}: ok ({} keys active with the defaults)\n",
+        file.display(),
+        km.count()
+    ))
+}
+
+/// `dutydesk keymap show`: the active keys (or a file's), by screen.
+pub fn show_text(file: Option<std::path::PathBuf>) -> Result<String, crate::desk::DeskError> {
+    let km = match file.or_else(user_keymap_path) {
+        Some(p) => Keymap::load_file(&p)
+            .map_err(|e| crate::desk::DeskError::Invalid(format!("keymap: {e}")))?,
+        None => Keymap::builtin(),
+    };
+    let mut text = String::new();
+    for (section, _) in SECTIONS {
+        text.push_str(&format!("[{section}]\n"));
+        for (keys, action, desc) in km.help(section) {
+            text.push_str(&format!("  {keys:<20} {action:<20} {desc}\n"));
+        }
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,6 @@ pub mod widgets;
 
 use std::io::Write;
 
-use chrono::Utc;
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
@@ -39,17 +38,13 @@ fn disable_mouse() {
 pub fn run(env: &Env) -> Result<(), DeskError> {
     // A bad keymap stops start-up before the terminal changes, naming file and line.
     let keymap = Keymap::load().map_err(|e| DeskError::Invalid(format!("keymap: {e}")))?;
-    let mut desk = crate::session::open_desk(env)?;
-    let fixed = env.now;
-    let now = env.now();
+    let mut desk = crate::session::open_client(env)?;
+    let now = desk.now();
     let (w, h) = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
-    let mut app = app::App::new(
-        &mut desk,
-        keymap,
-        now,
-        fixed.is_some(),
-        Rect::new(0, 0, w, h),
-    )?;
+    let fixed = desk.clock_is_fixed();
+    let writer = app::Writer::spawn(crate::session::open_second_client(env)?);
+    let mut app =
+        app::App::new(&mut desk, keymap, now, fixed, Rect::new(0, 0, w, h))?.with_writer(writer);
 
     // ratatui::init's panic hook restores raw mode and the main screen, then
     // calls the hook it found: this one, which turns mouse reporting off.
@@ -60,19 +55,13 @@ pub fn run(env: &Env) -> Result<(), DeskError> {
     }));
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
-    let res = app::run_loop(
-        &mut terminal,
-        &mut app,
-        &mut desk,
-        &|| fixed.unwrap_or_else(Utc::now),
-        |t| {
-            if event::poll(t)? {
-                Ok(Some(event::read()?))
-            } else {
-                Ok(None)
-            }
-        },
-    );
+    let res = app::run_loop(&mut terminal, &mut app, &mut desk, |t| {
+        if event::poll(t)? {
+            Ok(Some(event::read()?))
+        } else {
+            Ok(None)
+        }
+    });
     disable_mouse();
     ratatui::restore();
     res

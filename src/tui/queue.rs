@@ -13,7 +13,7 @@ use ratatui::Frame;
 
 use super::screen::{Ctx, Effect, Open, Screen};
 use super::widgets::{self, inert_or, thousands, urgency, LineInput, Urgency};
-use crate::desk::{Desk, DeskError};
+use crate::desk::{Client, DeskError};
 use crate::desk::{QueueCounts, QueueFilter, QueueRow, Team};
 use crate::domain::ActionKind;
 
@@ -30,7 +30,7 @@ pub fn actions() -> &'static [(&'static str, &'static str)] {
         ("filter-team", "next team, then all teams"),
         (
             "filter-unallocated",
-            "only actions with no owner (on/off; Rec 54)",
+            "only actions with no owner at work on duty (on/off; Rec 54, 55)",
         ),
         ("filter-overdue", "only overdue actions (on/off)"),
         ("filter-kind", "next kind of action, then all kinds"),
@@ -101,17 +101,9 @@ struct Areas {
     table: Rect,
 }
 
-fn header_lines(width: u16) -> u16 {
-    if width >= 110 {
-        2
-    } else {
-        3
-    }
-}
-
-fn areas(area: Rect) -> Areas {
+fn areas(area: Rect, header_lines: u16) -> Areas {
     let [header, filters, table] = Layout::vertical([
-        Constraint::Length(header_lines(area.width)),
+        Constraint::Length(header_lines),
         Constraint::Length(1),
         Constraint::Min(4),
     ])
@@ -130,14 +122,14 @@ fn page_of(table: Rect) -> i64 {
 
 impl QueueScreen {
     /// The queue of the acting user's team (all teams if they have none).
-    pub fn new(desk: &mut Desk, now: DateTime<Utc>) -> Result<QueueScreen, DeskError> {
+    pub fn new(desk: &mut Client, now: DateTime<Utc>) -> Result<QueueScreen, DeskError> {
         let mut q = QueueScreen::unloaded(desk)?;
         q.reload(desk, now)?;
         Ok(q)
     }
 
     /// As `new`, without querying the queue yet (the loop sizes it first).
-    pub fn unloaded(desk: &mut Desk) -> Result<QueueScreen, DeskError> {
+    pub fn unloaded(desk: &mut Client) -> Result<QueueScreen, DeskError> {
         let me = desk.me()?;
         Ok(QueueScreen {
             teams: desk.teams()?,
@@ -233,6 +225,11 @@ impl QueueScreen {
         f
     }
 
+    /// Lines the header packs into at this width (at least two).
+    fn header_height(&self, width: u16) -> u16 {
+        (self.header(width).len() as u16).max(2)
+    }
+
     fn header(&self, width: u16) -> Vec<Line<'static>> {
         let c = &self.counts;
         let n = |v: i64| Span::styled(thousands(v), Style::new().add_modifier(Modifier::BOLD));
@@ -256,7 +253,12 @@ impl QueueScreen {
             overdue,
             item("unallocated", c.unallocated),
             item("awaiting written confirmation", c.awaiting_confirmation),
-            item("calls not yet passed to duty", c.drafts),
+            item(
+                "calls not passed to duty in the hour",
+                c.calls_not_passed_in_hour,
+            ),
+            item("unfinished call forms", c.drafts),
+            item("handovers not acknowledged", c.unacknowledged_handovers),
         ];
         // Pack the items into lines no wider than the screen.
         let mut lines: Vec<Vec<Span>> = Vec::new();
@@ -291,7 +293,7 @@ impl Screen for QueueScreen {
 
     /// Called with `need` set by the screen's own keys, or with nothing
     /// needed (the loop: a write here or elsewhere, a tick) to re-read it all.
-    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError> {
+    fn reload(&mut self, desk: &mut Client, now: DateTime<Utc>) -> Result<(), DeskError> {
         let need = match self.need {
             Need::Nothing => Need::All,
             n => n,
@@ -302,22 +304,28 @@ impl Screen for QueueScreen {
         }
         let f = self.filter();
         if need >= Need::All {
-            self.counts = desk.counts(self.team, now)?;
+            self.counts = desk.counts(self.team)?;
             self.loaded_at = Some(now);
+            // Unfinished calls are for those who log calls; someone the
+            // permission table keeps from them (a director) has none.
             self.drafts = match self.me.as_deref() {
-                Some(me) => desk.drafts(Some(me))?,
+                Some(me) => match desk.drafts(Some(me)) {
+                    Ok(d) => d,
+                    Err(DeskError::Forbidden { .. }) => Vec::new(),
+                    Err(e) => return Err(e),
+                },
                 None => Vec::new(),
             };
         }
         if need >= Need::Filter {
-            self.total = desk.queue_len(&f, now)?;
+            self.total = desk.queue_len(&f)?;
         }
         let last = (self.total - 1).max(0);
         self.selected = self.selected.clamp(0, last);
         self.offset = self
             .offset
             .clamp((self.selected + 1 - self.page).max(0), self.selected);
-        self.rows = desk.queue(&f, now, self.offset, self.page)?;
+        self.rows = desk.queue(&f, self.offset, self.page)?;
         if let Some(id) = self.follow {
             if let Some(i) = self.rows.iter().position(|r| r.action_id == id) {
                 self.selected = self.offset + i as i64;
@@ -360,7 +368,10 @@ impl Screen for QueueScreen {
             "select-last" => self.select(self.total - 1),
             "open-referral" => {
                 if let Some(r) = self.selected_row() {
-                    return vec![Effect::Open(Open::Referral(r.referral_id))];
+                    return vec![Effect::Open(Open::ReferralAction {
+                        referral_id: r.referral_id,
+                        action_id: r.action_id,
+                    })];
                 }
                 return vec![Effect::Status("no action selected".into())];
             }
@@ -435,7 +446,7 @@ impl Screen for QueueScreen {
     }
 
     fn resize(&mut self, area: Rect) {
-        let p = page_of(areas(area).table);
+        let p = page_of(areas(area, self.header_height(area.width)).table);
         if p != self.page {
             self.page = p;
             self.want(Need::Page);
@@ -456,7 +467,7 @@ impl Screen for QueueScreen {
             MouseEventKind::ScrollDown => self.select(self.selected + 3),
             MouseEventKind::ScrollUp => self.select(self.selected - 3),
             MouseEventKind::Down(MouseButton::Left) => {
-                let t = areas(area).table;
+                let t = areas(area, self.header_height(area.width)).table;
                 // Border and header row above the first data row.
                 let first = t.y + 2;
                 if ev.row >= first && ev.row < t.y + t.height.saturating_sub(1) {
@@ -472,7 +483,7 @@ impl Screen for QueueScreen {
     }
 
     fn view(&self, f: &mut Frame, area: Rect, ctx: &Ctx) {
-        let a = areas(area);
+        let a = areas(area, self.header_height(area.width));
         f.render_widget(Paragraph::new(self.header(area.width)), a.header);
 
         let filters = self.describe_filters();
@@ -513,10 +524,12 @@ impl Screen for QueueScreen {
             .iter()
             .map(|r| {
                 let u = urgency(r.due_at, ctx.now);
-                let owner = match &r.owner {
-                    None => "UNALLOCATED".to_string(),
-                    Some(o) if r.owner_absent => format!("{}(away)", widgets::inert(o)),
-                    Some(o) => widgets::inert(o),
+                // Why the action leaves its referral unallocated (Rec 54, 55).
+                let owner = match (&r.owner, r.unallocated) {
+                    (None, _) => "UNALLOCATED".to_string(),
+                    (Some(o), Some(why)) => format!("{}{}", widgets::inert(o), why.tag()),
+                    (Some(o), None) if r.owner_absent => format!("{}(away)", widgets::inert(o)),
+                    (Some(o), None) => widgets::inert(o),
                 };
                 let mut cells = vec![
                     u.marker().to_string(),
@@ -529,7 +542,7 @@ impl Screen for QueueScreen {
                     cells.push(widgets::inert(&r.team));
                 }
                 let mut row = Row::new(cells).style(u.style());
-                if r.owner.is_none() && u == Urgency::Later {
+                if r.unallocated.is_some() && u == Urgency::Later {
                     row = row.style(Style::new().add_modifier(Modifier::BOLD));
                 }
                 row

@@ -12,7 +12,7 @@ use ratatui::Frame;
 
 use super::screen::{Ctx, Effect, Screen};
 use crate::desk::reports::{pct, Report, ReportQuery, Timeliness};
-use crate::desk::{Desk, DeskError};
+use crate::desk::{Client, DeskError};
 use crate::domain::time::{fmt_short, london_date};
 
 /// The keymap actions this screen understands, with their help text.
@@ -59,7 +59,7 @@ pub struct ReportsScreen {
 }
 
 /// Opens the screen on this month so far, for every team.
-pub fn open(desk: &mut Desk, now: DateTime<Utc>) -> Result<ReportsScreen, DeskError> {
+pub fn open(desk: &mut Client, now: DateTime<Utc>) -> Result<ReportsScreen, DeskError> {
     let today = london_date(now);
     let teams = desk.teams()?.into_iter().map(|t| t.name).collect();
     let mut s = ReportsScreen {
@@ -133,7 +133,7 @@ impl Screen for ReportsScreen {
         "reports"
     }
 
-    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError> {
+    fn reload(&mut self, desk: &mut Client, now: DateTime<Utc>) -> Result<(), DeskError> {
         self.today = london_date(now);
         let q = ReportQuery {
             from: Some(self.from),
@@ -141,7 +141,7 @@ impl Screen for ReportsScreen {
             team: self.team.and_then(|i| self.teams.get(i).cloned()),
         };
         self.stale = false;
-        self.report = Some(desk.report(&q, now)?);
+        self.report = Some(desk.report(&q)?);
         Ok(())
     }
 
@@ -345,8 +345,14 @@ impl ReportsScreen {
                     Line::from(format!("unallocated now   {:>6}", u.count)).bold(),
                     Line::from(format!("  no owner        {:>6}", u.no_owner)),
                     Line::from(format!("  owner absent    {:>6}", u.owner_absent)),
-                    Line::from(format!("  harm alleged    {:>6}", u.deliberate_harm)),
-                    Line::from(format!("  next overdue    {:>6}", u.overdue)),
+                    Line::from(format!(
+                        "  owner left {} · not duty staff {}",
+                        u.owner_inactive, u.owner_not_duty_staff
+                    )),
+                    Line::from(format!(
+                        "  harm alleged {} · next overdue {}",
+                        u.deliberate_harm, u.overdue
+                    )),
                 ];
                 let ages: Vec<String> = u
                     .ages

@@ -12,13 +12,18 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use crate::desk::Staff;
-use crate::desk::{Command, Desk, DeskError, Outcome};
+use crate::desk::{Client, Command, DeskError, Outcome};
 
 /// Which screen to open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Open {
     Queue,
     Referral(i64),
+    /// A referral with one of its actions selected (from the queue's row).
+    ReferralAction {
+        referral_id: i64,
+        action_id: i64,
+    },
     /// The call form; `Some(id)` resumes an unfinished call.
     CallForm(Option<i64>),
     Confirmations,
@@ -61,7 +66,7 @@ pub trait Screen {
     fn keymap_section(&self) -> &'static str;
 
     /// Re-reads what the screen shows (queries only).
-    fn reload(&mut self, desk: &mut Desk, now: DateTime<Utc>) -> Result<(), DeskError>;
+    fn reload(&mut self, desk: &mut Client, now: DateTime<Utc>) -> Result<(), DeskError>;
 
     /// A key: `action` is the keymap's action name for it on this screen (or
     /// `None`), `key` the raw key (for text fields).

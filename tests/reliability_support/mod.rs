@@ -26,7 +26,6 @@ use std::process::{Child, Command as Proc, Stdio};
 
 use chrono::{DateTime, Utc};
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome, ReferrerInput};
-use dutydesk::domain::clocks::Rules;
 use dutydesk::domain::Actor;
 use dutydesk::store::Store;
 use rusqlite::{Connection, OpenFlags};
@@ -85,7 +84,11 @@ pub fn dutydesk_ok(db: &Path, user: &str, args: &[&str]) -> String {
 /// A database with one team ("Duty"), its manager `lead`, and frontline
 /// staff `w0`..`w{writers-1}`, made with the real binary.
 pub fn setup_db(db: &Path, writers: usize) {
-    dutydesk_ok(db, "lead", &["init", "--team", "Duty", "--name", "Lead"]);
+    dutydesk_ok(
+        db,
+        "lead",
+        &["init", "--training", "--team", "Duty", "--name", "Lead"],
+    );
     for w in 0..writers {
         let login = format!("w{w}");
         dutydesk_ok(
@@ -188,7 +191,7 @@ pub fn writer_entry() {
         login: format!("w{writer}"),
     };
     let mut desk = match Store::open(&db) {
-        Ok(s) => Desk::new(s, Rules::default(), actor),
+        Ok(s) => Desk::new(s, actor),
         Err(e) => {
             ackf.write_all(format!("err {writer} open {e}\n").as_bytes())
                 .unwrap();

@@ -9,18 +9,29 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use tempfile::TempDir;
 
-use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome, ReferrerInput};
-use dutydesk::domain::clocks::Rules;
+use dutydesk::desk::{
+    CallInput, ChildInput, Client, Command, Desk, FixedClock, Outcome, ReferrerInput,
+};
 use dutydesk::domain::{Actor, Role};
 use dutydesk::store::Store;
 use dutydesk::tui::screen::{Ctx, Effect, Screen};
 
 pub struct Harness {
     pub dir: TempDir,
+    /// The desk, for the test's own reads and writes.
     pub desk: Desk,
+    /// The screens' way to the same file (its own connection, as a second
+    /// process would have), acting as the same login at `now`.
+    pub client: Client,
     pub now: DateTime<Utc>,
     /// Effects other than `Execute` that reached the loop, in order.
     pub out: Vec<Effect>,
+}
+
+/// A client on the file at `path`, acting as `login`, its clock fixed at `now`.
+pub fn client_on(path: &std::path::Path, login: &str, now: DateTime<Utc>) -> Client {
+    let store = Store::open(path).unwrap();
+    Client::local(Desk::new(store, actor(login)).with_clock(Box::new(FixedClock(now))))
 }
 
 /// 14:02 London on Friday 20 November 2026 (GMT).
@@ -41,11 +52,12 @@ impl Harness {
     pub fn new(now: DateTime<Utc>) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("desk.db")).unwrap();
-        let mut desk = Desk::new(store, Rules::default(), actor("hbell"));
+        let mut desk = Desk::new(store, actor("hbell"));
         desk.execute(
             Command::Init {
                 team: "North duty team".into(),
                 display_name: "Helen Bell".into(),
+                training: true,
             },
             now,
         )
@@ -65,10 +77,13 @@ impl Harness {
             )
             .unwrap();
         }
-        desk.set_actor(actor("ccentre1"));
+        // The test reads as the manager; the screens act as the front-line worker.
+        desk.set_actor(actor("hbell"));
+        let client = client_on(&dir.path().join("desk.db"), "ccentre1", now);
         Harness {
             dir,
             desk,
+            client,
             now,
             out: Vec::new(),
         }
@@ -77,10 +92,20 @@ impl Harness {
     /// A new process on the same file (the old one was killed).
     pub fn restart(&mut self) {
         let store = Store::open(&self.dir.path().join("desk.db")).unwrap();
-        let mut desk = Desk::new(store, Rules::default(), actor("ccentre1"));
+        let mut desk = Desk::new(store, actor("hbell"));
         std::mem::swap(&mut self.desk, &mut desk);
         // The old connection goes without any goodbye, as with SIGKILL.
         std::mem::forget(desk);
+        let mut client = client_on(&self.dir.path().join("desk.db"), "ccentre1", self.now);
+        std::mem::swap(&mut self.client, &mut client);
+        std::mem::forget(client);
+    }
+
+    /// The client's clock follows `now` (tests move it on).
+    pub fn sync_clock(&mut self) {
+        if let Some(d) = self.client.local_desk() {
+            d.set_clock(Box::new(FixedClock(self.now)));
+        }
     }
 
     pub fn ctx(&self) -> Ctx<'static> {
@@ -95,9 +120,10 @@ impl Harness {
         for e in effects {
             match e {
                 Effect::Execute(cmd) => {
-                    let r = self.desk.execute(cmd, self.now);
+                    self.sync_clock();
+                    let r = self.client.execute(cmd);
                     let more = s.on_result(&r);
-                    s.reload(&mut self.desk, self.now).unwrap();
+                    s.reload(&mut self.client, self.now).unwrap();
                     self.apply(s, more);
                 }
                 other => self.out.push(other),

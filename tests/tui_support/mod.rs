@@ -8,8 +8,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-use dutydesk::config::Config;
-use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome, ReferrerInput};
+use dutydesk::desk::{
+    CallInput, ChildInput, Client, Command, Desk, FixedClock, Outcome, ReferrerInput,
+};
 use dutydesk::domain::{Actor, Decision, Role};
 use dutydesk::store::Store;
 use dutydesk::tui::app::{App, Msg};
@@ -21,7 +22,11 @@ pub fn now() -> DateTime<Utc> {
 
 pub struct Seeded {
     pub dir: tempfile::TempDir,
+    /// The desk, for the test's own reads and writes.
     pub desk: Desk,
+    /// The screens' way to the same file (its own connection), acting as
+    /// the seeded manager at `now()`.
+    pub client: Client,
     /// Amara Osei's current referral (deliberate harm, from a school).
     pub amara: i64,
     /// Amara's earlier referral (decided: no further action).
@@ -32,8 +37,18 @@ pub struct Seeded {
     pub ruby: i64,
 }
 
+impl Seeded {
+    /// Acts as someone else, in the test's desk and on the screens.
+    pub fn set_actor(&mut self, a: Actor) {
+        self.desk.set_actor(a.clone());
+        if let Some(d) = self.client.local_desk() {
+            d.set_actor(a);
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
-fn call(
+pub fn call(
     desk: &mut Desk,
     name: &str,
     address: &str,
@@ -68,6 +83,7 @@ fn call(
                 received_at: Some(received),
                 team: team.map(Into::into),
                 passed_verbally_to: None,
+                passed_late_reason: None,
                 draft_id: None,
             }),
             received,
@@ -94,10 +110,8 @@ pub fn action_of(desk: &mut Desk, referral: i64, kind: &str) -> dutydesk::store:
 pub fn seeded() -> Seeded {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
-    let rules = Config::default().rules().unwrap();
     let mut desk = Desk::new(
         store,
-        rules,
         Actor {
             real_login: "tester".into(),
             login: "dm".into(),
@@ -113,6 +127,7 @@ pub fn seeded() -> Seeded {
         Command::Init {
             team: "North Duty".into(),
             display_name: "Dana Manager".into(),
+            training: true,
         },
         start,
     );
@@ -158,6 +173,8 @@ pub fn seeded() -> Seeded {
             referral_id: amara_before,
             decision: Decision::Nfa,
             note: None,
+            at: None,
+            late_reason: None,
         },
         now - Duration::days(199),
     );
@@ -222,9 +239,17 @@ pub fn seeded() -> Seeded {
         },
         now - Duration::days(1),
     );
+    let client = Client::local(
+        Desk::new(
+            Store::open(&dir.path().join("t.sqlite3")).unwrap(),
+            desk.actor().clone(),
+        )
+        .with_clock(Box::new(FixedClock(now))),
+    );
     Seeded {
         dir,
         desk,
+        client,
         amara,
         amara_before,
         leo,
@@ -234,7 +259,7 @@ pub fn seeded() -> Seeded {
 
 pub fn app(s: &mut Seeded, w: u16, h: u16) -> App {
     App::new(
-        &mut s.desk,
+        &mut s.client,
         Keymap::builtin(),
         now(),
         true,
@@ -249,11 +274,11 @@ pub fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     t
 }
 
-pub fn key(app: &mut App, desk: &mut Desk, code: KeyCode) {
+pub fn key(app: &mut App, desk: &mut Client, code: KeyCode) {
     app.update(desk, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
-pub fn keys(app: &mut App, desk: &mut Desk, text: &str) {
+pub fn keys(app: &mut App, desk: &mut Client, text: &str) {
     for c in text.chars() {
         key(app, desk, KeyCode::Char(c));
     }

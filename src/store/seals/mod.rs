@@ -50,7 +50,8 @@ pub const SEALED_TABLES: &[&str] = &[
     "handovers",
     "child_census",
     "referral_census",
-    // The lead's tables (issue "The record holds"), sealed once they exist.
+    // The file's training flag (0008) and the settings (0009; given a rowid
+    // by migration 0011: a WITHOUT ROWID table is invisible to the update hook).
     "settings",
     "file_identity",
 ];
@@ -69,7 +70,7 @@ pub const UNSEALED_TABLES: &[(&str, &str)] = &[
     ("children_fts", "derived: the name search index"),
 ];
 
-/// Rows per seal when a whole file is sealed at once (baseline, migration)./// Rows per seal at most: a change touching more (the demo's batches, a
+/// Rows per seal at most: a change touching more (the demo's batches, a
 /// baseline) is sealed in several, so the last seal, which the cheap health
 /// check reads whole, is never more than about 250 KB.
 const SEAL_ROWS: usize = 10_000;

@@ -1,0 +1,353 @@
+//! `dutydesk serve`: one process owns the database file, the clock and the
+//! rules. It runs under a service account of its own (the file 0600, that
+//! account's; staff have no access to it) and listens on a Unix socket
+//! (0660 for a named group). Each connection is one person: the server reads
+//! the socket's peer credentials (SO_PEERCRED uid -> OS login -> staff row),
+//! never a field of the request. Requests are the desk's `Request` values,
+//! one JSON line each way; each connection gets its own desk (its own SQLite
+//! connection) on its own thread, and every change is still one IMMEDIATE
+//! transaction. A second kind of connection, `watch`, is told within a frame
+//! whenever the data changes, so screens refresh without polling the file.
+//!
+//! Staff elsewhere reach the host over SSH and run `dutydesk` there: there is
+//! no network protocol of our own.
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::io::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::desk::client::{send_all, Reply};
+use crate::desk::{Clock, Desk, DeskError, FixedClock, Request, SystemClock};
+use crate::domain::Actor;
+use crate::session::Env;
+use crate::store::{OpenOptions, Store};
+
+/// How `dutydesk serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub socket: PathBuf,
+    /// The group whose members may connect (the socket is 0660 for it).
+    pub group: Option<u32>,
+    /// Where `backup` requests write (by file name only); none: refused.
+    pub backup_dir: Option<PathBuf>,
+}
+
+/// The uid at the other end of a Unix socket (SO_PEERCRED).
+pub fn peer_uid(s: &UnixStream) -> std::io::Result<u32> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `cred`, which is a
+    // ucred as SO_PEERCRED expects.
+    let rc = unsafe {
+        libc::getsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(cred.uid)
+}
+
+struct Shared {
+    db: PathBuf,
+    /// `DUTYDESK_NOW`, on a training database only.
+    fixed_now: Option<chrono::DateTime<chrono::Utc>>,
+    training: bool,
+    backup_dir: Option<PathBuf>,
+    config: crate::config::Config,
+}
+
+impl Shared {
+    fn clock(&self) -> Box<dyn Clock> {
+        match self.fixed_now {
+            Some(t) => Box::new(FixedClock(t)),
+            None => Box::new(SystemClock),
+        }
+    }
+
+    fn desk(&self, actor: Actor) -> Result<Desk, DeskError> {
+        let store = Store::open_opts(&self.db, &OpenOptions::default())?;
+        let shifts = self.config.shifts().map_err(DeskError::Invalid)?;
+        Ok(Desk::new(store, actor)
+            .with_shifts(shifts)
+            .with_clock(self.clock()))
+    }
+}
+
+/// A line on the server's log (stderr). A log reader that went away is no
+/// reason to stop serving: the write's error is dropped.
+fn log(msg: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "dutydesk serve: {msg}");
+}
+
+/// Runs the server until it is killed. The environment's `DUTYDESK_NOW` is
+/// allowed only on a training database; `DUTYDESK_USER` never (the server
+/// acts for whoever connects).
+pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
+    if env.actor.login != env.actor.real_login {
+        return Err(DeskError::Invalid(
+            "DUTYDESK_USER means nothing to a server: it acts for whoever connects. Nothing \
+             was done"
+                .into(),
+        ));
+    }
+    // Open once: migrate, check the file is set up, fix its mode.
+    let mut desk = crate::session::open_desk(env)?;
+    if desk.is_new()? {
+        return Err(DeskError::Invalid(format!(
+            "{} is not set up yet: run `dutydesk init` as the service account first",
+            env.db.display()
+        )));
+    }
+    let training = desk.is_training()?;
+    if env.now.is_some() && !training {
+        return Err(crate::session::live_override_refused(&["DUTYDESK_NOW"]));
+    }
+    drop(desk);
+    let _ = std::fs::set_permissions(&env.db, std::fs::Permissions::from_mode(0o600));
+    let shared = Arc::new(Shared {
+        db: env.db.clone(),
+        fixed_now: env.now,
+        training,
+        backup_dir: opts.backup_dir.clone(),
+        config: env.config.clone(),
+    });
+    // A client that hangs up must not end the server. Rust starts a program
+    // with SIGPIPE ignored and the entry point leaves it so for `serve`; say
+    // so here too, before any thread starts, so it holds however the server
+    // is started. (Every write to a client also sends with MSG_NOSIGNAL.)
+    // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+    let listener = bind(&opts.socket, opts.group)?;
+    log(format!(
+        "serving {} on {}{}",
+        env.db.display(),
+        opts.socket.display(),
+        if training { " (training database)" } else { "" }
+    ));
+    for conn in listener.incoming() {
+        match conn {
+            Ok(stream) => {
+                let shared = Arc::clone(&shared);
+                std::thread::spawn(move || {
+                    if let Err(e) = connection(&shared, stream) {
+                        log(format!("connection ended: {e}"));
+                    }
+                });
+            }
+            Err(e) => log(format!("accept: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// Binds the socket: a stale one (nobody listening) is replaced; a live one
+/// means another server runs, and is refused. The socket is made 0660 for
+/// `group` (0600 without) before anyone can connect.
+fn bind(path: &Path, group: Option<u32>) -> Result<UnixListener, DeskError> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() && !dir.exists() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DeskError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+        }
+    }
+    if path.exists() {
+        if UnixStream::connect(path).is_ok() {
+            return Err(DeskError::Invalid(format!(
+                "another dutydesk server is already listening on {}",
+                path.display()
+            )));
+        }
+        std::fs::remove_file(path).map_err(|e| {
+            DeskError::Invalid(format!(
+                "cannot replace the stale socket {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    // The umask makes the socket private from its first instant.
+    // SAFETY: umask only changes this process's file-creation mask.
+    let old = unsafe { libc::umask(0o177) };
+    let listener = UnixListener::bind(path);
+    unsafe { libc::umask(old) };
+    let listener = listener
+        .map_err(|e| DeskError::Invalid(format!("cannot listen on {}: {e}", path.display())))?;
+    if let Some(gid) = group {
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+            .map_err(|_| DeskError::Invalid("the socket path holds a NUL byte".into()))?;
+        // SAFETY: chown on a path we own; -1 leaves the owner as it is.
+        let rc = unsafe { libc::chown(c.as_ptr(), u32::MAX, gid) };
+        if rc != 0 {
+            return Err(DeskError::Invalid(format!(
+                "cannot give the socket to group {gid}: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))
+            .map_err(|e| DeskError::Invalid(format!("cannot set the socket's mode: {e}")))?;
+    }
+    Ok(listener)
+}
+
+fn reply_line(r: &Reply) -> String {
+    let mut s = serde_json::to_string(r).unwrap_or_else(|_| {
+        "{\"err\":{\"code\":1,\"message\":\"the server could not encode its answer\"}}".into()
+    });
+    s.push('\n');
+    s
+}
+
+fn error_reply(e: &DeskError) -> Reply {
+    Reply::Err {
+        code: e.exit_code(),
+        message: e.to_string(),
+    }
+}
+
+/// One person's connection: hello, then requests until they hang up.
+fn connection(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
+    let uid = peer_uid(&stream)?;
+    let login = crate::store::login_of_uid(uid).unwrap_or_else(|| format!("uid{uid}"));
+    let writer = stream.try_clone()?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(());
+    }
+    let first: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+    match first.get("request").and_then(Value::as_str) {
+        Some("watch") => return watch(shared, writer),
+        Some("hello") => {}
+        _ => {
+            let r = Reply::Err {
+                code: 2,
+                message: "a connection starts with hello".into(),
+            };
+            return send_all(&writer, reply_line(&r).as_bytes());
+        }
+    }
+    // Acting as someone else: on a training database only.
+    let act_as = first
+        .get("act_as")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let acting = match act_as {
+        Some(other) if other != login && !shared.training => {
+            let e = crate::session::live_override_refused(&["DUTYDESK_USER"]);
+            return send_all(&writer, reply_line(&error_reply(&e)).as_bytes());
+        }
+        Some(other) => other,
+        None => login.clone(),
+    };
+    let actor = Actor {
+        real_login: login,
+        login: acting,
+    };
+    let mut desk = match shared.desk(actor) {
+        Ok(d) => d,
+        Err(e) => return send_all(&writer, reply_line(&error_reply(&e)).as_bytes()),
+    };
+    let hello = desk.serve(Request::Hello, desk.clock_now());
+    let hello = hello.map(|mut v| {
+        v["fixed_clock"] = Value::Bool(shared.fixed_now.is_some());
+        v
+    });
+    let r = match hello {
+        Ok(v) => Reply::Ok(v),
+        Err(e) => error_reply(&e),
+    };
+    send_all(&writer, reply_line(&r).as_bytes())?;
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let r = match serde_json::from_str::<Request>(&line) {
+            Ok(req) => {
+                let req = match req {
+                    Request::Backup { file } => match backup_path(shared, &file) {
+                        Ok(p) => Request::Backup { file: p },
+                        Err(e) => {
+                            send_all(&writer, reply_line(&error_reply(&e)).as_bytes())?;
+                            continue;
+                        }
+                    },
+                    other => other,
+                };
+                let now = desk.clock_now();
+                match desk.serve(req, now) {
+                    Ok(v) => Reply::Ok(v),
+                    Err(e) => error_reply(&e),
+                }
+            }
+            Err(e) => Reply::Err {
+                code: 2,
+                message: format!(
+                    "the server did not understand the request ({}); nothing was done",
+                    crate::domain::validate::inert(&e.to_string())
+                ),
+            },
+        };
+        send_all(&writer, reply_line(&r).as_bytes())?;
+    }
+}
+
+/// Through a server a backup goes into the server's backup folder, by file
+/// name only: the service account never writes where a client points it.
+fn backup_path(shared: &Shared, file: &str) -> Result<String, DeskError> {
+    let Some(dir) = &shared.backup_dir else {
+        return Err(DeskError::Invalid(
+            "this server takes no backups: start it with --backup-dir DIR".into(),
+        ));
+    };
+    let name = Path::new(file)
+        .file_name()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| DeskError::Invalid("give the backup a file name".into()))?;
+    Ok(dir.join(name).display().to_string())
+}
+
+/// Tells a watching client whenever the data changes: one line per change,
+/// checked every 20 ms (`PRAGMA data_version` costs microseconds).
+fn watch(shared: &Shared, writer: UnixStream) -> std::io::Result<()> {
+    let store = Store::open_opts(&shared.db, &OpenOptions::default())
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut last = store.data_version().unwrap_or(0);
+    writer.set_write_timeout(Some(Duration::from_secs(5)))?;
+    let mut idle = 0u32;
+    loop {
+        std::thread::sleep(Duration::from_millis(20));
+        let v = store.data_version().unwrap_or(last);
+        if v != last {
+            last = v;
+            send_all(&writer, format!("{{\"changed\":{v}}}\n").as_bytes())?;
+            idle = 0;
+        } else {
+            idle += 1;
+            // Every 10 s, a keep-alive: a client that has gone is noticed.
+            if idle >= 500 {
+                send_all(&writer, b"{\"alive\":true}\n")?;
+                idle = 0;
+            }
+        }
+    }
+}
