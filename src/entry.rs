@@ -36,6 +36,7 @@ fn serve(
     socket: Option<std::path::PathBuf>,
     group: Option<String>,
     backup_dir: Option<std::path::PathBuf>,
+    key: Option<std::path::PathBuf>,
 ) -> Result<(), crate::desk::DeskError> {
     let group = group
         .as_deref()
@@ -45,6 +46,7 @@ fn serve(
         socket: socket.unwrap_or_else(crate::config::default_socket_path),
         group,
         backup_dir,
+        chain_key: key,
     };
     crate::serve::run(env, &opts)
 }
@@ -86,10 +88,17 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
         Cmd::Tui => Ok(Then::OpenScreens),
         #[cfg(unix)]
         Cmd::Serve {
+            init_key: Some(path),
+            ..
+        } => crate::serve::init_key(&env, &path).map(|()| Then::Exit),
+        #[cfg(unix)]
+        Cmd::Serve {
             socket,
             group,
             backup_dir,
-        } => serve(&env, socket, group, backup_dir).map(|()| Then::Exit),
+            key,
+            init_key: None,
+        } => serve(&env, socket, group, backup_dir, key).map(|()| Then::Exit),
         Cmd::Keymap(k) => keymap(k).map(|()| Then::Exit),
         cmd => {
             // A subcommand that prints and ends (not one that opens the screens).

@@ -157,6 +157,14 @@ pub enum Cmd {
         /// Where `dutydesk backup NAME` writes through this server (by name only)
         #[arg(long)]
         backup_dir: Option<PathBuf>,
+        /// The server's chain key file (made by --init-key): every seal is an
+        /// HMAC with it. Without it the server runs unkeyed and says so
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Once, at set-up: create the chain key FILE (0400, this account's;
+        /// never replaced), key the log with it, and exit
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "socket", "group", "backup_dir"])]
+        init_key: Option<PathBuf>,
     },
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
