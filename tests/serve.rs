@@ -898,6 +898,15 @@ fn a_keyed_server_seals_with_its_key_and_a_log_rebuilt_without_it_fails() {
     };
     let out = ok(verify(&db));
     assert!(out.contains("key: checked with the server's key"), "{out}");
+    // With the key as without: nobody acts as someone else on a live file.
+    let o = dutydesk(Some(&db))
+        .env("DUTYDESK_USER", "someone")
+        .arg("verify")
+        .arg("--key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
     // A forger with the file but not the key edits the last call and
     // rebuilds both chains from there.
     let copy = dir.path().join("forged.sqlite3");

@@ -21,7 +21,7 @@ use crate::desk::{CallInput, ChildInput, Client, Command, DeskError, Outcome, Re
 use crate::domain::matching::{self, Probe};
 use crate::domain::time::parse_instant;
 use crate::domain::{ActionKind, AssessmentOutcome, Decision, Role};
-pub use crate::session::{open_client, open_desk, open_desk_keyed, open_desk_with, secure, Env};
+pub use crate::session::{open_client, open_client_keyed, open_desk, open_desk_with, secure, Env};
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -657,7 +657,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             // directly (root or the service account); without, ask the desk
             // as everything else does.
             let mut desk = match key {
-                Some(k) => Client::local(open_desk_keyed(env, Some(k))?),
+                Some(k) => open_client_keyed(env, k)?,
                 None => open_client(env)?,
             };
             if head {

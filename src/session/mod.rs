@@ -278,7 +278,18 @@ fn open_client_with(env: &Env, banner: bool) -> Result<Client, DeskError> {
         }
         return Ok(client);
     }
-    let mut desk = open_desk(env)?;
+    open_local(env, open_desk(env)?, banner)
+}
+
+/// The file directly with the server's chain key (`verify --key`: the key
+/// is the server's, so this is for root or the service account), with the
+/// same refusals and banners as `open_client`.
+pub fn open_client_keyed(env: &Env, chain_key: PathBuf) -> Result<Client, DeskError> {
+    open_local(env, open_desk_keyed(env, Some(chain_key))?, true)
+}
+
+fn open_local(env: &Env, mut desk: Desk, banner: bool) -> Result<Client, DeskError> {
+    let overrides = env.overrides();
     if !desk.is_new()? {
         let training = desk.is_training()?;
         if !training && !overrides.is_empty() {
