@@ -743,7 +743,7 @@ fn verify_names_each_row_changed_behind_the_desks_back() {
     assert_ne!(open_action, other_action);
     let front = q("SELECT id FROM staff WHERE login = 'front'");
     drop(c);
-    let cases: [(&str, String, &str, i64); 6] = [
+    let cases: [(&str, String, &str, i64); 7] = [
         (
             "done_at set",
             format!(
@@ -782,6 +782,15 @@ fn verify_names_each_row_changed_behind_the_desks_back() {
             "actions",
             other_action,
         ),
+        // The statutory clocks are rows too (given a rowid by 0011 so the
+        // seals see them): a closure day slipped in behind the desk's back.
+        (
+            "setting inserted",
+            "INSERT INTO settings (id, key, value) VALUES (41, 'calendar.closure.2026-11-23', '')"
+                .to_string(),
+            "settings",
+            41,
+        ),
     ];
     for (case, sql, table, row) in cases {
         let (copy, c) = tamper_copy(&db, &case.replace(' ', "_"));
@@ -794,7 +803,7 @@ fn verify_names_each_row_changed_behind_the_desks_back() {
         assert_eq!(first["row_id"], row, "{case}: {v}");
         assert_eq!(v["state"]["rows_total"], 1, "{case}: {v}");
         let (problem, words) = match case {
-            "row inserted" => ("unsealed", "inserted outside dutydesk"),
+            "row inserted" | "setting inserted" => ("unsealed", "inserted outside dutydesk"),
             "row deleted" => ("gone", "deleted outside dutydesk"),
             _ => (
                 "changed",
