@@ -22,7 +22,7 @@ use crate::desk::{CallInput, ChildInput, Client, Command, DeskError, Outcome, Re
 use crate::domain::matching::{self, Probe};
 use crate::domain::time::parse_instant;
 use crate::domain::{ActionKind, AssessmentOutcome, Decision, Role};
-pub use crate::session::{open_client, open_desk, open_desk_with, secure, Env};
+pub use crate::session::{open_client, open_client_keyed, open_desk, open_desk_with, secure, Env};
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -111,7 +111,13 @@ pub enum Cmd {
         #[arg(long)]
         email: Option<String>,
     },
-    /// Check the database file and the event log's hash chain (Rec 58)
+    /// Check the file, the event log's hash chain, every record against its seals (a row
+    /// changed, inserted or deleted behind dutydesk's back is named) and every handover's
+    /// recorded head (Rec 58)
+    ///
+    /// Exits 1 when anything is wrong; until a later verify passes, every screen shows a
+    /// banner and every command a warning. Without --key the keyed part of a server's log
+    /// is not checked, and verify says so.
     Verify {
         /// Print only the log's head (event count and hash), to compare with paper
         #[arg(long)]
@@ -120,6 +126,9 @@ pub enum Cmd {
         /// against a head printed on paper when the log held N events
         #[arg(long, value_name = "N", conflicts_with = "head")]
         event: Option<i64>,
+        /// The server's chain key file: check the keyed part of the log with it
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
@@ -161,6 +170,14 @@ pub enum Cmd {
         /// still fsync'd (synchronous=FULL)
         #[arg(long)]
         replicated: bool,
+        /// The server's chain key file (made by --init-key): every seal is an
+        /// HMAC with it. Without it the server runs unkeyed and says so
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Once, at set-up: create the chain key FILE (0400, this account's;
+        /// never replaced), key the log with it, and exit
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "socket", "group", "backup_dir"])]
+        init_key: Option<PathBuf>,
     },
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
@@ -651,9 +668,16 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Verify {
             head,
             event,
+            key,
             format,
         } => {
-            let mut desk = open_client(env)?;
+            // The server's key is the server's: with it, open the file
+            // directly (root or the service account); without, ask the desk
+            // as everything else does.
+            let mut desk = match key {
+                Some(k) => open_client_keyed(env, k)?,
+                None => open_client(env)?,
+            };
             if let Some(n) = event {
                 let last = desk.head()?.last_id;
                 return match desk.log_point(n)? {
@@ -672,7 +696,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if report.ok() {
                 Ok(())
             } else {
-                Err(DeskError::Store(crate::desk::StoreError::Damaged(
+                Err(DeskError::Store(crate::desk::StoreError::VerifyFailed(
                     verify_failure(&report),
                 )))
             }
@@ -716,20 +740,28 @@ fn verify_failure(r: &crate::desk::VerifyReport) -> String {
     if r.integrity != ["ok"] {
         let shown: Vec<&str> = r.integrity.iter().take(3).map(String::as_str).collect();
         return output::inert(&format!(
-            "verify failed: the database file is damaged (SQLite's integrity check: {}{}). \
-             Stop using it, keep a copy as it is, and {RESTORE}",
+            "the database file is damaged (SQLite's integrity check: {}{}). Stop using it, \
+             keep a copy as it is, and {RESTORE}",
             shown.join("; "),
             if r.integrity.len() > 3 { "; …" } else { "" }
         ));
     }
-    match &r.chain.first_broken {
-        Some((_, why)) => output::inert(&format!(
-            "verify failed: the event log is broken: {why}. The file was changed outside \
-             dutydesk: keep it as it is (it is the evidence), tell whoever is responsible for \
-             the system, and {RESTORE}; compare `dutydesk verify --head` with the head printed \
-             on the last handover"
+    if let Some((_, why)) = &r.chain.first_broken {
+        return output::inert(&format!(
+            "the event log is broken: {why}. The file was changed outside dutydesk: keep it as \
+             it is (it is the evidence), tell whoever is responsible for the system, and \
+             {RESTORE}; compare `dutydesk verify --head` with the head printed on the last \
+             handover"
+        ));
+    }
+    // The records against their seals, the seal chain, the key, the
+    // handovers' heads: named by the report (tables and ids, no record text).
+    match r.first_problem() {
+        Some(p) => output::inert(&format!(
+            "{p}. The file was changed outside dutydesk: keep it as it is (it is the \
+             evidence), tell whoever is responsible for the system, and {RESTORE}"
         )),
-        None => "verify failed".into(),
+        None => "see the report above".into(),
     }
 }
 

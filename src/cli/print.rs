@@ -380,6 +380,47 @@ pub fn verify(format: Format, r: &VerifyReport) -> std::io::Result<()> {
         None => println!("event log: {} events, chain whole", r.chain.events),
         Some((id, why)) => println!("event log: BROKEN at event {id}: {why}"),
     }
+    let s = &r.state;
+    if s.rows_total == 0 {
+        println!(
+            "records: {} rows checked, all match their seals ({} seals)",
+            s.rows_checked, s.seals
+        );
+    } else {
+        println!(
+            "records: {} of {} rows DIFFER from their seals:",
+            s.rows_total, s.rows_checked
+        );
+        for p in &s.rows {
+            println!("  {}", inert(&p.why));
+        }
+        if s.rows_total > s.rows.len() as i64 {
+            println!("  … and {} more", s.rows_total - s.rows.len() as i64);
+        }
+    }
+    match &s.chain_broken {
+        None => println!("seal chain: {} seals, whole", s.seals),
+        Some(b) => println!(
+            "seal chain: BROKEN at seal {}: {}",
+            b.seal_id,
+            inert(&b.why)
+        ),
+    }
+    match (s.keyed_from_event, s.checked_with_key) {
+        (Some(e), true) => println!("key: checked with the server's key (keyed from event {e})"),
+        (None, true) => println!("key: the server's key was given, but the log is not keyed"),
+        (_, false) => match &s.unchecked {
+            Some(u) => println!("key: NOT CHECKED: {}", inert(u)),
+            None => println!("key: none (this log is not keyed)"),
+        },
+    }
+    if s.handovers.is_empty() {
+        println!("handovers: every recorded head is in the log");
+    } else {
+        for h in &s.handovers {
+            println!("handovers: {}", inert(&h.why));
+        }
+    }
     println!(
         "head: {} events, last {}, hash {}",
         r.head.count,

@@ -74,6 +74,9 @@ pub enum Request {
     LogPoint {
         id: i64,
     },
+    /// The cheap integrity check behind every screen's banner and every
+    /// command's warning line (`Desk::health`).
+    Health,
     /// A child's chronology, logged as `Referral` is.
     Chronology {
         child_id: i64,
@@ -199,6 +202,7 @@ impl Desk {
             Request::Head => json(self.head()?),
             Request::Verify => json(self.verify()?),
             Request::LogPoint { id } => json(self.log_point(id)?),
+            Request::Health => json(self.health()?),
             Request::Chronology {
                 child_id,
                 via,

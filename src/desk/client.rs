@@ -21,7 +21,7 @@ use super::handover::{HandoverReport, StoredHandover};
 use super::reports::{Report, ReportQuery};
 use super::{
     AuditView, ChildMatch, Chronology, ClosureCheck, Command, ConfirmationHistory, Desk, DeskError,
-    LetterDraft, Outcome, ReferralDetail, Result, VerifyReport,
+    Health, LetterDraft, Outcome, ReferralDetail, Result, VerifyReport,
 };
 use crate::domain::census::CensusYear;
 use crate::domain::letters::LetterKind;
@@ -414,6 +414,11 @@ impl Client {
     /// Event `id`'s time and hash (None when the log has no such event).
     pub fn log_point(&mut self, id: i64) -> Result<Option<LogPoint>> {
         self.typed(Request::LogPoint { id })
+    }
+
+    /// The cheap integrity check for a banner or a warning line.
+    pub fn health(&mut self) -> Result<Health> {
+        self.typed(Request::Health)
     }
 
     /// A child's chronology; its opening is logged.

@@ -44,8 +44,9 @@ pub use settings::{ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES
 /// never import `store/`).
 pub use crate::store::{
     Action, AuditFilter, AwaitingConfirmation, Call, ChainReport, Child, ConfirmationCounts,
-    EventFilter, EventHead, EventRow, Handover, HandoverReferral, QueueCounts, QueueFilter,
-    QueueRow, Referral, Referrer, Staff, StoreError, Team,
+    EventFilter, EventHead, EventRow, Handover, HandoverProblem, HandoverReferral, Health,
+    QueueCounts, QueueFilter, QueueRow, Referral, Referrer, RowProblem, SealBreak, SealReport,
+    Staff, StoreError, Team,
 };
 
 #[derive(Debug, thiserror::Error)]

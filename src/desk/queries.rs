@@ -8,8 +8,8 @@ use crate::domain::matching::{self, Candidate, Match, Probe};
 use crate::domain::permissions::{Access, Permission, NAMED_ACCESS_HOURS};
 use crate::domain::time::{end_of_london_day, london_date};
 use crate::store::{
-    self, Action, ChainReport, Child, EventFilter, EventHead, EventRow, QueueCounts, QueueFilter,
-    QueueRow, Referral, Staff, Team,
+    self, Action, ChainReport, Child, EventFilter, EventHead, EventRow, Health, QueueCounts,
+    QueueFilter, QueueRow, Referral, SealReport, Staff, Team,
 };
 
 /// Everything the referral screen and `referral show` need.
@@ -34,17 +34,35 @@ pub struct ChildMatch {
     pub referrals: Vec<Referral>,
 }
 
-/// Integrity of the file and the event chain.
+/// Integrity of the file, the event chain, and the state tables against
+/// their seals (with every handover's recorded head).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct VerifyReport {
     pub integrity: Vec<String>,
     pub chain: ChainReport,
     pub head: EventHead,
+    /// Every state row against its last seal, the seal chain (keyed or
+    /// not) and the handovers' recorded heads.
+    pub state: SealReport,
 }
 
 impl VerifyReport {
     pub fn ok(&self) -> bool {
-        self.integrity == ["ok"] && self.chain.first_broken.is_none()
+        self.integrity == ["ok"] && self.chain.first_broken.is_none() && self.state.ok()
+    }
+
+    /// The first thing wrong, in one line with no record text.
+    pub fn first_problem(&self) -> Option<String> {
+        if self.integrity != ["ok"] {
+            return Some(format!(
+                "integrity check failed: {}",
+                self.integrity.join("; ")
+            ));
+        }
+        if let Some((id, why)) = &self.chain.first_broken {
+            return Some(format!("event log broken at event {id}: {why}"));
+        }
+        self.state.first_problem()
     }
 }
 
@@ -363,16 +381,56 @@ impl Desk {
             .read(|c| Ok::<_, DeskError>(store::event_head(c)?))
     }
 
-    /// `PRAGMA integrity_check` and the event chain, end to end.
+    /// `PRAGMA integrity_check`, the event chain end to end, and every row
+    /// of the state tables against its seals (replaying them all: slow on a
+    /// big file). The outcome is kept for `health`, so every screen and
+    /// command shows a failure until a later verify passes.
     pub fn verify(&mut self) -> Result<VerifyReport> {
         self.gate(Permission::Verify)?;
         let integrity = self.store.integrity_check()?;
-        self.store.read(|c| {
+        let key = self.store.chain_key().cloned();
+        let report = self.store.read(|c| {
             Ok::<_, DeskError>(VerifyReport {
                 integrity,
                 chain: store::verify_chain(c)?,
                 head: store::event_head(c)?,
+                state: store::verify_seals(c, key.as_ref())?,
             })
-        })
+        })?;
+        let problem = report.first_problem();
+        // Best effort: a copy on read-only media still verifies.
+        let _ = self.store.write(|c| {
+            store::record_verify(
+                c,
+                report.ok(),
+                report.head.count,
+                report.state.seals,
+                key.is_some(),
+                problem.as_deref(),
+            )
+        });
+        Ok(report)
+    }
+
+    /// The cheap check for a banner on every screen and a line on every
+    /// command's stderr: the last full verify's outcome, and the end of the
+    /// event log and of the seals. A few indexed reads at any size.
+    /// Anyone on the staff list may ask (`Permission::ReadCounts`): it names
+    /// no record, and everyone should see that the record may be altered.
+    pub fn health(&mut self) -> Result<Health> {
+        self.gate(Permission::ReadCounts)?;
+        let key = self.store.chain_key().cloned();
+        self.store
+            .read(|c| Ok::<_, DeskError>(store::health(c, key.as_ref())?))
+    }
+
+    /// Keys the log with the server's key from now on (`serve` set-up, after
+    /// `store::create_chain_key`; the store must be opened with that key).
+    /// Returns the `chain_keyed` event, or `None` when it was keyed already.
+    pub fn start_keyed_chain(&mut self, now: DateTime<Utc>) -> Result<Option<i64>> {
+        let actor = self.actor.clone();
+        Ok(self
+            .store
+            .start_keyed_chain(now, &actor.real_login, &actor.login)?)
     }
 }

@@ -91,6 +91,9 @@ pub struct App {
     pub pending: Vec<Key>,
     /// The whole terminal.
     pub area: Rect,
+    /// The banner when the record may have been altered outside dutydesk
+    /// (`Desk::health`: a failed verify, a broken end of the log or seals).
+    pub integrity: Option<String>,
     /// Where changes go when they must not block the screens.
     writer: Option<Writer>,
     /// Changes sent and not yet answered, oldest first: the writer answers
@@ -213,10 +216,12 @@ impl App {
             quit: false,
             pending: Vec::new(),
             area,
+            integrity: None,
             writer: None,
             saving: VecDeque::new(),
             version: desk.data_version()?,
         };
+        app.check_integrity(desk);
         let mut q: Box<dyn Screen> = Box::new(QueueScreen::unloaded(desk)?);
         q.resize(app.chrome(area).body);
         q.reload(desk, now)?;
@@ -224,9 +229,19 @@ impl App {
         Ok(app)
     }
 
+    /// Asks the desk's cheap check whether the record still holds.
+    pub fn check_integrity(&mut self, desk: &mut Client) {
+        self.integrity = desk
+            .health()
+            .ok()
+            .and_then(|h| h.problems.into_iter().next());
+    }
+
     fn chrome(&self, area: Rect) -> Chrome {
         let [banner, title, body, status] = Layout::vertical([
-            Constraint::Length(u16::from(self.fixed_clock || self.training)),
+            Constraint::Length(
+                u16::from(self.fixed_clock || self.training) + u16::from(self.integrity.is_some()),
+            ),
             Constraint::Length(1),
             Constraint::Min(1),
             Constraint::Length(1),
@@ -262,6 +277,7 @@ impl App {
 
     /// Re-reads every open screen (after a change).
     pub fn reload_all(&mut self, desk: &mut Client) {
+        self.check_integrity(desk);
         let now = self.now;
         let mut err = None;
         for s in &mut self.stack {
@@ -603,6 +619,27 @@ impl App {
     pub fn view(&self, f: &mut Frame) {
         let c = self.chrome(f.area());
         let ctx = self.ctx();
+        let mut banner = c.banner;
+        if let Some(w) = &self.integrity {
+            let line = Rect {
+                height: 1,
+                ..banner
+            };
+            f.render_widget(
+                Paragraph::new(format!(
+                    " RECORD MAY HAVE BEEN ALTERED outside dutydesk: {}; run `dutydesk verify` ",
+                    inert(w)
+                ))
+                .style(
+                    Urgency::Overdue
+                        .style()
+                        .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+                ),
+                line,
+            );
+            banner.y += 1;
+            banner.height = banner.height.saturating_sub(1);
+        }
         if self.fixed_clock || self.training {
             let text = match (self.training, self.fixed_clock) {
                 (true, true) => format!(
@@ -615,7 +652,7 @@ impl App {
             f.render_widget(
                 Paragraph::new(text)
                     .style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
-                c.banner,
+                banner,
             );
         }
         let title = self.top().map(|s| s.title()).unwrap_or_default();
