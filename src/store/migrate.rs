@@ -25,6 +25,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0008_file_identity"),
     migration!("0009_settings"),
     migration!("0010_truth"),
+    // 0011 and 0012 belong to other branches; the lead orders them when merging.
+    migration!("0013_perf"),
 ];
 
 /// The schema version this binary writes.

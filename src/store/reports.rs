@@ -157,17 +157,37 @@ pub fn awaiting_decision(
     Ok(st.query_row(params![ts(start), ts(end), team_id], |r| r.get(0))?)
 }
 
+/// `domain::allocation::duty_owner_problem` is `None`, written once in SQL:
+/// the staff row `s` is a duty worker or duty manager, active and not marked
+/// absent at the instant bound at `now` (a placeholder such as `?1`).
+pub(crate) fn owner_allocates_sql(now: &str) -> String {
+    format!(
+        "(s.active <> 0 AND s.role IN ('duty_worker', 'duty_manager') \
+         AND NOT ((s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
+         AND (s.absent_from IS NULL OR s.absent_from <= {now}) \
+         AND (s.absent_until IS NULL OR {now} < s.absent_until)))"
+    )
+}
+
 /// `domain::allocation`'s rule, written once in SQL: the open action `a`
 /// (with its owner `s` LEFT JOINed from staff) is not allocated at the
 /// instant bound at `now` (a placeholder such as `?1`). Pass-to-duty does
 /// not count; an owner missing from the staff list counts as no owner.
 pub(crate) fn action_not_allocated_sql(now: &str) -> String {
     format!(
-        "a.kind <> 'pass_to_duty' AND (s.login IS NULL OR s.active = 0 \
-         OR s.role NOT IN ('duty_worker', 'duty_manager') \
-         OR ((s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
-         AND (s.absent_from IS NULL OR s.absent_from <= {now}) \
-         AND (s.absent_until IS NULL OR {now} < s.absent_until)))"
+        "a.kind <> 'pass_to_duty' AND (s.login IS NULL OR NOT {})",
+        owner_allocates_sql(now)
+    )
+}
+
+/// The same rule without a join per action: the open action `a` is not
+/// allocated when it counts and its owner is not among the (few) staff who
+/// allocate at `now`, a set SQLite builds once per statement.
+fn action_not_allocated_by_set_sql(now: &str) -> String {
+    format!(
+        "a.kind <> 'pass_to_duty' AND (a.owner IS NULL OR a.owner NOT IN \
+         (SELECT s.login FROM staff s WHERE {}))",
+        owner_allocates_sql(now)
     )
 }
 
@@ -260,13 +280,21 @@ pub fn unallocated_count(
     now: DateTime<Utc>,
     team_id: Option<i64>,
 ) -> Result<i64> {
+    // Grouped by referral on the covering index of open actions
+    // (actions_open_by_referral: referral, owner, kind, team), with the
+    // allocating staff as one set; only those referrals are then looked up
+    // to leave out a closed one. One statement per case, so the team
+    // condition does not keep SQLite off the index.
+    let team = if team_id.is_some() {
+        "AND a.team_id = ?2"
+    } else {
+        "AND ?2 IS NULL"
+    };
     let sql = format!(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT a.referral_id AS rid \
-            FROM actions a INDEXED BY actions_open_by_referral \
-            LEFT JOIN staff s ON s.login = a.owner \
-            WHERE a.done_at IS NULL AND (?2 IS NULL OR a.team_id = ?2) AND {cond}) u \
+        "SELECT COUNT(*) FROM (SELECT a.referral_id AS rid FROM actions a \
+            WHERE a.done_at IS NULL {team} AND {cond} GROUP BY a.referral_id) u \
          JOIN referrals r ON r.id = u.rid WHERE r.state <> 'closed'",
-        cond = action_not_allocated_sql("?1"),
+        cond = action_not_allocated_by_set_sql("?1"),
     );
     let mut st = conn.prepare_cached(&sql)?;
     Ok(st.query_row(params![ts(now), team_id], |r| r.get(0))?)

@@ -722,8 +722,11 @@ pub struct NewAction {
 
 pub fn insert_action(conn: &Connection, a: &NewAction) -> Result<i64> {
     conn.prepare_cached(
+        // The child's name goes on the action (migration 0013) for the
+        // queue's name search; triggers follow a rename.
         "INSERT INTO actions (referral_id, team_id, kind, detail, owner, created_at, due_at, \
-         due_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         due_day, child_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+         (SELECT c.name FROM referrals r JOIN children c ON c.id = r.child_id WHERE r.id = ?1))",
     )?
     .execute(params![
         a.referral_id,
@@ -928,7 +931,9 @@ fn queue_where(
         args.push(k.as_str().to_string().into());
     }
     if let Some(c) = f.child.as_deref().filter(|c| !c.trim().is_empty()) {
-        w.push_str(" AND c.name LIKE ? ESCAPE '\\'");
+        // The name kept on the action (migration 0013): the filter reads
+        // only the covering index of open actions, no referral or child.
+        w.push_str(" AND a.child_name LIKE ? ESCAPE '\\'");
         let esc = c
             .trim()
             .replace('\\', "\\\\")
@@ -998,11 +1003,6 @@ pub fn queue_len(conn: &Connection, f: &QueueFilter, now: DateTime<Utc>) -> Resu
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
     let mut join = String::new();
-    if f.child.is_some() {
-        join.push_str(
-            "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id ",
-        );
-    }
     if f.unallocated {
         join.push_str("LEFT JOIN staff s ON s.login = a.owner");
     }
@@ -1030,6 +1030,39 @@ pub struct QueueCounts {
     /// Shift handovers not yet acknowledged by the incoming lead (Rec 50),
     /// as `handover pending` lists them.
     pub unacknowledged_handovers: i64,
+}
+
+/// One of the counts kept by migration 0013's triggers in `queue_tallies`
+/// (`open_referrals`, `open_actions`, `open:<kind>`), for a team or all.
+pub fn tally(conn: &Connection, team_id: Option<i64>, measure: &str) -> Result<i64> {
+    let mut st = conn.prepare_cached(
+        "SELECT COALESCE(SUM(n), 0) FROM queue_tallies WHERE measure = ?1 \
+         AND (?2 IS NULL OR team_id = ?2)",
+    )?;
+    Ok(st.query_row(params![measure, team_id], |r| r.get(0))?)
+}
+
+/// The tallies recounted from the tables, as `(team_id, measure, n)` with
+/// no zero rows: what `queue_tallies` must hold (for `verify` and tests).
+pub fn tallies_recount(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
+    let mut st = conn.prepare(
+        "SELECT team_id, 'open_referrals', COUNT(*) FROM referrals WHERE state <> 'closed' \
+         GROUP BY team_id \
+         UNION ALL SELECT team_id, 'open_actions', COUNT(*) FROM actions WHERE done_at IS NULL \
+         GROUP BY team_id \
+         UNION ALL SELECT team_id, 'open:' || kind, COUNT(*) FROM actions WHERE done_at IS NULL \
+         GROUP BY team_id, kind ORDER BY 1, 2",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// What `queue_tallies` holds, in the same shape (zero rows left out).
+pub fn tallies_kept(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
+    let mut st =
+        conn.prepare("SELECT team_id, measure, n FROM queue_tallies WHERE n <> 0 ORDER BY 1, 2")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 pub fn queue_counts(
@@ -1060,26 +1093,18 @@ pub fn queue_counts(
             "team_id",
             vec![ts(start_of_today).into()],
         )?,
-        open_referrals: one(
-            "SELECT COUNT(*) FROM referrals WHERE state <> 'closed'{t}",
-            "team_id",
-            vec![],
-        )?,
-        open_actions: one(
-            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL{t}",
-            "team_id",
-            vec![],
-        )?,
+        open_referrals: tally(conn, team_id, "open_referrals")?,
+        open_actions: tally(conn, team_id, "open_actions")?,
         overdue: one(
             "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND due_at < ?1{t}",
             "team_id",
             vec![n.into()],
         )?,
         unallocated: super::reports::unallocated_count(conn, now, team_id)?,
-        awaiting_confirmation: one(
-            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND +kind = 'written_confirmation'{t}",
-            "team_id",
-            vec![],
+        awaiting_confirmation: tally(
+            conn,
+            team_id,
+            &format!("open:{}", ActionKind::WrittenConfirmation.as_str()),
         )?,
         drafts: super::handover::unfinished_calls(conn, team_id)?.len() as i64,
         calls_not_passed_in_hour: super::reports::pass_to_duty_overdue(conn, now, team_id)?,
