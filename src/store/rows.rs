@@ -651,12 +651,10 @@ fn referral_row(r: &Row) -> rusqlite::Result<Referral> {
 }
 
 pub fn referral_by_id(conn: &Connection, id: i64) -> Result<Option<Referral>> {
+    // Cached: the demo and every command read rows back by id.
     Ok(conn
-        .query_row(
-            &format!("SELECT {REFERRAL_COLS} WHERE r.id = ?1"),
-            [id],
-            referral_row,
-        )
+        .prepare_cached(&format!("SELECT {REFERRAL_COLS} WHERE r.id = ?1"))?
+        .query_row([id], referral_row)
         .optional()?)
 }
 
@@ -814,12 +812,10 @@ fn action_row(r: &Row) -> rusqlite::Result<Action> {
 }
 
 pub fn action_by_id(conn: &Connection, id: i64) -> Result<Option<Action>> {
+    // Cached: the demo and every command read rows back by id.
     Ok(conn
-        .query_row(
-            &format!("SELECT {ACTION_COLS} WHERE id = ?1"),
-            [id],
-            action_row,
-        )
+        .prepare_cached(&format!("SELECT {ACTION_COLS} WHERE id = ?1"))?
+        .query_row([id], action_row)
         .optional()?)
 }
 
