@@ -283,10 +283,11 @@ pub fn unallocated_count(
     // Grouped by referral on the covering index of open actions
     // (actions_open_by_referral: referral, owner, kind, team), with the
     // allocating staff as one set; only those referrals are then looked up
-    // to leave out a closed one. One statement per case, so the team
-    // condition does not keep SQLite off the index.
+    // to leave out a closed one.
+    // `+`: a team index would look up every open action of the team for
+    // its owner and kind, which the covering index already holds.
     let team = if team_id.is_some() {
-        "AND a.team_id = ?2"
+        "AND +a.team_id = ?2"
     } else {
         "AND ?2 IS NULL"
     };

@@ -900,8 +900,16 @@ fn queue_where(
     args: &mut Vec<rusqlite::types::Value>,
 ) -> String {
     let mut w = String::from("a.done_at IS NULL");
+    let search = searching(f);
     if let Some(t) = f.team_id {
-        w.push_str(" AND a.team_id = ?");
+        // A name search reads the covering actions_open_child (it holds the
+        // team); `+` keeps SQLite from a team index that would look up every
+        // row for its name.
+        w.push_str(if search {
+            " AND +a.team_id = ?"
+        } else {
+            " AND a.team_id = ?"
+        });
         args.push(t.into());
     }
     if let Some(o) = &f.owner {
@@ -926,7 +934,7 @@ fn queue_where(
         w.push_str(" AND +a.kind = ?");
         args.push(k.as_str().to_string().into());
     }
-    if let Some(c) = f.child.as_deref().filter(|c| !c.trim().is_empty()) {
+    if let Some(c) = f.child.as_deref().filter(|_| search) {
         // The name kept on the action (migration 0013): the filter reads
         // only the covering index of open actions, no referral or child.
         w.push_str(" AND a.child_name LIKE ? ESCAPE '\\'");
@@ -940,6 +948,11 @@ fn queue_where(
     w
 }
 
+/// Whether the filter searches by the child's name.
+fn searching(f: &QueueFilter) -> bool {
+    f.child.as_deref().is_some_and(|c| !c.trim().is_empty())
+}
+
 /// One page of the queue: open actions, most overdue first, then by due instant.
 pub fn queue_page(
     conn: &Connection,
@@ -950,13 +963,21 @@ pub fn queue_page(
 ) -> Result<Vec<QueueRow>> {
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
-    let sql = format!(
-        "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, s.display_name, \
-         s.absent_from, s.absent_until, a.due_at, s.role, s.active \
-         FROM actions a JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
-         JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner \
-         WHERE {w} ORDER BY a.due_at, a.id LIMIT ? OFFSET ?"
-    );
+    let cols = "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, \
+         s.display_name, s.absent_from, s.absent_until, a.due_at, s.role, s.active";
+    let joins = "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
+         JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner";
+    let sql = if searching(f) {
+        // The page's ids from the covering index of open actions (the
+        // same scan queue_len counts), then only those 50 rows joined.
+        format!(
+            "WITH p AS (SELECT a.id FROM actions a LEFT JOIN staff s ON s.login = a.owner \
+             WHERE {w} ORDER BY a.due_at, a.id LIMIT ? OFFSET ?) \
+             {cols} FROM p JOIN actions a ON a.id = p.id {joins} ORDER BY a.due_at, a.id"
+        )
+    } else {
+        format!("{cols} FROM actions a {joins} WHERE {w} ORDER BY a.due_at, a.id LIMIT ? OFFSET ?")
+    };
     args.push(limit.into());
     args.push(offset.into());
     let mut st = conn.prepare_cached(&sql)?;
