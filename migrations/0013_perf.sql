@@ -92,3 +92,44 @@ END;
 -- this index, with no lookup of the table until the page's 50 rows.
 CREATE INDEX actions_open_child ON actions(due_at, id, child_name, team_id, owner, kind, done_at)
     WHERE done_at IS NULL;
+
+-- 3. report_months: report_days rolled up by calendar month (the month of
+--    the London day), kept by triggers on report_days in the same
+--    transaction, so a year's report sums twelve months of cells (and the
+--    days at either end of a period that are not whole months) instead of
+--    grouping every day's cells.
+CREATE TABLE report_months (
+    month    TEXT NOT NULL,   -- YYYY-MM
+    team_id  INTEGER NOT NULL,
+    measure  TEXT NOT NULL,
+    key      TEXT NOT NULL,
+    n        INTEGER NOT NULL,
+    PRIMARY KEY (month, team_id, measure, key)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO report_months (month, team_id, measure, key, n)
+    SELECT substr(day, 1, 7), team_id, measure, key, SUM(n) FROM report_days
+    GROUP BY substr(day, 1, 7), team_id, measure, key;
+
+CREATE TRIGGER report_month_ai AFTER INSERT ON report_days
+BEGIN
+    INSERT INTO report_months (month, team_id, measure, key, n)
+        VALUES (substr(new.day, 1, 7), new.team_id, new.measure, new.key, new.n)
+        ON CONFLICT (month, team_id, measure, key) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER report_month_au AFTER UPDATE ON report_days
+BEGIN
+    UPDATE report_months SET n = n - old.n WHERE month = substr(old.day, 1, 7)
+        AND team_id = old.team_id AND measure = old.measure AND key = old.key;
+    INSERT INTO report_months (month, team_id, measure, key, n)
+        VALUES (substr(new.day, 1, 7), new.team_id, new.measure, new.key, new.n)
+        ON CONFLICT (month, team_id, measure, key) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER report_month_ad AFTER DELETE ON report_days
+BEGIN
+    UPDATE report_months SET n = n - old.n WHERE month = substr(old.day, 1, 7)
+        AND team_id = old.team_id AND measure = old.measure AND key = old.key;
+END;
+
+-- The per-day series (referred, late spans) read only this index.
+CREATE INDEX report_days_series ON report_days(measure, day, team_id, key, n);
