@@ -236,6 +236,16 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
 
 /// Fills an empty database with demo data.
 pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
+    generate_with(desk, spec, &mut |_, _| {})
+}
+
+/// As [`generate`], telling `progress(made, total)` after each batch (for a
+/// progress bar).
+pub fn generate_with(
+    desk: &mut Desk,
+    spec: &DemoSpec,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<DemoStats> {
     if !desk.is_new()? {
         return Err(DeskError::Invalid(
             "demo data goes only into a new database".into(),
@@ -244,7 +254,7 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
     // A new file nobody else has open: fill it with durability relaxed,
     // and put it back (synced) whatever happens.
     store::bulk::begin_fill(desk.store.conn())?;
-    let out = fill(desk, spec);
+    let out = fill(desk, spec, progress);
     let end = store::bulk::end_fill(desk.store.conn());
     let stats = out?;
     end?;
@@ -259,10 +269,10 @@ pub fn generate_synced(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
             "demo data goes only into a new database".into(),
         ));
     }
-    fill(desk, spec)
+    fill(desk, spec, &mut |_, _| {})
 }
 
-fn fill(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
+fn fill(desk: &mut Desk, spec: &DemoSpec, progress: &mut dyn FnMut(u64, u64)) -> Result<DemoStats> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let pick = setup(desk, spec)?;
     let rules = desk.rules()?;
@@ -572,6 +582,7 @@ fn fill(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
             Ok::<_, DeskError>((m, local))
         })?;
         made = m;
+        progress(made, total);
         stats.referrals += s.referrals;
         stats.open_actions += s.open_actions;
         stats.events += s.events;
