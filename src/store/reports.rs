@@ -53,10 +53,13 @@ pub fn report_sums(
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// A first and last value, inclusive (`YYYY-MM` or `YYYY-MM-DD`).
+type Span = (String, String);
+
 /// Splits days `from..=to` into whole calendar months (first and last
 /// `YYYY-MM`, if any) and the two runs of days outside them (each
 /// `first..=last`, empty when first > last).
-fn whole_months(from: &str, to: &str) -> (Option<(String, String)>, [(String, String); 2]) {
+fn whole_months(from: &str, to: &str) -> (Option<Span>, [Span; 2]) {
     use chrono::{Datelike, Months, NaiveDate};
     let empty = || ("9999-99-99".to_string(), "0000-00-00".to_string());
     let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
