@@ -77,11 +77,13 @@ UPDATE actions SET child_name = (SELECT c.name FROM referrals r JOIN children c 
     WHERE r.id = actions.referral_id);
 
 CREATE TRIGGER action_child_name_child_au AFTER UPDATE OF name ON children
+    WHEN old.name IS NOT new.name
 BEGIN
     UPDATE actions SET child_name = new.name
         WHERE referral_id IN (SELECT id FROM referrals WHERE child_id = new.id);
 END;
 CREATE TRIGGER action_child_name_referral_au AFTER UPDATE OF child_id ON referrals
+    WHEN old.child_id IS NOT new.child_id
 BEGIN
     UPDATE actions SET child_name = (SELECT name FROM children WHERE id = new.child_id)
         WHERE referral_id = new.id;

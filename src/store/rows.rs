@@ -313,11 +313,8 @@ fn child_row(r: &Row) -> rusqlite::Result<Child> {
 
 pub fn child_by_id(conn: &Connection, id: i64) -> Result<Option<Child>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {CHILD_COLS} WHERE id = ?1"),
-            [id],
-            child_row,
-        )
+        .prepare_cached(&format!("SELECT {CHILD_COLS} WHERE id = ?1"))?
+        .query_row([id], child_row)
         .optional()?)
 }
 
@@ -616,6 +613,10 @@ pub struct Referral {
     pub closure_reason: Option<ClosureReason>,
 }
 
+/// A referral with its child's name and team's name. Statements keyed on a
+/// parameter write it `+?1`: SQLite re-prepares a join whose key is a bare
+/// bound parameter each time the value changes (constant propagation), the
+/// cost of a whole parse and plan on every lookup.
 const REFERRAL_COLS: &str =
     "r.id, r.call_id, r.child_id, c.name, r.team_id, t.name, r.received_at, r.source, \
      r.deliberate_harm, r.possible_crime, r.state, r.decision, r.decision_note, r.decided_at, \
@@ -653,7 +654,7 @@ fn referral_row(r: &Row) -> rusqlite::Result<Referral> {
 pub fn referral_by_id(conn: &Connection, id: i64) -> Result<Option<Referral>> {
     // Cached: the demo and every command read rows back by id.
     Ok(conn
-        .prepare_cached(&format!("SELECT {REFERRAL_COLS} WHERE r.id = ?1"))?
+        .prepare_cached(&format!("SELECT {REFERRAL_COLS} WHERE r.id = +?1"))?
         .query_row([id], referral_row)
         .optional()?)
 }
@@ -661,7 +662,7 @@ pub fn referral_by_id(conn: &Connection, id: i64) -> Result<Option<Referral>> {
 /// Every referral of a child, oldest first.
 pub fn referrals_of_child(conn: &Connection, child_id: i64) -> Result<Vec<Referral>> {
     let mut st = conn.prepare(&format!(
-        "SELECT {REFERRAL_COLS} WHERE r.child_id = ?1 ORDER BY r.received_at, r.id"
+        "SELECT {REFERRAL_COLS} WHERE r.child_id = +?1 ORDER BY r.received_at, r.id"
     ))?;
     let rows = st.query_map([child_id], referral_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -670,7 +671,7 @@ pub fn referrals_of_child(conn: &Connection, child_id: i64) -> Result<Vec<Referr
 /// Every referral made on one call (siblings), by id.
 pub fn referrals_of_call(conn: &Connection, call_id: i64) -> Result<Vec<Referral>> {
     let mut st = conn.prepare(&format!(
-        "SELECT {REFERRAL_COLS} WHERE r.call_id = ?1 ORDER BY r.id"
+        "SELECT {REFERRAL_COLS} WHERE r.call_id = +?1 ORDER BY r.id"
     ))?;
     let rows = st.query_map([call_id], referral_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -721,10 +722,13 @@ pub struct NewAction {
 pub fn insert_action(conn: &Connection, a: &NewAction) -> Result<i64> {
     conn.prepare_cached(
         // The child's name goes on the action (migration 0013) for the
-        // queue's name search; triggers follow a rename.
+        // queue's name search; triggers follow a rename. Nested lookups, not
+        // a join: SQLite re-prepares a statement whose join is keyed on a
+        // bound parameter every time the value changes (the demo spent
+        // half its time re-preparing this insert).
         "INSERT INTO actions (referral_id, team_id, kind, detail, owner, created_at, due_at, \
          due_day, child_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
-         (SELECT c.name FROM referrals r JOIN children c ON c.id = r.child_id WHERE r.id = ?1))",
+         (SELECT name FROM children WHERE id = (SELECT child_id FROM referrals WHERE id = ?1)))",
     )?
     .execute(params![
         a.referral_id,
