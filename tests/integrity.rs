@@ -801,7 +801,18 @@ fn verify_names_each_row_changed_behind_the_desks_back() {
         let first = &v["state"]["rows"][0];
         assert_eq!(first["table"], table, "{case}: {v}");
         assert_eq!(first["row_id"], row, "{case}: {v}");
-        assert_eq!(v["state"]["rows_total"], 1, "{case}: {v}");
+        if case == "child renamed" {
+            // The child's name is kept on each of its actions (migration
+            // 0012, for the queue's name search) by a trigger, which fired in
+            // the tamper too: those rows differ from their seals as well.
+            let rows = v["state"]["rows"].as_array().unwrap();
+            assert!(
+                rows[1..].iter().all(|r| r["table"] == "actions"),
+                "{case}: {v}"
+            );
+        } else {
+            assert_eq!(v["state"]["rows_total"], 1, "{case}: {v}");
+        }
         let (problem, words) = match case {
             "row inserted" | "setting inserted" => ("unsealed", "inserted outside dutydesk"),
             "row deleted" => ("gone", "deleted outside dutydesk"),

@@ -482,13 +482,22 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if fresh {
                 let now = desk.clock_now();
                 let t0 = std::time::Instant::now();
-                let stats = crate::desk::demo::generate(
+                let bar = std::io::IsTerminal::is_terminal(&std::io::stderr());
+                let stats = crate::desk::demo::generate_with(
                     &mut desk,
                     &crate::desk::demo::DemoSpec {
                         referrals,
                         seed,
                         now,
                         manager_login: env.actor.login.clone(),
+                    },
+                    &mut |made, total| {
+                        if bar {
+                            eprint!("\r{}", progress_bar(made, total, t0.elapsed()));
+                            if made == total {
+                                eprintln!();
+                            }
+                        }
                     },
                 )?;
                 eprintln!(
@@ -948,4 +957,40 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
 
 fn io(e: std::io::Error) -> DeskError {
     DeskError::Store(crate::desk::StoreError::Io(e.to_string()))
+}
+
+/// One line of `dutydesk demo`'s progress: a bar, the count and the rate.
+fn progress_bar(made: u64, total: u64, spent: std::time::Duration) -> String {
+    const WIDTH: u64 = 30;
+    let filled = (made * WIDTH).checked_div(total).unwrap_or(WIDTH) as usize;
+    let rate = made as f64 / spent.as_secs_f64().max(1e-3);
+    format!(
+        "demo: [{}{}] {made}/{total} referrals, {rate:.0}/s",
+        "#".repeat(filled),
+        ".".repeat(WIDTH as usize - filled)
+    )
+}
+
+#[cfg(test)]
+mod progress_tests {
+    #[test]
+    fn the_bar_fills_with_the_count() {
+        let s = std::time::Duration::from_secs(2);
+        assert_eq!(
+            super::progress_bar(0, 100, s),
+            format!("demo: [{}] 0/100 referrals, 0/s", ".".repeat(30))
+        );
+        assert_eq!(
+            super::progress_bar(50, 100, s),
+            format!(
+                "demo: [{}{}] 50/100 referrals, 25/s",
+                "#".repeat(15),
+                ".".repeat(15)
+            )
+        );
+        assert_eq!(
+            super::progress_bar(100, 100, s),
+            format!("demo: [{}] 100/100 referrals, 50/s", "#".repeat(30))
+        );
+    }
 }

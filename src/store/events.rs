@@ -110,11 +110,8 @@ pub fn append_event(
     ev: &NewEvent,
 ) -> Result<i64> {
     let last: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (id, prev) = match last {
         Some((id, h)) => (id + 1, h),
@@ -172,11 +169,8 @@ pub struct EventHead {
 pub fn event_head(conn: &Connection) -> Result<EventHead> {
     let count: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
     let last: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (last_id, hash) = last.unwrap_or((0, GENESIS.to_string()));
     Ok(EventHead {

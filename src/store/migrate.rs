@@ -36,6 +36,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0009_settings"),
     migration!("0010_truth"),
     migration!("0011_seals"),
+    migration!("0012_perf"),
 ];
 
 /// The schema version this binary writes.

@@ -2,6 +2,7 @@
 //! change detection.
 
 mod access;
+pub mod bulk;
 #[cfg(unix)]
 pub use access::login_of_uid;
 pub mod census;

@@ -68,6 +68,14 @@ pub const UNSEALED_TABLES: &[(&str, &str)] = &[
         "derived: kept by triggers from the sealed rows",
     ),
     ("children_fts", "derived: the name search index"),
+    (
+        "queue_tallies",
+        "derived: the queue header's counts, kept by triggers from the sealed rows",
+    ),
+    (
+        "report_months",
+        "derived: the report's monthly roll-up, kept by triggers from report_days",
+    ),
 ];
 
 /// Rows per seal at most: a change touching more (the demo's batches, a
