@@ -108,6 +108,11 @@ fn director_commands() -> Vec<Vec<String>> {
         cmds.push(vec!["referral", "show", "1", "--format", f]);
         cmds.push(vec!["verify", "--format", f]);
         cmds.push(vec!["verify", "--head", "--format", f]);
+        cmds.push(vec!["caseload", "--format", f]);
+        cmds.push(vec!["caseload", "--team", "North Duty", "--format", f]);
+        cmds.push(vec!["caseload", "--worker", "jpatel", "--format", f]);
+        cmds.push(vec!["caseload", "--mine", "--format", f]);
+        cmds.push(vec!["referral", "allocate", "1", "--format", f]);
     }
     for f in ["table", "md", "json"] {
         cmds.push(vec!["chronology", "1", "--format", f]);
@@ -125,6 +130,20 @@ fn director_commands() -> Vec<Vec<String>> {
         vec!["census", "--check", "--year", "2025-26"],
         vec!["census", "--year", "2025-26", "--la", "201"],
         vec!["queue", "--child", "a"],
+        vec!["referral", "accept", "1"],
+        vec![
+            "referral",
+            "allocate",
+            "1",
+            "--to",
+            "jpatel",
+            "--expected",
+            "x",
+            "--by",
+            "27/11/2026",
+            "--review",
+            "24/11/2026",
+        ],
     ]);
     cmds.into_iter()
         .map(|c| c.into_iter().map(str::to_string).collect())

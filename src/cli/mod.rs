@@ -1,5 +1,6 @@
 //! Subcommands: build commands and queries, print the results.
 
+mod allocation;
 pub mod census;
 mod chronology;
 mod closure;
@@ -101,6 +102,9 @@ pub enum Cmd {
     /// Manage staff: list, add, set, absent, back
     #[command(subcommand)]
     Staff(StaffCmd),
+    /// Each worker's load: open cases, new (not accepted), open and overdue actions,
+    /// against the caseload ceiling (Rec 52); --worker or --mine lists the cases
+    Caseload(allocation::CaseloadArgs),
     /// Add a team
     Team {
         name: String,
@@ -281,6 +285,13 @@ pub enum ReferralCmd {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Allocate the case whole to a worker with what is expected, by when and a
+    /// review date (Rec 53); without --to, lists the candidates and their caseloads.
+    /// Its unowned open actions go to the worker. Not to front-line staff,
+    /// directors, or anyone absent or inactive; a manager needs --reason (Kent Q4)
+    Allocate(allocation::AllocateArgs),
+    /// Accept a case allocated to you (it shows as new until you do)
+    Accept { id: i64 },
     /// Record an assessment outcome: no_service, service_needed, service_provided
     Outcome {
         id: i64,
@@ -618,6 +629,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Cover(a) => handover::run_cover(a, env),
         Cmd::Census(a) => census::run_census(a, env),
         Cmd::Referral(ReferralCmd::Close(a)) => closure::run_close(a, env),
+        Cmd::Referral(ReferralCmd::Allocate(a)) => allocation::run_allocate(a, env),
+        Cmd::Referral(ReferralCmd::Accept { id }) => allocation::run_accept(id, env),
+        Cmd::Caseload(a) => allocation::run_caseload(a, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),

@@ -130,6 +130,15 @@ pub enum Request {
     Backup {
         file: String,
     },
+    /// Each duty worker's and manager's load (Rec 52), one team or all.
+    Caseloads {
+        team_id: Option<i64>,
+    },
+    /// The open cases allocated to a worker (yourself when `login` is null).
+    CasesOf {
+        login: Option<String>,
+        only_new: bool,
+    },
     /// The statutory clocks and calendar in force (the database's settings).
     Settings,
     /// `PRAGMA data_version`: moves when another connection commits.
@@ -227,6 +236,10 @@ impl Desk {
             Request::Report { query } => json(self.report(&query, now)?),
             Request::Census { year } => json(self.census(year)?),
             Request::Backup { file } => json(self.backup(std::path::Path::new(&file), now)?),
+            Request::Caseloads { team_id } => json(self.caseloads(team_id, now)?),
+            Request::CasesOf { login, only_new } => {
+                json(self.cases_of(login.as_deref(), only_new, now)?)
+            }
             Request::Settings => json(self.settings()?),
             Request::DataVersion => json(self.data_version()?),
         }

@@ -470,6 +470,23 @@ impl Client {
         })
     }
 
+    /// Each duty worker's and manager's load (Rec 52), one team or all.
+    pub fn caseloads(&mut self, team_id: Option<i64>) -> Result<super::CaseloadView> {
+        self.typed(Request::Caseloads { team_id })
+    }
+
+    /// The open cases allocated to a worker (yourself with `None`).
+    pub fn cases_of(
+        &mut self,
+        login: Option<&str>,
+        only_new: bool,
+    ) -> Result<Vec<crate::store::AllocatedCase>> {
+        self.typed(Request::CasesOf {
+            login: login.map(str::to_string),
+            only_new,
+        })
+    }
+
     /// The statutory clocks and calendar in force.
     pub fn settings(&mut self) -> Result<super::settings::SettingsView> {
         self.typed(Request::Settings)

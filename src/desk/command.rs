@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::closure::ChecklistItem;
 use crate::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use crate::domain::{AssessmentOutcome, ClosureReason, Decision, Role};
-use crate::store::{Action, Referral};
+use crate::store::{Action, Allocation, Referral};
 
 /// One child on a call, as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +111,31 @@ pub enum Command {
     AssignAction {
         action_id: i64,
         owner: Option<String>,
+    },
+    /// A duty manager allocates a referral whole to a duty worker (or, with
+    /// a reason, a duty manager: Kent Q4) with what is expected, by when and
+    /// a review date (Rec 53). Every open action of it with no owner (and
+    /// those of the worker it is taken from) goes to the worker, each logged;
+    /// others' stay theirs. Refused for front-line staff, directors, and
+    /// anyone absent or inactive (Rec 52, 55). The worker sees it as new
+    /// until they accept it.
+    AllocateReferral {
+        referral_id: i64,
+        /// The worker's login.
+        to: String,
+        /// What is expected of the worker (Rec 53).
+        expected: String,
+        /// The London day the work is expected by.
+        by: chrono::NaiveDate,
+        /// The London day the manager reviews it.
+        review: chrono::NaiveDate,
+        /// Why, when the case goes to a duty manager (Kent Q4).
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// The allocated worker accepts the case: it is no longer new to them.
+    AcceptAllocation {
+        referral_id: i64,
     },
     CompleteAction {
         action_id: i64,
@@ -285,5 +310,21 @@ pub enum Outcome {
     },
     ReferralChanged {
         referral: ReferralWithActions,
+    },
+    /// A referral allocated (Rec 53).
+    Allocated {
+        allocation: Allocation,
+        /// The open actions that went to the worker with the case, each logged.
+        moved: Vec<Action>,
+        /// Open actions that stay with their own owners.
+        kept: Vec<Action>,
+        /// The worker's caseload with this case.
+        caseload: super::allocation::Caseload,
+        /// Whether the referral now counts as allocated (the desk's one
+        /// definition: DESIGN.md, "unallocated").
+        referral_allocated: bool,
+        /// Things the manager should know: over the caseload ceiling (Rec 52),
+        /// a worker of another team, actions left with others.
+        warnings: Vec<String>,
     },
 }

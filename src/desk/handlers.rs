@@ -379,6 +379,28 @@ pub(crate) fn handle(
             })?;
             Ok(Outcome::ActionChanged { action: a })
         }
+        Command::AllocateReferral {
+            referral_id,
+            to,
+            expected,
+            by,
+            review,
+            reason,
+        } => super::allocation::allocate(
+            conn,
+            actor,
+            referral_id,
+            &to,
+            &expected,
+            by,
+            review,
+            reason.as_deref(),
+            now,
+            &ev,
+        ),
+        Command::AcceptAllocation { referral_id } => {
+            super::allocation::accept(conn, actor, referral_id, now, &ev)
+        }
         Command::CompleteAction {
             action_id,
             outcome,

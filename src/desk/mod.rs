@@ -3,6 +3,7 @@
 //! through a query method here. The CLI and the TUI only build commands and
 //! show results.
 
+mod allocation;
 pub mod api;
 mod call;
 pub mod census;
@@ -27,6 +28,7 @@ use crate::domain::shifts::Shifts;
 use crate::domain::{Actor, DomainError};
 use crate::store::{self, Store};
 
+pub use allocation::{Caseload, CaseloadView, RED_RATED_NOT_RECORDED};
 pub use api::{HelloReply, Request};
 pub use call::{call_problems, CallField};
 pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
@@ -36,14 +38,14 @@ pub use closure::ClosureCheck;
 pub use command::*;
 pub use confirmations::{ConfirmationHistory, LetterDraft};
 pub use queries::*;
-pub use settings::{ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES};
+pub use settings::{CeilingSetting, ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES};
 
 /// The records the desk hands out, for the screens and subcommands (which
 /// never import `store/`).
 pub use crate::store::{
-    Action, AuditFilter, AwaitingConfirmation, Call, ChainReport, Child, ConfirmationCounts,
-    EventFilter, EventHead, EventRow, Handover, HandoverReferral, QueueCounts, QueueFilter,
-    QueueRow, Referral, Referrer, Staff, StoreError, Team,
+    Action, AllocatedCase, Allocation, AuditFilter, AwaitingConfirmation, Call, ChainReport, Child,
+    ConfirmationCounts, EventFilter, EventHead, EventRow, Handover, HandoverReferral, QueueCounts,
+    QueueFilter, QueueRow, Referral, Referrer, Staff, StoreError, Team,
 };
 
 #[derive(Debug, thiserror::Error)]

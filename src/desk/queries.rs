@@ -23,6 +23,9 @@ pub struct ReferralDetail {
     /// This referral's events, oldest first.
     pub events: Vec<EventRow>,
     pub call: Option<store::Call>,
+    /// To whom the case is allocated (Rec 53), if it is.
+    #[serde(default)]
+    pub allocation: Option<store::Allocation>,
 }
 
 /// A child already on file that may be the child the caller is describing.
@@ -216,6 +219,7 @@ impl Desk {
                 Vec::new()
             };
             let call = store::call_by_id(c, referral.call_id)?;
+            let allocation = super::allocation::allocated_to(c, id)?;
             Ok(ReferralDetail {
                 referral,
                 child,
@@ -223,6 +227,7 @@ impl Desk {
                 previous,
                 events,
                 call,
+                allocation,
             })
         })
     }

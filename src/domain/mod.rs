@@ -46,6 +46,7 @@ macro_rules! code_enum {
     };
 }
 
+pub mod allocating;
 pub mod calendar;
 pub mod census;
 pub mod census_return;

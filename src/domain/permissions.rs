@@ -70,6 +70,11 @@ permissions! {
     ManageSettings, "changing the desk's settings (timescales, calendar)", [No, No, Yes, No];
     /// Allocate or re-allocate any action (Rec 53, 54).
     AssignAnyAction, "assigning an action", [No, No, Yes, No];
+    /// Allocate a referral whole to a worker with what is expected, by when
+    /// and a review date (Rec 53); its unowned open actions follow.
+    AllocateCase, "allocating a case", [No, No, Yes, No];
+    /// Accept a case allocated to you (it shows as new until then).
+    AcceptAllocation, "accepting a case allocated to you", [No, Yes, Yes, No];
     /// Take an unallocated action for yourself.
     TakeUnallocatedAction, "taking an unallocated action", [No, Yes, Yes, No];
     /// Complete an action you own.
@@ -124,6 +129,11 @@ permissions! {
     ReadChronology, "a child's chronology", [No, Yes, Yes, WithReason];
     /// Who looked at and changed what.
     ReadAudit, "the audit of who looked", [No, No, Yes, Figures];
+    /// Each worker's caseload: open cases, open and overdue actions (Rec 52).
+    /// Staff names and counts; no child's name.
+    ReadCaseloads, "workers' caseloads", [No, Yes, Yes, Figures];
+    /// The cases allocated to a worker, with the children's names.
+    ReadAllocations, "the cases allocated to a worker", [No, Yes, Yes, No];
     /// Awaiting written confirmation, with referrers' contact details (Rec 21).
     ReadConfirmations, "confirmations with referrers' contact details", [Yes, Yes, Yes, No];
     /// The handover report and stored handovers (names, notes).
@@ -229,6 +239,7 @@ mod tests {
             Permission::ManageStaff,
             Permission::ManageSettings,
             Permission::AssignAnyAction,
+            Permission::AllocateCase,
             Permission::Backup,
             Permission::ExportCensus,
         ] {

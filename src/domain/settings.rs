@@ -14,6 +14,8 @@
 //! | `timescales.override.KIND` | a timescale (`"2 working days"`, `"48h"`) | the profile's clock |
 //! | `calendar.closure.DATE` | none | not a closure day |
 //! | `calendar.not_holiday.DATE` | none | the built-in bank holidays apply |
+//! | `caseload.ceiling` | open cases per worker (Rec 52) | none: no warning |
+//! | `caseload.ceiling.team.ID` | the same, for one team | `caseload.ceiling` |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,6 +32,8 @@ pub const PROFILE_KEY: &str = "timescales.profile";
 const OVERRIDE_PREFIX: &str = "timescales.override.";
 const CLOSURE_PREFIX: &str = "calendar.closure.";
 const NOT_HOLIDAY_PREFIX: &str = "calendar.not_holiday.";
+pub const CEILING_KEY: &str = "caseload.ceiling";
+pub const CEILING_TEAM_PREFIX: &str = "caseload.ceiling.team.";
 
 /// Which setting: one row of the settings table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -44,6 +48,9 @@ pub enum SettingKey {
     Closure(NaiveDate),
     /// A built-in bank holiday that does not apply (a moved holiday).
     NotHoliday(NaiveDate),
+    /// The caseload ceiling (open cases per worker, Rec 52) for one team by
+    /// its id, or for every team (`None`). Warns at allocation; never refuses.
+    Ceiling(Option<i64>),
 }
 
 fn invalid(msg: String) -> DomainError {
@@ -63,6 +70,19 @@ impl SettingKey {
         let rest = |prefix: &str| t.get(prefix.len()..).unwrap_or("");
         if lower == PROFILE_KEY {
             return Ok(SettingKey::Profile);
+        }
+        if lower == CEILING_KEY {
+            return Ok(SettingKey::Ceiling(None));
+        }
+        if lower.starts_with(CEILING_TEAM_PREFIX) {
+            return match rest(CEILING_TEAM_PREFIX).trim().parse::<i64>() {
+                Ok(id) if id > 0 => Ok(SettingKey::Ceiling(Some(id))),
+                _ => Err(invalid(format!(
+                    "setting {:?}: a team's ceiling is caseload.ceiling.team.ID (the team's id) \
+                     or caseload.ceiling.TEAM NAME",
+                    inert(&preview(s))
+                ))),
+            };
         }
         for prefix in [OVERRIDE_PREFIX, "timescales.overrides."] {
             if lower.starts_with(prefix) {
@@ -96,7 +116,8 @@ impl SettingKey {
         }
         Err(invalid(format!(
             "setting {:?} is not known; use timescales.profile, timescales.override.KIND \
-             (KIND one of: {}), calendar.closure.DATE or calendar.not_holiday.DATE",
+             (KIND one of: {}), calendar.closure.DATE, calendar.not_holiday.DATE, \
+             caseload.ceiling or caseload.ceiling.team.ID",
             inert(&preview(s)),
             clock_kinds()
         )))
@@ -109,6 +130,8 @@ impl SettingKey {
             SettingKey::Clock(k) => format!("{OVERRIDE_PREFIX}{}", k.as_str()),
             SettingKey::Closure(d) => format!("{CLOSURE_PREFIX}{}", d.format("%Y-%m-%d")),
             SettingKey::NotHoliday(d) => format!("{NOT_HOLIDAY_PREFIX}{}", d.format("%Y-%m-%d")),
+            SettingKey::Ceiling(None) => CEILING_KEY.to_string(),
+            SettingKey::Ceiling(Some(id)) => format!("{CEILING_TEAM_PREFIX}{id}"),
         }
     }
 
@@ -141,11 +164,21 @@ pub struct Settings {
     pub clocks: BTreeMap<ActionKind, Timescale>,
     pub closures: BTreeSet<NaiveDate>,
     pub not_holidays: BTreeSet<NaiveDate>,
+    /// Caseload ceilings (Rec 52): by team id, `None` for every team.
+    pub ceilings: BTreeMap<Option<i64>, u32>,
 }
 
 impl Settings {
     pub fn is_empty(&self) -> bool {
         *self == Settings::default()
+    }
+
+    /// The caseload ceiling for a team: its own, else every team's; `None`
+    /// when neither is set (no warning at allocation).
+    pub fn ceiling_for(&self, team_id: Option<i64>) -> Option<u32> {
+        team_id
+            .and_then(|t| self.ceilings.get(&Some(t)).copied())
+            .or_else(|| self.ceilings.get(&None).copied())
     }
 
     /// The settings from stored rows (`key`, `value`). A row the desk could not
@@ -182,6 +215,7 @@ impl Settings {
         out.extend(self.clocks.keys().map(|&k| SettingKey::Clock(k)));
         out.extend(self.closures.iter().map(|&d| SettingKey::Closure(d)));
         out.extend(self.not_holidays.iter().map(|&d| SettingKey::NotHoliday(d)));
+        out.extend(self.ceilings.keys().map(|&t| SettingKey::Ceiling(t)));
         out
     }
 
@@ -193,6 +227,7 @@ impl Settings {
             SettingKey::Clock(k) => self.clocks.get(k).map(|t| t.describe()),
             SettingKey::Closure(d) => self.closures.contains(d).then(String::new),
             SettingKey::NotHoliday(d) => self.not_holidays.contains(d).then(String::new),
+            SettingKey::Ceiling(t) => self.ceilings.get(t).map(|c| c.to_string()),
         }
     }
 
@@ -216,6 +251,10 @@ impl Settings {
             }
             SettingKey::NotHoliday(d) => {
                 self.not_holidays.insert(d);
+            }
+            SettingKey::Ceiling(t) => {
+                self.ceilings
+                    .insert(t, super::allocating::parse_ceiling(value).map_err(named)?);
             }
         }
         Ok(())
@@ -287,6 +326,9 @@ impl Settings {
             }
             SettingKey::NotHoliday(d) => {
                 next.not_holidays.remove(d);
+            }
+            SettingKey::Ceiling(t) => {
+                next.ceilings.remove(t);
             }
         }
         next.check()?;
@@ -492,6 +534,33 @@ mod tests {
         let m =
             msg(Settings::from_rows(&[("timescales.override.see_child", "forever")]).unwrap_err());
         assert!(m.contains("timescales.override.see_child"), "{m}");
+    }
+
+    #[test]
+    fn caseload_ceilings_are_settings_with_a_team_default() {
+        let every = SettingKey::parse("Caseload.Ceiling").unwrap();
+        assert_eq!(every, SettingKey::Ceiling(None));
+        let north = SettingKey::parse("caseload.ceiling.team.2").unwrap();
+        assert_eq!(north.name(), "caseload.ceiling.team.2");
+        assert!(SettingKey::parse("caseload.ceiling.team.0").is_err());
+        assert!(SettingKey::parse("caseload.ceiling.team.x").is_err());
+        let s = Settings::default().with(&every, "20").unwrap();
+        let s = s.with(&north, " 15 ").unwrap();
+        assert_eq!(s.ceiling_for(Some(2)), Some(15));
+        assert_eq!(s.ceiling_for(Some(3)), Some(20));
+        assert_eq!(s.ceiling_for(None), Some(20));
+        assert_eq!(Settings::default().ceiling_for(Some(2)), None);
+        let m = msg(s.with(&north, "0").unwrap_err());
+        assert!(
+            m.contains("caseload.ceiling.team.2") && m.contains("1 to 500"),
+            "{m}"
+        );
+        assert_eq!(Settings::from_rows(&s.rows()).unwrap(), s);
+        assert_eq!(
+            s.without(&north).unwrap().ceiling_for(Some(2)),
+            Some(20),
+            "back to every team's"
+        );
     }
 
     #[test]

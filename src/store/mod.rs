@@ -1,6 +1,7 @@
 //! The only code that speaks SQL: open, pragmas, migrations, reads and writes,
 //! change detection.
 
+mod allocation;
 pub mod census;
 mod chronology;
 mod closure;
@@ -17,6 +18,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use allocation::{
+    accept_allocation, allocation_by_id, allocation_history, caseloads, cases_of_worker,
+    current_allocation, end_allocation, insert_allocation, open_cases_of, open_decided_referrals,
+    AllocatedCase, Allocation, CaseloadRow, NewAllocation,
+};
 pub use chronology::{
     audit_events, audit_figures, chronology_events, event_by_id, reasoned_view_since,
     significance_marks, viewed_since, AuditFigure, AuditFilter,

@@ -1,0 +1,52 @@
+-- dutydesk schema: allocation, caseloads and management oversight (issue 17).
+--
+-- allocations: a referral allocated whole to a named worker by a duty manager,
+-- with what is expected, by when, and when it is reviewed (Rec 53). A worker
+-- sees it as new until they accept it. Re-allocating ends the current row
+-- (ended_at) and adds another, so the history of who held a case stays.
+-- Dates are London days, TEXT 'YYYY-MM-DD'; instants are UTC seconds.
+
+CREATE TABLE allocations (
+    id            INTEGER PRIMARY KEY,
+    referral_id   INTEGER NOT NULL REFERENCES referrals(id),
+    worker        TEXT NOT NULL REFERENCES staff(login),
+    allocated_by  TEXT NOT NULL,
+    allocated_at  INTEGER NOT NULL,
+    expected      TEXT NOT NULL CHECK (length(expected) BETWEEN 1 AND 20000),
+    due_by        TEXT NOT NULL CHECK (due_by GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    review_on     TEXT NOT NULL CHECK (review_on GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    -- Why a manager holds the case (Kent Q4: managers should not hold cases
+    -- pending allocation to a social worker); NULL for a worker.
+    manager_reason TEXT,
+    accepted_at   INTEGER,
+    ended_at      INTEGER,
+    ended_by      TEXT,
+    CHECK (ended_at IS NULL OR ended_at >= allocated_at),
+    CHECK (accepted_at IS NULL OR accepted_at >= allocated_at)
+) STRICT;
+-- One current allocation per referral.
+CREATE UNIQUE INDEX allocations_current ON allocations(referral_id) WHERE ended_at IS NULL;
+-- Caseloads: the current allocations of each worker.
+CREATE INDEX allocations_worker ON allocations(worker, referral_id) WHERE ended_at IS NULL;
+
+-- The desk's settings gain the caseload ceiling (Rec 52):
+--   caseload.ceiling              open cases per worker, every team
+--   caseload.ceiling.team.<id>    the same for one team
+-- The table is rebuilt with the wider key check (SQLite cannot change a
+-- CHECK in place); rows are copied as they are. The rebuilt table has rowids.
+CREATE TABLE settings_new (
+    key    TEXT PRIMARY KEY NOT NULL CHECK (
+               key = 'timescales.profile'
+               OR (key GLOB 'timescales.override.[a-z]*' AND key NOT GLOB '*[^a-z_.]*')
+               OR key GLOB 'calendar.closure.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
+               OR key GLOB 'calendar.not_holiday.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
+               OR key = 'caseload.ceiling'
+               OR (key GLOB 'caseload.ceiling.team.[1-9]*'
+                   AND substr(key, 23) NOT GLOB '*[^0-9]*')),
+    value  TEXT NOT NULL CHECK (length(value) <= 100),
+    CHECK (key NOT GLOB 'calendar.*' OR value = ''),
+    CHECK (key NOT GLOB 'caseload.*' OR (value GLOB '[1-9]*' AND value NOT GLOB '*[^0-9]*'))
+) STRICT;
+INSERT INTO settings_new (key, value) SELECT key, value FROM settings;
+DROP TABLE settings;
+ALTER TABLE settings_new RENAME TO settings;
