@@ -50,3 +50,29 @@ CREATE TABLE settings_new (
 INSERT INTO settings_new (key, value) SELECT key, value FROM settings;
 DROP TABLE settings;
 ALTER TABLE settings_new RENAME TO settings;
+
+-- authorisations: an assessment outcome or a decision of no further action,
+-- proposed by a worker, takes effect only when a duty manager authorises it
+-- (Rec 25); until then the referral is awaiting authorisation. A manager may
+-- send it back with a reason instead. One awaiting proposal per referral.
+CREATE TABLE authorisations (
+    id             INTEGER PRIMARY KEY,
+    referral_id    INTEGER NOT NULL REFERENCES referrals(id),
+    kind           TEXT NOT NULL CHECK (kind IN ('assessment_outcome', 'nfa_decision')),
+    outcome        TEXT CHECK (outcome IN ('no_service', 'service_needed')),
+    note           TEXT,
+    proposed_by    TEXT NOT NULL,
+    proposed_at    INTEGER NOT NULL,
+    status         TEXT NOT NULL DEFAULT 'awaiting'
+                   CHECK (status IN ('awaiting', 'authorised', 'returned')),
+    decided_by     TEXT,
+    decided_at     INTEGER,
+    decision_note  TEXT,
+    -- Rec 25: the manager made sure the child and carer were seen and spoken to.
+    child_and_carer_seen INTEGER CHECK (child_and_carer_seen IN (0, 1)),
+    CHECK ((kind = 'assessment_outcome') = (outcome IS NOT NULL)),
+    CHECK ((status = 'awaiting') = (decided_at IS NULL))
+) STRICT;
+CREATE UNIQUE INDEX authorisations_awaiting ON authorisations(referral_id)
+    WHERE status = 'awaiting';
+CREATE INDEX authorisations_decided ON authorisations(decided_at) WHERE decided_at IS NOT NULL;

@@ -1,6 +1,7 @@
 //! Subcommands: build commands and queries, print the results.
 
 mod allocation;
+mod authorisation;
 pub mod census;
 mod chronology;
 mod closure;
@@ -105,6 +106,9 @@ pub enum Cmd {
     /// Each worker's load: open cases, new (not accepted), open and overdue actions,
     /// against the caseload ceiling (Rec 52); --worker or --mine lists the cases
     Caseload(allocation::CaseloadArgs),
+    /// Assessment outcomes and "no further action" proposed by workers, awaiting a
+    /// duty manager's authorisation (Rec 25), oldest first
+    Authorisations(authorisation::ListArgs),
     /// Add a team
     Team {
         name: String,
@@ -292,7 +296,21 @@ pub enum ReferralCmd {
     Allocate(allocation::AllocateArgs),
     /// Accept a case allocated to you (it shows as new until you do)
     Accept { id: i64 },
-    /// Record an assessment outcome: no_service, service_needed, service_provided
+    /// Propose an assessment outcome (no_service, service_needed) or no further
+    /// action (--nfa --note WHY) for a duty manager to authorise (Rec 25)
+    Propose(authorisation::ProposeArgs),
+    /// Authorise the referral's proposal (duty managers): it takes effect now. For
+    /// an assessment outcome, confirm the child and carer were seen (Rec 25)
+    Authorise(authorisation::AuthoriseArgs),
+    /// Send the referral's proposal back to the worker, with why (duty managers)
+    Return {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record an assessment outcome: no_service, service_needed, service_provided.
+    /// From a duty worker, no_service and service_needed are proposals that take
+    /// effect when a duty manager authorises them (Rec 25)
     Outcome {
         id: i64,
         #[arg(long)]
@@ -632,6 +650,12 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Referral(ReferralCmd::Allocate(a)) => allocation::run_allocate(a, env),
         Cmd::Referral(ReferralCmd::Accept { id }) => allocation::run_accept(id, env),
         Cmd::Caseload(a) => allocation::run_caseload(a, env),
+        Cmd::Referral(ReferralCmd::Propose(a)) => authorisation::run_propose(a, env),
+        Cmd::Referral(ReferralCmd::Authorise(a)) => authorisation::run_authorise(a, env),
+        Cmd::Referral(ReferralCmd::Return { id, reason }) => {
+            authorisation::run_return(id, reason, env)
+        }
+        Cmd::Authorisations(a) => authorisation::run_list(a, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),

@@ -237,6 +237,21 @@ pub fn referral(format: Format, d: &ReferralDetail, now: DateTime<Utc>) -> std::
         )),
         None => out.push_str("not allocated to a worker (Rec 53)\n"),
     }
+    if let Some(p) = d.awaiting_authorisation() {
+        out.push_str(&format!(
+            "AWAITING AUTHORISATION (Rec 25): {} proposed by {} {}{}\n",
+            match p.outcome {
+                Some(o) => format!("outcome \"{}\"", o.label()),
+                None => "no further action".into(),
+            },
+            p.proposed_by,
+            fmt_short(p.proposed_at),
+            p.note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        ));
+    }
     let mut t = Table::new(&["action", "kind", "owner", "due", "status"]);
     for a in &d.actions {
         t.row(vec![

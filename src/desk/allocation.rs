@@ -116,6 +116,60 @@ pub(crate) fn caseloads_in(
         .collect())
 }
 
+/// One team's caseloads in the report (Rec 52): counts, no names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamCaseload {
+    pub team_id: Option<i64>,
+    /// `null`: duty staff with no team.
+    pub team: Option<String>,
+    /// Active duty workers and duty managers of the team.
+    pub workers: i64,
+    /// Open cases allocated to them, and of those not yet accepted.
+    pub allocated_cases: i64,
+    pub new_allocations: i64,
+    /// Open actions they own, and of those overdue.
+    pub open_actions: i64,
+    pub overdue: i64,
+    /// The most open cases any one of them holds.
+    pub most_cases: i64,
+    pub ceiling: Option<u32>,
+    /// Workers over the ceiling.
+    pub over_ceiling: i64,
+}
+
+/// The caseloads summed by team, as at `now`, for the report.
+pub(crate) fn team_figures(
+    conn: &Connection,
+    team_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<TeamCaseload>> {
+    let settings = super::settings::settings_in(conn)?;
+    let mut out: Vec<TeamCaseload> = Vec::new();
+    for c in caseloads_in(conn, team_id, now)? {
+        let i = match out.iter().position(|t| t.team_id == c.team_id) {
+            Some(i) => i,
+            None => {
+                out.push(TeamCaseload {
+                    team_id: c.team_id,
+                    team: c.team.clone(),
+                    ceiling: settings.ceiling_for(c.team_id),
+                    ..Default::default()
+                });
+                out.len() - 1
+            }
+        };
+        let t = &mut out[i];
+        t.workers += i64::from(c.active);
+        t.allocated_cases += c.open_referrals;
+        t.new_allocations += c.new_allocations;
+        t.open_actions += c.open_actions;
+        t.overdue += c.overdue;
+        t.most_cases = t.most_cases.max(c.open_referrals);
+        t.over_ceiling += i64::from(c.over_ceiling);
+    }
+    Ok(out)
+}
+
 /// To whom the referral is allocated: its current allocation, if any. The
 /// one place that answers "to whom".
 pub(crate) fn allocated_to(conn: &Connection, referral_id: i64) -> Result<Option<Allocation>> {

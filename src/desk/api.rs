@@ -139,6 +139,10 @@ pub enum Request {
         login: Option<String>,
         only_new: bool,
     },
+    /// Proposals awaiting a manager's authorisation (Rec 25), one team or all.
+    AwaitingAuthorisation {
+        team_id: Option<i64>,
+    },
     /// The statutory clocks and calendar in force (the database's settings).
     Settings,
     /// `PRAGMA data_version`: moves when another connection commits.
@@ -239,6 +243,9 @@ impl Desk {
             Request::Caseloads { team_id } => json(self.caseloads(team_id, now)?),
             Request::CasesOf { login, only_new } => {
                 json(self.cases_of(login.as_deref(), only_new, now)?)
+            }
+            Request::AwaitingAuthorisation { team_id } => {
+                json(self.awaiting_authorisation(team_id)?)
             }
             Request::Settings => json(self.settings()?),
             Request::DataVersion => json(self.data_version()?),

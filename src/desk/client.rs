@@ -487,6 +487,14 @@ impl Client {
         })
     }
 
+    /// Proposals awaiting a manager's authorisation (Rec 25).
+    pub fn awaiting_authorisation(
+        &mut self,
+        team_id: Option<i64>,
+    ) -> Result<Vec<crate::store::AwaitingAuthorisation>> {
+        self.typed(Request::AwaitingAuthorisation { team_id })
+    }
+
     /// The statutory clocks and calendar in force.
     pub fn settings(&mut self) -> Result<super::settings::SettingsView> {
         self.typed(Request::Settings)

@@ -151,6 +151,38 @@ pub enum Command {
         referral_id: i64,
         outcome: AssessmentOutcome,
     },
+    /// A worker proposes an assessment's outcome (`no_service` or
+    /// `service_needed`) for a duty manager to authorise (Rec 25). It takes
+    /// effect only when authorised; until then the referral is awaiting
+    /// authorisation. (`RecordOutcome` from anyone who may not authorise is
+    /// the same proposal.)
+    ProposeOutcome {
+        referral_id: i64,
+        outcome: AssessmentOutcome,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// A worker proposes no further action on an undecided referral, with
+    /// why, for a duty manager to authorise (Rec 25, 30).
+    ProposeNoFurtherAction {
+        referral_id: i64,
+        note: String,
+    },
+    /// A duty manager authorises the referral's awaiting proposal: it takes
+    /// effect now, as if the manager recorded it. For an assessment outcome
+    /// the manager confirms the child and carer were seen and spoken to.
+    AuthoriseProposal {
+        referral_id: i64,
+        #[serde(default)]
+        child_and_carer_seen: bool,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// A duty manager sends the awaiting proposal back to the worker, with why.
+    ReturnProposal {
+        referral_id: i64,
+        reason: String,
+    },
     AddNote {
         referral_id: i64,
         text: String,

@@ -23,6 +23,10 @@ pub(crate) fn handle(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let ev = |e: NewEvent| -> Result<i64> { super::append_event(conn, actor, now, e) };
+    // Rec 25: an outcome that needs a manager's authorisation becomes a proposal.
+    if let Some(out) = super::authorisation::intercept(conn, actor, &cmd, now, &ev)? {
+        return Ok(out);
+    }
     match cmd {
         // Routed to desk::handover by Desk::execute (they need the shifts).
         Command::HandOver { .. }
@@ -595,6 +599,48 @@ pub(crate) fn handle(
             })?;
             referral_changed(conn, r.id)
         }
+        Command::ProposeOutcome {
+            referral_id,
+            outcome,
+            note,
+        } => super::authorisation::propose(
+            conn,
+            actor,
+            referral_id,
+            crate::domain::authorising::ProposalKind::AssessmentOutcome,
+            Some(outcome),
+            note,
+            now,
+            &ev,
+        ),
+        Command::ProposeNoFurtherAction { referral_id, note } => super::authorisation::propose(
+            conn,
+            actor,
+            referral_id,
+            crate::domain::authorising::ProposalKind::NfaDecision,
+            None,
+            Some(note),
+            now,
+            &ev,
+        ),
+        Command::AuthoriseProposal {
+            referral_id,
+            child_and_carer_seen,
+            note,
+        } => super::authorisation::authorise(
+            conn,
+            rules,
+            actor,
+            referral_id,
+            child_and_carer_seen,
+            note,
+            now,
+            &ev,
+        ),
+        Command::ReturnProposal {
+            referral_id,
+            reason,
+        } => super::authorisation::return_proposal(conn, actor, referral_id, &reason, now, &ev),
         Command::AddNote { referral_id, text } => {
             let me = staff_of(conn, actor)?;
             permit(&me, Permission::AddNote)?;

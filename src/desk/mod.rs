@@ -5,6 +5,7 @@
 
 mod allocation;
 pub mod api;
+mod authorisation;
 mod call;
 pub mod census;
 mod chronology;
@@ -28,8 +29,9 @@ use crate::domain::shifts::Shifts;
 use crate::domain::{Actor, DomainError};
 use crate::store::{self, Store};
 
-pub use allocation::{Caseload, CaseloadView, RED_RATED_NOT_RECORDED};
+pub use allocation::{Caseload, CaseloadView, TeamCaseload, RED_RATED_NOT_RECORDED};
 pub use api::{HelloReply, Request};
+pub use authorisation::AuthorisationFigures;
 pub use call::{call_problems, CallField};
 pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
 pub use client::Client;
@@ -43,9 +45,10 @@ pub use settings::{CeilingSetting, ClockSetting, ConfigImport, SettingRow, Setti
 /// The records the desk hands out, for the screens and subcommands (which
 /// never import `store/`).
 pub use crate::store::{
-    Action, AllocatedCase, Allocation, AuditFilter, AwaitingConfirmation, Call, ChainReport, Child,
-    ConfirmationCounts, EventFilter, EventHead, EventRow, Handover, HandoverReferral, QueueCounts,
-    QueueFilter, QueueRow, Referral, Referrer, Staff, StoreError, Team,
+    Action, AllocatedCase, Allocation, AuditFilter, Authorisation, AwaitingAuthorisation,
+    AwaitingConfirmation, Call, ChainReport, Child, ConfirmationCounts, EventFilter, EventHead,
+    EventRow, Handover, HandoverReferral, QueueCounts, QueueFilter, QueueRow, Referral, Referrer,
+    Staff, StoreError, Team,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -26,6 +26,18 @@ pub struct ReferralDetail {
     /// To whom the case is allocated (Rec 53), if it is.
     #[serde(default)]
     pub allocation: Option<store::Allocation>,
+    /// Proposed outcomes and "no further action", oldest first (Rec 25).
+    #[serde(default)]
+    pub authorisations: Vec<store::Authorisation>,
+}
+
+impl ReferralDetail {
+    /// The proposal awaiting a manager's authorisation, if any.
+    pub fn awaiting_authorisation(&self) -> Option<&store::Authorisation> {
+        self.authorisations
+            .iter()
+            .find(|a| a.status == crate::domain::authorising::ProposalStatus::Awaiting)
+    }
 }
 
 /// A child already on file that may be the child the caller is describing.
@@ -220,6 +232,7 @@ impl Desk {
             };
             let call = store::call_by_id(c, referral.call_id)?;
             let allocation = super::allocation::allocated_to(c, id)?;
+            let authorisations = store::proposals_of_referral(c, id)?;
             Ok(ReferralDetail {
                 referral,
                 child,
@@ -228,6 +241,7 @@ impl Desk {
                 events,
                 call,
                 allocation,
+                authorisations,
             })
         })
     }

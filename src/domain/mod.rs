@@ -47,6 +47,7 @@ macro_rules! code_enum {
 }
 
 pub mod allocating;
+pub mod authorising;
 pub mod calendar;
 pub mod census;
 pub mod census_return;

@@ -90,6 +90,12 @@ permissions! {
     /// The decision on a referral (Rec 19).
     RecordDecision, "recording a decision", [No, No, Yes, No];
     RecordOutcome, "recording an assessment outcome", [No, Yes, Yes, No];
+    /// Propose an assessment's outcome or no further action for a manager to
+    /// authorise (Rec 25); a worker's outcome is always a proposal.
+    ProposeForAuthorisation, "proposing an outcome or no further action for authorisation", [No, Yes, Yes, No];
+    /// Authorise (or return) a proposed assessment outcome or no further
+    /// action; a manager's own outcome and decision need none (Rec 25).
+    Authorise, "authorising an assessment outcome or no further action", [No, No, Yes, No];
     AddNote, "adding a note", [Yes, Yes, Yes, No];
     RecordCensusDetails, "recording census details", [No, Yes, Yes, No];
     ChangeClosureReason, "changing a closure reason", [No, No, Yes, No];
@@ -134,6 +140,8 @@ permissions! {
     ReadCaseloads, "workers' caseloads", [No, Yes, Yes, Figures];
     /// The cases allocated to a worker, with the children's names.
     ReadAllocations, "the cases allocated to a worker", [No, Yes, Yes, No];
+    /// Proposals awaiting authorisation, with the children's names (Rec 25).
+    ReadAuthorisations, "proposals awaiting authorisation", [No, Yes, Yes, No];
     /// Awaiting written confirmation, with referrers' contact details (Rec 21).
     ReadConfirmations, "confirmations with referrers' contact details", [Yes, Yes, Yes, No];
     /// The handover report and stored handovers (names, notes).
@@ -240,6 +248,7 @@ mod tests {
             Permission::ManageSettings,
             Permission::AssignAnyAction,
             Permission::AllocateCase,
+            Permission::Authorise,
             Permission::Backup,
             Permission::ExportCensus,
         ] {

@@ -2,6 +2,7 @@
 //! change detection.
 
 mod allocation;
+mod authorisation;
 pub mod census;
 mod chronology;
 mod closure;
@@ -22,6 +23,10 @@ pub use allocation::{
     accept_allocation, allocation_by_id, allocation_history, caseloads, cases_of_worker,
     current_allocation, end_allocation, insert_allocation, open_cases_of, open_decided_referrals,
     AllocatedCase, Allocation, CaseloadRow, NewAllocation,
+};
+pub use authorisation::{
+    authorisation_counts, awaiting_proposal, awaiting_proposals, decide_proposal, insert_proposal,
+    proposals_of_referral, Authorisation, AuthorisationCounts, AwaitingAuthorisation, NewProposal,
 };
 pub use chronology::{
     audit_events, audit_figures, chronology_events, event_by_id, reasoned_view_since,
