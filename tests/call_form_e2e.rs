@@ -16,8 +16,15 @@ const NOW: &str = "2026-11-20T14:02:00Z";
 /// The queue's key to continue an unfinished call (the queue helper's choice).
 const CONTINUE_KEY: &str = "N";
 
+/// tmux on a private server of this test's own (never the default one,
+/// which other programs on the machine share).
 fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+    let server = format!("ddcallform{}", std::process::id());
+    let out = Command::new("tmux")
+        .args(["-L", &server])
+        .args(args)
+        .output()
+        .expect("tmux runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -53,7 +60,8 @@ fn screen(s: &Session) -> String {
 }
 
 fn wait_for(s: &Session, text: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Generous: a loaded machine (parallel builds) types slowly, not wrongly.
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let sc = screen(s);
         if sc.contains(text) {

@@ -125,7 +125,8 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Make a consistent copy of the database while others are writing
+    /// Make a consistent copy of the database while others are writing, to a
+    /// new file readable by you only (an existing name, link or folder is refused)
     Backup { file: PathBuf },
     /// End-of-shift handover: the report, give, ack, list, show (Rec 50)
     Handover(handover::HandoverArgs),
@@ -449,8 +450,14 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                     stats.open_actions,
                     stats.events,
                     t0.elapsed().as_secs_f64(),
-                    env.db.display()
+                    output::inert(&env.db.display().to_string())
                 );
+                for (demo, used) in &stats.renamed {
+                    eprintln!(
+                        "demo: {demo} is your own login (you are the demo's first duty manager), \
+                         so the demo's {demo} is {used} here"
+                    );
+                }
             } else if !open {
                 return Err(DeskError::Invalid(format!(
                     "{} already holds data; demo data goes only into a new database",
@@ -629,18 +636,21 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if report.ok() {
                 Ok(())
             } else {
-                Err(DeskError::Store(crate::desk::StoreError::Corrupt(
-                    match &report.chain.first_broken {
-                        Some((id, why)) => format!("event log broken at event {id}: {why}"),
-                        None => format!("integrity check failed: {}", report.integrity.join("; ")),
-                    },
+                Err(DeskError::Store(crate::desk::StoreError::Damaged(
+                    verify_failure(&report),
                 )))
             }
         }
         Cmd::Backup { file } => {
+            // A new file only: a refused name is bad input (exit 2). Through a
+            // server the copy goes into its backup folder, under this name.
             let mut desk = open_client(env)?;
             let written = desk.backup(&file)?;
-            println!("backed up {} to {written}", env.db.display());
+            println!(
+                "backed up {} to {}",
+                output::inert(&env.db.display().to_string()),
+                output::inert(&written)
+            );
             Ok(())
         }
         Cmd::Handover(a) => handover::run_handover(a, env),
@@ -670,6 +680,29 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Settings(c) => settings::run_settings(c, env),
     };
     r.map(|()| false)
+}
+
+/// What `verify` found, and what to do about it.
+fn verify_failure(r: &crate::desk::VerifyReport) -> String {
+    const RESTORE: &str = "restore the last backup that verifies (`dutydesk --db BACKUP verify`)";
+    if r.integrity != ["ok"] {
+        let shown: Vec<&str> = r.integrity.iter().take(3).map(String::as_str).collect();
+        return output::inert(&format!(
+            "verify failed: the database file is damaged (SQLite's integrity check: {}{}). \
+             Stop using it, keep a copy as it is, and {RESTORE}",
+            shown.join("; "),
+            if r.integrity.len() > 3 { "; …" } else { "" }
+        ));
+    }
+    match &r.chain.first_broken {
+        Some((_, why)) => output::inert(&format!(
+            "verify failed: the event log is broken: {why}. The file was changed outside \
+             dutydesk: keep it as it is (it is the evidence), tell whoever is responsible for \
+             the system, and {RESTORE}; compare `dutydesk verify --head` with the head printed \
+             on the last handover"
+        )),
+        None => "verify failed".into(),
+    }
 }
 
 fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {

@@ -29,6 +29,22 @@ pub struct DemoStats {
     pub referrals: u64,
     pub open_actions: u64,
     pub events: u64,
+    /// Demo logins changed because they are the login of whoever ran the
+    /// demo (who is the first team's manager): (demo login, login used).
+    pub renamed: Vec<(String, String)>,
+}
+
+/// The login a demo member of staff gets: its own, unless that is the login
+/// of whoever runs the demo (then `jpatel` becomes `jpatel2`, or the first
+/// free number), so the runner's login is never taken twice.
+pub fn demo_login(base: &str, runner: &str) -> String {
+    if base != runner {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base}{n}"))
+        .find(|l| l != runner)
+        .expect("an unused number")
 }
 
 const FIRST: &[&str] = &[
@@ -85,6 +101,7 @@ const LANGS: &[&str] = &[
 struct StaffPick {
     workers: Vec<Vec<String>>,
     frontline: Vec<String>,
+    renamed: Vec<(String, String)>,
 }
 
 fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
@@ -114,13 +131,22 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
             &[("edtlead", "Pat Reilly"), ("edtsw", "Sam Carter")],
         ];
         let managers = ["tgreen", "hbell", "edtmgr"];
+        let runner = spec.manager_login.as_str();
+        let mut renamed = Vec::new();
+        let mut login_for = |base: &str| -> String {
+            let l = demo_login(base, runner);
+            if l != base {
+                renamed.push((base.to_string(), l.clone()));
+            }
+            l
+        };
         let manager_names = ["Tom Green", "Helen Bell", "Dee Marsh"];
         for (i, (name, phone, email)) in teams.iter().enumerate() {
             let team_id = store::insert_team(c, name, Some(phone), Some(email))?;
             let mlogin = if i == 0 {
                 spec.manager_login.clone()
             } else {
-                managers[i].to_string()
+                login_for(managers[i])
             };
             store::insert_staff(
                 c,
@@ -136,25 +162,25 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
                 },
             )?;
             let mut team_workers = Vec::new();
-            for (login, display) in people[i] {
+            for (base, display) in people[i] {
+                let login = login_for(base);
                 store::insert_staff(
                     c,
                     &NewStaff {
-                        login: login.to_string(),
+                        login: login.clone(),
                         display_name: display.to_string(),
                         role: Role::DutyWorker,
                         team_id: Some(team_id),
                     },
                 )?;
-                team_workers.push(login.to_string());
+                team_workers.push(login);
             }
             workers.push(team_workers);
         }
-        let frontline = vec![
-            "ccentre1".to_string(),
-            "ccentre2".to_string(),
-            "reception".to_string(),
-        ];
+        let frontline: Vec<String> = ["ccentre1", "ccentre2", "reception"]
+            .into_iter()
+            .map(&mut login_for)
+            .collect();
         for (l, n) in frontline.iter().zip([
             "Kim Lowe (contact centre)",
             "Raj Mehta (contact centre)",
@@ -173,14 +199,14 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
         store::insert_staff(
             c,
             &NewStaff {
-                login: "director".into(),
+                login: login_for("director"),
                 display_name: "Dr Ann Fox (director)".into(),
                 role: Role::Director,
                 team_id: None,
             },
         )?;
         // One worker off sick, so "needs cover" shows.
-        let mut sick = store::staff_by_login(c, "lnowak")?.expect("just added");
+        let mut sick = store::staff_by_login(c, &workers[0][3])?.expect("just added");
         sick.absent_from = Some(now - Duration::days(2));
         sick.absent_note = Some("off sick, no end date".into());
         store::update_staff(c, &sick)?;
@@ -199,7 +225,11 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
                 ..Default::default()
             },
         )?;
-        Ok::<_, DeskError>(StaffPick { workers, frontline })
+        Ok::<_, DeskError>(StaffPick {
+            workers,
+            frontline,
+            renamed,
+        })
     })
 }
 
@@ -216,7 +246,10 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
     let actor = desk.actor().clone();
     let now = spec.now;
     let total = spec.referrals as u64;
-    let mut stats = DemoStats::default();
+    let mut stats = DemoStats {
+        renamed: pick.renamed.clone(),
+        ..Default::default()
+    };
     // Children already on file, for re-referrals: (id, name, dob, address).
     let mut known: Vec<(i64, Option<String>, Option<NaiveDate>, String)> = Vec::new();
     let span_secs = 365 * 24 * 3600i64;

@@ -408,6 +408,15 @@ pub(crate) fn handle(
             let me = staff_of(conn, actor)?;
             let h = store::handover_by_id(conn, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no handover with id {id}")))?;
+            // Nobody acknowledges their own handover: the acknowledgement is
+            // the incoming lead's word that the work was received (Rec 50).
+            if h.given_by == me.login {
+                return Err(DeskError::Invalid(format!(
+                    "handover {id} was given by you: the incoming lead ({}) acknowledges it, \
+                     or a duty manager on their behalf (Rec 50)",
+                    h.given_to
+                )));
+            }
             if h.given_to != me.login {
                 permit(&me, Permission::AcknowledgeOthersHandover)?;
             }
@@ -579,11 +588,9 @@ impl Desk {
 
 // ---------------------------------------------------------------- Markdown
 
-/// A table cell: no control characters (so no colour codes), pipes escaped,
-/// one line.
-fn cell(s: &str) -> String {
-    crate::domain::validate::inert(s).replace('|', "\\|")
-}
+// Text from a person in a table cell, heading or list item: one line,
+// nothing that Markdown or HTML would act on (the one rule, domain::markdown).
+use crate::domain::markdown::cell;
 
 fn child_name(c: &Option<String>) -> String {
     c.clone().unwrap_or_else(|| "(name not known)".into())
@@ -708,12 +715,12 @@ impl HandoverReport {
         ));
         o.push_str("## Notes from the outgoing lead\n\n");
         match &self.notes {
-            Some(n) => {
-                for line in n.lines() {
-                    o.push_str(&format!("> {}\n", cell(line)));
-                }
-                o.push('\n');
-            }
+            // One cell, whatever was typed: a line break shows as a mark.
+            Some(n) => o.push_str(&format!(
+                "| written by | notes |\n|---|---|\n| {} | {} |\n\n",
+                cell(self.handed_by.as_deref().unwrap_or("?")),
+                cell(n)
+            )),
             None => o.push_str("None written.\n\n"),
         }
         o.push_str("## Needs cover: owner absent or off shift (Rec 50)\n\n");

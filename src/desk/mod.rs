@@ -104,6 +104,7 @@ impl DeskError {
     /// Exit status: 2 for bad input (including refusals), 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
+            DeskError::Store(StoreError::Refused(_)) => 2,
             DeskError::Store(_) | DeskError::Unavailable(_) => 1,
             DeskError::Remote { code, .. } => *code,
             _ => 2,

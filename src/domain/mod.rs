@@ -55,6 +55,7 @@ pub mod clocks;
 pub mod closure;
 pub mod codes;
 pub mod letters;
+pub mod markdown;
 pub mod matching;
 pub mod model;
 pub mod permissions;

@@ -93,7 +93,9 @@ pub struct App {
     pub area: Rect,
     /// Where changes go when they must not block the screens.
     writer: Option<Writer>,
-    saving: Option<Saving>,
+    /// Changes sent and not yet answered, oldest first: the writer answers
+    /// them in the order they were sent.
+    saving: VecDeque<Saving>,
     version: i64,
 }
 
@@ -203,7 +205,7 @@ impl App {
             pending: Vec::new(),
             area,
             writer: None,
-            saving: None,
+            saving: VecDeque::new(),
             version: desk.data_version()?,
         };
         let mut q: Box<dyn Screen> = Box::new(QueueScreen::unloaded(desk)?);
@@ -484,7 +486,7 @@ impl App {
 
     /// Whether a change is on its way to the desk.
     pub fn is_saving(&self) -> bool {
-        self.saving.is_some()
+        !self.saving.is_empty()
     }
 
     /// A change's answer: the screen that asked hears it, every screen reloads.
@@ -496,8 +498,6 @@ impl App {
     ) -> Vec<Effect> {
         if let Err(e) = res {
             self.set_error(e);
-        } else if self.status.as_ref().is_some_and(|(m, _)| m == "saving…") {
-            self.status = None;
         }
         let more = match self.stack.get_mut(from) {
             Some(s) => s.on_result(res),
@@ -511,25 +511,33 @@ impl App {
         more
     }
 
-    /// Takes the answer to a change sent through the writer, if it came.
+    /// Takes the answers to changes sent through the writer that have come.
     pub fn poll_writer(&mut self, desk: &mut Client) -> bool {
-        let Some(w) = &self.writer else {
-            return false;
-        };
-        let res = match w.rx.try_recv() {
-            Ok(res) => res,
-            Err(std::sync::mpsc::TryRecvError::Empty) => return false,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err(DeskError::Unavailable(
-                "the desk stopped answering; the last change may not have been recorded".into(),
-            )),
-        };
-        let Some(saving) = self.saving.take() else {
-            return false;
-        };
-        let mut more = self.answered(desk, saving.from, &res);
-        more.extend(saving.after);
-        self.run_effects(desk, saving.from, more);
-        true
+        let mut any = false;
+        while !self.saving.is_empty() {
+            let Some(w) = &self.writer else {
+                return any;
+            };
+            let res = match w.rx.try_recv() {
+                Ok(res) => res,
+                Err(std::sync::mpsc::TryRecvError::Empty) => return any,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.writer = None;
+                    Err(DeskError::Unavailable(
+                        "the desk stopped answering; the last change may not have been recorded"
+                            .into(),
+                    ))
+                }
+            };
+            let Some(saving) = self.saving.pop_front() else {
+                return any;
+            };
+            let mut more = self.answered(desk, saving.from, &res);
+            more.extend(saving.after);
+            self.run_effects(desk, saving.from, more);
+            any = true;
+        }
+        any
     }
 
     /// Runs effects asked for by the screen at `from` in the stack.
@@ -537,23 +545,14 @@ impl App {
         let mut todo: VecDeque<Effect> = effects.into();
         while let Some(e) = todo.pop_front() {
             match e {
-                Effect::Execute(_) if self.saving.is_some() => {
-                    self.status = Some((
-                        "still saving the last change: nothing else was sent; try again in a \
-                         moment"
-                            .into(),
-                        true,
-                    ));
-                }
                 Effect::Execute(cmd) if self.writer.is_some() => {
                     let sent = self.writer.as_ref().is_some_and(|w| w.tx.send(cmd).is_ok());
                     if sent {
-                        self.saving = Some(Saving {
+                        self.saving.push_back(Saving {
                             from,
                             after: todo.drain(..).collect(),
                             since: std::time::Instant::now(),
                         });
-                        self.status = Some(("saving…".into(), false));
                     } else {
                         self.writer = None;
                         self.status = Some((
@@ -640,12 +639,18 @@ impl App {
             self.keymap.key_for("global", "help").unwrap_or_default(),
             self.keymap.key_for("global", "quit").unwrap_or_default()
         );
-        let saving = self.saving.as_ref().map(|sv| {
-            format!(
-                " saving… ({} s: waiting for the file; keep working, nothing is lost)",
-                sv.since.elapsed().as_secs()
-            )
-        });
+        // A change that lands at once (an autosave, a note) shows nothing; one
+        // that waits for the file says so.
+        let saving = self
+            .saving
+            .front()
+            .filter(|sv| sv.since.elapsed().as_millis() >= 400)
+            .map(|sv| {
+                format!(
+                    " saving… ({} s: waiting for the file; keep working, nothing is lost)",
+                    sv.since.elapsed().as_secs()
+                )
+            });
         let status = match &self.status {
             _ if saving.is_some() => Span::raw(saving.unwrap_or_default()),
             Some((m, true)) => {
