@@ -114,6 +114,7 @@ fn director_commands() -> Vec<Vec<String>> {
         cmds.push(vec!["caseload", "--mine", "--format", f]);
         cmds.push(vec!["referral", "allocate", "1", "--format", f]);
         cmds.push(vec!["authorisations", "--format", f]);
+        cmds.push(vec!["annex-a", "--list", "3"]);
     }
     for f in ["table", "md", "json"] {
         cmds.push(vec!["chronology", "1", "--format", f]);
@@ -132,6 +133,9 @@ fn director_commands() -> Vec<Vec<String>> {
         vec!["census", "--year", "2025-26", "--la", "201"],
         vec!["queue", "--child", "a"],
         vec!["referral", "accept", "1"],
+        vec!["annex-a", "--list", "1"],
+        vec!["annex-a", "--list", "4", "--format", "json"],
+        vec!["annex-a", "--list", "5"],
         vec!["referral", "authorise", "1", "--child-and-carer-seen"],
         vec!["referral", "propose", "1", "--nfa", "--note", "x"],
         vec![

@@ -1,6 +1,7 @@
 //! Subcommands: build commands and queries, print the results.
 
 mod allocation;
+mod annex_a;
 mod authorisation;
 pub mod census;
 mod chronology;
@@ -134,6 +135,11 @@ pub enum Cmd {
     Cover(handover::CoverArgs),
     /// Children in Need census: the year's return (XML), --check, and recording its details
     Census(census::CensusArgs),
+    /// Ofsted's Annex A lists this desk holds (1 contacts, 3 referrals, 4 assessments,
+    /// 5 section 47 enquiries and conferences) as CSV with Annex A's headings, for a
+    /// period (default the six months to today); for those allowed the census
+    #[command(name = "annex-a")]
+    AnnexA(annex_a::AnnexArgs),
     /// A child's chronology: significant events across all referrals (Rec 58)
     Chronology(Box<chronology::ChronologyArgs>),
     /// Who viewed or changed what, and when (duty managers; directors see figures)
@@ -656,6 +662,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Handover(a) => handover::run_handover(a, env),
         Cmd::Cover(a) => handover::run_cover(a, env),
         Cmd::Census(a) => census::run_census(a, env),
+        Cmd::AnnexA(a) => annex_a::run_annex(a, env),
         Cmd::Referral(ReferralCmd::Close(a)) => closure::run_close(a, env),
         Cmd::Referral(ReferralCmd::Allocate(a)) => allocation::run_allocate(a, env),
         Cmd::Referral(ReferralCmd::Accept { id }) => allocation::run_accept(id, env),

@@ -143,6 +143,13 @@ pub enum Request {
     AwaitingAuthorisation {
         team_id: Option<i64>,
     },
+    /// One of Ofsted's Annex A lists for a period (London days; default the
+    /// six months to today).
+    AnnexA {
+        list: crate::domain::annex_a::List,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    },
     /// The statutory clocks and calendar in force (the database's settings).
     Settings,
     /// `PRAGMA data_version`: moves when another connection commits.
@@ -247,6 +254,7 @@ impl Desk {
             Request::AwaitingAuthorisation { team_id } => {
                 json(self.awaiting_authorisation(team_id)?)
             }
+            Request::AnnexA { list, from, to } => json(self.annex_a(list, from, to, now)?),
             Request::Settings => json(self.settings()?),
             Request::DataVersion => json(self.data_version()?),
         }

@@ -541,6 +541,16 @@ impl Client {
         self.typed(Request::AwaitingAuthorisation { team_id })
     }
 
+    /// One of Ofsted's Annex A lists for a period.
+    pub fn annex_a(
+        &mut self,
+        list: crate::domain::annex_a::List,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<super::annex_a::AnnexA> {
+        self.typed(Request::AnnexA { list, from, to })
+    }
+
     /// The statutory clocks and calendar in force.
     pub fn settings(&mut self) -> Result<super::settings::SettingsView> {
         self.typed(Request::Settings)

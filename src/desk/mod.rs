@@ -4,6 +4,7 @@
 //! show results.
 
 mod allocation;
+pub mod annex_a;
 pub mod api;
 mod authorisation;
 mod call;

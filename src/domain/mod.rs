@@ -47,6 +47,7 @@ macro_rules! code_enum {
 }
 
 pub mod allocating;
+pub mod annex_a;
 pub mod authorising;
 pub mod calendar;
 pub mod census;

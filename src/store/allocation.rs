@@ -269,3 +269,34 @@ pub fn open_decided_referrals(conn: &Connection) -> Result<Vec<(i64, i64, DateTi
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, from_ts(r.get(2)?))))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
+
+/// One referral's facts for Annex A: id, team, allocated worker's name,
+/// state, whether the child was seen.
+pub type AnnexAFacts = (i64, String, Option<String>, String, bool);
+
+/// For Annex A: each referral received by `to` and not closed before `from`,
+/// with its team, the allocated worker's name, its state, and whether the
+/// child was seen (the see-child action done, or a manager confirmed it when
+/// authorising the assessment, Rec 25). `(referral id, team, worker, state,
+/// child seen)`.
+pub fn annex_a_facts(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<AnnexAFacts>> {
+    let mut st = conn.prepare(
+        "SELECT r.id, t.name, s.display_name, r.state, \
+           EXISTS (SELECT 1 FROM actions a WHERE a.referral_id = r.id AND a.kind = 'see_child' \
+             AND a.done_at IS NOT NULL) \
+           OR EXISTS (SELECT 1 FROM authorisations au WHERE au.referral_id = r.id \
+             AND au.status = 'authorised' AND au.child_and_carer_seen = 1) \
+         FROM referrals r JOIN teams t ON t.id = r.team_id \
+         LEFT JOIN allocations al ON al.referral_id = r.id AND al.ended_at IS NULL \
+         LEFT JOIN staff s ON s.login = al.worker \
+         WHERE r.received_at <= ?2 AND (r.closed_at IS NULL OR r.closed_at >= ?1)",
+    )?;
+    let rows = st.query_map(params![ts(from), ts(to)], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}

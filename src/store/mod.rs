@@ -23,9 +23,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use allocation::{
-    accept_allocation, allocation_by_id, allocation_history, caseloads, cases_of_worker,
-    current_allocation, end_allocation, insert_allocation, open_cases_of, open_decided_referrals,
-    AllocatedCase, Allocation, CaseloadRow, NewAllocation,
+    accept_allocation, allocation_by_id, allocation_history, annex_a_facts, caseloads,
+    cases_of_worker, current_allocation, end_allocation, insert_allocation, open_cases_of,
+    open_decided_referrals, AllocatedCase, Allocation, CaseloadRow, NewAllocation,
 };
 pub use authorisation::{
     authorisation_counts, awaiting_proposal, awaiting_proposals, decide_proposal, insert_proposal,
