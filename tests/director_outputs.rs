@@ -277,6 +277,8 @@ fn a_directors_every_screen_names_nobody() {
         let keys: Vec<(KeyCode, &str)> = vec![
             (KeyCode::Char('j'), "the queue, moved"),
             (KeyCode::Enter, "a referral"),
+            (KeyCode::Char('A'), "the allocation screen"),
+            (KeyCode::Esc, "back"),
             (KeyCode::Esc, "back"),
             (KeyCode::Char('c'), "confirmations"),
             (KeyCode::Esc, "back"),
