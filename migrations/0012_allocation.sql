@@ -76,3 +76,26 @@ CREATE TABLE authorisations (
 CREATE UNIQUE INDEX authorisations_awaiting ON authorisations(referral_id)
     WHERE status = 'awaiting';
 CREATE INDEX authorisations_decided ON authorisations(decided_at) WHERE decided_at IS NOT NULL;
+
+-- transfers: a referral moves to another team only when that team's duty
+-- manager accepts it (Rec 42: no case transferred without the receiving team
+-- taking it on). Until then it stays with its team, its clocks running, and
+-- both teams (and their handovers) see it as in transfer.
+CREATE TABLE transfers (
+    id             INTEGER PRIMARY KEY,
+    referral_id    INTEGER NOT NULL REFERENCES referrals(id),
+    from_team_id   INTEGER NOT NULL REFERENCES teams(id),
+    to_team_id     INTEGER NOT NULL REFERENCES teams(id),
+    requested_by   TEXT NOT NULL,
+    requested_at   INTEGER NOT NULL,
+    reason         TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 20000),
+    status         TEXT NOT NULL DEFAULT 'pending'
+                   CHECK (status IN ('pending', 'accepted', 'declined', 'withdrawn')),
+    decided_by     TEXT,
+    decided_at     INTEGER,
+    decision_note  TEXT,
+    CHECK (from_team_id <> to_team_id),
+    CHECK ((status = 'pending') = (decided_at IS NULL))
+) STRICT;
+CREATE UNIQUE INDEX transfers_pending ON transfers(referral_id) WHERE status = 'pending';
+CREATE INDEX transfers_pending_teams ON transfers(from_team_id, to_team_id) WHERE status = 'pending';

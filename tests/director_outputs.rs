@@ -115,6 +115,7 @@ fn director_commands() -> Vec<Vec<String>> {
         cmds.push(vec!["referral", "allocate", "1", "--format", f]);
         cmds.push(vec!["authorisations", "--format", f]);
         cmds.push(vec!["annex-a", "--list", "3"]);
+        cmds.push(vec!["transfer", "list", "--format", f]);
     }
     for f in ["table", "md", "json"] {
         cmds.push(vec!["chronology", "1", "--format", f]);

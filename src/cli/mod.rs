@@ -13,6 +13,7 @@ pub mod output;
 mod print;
 pub mod report;
 pub mod settings;
+mod transfer;
 
 use std::path::PathBuf;
 
@@ -107,6 +108,10 @@ pub enum Cmd {
     /// Each worker's load: open cases, new (not accepted), open and overdue actions,
     /// against the caseload ceiling (Rec 52); --worker or --mine lists the cases
     Caseload(allocation::CaseloadArgs),
+    /// Move a referral to another team: request, accept, decline, withdraw, list.
+    /// It moves only when the receiving team's duty manager accepts it (Rec 42)
+    #[command(subcommand)]
+    Transfer(transfer::TransferCmd),
     /// Assessment outcomes and "no further action" proposed by workers, awaiting a
     /// duty manager's authorisation (Rec 25), oldest first
     Authorisations(authorisation::ListArgs),
@@ -673,6 +678,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             authorisation::run_return(id, reason, env)
         }
         Cmd::Authorisations(a) => authorisation::run_list(a, env),
+        Cmd::Transfer(c) => transfer::run_transfer(c, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),

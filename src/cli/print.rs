@@ -237,6 +237,18 @@ pub fn referral(format: Format, d: &ReferralDetail, now: DateTime<Utc>) -> std::
         )),
         None => out.push_str("not allocated to a worker (Rec 53)\n"),
     }
+    if let Some(t) = &d.transfer {
+        out.push_str(&format!(
+            "IN TRANSFER (Rec 42) from {} to {}, asked {} by {}: {}; still {}'s until {} accepts\n",
+            t.from_team,
+            t.to_team,
+            fmt_short(t.requested_at),
+            t.requested_by,
+            t.reason,
+            t.from_team,
+            t.to_team
+        ));
+    }
     if let Some(p) = d.awaiting_authorisation() {
         out.push_str(&format!(
             "AWAITING AUTHORISATION (Rec 25): {} proposed by {} {}{}\n",

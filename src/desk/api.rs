@@ -139,6 +139,10 @@ pub enum Request {
         login: Option<String>,
         only_new: bool,
     },
+    /// Referrals in transfer into or out of a team (Rec 42), or every team.
+    Transfers {
+        team_id: Option<i64>,
+    },
     /// Proposals awaiting a manager's authorisation (Rec 25), one team or all.
     AwaitingAuthorisation {
         team_id: Option<i64>,
@@ -251,6 +255,7 @@ impl Desk {
             Request::CasesOf { login, only_new } => {
                 json(self.cases_of(login.as_deref(), only_new, now)?)
             }
+            Request::Transfers { team_id } => json(self.transfers(team_id)?),
             Request::AwaitingAuthorisation { team_id } => {
                 json(self.awaiting_authorisation(team_id)?)
             }

@@ -533,6 +533,11 @@ impl Client {
         })
     }
 
+    /// Referrals in transfer into or out of a team (Rec 42).
+    pub fn transfers(&mut self, team_id: Option<i64>) -> Result<Vec<crate::store::Transfer>> {
+        self.typed(Request::Transfers { team_id })
+    }
+
     /// Proposals awaiting a manager's authorisation (Rec 25).
     pub fn awaiting_authorisation(
         &mut self,

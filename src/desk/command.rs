@@ -133,6 +133,34 @@ pub enum Command {
         #[serde(default)]
         reason: Option<String>,
     },
+    /// A duty manager asks for the referral to move to another team, with
+    /// why (Rec 42). It stays with its team, clocks running, until the
+    /// receiving team's duty manager accepts it; both teams see it as in
+    /// transfer, and their handovers list it.
+    RequestTransfer {
+        referral_id: i64,
+        /// The receiving team's name.
+        to_team: String,
+        reason: String,
+    },
+    /// The receiving team's duty manager takes the referral on: it moves
+    /// now, its open actions with it. Whoever holds it keeps it until the new
+    /// team allocates it.
+    AcceptTransfer {
+        referral_id: i64,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// The receiving team's duty manager declines, with why: it stays.
+    DeclineTransfer {
+        referral_id: i64,
+        reason: String,
+    },
+    /// A duty manager of the sending team withdraws the request, with why.
+    WithdrawTransfer {
+        referral_id: i64,
+        reason: String,
+    },
     /// The allocated worker accepts the case: it is no longer new to them.
     AcceptAllocation {
         referral_id: i64,

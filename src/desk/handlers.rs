@@ -27,6 +27,8 @@ pub(crate) fn handle(
     if let Some(out) = super::authorisation::intercept(conn, actor, &cmd, now, &ev)? {
         return Ok(out);
     }
+    // Rec 42: a referral in transfer is not closed from under either team.
+    super::transfer::guard(conn, &cmd)?;
     match cmd {
         // Routed to desk::handover by Desk::execute (they need the shifts).
         Command::HandOver { .. }
@@ -402,6 +404,10 @@ pub(crate) fn handle(
             now,
             &ev,
         ),
+        cmd @ (Command::RequestTransfer { .. }
+        | Command::AcceptTransfer { .. }
+        | Command::DeclineTransfer { .. }
+        | Command::WithdrawTransfer { .. }) => super::transfer::handle(conn, actor, cmd, now, &ev),
         Command::AcceptAllocation { referral_id } => {
             super::allocation::accept(conn, actor, referral_id, now, &ev)
         }

@@ -21,6 +21,7 @@ pub mod handover;
 mod queries;
 pub mod reports;
 mod settings;
+mod transfer;
 
 use chrono::{DateTime, Utc};
 
@@ -49,7 +50,7 @@ pub use crate::store::{
     Action, AllocatedCase, Allocation, AuditFilter, Authorisation, AwaitingAuthorisation,
     AwaitingConfirmation, Call, ChainReport, Child, ConfirmationCounts, EventFilter, EventHead,
     EventRow, Handover, HandoverReferral, QueueCounts, QueueFilter, QueueRow, Referral, Referrer,
-    Staff, StoreError, Team,
+    Staff, StoreError, Team, Transfer,
 };
 
 #[derive(Debug, thiserror::Error)]

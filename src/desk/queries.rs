@@ -29,6 +29,9 @@ pub struct ReferralDetail {
     /// Proposed outcomes and "no further action", oldest first (Rec 25).
     #[serde(default)]
     pub authorisations: Vec<store::Authorisation>,
+    /// In transfer to another team (Rec 42), while it waits to be accepted.
+    #[serde(default)]
+    pub transfer: Option<store::Transfer>,
 }
 
 impl ReferralDetail {
@@ -233,6 +236,7 @@ impl Desk {
             let call = store::call_by_id(c, referral.call_id)?;
             let allocation = super::allocation::allocated_to(c, id)?;
             let authorisations = store::proposals_of_referral(c, id)?;
+            let transfer = store::pending_transfer(c, id)?;
             Ok(ReferralDetail {
                 referral,
                 child,
@@ -242,6 +246,7 @@ impl Desk {
                 call,
                 allocation,
                 authorisations,
+                transfer,
             })
         })
     }

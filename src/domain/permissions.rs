@@ -75,6 +75,10 @@ permissions! {
     AllocateCase, "allocating a case", [No, No, Yes, No];
     /// Accept a case allocated to you (it shows as new until then).
     AcceptAllocation, "accepting a case allocated to you", [No, Yes, Yes, No];
+    /// Ask for a referral to move to another team (Rec 42).
+    RequestTransfer, "asking for a referral to move to another team", [No, No, Yes, No];
+    /// Accept or decline a transfer into your own team (its duty manager).
+    DecideTransfer, "accepting or declining a transfer into a team", [No, No, Yes, No];
     /// Take an unallocated action for yourself.
     TakeUnallocatedAction, "taking an unallocated action", [No, Yes, Yes, No];
     /// Complete an action you own.
@@ -140,6 +144,8 @@ permissions! {
     ReadCaseloads, "workers' caseloads", [No, Yes, Yes, Figures];
     /// The cases allocated to a worker, with the children's names.
     ReadAllocations, "the cases allocated to a worker", [No, Yes, Yes, No];
+    /// Referrals in transfer between teams, with the reasons (Rec 42).
+    ReadTransfers, "referrals in transfer between teams", [No, Yes, Yes, No];
     /// Proposals awaiting authorisation, with the children's names (Rec 25).
     ReadAuthorisations, "proposals awaiting authorisation", [No, Yes, Yes, No];
     /// Awaiting written confirmation, with referrers' contact details (Rec 21).
@@ -249,6 +255,8 @@ mod tests {
             Permission::AssignAnyAction,
             Permission::AllocateCase,
             Permission::Authorise,
+            Permission::RequestTransfer,
+            Permission::DecideTransfer,
             Permission::Backup,
             Permission::ExportCensus,
         ] {

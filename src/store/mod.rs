@@ -16,6 +16,7 @@ mod migrate;
 mod reports;
 mod rows;
 mod settings;
+mod transfer;
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +47,9 @@ pub use migrate::{migrate, SCHEMA_VERSION};
 pub use reports::*;
 pub use rows::*;
 pub use settings::{delete_setting, put_setting, setting_rows, settings_ever_changed};
+pub use transfer::{
+    decide_transfer, insert_transfer, pending_transfer, pending_transfers, Transfer, TransferStatus,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
