@@ -99,3 +99,27 @@ CREATE TABLE transfers (
 ) STRICT;
 CREATE UNIQUE INDEX transfers_pending ON transfers(referral_id) WHERE status = 'pending';
 CREATE INDEX transfers_pending_teams ON transfers(from_team_id, to_team_id) WHERE status = 'pending';
+
+-- oversight: a duty manager's supervision or management oversight of a
+-- referral (Rec 45; Kent Q8): what was discussed, and what is to happen, by
+-- when and by whom; each item may become an action point on the referral.
+CREATE TABLE oversight_notes (
+    id           INTEGER PRIMARY KEY,
+    referral_id  INTEGER NOT NULL REFERENCES referrals(id),
+    kind         TEXT NOT NULL CHECK (kind IN ('supervision', 'oversight')),
+    recorded_by  TEXT NOT NULL,
+    recorded_at  INTEGER NOT NULL,
+    discussed    TEXT NOT NULL CHECK (length(discussed) BETWEEN 1 AND 20000)
+) STRICT;
+CREATE INDEX oversight_referral ON oversight_notes(referral_id, recorded_at);
+
+CREATE TABLE oversight_items (
+    id         INTEGER PRIMARY KEY,
+    note_id    INTEGER NOT NULL REFERENCES oversight_notes(id),
+    what       TEXT NOT NULL CHECK (length(what) BETWEEN 1 AND 20000),
+    owner      TEXT REFERENCES staff(login),
+    due_by     TEXT NOT NULL CHECK (due_by GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    -- The action point made from it, when one was.
+    action_id  INTEGER REFERENCES actions(id)
+) STRICT;
+CREATE INDEX oversight_items_note ON oversight_items(note_id);

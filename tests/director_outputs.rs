@@ -116,6 +116,7 @@ fn director_commands() -> Vec<Vec<String>> {
         cmds.push(vec!["authorisations", "--format", f]);
         cmds.push(vec!["annex-a", "--list", "3"]);
         cmds.push(vec!["transfer", "list", "--format", f]);
+        cmds.push(vec!["oversight", "due", "--days", "1", "--format", f]);
     }
     for f in ["table", "md", "json"] {
         cmds.push(vec!["chronology", "1", "--format", f]);

@@ -10,6 +10,7 @@ pub mod confirmations;
 mod handover;
 pub mod keymap;
 pub mod output;
+mod oversight;
 mod print;
 pub mod report;
 pub mod settings;
@@ -108,6 +109,10 @@ pub enum Cmd {
     /// Each worker's load: open cases, new (not accepted), open and overdue actions,
     /// against the caseload ceiling (Rec 52); --worker or --mine lists the cases
     Caseload(allocation::CaseloadArgs),
+    /// Supervision and management oversight on a referral (Rec 45, Kent Q8): record
+    /// what was discussed and what is to happen; list referrals not overseen in N days
+    #[command(subcommand)]
+    Oversight(oversight::OversightCmd),
     /// Move a referral to another team: request, accept, decline, withdraw, list.
     /// It moves only when the receiving team's duty manager accepts it (Rec 42)
     #[command(subcommand)]
@@ -679,6 +684,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         }
         Cmd::Authorisations(a) => authorisation::run_list(a, env),
         Cmd::Transfer(c) => transfer::run_transfer(c, env),
+        Cmd::Oversight(c) => oversight::run_oversight(c, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),

@@ -237,6 +237,16 @@ pub fn referral(format: Format, d: &ReferralDetail, now: DateTime<Utc>) -> std::
         )),
         None => out.push_str("not allocated to a worker (Rec 53)\n"),
     }
+    match d.oversight.last() {
+        Some(o) => out.push_str(&format!(
+            "last overseen {} by {} ({}; Rec 45)\n",
+            fmt_short(o.recorded_at),
+            o.recorded_by,
+            o.kind.as_str()
+        )),
+        None if !d.events.is_empty() => out.push_str("never overseen (Rec 45)\n"),
+        None => {}
+    }
     if let Some(t) = &d.transfer {
         out.push_str(&format!(
             "IN TRANSFER (Rec 42) from {} to {}, asked {} by {}: {}; still {}'s until {} accepts\n",

@@ -139,6 +139,11 @@ pub enum Request {
         login: Option<String>,
         only_new: bool,
     },
+    /// Open referrals not overseen in `days` working days (Rec 45).
+    OversightDue {
+        team_id: Option<i64>,
+        days: u32,
+    },
     /// Referrals in transfer into or out of a team (Rec 42), or every team.
     Transfers {
         team_id: Option<i64>,
@@ -256,6 +261,9 @@ impl Desk {
                 json(self.cases_of(login.as_deref(), only_new, now)?)
             }
             Request::Transfers { team_id } => json(self.transfers(team_id)?),
+            Request::OversightDue { team_id, days } => {
+                json(self.oversight_due(team_id, days, now)?)
+            }
             Request::AwaitingAuthorisation { team_id } => {
                 json(self.awaiting_authorisation(team_id)?)
             }

@@ -533,6 +533,15 @@ impl Client {
         })
     }
 
+    /// Open referrals not overseen in `days` working days (Rec 45).
+    pub fn oversight_due(
+        &mut self,
+        team_id: Option<i64>,
+        days: u32,
+    ) -> Result<Vec<super::OversightDue>> {
+        self.typed(Request::OversightDue { team_id, days })
+    }
+
     /// Referrals in transfer into or out of a team (Rec 42).
     pub fn transfers(&mut self, team_id: Option<i64>) -> Result<Vec<crate::store::Transfer>> {
         self.typed(Request::Transfers { team_id })

@@ -161,6 +161,17 @@ pub enum Command {
         referral_id: i64,
         reason: String,
     },
+    /// A duty manager records supervision or management oversight on a
+    /// referral (Rec 45; Kent Q8): what was discussed, and what is to happen,
+    /// by when and by whom; each item with `make_action` becomes an action
+    /// point on the referral.
+    RecordOversight {
+        referral_id: i64,
+        kind: crate::domain::oversight::OversightKind,
+        discussed: String,
+        #[serde(default)]
+        to_happen: Vec<crate::domain::oversight::ToHappen>,
+    },
     /// The allocated worker accepts the case: it is no longer new to them.
     AcceptAllocation {
         referral_id: i64,

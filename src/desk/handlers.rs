@@ -408,6 +408,21 @@ pub(crate) fn handle(
         | Command::AcceptTransfer { .. }
         | Command::DeclineTransfer { .. }
         | Command::WithdrawTransfer { .. }) => super::transfer::handle(conn, actor, cmd, now, &ev),
+        Command::RecordOversight {
+            referral_id,
+            kind,
+            discussed,
+            to_happen,
+        } => super::oversight::record(
+            conn,
+            actor,
+            referral_id,
+            kind,
+            &discussed,
+            &to_happen,
+            now,
+            &ev,
+        ),
         Command::AcceptAllocation { referral_id } => {
             super::allocation::accept(conn, actor, referral_id, now, &ev)
         }
@@ -768,7 +783,7 @@ pub(crate) fn handle(
     }
 }
 
-fn add_action(
+pub(super) fn add_action(
     conn: &Connection,
     r: &store::Referral,
     kind: ActionKind,

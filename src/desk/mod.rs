@@ -18,6 +18,7 @@ mod confirmations;
 pub mod demo;
 mod handlers;
 pub mod handover;
+mod oversight;
 mod queries;
 pub mod reports;
 mod settings;
@@ -41,6 +42,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use closure::ClosureCheck;
 pub use command::*;
 pub use confirmations::{ConfirmationHistory, LetterDraft};
+pub use oversight::OversightDue;
 pub use queries::*;
 pub use settings::{CeilingSetting, ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES};
 

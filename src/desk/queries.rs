@@ -32,9 +32,17 @@ pub struct ReferralDetail {
     /// In transfer to another team (Rec 42), while it waits to be accepted.
     #[serde(default)]
     pub transfer: Option<store::Transfer>,
+    /// Supervision and oversight notes, oldest first (Rec 45).
+    #[serde(default)]
+    pub oversight: Vec<store::OversightNote>,
 }
 
 impl ReferralDetail {
+    /// When the referral was last overseen (Rec 45), if ever.
+    pub fn last_overseen(&self) -> Option<DateTime<Utc>> {
+        self.oversight.iter().map(|o| o.recorded_at).max()
+    }
+
     /// The proposal awaiting a manager's authorisation, if any.
     pub fn awaiting_authorisation(&self) -> Option<&store::Authorisation> {
         self.authorisations
@@ -237,6 +245,13 @@ impl Desk {
             let allocation = super::allocation::allocated_to(c, id)?;
             let authorisations = store::proposals_of_referral(c, id)?;
             let transfer = store::pending_transfer(c, id)?;
+            // Supervision notes are case discussion: for those who read the
+            // chronology, as the events are.
+            let oversight = if chronology {
+                store::oversight_of_referral(c, id)?
+            } else {
+                Vec::new()
+            };
             Ok(ReferralDetail {
                 referral,
                 child,
@@ -247,6 +262,7 @@ impl Desk {
                 allocation,
                 authorisations,
                 transfer,
+                oversight,
             })
         })
     }

@@ -59,6 +59,7 @@ pub mod letters;
 pub mod markdown;
 pub mod matching;
 pub mod model;
+pub mod oversight;
 pub mod permissions;
 pub mod settings;
 pub mod shifts;

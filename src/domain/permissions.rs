@@ -79,6 +79,8 @@ permissions! {
     RequestTransfer, "asking for a referral to move to another team", [No, No, Yes, No];
     /// Accept or decline a transfer into your own team (its duty manager).
     DecideTransfer, "accepting or declining a transfer into a team", [No, No, Yes, No];
+    /// Record supervision or management oversight on a referral (Rec 45).
+    RecordOversight, "recording supervision or oversight", [No, No, Yes, No];
     /// Take an unallocated action for yourself.
     TakeUnallocatedAction, "taking an unallocated action", [No, Yes, Yes, No];
     /// Complete an action you own.
@@ -144,6 +146,8 @@ permissions! {
     ReadCaseloads, "workers' caseloads", [No, Yes, Yes, Figures];
     /// The cases allocated to a worker, with the children's names.
     ReadAllocations, "the cases allocated to a worker", [No, Yes, Yes, No];
+    /// Open referrals not overseen in N working days, with the children's names.
+    ReadOversight, "referrals due oversight", [No, Yes, Yes, No];
     /// Referrals in transfer between teams, with the reasons (Rec 42).
     ReadTransfers, "referrals in transfer between teams", [No, Yes, Yes, No];
     /// Proposals awaiting authorisation, with the children's names (Rec 25).

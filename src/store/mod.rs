@@ -13,6 +13,7 @@ mod confirmations;
 mod events;
 mod handover;
 mod migrate;
+mod oversight;
 mod reports;
 mod rows;
 mod settings;
@@ -44,6 +45,10 @@ pub use events::{
 };
 pub use handover::*;
 pub use migrate::{migrate, SCHEMA_VERSION};
+pub use oversight::{
+    insert_oversight, insert_oversight_item, open_referrals_oversight, oversight_of_referral,
+    OversightItem, OversightNote,
+};
 pub use reports::*;
 pub use rows::*;
 pub use settings::{delete_setting, put_setting, setting_rows, settings_ever_changed};
