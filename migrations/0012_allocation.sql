@@ -33,13 +33,15 @@ CREATE INDEX allocations_worker ON allocations(worker, referral_id) WHERE ended_
 --   caseload.ceiling              open cases per worker, every team
 --   caseload.ceiling.team.<id>    the same for one team
 -- The table is rebuilt with the wider key check (SQLite cannot change a
--- CHECK in place); rows are copied as they are. The rebuilt table has rowids.
+-- CHECK in place), keeping migration 0010's keys; rows are copied as they
+-- are. The rebuilt table has rowids (the seals need them).
 CREATE TABLE settings_new (
     key    TEXT PRIMARY KEY NOT NULL CHECK (
                key = 'timescales.profile'
                OR (key GLOB 'timescales.override.[a-z]*' AND key NOT GLOB '*[^a-z_.]*')
                OR key GLOB 'calendar.closure.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
                OR key GLOB 'calendar.not_holiday.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
+               OR key GLOB 'calendar.bank_holiday.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
                OR key = 'caseload.ceiling'
                OR (key GLOB 'caseload.ceiling.team.[1-9]*'
                    AND substr(key, 23) NOT GLOB '*[^0-9]*')),

@@ -242,6 +242,8 @@ fn a_section_47_and_its_authorised_assessment_read_right_in_lists_4_and_5() {
     let child = referrals[0].referral.child_id;
     d.execute(
         Command::RecordDecision {
+            at: None,
+            late_reason: None,
             referral_id: id,
             decision: Decision::S47,
             note: None,
@@ -267,6 +269,7 @@ fn a_section_47_and_its_authorised_assessment_read_right_in_lists_4_and_5() {
         let a = actions.iter().find(|a| a.kind == kind).unwrap();
         d.execute(
             Command::CompleteAction {
+                at: None,
                 action_id: a.id,
                 outcome: "done".into(),
                 late_reason: None,
@@ -277,6 +280,8 @@ fn a_section_47_and_its_authorised_assessment_read_right_in_lists_4_and_5() {
     }
     d.execute(
         Command::RecordOutcome {
+            at: None,
+            late_reason: None,
             referral_id: id,
             outcome: AssessmentOutcome::ServiceNeeded,
         },
@@ -309,6 +314,7 @@ fn a_section_47_and_its_authorised_assessment_read_right_in_lists_4_and_5() {
     assert_eq!(cell(&list4, 0, "Allocated Team"), "North");
     d.execute(
         Command::AuthoriseProposal {
+            late_reason: None,
             referral_id: id,
             child_and_carer_seen: true,
             note: None,

@@ -85,6 +85,8 @@ fn assessed(d: &mut Desk) -> i64 {
     d.set_actor(actor("boss"));
     d.execute(
         Command::RecordDecision {
+            at: None,
+            late_reason: None,
             referral_id: id,
             decision: Decision::Assessment,
             note: None,
@@ -113,6 +115,8 @@ fn a_workers_assessment_outcome_awaits_authorisation_and_counts_so_in_the_figure
     let out = d
         .execute(
             Command::RecordOutcome {
+                at: None,
+                late_reason: None,
                 referral_id: id,
                 outcome: AssessmentOutcome::ServiceNeeded,
             },
@@ -152,6 +156,7 @@ fn a_workers_assessment_outcome_awaits_authorisation_and_counts_so_in_the_figure
     let e = d
         .execute(
             Command::AuthoriseProposal {
+                late_reason: None,
                 referral_id: id,
                 child_and_carer_seen: true,
                 note: None,
@@ -166,6 +171,7 @@ fn a_workers_assessment_outcome_awaits_authorisation_and_counts_so_in_the_figure
     let e = d
         .execute(
             Command::AuthoriseProposal {
+                late_reason: None,
                 referral_id: id,
                 child_and_carer_seen: false,
                 note: None,
@@ -182,6 +188,8 @@ fn a_workers_assessment_outcome_awaits_authorisation_and_counts_so_in_the_figure
     assert!(d
         .execute(
             Command::RecordOutcome {
+                at: None,
+                late_reason: None,
                 referral_id: id,
                 outcome: AssessmentOutcome::NoService,
             },
@@ -190,6 +198,7 @@ fn a_workers_assessment_outcome_awaits_authorisation_and_counts_so_in_the_figure
         .is_err());
     d.execute(
         Command::AuthoriseProposal {
+            late_reason: None,
             referral_id: id,
             child_and_carer_seen: true,
             note: Some("plan agreed".into()),
@@ -227,6 +236,8 @@ fn a_workers_assessment_outcome_awaits_authorisation_and_counts_so_in_the_figure
     d.set_actor(actor("ann"));
     d.execute(
         Command::RecordOutcome {
+            at: None,
+            late_reason: None,
             referral_id: id,
             outcome: AssessmentOutcome::ServiceProvided,
         },
@@ -248,6 +259,8 @@ fn no_further_action_is_proposed_with_why_and_decided_when_authorised() {
     assert!(d
         .execute(
             Command::RecordDecision {
+                at: None,
+                late_reason: None,
                 referral_id: id,
                 decision: Decision::Nfa,
                 note: None,
@@ -281,6 +294,8 @@ fn no_further_action_is_proposed_with_why_and_decided_when_authorised() {
     let e = d
         .execute(
             Command::RecordDecision {
+                at: None,
+                late_reason: None,
                 referral_id: id,
                 decision: Decision::Assessment,
                 note: None,
@@ -291,6 +306,7 @@ fn no_further_action_is_proposed_with_why_and_decided_when_authorised() {
     assert!(e.to_string().contains("authorise it or return it"), "{e}");
     d.execute(
         Command::AuthoriseProposal {
+            late_reason: None,
             referral_id: id,
             child_and_carer_seen: false,
             note: None,
@@ -325,6 +341,7 @@ fn nobody_authorises_their_own_proposal_and_a_returned_one_can_be_made_again() {
     let e = d
         .execute(
             Command::AuthoriseProposal {
+                late_reason: None,
                 referral_id: id,
                 child_and_carer_seen: true,
                 note: None,
@@ -358,6 +375,7 @@ fn nobody_authorises_their_own_proposal_and_a_returned_one_can_be_made_again() {
     assert!(d
         .execute(
             Command::AuthoriseProposal {
+                late_reason: None,
                 referral_id: id,
                 child_and_carer_seen: true,
                 note: None

@@ -173,7 +173,10 @@ fn live_call_appears_open_assign_quit_restores_terminal() {
 
     // Quit: the terminal comes back in cooked mode, off the alternate screen.
     tmux.send(&["q"]);
-    let s = tmux.wait_for("the exit", Duration::from_secs(5), |s| s.contains("EXITED"));
+    // Wait for stty's own output too ("speed … baud"), not just the exit line.
+    let s = tmux.wait_for("the exit", Duration::from_secs(5), |s| {
+        s.contains("EXITED") && s.contains("baud")
+    });
     assert!(s.contains("EXITED 0"), "{s}");
     // stty -a prints "icanon" and "echo" (not "-icanon", "-echo") once raw mode is off.
     let words: Vec<&str> = s.split_whitespace().collect();

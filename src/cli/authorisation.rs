@@ -32,6 +32,9 @@ pub struct AuthoriseArgs {
     pub child_and_carer_seen: bool,
     #[arg(long)]
     pub note: Option<String>,
+    /// Needed when the assessment (or decision) is late by now (Rec 35)
+    #[arg(long)]
+    pub late_reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +74,7 @@ pub fn run_authorise(a: AuthoriseArgs, env: &Env) -> Result<(), DeskError> {
             referral_id: a.id,
             child_and_carer_seen: a.child_and_carer_seen,
             note: a.note,
+            late_reason: a.late_reason,
         },
     )?;
     outp::outcome(&out);

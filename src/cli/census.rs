@@ -103,6 +103,10 @@ pub enum CensusCmd {
         /// Correct a closed referral's reason: RC1–RC9 (duty manager)
         #[arg(long)]
         closure_reason: Option<String>,
+        /// The child's primary need, N0–N9 (census 8610: needed once a
+        /// referral goes on to further action)
+        #[arg(long)]
+        primary_need: Option<String>,
     },
     /// The census codes with their labels
     Codes,
@@ -160,6 +164,7 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
             icpc_date,
             icpc_not_required,
             closure_reason,
+            primary_need,
         }) => {
             let mut desk = open_client(env)?;
             let out = exec(
@@ -174,6 +179,7 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
                     icpc_date,
                     icpc_not_required,
                     closure_reason,
+                    primary_need,
                 }),
             )?;
             print::outcome(&out);

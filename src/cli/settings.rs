@@ -23,6 +23,7 @@ Keys:
   calendar.not_holiday.DATE   a built-in bank holiday that does not apply (settings not-holiday add|remove DATE)
   caseload.ceiling            open cases per worker before allocation warns (Rec 52), every team
   caseload.ceiling.TEAM       the same for one team, by name or as caseload.ceiling.team.ID
+  calendar.bank_holiday.DATE  a bank holiday of a year outside 2020-2035 (settings bank-holiday add|remove DATE)
 
 Clocks (KIND, the profile's default, where it comes from):
   pass_to_duty          1 hour                   Rec 39 (verbally and in writing)
@@ -42,7 +43,9 @@ Clocks (KIND, the profile's default, where it comes from):
 An action point's timescale is agreed at the strategy discussion (Rec 51): it has no clock.
 
 Working days are Monday to Friday less the bank holidays of England and Wales (built in for \
-2020-2035), less any not-holidays, and less the closure days. Dates: dd/mm/yyyy or yyyy-mm-dd.
+2020-2035), less any not-holidays, and less the closure days. A working-day deadline in a year \
+outside 2020-2035 is refused until a duty manager adds that year's bank holidays, every one of \
+them, with `settings bank-holiday add DATE`. Dates: dd/mm/yyyy or yyyy-mm-dd.
 
 Examples:
   dutydesk settings show
@@ -51,6 +54,7 @@ Examples:
   dutydesk settings unset timescales.override.decision
   dutydesk settings closure add 24/12/2026
   dutydesk settings not-holiday add 04/05/2026
+  dutydesk settings bank-holiday add 01/01/2036
   dutydesk settings set caseload.ceiling 18
   dutydesk settings set \"caseload.ceiling.North Duty\" 15";
 
@@ -76,6 +80,10 @@ pub enum SettingsCmd {
     /// Built-in bank holidays that do not apply here, e.g. a moved holiday (duty managers)
     #[command(subcommand)]
     NotHoliday(DayCmd),
+    /// Bank holidays of a year outside the built-in list (2020-2035), every
+    /// one of that year: its working-day deadlines are then counted (duty managers)
+    #[command(subcommand)]
+    BankHoliday(DayCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +125,7 @@ pub fn run_settings(cmd: SettingsCmd, env: &Env) -> Result<(), DeskError> {
         SettingsCmd::Unset { key } => Command::ClearSetting { key },
         SettingsCmd::Closure(op) => day("closure", op),
         SettingsCmd::NotHoliday(op) => day("not_holiday", op),
+        SettingsCmd::BankHoliday(op) => day("bank_holiday", op),
     };
     let out = exec(&mut desk, cmd)?;
     outp::outcome(&out);
@@ -187,6 +196,12 @@ fn table(v: &SettingsView) -> Table {
         days(&v.not_holidays),
         String::new(),
         "bank holidays of England and Wales".into(),
+    ]);
+    t.row(vec![
+        "calendar.bank_holiday".into(),
+        days(&v.bank_holidays),
+        String::new(),
+        format!("years known: {}", v.calendar_years),
     ]);
     if v.caseload_ceilings.is_empty() {
         t.row(vec![

@@ -7,11 +7,10 @@
 //! desk's settings warns when a worker goes over it.
 //!
 //! "Allocated to whom" has one home here, [`allocated_to`] (the current
-//! allocation row). "Is this referral allocated" has one home too,
-//! [`is_allocated`]: today it asks `store::unallocated`, the function the
-//! report uses; when the branch `truth` lands it must ask truth's single
-//! definition (`store::unallocated` as truth rewrites it, with
-//! `domain::allocation::referral_not_allocated` as its specification).
+//! allocation row). "Is this referral allocated" is the desk's one
+//! definition: [`is_allocated`] asks `store::unallocated`, the function the
+//! queue header, the handover and the report use (its specification is
+//! `domain::allocation::referral_not_allocated`).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
@@ -320,7 +319,7 @@ pub(crate) fn allocate(
     {
         let from_previous = taken_from.is_some()
             && a.owner.as_deref() == taken_from
-            && a.kind != crate::domain::ActionKind::PassToDuty;
+            && crate::domain::allocation::counts(a.kind);
         if !(allocating::follows(a.kind, a.owner.as_deref()) || from_previous) {
             if let Some(owner) = a.owner.as_deref().filter(|o| *o != worker.login) {
                 if let Some(o) = store::staff_by_login(conn, owner)? {
@@ -469,7 +468,7 @@ pub(crate) fn fill_demo(
         let owners: std::collections::BTreeSet<Option<String>> =
             store::actions_of_referral(conn, referral_id)?
                 .into_iter()
-                .filter(|a| a.is_open() && a.kind != crate::domain::ActionKind::PassToDuty)
+                .filter(|a| a.is_open() && crate::domain::allocation::counts(a.kind))
                 .map(|a| a.owner)
                 .collect();
         let owners: Vec<Option<String>> = owners.into_iter().collect();

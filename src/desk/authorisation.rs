@@ -53,9 +53,19 @@ pub(crate) fn intercept(
         Command::RecordOutcome {
             referral_id,
             outcome,
+            at,
+            late_reason,
         } if authorising::outcome_needs_authorisation(*outcome) => {
             let me = staff_of(conn, actor)?;
             if permissions::access(me.role, Permission::Authorise) == Access::No {
+                if at.is_some() || late_reason.is_some() {
+                    return Err(DeskError::Invalid(
+                        "a duty worker's assessment outcome is a proposal: it is completed when \
+                         a duty manager authorises it (Rec 25), so it takes no --at or \
+                         --late-reason; nothing changed"
+                            .into(),
+                    ));
+                }
                 return propose(
                     conn,
                     actor,
@@ -154,7 +164,9 @@ pub(crate) fn propose(
     })
 }
 
-/// `AuthoriseProposal`: applies the proposal as the manager's own command.
+/// `AuthoriseProposal`: applies the proposal as the manager's own command,
+/// now (the assessment is complete when it is authorised, as the census
+/// counts it); late, that needs `late_reason` (Rec 35).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn authorise(
     conn: &Connection,
@@ -163,6 +175,7 @@ pub(crate) fn authorise(
     referral_id: i64,
     child_and_carer_seen: bool,
     note: Option<String>,
+    late_reason: Option<String>,
     now: DateTime<Utc>,
     ev: &dyn Fn(NewEvent) -> Result<i64>,
 ) -> Result<Outcome> {
@@ -225,11 +238,15 @@ pub(crate) fn authorise(
         (ProposalKind::AssessmentOutcome, Some(outcome)) => Command::RecordOutcome {
             referral_id,
             outcome,
+            at: None,
+            late_reason,
         },
         _ => Command::RecordDecision {
             referral_id,
             decision: Decision::Nfa,
             note: p.note.clone(),
+            at: None,
+            late_reason,
         },
     };
     super::handlers::handle(conn, rules, actor, cmd, now)

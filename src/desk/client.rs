@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::api::{HelloReply, Request};
 use super::census::CensusReturn;
+use super::clock::{Clock, OffsetClock, SystemClock};
 use super::handover::{HandoverReport, StoredHandover};
 use super::reports::{Report, ReportQuery};
 use super::{
@@ -131,7 +132,7 @@ impl Remote {
             hello: HelloReply {
                 login: String::new(),
                 real_login: String::new(),
-                now: Utc::now(),
+                now: SystemClock.now(),
                 fixed_clock: false,
                 training: false,
                 version: String::new(),
@@ -146,7 +147,7 @@ impl Remote {
         };
         let hello: HelloReply = serde_json::from_value(r.send_value(&greeting)?)
             .map_err(|e| DeskError::Invalid(format!("the server's greeting: {e}")))?;
-        r.offset = hello.now - Utc::now();
+        r.offset = hello.now - SystemClock.now();
         r.fixed = hello.fixed_clock.then_some(hello.now);
         r.hello = hello;
         Ok(r)
@@ -256,7 +257,9 @@ impl Client {
         match &self.link {
             Link::Local(d) => d.clock_now(),
             #[cfg(unix)]
-            Link::Remote(r) => r.fixed.unwrap_or_else(|| Utc::now() + r.offset),
+            Link::Remote(r) => r
+                .fixed
+                .unwrap_or_else(|| OffsetClock { offset: r.offset }.now()),
         }
     }
 

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::{Desk, DeskError, Result};
 use crate::domain::clocks::ReferralFacts;
+use crate::domain::endings::{End, EndKind};
 use crate::domain::time::london_date;
 use crate::domain::{
     ActionKind, ClosureReason, Decision, PrimaryNeed, ReferralSource, ReferralState, Role,
@@ -406,7 +407,7 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
                         || (age < Duration::days(60) && rng.random_bool(0.02));
                     let workers = &pick.workers[team_ix];
                     let mut planned: Vec<(ActionKind, DateTime<Utc>)> = rules
-                        .on_referral(&facts)
+                        .on_referral(&facts)?
                         .into_iter()
                         .map(|p| (p.kind, p.due_at))
                         .collect();
@@ -433,7 +434,7 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
                             .any(|(k, _)| *k == ActionKind::StrategyDiscussion);
                         planned.extend(
                             rules
-                                .on_decision(&facts, decision, decided_at, has_sd)
+                                .on_decision(&facts, decision, decided_at, has_sd)?
                                 .into_iter()
                                 .map(|p| (p.kind, p.due_at)),
                         );
@@ -452,8 +453,16 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
                     }
                     if !open {
                         r.state = ReferralState::Closed;
-                        r.closed_at =
-                            Some((received + Duration::days(rng.random_range(5..60))).min(now));
+                        let later = (received + Duration::days(rng.random_range(5..60))).min(now);
+                        // No further action closes on the day it is decided
+                        // (a census rule, 8569Q); other cases when worked.
+                        r.closed_at = Some(match (r.decision, r.decided_at) {
+                            (
+                                Some(Decision::Nfa | Decision::Advice | Decision::OtherAgency),
+                                Some(at),
+                            ) => at,
+                            _ => later,
+                        });
                         r.closed_by = Some(workers[0].clone());
                         r.closure_reason = Some(match r.assessed_at {
                             Some(_) if r.service_needed_at.is_none() => {
@@ -501,20 +510,18 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
                             };
                             let done = done.min(now);
                             let mut a = store::action_by_id(c, id)?.expect("just inserted");
-                            a.done_at = Some(done);
-                            a.done_by = owner.clone().or_else(|| Some(workers[0].clone()));
-                            a.outcome = Some("done".into());
-                            if done > due {
-                                a.late_reason = Some(
-                                    [
-                                        "staff shortage on duty",
-                                        "family not at home",
-                                        "referrer unavailable",
-                                        "awaiting police",
-                                    ][rng.random_range(0..4)]
-                                    .into(),
-                                );
-                            }
+                            let end = End::new(EndKind::Done, due, done, done);
+                            let reason = end.needs_reason().then(|| {
+                                [
+                                    "staff shortage on duty",
+                                    "family not at home",
+                                    "referrer unavailable",
+                                    "awaiting police",
+                                ][rng.random_range(0..4)]
+                                .to_string()
+                            });
+                            let by = owner.clone().unwrap_or_else(|| workers[0].clone());
+                            a.finish(&end, &by, "done".into(), reason);
                             store::update_action(c, &a)?;
                         } else {
                             local.open_actions += 1;

@@ -14,6 +14,7 @@ pub mod client;
 pub mod clock;
 mod closure;
 pub mod command;
+mod completion;
 mod confirmations;
 pub mod demo;
 mod handlers;

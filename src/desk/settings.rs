@@ -83,6 +83,12 @@ pub struct SettingsView {
     pub clocks: Vec<ClockSetting>,
     pub closures: Vec<NaiveDate>,
     pub not_holidays: Vec<NaiveDate>,
+    /// Bank holidays given for years outside the built-in list.
+    #[serde(default)]
+    pub bank_holidays: Vec<NaiveDate>,
+    /// The years whose bank holidays the calendar knows ("2020–2035").
+    #[serde(default)]
+    pub calendar_years: String,
     /// The rows as stored.
     pub rows: Vec<SettingRow>,
     /// Caseload ceilings (Rec 52): every team's first (`team_id` null), then
@@ -178,6 +184,8 @@ impl Desk {
                                 })
                             })
                             .collect::<Result<Vec<_>>>()?,
+                        bank_holidays: s.bank_holidays.iter().copied().collect(),
+                        calendar_years: rules.calendar.covered_years(),
                         rows: rows_out,
                         problem: None,
                     }
@@ -189,6 +197,8 @@ impl Desk {
                     closures: Vec::new(),
                     not_holidays: Vec::new(),
                     caseload_ceilings: Vec::new(),
+                    bank_holidays: Vec::new(),
+                    calendar_years: String::new(),
                     rows: rows_out,
                     problem: Some(format!("{e}; {FIX}")),
                 },
@@ -237,6 +247,8 @@ fn shown(key: &SettingKey, value: Option<&str>, rules: &Rules) -> String {
         (SettingKey::Ceiling(_), Some(v)) => format!("{v} open cases per worker"),
         (SettingKey::Ceiling(None), None) => "none (no warning)".into(),
         (SettingKey::Ceiling(Some(_)), None) => "every team's (caseload.ceiling)".into(),
+        (SettingKey::BankHoliday(_), Some(_)) => "a bank holiday".into(),
+        (SettingKey::BankHoliday(_), None) => "not a bank holiday".into(),
     }
 }
 

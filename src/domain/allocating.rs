@@ -3,15 +3,15 @@
 //! when a worker's caseload is over the team's ceiling. Pure: the desk reads
 //! the facts and writes the result.
 //!
-//! Who may hold duty work is the one rule of DESIGN.md ("unallocated"): a duty
-//! worker or duty manager, active and at work. [`recipient_problem`] is that
-//! rule applied to the person a case is given to; when the branch `truth`
-//! lands, it must call `domain::allocation::duty_owner_problem` (the same
-//! rule, its one home) instead of deciding here.
+//! Who may hold duty work is the one rule of DESIGN.md ("unallocated"), in its
+//! one home, `domain::allocation`: a duty worker or duty manager, active and
+//! at work. [`recipient_problem`] asks that rule about the person a case is
+//! given to and says why not in words for the manager.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::allocation::{self, NotAllocated};
 use super::validate::{self, MAX_TEXT};
 use super::{ActionKind, DomainError, Role};
 
@@ -24,24 +24,33 @@ pub struct Recipient {
     pub absent: bool,
 }
 
-/// Why a case cannot be given to someone (the desk adds their login).
+/// Why a case cannot be given to someone (the desk adds their login): the
+/// one rule of who holds duty work (`domain::allocation::duty_owner_problem`),
+/// in words.
 pub fn recipient_problem(r: &Recipient) -> Option<&'static str> {
-    if !r.active {
-        Some("is no longer active on this desk: a case goes to someone who works here")
-    } else if r.role == Role::Frontline {
-        Some(
+    // `absent` is already decided for "now"; the rule takes it as a window.
+    let now = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let facts = allocation::OwnerFacts {
+        role: r.role,
+        active: r.active,
+        absent_from: r.absent.then_some(now),
+        absent_until: None,
+    };
+    match allocation::duty_owner_problem(&facts, now)? {
+        NotAllocated::OwnerInactive | NotAllocated::NoOwner => {
+            Some("is no longer active on this desk: a case goes to someone who works here")
+        }
+        NotAllocated::OwnerNotDutyStaff if r.role == Role::Director => Some(
+            "is a director: directors see figures (Rec 29); a case goes to a duty social worker",
+        ),
+        NotAllocated::OwnerNotDutyStaff => Some(
             "is front-line staff: front-line staff pass calls to duty (Rec 39); a case goes to \
              a duty social worker (Rec 55)",
-        )
-    } else if r.role == Role::Director {
-        Some("is a director: directors see figures (Rec 29); a case goes to a duty social worker")
-    } else if r.absent {
-        Some(
+        ),
+        NotAllocated::OwnerAbsent => Some(
             "is marked absent: a case goes to someone at work (Rec 50, 52); mark them back with \
              `dutydesk staff back` first if they have returned",
-        )
-    } else {
-        None
+        ),
     }
 }
 
@@ -108,7 +117,7 @@ pub fn terms(
 /// line's step before the duty team has the case, Rec 39). An action owned
 /// by someone else stays theirs.
 pub fn follows(kind: ActionKind, owner: Option<&str>) -> bool {
-    owner.is_none() && kind != ActionKind::PassToDuty
+    owner.is_none() && allocation::counts(kind)
 }
 
 /// The bounds of a caseload ceiling (open cases per worker).

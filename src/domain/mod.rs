@@ -47,6 +47,7 @@ macro_rules! code_enum {
 }
 
 pub mod allocating;
+pub mod allocation;
 pub mod annex_a;
 pub mod authorising;
 pub mod calendar;
@@ -55,6 +56,7 @@ pub mod census_return;
 pub mod clocks;
 pub mod closure;
 pub mod codes;
+pub mod endings;
 pub mod letters;
 pub mod markdown;
 pub mod matching;

@@ -24,8 +24,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0007_children_dob"),
     migration!("0008_file_identity"),
     migration!("0009_settings"),
-    // 0010 and 0011 are other branches' (performance, seals): this is
-    // issue 17's. The lead orders them when merging.
+    migration!("0010_truth"),
+    // 0011 is another branch's (seals): this is issue 17's. The lead orders
+    // them when merging.
     migration!("0012_allocation"),
 ];
 

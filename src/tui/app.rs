@@ -114,6 +114,15 @@ pub fn open_screen(
             // The opening is logged with the first read (Rec 58).
             Box::new(ReferralScreen::new(desk, *id, now)?)
         }
+        Open::ReferralAction {
+            referral_id,
+            action_id,
+        } => {
+            // As `Open::Referral`: the opening is logged with the first read.
+            let mut s = ReferralScreen::new(desk, *referral_id, now)?;
+            s.select_action(*action_id);
+            Box::new(s)
+        }
         Open::CallForm(draft) => Box::new(super::call_form::CallForm::open(desk, *draft, now)?),
         Open::Confirmations => Box::new(super::confirmations::open(desk, now)?),
         Open::Handover => Box::new(super::handover::open(desk, now)?),

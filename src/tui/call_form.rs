@@ -166,6 +166,14 @@ pub struct CallForm {
     source_typed: String,
     dirty: bool,
     pending_create: bool,
+    /// A `SaveDraft` is on its way (through the screens' writer it may wait
+    /// for the file's lock): changes meanwhile stay dirty and are saved when
+    /// it is answered, never sent beside it (the loop refuses a second
+    /// change while one is saving, and the typed text would be lost).
+    saving: bool,
+    /// Ctrl-S was pressed while a save was on its way: the call is logged
+    /// as soon as the form is saved.
+    submit_queued: bool,
     closing: bool,
     submitting: bool,
     discard_armed: bool,
@@ -226,6 +234,8 @@ impl CallForm {
             source_typed: String::new(),
             dirty: false,
             pending_create: false,
+            saving: false,
+            submit_queued: false,
             closing: false,
             submitting: false,
             discard_armed: false,
@@ -349,7 +359,7 @@ impl CallForm {
     }
 
     fn autosave(&mut self) -> Vec<Effect> {
-        if !self.dirty || self.pending_create || self.submitting {
+        if !self.dirty || self.pending_create || self.saving || self.submitting {
             return Vec::new();
         }
         if self.draft_id.is_none() && self.form.is_empty() {
@@ -364,6 +374,7 @@ impl CallForm {
         };
         self.dirty = false;
         self.pending_create = self.draft_id.is_none();
+        self.saving = true;
         vec![Effect::Execute(Command::SaveDraft {
             draft_id: self.draft_id,
             started_at: self.started_at,
@@ -421,8 +432,9 @@ impl CallForm {
             self.focus_problem(f);
             return Vec::new();
         }
-        if self.pending_create {
-            self.status = "Still saving; press Ctrl-S again".into();
+        if self.pending_create || self.saving {
+            self.submit_queued = true;
+            self.status = "Saving; the call is logged as soon as it is saved".into();
             return Vec::new();
         }
         self.submitting = true;
@@ -450,9 +462,11 @@ impl CallForm {
                 if self.dirty && !self.form.is_empty() {
                     self.closing = true;
                     let e = self.autosave();
-                    if e.is_empty() {
+                    if e.is_empty() && !(self.saving || self.pending_create) {
                         return Some(vec![Effect::Back]);
                     }
+                    // Either this save, or the one on its way (then the
+                    // rest is saved when it is answered): closes after.
                     e
                 } else {
                     if self.draft_id.is_some() {
@@ -542,6 +556,10 @@ impl CallForm {
                     return Some(Vec::new());
                 }
                 self.discard_armed = false;
+                if self.saving || self.pending_create {
+                    self.status = "Still saving; press Ctrl-X twice again".into();
+                    return Some(Vec::new());
+                }
                 match self.draft_id {
                     Some(id) => {
                         self.discarding = true;
@@ -826,6 +844,7 @@ impl Screen for CallForm {
             Ok(Outcome::DraftSaved { draft_id }) => {
                 self.draft_id = Some(*draft_id);
                 self.pending_create = false;
+                self.saving = false;
                 self.saved_at = Some(self.now);
                 if self.closing {
                     if self.dirty {
@@ -836,7 +855,12 @@ impl Screen for CallForm {
                         Effect::Back,
                     ];
                 }
-                self.autosave()
+                let more = self.autosave();
+                if more.is_empty() && self.submit_queued {
+                    self.submit_queued = false;
+                    return self.submit();
+                }
+                more
             }
             Ok(Outcome::CallLogged {
                 call_id: _,
@@ -880,6 +904,8 @@ impl Screen for CallForm {
                 self.submitting = false;
                 self.discarding = false;
                 self.pending_create = false;
+                self.saving = false;
+                self.submit_queued = false;
                 self.closing = false;
                 Vec::new()
             }

@@ -17,7 +17,10 @@ use super::screen::{Ctx, Effect, Screen};
 use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency};
 use crate::desk::{Action, Staff};
 use crate::desk::{Client, ClosureCheck, Command, DeskError, ItemStatus, Outcome, ReferralDetail};
+use crate::domain::allocation::duty_owner_problem;
 use crate::domain::closure::{ChecklistItem, Missing};
+use crate::domain::endings::{is_late, Ending};
+use crate::domain::permissions::{self, Access, Permission};
 use crate::domain::time::{fmt_short, london_date};
 use crate::domain::{AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
 
@@ -84,15 +87,30 @@ pub enum Dialog {
     Decide {
         choice: usize,
         note: LineInput,
-        /// 0: the list, 1: the note.
+        /// The open decision action's due instant: past it, a reason is asked.
+        due_at: Option<DateTime<Utc>>,
+        reason: LineInput,
+        /// 0: the list, 1: the note, 2: the late reason.
+        field: usize,
+        error: Option<String>,
+    },
+    /// Pass the call to a duty worker or duty manager at work (Rec 39).
+    Pass {
+        action_id: i64,
+        due_at: DateTime<Utc>,
+        /// Index into the duty staff at work.
+        choice: usize,
+        reason: LineInput,
+        /// 0: the list, 1: the late reason.
         field: usize,
         error: Option<String>,
     },
     /// Close the referral: a CIN reason, a note, and optionally close the
     /// open actions as not needed with a reason.
     Close {
-        /// Index into `ClosureReason::ALL`.
-        choice: usize,
+        /// Index into `ClosureReason::ALL`; none until one is chosen (there
+        /// is no default reason: each is a statement to the DfE).
+        choice: Option<usize>,
         note: LineInput,
         cancel: LineInput,
         /// 0: the reasons, 1: the note, 2: the reason for closing open actions.
@@ -113,6 +131,11 @@ pub enum Dialog {
     Outcome {
         /// Index into `AssessmentOutcome::ALL`.
         choice: usize,
+        /// The open assessment's due instant: past it, a reason is asked.
+        due_at: Option<DateTime<Utc>>,
+        reason: LineInput,
+        /// 0: the list, 1: the late reason.
+        field: usize,
         error: Option<String>,
     },
 }
@@ -124,6 +147,7 @@ impl Dialog {
             | Dialog::Complete { error, .. }
             | Dialog::Note { error, .. }
             | Dialog::Decide { error, .. }
+            | Dialog::Pass { error, .. }
             | Dialog::Checklist { error, .. }
             | Dialog::Outcome { error, .. } => *error = Some(msg),
             Dialog::Close { error, missing, .. } => {
@@ -139,6 +163,7 @@ impl Dialog {
             | Dialog::Complete { error, .. }
             | Dialog::Note { error, .. }
             | Dialog::Decide { error, .. }
+            | Dialog::Pass { error, .. }
             | Dialog::Close { error, .. }
             | Dialog::Checklist { error, .. }
             | Dialog::Outcome { error, .. } => error.as_deref(),
@@ -193,6 +218,37 @@ impl ReferralScreen {
         self.detail.as_ref()?.actions.get(self.selected)
     }
 
+    /// Selects one action by id (the row chosen in the queue), if it is here.
+    pub fn select_action(&mut self, action_id: i64) {
+        if let Some(i) = self
+            .detail
+            .as_ref()
+            .and_then(|d| d.actions.iter().position(|a| a.id == action_id))
+        {
+            self.selected = i;
+        }
+    }
+
+    /// The earliest due instant of the open actions that end `ending`'s way.
+    fn open_due(&self, ending: Ending) -> Option<DateTime<Utc>> {
+        self.detail
+            .as_ref()?
+            .actions
+            .iter()
+            .filter(|a| a.is_open() && a.kind.ending() == ending)
+            .map(|a| a.due_at)
+            .min()
+    }
+
+    /// Duty workers and managers of the team who are at work now: who a call
+    /// may be passed to (Rec 39), by the allocation rule.
+    fn duty_at_work(&self, now: DateTime<Utc>) -> Vec<&Staff> {
+        self.staff
+            .iter()
+            .filter(|s| duty_owner_problem(&s.owner_facts(), now).is_none())
+            .collect()
+    }
+
     fn open_dialog(&mut self, action: &str, ctx: &Ctx) -> Vec<Effect> {
         let Some(d) = &self.detail else {
             return Vec::new();
@@ -220,6 +276,38 @@ impl ReferralScreen {
                         error: None,
                     });
                 } else {
+                    // Each kind ends its own way (domain::endings).
+                    match a.kind.ending() {
+                        Ending::Outcome => {}
+                        Ending::Decision => return self.open_dialog("decide", ctx),
+                        Ending::AssessmentOutcome => return self.open_dialog("outcome", ctx),
+                        Ending::PassedToDuty => {
+                            if self.duty_at_work(ctx.now).is_empty() {
+                                return vec![Effect::Status(
+                                    "nobody on this team's duty staff is at work to pass the \
+                                     call to (Rec 39)"
+                                        .into(),
+                                )];
+                            }
+                            self.dialog = Some(Dialog::Pass {
+                                action_id: a.id,
+                                due_at: a.due_at,
+                                choice: 0,
+                                reason: LineInput::new(MAX_LINE),
+                                field: 0,
+                                error: None,
+                            });
+                            return Vec::new();
+                        }
+                        e @ (Ending::ConfirmationReceived | Ending::FeedbackSent) => {
+                            return vec![Effect::Status(format!(
+                                "use the confirmations screen (c on the queue): {} {} (`{}`)",
+                                a.kind.short(),
+                                e.describe(),
+                                e.command(a.id, d.referral.id)
+                            ))];
+                        }
+                    }
                     self.dialog = Some(Dialog::Complete {
                         action_id: a.id,
                         due_at: a.due_at,
@@ -243,7 +331,9 @@ impl ReferralScreen {
                         d.referral.state.label()
                     ))];
                 }
-                if ctx.me.is_some_and(|m| m.role != Role::DutyManager) {
+                if ctx.me.is_some_and(|m| {
+                    permissions::access(m.role, Permission::RecordDecision) == Access::No
+                }) {
                     return vec![Effect::Status(
                         "only a duty manager records the decision on a referral".into(),
                     )];
@@ -251,6 +341,8 @@ impl ReferralScreen {
                 self.dialog = Some(Dialog::Decide {
                     choice: 0,
                     note: LineInput::new(MAX_LINE),
+                    due_at: self.open_due(Ending::Decision),
+                    reason: LineInput::new(MAX_LINE),
                     field: 0,
                     error: None,
                 })
@@ -263,13 +355,9 @@ impl ReferralScreen {
                     ))];
                 }
                 // Only a duty manager closes: the desk refuses anyone else and
-                // the refusal shows in the dialog.
-                let choice = ClosureReason::ALL
-                    .iter()
-                    .position(|r| *r == ClosureReason::NfaAfterAssessment)
-                    .unwrap_or(0);
+                // the refusal shows in the dialog. No reason is chosen for them.
                 self.dialog = Some(Dialog::Close {
-                    choice,
+                    choice: None,
                     note: LineInput::new(MAX_LINE),
                     cancel: LineInput::new(MAX_LINE),
                     field: 0,
@@ -301,6 +389,9 @@ impl ReferralScreen {
                     .unwrap_or(0);
                 self.dialog = Some(Dialog::Outcome {
                     choice,
+                    due_at: self.open_due(Ending::AssessmentOutcome),
+                    reason: LineInput::new(MAX_LINE),
+                    field: 0,
                     error: None,
                 })
             }
@@ -361,7 +452,7 @@ impl ReferralScreen {
                 field,
                 error,
             } => {
-                let late = ctx.now > *due_at;
+                let late = is_late(ctx.now, *due_at);
                 match key.code {
                     KeyCode::Tab | KeyCode::BackTab | KeyCode::Down | KeyCode::Up if late => {
                         *field = 1 - *field;
@@ -395,6 +486,7 @@ impl ReferralScreen {
                     action_id: *action_id,
                     outcome: out,
                     late_reason: if late { late_reason } else { None },
+                    at: None,
                 }
             }
             Dialog::Note { text, error } => {
@@ -414,13 +506,21 @@ impl ReferralScreen {
             Dialog::Decide {
                 choice,
                 note,
+                due_at,
+                reason,
                 field,
                 error,
             } => {
                 let n = Decision::ALL.len();
+                let late = due_at.is_some_and(|d| is_late(ctx.now, d));
+                let fields = if late { 3 } else { 2 };
                 match key.code {
-                    KeyCode::Tab | KeyCode::BackTab => {
-                        *field = 1 - *field;
+                    KeyCode::Tab => {
+                        *field = (*field + 1) % fields;
+                        return Vec::new();
+                    }
+                    KeyCode::BackTab => {
+                        *field = (*field + fields - 1) % fields;
                         return Vec::new();
                     }
                     KeyCode::Down if *field == 0 => *choice = (*choice + 1).min(n - 1),
@@ -428,6 +528,9 @@ impl ReferralScreen {
                     KeyCode::Enter => {}
                     _ if *field == 1 => {
                         note.handle(&key);
+                    }
+                    _ if *field == 2 => {
+                        reason.handle(&key);
                     }
                     _ => {}
                 }
@@ -443,10 +546,76 @@ impl ReferralScreen {
                     *field = 1;
                     return Vec::new();
                 }
+                if late && reason.trimmed().is_none() {
+                    *error = Some(format!(
+                        "the decision was due {}: give the reason it is late (Rec 35)",
+                        due_at.map(fmt_short).unwrap_or_default()
+                    ));
+                    *field = 2;
+                    return Vec::new();
+                }
                 Command::RecordDecision {
                     referral_id,
                     decision,
                     note: note.trimmed(),
+                    at: None,
+                    late_reason: if late { reason.trimmed() } else { None },
+                }
+            }
+            Dialog::Pass {
+                action_id,
+                due_at,
+                choice,
+                reason,
+                field,
+                error,
+            } => {
+                let late = is_late(ctx.now, *due_at);
+                let n = self
+                    .staff
+                    .iter()
+                    .filter(|s| duty_owner_problem(&s.owner_facts(), ctx.now).is_none())
+                    .count();
+                match key.code {
+                    KeyCode::Tab | KeyCode::BackTab if late => {
+                        *field = 1 - *field;
+                        return Vec::new();
+                    }
+                    KeyCode::Down if *field == 0 => {
+                        *choice = (*choice + 1).min(n.saturating_sub(1))
+                    }
+                    KeyCode::Up if *field == 0 => *choice = choice.saturating_sub(1),
+                    KeyCode::Enter => {}
+                    _ if *field == 1 => {
+                        reason.handle(&key);
+                    }
+                    _ => {}
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                let Some(to) = self
+                    .staff
+                    .iter()
+                    .filter(|s| duty_owner_problem(&s.owner_facts(), ctx.now).is_none())
+                    .nth(*choice)
+                else {
+                    *error = Some("choose who the call was passed to".into());
+                    return Vec::new();
+                };
+                if late && reason.trimmed().is_none() {
+                    *error = Some(format!(
+                        "passing to duty was due {}: give the reason it is late (Rec 35)",
+                        fmt_short(*due_at)
+                    ));
+                    *field = 1;
+                    return Vec::new();
+                }
+                Command::PassToDuty {
+                    action_id: *action_id,
+                    to_login: to.login.clone(),
+                    at: None,
+                    late_reason: if late { reason.trimmed() } else { None },
                 }
             }
             Dialog::Close {
@@ -454,6 +623,7 @@ impl ReferralScreen {
                 note,
                 cancel,
                 field,
+                error,
                 ..
             } => {
                 let n = ClosureReason::ALL.len();
@@ -466,8 +636,12 @@ impl ReferralScreen {
                         *field = (*field + 2) % 3;
                         return Vec::new();
                     }
-                    KeyCode::Down if *field == 0 => *choice = (*choice + 1).min(n - 1),
-                    KeyCode::Up if *field == 0 => *choice = choice.saturating_sub(1),
+                    KeyCode::Down if *field == 0 => {
+                        *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
+                    }
+                    KeyCode::Up if *field == 0 => {
+                        *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
+                    }
                     KeyCode::Enter => {}
                     _ if *field == 1 => {
                         note.handle(&key);
@@ -480,9 +654,18 @@ impl ReferralScreen {
                 if !submit {
                     return Vec::new();
                 }
+                let Some(c) = *choice else {
+                    *error = Some(
+                        "choose the closure reason (Up/Down): there is no default, each is a \
+                         statement in the census return"
+                            .into(),
+                    );
+                    *field = 0;
+                    return Vec::new();
+                };
                 Command::CloseReferral {
                     referral_id,
-                    reason: ClosureReason::ALL[(*choice).min(n - 1)],
+                    reason: ClosureReason::ALL[c.min(n - 1)],
                     note: note.trimmed(),
                     cancel_open_actions: cancel.trimmed(),
                 }
@@ -537,19 +720,50 @@ impl ReferralScreen {
                     }
                 }
             }
-            Dialog::Outcome { choice, .. } => {
+            Dialog::Outcome {
+                choice,
+                due_at,
+                reason,
+                field,
+                error,
+            } => {
                 let n = AssessmentOutcome::ALL.len();
+                let picked = AssessmentOutcome::ALL[(*choice).min(n - 1)];
+                let late = picked != AssessmentOutcome::ServiceProvided
+                    && due_at.is_some_and(|d| is_late(ctx.now, d));
                 match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => *choice = (*choice + 1).min(n - 1),
-                    KeyCode::Up | KeyCode::Char('k') => *choice = choice.saturating_sub(1),
+                    KeyCode::Tab | KeyCode::BackTab if late => {
+                        *field = 1 - *field;
+                        return Vec::new();
+                    }
+                    KeyCode::Down | KeyCode::Char('j') if *field == 0 => {
+                        *choice = (*choice + 1).min(n - 1)
+                    }
+                    KeyCode::Up | KeyCode::Char('k') if *field == 0 => {
+                        *choice = choice.saturating_sub(1)
+                    }
+                    KeyCode::Enter => {}
+                    _ if *field == 1 => {
+                        reason.handle(&key);
+                    }
                     _ => {}
                 }
                 if !submit {
                     return Vec::new();
                 }
+                if late && reason.trimmed().is_none() {
+                    *error = Some(format!(
+                        "the assessment was due {}: give the reason it is late",
+                        due_at.map(fmt_short).unwrap_or_default()
+                    ));
+                    *field = 1;
+                    return Vec::new();
+                }
                 Command::RecordOutcome {
                     referral_id,
-                    outcome: AssessmentOutcome::ALL[(*choice).min(n - 1)],
+                    outcome: picked,
+                    at: None,
+                    late_reason: if late { reason.trimmed() } else { None },
                 }
             }
         };
@@ -861,11 +1075,16 @@ impl Screen for ReferralScreen {
                         .map(|l| format!(" LATE: {}", inert(l)))
                         .unwrap_or_default();
                     return Row::new(vec![
-                        "ok".to_string(),
+                        if act.is_cancelled() { "--" } else { "ok" }.to_string(),
                         act.kind.short().to_string(),
                         inert_or(act.done_by.as_deref(), "?"),
                         format!(
-                            "done {}",
+                            "{} {}",
+                            if act.is_cancelled() {
+                                "cancelled"
+                            } else {
+                                "done"
+                            },
                             crate::domain::time::to_london(done).format("%d/%m %H:%M")
                         ),
                         format!("{}{late}", inert_or(act.outcome.as_deref(), "")),
@@ -954,7 +1173,7 @@ impl ReferralScreen {
         let inner_w = width.saturating_sub(2) as usize;
         let mut lines: Vec<Line> = Vec::new();
         let title;
-        let mut list: Option<(Vec<ListItem>, usize)> = None;
+        let mut list: Option<(Vec<ListItem>, Option<usize>)> = None;
         match dialog {
             Dialog::Assign { choice, .. } => {
                 title = " Assign to ";
@@ -976,7 +1195,7 @@ impl ReferralScreen {
                     })
                     .collect();
                 items.push(ListItem::new("nobody: leave it UNALLOCATED"));
-                list = Some((items, *choice));
+                list = Some((items, Some(*choice)));
                 lines.push(Line::from("Up/Down choose · Enter assign · Esc cancel"));
             }
             Dialog::Complete {
@@ -987,7 +1206,7 @@ impl ReferralScreen {
                 ..
             } => {
                 title = " Complete action ";
-                let late = ctx.now > *due_at;
+                let late = is_late(ctx.now, *due_at);
                 lines.push(Line::from("Outcome (what was done):".bold()));
                 lines.push(outcome.line(inner_w, *field == 0 || !late));
                 if late {
@@ -1013,6 +1232,8 @@ impl ReferralScreen {
             Dialog::Decide {
                 choice,
                 note,
+                due_at,
+                reason,
                 field,
                 ..
             } => {
@@ -1021,13 +1242,58 @@ impl ReferralScreen {
                     .iter()
                     .map(|d| ListItem::new(format!("{:<13} {}", d.as_str(), d.label())))
                     .collect();
-                list = Some((items, *choice));
+                list = Some((items, Some(*choice)));
                 lines.push(Line::from(
                     "Note (required for other_agency: agency and purpose, Rec 48):".bold(),
                 ));
                 lines.push(note.line(inner_w, *field == 1));
+                if let Some(d) = due_at.filter(|d| is_late(ctx.now, *d)) {
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "LATE: was due {}. Reason it is late (Rec 35):",
+                            fmt_short(d)
+                        ),
+                        Urgency::Overdue.style(),
+                    )));
+                    lines.push(reason.line(inner_w, *field == 2));
+                }
                 lines.push(Line::from(
-                    "Up/Down choose · Tab note · Enter record · Esc cancel",
+                    "Up/Down choose · Tab next field · Enter record · Esc cancel",
+                ));
+            }
+            Dialog::Pass {
+                due_at,
+                choice,
+                reason,
+                field,
+                ..
+            } => {
+                title = " Pass the call to duty (Rec 39) ";
+                let items = self
+                    .duty_at_work(ctx.now)
+                    .into_iter()
+                    .map(|s| {
+                        ListItem::new(format!(
+                            "{} ({}) · {}",
+                            inert(&s.display_name),
+                            inert(&s.login),
+                            s.role.label()
+                        ))
+                    })
+                    .collect();
+                list = Some((items, Some(*choice)));
+                if is_late(ctx.now, *due_at) {
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "LATE: was due {}. Reason it is late (Rec 35):",
+                            fmt_short(*due_at)
+                        ),
+                        Urgency::Overdue.style(),
+                    )));
+                    lines.push(reason.line(inner_w, *field == 1));
+                }
+                lines.push(Line::from(
+                    "Up/Down choose who it went to · Enter record · Esc cancel",
                 ));
             }
             Dialog::Close {
@@ -1045,6 +1311,11 @@ impl ReferralScreen {
                     })
                     .collect();
                 list = Some((items, *choice));
+                if choice.is_none() {
+                    lines.push(Line::from(
+                        "Choose the closure reason with Up/Down (no default).".bold(),
+                    ));
+                }
                 lines.push(Line::from("Note (optional):".bold()));
                 lines.push(note.line(inner_w, *field == 1));
                 lines.push(Line::from(
@@ -1072,7 +1343,7 @@ impl ReferralScreen {
                         ])
                     })
                     .collect();
-                list = Some((items, *choice));
+                list = Some((items, Some(*choice)));
                 let rec = check.map_or("", |c| c.rec.as_str());
                 match reason {
                     Some(r) => {
@@ -1089,13 +1360,28 @@ impl ReferralScreen {
                     ))),
                 }
             }
-            Dialog::Outcome { choice, .. } => {
+            Dialog::Outcome {
+                choice,
+                due_at,
+                reason,
+                field,
+                ..
+            } => {
                 title = " Assessment outcome ";
                 let items = AssessmentOutcome::ALL
                     .iter()
                     .map(|o| ListItem::new(format!("{:<16} {}", o.as_str(), o.label())))
                     .collect();
-                list = Some((items, *choice));
+                list = Some((items, Some(*choice)));
+                let ends = AssessmentOutcome::ALL.get(*choice)
+                    != Some(&AssessmentOutcome::ServiceProvided);
+                if let Some(d) = due_at.filter(|d| ends && is_late(ctx.now, *d)) {
+                    lines.push(Line::from(Span::styled(
+                        format!("LATE: the assessment was due {}. Reason:", fmt_short(d)),
+                        Urgency::Overdue.style(),
+                    )));
+                    lines.push(reason.line(inner_w, *field == 1));
+                }
                 lines.push(Line::from("Up/Down choose · Enter record · Esc cancel"));
             }
         }
@@ -1145,7 +1431,7 @@ impl ReferralScreen {
         let [list_area, text_area] =
             Layout::vertical([Constraint::Length(list_h), Constraint::Min(1)]).areas(inner);
         if let Some((items, sel)) = list {
-            let mut st = ListState::default().with_selected(Some(sel));
+            let mut st = ListState::default().with_selected(sel);
             f.render_stateful_widget(
                 List::new(items)
                     .highlight_symbol("> ")

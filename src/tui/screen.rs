@@ -19,6 +19,11 @@ use crate::desk::{Client, Command, DeskError, Outcome};
 pub enum Open {
     Queue,
     Referral(i64),
+    /// A referral with one of its actions selected (from the queue's row).
+    ReferralAction {
+        referral_id: i64,
+        action_id: i64,
+    },
     /// The call form; `Some(id)` resumes an unfinished call.
     CallForm(Option<i64>),
     Confirmations,
