@@ -29,9 +29,11 @@ CREATE UNIQUE INDEX allocations_current ON allocations(referral_id) WHERE ended_
 -- Caseloads: the current allocations of each worker.
 CREATE INDEX allocations_worker ON allocations(worker, referral_id) WHERE ended_at IS NULL;
 
--- The desk's settings gain the caseload ceiling (Rec 52):
+-- The desk's settings gain the caseload ceiling (Rec 52) and the case-audit
+-- checklist (Rec 30):
 --   caseload.ceiling              open cases per worker, every team
 --   caseload.ceiling.team.<id>    the same for one team
+--   audit.checklist.<1-9>         one question of the case-audit checklist
 -- The table is rebuilt with the wider key check (SQLite cannot change a
 -- CHECK in place), keeping migration 0010's keys; rows are copied as they
 -- are. The rebuilt table has rowids (the seals need them).
@@ -44,7 +46,8 @@ CREATE TABLE settings_new (
                OR key GLOB 'calendar.bank_holiday.[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'
                OR key = 'caseload.ceiling'
                OR (key GLOB 'caseload.ceiling.team.[1-9]*'
-                   AND substr(key, 23) NOT GLOB '*[^0-9]*')),
+                   AND substr(key, 23) NOT GLOB '*[^0-9]*')
+               OR key GLOB 'audit.checklist.[1-9]'),
     value  TEXT NOT NULL CHECK (length(value) <= 100),
     CHECK (key NOT GLOB 'calendar.*' OR value = ''),
     CHECK (key NOT GLOB 'caseload.*' OR (value GLOB '[1-9]*' AND value NOT GLOB '*[^0-9]*'))
@@ -125,3 +128,19 @@ CREATE TABLE oversight_items (
     action_id  INTEGER REFERENCES actions(id)
 ) STRICT;
 CREATE INDEX oversight_items_note ON oversight_items(note_id);
+
+-- case_audits: a duty manager's audit of one closed or no-further-action
+-- referral of a month's sample (Rec 30; Derby 4), against the checklist in
+-- force: each question answered yes, no or not applicable, as JSON
+-- [{"question": "...", "answer": "yes"}], and a note.
+CREATE TABLE case_audits (
+    id           INTEGER PRIMARY KEY,
+    referral_id  INTEGER NOT NULL REFERENCES referrals(id),
+    month        TEXT NOT NULL CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+    auditor      TEXT NOT NULL,
+    audited_at   INTEGER NOT NULL,
+    answers      TEXT NOT NULL,
+    note         TEXT
+) STRICT;
+CREATE UNIQUE INDEX case_audits_once ON case_audits(referral_id, month);
+CREATE INDEX case_audits_month ON case_audits(month);

@@ -117,6 +117,7 @@ fn director_commands() -> Vec<Vec<String>> {
         cmds.push(vec!["annex-a", "--list", "3"]);
         cmds.push(vec!["transfer", "list", "--format", f]);
         cmds.push(vec!["oversight", "due", "--days", "1", "--format", f]);
+        cmds.push(vec!["audit-sample", "--month", "2026-10", "--format", f]);
     }
     for f in ["table", "md", "json"] {
         cmds.push(vec!["chronology", "1", "--format", f]);

@@ -3,6 +3,7 @@
 mod allocation;
 mod annex_a;
 mod authorisation;
+mod case_audit;
 pub mod census;
 mod chronology;
 mod closure;
@@ -114,6 +115,13 @@ pub enum Cmd {
     /// what was discussed and what is to happen; list referrals not overseen in N days
     #[command(subcommand)]
     Oversight(oversight::OversightCmd),
+    /// A reproducible random sample of a month's closed and no-further-action
+    /// referrals for a duty manager to audit (Rec 30; Derby 4)
+    #[command(name = "audit-sample")]
+    AuditSample(case_audit::SampleArgs),
+    /// Record the audit of one sampled case against the checklist (duty managers)
+    #[command(name = "audit-case")]
+    AuditCase(case_audit::AuditCaseArgs),
     /// Move a referral to another team: request, accept, decline, withdraw, list.
     /// It moves only when the receiving team's duty manager accepts it (Rec 42)
     #[command(subcommand)]
@@ -724,6 +732,8 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Authorisations(a) => authorisation::run_list(a, env),
         Cmd::Transfer(c) => transfer::run_transfer(c, env),
         Cmd::Oversight(c) => oversight::run_oversight(c, env),
+        Cmd::AuditSample(a) => case_audit::run_sample(a, env),
+        Cmd::AuditCase(a) => case_audit::run_audit_case(a, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),

@@ -465,6 +465,36 @@ pub fn to_csv(r: &Report) -> Table {
     ] {
         row("authorisation", figure, &all, "", label, n(count), e(), e());
     }
+    for m in &r.case_audits {
+        row(
+            "case_audits",
+            "audited",
+            &all,
+            &m.month,
+            "cases audited",
+            n(m.audited),
+            e(),
+            e(),
+        );
+        for q in &m.questions {
+            for (figure, count) in [
+                ("yes", q.yes),
+                ("no", q.no),
+                ("not_applicable", q.not_applicable),
+            ] {
+                row(
+                    "case_audits",
+                    figure,
+                    &all,
+                    &m.month,
+                    &q.question,
+                    n(count),
+                    n(m.audited),
+                    e(),
+                );
+            }
+        }
+    }
     for c in &r.caseloads {
         let name = c.team.clone().unwrap_or_else(|| "(no team)".into());
         for (figure, label, count) in [
@@ -708,6 +738,24 @@ pub fn to_text(r: &Report) -> String {
         au.authorised_in_period,
         au.returned_in_period
     ));
+    for m in &r.case_audits {
+        out.push_str(&format!(
+            "Case audits (Rec 30), {}: {} audited\n",
+            m.month, m.audited
+        ));
+        for q in &m.questions {
+            out.push_str(&format!(
+                "  {}: yes {}, no {}, n/a {}\n",
+                inert(&q.question),
+                q.yes,
+                q.no,
+                q.not_applicable
+            ));
+        }
+    }
+    if !r.case_audits.is_empty() {
+        out.push('\n');
+    }
     let mut t = Table::new(&[
         "caseloads (Rec 52), now",
         "workers",

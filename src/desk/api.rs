@@ -144,6 +144,12 @@ pub enum Request {
         team_id: Option<i64>,
         days: u32,
     },
+    /// A month's case-audit sample (Rec 30).
+    AuditSample {
+        month: String,
+        seed: u64,
+        size: usize,
+    },
     /// Referrals in transfer into or out of a team (Rec 42), or every team.
     Transfers {
         team_id: Option<i64>,
@@ -261,6 +267,9 @@ impl Desk {
                 json(self.cases_of(login.as_deref(), only_new, now)?)
             }
             Request::Transfers { team_id } => json(self.transfers(team_id)?),
+            Request::AuditSample { month, seed, size } => {
+                json(self.audit_sample(&month, seed, size)?)
+            }
             Request::OversightDue { team_id, days } => {
                 json(self.oversight_due(team_id, days, now)?)
             }

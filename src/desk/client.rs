@@ -545,6 +545,20 @@ impl Client {
         self.typed(Request::OversightDue { team_id, days })
     }
 
+    /// A month's case-audit sample (Rec 30).
+    pub fn audit_sample(
+        &mut self,
+        month: &str,
+        seed: u64,
+        size: usize,
+    ) -> Result<super::AuditSample> {
+        self.typed(Request::AuditSample {
+            month: month.into(),
+            seed,
+            size,
+        })
+    }
+
     /// Referrals in transfer into or out of a team (Rec 42).
     pub fn transfers(&mut self, team_id: Option<i64>) -> Result<Vec<crate::store::Transfer>> {
         self.typed(Request::Transfers { team_id })

@@ -178,6 +178,17 @@ pub enum Command {
         #[serde(default)]
         to_happen: Vec<crate::domain::oversight::ToHappen>,
     },
+    /// A duty manager's audit of one of a month's closed or no-further-action
+    /// referrals (Rec 30), answering each question of the checklist in the
+    /// settings in order; never of a case they decided or closed.
+    RecordCaseAudit {
+        referral_id: i64,
+        /// `YYYY-MM`.
+        month: String,
+        answers: Vec<crate::domain::case_audit::Answer>,
+        #[serde(default)]
+        note: Option<String>,
+    },
     /// The allocated worker accepts the case: it is no longer new to them.
     AcceptAllocation {
         referral_id: i64,

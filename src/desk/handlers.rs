@@ -423,6 +423,21 @@ pub(crate) fn handle(
             now,
             &ev,
         ),
+        Command::RecordCaseAudit {
+            referral_id,
+            month,
+            answers,
+            note,
+        } => super::case_audit::record(
+            conn,
+            actor,
+            referral_id,
+            &month,
+            &answers,
+            note.as_deref(),
+            now,
+            &ev,
+        ),
         Command::AcceptAllocation { referral_id } => {
             super::allocation::accept(conn, actor, referral_id, now, &ev)
         }

@@ -8,6 +8,7 @@ pub mod annex_a;
 pub mod api;
 mod authorisation;
 mod call;
+mod case_audit;
 pub mod census;
 mod chronology;
 pub mod client;
@@ -37,6 +38,7 @@ pub use allocation::{Caseload, CaseloadView, TeamCaseload, RED_RATED_NOT_RECORDE
 pub use api::{HelloReply, Request};
 pub use authorisation::AuthorisationFigures;
 pub use call::{call_problems, CallField};
+pub use case_audit::{AuditSample, MonthAudits, QuestionResult, SampledCase};
 pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
 pub use client::Client;
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -69,6 +69,9 @@ Awaiting authorisation (Rec 25): open referrals with an assessment outcome or 'n
 action' proposed by a worker and not yet authorised by a duty manager, as at now; until \
 authorised they count as not yet assessed (or awaiting decision) everywhere else. Authorised \
 and returned: proposals a manager authorised or sent back in the period.
+Case audits (Rec 30): for each month the period touches, the closed and no-further-action \
+cases audited from that month's sample, and for each checklist question how many were answered \
+yes, no and not applicable (every team's; a team's report shows the same).
 Caseloads (Rec 52): by team as at now, for duty workers and duty managers: open cases \
 allocated to them, of which not yet accepted, open actions they own, of which overdue, the \
 most cases one person holds, and how many are over the team's caseload ceiling.";
@@ -104,6 +107,9 @@ pub struct Report {
     /// Caseloads by team, as at now (Rec 52).
     #[serde(default)]
     pub caseloads: Vec<super::allocation::TeamCaseload>,
+    /// Case audits of the months the period touches (Rec 30): every team's.
+    #[serde(default)]
+    pub case_audits: Vec<super::case_audit::MonthAudits>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -742,6 +748,11 @@ impl Desk {
                 daily,
                 authorisation: super::authorisation::figures(c, team_id, p.start, p.end, now)?,
                 caseloads: super::allocation::team_figures(c, team_id, now)?,
+                case_audits: super::case_audit::figures(
+                    c,
+                    crate::domain::case_audit::Month::of(p.from),
+                    crate::domain::case_audit::Month::of(p.to),
+                )?,
                 period: p,
             })
         })

@@ -247,6 +247,8 @@ fn shown(key: &SettingKey, value: Option<&str>, rules: &Rules) -> String {
         (SettingKey::Ceiling(_), Some(v)) => format!("{v} open cases per worker"),
         (SettingKey::Ceiling(None), None) => "none (no warning)".into(),
         (SettingKey::Ceiling(Some(_)), None) => "every team's (caseload.ceiling)".into(),
+        (SettingKey::AuditItem(_), Some(v)) => format!("{v:?}"),
+        (SettingKey::AuditItem(_), None) => "not asked (the built-in checklist if none)".into(),
         (SettingKey::BankHoliday(_), Some(_)) => "a bank holiday".into(),
         (SettingKey::BankHoliday(_), None) => "not a bank holiday".into(),
     }

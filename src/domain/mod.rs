@@ -51,6 +51,7 @@ pub mod allocation;
 pub mod annex_a;
 pub mod authorising;
 pub mod calendar;
+pub mod case_audit;
 pub mod census;
 pub mod census_return;
 pub mod clocks;

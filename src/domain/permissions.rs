@@ -81,6 +81,8 @@ permissions! {
     DecideTransfer, "accepting or declining a transfer into a team", [No, No, Yes, No];
     /// Record supervision or management oversight on a referral (Rec 45).
     RecordOversight, "recording supervision or oversight", [No, No, Yes, No];
+    /// Draw a month's case-audit sample and record audits (Rec 30).
+    AuditCases, "auditing cases", [No, No, Yes, No];
     /// Take an unallocated action for yourself.
     TakeUnallocatedAction, "taking an unallocated action", [No, Yes, Yes, No];
     /// Complete an action you own.

@@ -16,6 +16,7 @@
 //! | `calendar.not_holiday.DATE` | none | the built-in bank holidays apply |
 //! | `caseload.ceiling` | open cases per worker (Rec 52) | none: no warning |
 //! | `caseload.ceiling.team.ID` | the same, for one team | `caseload.ceiling` |
+//! | `audit.checklist.N` (N 1–9) | one question of the case-audit checklist (Rec 30) | the built-in checklist |
 //! | `calendar.bank_holiday.DATE` | none | a year outside 2020–2035 is not known |
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,6 +36,7 @@ const CLOSURE_PREFIX: &str = "calendar.closure.";
 const NOT_HOLIDAY_PREFIX: &str = "calendar.not_holiday.";
 pub const CEILING_KEY: &str = "caseload.ceiling";
 pub const CEILING_TEAM_PREFIX: &str = "caseload.ceiling.team.";
+pub const AUDIT_PREFIX: &str = "audit.checklist.";
 const BANK_HOLIDAY_PREFIX: &str = "calendar.bank_holiday.";
 
 /// Which setting: one row of the settings table.
@@ -53,6 +55,9 @@ pub enum SettingKey {
     /// The caseload ceiling (open cases per worker, Rec 52) for one team by
     /// its id, or for every team (`None`). Warns at allocation; never refuses.
     Ceiling(Option<i64>),
+    /// One question (1 to 9) of the case-audit checklist (Rec 30, Derby 4);
+    /// when none is set, the built-in checklist applies.
+    AuditItem(u8),
     /// A bank holiday of a year outside the built-in list (2020–2035): with
     /// it, that year's working-day deadlines are counted (without, refused).
     BankHoliday(NaiveDate),
@@ -79,6 +84,16 @@ impl SettingKey {
         }
         if lower == CEILING_KEY {
             return Ok(SettingKey::Ceiling(None));
+        }
+        if lower.starts_with(AUDIT_PREFIX) {
+            return match rest(AUDIT_PREFIX).trim().parse::<u8>() {
+                Ok(n) if (1..=9).contains(&n) => Ok(SettingKey::AuditItem(n)),
+                _ => Err(invalid(format!(
+                    "setting {:?}: the audit checklist's questions are audit.checklist.1 to \
+                     audit.checklist.9",
+                    inert(&preview(s))
+                ))),
+            };
         }
         if lower.starts_with(CEILING_TEAM_PREFIX) {
             return match rest(CEILING_TEAM_PREFIX).trim().parse::<i64>() {
@@ -122,7 +137,8 @@ impl SettingKey {
         Err(invalid(format!(
             "setting {:?} is not known; use timescales.profile, timescales.override.KIND \
              (KIND one of: {}), calendar.closure.DATE, calendar.not_holiday.DATE, \
-             calendar.bank_holiday.DATE, caseload.ceiling or caseload.ceiling.team.ID",
+             calendar.bank_holiday.DATE, caseload.ceiling, caseload.ceiling.team.ID or \
+             audit.checklist.N",
             inert(&preview(s)),
             clock_kinds()
         )))
@@ -137,6 +153,7 @@ impl SettingKey {
             SettingKey::NotHoliday(d) => format!("{NOT_HOLIDAY_PREFIX}{}", d.format("%Y-%m-%d")),
             SettingKey::Ceiling(None) => CEILING_KEY.to_string(),
             SettingKey::Ceiling(Some(id)) => format!("{CEILING_TEAM_PREFIX}{id}"),
+            SettingKey::AuditItem(n) => format!("{AUDIT_PREFIX}{n}"),
             SettingKey::BankHoliday(d) => {
                 format!("{BANK_HOLIDAY_PREFIX}{}", d.format("%Y-%m-%d"))
             }
@@ -177,6 +194,9 @@ pub struct Settings {
     pub not_holidays: BTreeSet<NaiveDate>,
     /// Caseload ceilings (Rec 52): by team id, `None` for every team.
     pub ceilings: BTreeMap<Option<i64>, u32>,
+    /// The case-audit checklist's questions by number (Rec 30); empty: the
+    /// built-in checklist.
+    pub audit_checklist: BTreeMap<u8, String>,
     /// Bank holidays of years outside the built-in list.
     pub bank_holidays: BTreeSet<NaiveDate>,
 }
@@ -230,6 +250,11 @@ impl Settings {
         out.extend(self.not_holidays.iter().map(|&d| SettingKey::NotHoliday(d)));
         out.extend(self.ceilings.keys().map(|&t| SettingKey::Ceiling(t)));
         out.extend(
+            self.audit_checklist
+                .keys()
+                .map(|&n| SettingKey::AuditItem(n)),
+        );
+        out.extend(
             self.bank_holidays
                 .iter()
                 .map(|&d| SettingKey::BankHoliday(d)),
@@ -246,6 +271,7 @@ impl Settings {
             SettingKey::Closure(d) => self.closures.contains(d).then(String::new),
             SettingKey::NotHoliday(d) => self.not_holidays.contains(d).then(String::new),
             SettingKey::Ceiling(t) => self.ceilings.get(t).map(|c| c.to_string()),
+            SettingKey::AuditItem(n) => self.audit_checklist.get(n).cloned(),
             SettingKey::BankHoliday(d) => self.bank_holidays.contains(d).then(String::new),
         }
     }
@@ -274,6 +300,13 @@ impl Settings {
             SettingKey::Ceiling(t) => {
                 self.ceilings
                     .insert(t, super::allocating::parse_ceiling(value).map_err(named)?);
+            }
+            SettingKey::AuditItem(n) => {
+                self.audit_checklist.insert(
+                    n,
+                    super::validate::required_line("an audit checklist question", value, 100)
+                        .map_err(named)?,
+                );
             }
             SettingKey::BankHoliday(d) => {
                 self.bank_holidays.insert(d);
@@ -388,6 +421,9 @@ impl Settings {
             }
             SettingKey::Ceiling(t) => {
                 next.ceilings.remove(t);
+            }
+            SettingKey::AuditItem(n) => {
+                next.audit_checklist.remove(n);
             }
             SettingKey::BankHoliday(d) => {
                 next.bank_holidays.remove(d);

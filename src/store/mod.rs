@@ -6,6 +6,7 @@ mod access;
 pub use access::login_of_uid;
 mod allocation;
 mod authorisation;
+mod case_audit;
 pub mod census;
 mod chronology;
 mod closure;
@@ -32,6 +33,9 @@ pub use allocation::{
 pub use authorisation::{
     authorisation_counts, awaiting_proposal, awaiting_proposals, decide_proposal, insert_proposal,
     proposals_of_referral, Authorisation, AuthorisationCounts, AwaitingAuthorisation, NewProposal,
+};
+pub use case_audit::{
+    audit_candidates, case_audits, insert_case_audit, AuditCandidate, CaseAuditRow,
 };
 pub use chronology::{
     audit_events, audit_figures, chronology_events, event_by_id, reasoned_view_since,
