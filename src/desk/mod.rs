@@ -22,6 +22,7 @@ mod handlers;
 pub mod handover;
 mod oversight;
 mod queries;
+mod replica;
 pub mod reports;
 mod settings;
 mod transfer;

@@ -64,6 +64,7 @@ pub mod matching;
 pub mod model;
 pub mod oversight;
 pub mod permissions;
+pub mod replica;
 pub mod settings;
 pub mod shifts;
 pub mod time;
