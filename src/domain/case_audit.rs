@@ -177,7 +177,10 @@ mod tests {
         });
         // The draw for one month and seed is pinned: a sample published for
         // an audit must come out the same from a later release.
-        assert_eq!(sample(nov, 1, &(1..=20).collect::<Vec<_>>(), 3), vec![9, 20, 19]);
+        assert_eq!(
+            sample(nov, 1, &(1..=20).collect::<Vec<_>>(), 3),
+            vec![9, 20, 19]
+        );
     }
 
     #[test]
