@@ -1,5 +1,9 @@
 //! Subcommands: build commands and queries, print the results.
 
+mod allocation;
+mod annex_a;
+mod authorisation;
+mod case_audit;
 pub mod census;
 mod chronology;
 mod closure;
@@ -7,10 +11,12 @@ pub mod confirmations;
 mod handover;
 pub mod keymap;
 pub mod output;
+mod oversight;
 mod print;
 pub mod report;
 pub mod restore;
 pub mod settings;
+mod transfer;
 
 use std::path::PathBuf;
 
@@ -103,6 +109,27 @@ pub enum Cmd {
     /// Manage staff: list, add, set, absent, back
     #[command(subcommand)]
     Staff(StaffCmd),
+    /// Each worker's load: open cases, new (not accepted), open and overdue actions,
+    /// against the caseload ceiling (Rec 52); --worker or --mine lists the cases
+    Caseload(allocation::CaseloadArgs),
+    /// Supervision and management oversight on a referral (Rec 45, Kent Q8): record
+    /// what was discussed and what is to happen; list referrals not overseen in N days
+    #[command(subcommand)]
+    Oversight(oversight::OversightCmd),
+    /// A reproducible random sample of a month's closed and no-further-action
+    /// referrals for a duty manager to audit (Rec 30; Derby 4)
+    #[command(name = "audit-sample")]
+    AuditSample(case_audit::SampleArgs),
+    /// Record the audit of one sampled case against the checklist (duty managers)
+    #[command(name = "audit-case")]
+    AuditCase(case_audit::AuditCaseArgs),
+    /// Move a referral to another team: request, accept, decline, withdraw, list.
+    /// It moves only when the receiving team's duty manager accepts it (Rec 42)
+    #[command(subcommand)]
+    Transfer(transfer::TransferCmd),
+    /// Assessment outcomes and "no further action" proposed by workers, awaiting a
+    /// duty manager's authorisation (Rec 25), oldest first
+    Authorisations(authorisation::ListArgs),
     /// Add a team
     Team {
         name: String,
@@ -144,6 +171,11 @@ pub enum Cmd {
     Cover(handover::CoverArgs),
     /// Children in Need census: the year's return (XML), --check, and recording its details
     Census(census::CensusArgs),
+    /// Ofsted's Annex A lists this desk holds (1 contacts, 3 referrals, 4 assessments,
+    /// 5 section 47 enquiries and conferences) as CSV with Annex A's headings, for a
+    /// period (default the six months to today); for those allowed the census
+    #[command(name = "annex-a")]
+    AnnexA(annex_a::AnnexArgs),
     /// A child's chronology: significant events across all referrals (Rec 58)
     Chronology(Box<chronology::ChronologyArgs>),
     /// Who viewed or changed what, and when (duty managers; directors see figures)
@@ -351,8 +383,29 @@ pub enum ReferralCmd {
         #[arg(long)]
         late_reason: Option<String>,
     },
+    /// Allocate the case whole to a worker with what is expected, by when and a
+    /// review date (Rec 53); without --to, lists the candidates and their caseloads.
+    /// Its unowned open actions go to the worker. Not to front-line staff,
+    /// directors, or anyone absent or inactive; a manager needs --reason (Kent Q4)
+    Allocate(allocation::AllocateArgs),
+    /// Accept a case allocated to you (it shows as new until you do)
+    Accept { id: i64 },
+    /// Propose an assessment outcome (no_service, service_needed) or no further
+    /// action (--nfa --note WHY) for a duty manager to authorise (Rec 25)
+    Propose(authorisation::ProposeArgs),
+    /// Authorise the referral's proposal (duty managers): it takes effect now. For
+    /// an assessment outcome, confirm the child and carer were seen (Rec 25)
+    Authorise(authorisation::AuthoriseArgs),
+    /// Send the referral's proposal back to the worker, with why (duty managers)
+    Return {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+    },
     /// Record an assessment outcome: no_service, service_needed, service_provided
-    /// (no_service and service_needed end the assessment: NI59, NI60)
+    /// (no_service and service_needed end the assessment: NI59, NI60). From a duty
+    /// worker, no_service and service_needed are proposals that take effect when a
+    /// duty manager authorises them (Rec 25)
     Outcome {
         id: i64,
         #[arg(long)]
@@ -725,7 +778,21 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Handover(a) => handover::run_handover(a, env),
         Cmd::Cover(a) => handover::run_cover(a, env),
         Cmd::Census(a) => census::run_census(a, env),
+        Cmd::AnnexA(a) => annex_a::run_annex(a, env),
         Cmd::Referral(ReferralCmd::Close(a)) => closure::run_close(a, env),
+        Cmd::Referral(ReferralCmd::Allocate(a)) => allocation::run_allocate(a, env),
+        Cmd::Referral(ReferralCmd::Accept { id }) => allocation::run_accept(id, env),
+        Cmd::Caseload(a) => allocation::run_caseload(a, env),
+        Cmd::Referral(ReferralCmd::Propose(a)) => authorisation::run_propose(a, env),
+        Cmd::Referral(ReferralCmd::Authorise(a)) => authorisation::run_authorise(a, env),
+        Cmd::Referral(ReferralCmd::Return { id, reason }) => {
+            authorisation::run_return(id, reason, env)
+        }
+        Cmd::Authorisations(a) => authorisation::run_list(a, env),
+        Cmd::Transfer(c) => transfer::run_transfer(c, env),
+        Cmd::Oversight(c) => oversight::run_oversight(c, env),
+        Cmd::AuditSample(a) => case_audit::run_sample(a, env),
+        Cmd::AuditCase(a) => case_audit::run_audit_case(a, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),

@@ -530,6 +530,69 @@ impl Client {
         })
     }
 
+    /// Each duty worker's and manager's load (Rec 52), one team or all.
+    pub fn caseloads(&mut self, team_id: Option<i64>) -> Result<super::CaseloadView> {
+        self.typed(Request::Caseloads { team_id })
+    }
+
+    /// The open cases allocated to a worker (yourself with `None`).
+    pub fn cases_of(
+        &mut self,
+        login: Option<&str>,
+        only_new: bool,
+    ) -> Result<Vec<crate::store::AllocatedCase>> {
+        self.typed(Request::CasesOf {
+            login: login.map(str::to_string),
+            only_new,
+        })
+    }
+
+    /// Open referrals not overseen in `days` working days (Rec 45).
+    pub fn oversight_due(
+        &mut self,
+        team_id: Option<i64>,
+        days: u32,
+    ) -> Result<Vec<super::OversightDue>> {
+        self.typed(Request::OversightDue { team_id, days })
+    }
+
+    /// A month's case-audit sample (Rec 30).
+    pub fn audit_sample(
+        &mut self,
+        month: &str,
+        seed: u64,
+        size: usize,
+    ) -> Result<super::AuditSample> {
+        self.typed(Request::AuditSample {
+            month: month.into(),
+            seed,
+            size,
+        })
+    }
+
+    /// Referrals in transfer into or out of a team (Rec 42).
+    pub fn transfers(&mut self, team_id: Option<i64>) -> Result<Vec<crate::store::Transfer>> {
+        self.typed(Request::Transfers { team_id })
+    }
+
+    /// Proposals awaiting a manager's authorisation (Rec 25).
+    pub fn awaiting_authorisation(
+        &mut self,
+        team_id: Option<i64>,
+    ) -> Result<Vec<crate::store::AwaitingAuthorisation>> {
+        self.typed(Request::AwaitingAuthorisation { team_id })
+    }
+
+    /// One of Ofsted's Annex A lists for a period.
+    pub fn annex_a(
+        &mut self,
+        list: crate::domain::annex_a::List,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<super::annex_a::AnnexA> {
+        self.typed(Request::AnnexA { list, from, to })
+    }
+
     /// The statutory clocks and calendar in force.
     pub fn settings(&mut self) -> Result<super::settings::SettingsView> {
         self.typed(Request::Settings)

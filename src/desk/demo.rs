@@ -591,6 +591,9 @@ fn fill(desk: &mut Desk, spec: &DemoSpec, progress: &mut dyn FnMut(u64, u64)) ->
     // Census details, so the demo's Children in Need return is complete.
     desk.store
         .write(|c| super::census::fill_demo(c, spec.seed, now))?;
+    // Cases allocated to the workers who hold them (Rec 53), for the caseloads.
+    desk.store
+        .write(|c| super::allocation::fill_demo(c, spec.seed, now, &actor))?;
     Ok(stats)
 }
 

@@ -23,6 +23,32 @@ pub struct ReferralDetail {
     /// This referral's events, oldest first.
     pub events: Vec<EventRow>,
     pub call: Option<store::Call>,
+    /// To whom the case is allocated (Rec 53), if it is.
+    #[serde(default)]
+    pub allocation: Option<store::Allocation>,
+    /// Proposed outcomes and "no further action", oldest first (Rec 25).
+    #[serde(default)]
+    pub authorisations: Vec<store::Authorisation>,
+    /// In transfer to another team (Rec 42), while it waits to be accepted.
+    #[serde(default)]
+    pub transfer: Option<store::Transfer>,
+    /// Supervision and oversight notes, oldest first (Rec 45).
+    #[serde(default)]
+    pub oversight: Vec<store::OversightNote>,
+}
+
+impl ReferralDetail {
+    /// When the referral was last overseen (Rec 45), if ever.
+    pub fn last_overseen(&self) -> Option<DateTime<Utc>> {
+        self.oversight.iter().map(|o| o.recorded_at).max()
+    }
+
+    /// The proposal awaiting a manager's authorisation, if any.
+    pub fn awaiting_authorisation(&self) -> Option<&store::Authorisation> {
+        self.authorisations
+            .iter()
+            .find(|a| a.status == crate::domain::authorising::ProposalStatus::Awaiting)
+    }
 }
 
 /// A child already on file that may be the child the caller is describing.
@@ -234,6 +260,16 @@ impl Desk {
                 Vec::new()
             };
             let call = store::call_by_id(c, referral.call_id)?;
+            let allocation = super::allocation::allocated_to(c, id)?;
+            let authorisations = store::proposals_of_referral(c, id)?;
+            let transfer = store::pending_transfer(c, id)?;
+            // Supervision notes are case discussion: for those who read the
+            // chronology, as the events are.
+            let oversight = if chronology {
+                store::oversight_of_referral(c, id)?
+            } else {
+                Vec::new()
+            };
             Ok(ReferralDetail {
                 referral,
                 child,
@@ -241,6 +277,10 @@ impl Desk {
                 previous,
                 events,
                 call,
+                allocation,
+                authorisations,
+                transfer,
+                oversight,
             })
         })
     }

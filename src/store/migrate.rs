@@ -37,6 +37,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0010_truth"),
     migration!("0011_seals"),
     migration!("0012_perf"),
+    migration!("0013_allocation"),
 ];
 
 /// The schema version this binary writes.

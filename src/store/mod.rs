@@ -5,6 +5,9 @@ mod access;
 pub mod bulk;
 #[cfg(unix)]
 pub use access::login_of_uid;
+mod allocation;
+mod authorisation;
+mod case_audit;
 pub mod census;
 mod chronology;
 mod closure;
@@ -12,17 +15,31 @@ mod confirmations;
 mod events;
 mod handover;
 mod migrate;
+mod oversight;
 mod replica;
 mod reports;
 mod rows;
 mod seals;
 mod settings;
+mod transfer;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
+pub use allocation::{
+    accept_allocation, allocation_by_id, allocation_history, annex_a_facts, caseloads,
+    cases_of_worker, current_allocation, end_allocation, insert_allocation, open_cases_of,
+    open_decided_referrals, AllocatedCase, Allocation, CaseloadRow, NewAllocation,
+};
+pub use authorisation::{
+    authorisation_counts, awaiting_proposal, awaiting_proposals, decide_proposal, insert_proposal,
+    proposals_of_referral, Authorisation, AuthorisationCounts, AwaitingAuthorisation, NewProposal,
+};
+pub use case_audit::{
+    audit_candidates, case_audits, insert_case_audit, AuditCandidate, CaseAuditRow,
+};
 pub use chronology::{
     audit_events, audit_figures, chronology_events, event_by_id, reasoned_view_since,
     significance_marks, viewed_since, AuditFigure, AuditFilter,
@@ -35,6 +52,10 @@ pub use events::{
 };
 pub use handover::*;
 pub use migrate::SCHEMA_VERSION;
+pub use oversight::{
+    insert_oversight, insert_oversight_item, open_referrals_oversight, oversight_of_referral,
+    OversightItem, OversightNote,
+};
 pub use replica::log_point;
 pub use reports::*;
 pub use rows::*;
@@ -44,6 +65,9 @@ pub use seals::{
     UNSEALED_TABLES,
 };
 pub use settings::{delete_setting, put_setting, setting_rows, settings_ever_changed};
+pub use transfer::{
+    decide_transfer, insert_transfer, pending_transfer, pending_transfers, Transfer, TransferStatus,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -181,7 +181,7 @@ const STAFF_COLS: &str =
     "s.id, s.login, s.display_name, s.role, s.team_id, t.name, s.absent_from, \
      s.absent_until, s.absent_note, s.active FROM staff s LEFT JOIN teams t ON t.id = s.team_id";
 
-fn staff_row(r: &Row) -> rusqlite::Result<Staff> {
+pub(super) fn staff_row(r: &Row) -> rusqlite::Result<Staff> {
     Ok(Staff {
         id: r.get(0)?,
         login: r.get(1)?,

@@ -140,6 +140,7 @@ pub fn open_screen(
         Open::Chronology(child) => Box::new(super::chronology::ChronologyScreen::open(
             desk, *child, now,
         )?),
+        Open::Allocate(id) => Box::new(super::allocate::AllocateScreen::open(desk, *id, now)?),
         Open::Help => Box::new(Placeholder::new("Help", "global")),
     })
 }

@@ -34,6 +34,10 @@ pub fn actions() -> &'static [(&'static str, &'static str)] {
         ("select-prev", "select the previous action"),
         ("assign", "assign or re-assign the selected action (Rec 54)"),
         (
+            "allocate",
+            "allocate the case whole to a worker, seeing each one's caseload (Rec 52, 53)",
+        ),
+        (
             "complete",
             "complete the selected action with its outcome (late: reason, Rec 35)",
         ),
@@ -956,6 +960,9 @@ impl Screen for ReferralScreen {
                 if let Some(d) = &self.detail {
                     return vec![Effect::Open(super::screen::Open::Chronology(d.child.id))];
                 }
+            }
+            Some("allocate") => {
+                return vec![Effect::Open(super::screen::Open::Allocate(self.id))];
             }
             Some(
                 a @ ("assign" | "complete" | "note" | "decide" | "close" | "checklist" | "outcome"),

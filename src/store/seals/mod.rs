@@ -54,6 +54,13 @@ pub const SEALED_TABLES: &[&str] = &[
     // by migration 0011: a WITHOUT ROWID table is invisible to the update hook).
     "settings",
     "file_identity",
+    // Allocation, authorisation, transfer, oversight and case audits (0013).
+    "allocations",
+    "authorisations",
+    "transfers",
+    "oversight_notes",
+    "oversight_items",
+    "case_audits",
 ];
 
 /// The tables that are deliberately not sealed, and why. Every table of the
