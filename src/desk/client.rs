@@ -16,7 +16,6 @@ use serde_json::Value;
 
 use super::api::{HelloReply, Request};
 use super::census::CensusReturn;
-use super::clock::{Clock, OffsetClock, SystemClock};
 use super::handover::{HandoverReport, StoredHandover};
 use super::reports::{Report, ReportQuery};
 use super::{
@@ -29,6 +28,7 @@ use crate::domain::matching::Probe;
 use crate::domain::replica::LogPoint;
 use crate::domain::shifts::Shift;
 use crate::domain::Actor;
+use crate::domain::{Clock, OffsetClock, SystemClock};
 use crate::store::{
     Action, AuditFilter, AwaitingConfirmation, Call, ConfirmationCounts, EventHead, Handover,
     QueueCounts, QueueFilter, QueueRow, Staff, Team,

@@ -12,7 +12,6 @@ mod case_audit;
 pub mod census;
 mod chronology;
 pub mod client;
-pub mod clock;
 mod closure;
 pub mod command;
 mod completion;
@@ -35,6 +34,8 @@ use crate::domain::shifts::Shifts;
 use crate::domain::{Actor, DomainError};
 use crate::store::{self, Store};
 
+/// The one clock (`domain::Clock`), re-exported for the desk's callers.
+pub use crate::domain::{Clock, FixedClock, SystemClock};
 pub use allocation::{Caseload, CaseloadView, TeamCaseload, RED_RATED_NOT_RECORDED};
 pub use api::{HelloReply, Request};
 pub use authorisation::AuthorisationFigures;
@@ -42,7 +43,6 @@ pub use call::{call_problems, CallField};
 pub use case_audit::{AuditSample, MonthAudits, QuestionResult, SampledCase};
 pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
 pub use client::Client;
-pub use clock::{Clock, FixedClock, SystemClock};
 pub use closure::ClosureCheck;
 pub use command::*;
 pub use confirmations::{ConfirmationHistory, LetterDraft};

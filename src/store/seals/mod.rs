@@ -761,28 +761,18 @@ pub(crate) fn after_migrations(
         .into_iter()
         .filter(|(t, _)| !reshaped.contains(&SEALED_TABLES[*t as usize]))
         .collect();
-    if reshaped.is_empty() {
-        seal_touched(
-            conn,
-            Touched {
-                rows,
-                first_event: first,
-            },
-            key,
-            Keying::Follow,
-        )?;
-    } else {
-        // Rows deleted by the migration from a reshaped table are gone from
-        // it: seal them as gone first, then every row of the table as it is.
-        seal_touched(
-            conn,
-            Touched {
-                rows,
-                first_event: first,
-            },
-            key,
-            Keying::Follow,
-        )?;
+    // Rows deleted by the migration from a reshaped table are gone from it:
+    // seal them as gone first, then every row of each reshaped table as it is.
+    seal_touched(
+        conn,
+        Touched {
+            rows,
+            first_event: first,
+        },
+        key,
+        Keying::Follow,
+    )?;
+    if !reshaped.is_empty() {
         seal_tables(conn, &reshaped, None, key)?;
     }
     Ok(())
