@@ -251,6 +251,18 @@ fn shown(key: &SettingKey, value: Option<&str>, rules: &Rules) -> String {
         (SettingKey::AuditItem(_), None) => "not asked (the built-in checklist if none)".into(),
         (SettingKey::BankHoliday(_), Some(_)) => "a bank holiday".into(),
         (SettingKey::BankHoliday(_), None) => "not a bank holiday".into(),
+        (SettingKey::ScreeningClock(_) | SettingKey::CheckClock(_), Some(v)) => v.to_string(),
+        (SettingKey::ScreeningClock(u), None) => format!(
+            "{} (default)",
+            crate::domain::screening::ScreeningRules::default_clock(*u).describe()
+        ),
+        (SettingKey::CheckClock(u), None) => format!(
+            "{} (default)",
+            crate::domain::screening::ScreeningRules::default_check_clock(*u).describe()
+        ),
+        (SettingKey::NeedLevel(_) | SettingKey::CheckAgency(_), Some(v)) => format!("{v:?}"),
+        (SettingKey::NeedLevel(_), None) => "not set (the built-in four levels if none)".into(),
+        (SettingKey::CheckAgency(_), None) => "not set (the built-in five agencies if none)".into(),
     }
 }
 

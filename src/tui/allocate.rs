@@ -257,6 +257,7 @@ impl Screen for AllocateScreen {
                 c.new_allocations.to_string(),
                 c.open_actions.to_string(),
                 c.overdue.to_string(),
+                c.red_rated.to_string(),
                 ceiling,
                 status,
             ]);
@@ -278,6 +279,7 @@ impl Screen for AllocateScreen {
                     Constraint::Length(4),
                     Constraint::Length(7),
                     Constraint::Length(7),
+                    Constraint::Length(3),
                     Constraint::Length(7),
                     Constraint::Length(15),
                 ],
@@ -289,6 +291,7 @@ impl Screen for AllocateScreen {
                     "new",
                     "actions",
                     "overdue",
+                    "red",
                     "ceiling",
                     "can allocate",
                 ])
@@ -296,7 +299,7 @@ impl Screen for AllocateScreen {
             )
             .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
             .highlight_symbol("> ")
-            .block(Block::bordered().title(" caseloads (Rec 52; red-rated not recorded yet) ")),
+            .block(Block::bordered().title(" caseloads (Rec 52; red: open cases screened red) ")),
             table,
             &mut state,
         );

@@ -155,6 +155,7 @@ impl QueueScreen {
             overdue: self.overdue,
             kind: self.kind,
             child: self.search.trimmed(),
+            ..Default::default()
         }
     }
 
