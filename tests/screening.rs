@@ -871,3 +871,96 @@ fn the_command_line_screens_answers_checks_records_consent_and_escalates_in_json
     assert_eq!(v["consents"][0]["status"], "overridden");
     assert_eq!(v["escalations"][0]["from_decision"], "assessment");
 }
+
+#[test]
+fn the_handover_lists_red_referrals_not_seen_and_checks_outstanding_and_the_report_counts_them() {
+    let (_dir, mut d) = desk();
+    let red = call(&mut d, "Jon Kerr", now() - Duration::hours(2), true);
+    let green = call(&mut d, "Kit Lamb", now() - Duration::hours(2), false);
+    screen(&mut d, red, Urgency::Red, "4", now()).unwrap();
+    screen(&mut d, green, Urgency::Green, "2", now()).unwrap();
+    let h = d.handover_report(None, now()).unwrap();
+    // Red and not yet seen: its decision and the child's visit are open.
+    let kinds: Vec<_> = h.red_not_seen.iter().map(|a| a.action.kind).collect();
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert!(kinds.contains(&ActionKind::Decision) && kinds.contains(&ActionKind::SeeChild));
+    assert!(h.red_not_seen.iter().all(|a| a.action.referral_id == red));
+    assert_eq!(h.checks_outstanding.len(), 10);
+    assert_eq!(h.counts.checks_outstanding, 10);
+    let md = h.to_markdown();
+    assert!(md.contains("## Red referrals not yet seen"), "{md}");
+    assert!(md.contains("## Agency checks outstanding (Rec 34)"));
+    // Answer one check on time, one late; the figures say so.
+    let checks = d.referral(green).unwrap().checks;
+    d.execute(
+        Command::RespondToCheck {
+            action_id: checks[0].action_id,
+            response: CheckResponse::NothingKnown { given_by: None },
+            at: None,
+            late_reason: None,
+        },
+        now(),
+    )
+    .unwrap();
+    d.execute(
+        Command::RespondToCheck {
+            action_id: checks[1].action_id,
+            response: CheckResponse::NothingKnown { given_by: None },
+            at: None,
+            late_reason: Some("the surgery did not call back".into()),
+        },
+        utc("2026-11-24T09:00:00Z"),
+    )
+    .unwrap();
+    let r = d
+        .report(
+            &dutydesk::desk::reports::ReportQuery {
+                from: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
+                to: chrono::NaiveDate::from_ymd_opt(2026, 11, 30),
+                team: None,
+            },
+            utc("2026-11-24T09:00:00Z"),
+        )
+        .unwrap();
+    let s = &r.screening;
+    assert_eq!(
+        (s.screened_red, s.screened_amber, s.screened_green),
+        (1, 0, 1)
+    );
+    assert_eq!(s.referrals_screened, 2);
+    assert_eq!(s.checks_answered_on_time, 1);
+    assert_eq!(s.checks_answered_late, 1);
+    assert_eq!(s.checks_outstanding, 8);
+    assert!(r
+        .timeliness
+        .iter()
+        .any(|t| t.kind == Some(ActionKind::AgencyCheck) && t.late == 1));
+    // Once seen (decision made, child seen), a red referral leaves the list.
+    d.execute(
+        Command::RecordDecision {
+            referral_id: red,
+            decision: Decision::Assessment,
+            note: None,
+            at: None,
+            late_reason: None,
+        },
+        now(),
+    )
+    .unwrap();
+    let see = action(&mut d, red, ActionKind::SeeChild);
+    d.execute(
+        Command::CompleteAction {
+            action_id: see.id,
+            outcome: "seen alone at school".into(),
+            late_reason: None,
+            at: None,
+        },
+        now(),
+    )
+    .unwrap();
+    assert!(d
+        .handover_report(None, now())
+        .unwrap()
+        .red_not_seen
+        .is_empty());
+}
