@@ -490,3 +490,181 @@ pub(crate) fn escalate(
         made: made_actions,
     })
 }
+
+/// Demo data (issue 16): recent undecided referrals screened red, amber and
+/// green by a duty worker of their team (their agency checks made, some
+/// answered, on time and late), consent recorded on some (one overridden by
+/// the manager), and a couple of referrals in assessment escalated to
+/// section 47. Through the handlers above, so every rule and event holds.
+pub(crate) fn fill_demo(
+    conn: &Connection,
+    rules: &Rules,
+    seed: u64,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<()> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5C2EE);
+    let as_who = |login: &str| Actor {
+        real_login: actor.real_login.clone(),
+        login: login.to_string(),
+    };
+    let open = store::open_referrals_oversight(conn, None)?;
+    // The most recent undecided referrals, newest first.
+    let mut undecided: Vec<Referral> = Vec::new();
+    for (id, ..) in open.iter().rev() {
+        if undecided.len() >= 30 {
+            break;
+        }
+        if let Some(r) = store::referral_by_id(conn, *id)? {
+            if r.state == ReferralState::New && r.received_at <= now {
+                undecided.push(r);
+            }
+        }
+    }
+    let reasons = [
+        (
+            Urgency::Red,
+            "4",
+            "injury to a baby described by the health visitor; seen today",
+        ),
+        (
+            Urgency::Amber,
+            "3",
+            "repeated school absence with concerns about neglect at home",
+        ),
+        (
+            Urgency::Green,
+            "2",
+            "family asking for help with a teenager's behaviour",
+        ),
+    ];
+    for (i, r) in undecided.iter().enumerate() {
+        let workers: Vec<String> = store::list_staff(conn, Some(r.team_id))?
+            .into_iter()
+            .filter(|s| s.active && s.role == crate::domain::Role::DutyWorker && !s.is_absent(now))
+            .map(|s| s.login)
+            .collect();
+        let Some(worker) = workers.get(i % workers.len().max(1)).cloned() else {
+            continue;
+        };
+        let who = as_who(&worker);
+        let (urgency, need, why) = reasons[i % 3];
+        let at = (r.received_at + chrono::Duration::minutes(rng.random_range(20..90))).min(now);
+        let ev = |e: NewEvent| super::append_event(conn, &who, at, e);
+        screen(conn, rules, &who, r.id, urgency, need, why, at, &ev)?;
+        // Some checks answered: on time, or late with a reason.
+        for (j, c) in store::checks_of_referral(conn, r.id)?.iter().enumerate() {
+            let Some(a) = store::action_by_id(conn, c.action_id)? else {
+                continue;
+            };
+            if !rng.random_bool(0.6) {
+                continue;
+            }
+            let late = a.due_at < now && rng.random_bool(0.25);
+            let answered = if late {
+                a.due_at + chrono::Duration::minutes(rng.random_range(30..600))
+            } else {
+                at + (a.due_at - at) / 2
+            };
+            if answered > now || answered < at {
+                continue;
+            }
+            let response = if j == 0 && i % 2 == 0 {
+                CheckResponse::Shared {
+                    text: "two domestic abuse call-outs to the address this year".into(),
+                    given_by: "DC Harris, MASH police".into(),
+                }
+            } else {
+                CheckResponse::NothingKnown {
+                    given_by: Some(format!("{} duty desk", c.agency)),
+                }
+            };
+            let ev = |e: NewEvent| super::append_event(conn, &who, answered, e);
+            respond(
+                conn,
+                &who,
+                a.id,
+                response,
+                None,
+                late.then(|| "the agency's duty line did not answer until later".to_string()),
+                answered,
+                &ev,
+            )?;
+        }
+        if i % 3 == 1 {
+            let status = if i % 2 == 0 {
+                ConsentStatus::Given
+            } else {
+                ConsentStatus::Refused
+            };
+            let ev = |e: NewEvent| super::append_event(conn, &who, at, e);
+            consent(conn, &who, r.id, status, None, at, &ev)?;
+        }
+        if i == 0 {
+            let ev = |e: NewEvent| super::append_event(conn, actor, at, e);
+            consent(
+                conn,
+                actor,
+                r.id,
+                ConsentStatus::Overridden,
+                Some("a baby with an unexplained injury: sharing cannot wait for consent"),
+                at,
+                &ev,
+            )?;
+        }
+    }
+    // Two referrals in assessment escalated to section 47.
+    let mut escalated = 0;
+    for (id, ..) in open.iter().rev() {
+        if escalated >= 2 {
+            break;
+        }
+        let Some(r) = store::referral_by_id(conn, *id)? else {
+            continue;
+        };
+        if r.state != ReferralState::Assessment || r.decided_at.is_none_or(|d| d > now) {
+            continue;
+        }
+        let ev = |e: NewEvent| super::append_event(conn, actor, now, e);
+        escalate(
+            conn,
+            rules,
+            actor,
+            r.id,
+            "the child disclosed an injury to the assessing worker",
+            now,
+            &ev,
+        )?;
+        escalated += 1;
+    }
+    // A small demo may have none in assessment: decide the oldest screened
+    // one as assessment, then escalate it.
+    if escalated == 0 {
+        if let Some(r) = undecided.last() {
+            let ev = |e: NewEvent| super::append_event(conn, actor, now, e);
+            super::completion::record_decision(
+                conn,
+                rules,
+                actor,
+                r.id,
+                Decision::Assessment,
+                None,
+                None,
+                Some("decided after the deadline (demo)".into()),
+                now,
+                &ev,
+            )?;
+            escalate(
+                conn,
+                rules,
+                actor,
+                r.id,
+                "the child disclosed an injury to the assessing worker",
+                now,
+                &ev,
+            )?;
+        }
+    }
+    Ok(())
+}
