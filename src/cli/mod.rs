@@ -225,6 +225,7 @@ pub struct QueueArgs {
     /// Part of a child's name
     #[arg(long)]
     pub child: Option<String>,
+    /// At most this many rows, most overdue first (stderr says when the list is cut)
     #[arg(long, default_value_t = 500)]
     pub limit: i64,
     #[arg(long, value_enum, default_value_t)]
@@ -502,6 +503,17 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                 return Err(DeskError::Invalid("--limit must be at least 1".into()));
             }
             let rows = desk.queue(&f, 0, q.limit)?;
+            if rows.len() as i64 == q.limit {
+                let total = desk.queue_len(&f)?;
+                if total > q.limit {
+                    // On stderr, so a script reading stdout still gets clean rows.
+                    eprintln!(
+                        "dutydesk: the list is cut: showing the first {} of {} open actions \
+                         (most overdue first); use --limit {} for all, or a filter",
+                        q.limit, total, total
+                    );
+                }
+            }
             print::queue(q.format, &rows, now).map_err(io)
         }
         Cmd::Confirmations(a) => confirmations::run_list(a, env),

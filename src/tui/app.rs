@@ -482,6 +482,18 @@ impl App {
         self
     }
 
+    /// Waits (up to `within`) for a change still on its way to the desk, and
+    /// anything it leads to (an unfinished call's next save), before the
+    /// screens close.
+    pub fn finish(&mut self, desk: &mut Client, within: Duration) {
+        let start = std::time::Instant::now();
+        while self.saving.is_some() && start.elapsed() < within {
+            if !self.poll_writer(desk) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+
     /// Whether a change is on its way to the desk.
     pub fn is_saving(&self) -> bool {
         self.saving.is_some()
@@ -749,7 +761,13 @@ where
         // server's change notices).
         let to_second = (1000 - wall_ms().rem_euclid(1000)) as u64;
         let wait = Duration::from_millis(to_second.clamp(1, POLL_MS));
-        let ev = next(wait).map_err(|e| DeskError::Invalid(format!("terminal: {e}")))?;
+        let ev = match next(wait) {
+            Ok(ev) => ev,
+            // The terminal has gone (end of input, hung up): the screens end;
+            // the caller waits for a change still being saved.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(DeskError::Invalid(format!("terminal: {e}"))),
+        };
         match ev {
             Some(Event::Key(k)) => {
                 app.update(desk, Msg::Key(k));
