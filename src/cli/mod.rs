@@ -150,10 +150,63 @@ pub enum Cmd {
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
     Keymap(keymap::KeymapCmd),
+    /// Print shell completions: `dutydesk completions bash > /etc/bash_completion.d/dutydesk`
+    /// (zsh: into a directory on $fpath as `_dutydesk`; fish: ~/.config/fish/completions/dutydesk.fish)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `dutydesk man > dutydesk.1; man -l dutydesk.1`
+    Man,
     /// The statutory clocks and calendar of this database: show (anyone); set, unset, closure,
     /// not-holiday (duty managers). Working Together; Rec 19, 21, 35, 39, 98; NI59/NI60
     #[command(subcommand, long_about = settings::SETTINGS_HELP)]
     Settings(settings::SettingsCmd),
+}
+
+/// Shell completions generated from the command-line definitions above.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "dutydesk", &mut out);
+    out
+}
+
+/// The manual page (roff) from the same definitions: the program, then one
+/// section per subcommand.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    out.extend_from_slice(b".SH COMMANDS\n");
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        out.extend_from_slice(format!(".TP\n\\fBdutydesk {}\\fR\n", sub.get_name()).as_bytes());
+        let about = sub
+            .get_about()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+            .replace('\\', "\\e")
+            .replace('\n', " ");
+        // A line starting with . or ' is a roff request: escape it.
+        let about = if about.starts_with(['.', '\'']) {
+            format!("\\&{about}")
+        } else {
+            about
+        };
+        out.extend_from_slice(about.as_bytes());
+        out.push(b'\n');
+    }
+    out.extend_from_slice(
+        b".SH EXIT STATUS\n0 success; 2 bad input or a refusal (the reason on stderr; nothing \
+          was changed); 1 anything else.\n",
+    );
+    man.render_version_section(&mut out)?;
+    Ok(out)
 }
 
 #[derive(Debug, Args)]
@@ -406,7 +459,15 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if fresh {
                 let now = desk.clock_now();
                 let t0 = std::time::Instant::now();
-                let stats = crate::desk::demo::generate(
+                // A bar on stderr while it runs (hidden when stderr is not a terminal).
+                let bar = indicatif::ProgressBar::new(u64::from(referrals));
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "demo: {bar:30} {pos}/{len} referrals, {elapsed} (about {eta} left)",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                let stats = crate::desk::demo::generate_with(
                     &mut desk,
                     &crate::desk::demo::DemoSpec {
                         referrals,
@@ -414,7 +475,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                         now,
                         manager_login: env.actor.login.clone(),
                     },
-                )?;
+                    &mut |made, _| bar.set_position(made),
+                );
+                bar.finish_and_clear();
+                let stats = stats?;
                 eprintln!(
                     "demo: {} referrals, {} open actions, {} events in {:.1}s → {}",
                     stats.referrals,
@@ -642,6 +706,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             "keymaps are the screens': the entry point runs this".into(),
         )),
         Cmd::Settings(c) => settings::run_settings(c, env),
+        Cmd::Completions { .. } | Cmd::Man => Err(DeskError::Invalid(
+            "completions and the manual are printed by the entry point".into(),
+        )),
     };
     r.map(|()| false)
 }

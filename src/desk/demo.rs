@@ -205,6 +205,16 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
 
 /// Fills an empty database with demo data.
 pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
+    generate_with(desk, spec, &mut |_, _| {})
+}
+
+/// As `generate`, telling `progress` (referrals made, of how many) after
+/// each batch, for a progress bar.
+pub fn generate_with(
+    desk: &mut Desk,
+    spec: &DemoSpec,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<DemoStats> {
     if !desk.is_new()? {
         return Err(DeskError::Invalid(
             "demo data goes only into a new database".into(),
@@ -510,6 +520,7 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
             Ok::<_, DeskError>((m, local))
         })?;
         made = m;
+        progress(made, total);
         stats.referrals += s.referrals;
         stats.open_actions += s.open_actions;
         stats.events += s.events;
