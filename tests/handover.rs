@@ -470,10 +470,7 @@ mod screen {
         h: u16,
     ) -> Terminal<TestBackend> {
         let me = desk.me().unwrap();
-        let ctx = Ctx {
-            now,
-            me: me.as_ref(),
-        };
+        let ctx = Ctx::new(now, me.as_ref());
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         t.draw(|f| s.view(f, f.area(), &ctx)).unwrap();
         t
@@ -571,10 +568,7 @@ mod screen {
         let mut s = handover::open(&mut c, later).unwrap();
         assert_eq!(s.pending.len(), 1);
         let me = d.me().unwrap();
-        let ctx = Ctx {
-            now: later,
-            me: me.as_ref(),
-        };
+        let ctx = Ctx::new(later, me.as_ref());
         let fx = s.on_key(key(KeyCode::Char('a')), Some("acknowledge"), &ctx);
         assert_eq!(
             fx,
@@ -601,10 +595,7 @@ mod screen {
         let d = &mut f.desk;
         let mut s = handover::open(&mut c, now).unwrap();
         let me = d.me().unwrap();
-        let ctx = Ctx {
-            now,
-            me: me.as_ref(),
-        };
+        let ctx = Ctx::new(now, me.as_ref());
         assert!(s
             .on_key(key(KeyCode::Char('g')), Some("give"), &ctx)
             .is_empty());

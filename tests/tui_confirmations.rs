@@ -159,7 +159,7 @@ fn press(
     action: Option<&str>,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
-    let ctx = Ctx { now, me: None };
+    let ctx = Ctx::new(now, None);
     let effects = s.on_key(key(k), action, &ctx);
     run(s, d, effects.clone(), now);
     effects
@@ -167,7 +167,7 @@ fn press(
 
 fn draw(s: &ConfirmationsScreen, now: DateTime<Utc>) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(110, 22)).unwrap();
-    t.draw(|f| s.view(f, f.area(), &Ctx { now, me: None }))
+    t.draw(|f| s.view(f, f.area(), &Ctx::new(now, None)))
         .unwrap();
     t
 }

@@ -21,10 +21,7 @@ fn press(q: &mut QueueScreen, desk: &mut Client, code: KeyCode) -> Vec<Effect> {
         _ => None,
     };
     let me = desk.me().unwrap();
-    let ctx = Ctx {
-        now: now(),
-        me: me.as_ref(),
-    };
+    let ctx = Ctx::new(now(), me.as_ref());
     let out = q.on_key(ev, action.as_deref(), &ctx);
     if q.wants_reload() {
         q.reload(desk, now()).unwrap();
@@ -130,8 +127,15 @@ fn selection_moves_and_enter_opens_the_referral() {
     let mut q = QueueScreen::new(&mut s.client, now()).unwrap();
     press(&mut q, &mut s.client, KeyCode::End);
     assert_eq!(q.selected, 8);
+    let action_id = q.selected_row().unwrap().action_id;
     let fx = press(&mut q, &mut s.client, KeyCode::Enter);
-    assert_eq!(fx, vec![Effect::Open(Open::Referral(s.leo))]);
+    assert_eq!(
+        fx,
+        vec![Effect::Open(Open::ReferralAction {
+            referral_id: s.leo,
+            action_id
+        })]
+    );
     press(&mut q, &mut s.client, KeyCode::Home);
     press(&mut q, &mut s.client, KeyCode::Char('j'));
     assert_eq!(q.selected, 1);

@@ -14,12 +14,12 @@ use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::{Constraint, Layout, Position, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::{Frame, Terminal};
 
-use super::keymap::{self, Key, Keymap, Lookup};
+use super::keymap::{self, GlobalAction, Hint, Key, Keymap, Lookup};
 use super::queue::QueueScreen;
 use super::referral::ReferralScreen;
 use super::screen::{Ctx, Effect, Open, Screen};
@@ -78,8 +78,14 @@ pub struct App {
     pub stack: Vec<Box<dyn Screen>>,
     pub keymap: Keymap,
     pub me: Option<Staff>,
-    /// The status bar: message, and whether it is an error.
-    pub status: Option<(String, bool)>,
+    /// The status line: what just happened. Cleared by the next key and
+    /// after `STATUS_SECS`.
+    pub status: Option<Status>,
+    /// A standing notice (not on the staff list), shown when no message is.
+    pub notice: Option<String>,
+    /// `NO_COLOR`: colours are taken out of every frame; reverse video,
+    /// bold and the text markers (`!!`, `!`, `▶`) stay.
+    pub no_color: bool,
     /// The help overlay, with its scroll offset, while shown.
     pub help: Option<usize>,
     pub fixed_clock: bool,
@@ -100,6 +106,25 @@ pub struct App {
 /// How often the loop looks for another process's changes.
 pub const POLL_MS: u64 = 50;
 
+/// How long a message stays on the status line (seconds), unless a key
+/// clears it first.
+pub const STATUS_SECS: i64 = 15;
+
+/// The smallest terminal the screens are drawn in; below it a plain message
+/// says so rather than a garbled screen. 80×22 leaves room for tmux's
+/// status line on an 80×24 terminal.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 22;
+
+/// A message on the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+    /// When it was set (the desk's clock), for expiry.
+    pub at: DateTime<Utc>,
+}
+
 /// Builds the screen for `open`. Opening a referral records who looked (Rec 58).
 pub fn open_screen(
     open: &Open,
@@ -111,6 +136,15 @@ pub fn open_screen(
         Open::Referral(id) => {
             // The opening is logged with the first read (Rec 58).
             Box::new(ReferralScreen::new(desk, *id, now)?)
+        }
+        Open::ReferralAction {
+            referral_id,
+            action_id,
+        } => {
+            // The action chosen in the queue is the one the keys act on.
+            let mut s = ReferralScreen::new(desk, *referral_id, now)?;
+            s.select_action(*action_id);
+            Box::new(s)
         }
         Open::CallForm(draft) => Box::new(super::call_form::CallForm::open(desk, *draft, now)?),
         Open::Confirmations => Box::new(super::confirmations::open(desk, now)?),
@@ -168,6 +202,7 @@ struct Chrome {
     title: Rect,
     body: Rect,
     status: Rect,
+    footer: Rect,
 }
 
 impl App {
@@ -183,17 +218,14 @@ impl App {
         let mut app = App {
             stack: Vec::new(),
             keymap,
-            status: if me.is_none() {
-                Some((
-                    format!(
-                        "{} is not on this desk's staff list: you can look but not change",
-                        inert(&desk.actor().login)
-                    ),
-                    true,
-                ))
-            } else {
-                None
-            },
+            status: None,
+            notice: me.is_none().then(|| {
+                format!(
+                    "{} is not on this desk's staff list: you can look but not change",
+                    inert(&desk.actor().login)
+                )
+            }),
+            no_color: false,
             me,
             help: None,
             fixed_clock: fixed_clock || desk.clock_is_fixed(),
@@ -214,10 +246,11 @@ impl App {
     }
 
     fn chrome(&self, area: Rect) -> Chrome {
-        let [banner, title, body, status] = Layout::vertical([
+        let [banner, title, body, status, footer] = Layout::vertical([
             Constraint::Length(u16::from(self.fixed_clock || self.training)),
             Constraint::Length(1),
             Constraint::Min(1),
+            Constraint::Length(1),
             Constraint::Length(1),
         ])
         .areas(area);
@@ -226,6 +259,7 @@ impl App {
             title,
             body,
             status,
+            footer,
         }
     }
 
@@ -238,6 +272,7 @@ impl App {
         Ctx {
             now: self.now,
             me: self.me.as_ref(),
+            keys: &self.keymap,
         }
     }
 
@@ -246,7 +281,27 @@ impl App {
     }
 
     fn set_error(&mut self, e: &DeskError) {
-        self.status = Some((e.to_string(), true));
+        self.set_status(e.to_string(), true);
+    }
+
+    /// Puts a message on the status line.
+    pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
+        self.status = Some(Status {
+            text: text.into(),
+            error,
+            at: self.now,
+        });
+    }
+
+    /// The message on the status line, if any (for tests and the loop).
+    pub fn status_text(&self) -> Option<&str> {
+        self.status.as_ref().map(|s| s.text.as_str())
+    }
+
+    /// Takes colours out of every frame from now on (`NO_COLOR`).
+    pub fn with_no_color(mut self, on: bool) -> App {
+        self.no_color = on;
+        self
     }
 
     /// Re-reads every open screen (after a change).
@@ -303,9 +358,18 @@ impl App {
                     Some(s) => s.tick(&Ctx {
                         now: ctx_now,
                         me: me.as_ref(),
+                        keys: &self.keymap,
                     }),
                     None => Vec::new(),
                 };
+                // A message says what just happened; it goes after a while.
+                if self
+                    .status
+                    .as_ref()
+                    .is_some_and(|st| (now - st.at).num_seconds() >= STATUS_SECS)
+                {
+                    self.status = None;
+                }
                 let from = self.stack.len().saturating_sub(1);
                 self.run_effects(desk, from, effects);
                 self.reload_if_wanted(desk);
@@ -317,12 +381,16 @@ impl App {
                     s.resize(body);
                 }
                 let now = self.now;
+                let mut err = None;
                 for s in &mut self.stack {
                     if s.wants_reload() {
                         if let Err(e) = s.reload(desk, now) {
-                            self.status = Some((e.to_string(), true));
+                            err = Some(e);
                         }
                     }
+                }
+                if let Some(e) = err {
+                    self.set_error(&e);
                 }
             }
             Msg::Mouse(m) => self.on_mouse(desk, m),
@@ -343,6 +411,7 @@ impl App {
                 &Ctx {
                     now,
                     me: me.as_ref(),
+                    keys: &self.keymap,
                 },
             ),
             None => return,
@@ -375,6 +444,7 @@ impl App {
                 &Ctx {
                     now,
                     me: me.as_ref(),
+                    keys: &self.keymap,
                 },
             ),
             None => return,
@@ -393,6 +463,10 @@ impl App {
             self.quit = true;
             return;
         }
+        // A key is the next action: the last message has been read.
+        if self.saving.is_none() {
+            self.status = None;
+        }
         if let Some(off) = self.help.as_mut() {
             match k.code {
                 KeyCode::Down | KeyCode::Char('j') => *off += 1,
@@ -409,6 +483,20 @@ impl App {
         };
         let section = top.keymap_section();
         let text = top.captures_text();
+        // In a form, off a text field (a tick box, a choice), the help key
+        // still opens help.
+        if text && !top.typing() && self.pending.is_empty() {
+            if let Some(key) = Key::from_event(&k) {
+                if let Lookup::Action { action, section } =
+                    self.keymap.lookup(section, &[key], false)
+                {
+                    if section == "global" && action == "help" {
+                        self.help = Some(0);
+                        return;
+                    }
+                }
+            }
+        }
         let action = match Key::from_event(&k) {
             Some(key) => {
                 self.pending.push(key);
@@ -440,6 +528,7 @@ impl App {
         let ctx = Ctx {
             now,
             me: me.as_ref(),
+            keys: &self.keymap,
         };
         let from = self.stack.len() - 1;
         let Some(top) = self.stack.last_mut() else {
@@ -462,14 +551,14 @@ impl App {
                 } else {
                     let q = self
                         .keymap
-                        .key_for("global", "quit")
-                        .unwrap_or_else(|| "<C-c>".into());
-                    self.status = Some((format!("this is the home screen; {q} quits"), false));
+                        .shown_key("global", "quit")
+                        .unwrap_or_else(|| "C-c".into());
+                    self.set_status(format!("this is the home screen; {q} quits"), false);
                 }
             }
             "refresh" => {
                 self.reload_all(desk);
-                self.status = Some(("refreshed".into(), false));
+                self.set_status("refreshed", false);
             }
             _ => {}
         }
@@ -508,7 +597,7 @@ impl App {
     ) -> Vec<Effect> {
         if let Err(e) = res {
             self.set_error(e);
-        } else if self.status.as_ref().is_some_and(|(m, _)| m == "saving…") {
+        } else if self.status_text() == Some("saving…") {
             self.status = None;
         }
         let more = match self.stack.get_mut(from) {
@@ -550,12 +639,11 @@ impl App {
         while let Some(e) = todo.pop_front() {
             match e {
                 Effect::Execute(_) if self.saving.is_some() => {
-                    self.status = Some((
+                    self.set_status(
                         "still saving the last change: nothing else was sent; try again in a \
-                         moment"
-                            .into(),
+                         moment",
                         true,
-                    ));
+                    );
                 }
                 Effect::Execute(cmd) if self.writer.is_some() => {
                     let sent = self.writer.as_ref().is_some_and(|w| w.tx.send(cmd).is_ok());
@@ -565,13 +653,10 @@ impl App {
                             after: todo.drain(..).collect(),
                             since: std::time::Instant::now(),
                         });
-                        self.status = Some(("saving…".into(), false));
+                        self.set_status("saving…", false);
                     } else {
                         self.writer = None;
-                        self.status = Some((
-                            "the change could not be sent; nothing was recorded".into(),
-                            true,
-                        ));
+                        self.set_status("the change could not be sent; nothing was recorded", true);
                     }
                 }
                 Effect::Execute(cmd) => {
@@ -598,13 +683,51 @@ impl App {
                     }
                 }
                 Effect::Quit => self.quit = true,
-                Effect::Status(s) => self.status = Some((s, false)),
+                Effect::Status(s) => self.set_status(s, false),
             }
         }
     }
 
     /// Draws everything; changes nothing.
     pub fn view(&self, f: &mut Frame) {
+        let area = f.area();
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            self.view_too_small(f, area);
+        } else {
+            self.view_screens(f);
+        }
+        if self.no_color {
+            strip_colours(f.buffer_mut());
+        }
+    }
+
+    /// A terminal too small to show what matters: say so plainly.
+    fn view_too_small(&self, f: &mut Frame, area: Rect) {
+        let text = vec![
+            Line::from(" dutydesk").bold(),
+            Line::from(""),
+            Line::from(format!(
+                " The terminal is {}×{}; the screens need at least {MIN_WIDTH}×{MIN_HEIGHT}",
+                area.width, area.height
+            )),
+            Line::from(" to show the child, the action, the owner and the due time."),
+            Line::from(" Make the window larger. Nothing is lost: an unfinished call"),
+            Line::from(" is saved as you type."),
+            Line::from(""),
+            Line::from(format!(
+                " {} quits.",
+                self.keymap
+                    .shown_key("global", "quit")
+                    .unwrap_or_else(|| "C-c".into())
+            )),
+        ];
+        f.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
+    }
+
+    fn view_screens(&self, f: &mut Frame) {
         let c = self.chrome(f.area());
         let ctx = self.ctx();
         if self.fixed_clock || self.training {
@@ -647,50 +770,121 @@ impl App {
         if let Some(s) = self.top() {
             s.view(f, c.body, &ctx);
         }
-        let hint = format!(
-            "{} keys  {} quit ",
-            self.keymap.key_for("global", "help").unwrap_or_default(),
-            self.keymap.key_for("global", "quit").unwrap_or_default()
-        );
+        // The status line: its own line, never sharing with the key hints.
         let saving = self.saving.as_ref().map(|sv| {
             format!(
                 " saving… ({} s: waiting for the file; keep working, nothing is lost)",
                 sv.since.elapsed().as_secs()
             )
         });
-        let status = match &self.status {
-            _ if saving.is_some() => Span::raw(saving.unwrap_or_default()),
-            Some((m, true)) => {
-                Span::styled(format!(" error: {}", inert(m)), Urgency::Overdue.style())
-            }
-            Some((m, false)) => Span::raw(format!(" {}", inert(m))),
-            None if !self.pending.is_empty() => {
+        let status = match (&self.status, saving) {
+            (_, Some(sv)) => Span::raw(sv),
+            (Some(st), None) if st.error => Span::styled(
+                format!(" error: {}", inert(&st.text)),
+                Urgency::Overdue.style(),
+            ),
+            (Some(st), None) => Span::styled(format!(" {}", inert(&st.text)), Style::new().bold()),
+            (None, None) if !self.pending.is_empty() => {
                 Span::raw(format!(" {} …", keymap::seq_notation(&self.pending)))
             }
-            None => Span::raw(""),
+            (None, None) => match &self.notice {
+                Some(n) => Span::styled(format!(" {n}"), Urgency::Overdue.style()),
+                None => Span::raw(""),
+            },
         };
-        let [sl, sr] = Layout::horizontal([
-            Constraint::Min(1),
-            Constraint::Length(hint.chars().count() as u16),
-        ])
-        .areas(c.status);
-        f.render_widget(Paragraph::new(Line::from(status)), sl);
-        f.render_widget(Paragraph::new(hint).style(Style::new().dim()), sr);
+        f.render_widget(
+            Paragraph::new(Line::from(status)).wrap(ratatui::widgets::Wrap { trim: true }),
+            c.status,
+        );
+        f.render_widget(Paragraph::new(self.footer_line(c.footer.width)), c.footer);
         if let Some(off) = self.help {
             self.view_help(f, c.body, off);
         }
+    }
+
+    /// The key hints of the screen on top, from the active keymap, then
+    /// help, back and quit; screen hints are left off from the end until the
+    /// line fits. An action the keymap binds nothing to is not shown.
+    pub fn footer_line(&self, width: u16) -> Line<'static> {
+        let Some(top) = self.top() else {
+            return Line::from("");
+        };
+        let section = top.keymap_section();
+        let own: Vec<Hint> = if self.help.is_some() {
+            Vec::new()
+        } else {
+            top.footer()
+        };
+        let mut global: Vec<Hint> = vec![GlobalAction::Help.into()];
+        if self.stack.len() > 1 && !top.captures_text() {
+            global.push(GlobalAction::Back.into());
+        }
+        if !top.captures_text() {
+            global.push(GlobalAction::Quit.into());
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        let mut keyed = |hs: Vec<Hint>| -> Vec<(String, &'static str)> {
+            hs.into_iter()
+                .filter(|h| {
+                    let first = !seen.contains(&h.action);
+                    seen.push(h.action);
+                    first
+                })
+                .filter_map(|h| {
+                    self.keymap
+                        .shown_key(section, h.action)
+                        .map(|k| (k, h.label))
+                })
+                .collect()
+        };
+        let mut own = keyed(own);
+        let global = keyed(global);
+        let cost = |v: &[(String, &str)]| -> usize {
+            v.iter()
+                .map(|(k, l)| k.chars().count() + l.chars().count() + 3)
+                .sum()
+        };
+        while !own.is_empty() && 1 + cost(&own) + cost(&global) > width as usize {
+            own.pop();
+        }
+        let mut spans = vec![Span::raw(" ")];
+        for (k, l) in own.into_iter().chain(global) {
+            spans.push(Span::styled(k, Style::new().bold().reversed()));
+            spans.push(Span::raw(format!(" {l}  ")));
+        }
+        Line::from(spans)
     }
 
     fn view_help(&self, f: &mut Frame, area: Rect, off: usize) {
         let section = self.top().map(|s| s.keymap_section()).unwrap_or("global");
         let mut lines: Vec<Line> = Vec::new();
         let title = self.top().map(|s| s.title()).unwrap_or_default();
+        // Keys bound on this screen shadow the same key in [global]: list
+        // each key once, where it applies.
+        let own: Vec<String> = self
+            .keymap
+            .help(section)
+            .into_iter()
+            .flat_map(|(keys, _, _)| keys.split(' ').map(str::to_string).collect::<Vec<_>>())
+            .collect();
         for (sec, heading) in [
             (section, inert(&title)),
             ("global", "Everywhere".to_string()),
         ] {
-            let rows = self.keymap.help(sec);
-            if rows.is_empty() && sec != "global" {
+            let mut rows = self.keymap.help(sec);
+            if sec == "global" && section != "global" {
+                rows = rows
+                    .into_iter()
+                    .filter_map(|(keys, a, d)| {
+                        let left: Vec<&str> = keys
+                            .split(' ')
+                            .filter(|k| !own.iter().any(|o| o == k))
+                            .collect();
+                        (!left.is_empty()).then(|| (left.join(" "), a, d))
+                    })
+                    .collect();
+            }
+            if rows.is_empty() {
                 continue;
             }
             lines.push(Line::from(Span::styled(
@@ -698,6 +892,11 @@ impl App {
                 Style::new().bold().underlined(),
             )));
             for (keys, _action, desc) in rows {
+                let keys = keys
+                    .split(' ')
+                    .map(keymap::plain_notation)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {keys:<16}"), Style::new().bold()),
                     Span::raw(desc),
@@ -706,12 +905,23 @@ impl App {
             lines.push(Line::from(""));
         }
         if let Some(top) = self.top() {
-            for (k, d) in top.help() {
-                lines.push(Line::from(format!("  {k:<16}{d}")));
+            let extra = top.help();
+            if !extra.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    "In a field or dialog",
+                    Style::new().bold().underlined(),
+                )));
+                for (k, d) in extra {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {k:<16}"), Style::new().bold()),
+                        Span::raw(d),
+                    ]));
+                }
+                lines.push(Line::from(""));
             }
         }
         lines.push(Line::from(
-            "  Mouse: wheel scrolls, click selects. Any key closes.",
+            "  Mouse: wheel scrolls, click selects. Any key closes; j/k scroll.",
         ));
         let width = area.width.saturating_sub(4).min(84);
         let height = area.height.saturating_sub(2).min(lines.len() as u16 + 2);
@@ -726,6 +936,18 @@ impl App {
                 .block(Block::bordered().title(" Keys (from your keymap) ")),
             rect,
         );
+    }
+}
+
+/// `NO_COLOR` (no-color.org): every cell's colours back to the terminal's
+/// own; reverse video, bold and underline stay, so the selection and the
+/// overdue rows still show, as do their text markers.
+pub fn strip_colours(buf: &mut ratatui::buffer::Buffer) {
+    use ratatui::style::Color;
+    for cell in buf.content.iter_mut() {
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+        cell.underline_color = Color::Reset;
     }
 }
 

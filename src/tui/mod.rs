@@ -36,6 +36,8 @@ fn disable_mouse() {
 /// Opens the terminal and runs the screens until the user quits. The
 /// terminal is restored on quit, on Ctrl-C (a key in raw mode) and on panic.
 pub fn run(env: &Env) -> Result<(), DeskError> {
+    // A bad keymap stops start-up before the terminal changes, naming file and line.
+    let keymap = Keymap::load().map_err(|e| DeskError::Invalid(format!("keymap: {e}")))?;
     use std::io::IsTerminal;
     // Without a terminal there is nothing to draw on: say so (exit 1) rather
     // than panic inside the terminal library.
@@ -47,15 +49,16 @@ pub fn run(env: &Env) -> Result<(), DeskError> {
                 .into(),
         ));
     }
-    // A bad keymap stops start-up before the terminal changes, naming file and line.
-    let keymap = Keymap::load().map_err(|e| DeskError::Invalid(format!("keymap: {e}")))?;
     let mut desk = crate::session::open_client(env)?;
     let now = desk.now();
     let (w, h) = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let fixed = desk.clock_is_fixed();
     let writer = app::Writer::spawn(crate::session::open_second_client(env)?);
-    let mut app =
-        app::App::new(&mut desk, keymap, now, fixed, Rect::new(0, 0, w, h))?.with_writer(writer);
+    // NO_COLOR (no-color.org): set and not empty.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let mut app = app::App::new(&mut desk, keymap, now, fixed, Rect::new(0, 0, w, h))?
+        .with_writer(writer)
+        .with_no_color(no_color);
 
     // ratatui::init's panic hook restores raw mode and the main screen, then
     // calls the hook it found: this one, which turns mouse reporting off.

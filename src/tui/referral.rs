@@ -189,6 +189,17 @@ impl ReferralScreen {
         self.detail.as_ref()?.actions.get(self.selected)
     }
 
+    /// Selects one action by id (the row chosen in the queue), if it is here.
+    pub fn select_action(&mut self, action_id: i64) {
+        if let Some(i) = self
+            .detail
+            .as_ref()
+            .and_then(|d| d.actions.iter().position(|a| a.id == action_id))
+        {
+            self.selected = i;
+        }
+    }
+
     fn open_dialog(&mut self, action: &str, ctx: &Ctx) -> Vec<Effect> {
         let Some(d) = &self.detail else {
             return Vec::new();

@@ -167,6 +167,41 @@ impl LineInput {
     }
 }
 
+/// Column widths for a table `avail` cells wide: each column gets what
+/// its widest cell needs (`want`), so no column is padded while another is
+/// cut; when they do not all fit, columns shrink in `shrink` order, each
+/// down to its `min`, before the next one gives anything. `spacing` is the
+/// gap between columns.
+pub fn fit_columns(
+    cols: &[(usize, usize)],
+    avail: usize,
+    spacing: usize,
+    shrink: &[usize],
+) -> Vec<u16> {
+    let mut w: Vec<usize> = cols.iter().map(|(want, min)| (*want).max(*min)).collect();
+    let gaps = spacing * cols.len().saturating_sub(1);
+    let mut over = (w.iter().sum::<usize>() + gaps).saturating_sub(avail);
+    for &i in shrink {
+        if over == 0 {
+            break;
+        }
+        let Some(min) = cols.get(i).map(|c| c.1) else {
+            continue;
+        };
+        let give = over.min(w[i].saturating_sub(min));
+        w[i] -= give;
+        over -= give;
+    }
+    w.into_iter()
+        .map(|x| x.min(u16::MAX as usize) as u16)
+        .collect()
+}
+
+/// Width of text on a terminal, in cells (after `inert`).
+pub fn cells(s: &str) -> usize {
+    ratatui::text::Span::raw(s).width()
+}
+
 /// A centred rectangle for a dialog, clipped to `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
@@ -236,6 +271,27 @@ mod tests {
         assert_eq!(i.value, "abce");
         i.handle(&KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
         assert_eq!(i.value, "");
+    }
+
+    #[test]
+    fn columns_shrink_in_order_and_are_never_padded() {
+        // Enough room: every column exactly as wide as its widest cell.
+        assert_eq!(
+            fit_columns(&[(10, 4), (8, 4), (6, 3)], 40, 1, &[2, 0]),
+            vec![10, 8, 6]
+        );
+        // Three cells short: the first in shrink order gives them all.
+        assert_eq!(
+            fit_columns(&[(10, 4), (8, 4), (6, 3)], 23, 1, &[2, 0]),
+            vec![10, 8, 3]
+        );
+        // Five short: it goes down to its minimum, then the next gives the rest.
+        assert_eq!(
+            fit_columns(&[(10, 4), (8, 4), (6, 3)], 21, 1, &[2, 0]),
+            vec![8, 8, 3]
+        );
+        // A minimum wider than the text is kept.
+        assert_eq!(fit_columns(&[(1, 3)], 10, 1, &[0]), vec![3]);
     }
 
     #[test]
