@@ -15,7 +15,7 @@ mod view;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use tui_input::backend::crossterm::to_input_request;
@@ -28,7 +28,8 @@ use crate::domain::time::to_london;
 use crate::domain::validate;
 use crate::domain::ReferralSource;
 
-use super::screen::{Ctx, Effect, Screen};
+use super::keymap::{screen_actions, Hint, Key};
+use super::screen::{builtin_keymap, Ctx, Effect, Screen};
 use model::{duty_staff, ChildForm, Field, Form, FormDraft, Kind, ORDER};
 
 /// How many earlier children are shown beside the form.
@@ -39,88 +40,63 @@ pub const PASS_WITHIN: Duration = Duration::hours(1);
 /// From this age the clock turns amber.
 pub const AMBER_FROM: Duration = Duration::minutes(45);
 
-/// The keymap actions this screen understands: (name, description).
-pub fn actions() -> &'static [(&'static str, &'static str)] {
-    &[
-        ("next-field", "next field"),
-        ("prev-field", "previous field"),
-        (
+screen_actions! {
+    /// What the call form's keys do (section `[call-form]`); every other
+    /// key is typed into the field.
+    pub enum CallFormAction {
+        NextField = ("next-field", "next field", "next field"),
+        PrevField = ("prev-field", "previous field", "previous field"),
+        Submit = (
             "submit",
-            "log the call: the record itself is the written note to the duty team (Rec 39)",
+            "log the call",
+            "log the call: the record itself is the written note to the duty team (Rec 39)"
         ),
-        (
+        SaveDraftAndClose = (
             "save-draft-and-close",
-            "close the form; the call stays saved as unfinished",
+            "close (kept)",
+            "close the form; the call stays saved as unfinished"
         ),
-        (
+        NameNotKnown = (
             "name-not-known",
-            "the caller does not know the child's name (toggle)",
+            "name not known",
+            "the caller does not know the child's name (toggle)"
         ),
-        (
+        AddChild = (
             "add-child",
-            "another child on this call (a sibling): each gets a referral of its own",
+            "another child",
+            "another child on this call (a sibling): each gets a referral of its own"
         ),
-        ("next-child", "next child on this call"),
-        ("remove-child", "take this child off the call"),
-        ("next-match", "next earlier record"),
-        ("prev-match", "previous earlier record"),
-        (
+        NextChild = ("next-child", "next child", "next child on this call"),
+        RemoveChild = ("remove-child", "remove child", "take this child off the call"),
+        NextMatch = ("next-match", "next record", "next earlier record"),
+        PrevMatch = ("prev-match", "previous record", "previous earlier record"),
+        LinkMatch = (
             "link-match",
-            "same child as this earlier record: link the referral to it (toggle)",
+            "same child: link",
+            "same child as this earlier record: link the referral to it (toggle)"
         ),
-        (
+        DiscardCall = (
             "discard-call",
-            "discard this call (press twice): a wrong number, nothing to record",
+            "discard",
+            "discard this call (press twice): a wrong number, nothing to record"
         ),
-    ]
-}
-
-/// The default keys (as in `keymaps/default.toml`, table `[call-form]`).
-pub const DEFAULT_KEYS: &[(&str, &str)] = &[
-    ("<Tab>", "next-field"),
-    ("<BackTab>", "prev-field"),
-    ("<C-s>", "submit"),
-    ("<Esc>", "save-draft-and-close"),
-    ("<C-n>", "name-not-known"),
-    ("<C-o>", "add-child"),
-    ("<F2>", "next-child"),
-    ("<F3>", "remove-child"),
-    ("<PageDown>", "next-match"),
-    ("<PageUp>", "prev-match"),
-    ("<C-l>", "link-match"),
-    ("<C-x>", "discard-call"),
-];
-
-/// A key in keymap notation (`<C-s>`, `<Tab>`, `x`), for the defaults above.
-pub fn key_notation(key: &KeyEvent) -> String {
-    let name = match key.code {
-        KeyCode::Tab => "Tab".to_string(),
-        KeyCode::BackTab => "BackTab".to_string(),
-        KeyCode::Esc => "Esc".to_string(),
-        KeyCode::Enter => "Enter".to_string(),
-        KeyCode::PageDown => "PageDown".to_string(),
-        KeyCode::PageUp => "PageUp".to_string(),
-        KeyCode::Up => "Up".to_string(),
-        KeyCode::Down => "Down".to_string(),
-        KeyCode::F(n) => format!("F{n}"),
-        KeyCode::Char(c) => c.to_string(),
-        _ => return String::new(),
-    };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = key.modifiers.contains(KeyModifiers::ALT);
-    match (ctrl, alt, name.chars().count()) {
-        (true, _, _) => format!("<C-{name}>"),
-        (_, true, _) => format!("<A-{name}>"),
-        (_, _, 1) => name,
-        _ => format!("<{name}>"),
     }
 }
 
-/// The default action for a key on this screen (tests, and a loop without a
-/// keymap file).
+/// The keymap actions this screen understands: (name, description).
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    CallFormAction::TABLE
+}
+
+/// The action the built-in keymap's `[call-form]` table gives a key (tests,
+/// and a form hosted without the loop).
 pub fn default_action(key: &KeyEvent) -> Option<&'static str> {
-    let n = key_notation(key);
-    DEFAULT_KEYS.iter().find(|(k, _)| *k == n).map(|(_, a)| *a)
+    let k = Key::from_event(key)?;
+    builtin_keymap()
+        .sections
+        .get("call-form")?
+        .get(&vec![k])
+        .map(|b| b.action.as_str())
 }
 
 /// "1 unfinished call from 14:02", for the queue: drafts are calls someone
@@ -404,7 +380,7 @@ impl CallForm {
         self.focus = field;
     }
 
-    fn submit(&mut self) -> Vec<Effect> {
+    fn submit(&mut self, ctx: &Ctx) -> Vec<Effect> {
         self.submit_attempted = true;
         if !self.form.has_first_fields() {
             self.status = "Not logged yet: the child's name (or \"name not known\"), address and \
@@ -422,7 +398,10 @@ impl CallForm {
             return Vec::new();
         }
         if self.pending_create {
-            self.status = "Still saving; press Ctrl-S again".into();
+            self.status = format!(
+                "Still saving; press {} again",
+                ctx.key("call-form", CallFormAction::Submit)
+            );
             return Vec::new();
         }
         self.submitting = true;
@@ -432,21 +411,23 @@ impl CallForm {
         ))]
     }
 
-    fn on_action(&mut self, action: &str) -> Option<Vec<Effect>> {
-        if action != "discard-call" {
+    fn on_action(&mut self, action: &str, ctx: &Ctx) -> Option<Vec<Effect>> {
+        use CallFormAction as A;
+        let action = A::parse(action)?;
+        if action != A::DiscardCall {
             self.discard_armed = false;
         }
         Some(match action {
-            "next-field" => {
+            A::NextField => {
                 self.move_focus(true);
                 Vec::new()
             }
-            "prev-field" => {
+            A::PrevField => {
                 self.move_focus(false);
                 Vec::new()
             }
-            "submit" => self.submit(),
-            "save-draft-and-close" => {
+            A::Submit => self.submit(ctx),
+            A::SaveDraftAndClose => {
                 if self.dirty && !self.form.is_empty() {
                     self.closing = true;
                     let e = self.autosave();
@@ -464,13 +445,13 @@ impl CallForm {
                     vec![Effect::Back]
                 }
             }
-            "name-not-known" => {
+            A::NameNotKnown => {
                 let c = self.form.child_mut();
                 c.name_unknown = !c.name_unknown;
                 self.focus = Field::Name;
                 self.changed()
             }
-            "add-child" => {
+            A::AddChild => {
                 if self.form.children.len() >= 20 {
                     self.status = "At most 20 children on one call".into();
                     return Some(Vec::new());
@@ -493,13 +474,13 @@ impl CallForm {
                 );
                 self.changed()
             }
-            "next-child" => {
+            A::NextChild => {
                 self.touched.insert((self.focus, self.form.current));
                 self.form.current = (self.form.current + 1) % self.form.children.len();
                 self.match_sel = 0;
                 Vec::new()
             }
-            "remove-child" => {
+            A::RemoveChild => {
                 if self.form.children.len() == 1 {
                     self.status = "A call needs at least one child".into();
                     return Some(Vec::new());
@@ -509,17 +490,17 @@ impl CallForm {
                 self.touched.clear();
                 self.changed()
             }
-            "next-match" => {
+            A::NextMatch => {
                 if self.match_sel + 1 < self.matches.len() {
                     self.match_sel += 1;
                 }
                 Vec::new()
             }
-            "prev-match" => {
+            A::PrevMatch => {
                 self.match_sel = self.match_sel.saturating_sub(1);
                 Vec::new()
             }
-            "link-match" => {
+            A::LinkMatch => {
                 let Some(m) = self.matches.get(self.match_sel) else {
                     self.status = "No earlier record to link".into();
                     return Some(Vec::new());
@@ -535,10 +516,13 @@ impl CallForm {
                 }
                 self.changed()
             }
-            "discard-call" => {
+            A::DiscardCall => {
                 if !self.discard_armed {
                     self.discard_armed = true;
-                    self.status = "Press Ctrl-X again to discard this call".into();
+                    self.status = format!(
+                        "Press {} again to discard this call",
+                        ctx.key("call-form", A::DiscardCall)
+                    );
                     return Some(Vec::new());
                 }
                 self.discard_armed = false;
@@ -553,7 +537,6 @@ impl CallForm {
                     None => vec![Effect::Status("Call discarded".into()), Effect::Back],
                 }
             }
-            _ => return None,
         })
     }
 
@@ -813,7 +796,7 @@ impl Screen for CallForm {
         }
         self.status.clear();
         if let Some(a) = action {
-            if let Some(e) = self.on_action(a) {
+            if let Some(e) = self.on_action(a, ctx) {
                 return e;
             }
         }
@@ -898,23 +881,37 @@ impl Screen for CallForm {
     }
 
     fn help(&self) -> Vec<(String, String)> {
-        DEFAULT_KEYS
-            .iter()
-            .map(|(k, a)| {
-                let d = actions()
-                    .iter()
-                    .find(|(n, _)| n == a)
-                    .map_or("", |(_, d)| *d);
-                (k.to_string(), d.to_string())
-            })
-            .chain([
-                (
-                    "<Enter>".into(),
-                    "next field (a new line in the concern)".into(),
-                ),
-                ("<Space>".into(), "tick a box; next choice".into()),
-                ("<Left>/<Right>".into(), "previous / next choice".into()),
-            ])
-            .collect()
+        vec![
+            (
+                "Enter".into(),
+                "next field (a new line in the concern)".into(),
+            ),
+            ("Up/Down".into(), "previous / next field".into()),
+            ("Space".into(), "tick a box; next choice".into()),
+            ("Left/Right".into(), "previous / next choice".into()),
+            ("y / n".into(), "on a tick box: yes / no".into()),
+        ]
+    }
+
+    /// `?` opens help on a tick box or a choice; in a text field it is typed.
+    fn typing(&self) -> bool {
+        matches!(self.focus.kind(), Kind::Line | Kind::Text)
+    }
+
+    fn footer(&self) -> Vec<Hint> {
+        use CallFormAction as A;
+        let mut v: Vec<Hint> = vec![A::Submit.into(), A::NextField.into()];
+        if self.focus == Field::Name {
+            v.push(A::NameNotKnown.into());
+        }
+        if !self.matches.is_empty() {
+            v.extend([Hint::from(A::NextMatch), A::LinkMatch.into()]);
+        }
+        v.push(A::AddChild.into());
+        if self.form.children.len() > 1 {
+            v.extend([Hint::from(A::NextChild), A::RemoveChild.into()]);
+        }
+        v.extend([Hint::from(A::SaveDraftAndClose), A::DiscardCall.into()]);
+        v
     }
 }
