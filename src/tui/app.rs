@@ -100,6 +100,9 @@ pub struct App {
     /// Where changes go when they must not block the screens.
     writer: Option<Writer>,
     saving: Option<Saving>,
+    /// Changes made while one was being saved, in order, each with the
+    /// effects that came after it.
+    queued: VecDeque<(usize, Command, Vec<Effect>)>,
     version: i64,
 }
 
@@ -236,6 +239,7 @@ impl App {
             area,
             writer: None,
             saving: None,
+            queued: VecDeque::new(),
             version: desk.data_version()?,
         };
         let mut q: Box<dyn Screen> = Box::new(QueueScreen::unloaded(desk)?);
@@ -576,7 +580,7 @@ impl App {
     /// screens close.
     pub fn finish(&mut self, desk: &mut Client, within: Duration) {
         let start = std::time::Instant::now();
-        while self.saving.is_some() && start.elapsed() < within {
+        while (self.saving.is_some() || !self.queued.is_empty()) && start.elapsed() < within {
             if !self.poll_writer(desk) {
                 std::thread::sleep(Duration::from_millis(5));
             }
@@ -630,6 +634,14 @@ impl App {
         let mut more = self.answered(desk, saving.from, &res);
         more.extend(saving.after);
         self.run_effects(desk, saving.from, more);
+        while self.saving.is_none() {
+            let Some((from, cmd, after)) = self.queued.pop_front() else {
+                break;
+            };
+            let mut fx = vec![Effect::Execute(cmd)];
+            fx.extend(after);
+            self.run_effects(desk, from, fx);
+        }
         true
     }
 
@@ -638,12 +650,11 @@ impl App {
         let mut todo: VecDeque<Effect> = effects.into();
         while let Some(e) = todo.pop_front() {
             match e {
-                Effect::Execute(_) if self.saving.is_some() => {
-                    self.set_status(
-                        "still saving the last change: nothing else was sent; try again in a \
-                         moment",
-                        true,
-                    );
+                Effect::Execute(cmd) if self.saving.is_some() => {
+                    // Wait in line: a change made while the last is still
+                    // being saved (the next keystroke of a call) is sent
+                    // when it is answered, never dropped.
+                    self.queued.push_back((from, cmd, todo.drain(..).collect()));
                 }
                 Effect::Execute(cmd) if self.writer.is_some() => {
                     let sent = self.writer.as_ref().is_some_and(|w| w.tx.send(cmd).is_ok());
@@ -792,10 +803,7 @@ impl App {
                 None => Span::raw(""),
             },
         };
-        f.render_widget(
-            Paragraph::new(Line::from(status)).wrap(ratatui::widgets::Wrap { trim: true }),
-            c.status,
-        );
+        f.render_widget(Paragraph::new(Line::from(status)), c.status);
         f.render_widget(Paragraph::new(self.footer_line(c.footer.width)), c.footer);
         if let Some(off) = self.help {
             self.view_help(f, c.body, off);
@@ -982,7 +990,9 @@ where
         // POLL_MS (another process's writes: PRAGMA data_version, 3 µs; or the
         // server's change notices).
         let to_second = (1000 - wall_ms().rem_euclid(1000)) as u64;
-        let wait = Duration::from_millis(to_second.clamp(1, POLL_MS));
+        // While a change is being saved, look for its answer sooner.
+        let most = if app.is_saving() { 5 } else { POLL_MS };
+        let wait = Duration::from_millis(to_second.clamp(1, most));
         let ev = match next(wait) {
             Ok(ev) => ev,
             // The terminal has gone (end of input, hung up): the screens end;

@@ -142,6 +142,9 @@ pub struct CallForm {
     source_typed: String,
     dirty: bool,
     pending_create: bool,
+    /// A save of this form is on its way; changes meanwhile wait (the form
+    /// is dirty) and go in one save when it is answered.
+    pub(crate) saving: bool,
     closing: bool,
     submitting: bool,
     discard_armed: bool,
@@ -202,6 +205,7 @@ impl CallForm {
             source_typed: String::new(),
             dirty: false,
             pending_create: false,
+            saving: false,
             closing: false,
             submitting: false,
             discard_armed: false,
@@ -325,7 +329,7 @@ impl CallForm {
     }
 
     fn autosave(&mut self) -> Vec<Effect> {
-        if !self.dirty || self.pending_create || self.submitting {
+        if !self.dirty || self.pending_create || self.saving || self.submitting {
             return Vec::new();
         }
         if self.draft_id.is_none() && self.form.is_empty() {
@@ -340,6 +344,7 @@ impl CallForm {
         };
         self.dirty = false;
         self.pending_create = self.draft_id.is_none();
+        self.saving = true;
         vec![Effect::Execute(Command::SaveDraft {
             draft_id: self.draft_id,
             started_at: self.started_at,
@@ -809,6 +814,7 @@ impl Screen for CallForm {
             Ok(Outcome::DraftSaved { draft_id }) => {
                 self.draft_id = Some(*draft_id);
                 self.pending_create = false;
+                self.saving = false;
                 self.saved_at = Some(self.now);
                 if self.closing {
                     if self.dirty {
@@ -863,6 +869,7 @@ impl Screen for CallForm {
                 self.submitting = false;
                 self.discarding = false;
                 self.pending_create = false;
+                self.saving = false;
                 self.closing = false;
                 Vec::new()
             }

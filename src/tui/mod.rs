@@ -82,6 +82,33 @@ pub fn run(env: &Env) -> Result<(), DeskError> {
     res
 }
 
+/// Waits up to `wait` for input on the terminal; an error when it has hung
+/// up (the window or SSH session closed, the tmux session killed).
+#[cfg(unix)]
+fn terminal_gone(wait: std::time::Duration) -> std::io::Result<()> {
+    let mut fds = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = wait.as_millis().min(i32::MAX as u128) as i32;
+    // SAFETY: one pollfd we own, count 1, a bounded timeout.
+    let rc = unsafe { libc::poll(&mut fds, 1, ms) };
+    if rc < 0 {
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            TERMINAL_GONE,
+        ));
+    }
+    Ok(())
+}
+
 /// What `next_event` reports when the terminal has gone.
 const TERMINAL_GONE: &str = "the terminal closed";
 
@@ -92,27 +119,14 @@ const TERMINAL_GONE: &str = "the terminal closed";
 fn next_event(wait: std::time::Duration) -> std::io::Result<Option<event::Event>> {
     #[cfg(unix)]
     {
-        let mut fds = libc::pollfd {
-            fd: libc::STDIN_FILENO,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = wait.as_millis().min(i32::MAX as u128) as i32;
-        // SAFETY: one pollfd we own, count 1, a bounded timeout.
-        let rc = unsafe { libc::poll(&mut fds, 1, ms) };
-        if rc < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(e);
-            }
+        // Hung up? Checked before crossterm reads: on a closed terminal its
+        // read fails and it tries again for ever.
+        terminal_gone(std::time::Duration::ZERO)?;
+        // Events crossterm already holds (a paste, keys typed fast) come at once.
+        if event::poll(std::time::Duration::ZERO)? {
+            return Ok(Some(event::read()?));
         }
-        if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                TERMINAL_GONE,
-            ));
-        }
-        // Input, or the wait is over: take what crossterm has (a resize too).
+        terminal_gone(wait)?;
         if event::poll(std::time::Duration::ZERO)? {
             return Ok(Some(event::read()?));
         }

@@ -58,6 +58,7 @@ fn draw_clock(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
         ),
     };
     let saved = match (m.draft_id, m.saved_at) {
+        _ if m.saving => "saving…".to_string(),
         (Some(_), Some(t)) => format!("saved {}", to_london(t).format("%H:%M:%S")),
         (Some(_), None) => "saved".into(),
         (None, _) => "not saved yet".into(),
