@@ -290,6 +290,7 @@ fn decision_other_agency_needs_a_note_and_note_is_added() {
     let mut s = seeded();
     let mut app = open_amara(&mut s);
     key(&mut app, &mut s.client, KeyCode::Char('d'));
+    key(&mut app, &mut s.client, KeyCode::Down); // nfa: the first choice
     key(&mut app, &mut s.client, KeyCode::Down);
     key(&mut app, &mut s.client, KeyCode::Down); // other_agency
     key(&mut app, &mut s.client, KeyCode::Enter);

@@ -23,6 +23,9 @@ pub struct ReferralDetail {
     /// This referral's events, oldest first.
     pub events: Vec<EventRow>,
     pub call: Option<store::Call>,
+    /// Every referral made on the same call (this one's siblings and itself), by id.
+    #[serde(default)]
+    pub siblings: Vec<Referral>,
 }
 
 /// A child already on file that may be the child the caller is describing.
@@ -216,6 +219,10 @@ impl Desk {
                 Vec::new()
             };
             let call = store::call_by_id(c, referral.call_id)?;
+            let siblings = store::referrals_of_call(c, referral.call_id)?
+                .into_iter()
+                .filter(|r| r.id != id)
+                .collect();
             Ok(ReferralDetail {
                 referral,
                 child,
@@ -223,6 +230,7 @@ impl Desk {
                 previous,
                 events,
                 call,
+                siblings,
             })
         })
     }

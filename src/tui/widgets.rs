@@ -202,6 +202,137 @@ pub fn cells(s: &str) -> usize {
     ratatui::text::Span::raw(s).width()
 }
 
+/// A reader for long text (a concern, a note, a chronology entry): the
+/// whole of it, wrapped, scrolled with the arrows and page keys; Esc, Enter
+/// or q closes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub scroll: usize,
+}
+
+impl Viewer {
+    /// A viewer over `text` (record text is made inert; line breaks kept).
+    pub fn new(title: impl Into<String>, text: &str) -> Viewer {
+        Viewer {
+            title: title.into(),
+            lines: text
+                .split('\n')
+                .map(crate::domain::validate::inert)
+                .collect(),
+            scroll: 0,
+        }
+    }
+
+    /// A key while the viewer is open; true when it closes.
+    pub fn handle(&mut self, k: &KeyEvent) -> bool {
+        match k.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => return true,
+            KeyCode::Down | KeyCode::Char('j') => self.scroll += 1,
+            KeyCode::Up | KeyCode::Char('k') => self.scroll = self.scroll.saturating_sub(1),
+            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll += 10,
+            KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            KeyCode::Home => self.scroll = 0,
+            KeyCode::End => self.scroll = usize::MAX / 2,
+            _ => {}
+        }
+        false
+    }
+
+    /// Draws over `area`, nearly all of it.
+    pub fn draw(&self, f: &mut ratatui::Frame, area: Rect) {
+        use ratatui::widgets::{Block, Clear, Paragraph};
+        let rect = centered(
+            area,
+            area.width.saturating_sub(2),
+            area.height.saturating_sub(1),
+        );
+        let inner_w = rect.width.saturating_sub(2).max(1) as usize;
+        let text: Vec<Line> = self
+            .lines
+            .iter()
+            .flat_map(|l| wrap_text(l, inner_w))
+            .map(Line::from)
+            .collect();
+        let total = text.len();
+        let para = Paragraph::new(text);
+        let inner_h = rect.height.saturating_sub(2) as usize;
+        let max = total.saturating_sub(inner_h);
+        let at = self.scroll.min(max);
+        let more = if max == 0 {
+            String::new()
+        } else {
+            format!(
+                " lines {}–{} of {total} ",
+                at + 1,
+                (at + inner_h).min(total)
+            )
+        };
+        f.render_widget(Clear, rect);
+        f.render_widget(
+            para.scroll((at as u16, 0)).block(
+                Block::bordered()
+                    .title(format!(" {} ", self.title))
+                    .title_bottom(
+                        Line::from(format!("{more} ↑/↓ PgUp/PgDn scroll · Esc close "))
+                            .right_aligned(),
+                    ),
+            ),
+            rect,
+        );
+    }
+}
+
+/// `s` broken into lines of at most `width` cells, at spaces where it can
+/// be (a word longer than the line is cut); an empty line stays one line.
+pub fn wrap_text(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut cur_w = 0usize;
+    for word in s.split(' ') {
+        let mut w = word.to_string();
+        loop {
+            let ww = cells(&w);
+            let gap = usize::from(cur_w > 0);
+            if cur_w + gap + ww <= width {
+                if gap == 1 {
+                    cur.push(' ');
+                }
+                cur.push_str(&w);
+                cur_w += gap + ww;
+                break;
+            }
+            if cur_w > 0 {
+                out.push(std::mem::take(&mut cur));
+                cur_w = 0;
+                continue;
+            }
+            // A word wider than the line: cut it.
+            let mut head = String::new();
+            let mut hw = 0;
+            let mut rest = w.chars();
+            for c in rest.by_ref() {
+                let cw = cells(&c.to_string());
+                if hw + cw > width {
+                    break;
+                }
+                head.push(c);
+                hw += cw;
+            }
+            let taken = head.chars().count();
+            out.push(head);
+            w = w.chars().skip(taken.max(1)).collect();
+            if w.is_empty() {
+                break;
+            }
+        }
+    }
+    out.push(cur);
+    out
+}
+
 /// A centred rectangle for a dialog, clipped to `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
@@ -292,6 +423,17 @@ mod tests {
         );
         // A minimum wider than the text is kept.
         assert_eq!(fit_columns(&[(1, 3)], 10, 1, &[0]), vec![3]);
+    }
+
+    #[test]
+    fn wrapping_keeps_every_word() {
+        assert_eq!(wrap_text("one two three", 7), vec!["one two", "three"]);
+        assert_eq!(wrap_text("", 5), vec![""]);
+        assert_eq!(wrap_text("abcdefgh ij", 3), vec!["abc", "def", "gh", "ij"]);
+        let long = "word ".repeat(40);
+        let lines = wrap_text(long.trim(), 18);
+        assert!(lines.iter().all(|l| cells(l) <= 18));
+        assert_eq!(lines.join(" ").split(' ').count(), 40);
     }
 
     #[test]
