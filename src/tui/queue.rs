@@ -55,6 +55,9 @@ pub fn actions() -> &'static [(&'static str, &'static str)] {
     QueueAction::TABLE
 }
 
+/// The longest name search: a child's name as the desk stores it.
+const SEARCH_MAX: usize = crate::domain::validate::MAX_NAME;
+
 /// Refresh the counts at least this often even when nothing was written
 /// (actions become overdue as time passes).
 const COUNTS_EVERY_SECS: i64 = 10;
@@ -151,7 +154,7 @@ impl QueueScreen {
             teams: desk.teams()?,
             team: me.as_ref().and_then(|s| s.team_id),
             me: me.map(|s| s.login),
-            search: LineInput::new(100),
+            search: LineInput::new(SEARCH_MAX),
             page: 20,
             width: 80,
             need: Need::All,
@@ -346,16 +349,16 @@ impl Screen for QueueScreen {
             match key.code {
                 KeyCode::Esc => {
                     self.searching = false;
-                    self.search = LineInput::new(100);
+                    self.search = LineInput::new(SEARCH_MAX);
                     self.refilter();
                 }
                 KeyCode::Enter => self.searching = false,
                 KeyCode::Down => self.select(self.selected + 1),
                 KeyCode::Up => self.select(self.selected - 1),
                 _ => {
-                    let before = self.search.value.clone();
+                    let before = self.search.value().to_string();
                     self.search.handle(&key);
-                    if self.search.value != before {
+                    if self.search.value() != before {
                         self.refilter();
                     }
                 }
@@ -424,7 +427,7 @@ impl Screen for QueueScreen {
                 self.unallocated = false;
                 self.overdue = false;
                 self.kind = None;
-                self.search = LineInput::new(100);
+                self.search = LineInput::new(SEARCH_MAX);
                 self.refilter();
             }
             A::NewCall => return vec![Effect::Open(Open::CallForm(None))],
@@ -466,6 +469,21 @@ impl Screen for QueueScreen {
 
     fn captures_text(&self) -> bool {
         self.searching
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
+        if !self.searching {
+            self.searching = true;
+            self.search = LineInput::new(SEARCH_MAX);
+        }
+        if self.search.paste(text) {
+            self.refilter();
+            Vec::new()
+        } else {
+            vec![Effect::Status(format!(
+                "paste refused: a name search takes at most {SEARCH_MAX} characters"
+            ))]
+        }
     }
 
     fn footer(&self) -> Vec<Hint> {

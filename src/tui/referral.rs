@@ -99,8 +99,8 @@ impl Panel {
     }
 }
 
-const MAX_LINE: usize = 500;
-const MAX_TEXT: usize = 4000;
+// The limits the desk checks when the text is stored (one home: domain::validate).
+use crate::domain::validate::{MAX_LINE, MAX_TEXT};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
@@ -180,6 +180,37 @@ impl Dialog {
                 *error = Some(msg);
                 missing.clear();
             }
+        }
+    }
+
+    /// The text field that has the keys, if any (for a paste).
+    fn focused_field(&mut self, now: DateTime<Utc>) -> Option<&mut LineInput> {
+        match self {
+            Dialog::Complete {
+                outcome,
+                reason,
+                field,
+                due_at,
+                ..
+            } => Some(if *field == 1 && now > *due_at {
+                reason
+            } else {
+                outcome
+            }),
+            Dialog::Note { text, .. } => Some(text),
+            Dialog::Decide { note, field: 1, .. } => Some(note),
+            Dialog::Close {
+                note,
+                cancel,
+                field,
+                ..
+            } => match field {
+                1 => Some(note),
+                2 => Some(cancel),
+                _ => None,
+            },
+            Dialog::Checklist { reason, .. } => reason.as_mut(),
+            _ => None,
         }
     }
 
@@ -350,7 +381,7 @@ impl ReferralScreen {
                 }
                 self.dialog = Some(Dialog::Decide {
                     choice: None,
-                    note: LineInput::new(MAX_LINE),
+                    note: LineInput::new(MAX_TEXT),
                     field: 0,
                     error: None,
                 })
@@ -1290,6 +1321,19 @@ impl Screen for ReferralScreen {
 
     fn captures_text(&self) -> bool {
         self.dialog.is_some() || self.viewer.is_some()
+    }
+
+    fn on_paste(&mut self, text: &str, ctx: &Ctx) -> Vec<Effect> {
+        let Some(field) = self.dialog.as_mut().and_then(|d| d.focused_field(ctx.now)) else {
+            return vec![Effect::Status("nothing here takes a paste".into())];
+        };
+        if !field.paste(text) {
+            return vec![Effect::Status(format!(
+                "paste refused: the field takes at most {} characters",
+                field.max_chars
+            ))];
+        }
+        Vec::new()
     }
 
     fn on_mouse(&mut self, ev: MouseEvent, area: Rect, _ctx: &Ctx) -> Vec<Effect> {
