@@ -67,8 +67,9 @@ pub struct TimescaleConfig {
     pub overrides: BTreeMap<String, String>,
 }
 
-/// `[calendar]` of an old config file (now `dutydesk settings closure add …`
-/// and `dutydesk settings not-holiday add …`).
+/// `[calendar]` of an old config file (now `dutydesk settings closure add …`,
+/// `dutydesk settings not-holiday add …` and `dutydesk settings bank-holiday
+/// add …`).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarConfig {
@@ -76,6 +77,10 @@ pub struct CalendarConfig {
     pub closures: Vec<String>,
     #[serde(default)]
     pub not_holidays: Vec<String>,
+    /// Bank holidays of a year outside the built-in list (2020–2035):
+    /// imported as `calendar.bank_holiday.DATE`.
+    #[serde(default)]
+    pub bank_holidays: Vec<String>,
 }
 
 impl Config {
@@ -135,6 +140,9 @@ impl Config {
             for d in &c.not_holidays {
                 rows.push((format!("calendar.not_holiday.{d}"), String::new()));
             }
+            for d in &c.bank_holidays {
+                rows.push((format!("calendar.bank_holiday.{d}"), String::new()));
+            }
         }
         Some(rows)
     }
@@ -148,8 +156,9 @@ impl Config {
              everyone on it gets the same deadlines. Remove those sections from the file. \
              A duty manager changes the clocks with `dutydesk settings set timescales.profile \
              working-together-2023`, `dutydesk settings set timescales.override.KIND \
-             \"2 working days\"`, `dutydesk settings closure add DATE` and `dutydesk settings \
-             not-holiday add DATE`; `dutydesk settings show` lists them",
+             \"2 working days\"`, `dutydesk settings closure add DATE`, `dutydesk settings \
+             not-holiday add DATE` and `dutydesk settings bank-holiday add DATE`; \
+             `dutydesk settings show` lists them",
             self.name()
         )
     }

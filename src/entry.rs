@@ -13,6 +13,23 @@ fn fail(code: i32, msg: impl std::fmt::Display) -> i32 {
     code
 }
 
+/// A printing command whose reader goes away (`dutydesk verify | head -1`)
+/// ends quietly, as other Unix tools do: the default action of SIGPIPE ends
+/// the process at the next write, and the shell sees 141. (Rust starts with
+/// SIGPIPE ignored, so every later `println!` would panic.) Once, here, for
+/// the subcommands `cli::dispatch` runs; not for the screens, which write to
+/// a terminal, nor for a long-running server, which a client closing its
+/// socket must not end. Anything such a subcommand writes to a socket must
+/// send with `MSG_NOSIGNAL` to get an error instead of the signal.
+fn end_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_DFL has no preconditions;
+    // it is done before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 #[cfg(unix)]
 fn serve(
     env: &Env,
@@ -97,7 +114,13 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
             backup_dir,
         } => serve(&env, socket, group, backup_dir).map(|()| Then::Exit),
         Cmd::Keymap(k) => keymap(k).map(|()| Then::Exit),
-        cmd => crate::cli::dispatch(cmd, &env),
+        cmd => {
+            // A subcommand that prints and ends (not one that opens the screens).
+            if !demo_default {
+                end_quietly_on_closed_pipe();
+            }
+            crate::cli::dispatch(cmd, &env)
+        }
     };
     let result = result.and_then(|then| match then {
         Then::Exit => Ok(()),

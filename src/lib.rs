@@ -9,6 +9,7 @@ pub mod config;
 pub mod desk;
 pub mod domain;
 pub mod entry;
+pub mod outfile;
 pub mod serve;
 pub mod session;
 pub mod store;

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::desk::client::Reply;
+use crate::desk::client::{send_all, Reply};
 use crate::desk::{Clock, Desk, DeskError, FixedClock, Request, SystemClock};
 use crate::domain::Actor;
 use crate::session::Env;
@@ -38,25 +38,6 @@ pub struct ServeOptions {
     pub group: Option<u32>,
     /// Where `backup` requests write (by file name only); none: refused.
     pub backup_dir: Option<PathBuf>,
-}
-
-/// The login of a uid, from the system's user database.
-pub fn login_of_uid(uid: u32) -> Option<String> {
-    // SAFETY: getpwuid_r writes only into `pwd` and `buf` (whose length we
-    // pass), and sets `out` to null or to `&pwd`.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut buf = vec![0 as libc::c_char; 16 * 1024];
-        let mut out: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out);
-        if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
-            return None;
-        }
-        let name = std::ffi::CStr::from_ptr(pwd.pw_name)
-            .to_string_lossy()
-            .into_owned();
-        (!name.is_empty()).then_some(name)
-    }
 }
 
 /// The uid at the other end of a Unix socket (SO_PEERCRED).
@@ -110,8 +91,10 @@ impl Shared {
     }
 }
 
+/// A line on the server's log (stderr). A log reader that went away is no
+/// reason to stop serving: the write's error is dropped.
 fn log(msg: impl std::fmt::Display) {
-    eprintln!("dutydesk serve: {msg}");
+    let _ = writeln!(std::io::stderr(), "dutydesk serve: {msg}");
 }
 
 /// Runs the server until it is killed. The environment's `DUTYDESK_NOW` is
@@ -146,6 +129,14 @@ pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
         backup_dir: opts.backup_dir.clone(),
         config: env.config.clone(),
     });
+    // A client that hangs up must not end the server. Rust starts a program
+    // with SIGPIPE ignored and the entry point leaves it so for `serve`; say
+    // so here too, before any thread starts, so it holds however the server
+    // is started. (Every write to a client also sends with MSG_NOSIGNAL.)
+    // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
     let listener = bind(&opts.socket, opts.group)?;
     log(format!(
         "serving {} on {}{}",
@@ -235,8 +226,8 @@ fn error_reply(e: &DeskError) -> Reply {
 /// One person's connection: hello, then requests until they hang up.
 fn connection(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
     let uid = peer_uid(&stream)?;
-    let login = login_of_uid(uid).unwrap_or_else(|| format!("uid{uid}"));
-    let mut writer = stream.try_clone()?;
+    let login = crate::store::login_of_uid(uid).unwrap_or_else(|| format!("uid{uid}"));
+    let writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {
@@ -251,7 +242,7 @@ fn connection(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
                 code: 2,
                 message: "a connection starts with hello".into(),
             };
-            return writer.write_all(reply_line(&r).as_bytes());
+            return send_all(&writer, reply_line(&r).as_bytes());
         }
     }
     // Acting as someone else: on a training database only.
@@ -262,7 +253,7 @@ fn connection(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
     let acting = match act_as {
         Some(other) if other != login && !shared.training => {
             let e = crate::session::live_override_refused(&["DUTYDESK_USER"]);
-            return writer.write_all(reply_line(&error_reply(&e)).as_bytes());
+            return send_all(&writer, reply_line(&error_reply(&e)).as_bytes());
         }
         Some(other) => other,
         None => login.clone(),
@@ -273,7 +264,7 @@ fn connection(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
     };
     let mut desk = match shared.desk(actor) {
         Ok(d) => d,
-        Err(e) => return writer.write_all(reply_line(&error_reply(&e)).as_bytes()),
+        Err(e) => return send_all(&writer, reply_line(&error_reply(&e)).as_bytes()),
     };
     let hello = desk.serve(Request::Hello, desk.clock_now());
     let hello = hello.map(|mut v| {
@@ -284,7 +275,7 @@ fn connection(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
         Ok(v) => Reply::Ok(v),
         Err(e) => error_reply(&e),
     };
-    writer.write_all(reply_line(&r).as_bytes())?;
+    send_all(&writer, reply_line(&r).as_bytes())?;
     loop {
         line.clear();
         if reader.read_line(&mut line)? == 0 {
@@ -296,7 +287,7 @@ fn connection(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
                     Request::Backup { file } => match backup_path(shared, &file) {
                         Ok(p) => Request::Backup { file: p },
                         Err(e) => {
-                            writer.write_all(reply_line(&error_reply(&e)).as_bytes())?;
+                            send_all(&writer, reply_line(&error_reply(&e)).as_bytes())?;
                             continue;
                         }
                     },
@@ -316,7 +307,7 @@ fn connection(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
                 ),
             },
         };
-        writer.write_all(reply_line(&r).as_bytes())?;
+        send_all(&writer, reply_line(&r).as_bytes())?;
     }
 }
 
@@ -337,7 +328,7 @@ fn backup_path(shared: &Shared, file: &str) -> Result<String, DeskError> {
 
 /// Tells a watching client whenever the data changes: one line per change,
 /// checked every 20 ms (`PRAGMA data_version` costs microseconds).
-fn watch(shared: &Shared, mut writer: UnixStream) -> std::io::Result<()> {
+fn watch(shared: &Shared, writer: UnixStream) -> std::io::Result<()> {
     let store = Store::open_opts(&shared.db, &OpenOptions::default())
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut last = store.data_version().unwrap_or(0);
@@ -348,13 +339,13 @@ fn watch(shared: &Shared, mut writer: UnixStream) -> std::io::Result<()> {
         let v = store.data_version().unwrap_or(last);
         if v != last {
             last = v;
-            writer.write_all(format!("{{\"changed\":{v}}}\n").as_bytes())?;
+            send_all(&writer, format!("{{\"changed\":{v}}}\n").as_bytes())?;
             idle = 0;
         } else {
             idle += 1;
             // Every 10 s, a keep-alive: a client that has gone is noticed.
             if idle >= 500 {
-                writer.write_all(b"{\"alive\":true}\n")?;
+                send_all(&writer, b"{\"alive\":true}\n")?;
                 idle = 0;
             }
         }

@@ -16,16 +16,25 @@ const NOW: &str = "2026-11-20T14:02:00Z";
 /// The queue's key to continue an unfinished call (the queue helper's choice).
 const CONTINUE_KEY: &str = "N";
 
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+/// Runs tmux on this test's own server (`-L`), never the shared default one.
+fn tmux(socket: &str, args: &[&str]) -> String {
+    let out = Command::new("tmux")
+        .arg("-L")
+        .arg(socket)
+        .args(args)
+        .output()
+        .expect("tmux runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A session on a private tmux server (the socket is named after the
+/// session, so each start gets a server of its own); dropping it ends that
+/// server only.
 struct Session(String);
 
 impl Drop for Session {
     fn drop(&mut self) {
-        tmux(&["kill-session", "-t", &self.0]);
+        tmux(&self.0, &["kill-server"]);
     }
 }
 
@@ -34,26 +43,30 @@ fn start(name: &str, db: &Path) -> Session {
         "DUTYDESK_DB={} DUTYDESK_NOW={NOW} {BIN}; sleep 30",
         db.display()
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
+    tmux(
         name,
-        "-x",
-        "130",
-        "-y",
-        "40",
-        &cmd,
-    ]);
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "130",
+            "-y",
+            "40",
+            &cmd,
+        ],
+    );
     Session(name.to_string())
 }
 
 fn screen(s: &Session) -> String {
-    tmux(&["capture-pane", "-p", "-t", &s.0])
+    tmux(&s.0, &["capture-pane", "-p", "-t", &s.0])
 }
 
 fn wait_for(s: &Session, text: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Generous: a loaded machine types slowly, not wrongly.
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let sc = screen(s);
         if sc.contains(text) {
@@ -69,18 +82,44 @@ fn wait_for(s: &Session, text: &str) -> String {
 fn send(s: &Session, keys: &[&str]) {
     let mut args = vec!["send-keys", "-t", s.0.as_str()];
     args.extend_from_slice(keys);
-    tmux(&args);
+    tmux(&s.0, &args);
 }
 
 fn type_text(s: &Session, text: &str) {
-    tmux(&["send-keys", "-t", &s.0, "-l", text]);
+    tmux(&s.0, &["send-keys", "-t", &s.0, "-l", text]);
 }
 
 fn pane_pid(s: &Session) -> i32 {
-    tmux(&["display-message", "-p", "-t", &s.0, "#{pane_pid}"])
+    tmux(&s.0, &["display-message", "-p", "-t", &s.0, "#{pane_pid}"])
         .trim()
         .parse()
         .expect("pane pid")
+}
+
+/// Waits until the unfinished call on file holds `text`: the screen's
+/// "saved" can be an earlier save of the same minute (the clock is fixed),
+/// and the last keys' save may still be on its way to the file.
+fn wait_for_draft(db: &Path, text: &str) {
+    // Generous: a loaded machine types slowly, not wrongly.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    loop {
+        let n: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM calls WHERE status = 'draft' AND instr(draft_json, ?1) > 0",
+                [text],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        if n > 0 {
+            return;
+        }
+        if Instant::now() > deadline {
+            panic!("{text:?} never reached the unfinished call on file");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn dutydesk(db: &Path, args: &[&str]) -> String {
@@ -115,7 +154,7 @@ fn killed_mid_call_then_continued_and_logged() {
     );
     let name = format!("callform-e2e-{}", std::process::id());
 
-    let s = start(&name, &db);
+    let s = start(&format!("{name}-a"), &db);
     wait_for(&s, "Queue");
     send(&s, &["n"]);
     wait_for(&s, "Child's name");
@@ -126,6 +165,7 @@ fn killed_mid_call_then_continued_and_logged() {
     type_text(&s, "bruise on her arm");
     wait_for(&s, "bruise on her arm");
     wait_for(&s, "saved");
+    wait_for_draft(&db, "bruise on her arm");
 
     // SIGKILL the dutydesk process (the pane's shell child), mid-form.
     let shell = pane_pid(&s);
@@ -142,7 +182,8 @@ fn killed_mid_call_then_continued_and_logged() {
     Command::new("kill").args(["-KILL", &pid]).status().unwrap();
     drop(s);
 
-    let s = start(&name, &db);
+    // A server of its own (a new name): the first one may still be exiting.
+    let s = start(&format!("{name}-b"), &db);
     wait_for(&s, "1 unfinished call from 14:02");
     send(&s, &[CONTINUE_KEY]);
     // Wait for the whole form: a capture can catch a frame half drawn.

@@ -91,6 +91,8 @@ fn decide(d: &mut Desk, referral_id: i64, decision: Decision, at: &str) {
             referral_id,
             decision,
             note: None,
+            at: None,
+            late_reason: None,
         },
         t(at),
     )
@@ -289,6 +291,7 @@ fn contradictions_are_refused_at_entry() {
             icpc_date: None,
             icpc_not_required: None,
             closure_reason: None,
+            primary_need: None,
         })
     };
     let err = d
@@ -308,4 +311,56 @@ fn contradictions_are_refused_at_entry() {
         death_date: None,
     });
     assert!(d.execute(bad_upn, t(NOW)).is_err());
+}
+
+#[test]
+fn primary_need_is_recordable_where_the_census_needs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(&dir);
+    let (child, referral) = refer(&mut d, "2025-06-02T09:00:00Z", Some("01/02/2015"));
+    complete_child(&mut d, child);
+    decide(
+        &mut d,
+        referral,
+        Decision::Assessment,
+        "2025-06-02T15:00:00Z",
+    );
+    let ps = problems(&mut d);
+    let need: Vec<_> = for_child(&ps, child)
+        .into_iter()
+        .filter(|p| p.rule == "8610")
+        .collect();
+    assert_eq!(need.len(), 1, "{ps:?}");
+    assert!(
+        need[0]
+            .text
+            .contains(&format!("census referral {referral} --primary-need")),
+        "{}",
+        need[0].text
+    );
+    let set = |need: &str| {
+        Command::Census(CensusCommand::SetReferral {
+            referral_id: referral,
+            assessment_start: None,
+            assessment_authorised: None,
+            factors: None,
+            s47_start: None,
+            icpc_target: None,
+            icpc_date: None,
+            icpc_not_required: None,
+            closure_reason: None,
+            primary_need: Some(need.into()),
+        })
+    };
+    assert!(d.execute(set("N12"), t(NOW)).is_err(), "not a code");
+    d.execute(set("n1"), t(NOW)).unwrap();
+    assert_eq!(
+        d.referral(referral).unwrap().referral.primary_need,
+        Some(dutydesk::domain::PrimaryNeed::AbuseOrNeglect)
+    );
+    let ps = problems(&mut d);
+    assert!(
+        for_child(&ps, child).iter().all(|p| p.rule != "8610"),
+        "{ps:?}"
+    );
 }

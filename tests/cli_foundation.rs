@@ -323,23 +323,10 @@ fn completing_late_needs_a_reason_and_roles_are_enforced() {
         later,
         &["action", "assign", "3", "--to", "dw"],
     ));
-    // Decision (action 3) was due end of Monday 23rd: now late.
+    // Decision (action 3) was due end of Monday 23rd. It ends only by the
+    // decision: `action done` is refused, naming the command, and changes
+    // nothing (a duty worker may not decide).
     let o = run(
-        &d.path,
-        Some("dw"),
-        later,
-        &["action", "done", "3", "--outcome", "assessment"],
-    );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("late"));
-    let queue = ok(&run(
-        &d.path,
-        Some("boss"),
-        later,
-        &["queue", "--format", "json"],
-    ));
-    assert!(queue.contains("\"decision\""), "still open after refusal");
-    ok(&run(
         &d.path,
         Some("dw"),
         later,
@@ -348,7 +335,45 @@ fn completing_late_needs_a_reason_and_roles_are_enforced() {
             "done",
             "3",
             "--outcome",
-            "assessment",
+            "looked at it",
+            "--late-reason",
+            "busy",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("referral decide 1"), "{err}");
+    let queue = ok(&run(
+        &d.path,
+        Some("boss"),
+        later,
+        &["queue", "--format", "json"],
+    ));
+    assert!(queue.contains("\"decision\""), "still open after refusal");
+    // The manager's late decision asks for its reason, like any late ending.
+    let o = run(
+        &d.path,
+        Some("boss"),
+        later,
+        &["referral", "decide", "1", "--decision", "nfa"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--late-reason"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(queue.contains("\"decision\""));
+    ok(&run(
+        &d.path,
+        Some("boss"),
+        later,
+        &[
+            "referral",
+            "decide",
+            "1",
+            "--decision",
+            "nfa",
             "--late-reason",
             "staff sick",
         ],
@@ -360,6 +385,22 @@ fn completing_late_needs_a_reason_and_roles_are_enforced() {
         &["queue", "--format", "json"],
     ));
     assert!(!queue.contains("\"decision\""));
+    let show = ok(&run(
+        &d.path,
+        Some("boss"),
+        later,
+        &["referral", "show", "1", "--format", "json"],
+    ));
+    let v: Value = serde_json::from_str(&show).unwrap();
+    let dec = v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "decision")
+        .unwrap();
+    assert_eq!(dec["late_reason"], "staff sick");
+    assert_eq!(dec["ended"], "done");
+    assert_eq!(dec["late"], true);
 }
 
 #[test]

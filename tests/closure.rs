@@ -77,6 +77,28 @@ fn referral(d: &mut Desk, name: &str, harm: bool) -> (i64, i64) {
     (referrals[0].referral.id, referrals[0].referral.child_id)
 }
 
+/// As `referral`, then decided (a referral is decided before it closes):
+/// deliberate harm goes to a section 47 enquiry, anything else here to no
+/// further action.
+fn decided_referral(d: &mut Desk, name: &str, harm: bool) -> (i64, i64) {
+    let (id, child) = referral(d, name, harm);
+    let actor = d.actor().clone();
+    d.set_actor(self::actor("mgr"));
+    d.execute(
+        Command::RecordDecision {
+            referral_id: id,
+            decision: if harm { Decision::S47 } else { Decision::Nfa },
+            note: None,
+            at: None,
+            late_reason: None,
+        },
+        now(),
+    )
+    .unwrap();
+    d.set_actor(actor);
+    (id, child)
+}
+
 fn record(d: &mut Desk, id: i64, item: ChecklistItem, status: ItemStatus) {
     d.execute(
         Command::RecordChecklistItem {
@@ -94,11 +116,20 @@ fn done() -> ItemStatus {
     ItemStatus::Done { at: None }
 }
 
+/// Closes with RC8 after an assessment or enquiry, RC7 otherwise.
 fn close(d: &mut Desk, id: i64) -> Result<Outcome, DeskError> {
+    let assessed = matches!(
+        d.referral(id).unwrap().referral.decision,
+        Some(Decision::Assessment | Decision::S47)
+    );
     d.execute(
         Command::CloseReferral {
             referral_id: id,
-            reason: ClosureReason::NfaAfterAssessment,
+            reason: if assessed {
+                ClosureReason::NfaAfterAssessment
+            } else {
+                ClosureReason::ServicesCeased
+            },
             note: None,
             cancel_open_actions: Some("closed after strategy discussion".into()),
         },
@@ -115,7 +146,7 @@ fn deliberate_harm_cannot_close_with_any_one_item_missing() {
     for skip in REC40 {
         let dir = tempfile::tempdir().unwrap();
         let mut d = desk(&dir);
-        let (id, _) = referral(&mut d, "Amara Test", true);
+        let (id, _) = decided_referral(&mut d, "Amara Test", true);
         for item in REC40.iter().filter(|i| *i != skip) {
             record(&mut d, id, *item, done());
         }
@@ -133,7 +164,7 @@ fn deliberate_harm_cannot_close_with_any_one_item_missing() {
         assert_eq!(err.exit_code(), 2);
         assert_eq!(
             state(&mut d, id),
-            ReferralState::New,
+            ReferralState::S47,
             "{skip}: nothing changed"
         );
         assert_eq!(
@@ -152,7 +183,7 @@ fn deliberate_harm_cannot_close_with_any_one_item_missing() {
 fn deliberate_harm_closes_with_recorded_reasons_and_keeps_who_recorded_each() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(&dir);
-    let (id, _) = referral(&mut d, "Bo Test", true);
+    let (id, _) = decided_referral(&mut d, "Bo Test", true);
     d.set_actor(actor("worker"));
     record(&mut d, id, ChecklistItem::ChildSeenAlone, done());
     // A duty worker may not waive a step: only a manager records why not.
@@ -218,14 +249,14 @@ fn deliberate_harm_closes_with_recorded_reasons_and_keeps_who_recorded_each() {
 fn only_a_duty_manager_closes() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(&dir);
-    let (id, _) = referral(&mut d, "Cy Test", false);
+    let (id, _) = decided_referral(&mut d, "Cy Test", false);
     for who in ["front", "worker", "dir"] {
         d.set_actor(actor(who));
         let err = close(&mut d, id).unwrap_err();
         assert!(matches!(err, DeskError::Forbidden { .. }), "{who}: {err}");
     }
     d.set_actor(actor("mgr"));
-    assert_eq!(state(&mut d, id), ReferralState::New);
+    assert_eq!(state(&mut d, id), ReferralState::Nfa);
     close(&mut d, id).unwrap();
     assert_eq!(state(&mut d, id), ReferralState::Closed);
 }
@@ -234,7 +265,7 @@ fn only_a_duty_manager_closes() {
 fn open_actions_refuse_a_close_and_are_listed() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(&dir);
-    let (id, _) = referral(&mut d, "Di Test", false);
+    let (id, _) = decided_referral(&mut d, "Di Test", false);
     let open: Vec<i64> = d
         .referral(id)
         .unwrap()
@@ -277,6 +308,8 @@ fn a_case_after_assessment_needs_rec26() {
             referral_id: id,
             decision: Decision::Assessment,
             note: None,
+            at: None,
+            late_reason: None,
         },
         now(),
     )
@@ -326,6 +359,8 @@ fn chronology_spans_referrals_oldest_first_and_honours_marks() {
             referral_id: r1,
             decision: Decision::Assessment,
             note: None,
+            at: None,
+            late_reason: None,
         },
         now(),
     )

@@ -437,6 +437,8 @@ fn feedback_letter_tells_the_decision_and_nothing_about_other_children_or_referr
             referral_id: amara,
             decision: Decision::Assessment,
             note: Some("Leo's disclosure to be explored".into()),
+            at: None,
+            late_reason: None,
         },
         monday,
     )
@@ -556,6 +558,8 @@ fn feedback_sent_late_needs_a_reason() {
             referral_id: ids[0],
             decision: Decision::Nfa,
             note: None,
+            at: None,
+            late_reason: None,
         },
         monday,
     )
@@ -652,6 +656,8 @@ fn roles_are_checked() {
             referral_id: ids[0],
             decision: Decision::Advice,
             note: None,
+            at: None,
+            late_reason: None,
         },
         fri,
     )

@@ -104,6 +104,8 @@ fn assessment_decision_starts_ni59_clock_and_feedback_and_closes_the_decision_ac
             referral_id: id,
             decision: Decision::Assessment,
             note: None,
+            at: None,
+            late_reason: None,
         },
         decided,
     )
@@ -133,6 +135,8 @@ fn assessment_decision_starts_ni59_clock_and_feedback_and_closes_the_decision_ac
             referral_id: id,
             decision: Decision::Nfa,
             note: None,
+            at: None,
+            late_reason: None,
         },
         decided,
     );
@@ -142,7 +146,9 @@ fn assessment_decision_starts_ni59_clock_and_feedback_and_closes_the_decision_ac
         .execute(
             Command::RecordOutcome {
                 referral_id: id,
-                outcome: AssessmentOutcome::ServiceProvided
+                outcome: AssessmentOutcome::ServiceProvided,
+                at: None,
+                late_reason: None,
             },
             decided
         )
@@ -151,6 +157,8 @@ fn assessment_decision_starts_ni59_clock_and_feedback_and_closes_the_decision_ac
         Command::RecordOutcome {
             referral_id: id,
             outcome: AssessmentOutcome::ServiceNeeded,
+            at: None,
+            late_reason: None,
         },
         decided,
     )
@@ -159,6 +167,8 @@ fn assessment_decision_starts_ni59_clock_and_feedback_and_closes_the_decision_ac
         Command::RecordOutcome {
             referral_id: id,
             outcome: AssessmentOutcome::ServiceProvided,
+            at: None,
+            late_reason: None,
         },
         decided,
     )
@@ -179,6 +189,8 @@ fn other_agency_needs_its_purpose_recorded() {
                 referral_id: id,
                 decision: Decision::OtherAgency,
                 note: None,
+                at: None,
+                late_reason: None,
             },
             t("2026-11-19T12:00:00Z"),
         )
@@ -205,6 +217,7 @@ fn working_together_2023_conference_follows_a_strategy_discussion_held_before_th
             action_id: sd.id,
             outcome: "held with police and health".into(),
             late_reason: None,
+            at: None,
         },
         held,
     )
@@ -214,6 +227,8 @@ fn working_together_2023_conference_follows_a_strategy_discussion_held_before_th
             referral_id: id,
             decision: Decision::S47,
             note: None,
+            at: None,
+            late_reason: None,
         },
         t("2026-11-20T09:00:00Z"),
     )
@@ -244,6 +259,8 @@ fn a_refused_command_writes_no_event() {
                 referral_id: id,
                 decision: Decision::Nfa,
                 note: None,
+                at: None,
+                late_reason: None,
             },
             t("2026-11-19T12:00:00Z"),
         )

@@ -106,7 +106,7 @@ fn handover_markdown_give_ack_and_cover() {
     let list = ok(&dd(&db, "mgr", &["handover", "list", "--format", "json"]));
     assert!(list.contains("\"acknowledged_by\": \"edtlead\""), "{list}");
     let paper = ok(&dd(&db, "mgr", &["handover", "show", "1"]));
-    assert!(paper.contains("> school rings at 6"), "{paper}");
+    assert!(paper.contains("| mgr | school rings at 6 |"), "{paper}");
 
     // Cover: refused to an absent colleague, then all moved.
     ok(&dd(&db, "mgr", &["staff", "absent", "edtlead"]));

@@ -3,11 +3,13 @@
 //!
 //! domain   pure rules: imports nothing of ours
 //! config   the personal config file: domain
-//! store    the only SQL: domain
+//! outfile  the one way to make an output file: domain
+//! store    the only SQL: outfile, domain
 //! desk     the service (one door, the permission table): store, domain
 //! session  the environment, opening the desk: desk, store, domain, config
 //! cli, tui build requests and show answers: desk, domain, config, session
-//!          (never store, never each other)
+//!          (cli also writes --out files through outfile; never store,
+//!          never each other)
 //! serve    the server: desk, store, domain, config, session
 //! entry    parse and dispatch: everything above
 
@@ -18,10 +20,11 @@ fn allowed(from: &str) -> &'static [&'static str] {
     match from {
         "domain" => &["domain"],
         "config" => &["config", "domain"],
-        "store" => &["store", "domain"],
+        "outfile" => &["outfile", "domain"],
+        "store" => &["store", "outfile", "domain"],
         "desk" => &["desk", "store", "domain", "config"],
         "session" => &["session", "desk", "store", "domain", "config"],
-        "cli" => &["cli", "desk", "domain", "config", "session"],
+        "cli" => &["cli", "desk", "domain", "config", "session", "outfile"],
         "tui" => &["tui", "desk", "domain", "config", "session"],
         "serve" => &["serve", "desk", "store", "domain", "config", "session"],
         "entry" => &["entry", "cli", "tui", "serve", "session", "config", "desk"],

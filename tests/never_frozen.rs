@@ -204,3 +204,81 @@ fn a_command_that_gives_up_on_a_busy_file_says_nothing_was_recorded() {
     );
     lock.join().unwrap();
 }
+
+/// The call form saves as you type (Rec 39: a closed terminal loses
+/// nothing). A save waiting for another process's lock must not swallow the
+/// keys typed meanwhile: they are saved when it lands, and Ctrl-S pressed
+/// meanwhile logs the call once the form is saved.
+#[test]
+fn what_is_typed_while_a_save_waits_for_the_lock_is_saved_when_it_lands() {
+    use dutydesk::tui::app::Msg;
+    use dutydesk::tui::screen::Open;
+    use ratatui::crossterm::event::KeyModifiers;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.sqlite3");
+    desk(&db);
+    let mut c = client(&db);
+    let now = c.now();
+    let mut app = App::new(
+        &mut c,
+        Keymap::builtin(),
+        now,
+        false,
+        Rect::new(0, 0, 130, 40),
+    )
+    .unwrap()
+    .with_writer(Writer::spawn(client(&db)));
+    app.run_effects(&mut c, 0, vec![Effect::Open(Open::CallForm(None))]);
+    let key = |app: &mut App, c: &mut Client, k: KeyEvent| app.update(c, Msg::Key(k));
+    let typed = |app: &mut App, c: &mut Client, text: &str| {
+        for ch in text.chars() {
+            app.update(c, Msg::Key(KeyEvent::from(KeyCode::Char(ch))));
+        }
+    };
+    let settle = |app: &mut App, c: &mut Client| {
+        let t = Instant::now();
+        while app.is_saving() {
+            app.poll_writer(c);
+            assert!(
+                t.elapsed() < Duration::from_secs(15),
+                "the save never landed"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    typed(&mut app, &mut c, "Noor Wait");
+    settle(&mut app, &mut c);
+    key(&mut app, &mut c, KeyEvent::from(KeyCode::Tab));
+    typed(&mut app, &mut c, "2 Lock Lane");
+    key(&mut app, &mut c, KeyEvent::from(KeyCode::Tab));
+    // Another process holds the lock while the concern is typed.
+    let lock = hold_lock(&db, 2);
+    typed(&mut app, &mut c, "bruise on her arm");
+    assert!(app.is_saving());
+    key(
+        &mut app,
+        &mut c,
+        KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
+    );
+    lock.join().unwrap();
+    let t = Instant::now();
+    loop {
+        settle(&mut app, &mut c);
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let logged: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM calls WHERE status != 'draft' AND concern = ?1",
+                ["bruise on her arm"],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if logged == 1 {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "the call was never logged with all that was typed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

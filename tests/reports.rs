@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use dutydesk::desk::reports::{Report, ReportQuery};
 use dutydesk::desk::{Desk, DeskError};
+use dutydesk::domain::endings::{End, EndKind};
 use dutydesk::domain::{ActionKind, Actor, Decision, ReferralSource, ReferralState, Role};
 use dutydesk::store::{self, Call, NewAction, NewChild, NewReferral, NewStaff, Referrer, Store};
 use rusqlite::Connection;
@@ -111,13 +112,28 @@ impl B<'_> {
             },
         )
         .unwrap();
-        if done.is_some() {
+        if let Some(done) = done {
+            // Ended as the desk ends actions: lateness decided by the domain.
             let mut a = store::action_by_id(self.c, id).unwrap().unwrap();
-            a.done_at = done.map(t);
-            a.outcome = Some("done".into());
-            a.late_reason = reason.map(str::to_string);
+            let end = End::new(EndKind::Done, t(due), t(done), t(done));
+            a.finish(&end, "w1", "done".into(), reason.map(str::to_string));
             store::update_action(self.c, &a).unwrap();
         }
+        id
+    }
+
+    /// An action closed as not needed when its referral closed.
+    fn cancel(&self, rid: i64, team: i64, kind: ActionKind, due: &str, at: &str) -> i64 {
+        let id = self.act(rid, team, kind, due, None, None, None);
+        let mut a = store::action_by_id(self.c, id).unwrap().unwrap();
+        let end = End::new(EndKind::Cancelled, t(due), t(at), t(at));
+        a.finish(
+            &end,
+            "mgr",
+            "not needed: referral closed (test)".into(),
+            None,
+        );
+        store::update_action(self.c, &a).unwrap();
         id
     }
 }
@@ -383,6 +399,16 @@ fn build(dir: &tempfile::TempDir) -> (Desk, Vec<i64>) {
                 None,
             );
 
+            // Closed as not needed after its due instant: cancelled, never
+            // on time or late, though overdue at the end of 7 November.
+            x.cancel(
+                r9,
+                b,
+                ActionKind::StrategyDiscussion,
+                "2026-11-07T09:00:00Z",
+                "2026-11-08T10:00:00Z",
+            );
+
             let r4 = x.referral(c10, b, "2026-11-19T09:00:00Z", S::Gp, false);
             x.act(r4, b, PassToDuty, "2026-11-19T10:00:00Z", None, None, None);
             x.act(
@@ -502,26 +528,60 @@ fn check_november(r: &Report) {
     assert_eq!(ia.clock.as_deref(), Some("end of 7th working day"));
     let ca = tl(&r.timeliness, Some(CoreAssessment));
     assert_eq!((ca.measured, ca.on_time_pct), (0, None));
-    let reasons: Vec<(&str, i64)> = r
-        .late_reasons
-        .iter()
-        .map(|x| (x.reason.as_str(), x.count))
-        .collect();
+    // Cancelled at closure is its own column: not measured, not on time.
+    let sd = tl(&r.timeliness, Some(ActionKind::StrategyDiscussion));
     assert_eq!(
-        reasons,
+        (
+            sd.on_time,
+            sd.late,
+            sd.measured,
+            sd.cancelled,
+            sd.on_time_pct
+        ),
+        (0, 0, 0, 1, None)
+    );
+    assert_eq!(all.cancelled, 1);
+    // NI59/NI60: assessments completed in the period, by the day completed.
+    let ni59 = r
+        .assessments_completed
+        .iter()
+        .find(|c| c.kind == InitialAssessment)
+        .unwrap();
+    assert_eq!(
+        (
+            ni59.indicator.as_str(),
+            ni59.completed,
+            ni59.on_time,
+            ni59.on_time_pct
+        ),
+        ("NI59", 1, 1, Some(100.0))
+    );
+    let ni60 = r
+        .assessments_completed
+        .iter()
+        .find(|c| c.kind == CoreAssessment)
+        .unwrap();
+    assert_eq!((ni60.completed, ni60.on_time_pct), (0, None));
+    // The report is a director's: late reasons are counted, their text is
+    // withheld (Permission::ReadFreeText); a manager's is checked below.
+    assert_eq!(
+        reasons(r),
         [
-            ("family not at home", 3),
-            ("(other reasons, each given fewer than 3 times)", 1),
+            ("(a reason recorded; the text is not shown to directors)", 4),
             ("(no reason recorded)", 1)
         ]
     );
 
     // Rec 54.
+    // R3's core assessment is owned by w2, who is absent; R4's decision and
+    // written confirmation have no owner (its open pass to duty does not
+    // count either way). R11's action point is w1's, at work: allocated.
     let u = &r.unallocated;
     assert_eq!((u.count, u.no_owner, u.owner_absent), (2, 1, 1));
+    assert_eq!((u.owner_inactive, u.owner_not_duty_staff), (0, 0));
     assert_eq!(
         (u.deliberate_harm, u.overdue, u.oldest_days),
-        (1, 1, Some(15))
+        (1, 0, Some(15))
     );
     let ages: Vec<i64> = u.ages.iter().map(|b| b.count).collect();
     assert_eq!(ages, [0, 1, 0, 1]);
@@ -534,7 +594,7 @@ fn check_november(r: &Report) {
         cases,
         [
             ("owner_absent", CoreAssessment, false),
-            ("no_owner", PassToDuty, true)
+            ("no_owner", ActionKind::Decision, false)
         ]
     );
     assert!(u.not_recorded.contains("not recorded"));
@@ -609,9 +669,17 @@ fn check_november(r: &Report) {
     let overdue: Vec<i64> = r.daily.iter().map(|x| x.overdue_at_end).collect();
     let mut want = vec![1; 20];
     want[1] = 2; // the decision due 2 Nov, done 3 Nov
+    want[6] = 2; // the strategy discussion due 7 Nov, cancelled 8 Nov
     want[18] = 2; // pass to duty due 19 Nov, still open
     want[19] = 2;
     assert_eq!(overdue, want);
+}
+
+fn reasons(r: &Report) -> Vec<(&str, i64)> {
+    r.late_reasons
+        .iter()
+        .map(|x| (x.reason.as_str(), x.count))
+        .collect()
 }
 
 #[test]
@@ -620,6 +688,20 @@ fn every_figure_matches_the_hand_built_dataset() {
     let (mut desk, _) = build(&dir);
     let r = desk.report(&november(), t(NOW)).unwrap();
     check_november(&r);
+    // A duty manager sees the reasons themselves, the rare ones together.
+    desk.set_actor(Actor {
+        real_login: "test".into(),
+        login: "mgr".into(),
+    });
+    let r = desk.report(&november(), t(NOW)).unwrap();
+    assert_eq!(
+        reasons(&r),
+        [
+            ("family not at home", 3),
+            ("(other reasons, each given fewer than 3 times)", 1),
+            ("(no reason recorded)", 1)
+        ]
+    );
 }
 
 #[test]
@@ -629,11 +711,44 @@ fn the_backfill_in_the_migration_gives_the_same_figures_as_the_triggers() {
     let sql = include_str!("../migrations/0005_reports.sql");
     let start = sql.find("-- Backfill").unwrap();
     let end = sql.find("-- Referrals: intake").unwrap();
+    // Migration 0010 fills each action's ending, lateness and London days
+    // once, then rebuilds the action measures from them.
+    let m10 = include_str!("../migrations/0010_truth.sql");
+    let cols = &m10[m10.find("UPDATE actions SET").unwrap()..m10.find("DROP TRIGGER").unwrap()];
+    let measures = &m10[m10.find("DELETE FROM report_days WHERE").unwrap()
+        ..m10.find("CREATE TRIGGER report_action_ai").unwrap()];
+    type Ending = (
+        i64,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
+    let read = |c: &Connection| -> Vec<Ending> {
+        let mut st = c
+            .prepare("SELECT id, ended, ended_late, due_day, ended_day FROM actions ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
     {
         let c = desk.store().conn();
+        let by_rust = read(c);
+        assert!(by_rust.iter().any(|r| r.1.as_deref() == Some("cancelled")));
+        c.execute_batch(
+            "UPDATE actions SET ended = NULL, ended_late = NULL, due_day = NULL, ended_day = NULL",
+        )
+        .unwrap();
+        c.execute_batch(cols).unwrap();
+        assert_eq!(read(c), by_rust, "the backfill agrees with the domain");
         c.execute_batch("DELETE FROM report_days; UPDATE referrals SET rereferral = 0;")
             .unwrap();
         c.execute_batch(&sql[start..end]).unwrap();
+        c.execute_batch(measures).unwrap();
     }
     let r = desk.report(&november(), t(NOW)).unwrap();
     check_november(&r);

@@ -545,6 +545,138 @@ fn a_call_logged_by_one_client_reaches_anothers_screen_by_push() {
     );
 }
 
+// ------------------------------------------------- files and closed sockets
+
+/// `dutydesk serve --backup-dir DIR`.
+fn serve_with_backups(db: &Path, socket: &Path, backups: &Path) -> Server {
+    let mut cmd = dutydesk(Some(db));
+    cmd.arg("serve")
+        .arg("--socket")
+        .arg(socket)
+        .arg("--backup-dir")
+        .arg(backups);
+    Server::start(cmd, socket)
+}
+
+#[test]
+fn a_backup_through_the_server_makes_only_a_new_file_in_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = live_db(dir.path());
+    let sock = dir.path().join("s.sock");
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let elsewhere = dir.path().join("elsewhere.sqlite3");
+    std::fs::write(backups.join("taken.sqlite3"), "keep me").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, backups.join("link.sqlite3")).unwrap();
+    let mut server = serve_with_backups(&db, &sock, &backups);
+    let backup = |name: &str| {
+        dutydesk(None)
+            .env("DUTYDESK_SOCKET", &sock)
+            .args(["backup", name])
+            .output()
+            .unwrap()
+    };
+    // A name that is taken, as a file or as a link, is refused (exit 2) and
+    // nothing changes: not the file, not where the link points.
+    for name in ["taken.sqlite3", "/anywhere/link.sqlite3"] {
+        let o = backup(name);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {e}");
+        assert!(e.contains("dutydesk writes only to a new file"), "{e}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(backups.join("taken.sqlite3")).unwrap(),
+        "keep me"
+    );
+    assert!(!elsewhere.exists(), "written through the link");
+    // A new name: made in the server's folder (by name only), owner-only,
+    // and a copy that verifies; no temporary file is left beside it.
+    let out = ok(backup("../new.sqlite3"));
+    let made = backups.join("new.sqlite3");
+    assert!(out.contains(&made.display().to_string()), "{out}");
+    assert!(!dir.path().join("new.sqlite3").exists());
+    assert_eq!(
+        std::fs::metadata(&made).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    ok(dutydesk(Some(&made)).arg("verify").output().unwrap());
+    let left: Vec<_> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // Taken now: a second backup under the same name is refused.
+    assert_eq!(backup("new.sqlite3").status.code(), Some(2));
+    assert!(server.child.try_wait().unwrap().is_none(), "server ended");
+}
+
+#[test]
+fn a_server_that_goes_away_is_reported_not_a_silent_end() {
+    // A stand-in server: it answers hello (the line ends only when it closes,
+    // so the client reads it after the close) and is gone before the next
+    // request, which therefore meets a closed socket (EPIPE) while SIGPIPE
+    // is at its default (entry.rs). The client sends with MSG_NOSIGNAL
+    // (desk::client::send_all), so it is told, not killed. (Rust 1.95's own
+    // UnixStream writes send with MSG_NOSIGNAL on Linux too, so this holds
+    // the behaviour rather than telling the two ways apart.)
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("gone.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let stand_in = std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        let (s, _) = listener.accept().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(s.try_clone().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("hello"), "{line}");
+        let hello = serde_json::json!({"ok": {
+            "login": "lead", "real_login": "lead", "now": "2026-11-04T09:00:00Z",
+            "fixed_clock": false, "training": false, "version": "test"
+        }});
+        (&s).write_all(hello.to_string().as_bytes()).unwrap();
+        drop(s);
+    });
+    let o = dutydesk(None)
+        .env("DUTYDESK_SOCKET", &sock)
+        .args(["verify"])
+        .output()
+        .unwrap();
+    stand_in.join().unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    // Not killed by SIGPIPE (141 from a shell, no word said): told.
+    assert_eq!(o.status.code(), Some(1), "{:?}: {e}", o.status);
+    assert!(
+        e.contains("lost the connection to the dutydesk server"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_client_that_hangs_up_before_its_answer_does_not_end_the_server() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = live_db(dir.path());
+    let sock = dir.path().join("s.sock");
+    let mut server = serve(&db, &sock);
+    for _ in 0..20 {
+        // Hello and a request, then gone before either answer is written.
+        let mut s = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+        s.write_all(b"{\"request\":\"hello\"}\n{\"request\":\"verify\"}\n")
+            .unwrap();
+        drop(s);
+    }
+    // A watcher that goes away too.
+    let mut w = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+    w.write_all(b"{\"request\":\"watch\"}\n").unwrap();
+    drop(w);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(server.child.try_wait().unwrap().is_none(), "server ended");
+    let mut client = Client::remote(Remote::connect(&sock, None).unwrap());
+    assert!(client.verify().unwrap().ok());
+}
+
 /// CPU ticks (user + system) of a process, from /proc.
 fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

@@ -152,6 +152,9 @@ const CALL: &[&str] = &[
     "--concern",
     "bruising",
     "--deliberate-harm",
+    // The same child is described more than once: each call is a new child
+    // (the start-again check would otherwise stop the second).
+    "--new-child",
     "--format",
     "json",
 ];
@@ -656,4 +659,147 @@ fn settings_changed_behind_the_tools_back_stop_every_command_until_a_manager_put
         ev.last().unwrap().1,
         serde_json::json!({"key": "timescales.override.see_child", "value": "forever"})
     );
+}
+
+/// A year outside the built-in bank holidays (2020–2035): a working-day
+/// deadline there is refused naming the command; a duty manager adds the
+/// year's bank holidays with `settings bank-holiday add`, logged, and the
+/// next call counts them. Nobody else may; a built-in year is refused.
+#[test]
+fn a_managers_bank_holidays_open_a_year_outside_the_built_in_list() {
+    let d = desk();
+    let none = d.no_config();
+    // Thursday 24 December 2037, 10:00: the decision falls in 2037.
+    let run_at = |user: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dutydesk"))
+            .args(args)
+            .env("DUTYDESK_DB", &d.path)
+            .env("DUTYDESK_CONFIG", &none)
+            .env("DUTYDESK_USER", user)
+            .env("DUTYDESK_NOW", "2037-12-24T10:00:00Z")
+            .output()
+            .unwrap()
+    };
+    let referrals = d.count("SELECT COUNT(*) FROM referrals");
+    let e = refused(&run_at("fl", CALL));
+    assert!(
+        e.contains("2037") && e.contains("dutydesk settings bank-holiday add"),
+        "{e}"
+    );
+    assert_eq!(d.count("SELECT COUNT(*) FROM referrals"), referrals);
+    // Not a duty manager: refused, nothing stored.
+    let e = refused(&run_at(
+        "dw",
+        &["settings", "bank-holiday", "add", "01/01/2037"],
+    ));
+    assert!(e.contains("duty team manager"), "{e}");
+    // A built-in year: an extra day off there is a closure.
+    let e = refused(&run_at(
+        "boss",
+        &["settings", "bank-holiday", "add", "24/12/2026"],
+    ));
+    assert!(e.contains("closure add"), "{e}");
+    assert!(d.setting_rows().is_empty());
+    // 2037's bank holidays of England and Wales.
+    for day in [
+        "01/01/2037",
+        "03/04/2037",
+        "06/04/2037",
+        "04/05/2037",
+        "25/05/2037",
+        "31/08/2037",
+        "25/12/2037",
+        "28/12/2037",
+    ] {
+        ok(&run_at("boss", &["settings", "bank-holiday", "add", day]));
+    }
+    assert_eq!(d.setting_rows().len(), 8);
+    assert!(d
+        .setting_rows()
+        .iter()
+        .all(|(k, v)| k.starts_with("calendar.bank_holiday.2037-") && v.is_empty()));
+    let ev = d.setting_events();
+    assert_eq!(ev.len(), 8);
+    assert_eq!(ev[0].2["key"], "calendar.bank_holiday.2037-01-01");
+    let shown: Value = serde_json::from_str(&ok(&run_at(
+        "fl",
+        &["settings", "show", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(shown["bank_holidays"].as_array().unwrap().len(), 8);
+    assert!(
+        shown["calendar_years"].as_str().unwrap().contains("2037"),
+        "{shown}"
+    );
+    // Christmas Eve's call: Christmas Day, the weekend and the Boxing Day
+    // substitute on Monday are not working days, so the decision is due at
+    // the end of Tuesday 29 December.
+    let out = ok(&run_at("fl", CALL));
+    assert_eq!(due(&out, "decision"), "2037-12-29T23:59:59Z");
+}
+
+/// Migration 0010 rebuilds the settings table (to admit bank holidays)
+/// and keeps every row a database of the version before holds.
+#[test]
+fn the_settings_rows_survive_the_migration_that_admits_bank_holidays() {
+    let d = Db::new();
+    {
+        let c = d.sql();
+        for sql in [
+            include_str!("../migrations/0001_init.sql"),
+            include_str!("../migrations/0002_closure.sql"),
+            include_str!("../migrations/0003_confirmations.sql"),
+            include_str!("../migrations/0004_handover.sql"),
+            include_str!("../migrations/0005_reports.sql"),
+            include_str!("../migrations/0006_census.sql"),
+            include_str!("../migrations/0007_children_dob.sql"),
+            include_str!("../migrations/0008_file_identity.sql"),
+            include_str!("../migrations/0009_settings.sql"),
+        ] {
+            c.execute_batch(sql).unwrap();
+        }
+        c.pragma_update(None, "user_version", 9).unwrap();
+        c.execute_batch(
+            "INSERT INTO settings (key, value) VALUES \
+             ('timescales.override.decision', 'end of 2nd working day'), \
+             ('calendar.closure.2026-12-24', '')",
+        )
+        .unwrap();
+        assert!(c
+            .execute(
+                "INSERT INTO settings (key, value) VALUES ('calendar.bank_holiday.2037-01-01', '')",
+                [],
+            )
+            .is_err());
+    }
+    drop(Store::open(&d.path).unwrap());
+    assert_eq!(
+        d.setting_rows(),
+        vec![
+            ("calendar.closure.2026-12-24".to_string(), String::new()),
+            (
+                "timescales.override.decision".to_string(),
+                "end of 2nd working day".to_string()
+            ),
+        ]
+    );
+    let c = d.sql();
+    c.execute(
+        "INSERT INTO settings (key, value) VALUES ('calendar.bank_holiday.2037-01-01', '')",
+        [],
+    )
+    .unwrap();
+    // The table's checks still hold.
+    assert!(c
+        .execute(
+            "INSERT INTO settings (key, value) VALUES ('calendar.bank_holiday.2037-01-02', 'x')",
+            [],
+        )
+        .is_err());
+    assert!(c
+        .execute(
+            "INSERT INTO settings (key, value) VALUES ('shifts.day_start', '')",
+            []
+        )
+        .is_err());
 }

@@ -21,6 +21,34 @@ fn open(s: &mut Seeded, referral: i64) -> dutydesk::tui::app::App {
     app
 }
 
+/// Chooses a closure reason in the open close dialog: the list starts with
+/// none chosen (no default), Down picks RC1, then each Down the next.
+fn choose_reason(app: &mut dutydesk::tui::app::App, s: &mut Seeded, code: &str) {
+    let i = dutydesk::domain::ClosureReason::ALL
+        .iter()
+        .position(|r| r.code() == code)
+        .unwrap();
+    for _ in 0..=i {
+        key(app, &mut s.client, KeyCode::Down);
+    }
+}
+
+/// The duty manager decides a referral (a referral is decided before it closes).
+fn decide_s47(s: &mut Seeded, referral: i64) {
+    s.desk
+        .execute(
+            dutydesk::desk::Command::RecordDecision {
+                referral_id: referral,
+                decision: dutydesk::domain::Decision::S47,
+                note: None,
+                at: None,
+                late_reason: None,
+            },
+            now(),
+        )
+        .unwrap();
+}
+
 fn event_count(s: &mut Seeded) -> usize {
     s.desk
         .events(&dutydesk::store::EventFilter::default())
@@ -32,12 +60,14 @@ fn event_count(s: &mut Seeded) -> usize {
 fn close_refused_for_deliberate_harm_lists_what_is_missing_and_changes_nothing() {
     let mut s = seeded();
     let id = s.amara;
+    decide_s47(&mut s, id);
     let mut app = open(&mut s, id);
     let before = event_count(&mut s);
     key(&mut app, &mut s.client, KeyCode::Char('C'));
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("Close the referral"), "{text}");
     assert!(text.contains("RC8 Case closed after assessment"), "{text}");
+    choose_reason(&mut app, &mut s, "RC8");
     // Close open actions as not needed, so only the checklist is missing.
     key(&mut app, &mut s.client, KeyCode::Tab);
     key(&mut app, &mut s.client, KeyCode::Tab);
@@ -83,6 +113,7 @@ fn a_duty_worker_is_refused_the_close_by_the_desk() {
     let id = s.leo;
     let mut app = open(&mut s, id);
     key(&mut app, &mut s.client, KeyCode::Char('C'));
+    key(&mut app, &mut s.client, KeyCode::Down);
     key(&mut app, &mut s.client, KeyCode::Enter);
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("closing a referral"), "{text}");
@@ -95,6 +126,7 @@ fn a_duty_worker_is_refused_the_close_by_the_desk() {
 fn after_the_checklist_is_recorded_in_the_dialog_the_close_succeeds() {
     let mut s = seeded();
     let id = s.amara;
+    decide_s47(&mut s, id);
     let mut app = open(&mut s, id);
     key(&mut app, &mut s.client, KeyCode::Char('x'));
     let text = screen_text(&draw(&app, 80, 24));
@@ -130,8 +162,15 @@ fn after_the_checklist_is_recorded_in_the_dialog_the_close_succeeds() {
     assert!(text.contains("not done: family left the country"), "{text}");
     assert!(!text.contains("MISSING"), "{text}");
     key(&mut app, &mut s.client, KeyCode::Esc);
-    // Close, closing the open actions as not needed: RC8 is preselected.
+    // Close, closing the open actions as not needed. No reason is chosen
+    // for the manager: Enter first asks for one and changes nothing.
     key(&mut app, &mut s.client, KeyCode::Char('C'));
+    let before = event_count(&mut s);
+    key(&mut app, &mut s.client, KeyCode::Enter);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("choose the closure reason"), "{text}");
+    assert_eq!(event_count(&mut s), before);
+    choose_reason(&mut app, &mut s, "RC8");
     key(&mut app, &mut s.client, KeyCode::Tab);
     keys(&mut app, &mut s.client, "no further concerns");
     key(&mut app, &mut s.client, KeyCode::Tab);
@@ -203,6 +242,7 @@ fn outcome_is_recorded() {
 fn checklist_dialog_draws_each_item_and_its_state() {
     let mut s = seeded();
     let id = s.amara;
+    decide_s47(&mut s, id);
     let mut app = open(&mut s, id);
     key(&mut app, &mut s.client, KeyCode::Char('x'));
     key(&mut app, &mut s.client, KeyCode::Char('d'));

@@ -98,6 +98,8 @@ fn desk(dir: &tempfile::TempDir) -> Desk {
             referral_id: 3,
             decision: Decision::Advice,
             note: None,
+            at: None,
+            late_reason: None,
         },
         utc("2026-11-20T09:00:00Z"),
     )

@@ -163,7 +163,7 @@ fn live_call_appears_open_assign_quit_restores_terminal() {
     });
     tmux.send(&["a"]);
     tmux.wait_for("the assign dialog", Duration::from_secs(5), |s| {
-        s.contains("Assign to") && s.contains("(absent)")
+        s.contains("Assign this action to") && s.contains("(absent)")
     });
     // The first action (pass to duty) is the call-taker's; choose the one above.
     tmux.send(&["Up", "Enter"]);
@@ -173,7 +173,10 @@ fn live_call_appears_open_assign_quit_restores_terminal() {
 
     // Quit: the terminal comes back in cooked mode, off the alternate screen.
     tmux.send(&["q"]);
-    let s = tmux.wait_for("the exit", Duration::from_secs(5), |s| s.contains("EXITED"));
+    // Wait for stty's output too ("speed 38400 baud; …"), not only the exit line.
+    let s = tmux.wait_for("the exit", Duration::from_secs(5), |s| {
+        s.contains("EXITED") && s.contains("baud")
+    });
     assert!(s.contains("EXITED 0"), "{s}");
     // stty -a prints "icanon" and "echo" (not "-icanon", "-echo") once raw mode is off.
     let words: Vec<&str> = s.split_whitespace().collect();

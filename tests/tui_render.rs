@@ -85,11 +85,16 @@ fn complete_late_dialog_at_80x24() {
     let mut s = seeded();
     let mut app = app(&mut s, 80, 24);
     let amara = s.amara;
+    // The child was to be seen within 24 hours (Rec 35): overdue now.
+    let see = action_of(&mut s.desk, amara, "see_child").id;
     app.run_effects(
         &mut s.client,
         0,
         vec![dutydesk::tui::screen::Effect::Open(
-            dutydesk::tui::screen::Open::Referral(amara),
+            dutydesk::tui::screen::Open::ReferralAction {
+                referral_id: amara,
+                action_id: see,
+            },
         )],
     );
     key(&mut app, &mut s.client, KeyCode::Char('c'));
@@ -148,9 +153,10 @@ fn mouse_click_selects_and_wheel_scrolls() {
         row,
         modifiers: KeyModifiers::NONE,
     };
-    // Counts (3 lines) + filter line + top border + header: first row at y = 2 + 6.
+    // Counts (4 lines at 80 columns) + filter line + top border + header:
+    // first row at y = 2 + 7.
     q.on_mouse(
-        ev(MouseEventKind::Down(MouseButton::Left), 2 + 6 + 4),
+        ev(MouseEventKind::Down(MouseButton::Left), 2 + 7 + 4),
         area,
         &ctx,
     );

@@ -127,6 +127,7 @@ fn selection_moves_and_enter_opens_the_referral() {
     let mut q = QueueScreen::new(&mut s.client, now()).unwrap();
     press(&mut q, &mut s.client, KeyCode::End);
     assert_eq!(q.selected, 8);
+    // The referral opens on the action selected in the queue.
     let action_id = q.selected_row().unwrap().action_id;
     let fx = press(&mut q, &mut s.client, KeyCode::Enter);
     assert_eq!(
@@ -149,8 +150,9 @@ fn selection_moves_and_enter_opens_the_referral() {
 fn paging_queries_only_the_visible_rows() {
     let mut s = seeded();
     let mut q = QueueScreen::new(&mut s.client, now()).unwrap();
-    // 10 lines: 3 of counts, 1 of filters, 3 of borders and table header: 3 rows.
-    q.resize(ratatui::layout::Rect::new(0, 0, 80, 10));
+    // 11 lines: 4 of counts (at 80 columns), 1 of filters, 3 of borders and
+    // table header: 3 rows.
+    q.resize(ratatui::layout::Rect::new(0, 0, 80, 11));
     q.reload(&mut s.client, now()).unwrap();
     assert_eq!(q.page, 3);
     assert_eq!(q.rows.len(), 3);
@@ -270,19 +272,97 @@ fn complete_late_refuses_without_a_reason_then_completes_with_one() {
 #[test]
 fn complete_on_time_needs_no_reason() {
     let mut s = seeded();
-    let mut app = open_amara(&mut s);
-    select_kind(&mut app, &mut s, "written_confirmation");
+    // A deliberate-harm call just now: the child is to be seen within 24 hours.
+    let (id, _) = call(
+        &mut s.desk,
+        "Noor Test",
+        "9 Elm Grove",
+        "2A",
+        true,
+        false,
+        now(),
+        None,
+        None,
+    );
+    let see = action_of(&mut s.desk, id, "see_child").id;
+    let mut app = app(&mut s, 80, 24);
+    app.run_effects(
+        &mut s.client,
+        0,
+        vec![Effect::Open(Open::ReferralAction {
+            referral_id: id,
+            action_id: see,
+        })],
+    );
     key(&mut app, &mut s.client, KeyCode::Char('c'));
     let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("Complete action"), "{text}");
     assert!(!text.contains("LATE"), "{text}");
     key(&mut app, &mut s.client, KeyCode::Enter);
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("write the outcome"), "{text}");
-    keys(&mut app, &mut s.client, "letter received");
+    keys(&mut app, &mut s.client, "seen at home");
     key(&mut app, &mut s.client, KeyCode::Enter);
-    let a = action_of(&mut s.desk, s.amara, "written_confirmation");
-    assert_eq!(a.outcome.as_deref(), Some("letter received"));
+    let a = action_of(&mut s.desk, id, "see_child");
+    assert_eq!(a.outcome.as_deref(), Some("seen at home"));
     assert_eq!(a.late_reason, None);
+    assert!(!a.late);
+}
+
+#[test]
+fn c_ends_each_action_its_own_way() {
+    let mut s = seeded();
+    let mut app = open_amara(&mut s);
+    // Written confirmation ends by its receipt: c says where, changes nothing.
+    select_kind(&mut app, &mut s, "written_confirmation");
+    key(&mut app, &mut s.client, KeyCode::Char('c'));
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(!text.contains("Complete action"), "{text}");
+    assert!(text.contains("confirmations screen"), "{text}");
+    assert!(action_of(&mut s.desk, s.amara, "written_confirmation").is_open());
+    // The decision ends by the decision: c opens the decision dialog.
+    select_kind(&mut app, &mut s, "decision");
+    key(&mut app, &mut s.client, KeyCode::Char('c'));
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("Decision on the referral"), "{text}");
+    // Nothing is chosen for the manager: Enter alone records nothing.
+    key(&mut app, &mut s.client, KeyCode::Enter);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("choose the decision"), "{text}");
+    assert_eq!(s.desk.referral(s.amara).unwrap().referral.decision, None);
+    key(&mut app, &mut s.client, KeyCode::Down); // nfa
+    key(&mut app, &mut s.client, KeyCode::Enter);
+    let r = s.desk.referral(s.amara).unwrap();
+    assert_eq!(r.referral.decision, Some(dutydesk::domain::Decision::Nfa));
+    let dec = r
+        .actions
+        .iter()
+        .find(|a| a.kind.as_str() == "decision")
+        .unwrap();
+    assert!(!dec.is_open() && !dec.late);
+}
+
+#[test]
+fn pass_to_duty_goes_to_duty_staff_at_work_from_the_screen() {
+    let mut s = seeded();
+    let leo = s.leo;
+    let pass = action_of(&mut s.desk, leo, "pass_to_duty").id;
+    let mut app = app(&mut s, 80, 24);
+    app.run_effects(
+        &mut s.client,
+        0,
+        vec![Effect::Open(Open::ReferralAction {
+            referral_id: leo,
+            action_id: pass,
+        })],
+    );
+    key(&mut app, &mut s.client, KeyCode::Char('c'));
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("Pass the call to duty"), "{text}");
+    key(&mut app, &mut s.client, KeyCode::Enter);
+    let a = action_of(&mut s.desk, leo, "pass_to_duty");
+    assert!(!a.is_open());
+    assert!(a.outcome.as_deref().unwrap().contains("passed verbally to"));
 }
 
 #[test]

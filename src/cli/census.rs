@@ -34,7 +34,8 @@ pub struct CensusArgs {
     /// The council's three-digit DfE local authority code (needed for the XML)
     #[arg(long)]
     pub la: Option<String>,
-    /// Write the XML here (created readable by you only) [default: standard output]
+    /// Write the XML to this new file, readable by you only (an existing name,
+    /// link or folder is refused) [default: standard output]
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// List what is missing or contradictory, child by child, instead of the XML
@@ -102,6 +103,10 @@ pub enum CensusCmd {
         /// Correct a closed referral's reason: RC1–RC9 (duty manager)
         #[arg(long)]
         closure_reason: Option<String>,
+        /// The child's primary need, N0–N9 (census 8610: needed once a
+        /// referral goes on to further action)
+        #[arg(long)]
+        primary_need: Option<String>,
     },
     /// The census codes with their labels
     Codes,
@@ -159,6 +164,7 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
             icpc_date,
             icpc_not_required,
             closure_reason,
+            primary_need,
         }) => {
             let mut desk = open_client(env)?;
             let out = exec(
@@ -173,14 +179,13 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
                     icpc_date,
                     icpc_not_required,
                     closure_reason,
+                    primary_need,
                 }),
             )?;
             print::outcome(&out);
             Ok(())
         }
         None => {
-            let mut desk = open_client(env)?;
-            let year = year_of(&desk, a.year.as_deref())?;
             let la = match (&a.la, a.check) {
                 (Some(l), _) => Some(parse_la(l)?),
                 (None, true) => None,
@@ -192,6 +197,13 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
                     ))
                 }
             };
+            // Refuse a bad --out before any work (and before opening the desk).
+            let out = match a.check {
+                false => output::new_out(a.out.as_deref())?,
+                true => None,
+            };
+            let mut desk = open_client(env)?;
+            let year = year_of(&desk, a.year.as_deref())?;
             let ret = desk.census(year)?;
             let problems = ret.problems();
             if a.check {
@@ -205,13 +217,8 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
                 made: london_naive(desk.now()),
             };
             let (xml, n) = ret.xml(&src);
-            match &a.out {
-                Some(path) => write_private(path, xml.as_bytes()).map_err(io)?,
-                None => std::io::stdout()
-                    .lock()
-                    .write_all(xml.as_bytes())
-                    .map_err(io)?,
-            }
+            // The return holds UPNs and dates of birth: a new file, owner-only.
+            output::to_out(out, xml.as_bytes())?;
             eprintln!(
                 "census {}: {} children, {} episodes, {} assessments, {} section 47 enquiries{}",
                 year.label(),
@@ -240,21 +247,6 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
 
 fn io(e: std::io::Error) -> DeskError {
     DeskError::Store(crate::desk::StoreError::Io(e.to_string()))
-}
-
-/// The return holds identifiers (UPNs, dates of birth): the file is made
-/// readable by its owner only.
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    let mut f = o.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 fn check_report(

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::output::{inert, print, Format, Table};
+use super::output::{new_out, print, to_out, Format, Table};
 use super::{exec, instant, io, open_client, print as show, Env};
 use crate::desk::{AuditFilter, EventHead};
 use crate::desk::{AuditView, Chronology, Command, DeskError};
+use crate::domain::markdown as md;
 use crate::domain::time::{fmt_long, fmt_rfc3339, fmt_short, london_date};
 
 #[derive(Debug, Args)]
@@ -23,6 +24,10 @@ pub struct ChronologyArgs {
     /// Why you open this record (logged; how a director opens a named record)
     #[arg(long)]
     pub reason: Option<String>,
+    /// Write it to this new file, readable by you only (an existing name,
+    /// link or folder is refused) [default: standard output]
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -84,6 +89,11 @@ fn date_or_instant(s: &str) -> Result<DateTime<Utc>, DeskError> {
 }
 
 pub fn run_chronology(a: ChronologyArgs, env: &Env) -> Result<(), DeskError> {
+    // Refuse a bad --out before any work (and before opening the desk).
+    let out = match a.cmd {
+        None => new_out(a.out.as_deref())?,
+        Some(_) => None,
+    };
     let mut desk = open_client(env)?;
     match a.cmd {
         Some(ChronologyCmd::Add {
@@ -115,19 +125,21 @@ pub fn run_chronology(a: ChronologyArgs, env: &Env) -> Result<(), DeskError> {
             let now = desk.now();
             // The opening is logged by the desk with the read (Rec 58).
             let c = desk.chronology(child, "cli chronology", a.reason)?;
-            match a.format {
+            let text = match a.format {
                 ChronFormat::Json => {
-                    print(Format::Json, &c, Table::default).map_err(io)?;
+                    let mut s = serde_json::to_string_pretty(&c).map_err(|e| {
+                        DeskError::Invalid(format!("cannot write the chronology as JSON: {e}"))
+                    })?;
+                    s.push('\n');
+                    s
                 }
-                ChronFormat::Table => {
-                    print!("{}", chronology_table(&c).to_text());
-                }
+                ChronFormat::Table => chronology_table(&c).to_text(),
                 ChronFormat::Md => {
                     let head = desk.head()?;
-                    print!("{}", chronology_markdown(&c, &head, &env.actor.login, now));
+                    chronology_markdown(&c, &head, &env.actor.login, now)
                 }
-            }
-            Ok(())
+            };
+            to_out(out, text.as_bytes())
         }
     }
 }
@@ -154,12 +166,12 @@ pub fn chronology_table(c: &Chronology) -> Table {
 /// Widest line of the Markdown chronology: an A4 inside cover in 10pt mono.
 pub const MD_WIDTH: usize = 100;
 
-fn cut(s: &str, n: usize) -> String {
-    let s = inert(s).replace('|', "\\|");
+/// `s` cut to `n` characters with `…` (for text the desk made: no escapes in it).
+fn cut_plain(s: &str, n: usize) -> String {
     if s.chars().count() > n {
-        s.chars().take(n - 1).chain(['…']).collect()
+        s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
     } else {
-        s
+        s.to_string()
     }
 }
 
@@ -173,36 +185,35 @@ pub fn chronology_markdown(
     now: DateTime<Utc>,
 ) -> String {
     let mut out = String::new();
-    out.push_str(&cut(
-        &format!(
-            "# Chronology: {} (child {})",
-            c.child.as_deref().unwrap_or("name not known"),
-            c.child_id
-        ),
-        MD_WIDTH,
+    let tail = format!(" (child {})", c.child_id);
+    let title = "# Chronology: ";
+    out.push_str(title);
+    out.push_str(&md::cell_within(
+        c.child.as_deref().unwrap_or("name not known"),
+        MD_WIDTH - title.len() - tail.len(),
     ));
+    out.push_str(&tail);
     out.push('\n');
     out.push('\n');
-    out.push_str(&cut(
-        &format!(
-            "DOB {} · referrals {} · printed {} by {}",
-            c.dob
-                .map(|d| d.format("%d/%m/%Y").to_string())
-                .unwrap_or_else(|| "not known".into()),
-            if c.referrals.is_empty() {
-                "none".to_string()
-            } else {
-                c.referrals
-                    .iter()
-                    .map(|r| r.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-            london_date(now).format("%d/%m/%Y"),
-            printed_by
-        ),
-        MD_WIDTH,
-    ));
+    let by = md::cell_within(printed_by, 24);
+    let facts = format!(
+        "DOB {} · referrals {} · printed {} by ",
+        c.dob
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_else(|| "not known".into()),
+        if c.referrals.is_empty() {
+            "none".to_string()
+        } else {
+            c.referrals
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        london_date(now).format("%d/%m/%Y"),
+    );
+    out.push_str(&cut_plain(&facts, MD_WIDTH - by.chars().count()));
+    out.push_str(&by);
     out.push('\n');
     out.push('\n');
     out.push_str("| Date | Ref | What | By |\n|---|---|---|---|\n");
@@ -211,10 +222,10 @@ pub fn chronology_markdown(
             .format("%d/%m/%y %H:%M")
             .to_string();
         let reference = e.referral_id.map(|r| r.to_string()).unwrap_or_default();
-        let who = cut(&e.who, 12);
+        let who = md::cell_within(&e.who, 12);
         // "| " + date + " | " + ref + " | " + what + " | " + who + " |"
         let fixed = 2 + date.len() + 3 + reference.len() + 3 + 3 + who.chars().count() + 2;
-        let what = cut(&e.summary, MD_WIDTH.saturating_sub(fixed).max(10));
+        let what = md::cell_within(&e.summary, MD_WIDTH.saturating_sub(fixed).max(10));
         out.push_str(&format!("| {date} | {reference} | {what} | {who} |\n"));
     }
     out.push('\n');

@@ -2,7 +2,6 @@
 //! Rec 21 written confirmation of professional referrals, chases, and the
 //! letters to referrers (Haringey JAR 14, Kent Q3).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -66,7 +65,8 @@ pub enum ConfirmationCmd {
     /// to referrers introduced"). Template: <config dir>/templates/acknowledgement.md
     Ack {
         referral: i64,
-        /// Write the letter to this new file (mode 0600) instead of printing it
+        /// Write the letter to this new file, readable by you only (an existing
+        /// name, link or folder is refused) instead of printing it
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -88,7 +88,8 @@ pub enum FeedbackCmd {
     /// about other children or the concern. Template: <config dir>/templates/feedback.md
     Draft {
         referral: i64,
-        /// Write the letter to this new file (mode 0600) instead of printing it
+        /// Write the letter to this new file, readable by you only (an existing
+        /// name, link or folder is refused) instead of printing it
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -269,27 +270,6 @@ fn load_template(kind: LetterKind) -> Result<Option<String>, DeskError> {
     }
 }
 
-/// A new file for a letter: refuses to overwrite; owner-only on Unix.
-fn create_new(path: &Path) -> Result<std::fs::File, DeskError> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            DeskError::Invalid(format!(
-                "{} already exists; choose a new file name",
-                path.display()
-            ))
-        } else {
-            DeskError::Invalid(format!("cannot create {}: {e}", path.display()))
-        }
-    })
-}
-
 fn draft(
     desk: &mut Client,
     kind: LetterKind,
@@ -297,6 +277,8 @@ fn draft(
     out: Option<PathBuf>,
     _now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DeskError> {
+    // Refuse a bad --out before anything is drafted or recorded.
+    let file = super::output::new_out(out.as_deref())?;
     let template = load_template(kind)?;
     let d = desk
         .draft_letter(referral, kind, template.as_deref())
@@ -313,22 +295,20 @@ fn draft(
         letter: kind,
         body: d.body.clone(),
     };
-    match out {
-        Some(path) => {
-            let mut f = create_new(&path)?;
-            let res = f
-                .write_all(d.body.as_bytes())
-                .and_then(|_| f.sync_all())
-                .map_err(io)
-                .and_then(|_| desk.execute(record));
-            match res {
+    match file {
+        Some(mut f) => {
+            let path = f.dest().to_path_buf();
+            // The letter is whole on disk under its name before it is recorded
+            // as drafted; if recording fails, the file goes again.
+            f.write_all(d.body.as_bytes())?;
+            f.commit()?;
+            match desk.execute(record) {
                 Ok(o) => {
                     show::outcome(&o);
-                    println!("written to {}", path.display());
+                    println!("written to {}", inert(&path.display().to_string()));
                     Ok(())
                 }
                 Err(e) => {
-                    drop(f);
                     let _ = std::fs::remove_file(&path);
                     Err(e)
                 }

@@ -1,9 +1,11 @@
 //! `dutydesk handover …` and `dutydesk cover`: end-of-shift handover and
 //! cover for absent staff (Rec 50).
 
+use std::path::PathBuf;
+
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::output::{print, Format, Table};
+use super::output::{inert, new_out, print, to_out, Format, Table};
 use super::{exec, io, open_client, print as outp, Env};
 use crate::desk::handover::{HandoverReport, ReportAction};
 use crate::desk::{Client, Command, DeskError};
@@ -32,6 +34,10 @@ pub struct HandoverArgs {
     pub all: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
+    /// Write the report to this new file, readable by you only (an existing
+    /// name, link or folder is refused) [default: standard output]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +70,10 @@ pub enum HandoverCmd {
         id: i64,
         #[arg(long, value_enum, default_value_t)]
         format: ReportFormat,
+        /// Write it to this new file, readable by you only (an existing name,
+        /// link or folder is refused) [default: standard output]
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Handovers waiting to be acknowledged that concern you
     Pending {
@@ -93,13 +103,18 @@ fn team_id(desk: &mut Client, team: Option<&str>, all: bool) -> Result<Option<i6
 }
 
 pub fn run_handover(a: HandoverArgs, env: &Env) -> Result<(), DeskError> {
+    // Refuse a bad --out before opening the desk.
+    let out = new_out(match &a.cmd {
+        None => a.out.as_deref(),
+        Some(HandoverCmd::Show { out, .. }) => out.as_deref(),
+        Some(_) => None,
+    })?;
     let mut desk = open_client(env)?;
-    let _now = desk.now();
     match a.cmd {
         None => {
             let team = team_id(&mut desk, a.team.as_deref(), a.all)?;
             let report = desk.handover_report(team)?;
-            show(a.format, &report)
+            to_out(out, show(a.format, &report)?.as_bytes())
         }
         Some(HandoverCmd::Give { to, notes, team }) => {
             let out = exec(
@@ -139,12 +154,13 @@ pub fn run_handover(a: HandoverArgs, env: &Env) -> Result<(), DeskError> {
                 .pending_handovers(Some(&env.actor.login), me.as_ref().and_then(|s| s.team_id))?;
             list_table(format, &list)
         }
-        Some(HandoverCmd::Show { id, format }) => {
+        Some(HandoverCmd::Show { id, format, .. }) => {
             let h = desk.handover(id)?;
-            match format {
-                ReportFormat::Json => print(Format::Json, &h, Table::default).map_err(io),
-                _ => show(format, &h.report),
-            }
+            let text = match format {
+                ReportFormat::Json => json(&h)?,
+                _ => show(format, &h.report)?,
+            };
+            to_out(out, text.as_bytes())
         }
     }
 }
@@ -183,16 +199,18 @@ fn list_table(format: Format, list: &[crate::desk::Handover]) -> Result<(), Desk
     .map_err(io)
 }
 
-fn show(format: ReportFormat, r: &HandoverReport) -> Result<(), DeskError> {
+fn json<T: serde::Serialize>(v: &T) -> Result<String, DeskError> {
+    let mut s = serde_json::to_string_pretty(v)
+        .map_err(|e| DeskError::Invalid(format!("cannot write the handover as JSON: {e}")))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// The report as the format asks (Markdown for the paper file by default).
+fn show(format: ReportFormat, r: &HandoverReport) -> Result<String, DeskError> {
     match format {
-        ReportFormat::Md => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            out.write_all(r.to_markdown().as_bytes())
-                .and_then(|()| out.flush())
-                .map_err(io)
-        }
-        ReportFormat::Json => print(Format::Json, r, Table::default).map_err(io),
+        ReportFormat::Md => Ok(r.to_markdown()),
+        ReportFormat::Json => json(r),
         ReportFormat::Table => {
             let mut t = Table::new(&[
                 "section", "action", "referral", "child", "kind", "owner", "due",
@@ -228,16 +246,17 @@ fn show(format: ReportFormat, r: &HandoverReport) -> Result<(), DeskError> {
                     u.next_due_at.map(|d| countdown(d, now)).unwrap_or_default(),
                 ]);
             }
-            print(Format::Table, &(), || t).map_err(io)?;
-            println!(
+            let mut text = t.to_text();
+            text.push_str(&inert(&format!(
                 "{}: {} ends {}; event log head: {} events, hash {}",
                 r.team.as_deref().unwrap_or("all teams"),
                 r.shift.kind.label(),
                 fmt_long(r.shift.end),
                 r.head.count,
                 r.head.hash
-            );
-            Ok(())
+            )));
+            text.push('\n');
+            Ok(text)
         }
     }
 }

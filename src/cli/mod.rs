@@ -18,6 +18,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::desk::QueueFilter;
 use crate::desk::{CallInput, ChildInput, Client, Command, DeskError, Outcome, ReferrerInput};
+use crate::domain::matching::{self, Probe};
 use crate::domain::time::parse_instant;
 use crate::domain::{ActionKind, AssessmentOutcome, Decision, Role};
 pub use crate::session::{open_client, open_desk, open_desk_with, secure, Env};
@@ -117,7 +118,8 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Make a consistent copy of the database while others are writing
+    /// Make a consistent copy of the database while others are writing, to a
+    /// new file readable by you only (an existing name, link or folder is refused)
     Backup { file: PathBuf },
     /// End-of-shift handover: the report, give, ack, list, show (Rec 50)
     Handover(handover::HandoverArgs),
@@ -251,12 +253,21 @@ pub struct CallArgs {
     pub received_at: Option<String>,
     #[arg(long)]
     pub team: Option<String>,
-    /// Login of the duty worker it was passed to verbally (completes pass_to_duty)
+    /// Login of the duty worker or duty manager (at work) it was passed to
+    /// verbally: completes pass_to_duty (Rec 39)
     #[arg(long)]
     pub passed_to: Option<String>,
-    /// Link to a child already on file (by child id)
+    /// Why it was passed to duty after the hour (needed when it was; without
+    /// it the call is logged and its pass to duty left open)
+    #[arg(long, requires = "passed_to")]
+    pub late_reason: Option<String>,
+    /// The child is this child already on file (by child id): the call is a
+    /// re-referral. One child only
+    #[arg(long, alias = "child-id", conflicts_with = "new_child")]
+    pub link: Option<i64>,
+    /// Make a new child even though an earlier record matches strongly
     #[arg(long)]
-    pub child_id: Option<i64>,
+    pub new_child: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -300,11 +311,33 @@ pub enum ActionCmd {
         #[arg(long)]
         unassign: bool,
     },
-    /// Complete an action with its outcome; a late one needs a reason (Rec 35)
+    /// Complete an action with its outcome; a late one needs a reason (Rec 35).
+    /// Only actions that end with an outcome: a decision ends by `referral
+    /// decide`, an assessment by `referral outcome`, pass to duty by `action
+    /// pass`, written confirmation by `confirmation receive`, feedback by
+    /// `feedback sent`
     Done {
         id: i64,
         #[arg(long)]
         outcome: String,
+        #[arg(long)]
+        late_reason: Option<String>,
+        /// When it happened (dd/mm/yyyy HH:MM London, or RFC 3339) [default:
+        /// now]; not before the referral was received, not in the future
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Pass a call to the duty team (Rec 39): to a duty worker or duty
+    /// manager who is at work; ends the pass_to_duty action
+    Pass {
+        id: i64,
+        /// Login of the duty worker or duty manager it was passed to
+        #[arg(long)]
+        to: String,
+        /// When it was passed [default: now]
+        #[arg(long)]
+        at: Option<String>,
+        /// Needed when passed after the hour (Rec 35, 39)
         #[arg(long)]
         late_reason: Option<String>,
     },
@@ -326,7 +359,8 @@ pub enum ReferralCmd {
     Close(closure::CloseArgs),
     /// Show the closure checklist, or record one item as done or why not (Rec 26, 40)
     Checklist(closure::ChecklistArgs),
-    /// Record the decision: nfa, advice, other_agency, assessment, s47
+    /// Record the decision: nfa, advice, other_agency, assessment, s47 (ends
+    /// the decision action; after its deadline a reason is needed)
     Decide {
         id: i64,
         #[arg(long)]
@@ -334,12 +368,25 @@ pub enum ReferralCmd {
         /// Required for other_agency: which agency and why (Rec 48)
         #[arg(long)]
         note: Option<String>,
+        /// When the decision was made [default: now]
+        #[arg(long)]
+        at: Option<String>,
+        /// Needed when the decision is late (Rec 35)
+        #[arg(long)]
+        late_reason: Option<String>,
     },
     /// Record an assessment outcome: no_service, service_needed, service_provided
+    /// (no_service and service_needed end the assessment: NI59, NI60)
     Outcome {
         id: i64,
         #[arg(long)]
         outcome: String,
+        /// When the assessment was completed [default: now]
+        #[arg(long)]
+        at: Option<String>,
+        /// Needed when the assessment is completed late
+        #[arg(long)]
+        late_reason: Option<String>,
     },
     /// Add a note to the referral's chronology
     Note {
@@ -485,8 +532,14 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                     stats.open_actions,
                     stats.events,
                     t0.elapsed().as_secs_f64(),
-                    env.db.display()
+                    output::inert(&env.db.display().to_string())
                 );
+                for (demo, used) in &stats.renamed {
+                    eprintln!(
+                        "demo: {demo} is your own login (you are the demo's first duty manager), \
+                         so the demo's {demo} is {used} here"
+                    );
+                }
             } else if !open {
                 return Err(DeskError::Invalid(format!(
                     "{} already holds data; demo data goes only into a new database",
@@ -499,54 +552,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             }
             Ok(())
         }
-        Cmd::Call(a) => {
-            let mut desk = open_client(env)?;
-            let received_at = a
-                .received_at
-                .as_deref()
-                .map(|s| instant("--received-at", s))
-                .transpose()?;
-            let children = a
-                .child_name
-                .iter()
-                .map(|n| {
-                    let unknown = n.trim().eq_ignore_ascii_case("unknown")
-                        || n.trim().eq_ignore_ascii_case("name not known");
-                    ChildInput {
-                        name: if unknown { None } else { Some(n.clone()) },
-                        dob: a.dob.clone(),
-                        address: Some(a.address.clone()),
-                        first_language: a.first_language.clone(),
-                        interpreter_needed: a.interpreter,
-                        existing_child_id: a.child_id,
-                        ..Default::default()
-                    }
-                })
-                .collect();
-            let out = exec(
-                &mut desk,
-                Command::LogCall(CallInput {
-                    children,
-                    concern: a.concern,
-                    deliberate_harm: a.deliberate_harm,
-                    possible_crime: a.possible_crime,
-                    referrer: ReferrerInput {
-                        name: a.referrer_name,
-                        relationship: a.referrer_relationship,
-                        source: a.source,
-                        address: a.referrer_address,
-                        phone: a.referrer_phone,
-                        email: a.referrer_email,
-                    },
-                    received_at,
-                    team: a.team,
-                    passed_verbally_to: a.passed_to,
-                    draft_id: None,
-                }),
-            )?;
-            print::call_logged(a.format, &out).map_err(io)?;
-            Ok(())
-        }
+        Cmd::Call(a) => run_call(a, env),
         Cmd::Queue(q) => {
             let mut desk = open_client(env)?;
             let now = desk.now();
@@ -600,13 +606,36 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             id,
             outcome,
             late_reason,
+            at,
         }) => {
+            let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
             let mut desk = open_client(env)?;
             let out = exec(
                 &mut desk,
                 Command::CompleteAction {
                     action_id: id,
                     outcome,
+                    late_reason,
+                    at,
+                },
+            )?;
+            print::outcome(&out);
+            Ok(())
+        }
+        Cmd::Action(ActionCmd::Pass {
+            id,
+            to,
+            at,
+            late_reason,
+        }) => {
+            let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
+            let mut desk = open_client(env)?;
+            let out = exec(
+                &mut desk,
+                Command::PassToDuty {
+                    action_id: id,
+                    to_login: to,
+                    at,
                     late_reason,
                 },
             )?;
@@ -619,7 +648,14 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             let detail = desk.referral(id, "cli referral show", reason)?;
             print::referral(format, &detail, desk.now()).map_err(io)
         }
-        Cmd::Referral(ReferralCmd::Decide { id, decision, note }) => {
+        Cmd::Referral(ReferralCmd::Decide {
+            id,
+            decision,
+            note,
+            at,
+            late_reason,
+        }) => {
+            let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
             let mut desk = open_client(env)?;
             let decision = Decision::parse(&decision)?;
             let out = exec(
@@ -628,12 +664,20 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                     referral_id: id,
                     decision,
                     note,
+                    at,
+                    late_reason,
                 },
             )?;
             print::outcome(&out);
             Ok(())
         }
-        Cmd::Referral(ReferralCmd::Outcome { id, outcome }) => {
+        Cmd::Referral(ReferralCmd::Outcome {
+            id,
+            outcome,
+            at,
+            late_reason,
+        }) => {
+            let at = at.as_deref().map(|s| instant("--at", s)).transpose()?;
             let mut desk = open_client(env)?;
             let outcome = AssessmentOutcome::parse(&outcome)?;
             let out = exec(
@@ -641,6 +685,8 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                 Command::RecordOutcome {
                     referral_id: id,
                     outcome,
+                    at,
+                    late_reason,
                 },
             )?;
             print::outcome(&out);
@@ -676,18 +722,21 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if report.ok() {
                 Ok(())
             } else {
-                Err(DeskError::Store(crate::desk::StoreError::Corrupt(
-                    match &report.chain.first_broken {
-                        Some((id, why)) => format!("event log broken at event {id}: {why}"),
-                        None => format!("integrity check failed: {}", report.integrity.join("; ")),
-                    },
+                Err(DeskError::Store(crate::desk::StoreError::Damaged(
+                    verify_failure(&report),
                 )))
             }
         }
         Cmd::Backup { file } => {
+            // A new file only: a refused name is bad input (exit 2). Through a
+            // server the copy goes into its backup folder, under this name.
             let mut desk = open_client(env)?;
             let written = desk.backup(&file)?;
-            println!("backed up {} to {written}", env.db.display());
+            println!(
+                "backed up {} to {}",
+                output::inert(&env.db.display().to_string()),
+                output::inert(&written)
+            );
             Ok(())
         }
         Cmd::Handover(a) => handover::run_handover(a, env),
@@ -711,6 +760,142 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         )),
     };
     r.map(|()| false)
+}
+
+/// What `verify` found, and what to do about it.
+fn verify_failure(r: &crate::desk::VerifyReport) -> String {
+    const RESTORE: &str = "restore the last backup that verifies (`dutydesk --db BACKUP verify`)";
+    if r.integrity != ["ok"] {
+        let shown: Vec<&str> = r.integrity.iter().take(3).map(String::as_str).collect();
+        return output::inert(&format!(
+            "verify failed: the database file is damaged (SQLite's integrity check: {}{}). \
+             Stop using it, keep a copy as it is, and {RESTORE}",
+            shown.join("; "),
+            if r.integrity.len() > 3 { "; …" } else { "" }
+        ));
+    }
+    match &r.chain.first_broken {
+        Some((_, why)) => output::inert(&format!(
+            "verify failed: the event log is broken: {why}. The file was changed outside \
+             dutydesk: keep it as it is (it is the evidence), tell whoever is responsible for \
+             the system, and {RESTORE}; compare `dutydesk verify --head` with the head printed \
+             on the last handover"
+        )),
+        None => "verify failed".into(),
+    }
+}
+
+/// `dutydesk call`: earlier records are looked up with the call form's
+/// matching first; a strong match stops a new child being made until the
+/// caller says `--link CHILD_ID` or `--new-child`.
+fn run_call(a: CallArgs, env: &Env) -> Result<(), DeskError> {
+    let mut desk = open_client(env)?;
+    let now = desk.now();
+    let received_at = a
+        .received_at
+        .as_deref()
+        .map(|s| instant("--received-at", s))
+        .transpose()?;
+    if a.link.is_some() && a.child_name.len() > 1 {
+        return Err(DeskError::Invalid(
+            "--link names the earlier record of one child; log siblings one call per child, \
+             or link them from the call form"
+                .into(),
+        ));
+    }
+    let unknown = |n: &str| {
+        n.trim().eq_ignore_ascii_case("unknown") || n.trim().eq_ignore_ascii_case("name not known")
+    };
+    let dob = a
+        .dob
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .and_then(|d| crate::domain::time::parse_date(d).ok());
+    // Possible earlier records of each child, as the call form shows them.
+    let mut earlier: Vec<(usize, crate::desk::ChildMatch)> = Vec::new();
+    if a.link.is_none() {
+        for (i, n) in a.child_name.iter().enumerate() {
+            let probe = Probe {
+                name: (!unknown(n)).then(|| n.trim().to_string()),
+                dob,
+                address: Some(a.address.trim().to_string()).filter(|s| !s.is_empty()),
+            };
+            for m in desk.matches(&probe, 5)? {
+                earlier.push((i, m));
+            }
+        }
+    }
+    let strong: Vec<&(usize, crate::desk::ChildMatch)> = earlier
+        .iter()
+        .filter(|(_, m)| matching::is_strong(&m.matched))
+        .collect();
+    if !strong.is_empty() && !a.new_child {
+        print::earlier_records(&earlier, now).map_err(io)?;
+        let ids: Vec<String> = strong.iter().map(|(_, m)| m.child.id.to_string()).collect();
+        return Err(DeskError::Invalid(format!(
+            "not logged: {} earlier record(s) match strongly (child {}); if this is that child \
+             give --link CHILD_ID, if it is a different child give --new-child",
+            strong.len(),
+            ids.join(", ")
+        )));
+    }
+    let children = a
+        .child_name
+        .iter()
+        .map(|n| ChildInput {
+            name: if unknown(n) { None } else { Some(n.clone()) },
+            dob: a.dob.clone(),
+            address: Some(a.address.clone()),
+            first_language: a.first_language.clone(),
+            interpreter_needed: a.interpreter,
+            existing_child_id: a.link,
+            ..Default::default()
+        })
+        .collect();
+    let out = exec(
+        &mut desk,
+        Command::LogCall(CallInput {
+            children,
+            concern: a.concern,
+            deliberate_harm: a.deliberate_harm,
+            possible_crime: a.possible_crime,
+            referrer: ReferrerInput {
+                name: a.referrer_name,
+                relationship: a.referrer_relationship,
+                source: a.source,
+                address: a.referrer_address,
+                phone: a.referrer_phone,
+                email: a.referrer_email,
+            },
+            received_at,
+            team: a.team,
+            passed_verbally_to: a.passed_to.clone(),
+            passed_late_reason: a.late_reason,
+            draft_id: None,
+        }),
+    )?;
+    print::call_logged(a.format, &out, &earlier, now).map_err(io)?;
+    if let (Some(to), Outcome::CallLogged { referrals, .. }) = (&a.passed_to, &out) {
+        for r in referrals {
+            if let Some(p) = r
+                .actions
+                .iter()
+                .find(|x| x.kind == ActionKind::PassToDuty && x.is_open())
+            {
+                eprintln!(
+                    "dutydesk: referral {}: passed to {} after the hour, with no reason: its \
+                     pass to duty is still open; record it with `dutydesk action pass {} --to {} \
+                     --late-reason …`",
+                    r.referral.id,
+                    crate::domain::validate::inert(to),
+                    p.id,
+                    crate::domain::validate::inert(to)
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {

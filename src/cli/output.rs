@@ -84,6 +84,49 @@ impl Table {
 
 pub use crate::domain::validate::{inert, inert_keep_newlines};
 
+/// A refused output name is bad input (exit 2, nothing written); a failed
+/// write is an I/O error (exit 1).
+impl From<crate::outfile::OutFileError> for crate::desk::DeskError {
+    fn from(e: crate::outfile::OutFileError) -> Self {
+        use crate::outfile::OutFileError;
+        match e {
+            OutFileError::Refused(m) => crate::desk::DeskError::Invalid(m),
+            OutFileError::Failed(m) => {
+                crate::desk::DeskError::Store(crate::desk::StoreError::Io(m))
+            }
+        }
+    }
+}
+
+/// Writes `bytes` to standard output, or to the new file `out` (made by
+/// [`crate::outfile`]: refused if the name exists in any form).
+pub fn to_out(
+    out: Option<crate::outfile::NewFile>,
+    bytes: &[u8],
+) -> Result<(), crate::desk::DeskError> {
+    match out {
+        Some(mut f) => {
+            f.write_all(bytes)?;
+            f.commit()?;
+            Ok(())
+        }
+        None => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(bytes).and_then(|()| o.flush()).map_err(|e| {
+                crate::desk::DeskError::Store(crate::desk::StoreError::Io(e.to_string()))
+            })
+        }
+    }
+}
+
+/// The new output file for `--out`, made before any work so a refused name
+/// costs nothing and changes nothing.
+pub fn new_out(
+    path: Option<&std::path::Path>,
+) -> Result<Option<crate::outfile::NewFile>, crate::desk::DeskError> {
+    Ok(path.map(crate::outfile::NewFile::create).transpose()?)
+}
+
 pub fn csv_cell(s: &str) -> String {
     let mut s = inert(s);
     if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {

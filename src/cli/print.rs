@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::output::{print, Format, Table};
-use crate::desk::{EventHead, QueueRow, Staff};
+use crate::desk::{ChildMatch, EventHead, QueueRow, Staff};
 use crate::desk::{Outcome, ReferralDetail, VerifyReport};
+use crate::domain::matching;
 use crate::domain::time::{countdown, fmt_long, fmt_rfc3339, fmt_short};
+use crate::domain::validate::inert;
 
 pub fn outcome(o: &Outcome) {
     match o {
@@ -20,7 +22,16 @@ pub fn outcome(o: &Outcome) {
             fmt_long(action.due_at),
             action
                 .done_at
-                .map(|d| format!(", done {}", fmt_long(d)))
+                .map(|d| format!(
+                    ", {} {}{}",
+                    action.ended.map(|e| e.label()).unwrap_or("done"),
+                    fmt_long(d),
+                    if action.late && !action.is_cancelled() {
+                        " LATE"
+                    } else {
+                        ""
+                    }
+                ))
                 .unwrap_or_default()
         ),
         Outcome::ReferralChanged { referral } => {
@@ -42,17 +53,85 @@ pub fn outcome(o: &Outcome) {
     }
 }
 
-pub fn call_logged(format: Format, o: &Outcome) -> std::io::Result<()> {
+/// Possible earlier records of the children on a call (stderr when the call
+/// is refused, so a script's stdout stays clean).
+pub fn earlier_records(earlier: &[(usize, ChildMatch)], now: DateTime<Utc>) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    for line in earlier_lines(earlier, now) {
+        writeln!(err, "{line}")?;
+    }
+    Ok(())
+}
+
+fn earlier_lines(earlier: &[(usize, ChildMatch)], now: DateTime<Utc>) -> Vec<String> {
+    let mut out = Vec::new();
+    if earlier.is_empty() {
+        return out;
+    }
+    out.push("Possible earlier records (start-again check):".to_string());
+    for (i, m) in earlier {
+        let c = &m.child;
+        let open = m.referrals.iter().filter(|r| r.closed_at.is_none()).count();
+        let last = m.referrals.last().map(|r| {
+            format!(
+                "last referral {} received {}, {}",
+                r.id,
+                r.received_at.format("%d/%m/%Y"),
+                r.state.label()
+            )
+        });
+        out.push(inert(&format!(
+            "  child {} of this call: child {} {} · born {} · {} · score {}{} · {} referral(s), \
+             {open} open{} — {}",
+            i + 1,
+            c.id,
+            c.name.as_deref().unwrap_or("(name not known)"),
+            c.dob
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_else(|| "?".into()),
+            c.address.as_deref().unwrap_or("address not known"),
+            m.matched.score,
+            if matching::is_strong(&m.matched) {
+                " STRONG"
+            } else {
+                ""
+            },
+            m.referrals.len(),
+            last.map(|l| format!("; {l}")).unwrap_or_default(),
+            m.matched.reasons.join(", ")
+        )));
+    }
+    let _ = now;
+    out
+}
+
+pub fn call_logged(
+    format: Format,
+    o: &Outcome,
+    earlier: &[(usize, ChildMatch)],
+    now: DateTime<Utc>,
+) -> std::io::Result<()> {
     let Outcome::CallLogged { call_id, referrals } = o else {
         outcome(o);
         return Ok(());
     };
     match format {
-        Format::Json => print(
-            format,
-            &json!({"call_id": call_id, "referrals": referrals}),
-            Table::default,
-        ),
+        Format::Json => {
+            let earlier: Vec<_> = earlier
+                .iter()
+                .map(|(i, m)| {
+                    json!({"for_child": i + 1, "child_id": m.child.id, "score": m.matched.score,
+                        "strong": matching::is_strong(&m.matched), "reasons": m.matched.reasons,
+                        "child": m.child, "referrals": m.referrals})
+                })
+                .collect();
+            print(
+                format,
+                &json!({"call_id": call_id, "referrals": referrals, "earlier_records": earlier}),
+                Table::default,
+            )
+        }
         _ => {
             let mut t = Table::new(&[
                 "referral",
@@ -77,7 +156,13 @@ pub fn call_logged(format: Format, o: &Outcome) -> std::io::Result<()> {
                     ]);
                 }
             }
-            print(format, &(), || t)
+            print(format, &(), || t)?;
+            if format == Format::Table {
+                for line in earlier_lines(earlier, now) {
+                    println!("{line}");
+                }
+            }
+            Ok(())
         }
     }
 }
@@ -100,10 +185,11 @@ pub fn queue(format: Format, rows: &[QueueRow], now: DateTime<Utc>) -> std::io::
                 r.referral_id.to_string(),
                 r.child.clone().unwrap_or_else(|| "(name not known)".into()),
                 r.kind.to_string(),
-                match &r.owner {
-                    Some(o) if r.owner_absent => format!("{o} (ABSENT: needs cover)"),
-                    Some(o) => o.clone(),
-                    None => "UNALLOCATED".into(),
+                match (&r.owner, r.unallocated) {
+                    (Some(o), _) if r.owner_absent => format!("{o} (ABSENT: needs cover)"),
+                    (Some(o), Some(why)) => format!("{o} (UNALLOCATED: {})", why.label()),
+                    (Some(o), None) => o.clone(),
+                    (None, _) => "UNALLOCATED".into(),
                 },
                 match format {
                     Format::Csv => fmt_rfc3339(r.due_at),
@@ -165,9 +251,10 @@ pub fn referral(format: Format, d: &ReferralDetail, now: DateTime<Utc>) -> std::
             fmt_short(a.due_at),
             match a.done_at {
                 Some(at) => format!(
-                    "done {}{}",
+                    "{} {}{}",
+                    a.ended.map(|e| e.label()).unwrap_or("done"),
                     fmt_short(at),
-                    if a.late_reason.is_some() {
+                    if a.late && !a.is_cancelled() {
                         " (late)"
                     } else {
                         ""

@@ -235,9 +235,41 @@ pub fn to_csv(r: &Report) -> Table {
             n(t.measured),
             e(),
         );
+        row(
+            "timeliness",
+            "cancelled",
+            team,
+            code,
+            &t.label,
+            n(t.cancelled),
+            e(),
+            e(),
+        );
     };
     for t in &r.timeliness {
         tl(&mut row, &all, t);
+    }
+    for c in &r.assessments_completed {
+        row(
+            "assessments_completed",
+            "on_time",
+            &all,
+            c.kind.as_str(),
+            &format!("{} ({})", c.label, c.indicator),
+            n(c.on_time),
+            n(c.completed),
+            p(c.on_time_pct),
+        );
+        row(
+            "assessments_completed",
+            "late",
+            &all,
+            c.kind.as_str(),
+            &format!("{} ({})", c.label, c.indicator),
+            n(c.late),
+            n(c.completed),
+            e(),
+        );
     }
     for lr in &r.late_reasons {
         row(
@@ -262,26 +294,31 @@ pub fn to_csv(r: &Report) -> Table {
         e(),
         e(),
     );
-    row(
-        "unallocated",
-        "no_owner",
-        &all,
-        "",
-        "no owner on any open action",
-        n(u.no_owner),
-        n(u.count),
-        e(),
-    );
-    row(
-        "unallocated",
-        "owner_absent",
-        &all,
-        "",
-        "every owner absent",
-        n(u.owner_absent),
-        n(u.count),
-        e(),
-    );
+    for (figure, label, v) in [
+        ("no_owner", "an open action has no owner", u.no_owner),
+        (
+            "owner_inactive",
+            "an owner has left (inactive)",
+            u.owner_inactive,
+        ),
+        ("owner_absent", "an owner is absent", u.owner_absent),
+        (
+            "owner_not_duty_staff",
+            "an owner is not duty staff",
+            u.owner_not_duty_staff,
+        ),
+    ] {
+        row(
+            "unallocated",
+            figure,
+            &all,
+            "",
+            label,
+            n(v),
+            n(u.count),
+            e(),
+        );
+    }
     row(
         "unallocated",
         "deliberate_harm",
@@ -503,7 +540,15 @@ pub fn to_text(r: &Report) -> String {
     }
     out.push_str(&t.to_text());
     out.push('\n');
-    let mut t = Table::new(&["timeliness", "clock", "on time", "late", "overdue", "%"]);
+    let mut t = Table::new(&[
+        "timeliness (due in period)",
+        "clock",
+        "on time",
+        "late",
+        "overdue",
+        "%",
+        "cancelled at closure",
+    ]);
     for x in &r.timeliness {
         t.row(vec![
             x.label.clone(),
@@ -512,10 +557,33 @@ pub fn to_text(r: &Report) -> String {
             n(x.late),
             n(x.still_overdue),
             pc(x.on_time_pct),
+            n(x.cancelled),
         ]);
     }
     out.push_str(&t.to_text());
     out.push('\n');
+    if !r.assessments_completed.is_empty() {
+        let mut t = Table::new(&[
+            "assessments completed in period",
+            "indicator",
+            "completed",
+            "on time",
+            "late",
+            "%",
+        ]);
+        for c in &r.assessments_completed {
+            t.row(vec![
+                c.label.clone(),
+                c.indicator.clone(),
+                n(c.completed),
+                n(c.on_time),
+                n(c.late),
+                pc(c.on_time_pct),
+            ]);
+        }
+        out.push_str(&t.to_text());
+        out.push('\n');
+    }
     if !r.late_reasons.is_empty() {
         let mut t = Table::new(&["late reasons", "count"]);
         for lr in &r.late_reasons {
@@ -526,12 +594,15 @@ pub fn to_text(r: &Report) -> String {
     }
     let u = &r.unallocated;
     out.push_str(&format!(
-        "Unallocated (Rec 54), as at {}: {} (no owner {}, owner absent {}; deliberate harm {}; \
-         next action overdue {}; oldest {} days)\n",
+        "Unallocated (Rec 54, 55), as at {}: {} (no owner {}, owner inactive {}, owner absent \
+         {}, owner not duty staff {}; deliberate harm {}; next action overdue {}; oldest {} \
+         days)\n",
         fmt_short(u.as_at),
         u.count,
         u.no_owner,
+        u.owner_inactive,
         u.owner_absent,
+        u.owner_not_duty_staff,
         u.deliberate_harm,
         u.overdue,
         u.oldest_days

@@ -21,6 +21,7 @@ Keys:
   timescales.override.KIND    one clock in place of the profile's: \"2 working days\", \"48h\", \"90m\"
   calendar.closure.DATE       an extra closure day (settings closure add|remove DATE)
   calendar.not_holiday.DATE   a built-in bank holiday that does not apply (settings not-holiday add|remove DATE)
+  calendar.bank_holiday.DATE  a bank holiday of a year outside 2020-2035 (settings bank-holiday add|remove DATE)
 
 Clocks (KIND, the profile's default, where it comes from):
   pass_to_duty          1 hour                   Rec 39 (verbally and in writing)
@@ -40,7 +41,9 @@ Clocks (KIND, the profile's default, where it comes from):
 An action point's timescale is agreed at the strategy discussion (Rec 51): it has no clock.
 
 Working days are Monday to Friday less the bank holidays of England and Wales (built in for \
-2020-2035), less any not-holidays, and less the closure days. Dates: dd/mm/yyyy or yyyy-mm-dd.
+2020-2035), less any not-holidays, and less the closure days. A working-day deadline in a year \
+outside 2020-2035 is refused until a duty manager adds that year's bank holidays, every one of \
+them, with `settings bank-holiday add DATE`. Dates: dd/mm/yyyy or yyyy-mm-dd.
 
 Examples:
   dutydesk settings show
@@ -48,7 +51,8 @@ Examples:
   dutydesk settings set timescales.override.decision \"2 working days\"
   dutydesk settings unset timescales.override.decision
   dutydesk settings closure add 24/12/2026
-  dutydesk settings not-holiday add 04/05/2026";
+  dutydesk settings not-holiday add 04/05/2026
+  dutydesk settings bank-holiday add 01/01/2036";
 
 #[derive(Debug, Subcommand)]
 pub enum SettingsCmd {
@@ -72,6 +76,10 @@ pub enum SettingsCmd {
     /// Built-in bank holidays that do not apply here, e.g. a moved holiday (duty managers)
     #[command(subcommand)]
     NotHoliday(DayCmd),
+    /// Bank holidays of a year outside the built-in list (2020-2035), every
+    /// one of that year: its working-day deadlines are then counted (duty managers)
+    #[command(subcommand)]
+    BankHoliday(DayCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +121,7 @@ pub fn run_settings(cmd: SettingsCmd, env: &Env) -> Result<(), DeskError> {
         SettingsCmd::Unset { key } => Command::ClearSetting { key },
         SettingsCmd::Closure(op) => day("closure", op),
         SettingsCmd::NotHoliday(op) => day("not_holiday", op),
+        SettingsCmd::BankHoliday(op) => day("bank_holiday", op),
     };
     let out = exec(&mut desk, cmd)?;
     outp::outcome(&out);
@@ -183,6 +192,12 @@ fn table(v: &SettingsView) -> Table {
         days(&v.not_holidays),
         String::new(),
         "bank holidays of England and Wales".into(),
+    ]);
+    t.row(vec![
+        "calendar.bank_holiday".into(),
+        days(&v.bank_holidays),
+        String::new(),
+        format!("years known: {}", v.calendar_years),
     ]);
     t
 }

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::command::{CallInput, ChildInput, Outcome, ReferralWithActions};
 use super::{permit, staff_of, DeskError, Result};
 use crate::domain::clocks::{ReferralFacts, Rules};
+use crate::domain::endings::{End, EndKind};
 use crate::domain::time::{london_date, parse_date};
 use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
 use crate::domain::{ActionKind, Actor, ReferralSource};
@@ -297,11 +298,9 @@ pub(crate) fn log_call(
             })?,
         },
     };
+    // Rec 39: passed to a duty worker or duty manager at work, or not at all.
     let passed_to = match &input.passed_verbally_to {
-        Some(l) => Some(
-            store::staff_by_login(conn, l)?
-                .ok_or_else(|| DeskError::NotFound(format!("no staff member with login {l:?}")))?,
-        ),
+        Some(l) => Some(super::completion::duty_recipient(conn, l, now)?),
         None => None,
     };
 
@@ -404,7 +403,7 @@ pub(crate) fn log_call(
             possible_crime: input.possible_crime,
             interpreter_needed: child.interpreter_needed,
         };
-        let planned = rules.on_referral(&facts);
+        let planned = rules.on_referral(&facts)?;
         let mut kinds = Vec::new();
         for p in &planned {
             let mut a = NewAction {
@@ -421,18 +420,28 @@ pub(crate) fn log_call(
             }
             let id = store::insert_action(conn, &a)?;
             if p.kind == ActionKind::PassToDuty {
-                if let Some(to) = &passed_to {
+                let late_reason = match &input.passed_late_reason {
+                    Some(l) => validate::optional_line("late reason", l, MAX_LINE)?,
+                    None => None,
+                };
+                let end = End::new(EndKind::Done, p.due_at, now, now);
+                // Passed after the hour needs its reason (Rec 35, Rec 39):
+                // without one the call is still logged, and its pass to duty
+                // stays open (overdue) for `dutydesk action pass` to record.
+                let ends = passed_to
+                    .as_ref()
+                    .filter(|_| !end.needs_reason() || late_reason.is_some());
+                if let Some(to) = ends {
                     let mut act = store::action_by_id(conn, id)?.expect("just inserted");
-                    act.done_at = Some(now);
-                    act.done_by = Some(actor.login.clone());
-                    act.outcome = Some(format!(
-                        "passed verbally to {} and in writing",
-                        to.display_name
-                    ));
-                    if now > act.due_at {
-                        act.late_reason =
-                            Some("recorded after the hour when the call was logged".into());
-                    }
+                    act.finish(
+                        &end,
+                        &actor.login,
+                        format!(
+                            "passed verbally to {} ({}) and in writing",
+                            to.display_name, to.login
+                        ),
+                        late_reason,
+                    );
                     store::update_action(conn, &act)?;
                 }
             }

@@ -58,6 +58,9 @@ pub enum CensusCommand {
         icpc_date: Option<String>,
         icpc_not_required: Option<bool>,
         closure_reason: Option<String>,
+        /// The child's primary need (N0–N9) on this referral (census 8610).
+        #[serde(default)]
+        primary_need: Option<String>,
     },
 }
 
@@ -212,6 +215,7 @@ pub(crate) fn handle(
             icpc_date,
             icpc_not_required,
             closure_reason,
+            primary_need,
         } => {
             permit(&me, Permission::RecordCensusDetails)?;
             let mut r = store::referral_by_id(conn, referral_id)?
@@ -278,6 +282,32 @@ pub(crate) fn handle(
                 return Err(DeskError::Invalid(
                     "a conference date and 'conference not required' contradict each other".into(),
                 ));
+            }
+            if let Some(p) = primary_need {
+                let old = r.primary_need;
+                r.primary_need = if p.trim().is_empty() {
+                    None
+                } else {
+                    Some(PrimaryNeed::parse(&p)?)
+                };
+                if old != r.primary_need {
+                    store::update_referral(conn, &r)?;
+                    ev(NewEvent {
+                        kind: "primary_need_recorded".into(),
+                        child_id: Some(r.child_id),
+                        referral_id: Some(r.id),
+                        summary: format!(
+                            "primary need {}",
+                            r.primary_need
+                                .map(|p| format!("{} ({})", p.code(), p.label()))
+                                .unwrap_or_else(|| "cleared".into())
+                        ),
+                        before: Some(json!({"primary_need": old.map(|p| p.code())})),
+                        after: Some(json!({"primary_need": r.primary_need.map(|p| p.code())})),
+                        significant: true,
+                        ..Default::default()
+                    })?;
+                }
             }
             if let Some(reason) = closure_reason {
                 permit(&me, Permission::ChangeClosureReason)?;

@@ -4,7 +4,7 @@
 //! permission table and the clock are the desk's, never the caller's.
 //! Nothing here takes a `now`: the time is the desk's (`Client::now`).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 #[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::api::{HelloReply, Request};
 use super::census::CensusReturn;
+use super::clock::{Clock, OffsetClock, SystemClock};
 use super::handover::{HandoverReport, StoredHandover};
 use super::reports::{Report, ReportQuery};
 use super::{
@@ -38,6 +39,55 @@ use crate::store::{
 pub enum Reply {
     Ok(Value),
     Err { code: i32, message: String },
+}
+
+/// Writes all of `bytes` to a Unix socket, sending with `MSG_NOSIGNAL`: a
+/// peer that has gone away is an error (`EPIPE`), never SIGPIPE. The
+/// subcommands end on SIGPIPE at its default (a closed `| head` is a quiet
+/// end, `entry.rs`), so a plain write to a vanished server would end the
+/// command with 141 and no word of the lost connection; and a server must
+/// outlive a client that hangs up. Every write to the socket, both ends,
+/// goes through here.
+#[cfg(unix)]
+pub fn send_all(s: &UnixStream, mut bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    #[cfg(not(target_vendor = "apple"))]
+    const FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
+    // No MSG_NOSIGNAL there: the socket itself is told not to signal.
+    #[cfg(target_vendor = "apple")]
+    const FLAGS: libc::c_int = 0;
+    #[cfg(target_vendor = "apple")]
+    {
+        let on: libc::c_int = 1;
+        // SAFETY: setsockopt reads one c_int from `on`, which outlives the call.
+        unsafe {
+            libc::setsockopt(
+                s.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_NOSIGPIPE,
+                (&on as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+    while !bytes.is_empty() {
+        // SAFETY: `bytes` is valid for `bytes.len()` bytes for the call; the
+        // descriptor is the open socket `s` owns.
+        let n = unsafe { libc::send(s.as_raw_fd(), bytes.as_ptr().cast(), bytes.len(), FLAGS) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        // A partial write: send the rest.
+        bytes = &bytes[n as usize..];
+    }
+    Ok(())
 }
 
 /// A client of `dutydesk serve`: one Unix socket, one JSON line each way
@@ -82,7 +132,7 @@ impl Remote {
             hello: HelloReply {
                 login: String::new(),
                 real_login: String::new(),
-                now: Utc::now(),
+                now: SystemClock.now(),
                 fixed_clock: false,
                 training: false,
                 version: String::new(),
@@ -97,7 +147,7 @@ impl Remote {
         };
         let hello: HelloReply = serde_json::from_value(r.send_value(&greeting)?)
             .map_err(|e| DeskError::Invalid(format!("the server's greeting: {e}")))?;
-        r.offset = hello.now - Utc::now();
+        r.offset = hello.now - SystemClock.now();
         r.fixed = hello.fixed_clock.then_some(hello.now);
         r.hello = hello;
         Ok(r)
@@ -107,7 +157,7 @@ impl Remote {
         let mut line = serde_json::to_string(req)
             .map_err(|e| DeskError::Invalid(format!("encoding a request: {e}")))?;
         line.push('\n');
-        self.writer.write_all(line.as_bytes()).map_err(lost)?;
+        send_all(&self.writer, line.as_bytes()).map_err(lost)?;
         let mut answer = String::new();
         let n = self.reader.read_line(&mut answer).map_err(lost)?;
         if n == 0 {
@@ -136,10 +186,7 @@ impl Remote {
     fn poll_changes(&mut self) -> i64 {
         if self.watch.is_none() {
             if let Ok(s) = UnixStream::connect(&self.path) {
-                let mut w = s.try_clone().ok();
-                if let Some(w) = w.as_mut() {
-                    let _ = w.write_all(b"{\"request\":\"watch\"}\n");
-                }
+                let _ = send_all(&s, b"{\"request\":\"watch\"}\n");
                 let _ = s.set_nonblocking(true);
                 self.watch = Some(BufReader::new(s));
             }
@@ -210,7 +257,9 @@ impl Client {
         match &self.link {
             Link::Local(d) => d.clock_now(),
             #[cfg(unix)]
-            Link::Remote(r) => r.fixed.unwrap_or_else(|| Utc::now() + r.offset),
+            Link::Remote(r) => r
+                .fixed
+                .unwrap_or_else(|| OffsetClock { offset: r.offset }.now()),
         }
     }
 

@@ -2,7 +2,7 @@
 //! The rule of what is missing lives in `domain::closure`.
 
 use crate::domain::permissions::Permission;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::json;
@@ -10,6 +10,7 @@ use serde_json::json;
 use super::command::{ItemStatus, Outcome, ReferralWithActions};
 use super::{permit, staff_of, Desk, DeskError, Result};
 use crate::domain::closure::{self, ChecklistItem, ClosureFacts, Missing, OpenAction};
+use crate::domain::endings::{self, End, EndKind};
 use crate::domain::time::fmt_long;
 use crate::domain::validate::{self, MAX_LINE};
 use crate::domain::{Actor, ClosureReason, ReferralState};
@@ -105,14 +106,8 @@ pub(crate) fn record_checklist_item(
     };
     let (done_at, reason) = match status {
         ItemStatus::Done { at } => {
-            let at = at.unwrap_or(now);
-            if at > now + Duration::minutes(5) {
-                return Err(DeskError::Invalid(format!(
-                    "{} cannot be recorded as done in the future ({})",
-                    item.label(),
-                    fmt_long(at)
-                )));
-            }
+            let at =
+                endings::stated_time(&format!("{} (--at)", item.label()), at, r.received_at, now)?;
             (Some(at), None)
         }
         ItemStatus::NotDone { reason } => {
@@ -200,25 +195,29 @@ pub(crate) fn close_referral(
             missing: c.missing_text,
         });
     }
+    closure::reason_fits(reason, r.decision)?;
     if let Some(why) = &cancel {
         for mut a in store::actions_of_referral(conn, r.id)?
             .into_iter()
             .filter(|a| a.is_open())
         {
-            a.done_at = Some(now);
-            a.done_by = Some(me.login.clone());
-            a.outcome = Some(format!("not needed: referral closed ({why})"));
-            if now > a.due_at {
-                a.late_reason = Some(why.clone());
-            }
+            // Cancelled, not done: never counted on time or late.
+            let end = End::new(EndKind::Cancelled, a.due_at, now, now);
+            a.finish(
+                &end,
+                &me.login,
+                format!("not needed: referral closed ({why})"),
+                None,
+            );
             store::update_action(conn, &a)?;
             ev(NewEvent {
                 kind: "action_not_needed".into(),
                 child_id: Some(r.child_id),
                 referral_id: Some(r.id),
                 action_id: Some(a.id),
-                summary: format!("{} closed as not needed: {why}", a.kind.label()),
-                after: Some(json!({"outcome": a.outcome, "done_by": a.done_by})),
+                summary: format!("{} cancelled at closure: {why}", a.kind.label()),
+                after: Some(json!({"ended": "cancelled", "outcome": a.outcome,
+                    "done_by": a.done_by, "at": end.at})),
                 significant: true,
                 ..Default::default()
             })?;

@@ -50,8 +50,14 @@ pub struct CallInput {
     pub received_at: Option<DateTime<Utc>>,
     /// Team name; the caller's team (or the first team) when not given.
     pub team: Option<String>,
-    /// Login of the duty worker the call was passed to verbally, if it was.
+    /// Login of the duty worker or duty manager (at work) the call was
+    /// passed to verbally, if it was (Rec 39).
     pub passed_verbally_to: Option<String>,
+    /// Why it was passed after the hour, when it was. Without one a late
+    /// pass is not recorded: the call is logged and its pass to duty stays
+    /// open for `dutydesk action pass`.
+    #[serde(default)]
+    pub passed_late_reason: Option<String>,
     /// The draft this call was typed into, if any (it is submitted, not copied).
     pub draft_id: Option<i64>,
 }
@@ -112,19 +118,50 @@ pub enum Command {
         action_id: i64,
         owner: Option<String>,
     },
+    /// Completes an action that ends with a written outcome (see child,
+    /// police informed, strategy discussion …). Other kinds end their own way
+    /// (`domain::endings`) and are refused with the command that ends them.
     CompleteAction {
         action_id: i64,
         outcome: String,
         late_reason: Option<String>,
+        /// When it happened (not before the referral, not in the future);
+        /// now when not given. The event keeps this and when it was recorded.
+        #[serde(default)]
+        at: Option<DateTime<Utc>>,
     },
+    /// Rec 39: the call was passed to a duty worker or duty manager at work,
+    /// verbally and in writing. Ends the referral's `pass_to_duty` action.
+    PassToDuty {
+        action_id: i64,
+        to_login: String,
+        #[serde(default)]
+        at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        late_reason: Option<String>,
+    },
+    /// The decision on a referral (a duty manager). Ends its `decision`
+    /// action; past the deadline that needs `late_reason`.
     RecordDecision {
         referral_id: i64,
         decision: Decision,
         note: Option<String>,
+        /// When the decision was made; now when not given.
+        #[serde(default)]
+        at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        late_reason: Option<String>,
     },
+    /// An assessment's outcome. `no_service` and `service_needed` end the
+    /// open assessment action (NI59/NI60); late, that needs `late_reason`.
     RecordOutcome {
         referral_id: i64,
         outcome: AssessmentOutcome,
+        /// When the assessment was completed (or the service provided).
+        #[serde(default)]
+        at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        late_reason: Option<String>,
     },
     AddNote {
         referral_id: i64,

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::command::Outcome;
 use super::{permit, staff_of, Desk, DeskError, Result};
+use crate::domain::endings::{self, End, EndKind};
 use crate::domain::letters::{
     self, ChaseMethod, ConfirmationMethod, ConfirmationStatus, LetterFacts, LetterKind, SendMethod,
 };
@@ -22,9 +23,6 @@ use crate::store::{
     self, Action, AwaitingConfirmation, Chase, ConfirmationCounts, ConfirmationReceipt, Letter,
     NewChase, NewEvent, Referral,
 };
-
-/// How far ahead of the clock a typed time may be (clock drift between PCs).
-const SKEW: chrono::Duration = chrono::Duration::minutes(5);
 
 /// Written confirmation of one referral: the action, the receipt, the chases
 /// and the letters.
@@ -59,27 +57,15 @@ fn action_of(conn: &Connection, referral_id: i64, kind: ActionKind) -> Result<Op
         .find(|a| a.kind == kind))
 }
 
-/// A typed time, checked: not in the future, not before the referral.
+/// A typed time, checked by the domain's rule: not in the future, not
+/// before the referral was received.
 fn when(
     what: &str,
     at: Option<DateTime<Utc>>,
     r: &Referral,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>> {
-    let t = at.unwrap_or(now);
-    if t > now + SKEW {
-        return Err(DeskError::Invalid(format!(
-            "{what} cannot be in the future"
-        )));
-    }
-    if t < r.received_at {
-        return Err(DeskError::Invalid(format!(
-            "{what} cannot be before referral {} was received ({})",
-            r.id,
-            fmt_long(r.received_at)
-        )));
-    }
-    Ok(t)
+    Ok(endings::stated_time(what, at, r.received_at, now)?)
 }
 
 fn late_reason_of(s: Option<String>) -> Result<Option<String>> {
@@ -119,17 +105,14 @@ pub(crate) fn receive(
         )));
     }
     let at = when("the time it arrived", received_at, &r, now)?;
-    let late = at > a.due_at;
-    let late_reason = late_reason_of(late_reason)?;
-    if late && late_reason.is_none() {
-        return Err(DeskError::Invalid(format!(
-            "written confirmation of referral {referral_id} was due {} and arrived {}; \
-             recording it late needs a reason (Rec 21): give --late-reason",
-            fmt_long(a.due_at),
-            fmt_long(at)
-        )));
-    }
-    let late_reason = if late { late_reason } else { None };
+    let end = End::new(EndKind::Done, a.due_at, at, now);
+    let late_reason = endings::late_reason_for(
+        &end,
+        a.due_at,
+        late_reason_of(late_reason)?,
+        &format!("written confirmation of referral {referral_id} (Rec 21)"),
+        "give --late-reason",
+    )?;
     store::insert_confirmation(
         conn,
         &ConfirmationReceipt {
@@ -141,10 +124,12 @@ pub(crate) fn receive(
             late_reason: late_reason.clone(),
         },
     )?;
-    a.done_at = Some(at);
-    a.done_by = Some(me.login.clone());
-    a.outcome = Some(format!("received by {}", method.label()));
-    a.late_reason = late_reason.clone();
+    a.finish(
+        &end,
+        &me.login,
+        format!("received by {}", method.label()),
+        late_reason.clone(),
+    );
     store::update_action(conn, &a)?;
     event(
         conn,
@@ -358,18 +343,20 @@ pub(crate) fn letter_sent(
                 )));
             }
         }
-        let late = at > a.due_at;
-        if late && late_reason.is_none() {
-            return Err(DeskError::Invalid(format!(
-                "feedback to the referrer of referral {referral_id} was due {}; recording it \
-                 sent late needs a reason (Haringey JAR 14): give --late-reason",
-                fmt_long(a.due_at)
-            )));
-        }
-        a.done_at = Some(at);
-        a.done_by = Some(me.login.clone());
-        a.outcome = Some(format!("feedback sent by {}", method.label()));
-        a.late_reason = if late { late_reason.clone() } else { None };
+        let end = End::new(EndKind::Done, a.due_at, at, now);
+        let why = endings::late_reason_for(
+            &end,
+            a.due_at,
+            late_reason.clone(),
+            &format!("feedback to the referrer of referral {referral_id} (Haringey JAR 14)"),
+            "give --late-reason",
+        )?;
+        a.finish(
+            &end,
+            &me.login,
+            format!("feedback sent by {}", method.label()),
+            why,
+        );
         store::update_action(conn, &a)?;
         done = Some(a);
     }

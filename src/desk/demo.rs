@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::{Desk, DeskError, Result};
 use crate::domain::clocks::ReferralFacts;
+use crate::domain::endings::{End, EndKind};
 use crate::domain::time::london_date;
 use crate::domain::{
     ActionKind, ClosureReason, Decision, PrimaryNeed, ReferralSource, ReferralState, Role,
@@ -29,6 +30,22 @@ pub struct DemoStats {
     pub referrals: u64,
     pub open_actions: u64,
     pub events: u64,
+    /// Demo logins changed because they are the login of whoever ran the
+    /// demo (who is the first team's manager): (demo login, login used).
+    pub renamed: Vec<(String, String)>,
+}
+
+/// The login a demo member of staff gets: its own, unless that is the login
+/// of whoever runs the demo (then `jpatel` becomes `jpatel2`, or the first
+/// free number), so the runner's login is never taken twice.
+pub fn demo_login(base: &str, runner: &str) -> String {
+    if base != runner {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base}{n}"))
+        .find(|l| l != runner)
+        .expect("an unused number")
 }
 
 const FIRST: &[&str] = &[
@@ -85,6 +102,7 @@ const LANGS: &[&str] = &[
 struct StaffPick {
     workers: Vec<Vec<String>>,
     frontline: Vec<String>,
+    renamed: Vec<(String, String)>,
 }
 
 fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
@@ -114,13 +132,22 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
             &[("edtlead", "Pat Reilly"), ("edtsw", "Sam Carter")],
         ];
         let managers = ["tgreen", "hbell", "edtmgr"];
+        let runner = spec.manager_login.as_str();
+        let mut renamed = Vec::new();
+        let mut login_for = |base: &str| -> String {
+            let l = demo_login(base, runner);
+            if l != base {
+                renamed.push((base.to_string(), l.clone()));
+            }
+            l
+        };
         let manager_names = ["Tom Green", "Helen Bell", "Dee Marsh"];
         for (i, (name, phone, email)) in teams.iter().enumerate() {
             let team_id = store::insert_team(c, name, Some(phone), Some(email))?;
             let mlogin = if i == 0 {
                 spec.manager_login.clone()
             } else {
-                managers[i].to_string()
+                login_for(managers[i])
             };
             store::insert_staff(
                 c,
@@ -136,25 +163,25 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
                 },
             )?;
             let mut team_workers = Vec::new();
-            for (login, display) in people[i] {
+            for (base, display) in people[i] {
+                let login = login_for(base);
                 store::insert_staff(
                     c,
                     &NewStaff {
-                        login: login.to_string(),
+                        login: login.clone(),
                         display_name: display.to_string(),
                         role: Role::DutyWorker,
                         team_id: Some(team_id),
                     },
                 )?;
-                team_workers.push(login.to_string());
+                team_workers.push(login);
             }
             workers.push(team_workers);
         }
-        let frontline = vec![
-            "ccentre1".to_string(),
-            "ccentre2".to_string(),
-            "reception".to_string(),
-        ];
+        let frontline: Vec<String> = ["ccentre1", "ccentre2", "reception"]
+            .into_iter()
+            .map(&mut login_for)
+            .collect();
         for (l, n) in frontline.iter().zip([
             "Kim Lowe (contact centre)",
             "Raj Mehta (contact centre)",
@@ -173,14 +200,14 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
         store::insert_staff(
             c,
             &NewStaff {
-                login: "director".into(),
+                login: login_for("director"),
                 display_name: "Dr Ann Fox (director)".into(),
                 role: Role::Director,
                 team_id: None,
             },
         )?;
         // One worker off sick, so "needs cover" shows.
-        let mut sick = store::staff_by_login(c, "lnowak")?.expect("just added");
+        let mut sick = store::staff_by_login(c, &workers[0][3])?.expect("just added");
         sick.absent_from = Some(now - Duration::days(2));
         sick.absent_note = Some("off sick, no end date".into());
         store::update_staff(c, &sick)?;
@@ -199,7 +226,11 @@ fn setup(desk: &mut Desk, spec: &DemoSpec) -> Result<StaffPick> {
                 ..Default::default()
             },
         )?;
-        Ok::<_, DeskError>(StaffPick { workers, frontline })
+        Ok::<_, DeskError>(StaffPick {
+            workers,
+            frontline,
+            renamed,
+        })
     })
 }
 
@@ -226,7 +257,10 @@ pub fn generate_with(
     let actor = desk.actor().clone();
     let now = spec.now;
     let total = spec.referrals as u64;
-    let mut stats = DemoStats::default();
+    let mut stats = DemoStats {
+        renamed: pick.renamed.clone(),
+        ..Default::default()
+    };
     // Children already on file, for re-referrals: (id, name, dob, address).
     let mut known: Vec<(i64, Option<String>, Option<NaiveDate>, String)> = Vec::new();
     let span_secs = 365 * 24 * 3600i64;
@@ -383,7 +417,7 @@ pub fn generate_with(
                         || (age < Duration::days(60) && rng.random_bool(0.02));
                     let workers = &pick.workers[team_ix];
                     let mut planned: Vec<(ActionKind, DateTime<Utc>)> = rules
-                        .on_referral(&facts)
+                        .on_referral(&facts)?
                         .into_iter()
                         .map(|p| (p.kind, p.due_at))
                         .collect();
@@ -410,7 +444,7 @@ pub fn generate_with(
                             .any(|(k, _)| *k == ActionKind::StrategyDiscussion);
                         planned.extend(
                             rules
-                                .on_decision(&facts, decision, decided_at, has_sd)
+                                .on_decision(&facts, decision, decided_at, has_sd)?
                                 .into_iter()
                                 .map(|p| (p.kind, p.due_at)),
                         );
@@ -429,8 +463,16 @@ pub fn generate_with(
                     }
                     if !open {
                         r.state = ReferralState::Closed;
-                        r.closed_at =
-                            Some((received + Duration::days(rng.random_range(5..60))).min(now));
+                        let later = (received + Duration::days(rng.random_range(5..60))).min(now);
+                        // No further action closes on the day it is decided
+                        // (a census rule, 8569Q); other cases when worked.
+                        r.closed_at = Some(match (r.decision, r.decided_at) {
+                            (
+                                Some(Decision::Nfa | Decision::Advice | Decision::OtherAgency),
+                                Some(at),
+                            ) => at,
+                            _ => later,
+                        });
                         r.closed_by = Some(workers[0].clone());
                         r.closure_reason = Some(match r.assessed_at {
                             Some(_) if r.service_needed_at.is_none() => {
@@ -478,20 +520,18 @@ pub fn generate_with(
                             };
                             let done = done.min(now);
                             let mut a = store::action_by_id(c, id)?.expect("just inserted");
-                            a.done_at = Some(done);
-                            a.done_by = owner.clone().or_else(|| Some(workers[0].clone()));
-                            a.outcome = Some("done".into());
-                            if done > due {
-                                a.late_reason = Some(
-                                    [
-                                        "staff shortage on duty",
-                                        "family not at home",
-                                        "referrer unavailable",
-                                        "awaiting police",
-                                    ][rng.random_range(0..4)]
-                                    .into(),
-                                );
-                            }
+                            let end = End::new(EndKind::Done, due, done, done);
+                            let reason = end.needs_reason().then(|| {
+                                [
+                                    "staff shortage on duty",
+                                    "family not at home",
+                                    "referrer unavailable",
+                                    "awaiting police",
+                                ][rng.random_range(0..4)]
+                                .to_string()
+                            });
+                            let by = owner.clone().unwrap_or_else(|| workers[0].clone());
+                            a.finish(&end, &by, "done".into(), reason);
                             store::update_action(c, &a)?;
                         } else {
                             local.open_actions += 1;

@@ -10,9 +10,9 @@ use super::call::log_call;
 use super::command::{Command, Outcome, ReferralWithActions};
 use super::{chronology, closure};
 use super::{permit, staff_of, DeskError, Result};
-use crate::domain::clocks::{ReferralFacts, Rules};
+use crate::domain::clocks::Rules;
 use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
-use crate::domain::{ActionKind, Actor, AssessmentOutcome, Decision, ReferralState, Role};
+use crate::domain::{ActionKind, Actor, Role};
 use crate::store::{self, NewAction, NewEvent, NewStaff, Staff};
 
 pub(crate) fn handle(
@@ -383,196 +383,66 @@ pub(crate) fn handle(
             action_id,
             outcome,
             late_reason,
-        } => {
-            let me = staff_of(conn, actor)?;
-            let mut a = open_action(conn, action_id)?;
-            let r = store::referral_by_id(conn, a.referral_id)?.expect("action's referral");
-            let own = a.owner.as_deref() == Some(me.login.as_str());
-            permit(
-                &me,
-                match &a.owner {
-                    _ if own => Permission::CompleteOwnAction,
-                    None => Permission::CompleteUnallocatedAction,
-                    Some(_) => Permission::CompleteOthersAction,
-                },
-            )?;
-            if a.kind != ActionKind::PassToDuty {
-                permit(&me, Permission::CompleteStatutoryAction)?;
-            }
-            let outcome = validate::required_text("outcome", &outcome, MAX_TEXT)?;
-            let late = now > a.due_at;
-            let late_reason = match late_reason {
-                Some(l) => validate::optional_line("late reason", &l, MAX_LINE)?,
-                None => None,
-            };
-            if late && late_reason.is_none() {
-                return Err(DeskError::Invalid(format!(
-                    "action {action_id} ({}) was due {}; completing it late needs a reason \
-                     (Rec 35): give --late-reason",
-                    a.kind.label(),
-                    crate::domain::time::fmt_long(a.due_at)
-                )));
-            }
-            a.done_at = Some(now);
-            a.done_by = Some(me.login.clone());
-            a.outcome = Some(outcome.clone());
-            a.late_reason = if late { late_reason } else { None };
-            store::update_action(conn, &a)?;
-            ev(NewEvent {
-                kind: "action_completed".into(),
-                child_id: Some(r.child_id),
-                referral_id: Some(r.id),
-                action_id: Some(a.id),
-                summary: format!(
-                    "{} done{}: {}",
-                    a.kind.label(),
-                    if late { " LATE" } else { "" },
-                    outcome
-                ),
-                after: Some(
-                    json!({"outcome": a.outcome, "late_reason": a.late_reason, "done_by": a.done_by}),
-                ),
-                significant: true,
-                ..Default::default()
-            })?;
-            // Rules that follow an action being done.
-            if a.kind == ActionKind::StrategyDiscussion {
-                for p in rules.on_strategy_discussion_held(r.decision, now) {
-                    add_action(conn, &r, p.kind, p.due_at, now, &ev)?;
-                }
-            }
-            Ok(Outcome::ActionChanged { action: a })
-        }
+            at,
+        } => super::completion::complete_action(
+            conn,
+            rules,
+            actor,
+            action_id,
+            outcome,
+            late_reason,
+            at,
+            now,
+            &ev,
+        ),
+        Command::PassToDuty {
+            action_id,
+            to_login,
+            at,
+            late_reason,
+        } => super::completion::pass_to_duty(
+            conn,
+            actor,
+            action_id,
+            to_login,
+            at,
+            late_reason,
+            now,
+            &ev,
+        ),
         Command::RecordDecision {
             referral_id,
             decision,
             note,
-        } => {
-            let me = staff_of(conn, actor)?;
-            permit(&me, Permission::RecordDecision)?;
-            let mut r = existing_referral(conn, referral_id)?;
-            if !r.state.can_decide() {
-                return Err(DeskError::Invalid(format!(
-                    "referral {referral_id} already has a decision ({})",
-                    r.state.label()
-                )));
-            }
-            let note = match note {
-                Some(n) => validate::optional_line("decision note", &n, MAX_TEXT)?,
-                None => None,
-            };
-            if decision == Decision::OtherAgency && note.is_none() {
-                return Err(DeskError::Invalid(
-                    "referring to another agency needs the agency and the purpose recorded (Rec 48)".into(),
-                ));
-            }
-            let before = json!({"state": r.state});
-            r.state = decision.state();
-            r.decision = Some(decision);
-            r.decision_note = note.clone();
-            r.decided_at = Some(now);
-            r.decided_by = Some(me.login.clone());
-            store::update_referral(conn, &r)?;
-            ev(NewEvent {
-                kind: "decision_recorded".into(),
-                child_id: Some(r.child_id),
-                referral_id: Some(r.id),
-                summary: format!(
-                    "decision: {}{}",
-                    decision.label(),
-                    note.as_deref()
-                        .map(|n| format!(" ({n})"))
-                        .unwrap_or_default()
-                ),
-                before: Some(before),
-                after: Some(json!({"state": r.state, "decision": decision, "note": note})),
-                significant: true,
-                ..Default::default()
-            })?;
-            // The decision action is done by recording the decision.
-            let actions = store::actions_of_referral(conn, r.id)?;
-            for mut a in actions
-                .iter()
-                .filter(|a| a.is_open() && a.kind == ActionKind::Decision)
-                .cloned()
-            {
-                a.done_at = Some(now);
-                a.done_by = Some(me.login.clone());
-                a.outcome = Some(decision.label().to_string());
-                if now > a.due_at {
-                    a.late_reason = Some("decision recorded after the working-day deadline".into());
-                }
-                store::update_action(conn, &a)?;
-            }
-            let has_strategy = actions
-                .iter()
-                .any(|a| a.kind == ActionKind::StrategyDiscussion);
-            let facts = ReferralFacts {
-                received_at: r.received_at,
-                source: r.source,
-                deliberate_harm: r.deliberate_harm,
-                possible_crime: r.possible_crime,
-                interpreter_needed: false,
-            };
-            for p in rules.on_decision(&facts, decision, now, has_strategy) {
-                add_action(conn, &r, p.kind, p.due_at, now, &ev)?;
-            }
-            // A strategy discussion held before the decision still starts the
-            // clocks that follow it (working-together-2023: the conference).
-            for held in actions
-                .iter()
-                .filter(|a| a.kind == ActionKind::StrategyDiscussion)
-                .filter_map(|a| a.done_at)
-            {
-                for p in rules.on_strategy_discussion_held(Some(decision), held) {
-                    add_action(conn, &r, p.kind, p.due_at, now, &ev)?;
-                }
-            }
-            referral_changed(conn, r.id)
-        }
+            at,
+            late_reason,
+        } => super::completion::record_decision(
+            conn,
+            rules,
+            actor,
+            referral_id,
+            decision,
+            note,
+            at,
+            late_reason,
+            now,
+            &ev,
+        ),
         Command::RecordOutcome {
             referral_id,
             outcome,
-        } => {
-            let me = staff_of(conn, actor)?;
-            permit(&me, Permission::RecordOutcome)?;
-            let mut r = existing_referral(conn, referral_id)?;
-            if !r.state.can_record_outcome(outcome) {
-                return Err(DeskError::Invalid(format!(
-                    "referral {referral_id} is {}; \"{}\" cannot follow it",
-                    r.state.label(),
-                    outcome.label()
-                )));
-            }
-            let before = json!({"state": r.state});
-            match outcome {
-                AssessmentOutcome::NoService => {
-                    r.state = ReferralState::NoService;
-                    r.assessed_at = Some(now);
-                }
-                AssessmentOutcome::ServiceNeeded => {
-                    r.state = ReferralState::ServiceNeeded;
-                    r.assessed_at = Some(now);
-                    r.service_needed_at = Some(now);
-                }
-                AssessmentOutcome::ServiceProvided => {
-                    r.state = ReferralState::ServiceProvided;
-                    r.service_provided_at = Some(now);
-                }
-            }
-            store::update_referral(conn, &r)?;
-            ev(NewEvent {
-                kind: "outcome_recorded".into(),
-                child_id: Some(r.child_id),
-                referral_id: Some(r.id),
-                summary: format!("outcome: {}", outcome.label()),
-                before: Some(before),
-                after: Some(json!({"state": r.state})),
-                significant: true,
-                ..Default::default()
-            })?;
-            referral_changed(conn, r.id)
-        }
+            at,
+            late_reason,
+        } => super::completion::record_outcome(
+            conn,
+            actor,
+            referral_id,
+            outcome,
+            at,
+            late_reason,
+            now,
+            &ev,
+        ),
         Command::AddNote { referral_id, text } => {
             let me = staff_of(conn, actor)?;
             permit(&me, Permission::AddNote)?;
@@ -694,7 +564,7 @@ pub(crate) fn handle(
     }
 }
 
-fn add_action(
+pub(super) fn add_action(
     conn: &Connection,
     r: &store::Referral,
     kind: ActionKind,
@@ -731,7 +601,7 @@ fn add_action(
     Ok(id)
 }
 
-fn referral_changed(conn: &Connection, id: i64) -> Result<Outcome> {
+pub(super) fn referral_changed(conn: &Connection, id: i64) -> Result<Outcome> {
     let referral = store::referral_by_id(conn, id)?.expect("exists");
     let actions = store::actions_of_referral(conn, id)?;
     Ok(Outcome::ReferralChanged {

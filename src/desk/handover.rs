@@ -12,12 +12,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{permit, staff_of, Desk, DeskError, Outcome, Result};
+use crate::domain::allocation::{duty_owner_problem, NotAllocated};
 use crate::domain::calendar::Calendar;
 use crate::domain::clocks::Rules;
 use crate::domain::shifts::{Shift, ShiftKind, Shifts};
 use crate::domain::time::{countdown, end_of_london_day, fmt_long, fmt_short, london_date};
 use crate::domain::validate::{self, MAX_TEXT};
-use crate::domain::{ActionKind, Actor, Role};
+use crate::domain::{ActionKind, Actor};
 use crate::store::{
     self, ActionSet, EventHead, Handover, HandoverAction, HandoverReferral, NewEvent, NewHandover,
     Staff, UnfinishedCall,
@@ -60,7 +61,15 @@ pub struct ReportAction {
 pub struct HandoverCounts {
     pub needs_cover: usize,
     pub overdue: usize,
+    /// Open pass-to-duty actions (Rec 39), listed under "calls not yet
+    /// passed to duty".
     pub calls_not_passed: usize,
+    /// Of those, past their hour: the queue header's figure.
+    #[serde(default)]
+    pub calls_not_passed_in_hour: usize,
+    /// Call forms still being typed (not yet logged).
+    #[serde(default)]
+    pub unfinished_calls: usize,
     pub due_next_shift: usize,
     pub unallocated: usize,
     pub confirmations_awaited: usize,
@@ -119,7 +128,8 @@ pub struct HandoverReport {
     pub unfinished_calls: Vec<UnfinishedCall>,
     /// Not overdue, due before the end of the next shift.
     pub due_next_shift: Vec<ReportAction>,
-    /// Referrals with no owner on any open action (Rec 54).
+    /// Unallocated referrals (Rec 54, Rec 55): as the queue header and the
+    /// report count them, with why.
     pub unallocated: Vec<HandoverReferral>,
     /// Professional referrals awaiting written confirmation (Rec 21).
     pub confirmations_awaited: Vec<ReportAction>,
@@ -237,7 +247,8 @@ pub(crate) fn build_report(
     .map(mark)
     .collect::<Vec<_>>();
     let unfinished_calls = store::unfinished_calls(conn, team_id)?;
-    let unallocated = store::unallocated_referrals(conn, team_id)?;
+    let unallocated = store::unallocated_referrals(conn, team_id, now)?;
+    let calls_not_passed_in_hour = store::pass_to_duty_overdue(conn, now, team_id)? as usize;
     let last = store::last_handover(conn, team_id)?;
     let since = match &last {
         Some(h) if h.given_at <= now => h.given_at,
@@ -260,7 +271,9 @@ pub(crate) fn build_report(
     let counts = HandoverCounts {
         needs_cover: needs_cover.len(),
         overdue: overdue.len(),
-        calls_not_passed: calls_not_passed.len() + unfinished_calls.len(),
+        calls_not_passed: calls_not_passed.len(),
+        calls_not_passed_in_hour,
+        unfinished_calls: unfinished_calls.len(),
         due_next_shift: due_next_shift.len(),
         unallocated: unallocated.len(),
         confirmations_awaited: confirmations_awaited.len(),
@@ -297,21 +310,23 @@ fn existing_staff(conn: &Connection, login: &str) -> Result<Staff> {
 /// A colleague who can take work or a handover now.
 fn available(conn: &Connection, login: &str, what: &str, now: DateTime<Utc>) -> Result<Staff> {
     let s = existing_staff(conn, login)?;
-    if !s.active {
-        return Err(DeskError::Invalid(format!("{login} is no longer active")));
-    }
-    if !matches!(s.role, Role::DutyWorker | Role::DutyManager) {
-        return Err(DeskError::Invalid(format!(
-            "{login} is a {}; {what} goes to a duty worker or duty manager",
-            s.role.label()
-        )));
-    }
-    if s.is_absent(now) {
-        return Err(DeskError::Invalid(format!(
+    // The same rule as "allocated" (Rec 54): a duty worker or duty manager,
+    // active and at work.
+    match duty_owner_problem(&s.owner_facts(), now) {
+        None => Ok(s),
+        Some(NotAllocated::OwnerInactive) => {
+            Err(DeskError::Invalid(format!("{login} is no longer active")))
+        }
+        Some(NotAllocated::OwnerAbsent) => Err(DeskError::Invalid(format!(
             "{login} is marked absent; choose someone who is at work (Rec 50)"
-        )));
+        ))),
+        Some(NotAllocated::OwnerNotDutyStaff | NotAllocated::NoOwner) => {
+            Err(DeskError::Invalid(format!(
+                "{login} is a {}; {what} goes to a duty worker or duty manager",
+                s.role.label()
+            )))
+        }
     }
-    Ok(s)
 }
 
 /// Runs the handover commands inside `Desk::execute`'s transaction.
@@ -408,6 +423,15 @@ pub(crate) fn handle(
             let me = staff_of(conn, actor)?;
             let h = store::handover_by_id(conn, id)?
                 .ok_or_else(|| DeskError::NotFound(format!("no handover with id {id}")))?;
+            // Nobody acknowledges their own handover: the acknowledgement is
+            // the incoming lead's word that the work was received (Rec 50).
+            if h.given_by == me.login {
+                return Err(DeskError::Invalid(format!(
+                    "handover {id} was given by you: the incoming lead ({}) acknowledges it, \
+                     or a duty manager on their behalf (Rec 50)",
+                    h.given_to
+                )));
+            }
             if h.given_to != me.login {
                 permit(&me, Permission::AcknowledgeOthersHandover)?;
             }
@@ -579,11 +603,9 @@ impl Desk {
 
 // ---------------------------------------------------------------- Markdown
 
-/// A table cell: no control characters (so no colour codes), pipes escaped,
-/// one line.
-fn cell(s: &str) -> String {
-    crate::domain::validate::inert(s).replace('|', "\\|")
-}
+// Text from a person in a table cell, heading or list item: one line,
+// nothing that Markdown or HTML would act on (the one rule, domain::markdown).
+use crate::domain::markdown::cell;
 
 fn child_name(c: &Option<String>) -> String {
     c.clone().unwrap_or_else(|| "(name not known)".into())
@@ -634,11 +656,27 @@ fn referral_table(out: &mut String, rows: &[HandoverReferral], now: DateTime<Utc
         out.push_str("None.\n\n");
         return;
     }
-    out.push_str("| referral | child | received | state | open actions | next due | team |\n");
-    out.push_str("|---:|---|---|---|---:|---|---|\n");
+    let why = rows.iter().any(|r| r.unallocated_reason.is_some());
+    if why {
+        out.push_str(
+            "| referral | child | received | state | why | open actions | next due | team |\n",
+        );
+        out.push_str("|---:|---|---|---|---|---:|---|---|\n");
+    } else {
+        out.push_str("| referral | child | received | state | open actions | next due | team |\n");
+        out.push_str("|---:|---|---|---|---:|---|---|\n");
+    }
     for r in rows {
+        let reason = if why {
+            format!(
+                " {} |",
+                r.unallocated_reason.map(|u| u.label()).unwrap_or("")
+            )
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} |{reason} {} | {} | {} |\n",
             r.referral_id,
             cell(&child_name(&r.child)),
             fmt_short(r.received_at),
@@ -694,13 +732,15 @@ impl HandoverReport {
         }
         let c = &self.counts;
         o.push_str("\n## At a glance\n\n");
-        o.push_str("| needs cover | overdue | calls not passed | due next shift | unallocated | confirmations awaited | new referrals |\n");
-        o.push_str("|---:|---:|---:|---:|---:|---:|---:|\n");
+        o.push_str("| needs cover | overdue | calls not passed (past the hour) | unfinished call forms | due next shift | unallocated | confirmations awaited | new referrals |\n");
+        o.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         o.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n\n",
+            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} |\n\n",
             c.needs_cover,
             c.overdue,
             c.calls_not_passed,
+            c.calls_not_passed_in_hour,
+            c.unfinished_calls,
             c.due_next_shift,
             c.unallocated,
             c.confirmations_awaited,
@@ -708,12 +748,12 @@ impl HandoverReport {
         ));
         o.push_str("## Notes from the outgoing lead\n\n");
         match &self.notes {
-            Some(n) => {
-                for line in n.lines() {
-                    o.push_str(&format!("> {}\n", cell(line)));
-                }
-                o.push('\n');
-            }
+            // One cell, whatever was typed: a line break shows as a mark.
+            Some(n) => o.push_str(&format!(
+                "| written by | notes |\n|---|---|\n| {} | {} |\n\n",
+                cell(self.handed_by.as_deref().unwrap_or("?")),
+                cell(n)
+            )),
             None => o.push_str("None written.\n\n"),
         }
         o.push_str("## Needs cover: owner absent or off shift (Rec 50)\n\n");

@@ -11,6 +11,7 @@ pub mod client;
 pub mod clock;
 mod closure;
 pub mod command;
+mod completion;
 mod confirmations;
 pub mod demo;
 mod handlers;
@@ -99,6 +100,7 @@ impl DeskError {
     /// Exit status: 2 for bad input (including refusals), 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
+            DeskError::Store(StoreError::Refused(_)) => 2,
             DeskError::Store(_) | DeskError::Unavailable(_) => 1,
             DeskError::Remote { code, .. } => *code,
             _ => 2,

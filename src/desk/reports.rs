@@ -12,6 +12,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{permit, staff_of, Desk, DeskError, Result};
+use crate::domain::allocation::NotAllocated;
 use crate::domain::clocks::Profile;
 use crate::domain::time::{end_of_london_day, london_date};
 use crate::domain::{ActionKind, Decision, ReferralSource, ReferralState};
@@ -38,20 +39,30 @@ Needing a service (Rec 29): referrals assessed as needing a service in the perio
 referrals whose service was provided in the period. Unmet need: referrals assessed as needing \
 a service before 'as at', not provided and not closed by then; the wait is from the day the \
 need was recorded to 'as at'.
-Timeliness: for each kind of deadline, the actions whose due instant falls in the period and \
-that are done, or still open and past due at 'as at'. On time = done at or before the due \
-instant. % = on time / (done + still overdue). Actions not yet due are not counted. Clocks \
-are the profile's (seed: pass to duty 1 hour Rec 39; written confirmation 48 hours Rec 21; \
-child seen 24 hours where deliberate harm is alleged Rec 35; decision end of 1st working day; \
+Timeliness (due in the period): for each kind of deadline, the actions whose due instant \
+falls in the period and that are done, or still open and past due at 'as at'. On time = \
+done at or before the due instant, judged once when the action ends, at the store's \
+precision (whole seconds; a fraction past the deadline is late) and kept with it; done is \
+when it happened (--at), not when it was typed. % = on time / (done + still overdue). \
+Actions not yet due are not counted. Cancelled at closure (closed as not needed when the \
+referral closed) is its own column: neither on time nor late, and not in the %. Clocks are \
+the profile's (seed: pass to duty 1 hour Rec 39; written confirmation 48 hours Rec 21; child \
+seen 24 hours where deliberate harm is alleged Rec 35; decision end of 1st working day; \
 initial assessment 7 working days NI59; core assessment 35 working days NI60).
+Assessments completed (NI59, NI60): initial, core (and single) assessments completed in the \
+period, by the London day each was completed (its outcome recorded), on time or late against \
+its clock; % = on time / completed. This is how the indicators count; the timeliness rows \
+for the same kinds count by the day due.
 Late reasons: reasons recorded on actions done late whose due instant is in the period, \
 grouped by their text (case and surrounding spaces ignored); a reason given fewer than 3 \
 times is counted under 'other reasons', so free text that may name a family is never shown.
-Unallocated (Rec 54): referrals, not closed, with at least one open action, none of them \
-owned by somebody who is at work, as at now (owners are not recorded over time, so this \
-cannot be counted back). Why: 'no owner' (no open action has an owner) or 'owner absent' \
-(every owner is marked absent). No reason field exists yet: why nobody took the case is not \
-recorded, and the report says so.
+Unallocated (Rec 54, Rec 55: allocated only when a social worker is actively engaged): \
+referrals, not closed, with any open statutory action after pass-to-duty whose owner is not \
+a duty worker or duty manager, active and at work, as at now (owners are not recorded over \
+time, so this cannot be counted back). The same count as the queue header and the handover. \
+Why, the first that applies: 'no owner', 'owner inactive' (left), 'owner absent', 'owner not \
+duty staff'. No reason field exists yet: why nobody took the case is not recorded, and the \
+report says so.
 Overdue at end of day: actions past their due instant and not done at the end of that London \
 day (or now, for today).";
 
@@ -73,6 +84,8 @@ pub struct Report {
     pub decisions: Vec<DecisionCount>,
     pub services: Services,
     pub timeliness: Vec<Timeliness>,
+    /// NI59/NI60: assessments completed in the period.
+    pub assessments_completed: Vec<Completions>,
     pub late_reasons: Vec<ReasonCount>,
     pub unallocated: Unallocated,
     pub teams: Vec<TeamFigures>,
@@ -148,6 +161,26 @@ pub struct Timeliness {
     /// on_time + late + still_overdue.
     pub measured: i64,
     pub on_time_pct: Option<f64>,
+    /// Closed as not needed when the referral closed: neither on time nor
+    /// late, and not in `measured`.
+    pub cancelled: i64,
+}
+
+/// Assessments completed in the period (NI59, NI60; Working Together 2023's
+/// single assessment): counted by the day each was completed, as the
+/// indicators count them. `Report::timeliness` counts the same kinds by the
+/// day they were due.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Completions {
+    pub kind: ActionKind,
+    /// "NI59", "NI60", "Working Together 2023".
+    pub indicator: String,
+    pub label: String,
+    pub clock: Option<String>,
+    pub completed: i64,
+    pub on_time: i64,
+    pub late: i64,
+    pub on_time_pct: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -162,6 +195,8 @@ pub struct Unallocated {
     pub count: i64,
     pub no_owner: i64,
     pub owner_absent: i64,
+    pub owner_inactive: i64,
+    pub owner_not_duty_staff: i64,
     pub deliberate_harm: i64,
     pub possible_crime: i64,
     /// Whose next action is already past due.
@@ -193,7 +228,7 @@ pub struct UnallocatedCase {
     pub next_action: ActionKind,
     pub next_due: DateTime<Utc>,
     pub overdue: bool,
-    /// `no_owner` or `owner_absent`.
+    /// `no_owner`, `owner_inactive`, `owner_absent` or `owner_not_duty_staff`.
     pub reason: String,
 }
 
@@ -292,7 +327,15 @@ struct Tally {
     on_time: i64,
     late: i64,
     open: i64,
+    cancelled: i64,
 }
+
+/// The assessment clocks, with the indicator each is reported as.
+const ASSESSMENT_INDICATORS: &[(ActionKind, &str)] = &[
+    (ActionKind::InitialAssessment, "NI59"),
+    (ActionKind::CoreAssessment, "NI60"),
+    (ActionKind::SingleAssessment, "Working Together 2023"),
+];
 
 fn age_band(days: i64, bands: &[(i64, &str)]) -> usize {
     bands
@@ -373,18 +416,20 @@ impl Desk {
             // Timeliness tallies by (team, kind).
             let mut tally: BTreeMap<(i64, ActionKind), Tally> = BTreeMap::new();
             for s in &sums {
-                let on = s.measure == "done_on_time";
-                if !(on || s.measure == "done_late") {
+                if !matches!(
+                    s.measure.as_str(),
+                    "done_on_time" | "done_late" | "cancelled"
+                ) {
                     continue;
                 }
                 let Ok(kind) = ActionKind::parse(&s.key) else {
                     continue;
                 };
                 let e = tally.entry((s.team_id, kind)).or_default();
-                if on {
-                    e.on_time += s.n;
-                } else {
-                    e.late += s.n;
+                match s.measure.as_str() {
+                    "done_on_time" => e.on_time += s.n,
+                    "done_late" => e.late += s.n,
+                    _ => e.cancelled += s.n,
                 }
             }
             for o in open.iter().filter(|o| o.due_at >= p.start) {
@@ -425,11 +470,13 @@ impl Desk {
                             x.on_time += v.on_time;
                             x.late += v.late;
                             x.open += v.open;
+                            x.cancelled += v.cancelled;
                         }
                     }
                     all.on_time += x.on_time;
                     all.late += x.late;
                     all.open += x.open;
+                    all.cancelled += x.cancelled;
                     out.push(timeliness_row(Some(*k), x, &rules));
                 }
                 out.insert(0, timeliness_row(None, all, &rules));
@@ -514,18 +561,15 @@ impl Desk {
                 ages[age_band(age(u.received_at), UNALLOCATED_BANDS)] += 1;
                 *stages.entry(u.state).or_default() += 1;
             }
-            let reason_of = |u: &store::UnallocatedRow| {
-                if u.owned > 0 {
-                    "owner_absent"
-                } else {
-                    "no_owner"
-                }
-            };
+            let with =
+                |why: NotAllocated| unalloc_rows.iter().filter(|u| u.reason == why).count() as i64;
             let unallocated = Unallocated {
                 as_at: now,
                 count: unalloc_rows.len() as i64,
-                no_owner: unalloc_rows.iter().filter(|u| u.owned == 0).count() as i64,
-                owner_absent: unalloc_rows.iter().filter(|u| u.owned > 0).count() as i64,
+                no_owner: with(NotAllocated::NoOwner),
+                owner_absent: with(NotAllocated::OwnerAbsent),
+                owner_inactive: with(NotAllocated::OwnerInactive),
+                owner_not_duty_staff: with(NotAllocated::OwnerNotDutyStaff),
                 deliberate_harm: unalloc_rows.iter().filter(|u| u.deliberate_harm).count() as i64,
                 possible_crime: unalloc_rows.iter().filter(|u| u.possible_crime).count() as i64,
                 overdue: unalloc_rows.iter().filter(|u| u.next_due < now).count() as i64,
@@ -552,13 +596,14 @@ impl Desk {
                         next_action: u.next_kind,
                         next_due: u.next_due,
                         overdue: u.next_due < now,
-                        reason: reason_of(u).to_string(),
+                        reason: u.reason.as_str().to_string(),
                     })
                     .collect(),
                 cases_truncated: unalloc_rows.len() > CASE_LIST_LIMIT,
                 not_recorded: "why nobody has taken the case (capacity, awaiting information, \
                                waiting for a specialist) is not recorded: there is no reason \
-                               field yet, so only 'no owner' and 'owner absent' can be told apart"
+                               field yet, so only 'no owner', 'owner inactive', 'owner absent' \
+                               and 'owner not duty staff' can be told apart"
                     .into(),
             };
 
@@ -654,6 +699,29 @@ impl Desk {
                     .collect(),
                 services,
                 timeliness: timeliness_for(None),
+                assessments_completed: ASSESSMENT_INDICATORS
+                    .iter()
+                    .filter(|(k, _)| {
+                        rules.timescales.get(*k).is_some()
+                            || sum(None, "completed_on_time", Some(k.as_str()))
+                                + sum(None, "completed_late", Some(k.as_str()))
+                                > 0
+                    })
+                    .map(|(k, ind)| {
+                        let on_time = sum(None, "completed_on_time", Some(k.as_str()));
+                        let late = sum(None, "completed_late", Some(k.as_str()));
+                        Completions {
+                            kind: *k,
+                            indicator: ind.to_string(),
+                            label: k.label().to_string(),
+                            clock: rules.timescales.get(*k).map(|c| c.describe()),
+                            completed: on_time + late,
+                            on_time,
+                            late,
+                            on_time_pct: pct(on_time, on_time + late),
+                        }
+                    })
+                    .collect(),
                 late_reasons,
                 unallocated,
                 teams: team_rows,
@@ -696,5 +764,6 @@ fn timeliness_row(
         still_overdue: t.open,
         measured,
         on_time_pct: pct(t.on_time, measured),
+        cancelled: t.cancelled,
     }
 }

@@ -79,6 +79,12 @@ pub struct SettingsView {
     pub clocks: Vec<ClockSetting>,
     pub closures: Vec<NaiveDate>,
     pub not_holidays: Vec<NaiveDate>,
+    /// Bank holidays given for years outside the built-in list.
+    #[serde(default)]
+    pub bank_holidays: Vec<NaiveDate>,
+    /// The years whose bank holidays the calendar knows ("2020–2035").
+    #[serde(default)]
+    pub calendar_years: String,
     /// The rows as stored.
     pub rows: Vec<SettingRow>,
     /// Set when the stored rows cannot be used (changed outside dutydesk):
@@ -147,6 +153,8 @@ impl Desk {
                             .collect(),
                         closures: s.closures.iter().copied().collect(),
                         not_holidays: s.not_holidays.iter().copied().collect(),
+                        bank_holidays: s.bank_holidays.iter().copied().collect(),
+                        calendar_years: rules.calendar.covered_years(),
                         rows: rows_out,
                         problem: None,
                     }
@@ -157,6 +165,8 @@ impl Desk {
                     clocks: Vec::new(),
                     closures: Vec::new(),
                     not_holidays: Vec::new(),
+                    bank_holidays: Vec::new(),
+                    calendar_years: String::new(),
                     rows: rows_out,
                     problem: Some(format!("{e}; {FIX}")),
                 },
@@ -202,6 +212,8 @@ fn shown(key: &SettingKey, value: Option<&str>, rules: &Rules) -> String {
         (SettingKey::Closure(_), None) => "not a closure day".into(),
         (SettingKey::NotHoliday(_), Some(_)) => "not a bank holiday here".into(),
         (SettingKey::NotHoliday(_), None) => "a bank holiday".into(),
+        (SettingKey::BankHoliday(_), Some(_)) => "a bank holiday".into(),
+        (SettingKey::BankHoliday(_), None) => "not a bank holiday".into(),
     }
 }
 

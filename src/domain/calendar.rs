@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
 
 use super::time::{end_of_london_day, london_date};
+use super::DomainError;
 
 /// First and last years of the built-in bank holiday list.
 pub const FIRST_YEAR: i32 = 2020;
@@ -15,6 +16,11 @@ pub const LAST_YEAR: i32 = 2035;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     holidays: BTreeSet<NaiveDate>,
+    /// Years whose bank holidays this calendar knows: the built-in years and
+    /// any year given with [`Calendar::with_bank_holidays`]. A working-day
+    /// deadline that needs another year is refused, never silently counted
+    /// without its holidays.
+    years: BTreeSet<i32>,
 }
 
 impl Calendar {
@@ -22,14 +28,88 @@ impl Calendar {
     ///
     /// Computed by rule (the Banking and Financial Dealings Act 1971 days and
     /// their substitutes) plus the one-off proclamations. Years outside
-    /// 2020–2035 have no holidays here, so a deadline there can only come out
-    /// earlier than it should, never later.
+    /// 2020–2035 are not covered: a working-day deadline that needs one is
+    /// refused ([`Calendar::checked_nth_working_day_after`]) until that year's
+    /// bank holidays are given with [`Calendar::with_bank_holidays`] (the
+    /// desk's `calendar.bank_holiday.DATE` settings).
     pub fn england_and_wales() -> Self {
         let mut holidays = BTreeSet::new();
         for y in FIRST_YEAR..=LAST_YEAR {
             holidays.extend(england_and_wales_year(y));
         }
-        Calendar { holidays }
+        Calendar {
+            holidays,
+            years: (FIRST_YEAR..=LAST_YEAR).collect(),
+        }
+    }
+
+    /// Adds a year's bank holidays (every one of them): the years of these
+    /// days become covered, so deadlines in them are counted.
+    pub fn with_bank_holidays(mut self, days: &[NaiveDate]) -> Self {
+        for d in days {
+            self.holidays.insert(*d);
+            self.years.insert(d.year());
+        }
+        self
+    }
+
+    /// Whether this calendar knows the bank holidays of `year`.
+    pub fn covers_year(&self, year: i32) -> bool {
+        self.years.contains(&year)
+    }
+
+    /// The years covered, for messages: "2020–2035" or "2019, 2020–2035".
+    pub fn covered_years(&self) -> String {
+        let mut runs: Vec<(i32, i32)> = Vec::new();
+        for &y in &self.years {
+            match runs.last_mut() {
+                Some((_, end)) if *end + 1 == y => *end = y,
+                _ => runs.push((y, y)),
+            }
+        }
+        runs.iter()
+            .map(|&(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}–{b}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// As [`Calendar::nth_working_day_after`], refused when any day counted
+    /// falls in a year whose bank holidays are not known.
+    pub fn checked_nth_working_day_after(
+        &self,
+        d: NaiveDate,
+        n: u32,
+    ) -> Result<NaiveDate, DomainError> {
+        let end = self.nth_working_day_after(d, n);
+        let first = d.succ_opt().unwrap_or(d).year();
+        if let Some(y) = (first.min(end.year())..=end.year()).find(|y| !self.covers_year(*y)) {
+            return Err(DomainError::Invalid(format!(
+                "a working-day deadline would fall in {y}, and this desk does not know the bank \
+                 holidays of {y} (it knows {}); a duty manager adds that year's bank holidays \
+                 of England and Wales, every one of them, with `dutydesk settings \
+                 bank-holiday add DATE` (e.g. `dutydesk settings bank-holiday add 01/01/{y}`)",
+                self.covered_years()
+            )));
+        }
+        Ok(end)
+    }
+
+    /// End (23:59:59 London) of the Nth working day after `received`'s London
+    /// day, refused outside the covered years.
+    pub fn checked_end_of_nth_working_day_after(
+        &self,
+        received: DateTime<Utc>,
+        n: u32,
+    ) -> Result<DateTime<Utc>, DomainError> {
+        Ok(end_of_london_day(
+            self.checked_nth_working_day_after(london_date(received), n)?,
+        ))
     }
 
     /// Adds closure days (e.g. an authority's extra day at Christmas).
@@ -408,6 +488,48 @@ mod tests {
         assert!(!cal.is_working_day(d(2026, 12, 24)));
         assert!(cal.is_working_day(d(2026, 5, 4)));
         assert_eq!(cal.holidays_in(2026).len(), 8);
+    }
+
+    #[test]
+    fn deadlines_outside_the_known_years_are_refused_until_given() {
+        let cal = Calendar::england_and_wales();
+        assert_eq!(cal.covered_years(), "2020–2035");
+        let e = cal
+            .checked_nth_working_day_after(d(2019, 12, 24), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("2019") && e.contains("dutydesk settings bank-holiday add"),
+            "{e}"
+        );
+        assert!(cal
+            .checked_nth_working_day_after(d(2035, 12, 31), 1)
+            .is_err());
+        assert_eq!(
+            cal.checked_nth_working_day_after(d(2026, 12, 24), 1)
+                .unwrap(),
+            d(2026, 12, 29)
+        );
+        let y2019 = dates(
+            2019,
+            &[
+                (1, 1),
+                (4, 19),
+                (4, 22),
+                (5, 6),
+                (5, 27),
+                (8, 26),
+                (12, 25),
+                (12, 26),
+            ],
+        );
+        let cal = cal.with_bank_holidays(&y2019);
+        assert_eq!(cal.covered_years(), "2019–2035");
+        assert_eq!(
+            cal.checked_nth_working_day_after(d(2019, 12, 24), 1)
+                .unwrap(),
+            d(2019, 12, 27)
+        );
     }
 
     #[test]

@@ -131,6 +131,24 @@ pub fn in_year(e: &Episode, y: &CensusYear) -> bool {
     e.referral_date() <= y.end && e.closed().is_none_or(|c| c >= y.start)
 }
 
+/// Whether a referral's assessment goes in the year's return: started by the
+/// year's end and not authorised before its start (one finished in an
+/// earlier year belongs to that year's return; DfE rules 8696, 8715 refuse
+/// it here). The export and the check both use this.
+pub fn assessment_in_return(r: &CensusReferral, y: &CensusYear) -> bool {
+    r.received <= y.end
+        && r.assessment_start.is_some_and(|s| s <= y.end)
+        && r.assessment_authorised.is_none_or(|a| a >= y.start)
+}
+
+/// Whether a referral's section 47 enquiry goes in the year's return:
+/// started by the year's end, its conference not in an earlier year.
+pub fn s47_in_return(r: &CensusReferral, y: &CensusYear) -> bool {
+    r.received <= y.end
+        && r.s47_start.is_some_and(|s| s <= y.end)
+        && r.icpc_date.is_none_or(|i| i >= y.start)
+}
+
 /// The child's identifier in the return: stable across years (it is the
 /// desk's own id), alphanumeric and short (rules 1570, 1580).
 pub fn la_child_id(child_id: i64) -> String {
@@ -168,6 +186,23 @@ fn working_days_before(cal: &Calendar, x: NaiveDate, n: u32) -> NaiveDate {
         }
     }
     day
+}
+
+/// The DfE validator's "n working days before" (`date -
+/// england_working_days(n)`, which offsets by n − 1 business days): for
+/// n = 1 the first working day on or after `x`, otherwise the (n − 1)th
+/// working day before it. The check counts as the validator does, so the
+/// two agree at the boundary.
+fn dfe_working_days_before(cal: &Calendar, x: NaiveDate, n: u32) -> NaiveDate {
+    if n <= 1 {
+        let mut day = x;
+        while !cal.is_working_day(day) {
+            day = day.succ_opt().unwrap_or(day);
+        }
+        day
+    } else {
+        working_days_before(cal, x, n - 1)
+    }
 }
 
 /// Everything missing or contradictory in the year's return, child by child.
@@ -326,21 +361,34 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                 }
             }
         }
+        // 8569Q: a no-further-action episode referred more than a working
+        // day before the year began has no place in this year's return; it
+        // is here because it was still open on 1 April (or closed after).
+        let before_start = dfe_working_days_before(&cal, y.start, 1);
+        for e in eps
+            .iter()
+            .filter(|e| e.nfa() && e.referral_date() < before_start)
+        {
+            say(
+                Some(e.first().referral_id),
+                "8569Q",
+                format!(
+                    "referral received {} (before the year began) was decided as no further \
+                     action but {}: close a no-further-action referral on the day it is decided",
+                    d(e.referral_date()),
+                    match e.closed() {
+                        Some(c) => format!("was closed only on {}", d(c)),
+                        None => "is still open".to_string(),
+                    }
+                ),
+            );
+        }
         for r in &stale {
-            if r.nfa() {
+            if r.decision.is_none() {
+                // Not a DfE rule: the desk's own warning.
                 say(
                     Some(r.referral_id),
-                    "8569Q",
-                    format!(
-                        "referral received {} (before the year began) is still open with no \
-                         further action: close it, dated when the decision was made",
-                        d(r.received)
-                    ),
-                );
-            } else if r.decision.is_none() {
-                say(
-                    Some(r.referral_id),
-                    "8569Q",
+                    "desk",
                     format!(
                         "referral received {} (before the year began) still has no decision",
                         d(r.received)
@@ -392,9 +440,12 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                 say(
                     rid,
                     "8610",
-                    "no primary need (N0–N9) is recorded for a referral that went on to further \
-                     action"
-                        .into(),
+                    format!(
+                        "no primary need (N0–N9) is recorded for a referral that went on to \
+                         further action: `dutydesk census referral {} --primary-need N1` (or the \
+                         code that fits)",
+                        e.first().referral_id
+                    ),
                 );
             }
             if let Some(cl) = closed {
@@ -434,16 +485,29 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                 .iter()
                 .filter(|r| r.s47_start.is_some())
                 .collect();
-            if after_assessment && assessments.is_empty() {
+            // What this year's return itself holds (an assessment finished
+            // in an earlier year is in that year's return, not this one).
+            let assessed_here = e.referrals.iter().any(|r| assessment_in_return(r, y));
+            if after_assessment && !assessed_here {
                 say(
                     rid,
                     "8825Q",
-                    format!(
-                        "closed as {} ({}) but no assessment is recorded: record the assessment \
-                         or correct the reason",
-                        reason.map(|r| r.code()).unwrap_or_default(),
-                        reason.map(|r| r.label()).unwrap_or_default()
-                    ),
+                    if assessments.is_empty() {
+                        format!(
+                            "closed as {} ({}) but no assessment is recorded: record the \
+                             assessment or correct the reason",
+                            reason.map(|r| r.code()).unwrap_or_default(),
+                            reason.map(|r| r.label()).unwrap_or_default()
+                        )
+                    } else {
+                        format!(
+                            "closed as {} ({}) in this year, but its assessment was finished \
+                             before the year began, so this year's return holds none: expect \
+                             the DfE's query and explain it, or correct the reason",
+                            reason.map(|r| r.code()).unwrap_or_default(),
+                            reason.map(|r| r.label()).unwrap_or_default()
+                        )
+                    },
                 );
             }
             if after_assessment && !s47s.is_empty() {
@@ -506,7 +570,7 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                                  date"
                                     .into(),
                             );
-                        } else if st < working_days_before(&cal, y.end, 45) {
+                        } else if st < dfe_working_days_before(&cal, y.end, 45) {
                             say(
                                 rid,
                                 "8670Q",
@@ -586,7 +650,7 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                                      neither a conference date nor 'conference not required'"
                                         .into(),
                                 );
-                            } else if s < working_days_before(&cal, y.end, 15) {
+                            } else if s < dfe_working_days_before(&cal, y.end, 15) {
                                 say(
                                     rid,
                                     "8675Q",
@@ -601,11 +665,18 @@ pub fn check(y: &CensusYear, children: &[CensusChild]) -> Vec<Problem> {
                         }
                         _ => {}
                     }
-                    if assessments.is_empty() {
+                    if s47_in_return(r, y) && !assessed_here {
                         say(
                             rid,
                             "2991Q",
-                            "a section 47 enquiry is recorded but no assessment".into(),
+                            if assessments.is_empty() {
+                                "a section 47 enquiry is recorded but no assessment".to_string()
+                            } else {
+                                "a section 47 enquiry is in this year's return but its \
+                                 assessment was finished before the year began, so the return \
+                                 holds none: expect the DfE's query and explain it"
+                                    .to_string()
+                            },
                         );
                     }
                 } else if r.icpc_date.is_some() || r.icpc_target.is_some() {
@@ -863,13 +934,10 @@ pub fn to_xml(y: &CensusYear, src: &Source, children: &[CensusChild]) -> (String
             let mut seen_a: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::new();
             let mut seen_s: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::new();
             for r in e.referrals.iter().filter(within) {
-                let Some(st) = r.assessment_start.filter(|s| *s <= y.end) else {
+                let Some(st) = r.assessment_start.filter(|_| assessment_in_return(r, y)) else {
                     continue;
                 };
                 let auth = r.assessment_authorised.filter(|a| *a <= y.end);
-                if r.assessment_authorised.is_some_and(|a| a < y.start) {
-                    continue; // finished in an earlier year
-                }
                 if seen_a.contains(&(st, r.assessment_authorised)) {
                     continue;
                 }
@@ -888,13 +956,10 @@ pub fn to_xml(y: &CensusYear, src: &Source, children: &[CensusChild]) -> (String
                 x.close("Assessments");
             }
             for r in e.referrals.iter().filter(within) {
-                let Some(st) = r.s47_start.filter(|s| *s <= y.end) else {
+                let Some(st) = r.s47_start.filter(|_| s47_in_return(r, y)) else {
                     continue;
                 };
                 let icpc = r.icpc_date.filter(|i| *i <= y.end);
-                if r.icpc_date.is_some_and(|i| i < y.start) {
-                    continue; // its conference was in an earlier year
-                }
                 if seen_s.contains(&(st, r.icpc_date)) {
                     continue;
                 }

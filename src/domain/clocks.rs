@@ -33,12 +33,15 @@ impl Timescale {
     /// hours across a clock change is still 48 × 3600 seconds).
     /// `WorkingDays(n)` is 23:59:59 London on the Nth working day after the
     /// London date of `from`.
-    pub fn due(self, from: DateTime<Utc>, cal: &Calendar) -> DateTime<Utc> {
+    ///
+    /// A working-day deadline that needs a year whose bank holidays the
+    /// calendar does not know is refused (the message says how to add them).
+    pub fn due(self, from: DateTime<Utc>, cal: &Calendar) -> Result<DateTime<Utc>, DomainError> {
         match self {
-            Timescale::Minutes(n) => from
+            Timescale::Minutes(n) => Ok(from
                 .checked_add_signed(TimeDelta::minutes(i64::from(n)))
-                .unwrap_or(DateTime::<Utc>::MAX_UTC),
-            Timescale::WorkingDays(n) => cal.end_of_nth_working_day_after(from, n),
+                .unwrap_or(DateTime::<Utc>::MAX_UTC)),
+            Timescale::WorkingDays(n) => cal.checked_end_of_nth_working_day_after(from, n),
         }
     }
 
@@ -295,7 +298,8 @@ impl Rules {
     /// The rules in force from the desk's settings (stored in the database,
     /// the same for everyone on it): the profile (default `seed`), its clocks
     /// with any set in their place, and the bank holidays of England and
-    /// Wales less the not-holidays, plus the closure days.
+    /// Wales (built in, plus those given for other years) less the
+    /// not-holidays, plus the closure days.
     pub fn from_settings(s: &Settings) -> Result<Rules, DomainError> {
         let profile = s.profile.unwrap_or(Profile::Seed);
         let mut timescales = Timescales::profile(profile);
@@ -312,7 +316,9 @@ impl Rules {
         }
         let not_holidays: Vec<_> = s.not_holidays.iter().copied().collect();
         let closures: Vec<_> = s.closures.iter().copied().collect();
+        let bank_holidays: Vec<_> = s.bank_holidays.iter().copied().collect();
         let calendar = Calendar::england_and_wales()
+            .with_bank_holidays(&bank_holidays)
             .without(&not_holidays)
             .with_closures(&closures);
         Ok(Rules {
@@ -329,30 +335,32 @@ impl Rules {
     /// see_child (deliberate harm), strategy_discussion (either),
     /// interpreter (needed; due at the earliest of its own clock, the
     /// see_child due and the decision due: "with the first contact").
-    pub fn on_referral(&self, f: &ReferralFacts) -> Vec<PlannedAction> {
+    ///
+    /// Refused when a working-day deadline falls outside the calendar's years.
+    pub fn on_referral(&self, f: &ReferralFacts) -> Result<Vec<PlannedAction>, DomainError> {
         use ActionKind::*;
         let r = f.received_at;
         let mut out = Vec::new();
-        self.plan(&mut out, PassToDuty, r);
+        self.plan(&mut out, PassToDuty, r)?;
         if f.source.is_professional() {
-            self.plan(&mut out, WrittenConfirmation, r);
+            self.plan(&mut out, WrittenConfirmation, r)?;
         }
-        self.plan(&mut out, Decision, r);
+        self.plan(&mut out, Decision, r)?;
         if f.possible_crime {
-            self.plan(&mut out, InformPolice, r);
+            self.plan(&mut out, InformPolice, r)?;
         }
         if f.deliberate_harm {
-            self.plan(&mut out, SeeChild, r);
+            self.plan(&mut out, SeeChild, r)?;
         }
         if f.deliberate_harm || f.possible_crime {
-            self.plan(&mut out, StrategyDiscussion, r);
+            self.plan(&mut out, StrategyDiscussion, r)?;
         }
         if f.interpreter_needed {
             let first_contact = out
                 .iter()
                 .filter(|a| matches!(a.kind, SeeChild | Decision))
                 .map(|a| a.due_at)
-                .chain(self.due(Interpreter, r))
+                .chain(self.due(Interpreter, r)?)
                 .min();
             if let Some(due_at) = first_contact {
                 out.push(PlannedAction {
@@ -361,7 +369,7 @@ impl Rules {
                 });
             }
         }
-        out
+        Ok(out)
     }
 
     /// The clock for `kind`: this rule set's timescales, else the profile's
@@ -372,14 +380,31 @@ impl Rules {
             .or_else(|| Timescales::profile(self.profile).get(kind))
     }
 
-    fn due(&self, kind: ActionKind, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.clock(kind).map(|ts| ts.due(from, &self.calendar))
+    fn due(
+        &self,
+        kind: ActionKind,
+        from: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, DomainError> {
+        self.clock(kind)
+            .map(|ts| {
+                ts.due(from, &self.calendar)
+                    .map_err(|DomainError::Invalid(m)| {
+                        DomainError::Invalid(format!("{} ({}): {m}", kind.label(), kind.source()))
+                    })
+            })
+            .transpose()
     }
 
-    fn plan(&self, out: &mut Vec<PlannedAction>, kind: ActionKind, from: DateTime<Utc>) {
-        if let Some(due_at) = self.due(kind, from) {
+    fn plan(
+        &self,
+        out: &mut Vec<PlannedAction>,
+        kind: ActionKind,
+        from: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        if let Some(due_at) = self.due(kind, from)? {
             out.push(PlannedAction { kind, due_at });
         }
+        Ok(())
     }
 
     /// Actions created when the decision is recorded.
@@ -401,31 +426,31 @@ impl Rules {
         decision: Decision,
         decided_at: DateTime<Utc>,
         has_strategy_discussion: bool,
-    ) -> Vec<PlannedAction> {
+    ) -> Result<Vec<PlannedAction>, DomainError> {
         use ActionKind::*;
         let mut out = Vec::new();
         if decision == super::Decision::S47 && !has_strategy_discussion {
-            self.plan(&mut out, StrategyDiscussion, decided_at);
+            self.plan(&mut out, StrategyDiscussion, decided_at)?;
         }
         match (self.profile, decision) {
             // NI59: from the referral.
             (Profile::Seed, super::Decision::Assessment) => {
-                self.plan(&mut out, InitialAssessment, f.received_at)
+                self.plan(&mut out, InitialAssessment, f.received_at)?
             }
             // NI60: from the start of the core assessment, i.e. the decision.
             (Profile::Seed, super::Decision::S47) => {
-                self.plan(&mut out, CoreAssessment, decided_at)
+                self.plan(&mut out, CoreAssessment, decided_at)?
             }
             // Working Together 2023: 45 working days from the referral.
             (Profile::WorkingTogether2023, super::Decision::Assessment | super::Decision::S47) => {
-                self.plan(&mut out, SingleAssessment, f.received_at)
+                self.plan(&mut out, SingleAssessment, f.received_at)?
             }
             _ => {}
         }
         if f.source.has_identifiable_referrer() {
-            self.plan(&mut out, ReferrerFeedback, decided_at);
+            self.plan(&mut out, ReferrerFeedback, decided_at)?;
         }
-        out
+        Ok(out)
     }
 
     /// Actions created when a strategy discussion is held.
@@ -433,12 +458,12 @@ impl Rules {
         &self,
         decision: Option<Decision>,
         held_at: DateTime<Utc>,
-    ) -> Vec<PlannedAction> {
+    ) -> Result<Vec<PlannedAction>, DomainError> {
         let mut out = Vec::new();
         if self.profile == Profile::WorkingTogether2023 && decision == Some(super::Decision::S47) {
-            self.plan(&mut out, ActionKind::InitialConference, held_at);
+            self.plan(&mut out, ActionKind::InitialConference, held_at)?;
         }
-        out
+        Ok(out)
     }
 }
 
@@ -508,7 +533,7 @@ mod tests {
         f.deliberate_harm = true;
         for p in [Profile::Seed, Profile::WorkingTogether2023] {
             assert_eq!(
-                table(&rules(p).on_referral(&f)),
+                table(&rules(p).on_referral(&f).unwrap()),
                 want(&[
                     (PassToDuty, "2026-08-28T16:30:00Z"),
                     (WrittenConfirmation, "2026-08-30T15:30:00Z"),
@@ -528,7 +553,7 @@ mod tests {
             // Anonymous, nothing flagged: pass to duty and decision only.
             let f = facts(WED, ReferralSource::Anonymous);
             assert_eq!(
-                table(&r.on_referral(&f)),
+                table(&r.on_referral(&f).unwrap()),
                 want(&[
                     (PassToDuty, "2026-11-18T11:00:00Z"),
                     (Decision, "2026-11-19T23:59:59Z"),
@@ -540,7 +565,7 @@ mod tests {
             f.possible_crime = true;
             f.interpreter_needed = true;
             assert_eq!(
-                table(&r.on_referral(&f)),
+                table(&r.on_referral(&f).unwrap()),
                 want(&[
                     (PassToDuty, "2026-11-18T11:00:00Z"),
                     (WrittenConfirmation, "2026-11-20T10:00:00Z"),
@@ -558,7 +583,7 @@ mod tests {
             f.possible_crime = true;
             f.interpreter_needed = true;
             assert_eq!(
-                table(&r.on_referral(&f)),
+                table(&r.on_referral(&f).unwrap()),
                 want(&[
                     (PassToDuty, "2026-11-18T11:00:00Z"),
                     (Decision, "2026-11-19T23:59:59Z"),
@@ -578,7 +603,7 @@ mod tests {
         r.timescales = r.timescales.with_overrides(&o).unwrap();
         let mut f = facts(WED, ReferralSource::Family);
         f.interpreter_needed = true;
-        let a = r.on_referral(&f);
+        let a = r.on_referral(&f).unwrap();
         assert_eq!(a.last().unwrap().kind, Interpreter);
         assert_eq!(a.last().unwrap().due_at, utc("2026-11-18T12:00:00Z"));
         // A longer clock is still capped by the decision.
@@ -587,7 +612,7 @@ mod tests {
             .with_overrides(&o)
             .unwrap();
         assert_eq!(
-            r.on_referral(&f).last().unwrap().due_at,
+            r.on_referral(&f).unwrap().last().unwrap().due_at,
             utc("2026-11-19T23:59:59Z")
         );
     }
@@ -600,18 +625,18 @@ mod tests {
         let fb = (ReferrerFeedback, "2026-11-24T23:59:59Z");
         for d in [D::Nfa, D::Advice, D::OtherAgency] {
             assert_eq!(
-                table(&r.on_decision(&f, d, at, false)),
+                table(&r.on_decision(&f, d, at, false).unwrap()),
                 want(&[fb]),
                 "{d:?}"
             );
         }
         assert_eq!(
-            table(&r.on_decision(&f, D::Assessment, at, false)),
+            table(&r.on_decision(&f, D::Assessment, at, false).unwrap()),
             // NI59: 7 working days from the referral (Wed 18 Nov).
             want(&[(InitialAssessment, "2026-11-27T23:59:59Z"), fb])
         );
         assert_eq!(
-            table(&r.on_decision(&f, D::S47, at, false)),
+            table(&r.on_decision(&f, D::S47, at, false).unwrap()),
             want(&[
                 (StrategyDiscussion, "2026-11-20T14:00:00Z"),
                 // NI60: 35 working days from the decision, over Christmas.
@@ -620,19 +645,22 @@ mod tests {
             ])
         );
         assert_eq!(
-            table(&r.on_decision(&f, D::S47, at, true)),
+            table(&r.on_decision(&f, D::S47, at, true).unwrap()),
             want(&[(CoreAssessment, "2027-01-12T23:59:59Z"), fb])
         );
         // No identifiable referrer: no feedback.
         let anon = facts(WED, ReferralSource::Anonymous);
-        assert!(r.on_decision(&anon, D::Nfa, at, false).is_empty());
+        assert!(r.on_decision(&anon, D::Nfa, at, false).unwrap().is_empty());
         let unknown = facts(WED, ReferralSource::Unknown);
         assert_eq!(
-            table(&r.on_decision(&unknown, D::Assessment, at, false)),
+            table(&r.on_decision(&unknown, D::Assessment, at, false).unwrap()),
             want(&[(InitialAssessment, "2026-11-27T23:59:59Z")])
         );
-        assert!(r.on_strategy_discussion_held(Some(D::S47), at).is_empty());
-        assert!(r.on_strategy_discussion_held(None, at).is_empty());
+        assert!(r
+            .on_strategy_discussion_held(Some(D::S47), at)
+            .unwrap()
+            .is_empty());
+        assert!(r.on_strategy_discussion_held(None, at).unwrap().is_empty());
     }
 
     #[test]
@@ -643,28 +671,35 @@ mod tests {
         let fb = (ReferrerFeedback, "2026-11-24T23:59:59Z");
         // 45 working days from the referral (Wed 18 Nov 2026): Mon 25 Jan 2027.
         let single = (SingleAssessment, "2027-01-25T23:59:59Z");
-        assert_eq!(table(&r.on_decision(&f, D::Nfa, at, false)), want(&[fb]));
         assert_eq!(
-            table(&r.on_decision(&f, D::Assessment, at, false)),
+            table(&r.on_decision(&f, D::Nfa, at, false).unwrap()),
+            want(&[fb])
+        );
+        assert_eq!(
+            table(&r.on_decision(&f, D::Assessment, at, false).unwrap()),
             want(&[single, fb])
         );
         assert_eq!(
-            table(&r.on_decision(&f, D::S47, at, false)),
+            table(&r.on_decision(&f, D::S47, at, false).unwrap()),
             want(&[(StrategyDiscussion, "2026-11-20T14:00:00Z"), single, fb])
         );
         assert_eq!(
-            table(&r.on_decision(&f, D::S47, at, true)),
+            table(&r.on_decision(&f, D::S47, at, true).unwrap()),
             want(&[single, fb])
         );
         // ICPC: 15 working days after the strategy discussion (Fri 20 Nov).
         let held = utc("2026-11-20T09:00:00Z");
         assert_eq!(
-            table(&r.on_strategy_discussion_held(Some(D::S47), held)),
+            table(&r.on_strategy_discussion_held(Some(D::S47), held).unwrap()),
             want(&[(InitialConference, "2026-12-11T23:59:59Z")])
         );
-        assert!(r.on_strategy_discussion_held(None, held).is_empty());
+        assert!(r
+            .on_strategy_discussion_held(None, held)
+            .unwrap()
+            .is_empty());
         assert!(r
             .on_strategy_discussion_held(Some(D::Assessment), held)
+            .unwrap()
             .is_empty());
     }
 
@@ -697,7 +732,7 @@ mod tests {
     fn saturday_before_clocks_go_back() {
         // Saturday 24 Oct 2026 12:00 BST; Monday is GMT.
         let f = facts("2026-10-24T11:00:00Z", ReferralSource::Family);
-        let a = rules(Profile::Seed).on_referral(&f);
+        let a = rules(Profile::Seed).on_referral(&f).unwrap();
         assert_eq!(a[1].kind, Decision);
         assert_eq!(a[1].due_at, utc("2026-10-26T23:59:59Z"));
     }
@@ -705,7 +740,7 @@ mod tests {
     #[test]
     fn decision_at_the_edges_of_the_london_day() {
         let r = rules(Profile::Seed);
-        let dec = |s: &str| r.on_referral(&facts(s, ReferralSource::Family))[1].due_at;
+        let dec = |s: &str| r.on_referral(&facts(s, ReferralSource::Family)).unwrap()[1].due_at;
         // 23:59 London, Friday before the August bank holiday.
         assert_eq!(dec("2026-08-28T22:59:00Z"), utc("2026-09-01T22:59:59Z"));
         // 00:30 London Saturday 20 Jun 2026 (UTC says Friday): Monday.
@@ -726,12 +761,12 @@ mod tests {
         let t = Timescale::Minutes(2880);
         // Across 29 Mar 2026 (spring forward): 12:00 GMT → 13:00 BST.
         let from = utc("2026-03-28T12:00:00Z");
-        let due = t.due(from, &cal);
+        let due = t.due(from, &cal).unwrap();
         assert_eq!(due, utc("2026-03-30T12:00:00Z"));
         assert_eq!((due - from).num_seconds(), 48 * 3600);
         // Across 25 Oct 2026 (fall back).
         let from = utc("2026-10-24T11:00:00Z");
-        let due = t.due(from, &cal);
+        let due = t.due(from, &cal).unwrap();
         assert_eq!(due, utc("2026-10-26T11:00:00Z"));
         assert_eq!((due - from).num_seconds(), 48 * 3600);
     }
@@ -836,7 +871,7 @@ mod tests {
             calendar: Calendar::england_and_wales(),
         };
         let f = facts(WED, ReferralSource::Family);
-        let a = r.on_referral(&f);
+        let a = r.on_referral(&f).unwrap();
         assert_eq!(a[1].kind, Decision);
         assert_eq!(a[1].due_at, utc("2026-11-20T23:59:59Z"));
         // Other clocks untouched.
@@ -877,7 +912,7 @@ mod tests {
         ) {
             let cal = Calendar::england_and_wales();
             let from = DateTime::from_timestamp(secs, 0).unwrap();
-            let due = Timescale::Minutes(n).due(from, &cal);
+            let due = Timescale::Minutes(n).due(from, &cal).unwrap();
             prop_assert_eq!((due - from).num_seconds(), i64::from(n) * 60);
         }
 

@@ -20,7 +20,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ActionKind, Decision, DomainError};
+use super::{ActionKind, ClosureReason, Decision, DomainError};
 
 macro_rules! items {
     ($($var:ident => $s:literal, $label:literal;)+) => {
@@ -131,6 +131,9 @@ pub struct OpenAction {
 #[serde(tag = "missing", rename_all = "snake_case")]
 pub enum Missing {
     AlreadyClosed,
+    /// No decision recorded: a referral is decided before it closes, so no
+    /// child leaves the queue undecided.
+    Decision,
     /// A checklist item neither recorded as done nor with a reason.
     Item {
         item: ChecklistItem,
@@ -148,14 +151,22 @@ impl Missing {
     pub fn describe(&self, referral_id: i64) -> String {
         match self {
             Missing::AlreadyClosed => format!("referral {referral_id} is already closed"),
+            Missing::Decision => format!(
+                "no decision is recorded: a referral is decided before it is closed \
+                 (`referral decide {referral_id} --decision …`, a duty manager)"
+            ),
             Missing::Item { item, rec } => format!(
                 "{rec}: not recorded: {} (`referral checklist {referral_id} {item} --done`, \
                  or a manager's `--not-done REASON`)",
                 item.label()
             ),
             Missing::OpenAction { action_id, kind } => format!(
-                "action {action_id} ({kind}) is open (`action done {action_id}`, or close with \
-                 `--cancel-open-actions REASON`)"
+                "action {action_id} ({kind}) is open (it {}: `{}`; or close it as not needed \
+                 with `--cancel-open-actions REASON`)",
+                kind.ending().describe(),
+                kind.ending()
+                    .command(*action_id, referral_id)
+                    .trim_start_matches("dutydesk ")
             ),
         }
     }
@@ -175,6 +186,9 @@ pub fn missing(
     }
     let (needed, rec) = required(f);
     let mut out = Vec::new();
+    if f.decision.is_none() {
+        out.push(Missing::Decision);
+    }
     for &item in needed {
         let settled = recorded.iter().any(|r| {
             r.settled()
@@ -200,6 +214,25 @@ pub fn missing(
         }
     }
     out
+}
+
+/// Whether a closure reason fits the referral: "closed after assessment"
+/// (RC8, RC9) needs an assessment (DfE rule 8825Q), so a referral decided
+/// without one is refused them.
+pub fn reason_fits(reason: ClosureReason, decision: Option<Decision>) -> Result<(), DomainError> {
+    let after_assessment = matches!(
+        reason,
+        ClosureReason::NfaAfterAssessment | ClosureReason::EarlyHelpAfterAssessment
+    );
+    if after_assessment && !matches!(decision, Some(Decision::Assessment | Decision::S47)) {
+        return Err(DomainError::Invalid(format!(
+            "{} ({}) is for a referral closed after an assessment, and this one had none \
+             (census rule 8825Q); choose the reason that fits",
+            reason.code(),
+            reason.label()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -318,6 +351,28 @@ mod tests {
             closed: true,
         };
         assert_eq!(missing(&f, &[], &[], false), vec![Missing::AlreadyClosed]);
+    }
+
+    #[test]
+    fn an_undecided_referral_cannot_close() {
+        let f = ClosureFacts {
+            deliberate_harm: false,
+            decision: None,
+            closed: false,
+        };
+        let m = missing(&f, &[], &[], true);
+        assert_eq!(m, vec![Missing::Decision]);
+        assert!(m[0].describe(4).contains("referral decide 4"));
+    }
+
+    #[test]
+    fn closed_after_assessment_needs_an_assessment() {
+        use ClosureReason::*;
+        assert!(reason_fits(NfaAfterAssessment, Some(Decision::Nfa)).is_err());
+        assert!(reason_fits(EarlyHelpAfterAssessment, None).is_err());
+        assert!(reason_fits(NfaAfterAssessment, Some(Decision::Assessment)).is_ok());
+        assert!(reason_fits(NfaAfterAssessment, Some(Decision::S47)).is_ok());
+        assert!(reason_fits(ServicesCeased, Some(Decision::Nfa)).is_ok());
     }
 
     #[test]

@@ -247,7 +247,8 @@ impl LetterFacts {
 
 /// Fills `{{name}}` placeholders (spaces inside the braces allowed) in one
 /// pass: values are never scanned again, so record text cannot inject a
-/// placeholder. An unknown or unclosed placeholder is refused with its name
+/// placeholder, and each value is escaped ([`super::markdown::text`]) so a
+/// name or agency cannot carry Markdown or HTML into the letter. An unknown or unclosed placeholder is refused with its name
 /// and line, so a mistyped override template fails loudly.
 pub fn render(template: &str, facts: &LetterFacts) -> Result<String, DomainError> {
     let mut out = String::with_capacity(template.len() + 256);
@@ -266,7 +267,9 @@ pub fn render(template: &str, facts: &LetterFacts) -> Result<String, DomainError
         };
         let name = after[..end].trim();
         match facts.value(name) {
-            Some(v) => out.push_str(&v),
+            // The value as text, never as markup (the template's own
+            // Markdown is kept).
+            Some(v) => out.push_str(&super::markdown::text(&v)),
             None => {
                 return Err(DomainError::Invalid(format!(
                     "letter template line {line}: {{{{{}}}}} is not a known placeholder; \
@@ -364,7 +367,23 @@ mod tests {
         f.child_name = Some("{{team_phone}}".into());
         assert_eq!(
             render("x {{ child_name }} y", &f).unwrap(),
-            "x {{team_phone}} y\n"
+            "x {{team\\_phone}} y\n"
+        );
+    }
+
+    #[test]
+    fn values_cannot_carry_markup_into_the_letter() {
+        let mut f = facts();
+        f.referrer_name = Some("<script>alert(1)</script> [click](http://evil.example)".into());
+        f.referrer_agency = Some("# Urgent\n- a list".into());
+        let t = render(
+            "# Referral {{referral_id}}\n\nDear {{referrer_name}},\n{{referrer_agency}}\n",
+            &f,
+        )
+        .unwrap();
+        assert_eq!(
+            t,
+            "# Referral 42\n\nDear &lt;script&gt;alert(1)&lt;/script&gt; \\[click\\](http://evil.example),\n\\# Urgent\n\\- a list\n"
         );
     }
 

@@ -64,6 +64,18 @@ pub struct Match {
 /// when no name has been given).
 pub const THRESHOLD: i32 = 40;
 
+/// At this score or more an earlier child is very likely the same child (the
+/// same name and address, or name and date of birth): a call from the
+/// command line is not logged as a new child until the caller says which
+/// (`--link CHILD_ID` or `--new-child`), so no earlier record is missed
+/// ("start again syndrome").
+pub const STRONG: u32 = 75;
+
+/// Whether a match is strong enough to stop a new child being made blind.
+pub fn is_strong(m: &Match) -> bool {
+    m.score >= STRONG
+}
+
 const NAME_MAX: f64 = 50.0;
 /// Name similarity (0–1) at and below which a name earns nothing.
 const NAME_FLOOR: f64 = 0.70;
@@ -657,6 +669,48 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn strong_means_the_same_child_very_likely() {
+        let sofia = Candidate {
+            child_id: 1,
+            name: Some("Sofia Campbell".into()),
+            dob: Some(d(2020, 1, 11)),
+            address: Some("161 Park Avenue".into()),
+        };
+        let strong = |p: Probe| {
+            rank(&p, std::slice::from_ref(&sofia))
+                .first()
+                .is_some_and(is_strong)
+        };
+        let dob = Some(d(2020, 1, 11));
+        assert!(strong(probe(
+            Some("Sofia Campbell"),
+            dob,
+            Some("161 Park Avenue")
+        )));
+        assert!(strong(probe(
+            Some("sofia campbell"),
+            dob,
+            Some("9 Elm Grove")
+        )));
+        assert!(strong(probe(
+            Some("Sofia Campbell"),
+            None,
+            Some("161 Park Avenue")
+        )));
+        // A sibling at the same address, or a namesake born another day: shown, not strong.
+        assert!(!strong(probe(
+            Some("Leo Campbell"),
+            None,
+            Some("161 Park Avenue")
+        )));
+        assert!(!strong(probe(
+            Some("Sofia Campbell"),
+            Some(d(2015, 6, 3)),
+            Some("9 Elm Grove")
+        )));
     }
 
     fn probe(name: Option<&str>, dob: Option<NaiveDate>, address: Option<&str>) -> Probe {

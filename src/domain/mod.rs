@@ -46,13 +46,16 @@ macro_rules! code_enum {
     };
 }
 
+pub mod allocation;
 pub mod calendar;
 pub mod census;
 pub mod census_return;
 pub mod clocks;
 pub mod closure;
 pub mod codes;
+pub mod endings;
 pub mod letters;
+pub mod markdown;
 pub mod matching;
 pub mod model;
 pub mod permissions;

@@ -82,6 +82,11 @@ permissions! {
     /// the child, informing the police, a strategy discussion, an assessment …
     /// (front-line staff pass calls to duty; social workers do the rest).
     CompleteStatutoryAction, "completing a social work action", [No, Yes, Yes, No];
+    /// Pass a call to a duty worker or duty manager at work, verbally and in
+    /// writing (Rec 39): the call you took.
+    PassCallToDuty, "passing a call to the duty team", [Yes, Yes, Yes, No];
+    /// Pass to duty a call someone else took (or nobody owns).
+    PassOthersCallToDuty, "passing another person's call to the duty team", [No, Yes, Yes, No];
     /// The decision on a referral (Rec 19).
     RecordDecision, "recording a decision", [No, No, Yes, No];
     RecordOutcome, "recording an assessment outcome", [No, Yes, Yes, No];

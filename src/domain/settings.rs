@@ -14,6 +14,7 @@
 //! | `timescales.override.KIND` | a timescale (`"2 working days"`, `"48h"`) | the profile's clock |
 //! | `calendar.closure.DATE` | none | not a closure day |
 //! | `calendar.not_holiday.DATE` | none | the built-in bank holidays apply |
+//! | `calendar.bank_holiday.DATE` | none | a year outside 2020–2035 is not known |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,6 +31,7 @@ pub const PROFILE_KEY: &str = "timescales.profile";
 const OVERRIDE_PREFIX: &str = "timescales.override.";
 const CLOSURE_PREFIX: &str = "calendar.closure.";
 const NOT_HOLIDAY_PREFIX: &str = "calendar.not_holiday.";
+const BANK_HOLIDAY_PREFIX: &str = "calendar.bank_holiday.";
 
 /// Which setting: one row of the settings table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -44,6 +46,9 @@ pub enum SettingKey {
     Closure(NaiveDate),
     /// A built-in bank holiday that does not apply (a moved holiday).
     NotHoliday(NaiveDate),
+    /// A bank holiday of a year outside the built-in list (2020–2035): with
+    /// it, that year's working-day deadlines are counted (without, refused).
+    BankHoliday(NaiveDate),
 }
 
 fn invalid(msg: String) -> DomainError {
@@ -52,7 +57,8 @@ fn invalid(msg: String) -> DomainError {
 
 impl SettingKey {
     /// Parses `timescales.profile`, `timescales.override.decision`,
-    /// `calendar.closure.24/12/2026`, `calendar.not_holiday.2026-05-04`.
+    /// `calendar.closure.24/12/2026`, `calendar.not_holiday.2026-05-04`,
+    /// `calendar.bank_holiday.2036-01-01`.
     /// Case is free, and `-` for `_` (`not-holiday`, `see-child`); dates in UK
     /// order or ISO.
     pub fn parse(s: &str) -> Result<Self, DomainError> {
@@ -77,26 +83,26 @@ impl SettingKey {
                 return Ok(SettingKey::Clock(kind));
             }
         }
-        for (prefix, closure) in [
-            (CLOSURE_PREFIX, true),
-            ("calendar.closures.", true),
-            (NOT_HOLIDAY_PREFIX, false),
-            ("calendar.not_holidays.", false),
+        type Day = fn(NaiveDate) -> SettingKey;
+        for (prefix, key) in [
+            (CLOSURE_PREFIX, SettingKey::Closure as Day),
+            ("calendar.closures.", SettingKey::Closure),
+            (NOT_HOLIDAY_PREFIX, SettingKey::NotHoliday),
+            ("calendar.not_holidays.", SettingKey::NotHoliday),
+            (BANK_HOLIDAY_PREFIX, SettingKey::BankHoliday),
+            ("calendar.bank_holidays.", SettingKey::BankHoliday),
         ] {
             if lower.starts_with(prefix) {
                 let day = parse_date(rest(prefix)).map_err(|DomainError::Invalid(m)| {
                     invalid(format!("setting {}: {m}", &prefix[..prefix.len() - 1]))
                 })?;
-                return Ok(if closure {
-                    SettingKey::Closure(day)
-                } else {
-                    SettingKey::NotHoliday(day)
-                });
+                return Ok(key(day));
             }
         }
         Err(invalid(format!(
             "setting {:?} is not known; use timescales.profile, timescales.override.KIND \
-             (KIND one of: {}), calendar.closure.DATE or calendar.not_holiday.DATE",
+             (KIND one of: {}), calendar.closure.DATE, calendar.not_holiday.DATE or \
+             calendar.bank_holiday.DATE",
             inert(&preview(s)),
             clock_kinds()
         )))
@@ -109,12 +115,18 @@ impl SettingKey {
             SettingKey::Clock(k) => format!("{OVERRIDE_PREFIX}{}", k.as_str()),
             SettingKey::Closure(d) => format!("{CLOSURE_PREFIX}{}", d.format("%Y-%m-%d")),
             SettingKey::NotHoliday(d) => format!("{NOT_HOLIDAY_PREFIX}{}", d.format("%Y-%m-%d")),
+            SettingKey::BankHoliday(d) => {
+                format!("{BANK_HOLIDAY_PREFIX}{}", d.format("%Y-%m-%d"))
+            }
         }
     }
 
     /// Whether the key is a calendar day (which takes no value).
     pub fn is_day(&self) -> bool {
-        matches!(self, SettingKey::Closure(_) | SettingKey::NotHoliday(_))
+        matches!(
+            self,
+            SettingKey::Closure(_) | SettingKey::NotHoliday(_) | SettingKey::BankHoliday(_)
+        )
     }
 }
 
@@ -141,6 +153,8 @@ pub struct Settings {
     pub clocks: BTreeMap<ActionKind, Timescale>,
     pub closures: BTreeSet<NaiveDate>,
     pub not_holidays: BTreeSet<NaiveDate>,
+    /// Bank holidays of years outside the built-in list.
+    pub bank_holidays: BTreeSet<NaiveDate>,
 }
 
 impl Settings {
@@ -182,6 +196,11 @@ impl Settings {
         out.extend(self.clocks.keys().map(|&k| SettingKey::Clock(k)));
         out.extend(self.closures.iter().map(|&d| SettingKey::Closure(d)));
         out.extend(self.not_holidays.iter().map(|&d| SettingKey::NotHoliday(d)));
+        out.extend(
+            self.bank_holidays
+                .iter()
+                .map(|&d| SettingKey::BankHoliday(d)),
+        );
         out
     }
 
@@ -193,6 +212,7 @@ impl Settings {
             SettingKey::Clock(k) => self.clocks.get(k).map(|t| t.describe()),
             SettingKey::Closure(d) => self.closures.contains(d).then(String::new),
             SettingKey::NotHoliday(d) => self.not_holidays.contains(d).then(String::new),
+            SettingKey::BankHoliday(d) => self.bank_holidays.contains(d).then(String::new),
         }
     }
 
@@ -217,6 +237,9 @@ impl Settings {
             SettingKey::NotHoliday(d) => {
                 self.not_holidays.insert(d);
             }
+            SettingKey::BankHoliday(d) => {
+                self.bank_holidays.insert(d);
+            }
         }
         Ok(())
     }
@@ -225,7 +248,9 @@ impl Settings {
     /// value the clocks cannot read, a clock the profile does not have, a
     /// profile that would leave a clock set for the other profile, and a day
     /// that would change nothing (a closure on a weekend or a bank holiday; a
-    /// "not a holiday" on a day that is not a built-in bank holiday).
+    /// "not a holiday" on a day that is not a built-in bank holiday), and a
+    /// bank holiday in a year the built-in list already has (an extra day
+    /// off there is a closure) or on a weekend.
     pub fn with(&self, key: &SettingKey, value: &str) -> Result<Settings, DomainError> {
         let mut next = self.clone();
         next.put(key, value)?;
@@ -237,6 +262,13 @@ impl Settings {
                         "{} is a {}: never a working day, so a closure changes nothing",
                         d.format("%d/%m/%Y"),
                         d.format("%A")
+                    )));
+                }
+                if self.bank_holidays.contains(&d) {
+                    return Err(invalid(format!(
+                        "{} is already a bank holiday (set as {}): a closure changes nothing",
+                        d.format("%d/%m/%Y"),
+                        SettingKey::BankHoliday(d).name()
                     )));
                 }
                 if built_in.is_holiday(d) && !self.not_holidays.contains(&d) {
@@ -256,9 +288,37 @@ impl Settings {
             SettingKey::NotHoliday(d) if !built_in.is_holiday(d) => {
                 return Err(invalid(format!(
                     "{} is not one of the built-in bank holidays of England and Wales \
-                     (2020–2035), so there is nothing to take off",
-                    d.format("%d/%m/%Y")
+                     ({}), so there is nothing to take off",
+                    d.format("%d/%m/%Y"),
+                    built_in.covered_years()
                 )));
+            }
+            SettingKey::BankHoliday(d) => {
+                if built_in.covers_year(d.year()) {
+                    return Err(invalid(format!(
+                        "the bank holidays of {} are built in ({}); an extra day off that \
+                         year is a closure (`dutydesk settings closure add {}`), a moved \
+                         holiday a not-holiday (`dutydesk settings not-holiday add DATE`)",
+                        d.year(),
+                        built_in.covered_years(),
+                        d.format("%d/%m/%Y")
+                    )));
+                }
+                if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+                    return Err(invalid(format!(
+                        "{} is a {}: bank holidays of England and Wales fall on weekdays \
+                         (a holiday on a weekend moves to the next weekday: give that day)",
+                        d.format("%d/%m/%Y"),
+                        d.format("%A")
+                    )));
+                }
+                if self.closures.contains(&d) {
+                    return Err(invalid(format!(
+                        "{} is set as a closure day; unset {} first",
+                        d.format("%d/%m/%Y"),
+                        SettingKey::Closure(d).name()
+                    )));
+                }
             }
             _ => {}
         }
@@ -287,6 +347,9 @@ impl Settings {
             }
             SettingKey::NotHoliday(d) => {
                 next.not_holidays.remove(d);
+            }
+            SettingKey::BankHoliday(d) => {
+                next.bank_holidays.remove(d);
             }
         }
         next.check()?;
@@ -354,6 +417,10 @@ mod tests {
             (
                 "calendar.not-holiday.4/5/2026",
                 "calendar.not_holiday.2026-05-04",
+            ),
+            (
+                "calendar.bank-holiday.1/1/2036",
+                "calendar.bank_holiday.2036-01-01",
             ),
         ] {
             let k = SettingKey::parse(typed).unwrap_or_else(|e| panic!("{typed}: {e}"));
@@ -462,6 +529,44 @@ mod tests {
         assert!(moved
             .with(&SettingKey::Closure(day(2026, 5, 4)), "")
             .is_err());
+    }
+
+    #[test]
+    fn bank_holidays_are_only_for_years_outside_the_built_in_list() {
+        let s = Settings::default();
+        // 2026 is built in: an extra day off is a closure.
+        let m = msg(s
+            .with(&SettingKey::BankHoliday(day(2026, 12, 24)), "")
+            .unwrap_err());
+        assert!(m.contains("built in") && m.contains("closure add"), "{m}");
+        // Saturday 5 Jan 2036.
+        let m = msg(s
+            .with(&SettingKey::BankHoliday(day(2036, 1, 5)), "")
+            .unwrap_err());
+        assert!(m.contains("Saturday"), "{m}");
+        let ny = s
+            .with(&SettingKey::BankHoliday(day(2036, 1, 1)), "")
+            .unwrap();
+        assert!(ny.bank_holidays.contains(&day(2036, 1, 1)));
+        assert_eq!(
+            ny.rows(),
+            vec![("calendar.bank_holiday.2036-01-01".into(), String::new())]
+        );
+        // A closure on it changes nothing; a closure first blocks it.
+        assert!(ny.with(&SettingKey::Closure(day(2036, 1, 1)), "").is_err());
+        let closed = s.with(&SettingKey::Closure(day(2036, 1, 2)), "").unwrap();
+        assert!(closed
+            .with(&SettingKey::BankHoliday(day(2036, 1, 2)), "")
+            .is_err());
+        // The calendar built from them counts 2036.
+        let rules = Rules::from_settings(&ny).unwrap();
+        assert!(rules.calendar.covers_year(2036));
+        assert!(rules.calendar.is_holiday(day(2036, 1, 1)));
+        assert!(!Rules::from_settings(&s).unwrap().calendar.covers_year(2036));
+        assert!(ny
+            .without(&SettingKey::BankHoliday(day(2036, 1, 1)))
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

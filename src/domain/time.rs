@@ -20,6 +20,12 @@ pub fn london_date(t: DateTime<Utc>) -> NaiveDate {
     to_london(t).date_naive()
 }
 
+/// The London calendar day of an instant as `YYYY-MM-DD`: the form the
+/// store keeps beside an instant so that SQL only counts by day.
+pub fn london_day_key(t: DateTime<Utc>) -> String {
+    london_date(t).format("%Y-%m-%d").to_string()
+}
+
 /// 23:59:59 Europe/London on `d`, as a UTC instant.
 ///
 /// London's clocks change at 01:00 UTC, so 23:59:59 local always exists and

@@ -93,24 +93,13 @@ pub fn real_login() -> String {
     "unknown".into()
 }
 
+/// This process's login (`store::login_of_uid`); a user id with no entry is
+/// named by its number, never by what the environment claims.
 #[cfg(unix)]
 fn os_login() -> Option<String> {
-    // SAFETY: getpwuid_r writes into the buffers we own and pass with their
-    // lengths; the returned pointer, when non-null, points into `pwd`/`buf`.
-    unsafe {
-        let uid = libc::getuid();
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut buf = vec![0 as libc::c_char; 4096];
-        let mut out: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out);
-        if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
-            return Some(format!("uid{uid}"));
-        }
-        let name = std::ffi::CStr::from_ptr(pwd.pw_name)
-            .to_string_lossy()
-            .into_owned();
-        (!name.is_empty()).then_some(name)
-    }
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    Some(crate::store::login_of_uid(uid).unwrap_or_else(|| format!("uid{uid}")))
 }
 
 impl Env {

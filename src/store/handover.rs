@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use super::{from_ts, ts, Result, StoreError};
+use crate::domain::allocation::NotAllocated;
 use crate::domain::ActionKind;
 
 // ---------------------------------------------------------------- records
@@ -151,32 +152,25 @@ pub fn last_handover(conn: &Connection, team_id: Option<i64>) -> Result<Option<H
 }
 
 /// Handovers not yet acknowledged that concern `login` (given by or to them)
-/// or `team_id` (handed over for that team, or for every team). Oldest first.
+/// or `team_id` (handed over for that team or for every team, or given to or
+/// by one of its members, so both the outgoing and incoming teams see it);
+/// with neither, every one. Oldest first. The one definition: `handover
+/// pending`, the handover screen and the queue header's count all use it.
 pub fn pending_handovers(
     conn: &Connection,
     login: Option<&str>,
     team_id: Option<i64>,
 ) -> Result<Vec<Handover>> {
-    let mut st = conn.prepare(&format!(
-        "SELECT {HANDOVER_COLS} WHERE h.acknowledged_at IS NULL AND (h.given_to = ?1 \
-         OR h.given_by = ?1 OR (?2 IS NOT NULL AND (h.team_id = ?2 OR h.team_id IS NULL))) \
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {HANDOVER_COLS} WHERE h.acknowledged_at IS NULL AND ((?1 IS NULL AND ?2 IS NULL) \
+         OR h.given_to = ?1 OR h.given_by = ?1 \
+         OR (?2 IS NOT NULL AND (h.team_id = ?2 OR h.team_id IS NULL \
+         OR EXISTS (SELECT 1 FROM staff s WHERE s.team_id = ?2 \
+         AND s.login IN (h.given_to, h.given_by))))) \
          ORDER BY h.given_at, h.id"
     ))?;
     let rows = st.query_map(params![login, team_id], handover_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
-}
-
-/// How many handovers await acknowledgement that concern a team (or any,
-/// with `None`): handed over for it (or for every team), or given to or by
-/// one of its members, so both the outgoing and incoming teams see it.
-pub fn count_unacknowledged(conn: &Connection, team_id: Option<i64>) -> Result<i64> {
-    let mut st = conn.prepare_cached(
-        "SELECT COUNT(*) FROM handovers h WHERE h.acknowledged_at IS NULL \
-         AND (?1 IS NULL OR h.team_id = ?1 OR h.team_id IS NULL \
-         OR EXISTS (SELECT 1 FROM staff s WHERE s.team_id = ?1 \
-         AND s.login IN (h.given_to, h.given_by)))",
-    )?;
-    Ok(st.query_row([team_id], |r| r.get(0))?)
 }
 
 // ---------------------------------------------------------------- report rows
@@ -293,6 +287,9 @@ pub struct HandoverReferral {
     /// The earliest open action's due instant, if any is open.
     pub next_due_at: Option<DateTime<Utc>>,
     pub open_actions: i64,
+    /// Listed as unallocated: why (Rec 54, Rec 55).
+    #[serde(default)]
+    pub unallocated_reason: Option<NotAllocated>,
 }
 
 const HREF_COLS: &str = "r.id, r.child_id, c.name, t.name, r.received_at, r.state, \
@@ -310,22 +307,26 @@ fn href_row(r: &Row) -> rusqlite::Result<HandoverReferral> {
         state: r.get(5)?,
         next_due_at: r.get::<_, Option<i64>>(6)?.map(from_ts),
         open_actions: r.get(7)?,
+        unallocated_reason: None,
     })
 }
 
-/// Referrals with open actions none of which has an owner (Rec 54), oldest first.
+/// Unallocated referrals at `now` (Rec 54, Rec 55), oldest first: exactly
+/// those `store::unallocated` counts, with what the handover shows.
 pub fn unallocated_referrals(
     conn: &Connection,
     team_id: Option<i64>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<HandoverReferral>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {HREF_COLS} WHERE r.id IN (SELECT a.referral_id FROM actions a \
-         WHERE a.done_at IS NULL AND (?1 IS NULL OR a.team_id = ?1)) \
-         AND NOT EXISTS (SELECT 1 FROM actions b WHERE b.referral_id = r.id \
-         AND b.done_at IS NULL AND b.owner IS NOT NULL) ORDER BY r.received_at, r.id"
-    ))?;
-    let rows = st.query_map([team_id], href_row)?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    let ids = super::reports::unallocated(conn, now, team_id)?;
+    let mut st = conn.prepare_cached(&format!("SELECT {HREF_COLS} WHERE r.id = ?1"))?;
+    let mut out = Vec::with_capacity(ids.len());
+    for u in ids {
+        let mut h = st.query_row([u.referral_id], href_row)?;
+        h.unallocated_reason = Some(u.reason);
+        out.push(h);
+    }
+    Ok(out)
 }
 
 /// Referrals received in `[from, to)`, oldest first.

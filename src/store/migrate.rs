@@ -24,6 +24,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0007_children_dob"),
     migration!("0008_file_identity"),
     migration!("0009_settings"),
+    migration!("0010_truth"),
 ];
 
 /// The schema version this binary writes.
@@ -47,10 +48,18 @@ pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
         if current > SCHEMA_VERSION {
             return Err(too_new(path, current));
         }
-        for (i, (_name, sql)) in MIGRATIONS.iter().enumerate() {
+        if current < 0 {
+            return Err(damaged(
+                path,
+                current,
+                &format!("dutydesk never writes version {current}"),
+            ));
+        }
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate() {
             let v = i as i64 + 1;
             if v > current {
-                conn.execute_batch(sql)?;
+                conn.execute_batch(sql)
+                    .map_err(|e| failed(path, current, name, e))?;
                 conn.pragma_update(None, "user_version", v)?;
             }
         }
@@ -66,6 +75,33 @@ pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
             Err(e)
         }
     }
+}
+
+/// A migration that fails on its own SQL means the file's version number
+/// does not match its tables. Say so in words: SQLite's message alone (never
+/// the migration's SQL), and what to do.
+fn failed(path: &str, version: i64, name: &str, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    let short = match &e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        rusqlite::Error::SqliteFailure(f, Some(m))
+            if matches!(f.code, ErrorCode::Unknown | ErrorCode::ConstraintViolation) =>
+        {
+            m.clone()
+        }
+        // Busy, locked, full, I/O: not about the schema; report as it is.
+        _ => return StoreError::Sqlite(e),
+    };
+    damaged(path, version, &format!("migration {name} failed: {short}"))
+}
+
+fn damaged(path: &str, version: i64, what: &str) -> StoreError {
+    StoreError::Damaged(crate::domain::validate::inert(&format!(
+        "the database {path} says it is at schema version {version}, but its tables do not \
+         match ({what}); the version was probably changed outside dutydesk. Nothing was \
+         changed. Do not use this file: keep it as it is and restore the last backup that \
+         verifies (`dutydesk --db BACKUP verify`)"
+    )))
 }
 
 fn too_new(path: &str, file: i64) -> StoreError {

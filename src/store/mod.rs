@@ -1,6 +1,9 @@
 //! The only code that speaks SQL: open, pragmas, migrations, reads and writes,
 //! change detection.
 
+mod access;
+#[cfg(unix)]
+pub use access::login_of_uid;
 pub mod census;
 mod chronology;
 mod closure;
@@ -48,8 +51,17 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Io(String),
+    /// A name refused for a new file (it exists, is a link, a folder or a
+    /// device): bad input, nothing written.
+    #[error("{0}")]
+    Refused(String),
     #[error("the database holds a value it cannot read: {0}")]
     Corrupt(String),
+    /// The file is damaged, or was changed outside dutydesk (`verify`
+    /// found it, or its schema version does not match its tables): the
+    /// message says what was found and what to do.
+    #[error("{0}")]
+    Damaged(String),
     /// The file is encrypted and no key was given.
     #[error(
         "the database is encrypted: set DUTYDESK_KEY, or run on a terminal to be asked for \
@@ -63,6 +75,15 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<crate::outfile::OutFileError> for StoreError {
+    fn from(e: crate::outfile::OutFileError) -> Self {
+        match e {
+            crate::outfile::OutFileError::Refused(m) => StoreError::Refused(m),
+            crate::outfile::OutFileError::Failed(m) => StoreError::Io(m),
+        }
+    }
+}
 
 /// How long a writer waits for another writer before giving up.
 pub const BUSY_TIMEOUT_MS: u64 = 10_000;
@@ -122,6 +143,9 @@ impl Store {
                     .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
             }
         }
+        // Which file or folder this user cannot write, in words, before
+        // SQLite tries (and before it makes a -wal or -shm file).
+        access::check_writable(path)?;
         let fresh = !path.exists();
         if fresh {
             // Create the file private before SQLite does: SQLite would create it
@@ -213,44 +237,39 @@ impl Store {
     /// writers (WAL) carry on and the copy is one committed state; an
     /// encrypted file's copy is encrypted with the same key.
     ///
-    /// The copy is made under a temporary name beside `dest` (`.NAME.partial-PID`)
-    /// and only linked to `dest` once whole, so a backup that is killed or fails
-    /// never leaves a half-made copy under the name asked for.
+    /// `dest` must be a new name ([`crate::outfile`]: an existing file, link,
+    /// folder or device is refused). The copy is made under a temporary name
+    /// beside it and moved to `dest` only once whole, so a backup that is
+    /// killed or fails never leaves a half-made copy under the name asked for.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        let out = crate::outfile::NewFile::create(dest)?;
+        self.backup_into(out)
+    }
+
+    /// As [`Store::backup_to`], into a new file already made (so the caller
+    /// can refuse a bad name before opening the database).
+    pub fn backup_into(&self, out: crate::outfile::NewFile) -> Result<()> {
         use rusqlite::backup::{Backup, StepResult};
-        if dest.exists() {
-            return Err(StoreError::Io(format!(
-                "{} already exists; choose a new file name",
-                dest.display()
-            )));
-        }
-        let name = dest
-            .file_name()
-            .ok_or_else(|| StoreError::Io(format!("{} is not a file name", dest.display())))?;
-        let dir = match dest.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let tmp = dir.join(format!(
-            ".{}.partial-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let remove_tmp = || {
-            for suffix in ["", "-journal", "-wal", "-shm"] {
+        let tmp = out.temp_path().to_path_buf();
+        let remove_sidecars = || {
+            for suffix in ["-journal", "-wal", "-shm"] {
                 let mut p = tmp.as_os_str().to_owned();
                 p.push(suffix);
                 let _ = std::fs::remove_file(PathBuf::from(p));
             }
         };
-        remove_tmp();
         let made = (|| -> Result<()> {
-            create_private(&tmp, None)?;
-            let mut out = Connection::open(&tmp)?;
-            secure_file(&tmp, None)?;
-            apply_key(&out, self.key.as_deref())?;
+            // The file exists (made new, 0600, by outfile): never create it
+            // here, never follow a link put in its place.
+            let mut copy = Connection::open_with_flags(
+                &tmp,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_NOFOLLOW
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            apply_key(&copy, self.key.as_deref())?;
             {
-                let b = Backup::new(&self.conn, &mut out)?;
+                let b = Backup::new(&self.conn, &mut copy)?;
                 let mut waited = 0u32;
                 loop {
                     match b.step(-1)? {
@@ -270,22 +289,29 @@ impl Store {
                     }
                 }
             }
-            out.pragma_update(None, "journal_mode", "DELETE")?;
-            out.close().map_err(|(_, e)| StoreError::Sqlite(e))?;
-            secure_file(&tmp, None)?;
-            // hard_link refuses to replace a file that appeared meanwhile.
-            std::fs::hard_link(&tmp, dest)
-                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dest.display())))?;
+            copy.pragma_update(None, "journal_mode", "DELETE")?;
+            copy.close().map_err(|(_, e)| StoreError::Sqlite(e))?;
             Ok(())
         })();
-        remove_tmp();
-        made?;
-        #[cfg(unix)]
-        if let Ok(d) = std::fs::File::open(&dir) {
-            // Make the new name durable (a directory, not the database file).
-            let _ = d.sync_all();
+        remove_sidecars();
+        if let Err(e) = made {
+            let dest = crate::domain::validate::inert(&out.dest().display().to_string());
+            return Err(match e {
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::DiskFull =>
+                {
+                    StoreError::Io(format!(
+                        "cannot write the backup {dest}: the disk is full; nothing was left \
+                         under that name. Free some space or choose another disk"
+                    ))
+                }
+                StoreError::Sqlite(e) => StoreError::Io(format!(
+                    "the backup to {dest} failed ({e}); nothing was left under that name"
+                )),
+                other => other,
+            });
         }
-        Ok(())
+        Ok(out.commit()?)
     }
 }
 

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
 use super::{from_ts, ts, Result};
+use crate::domain::allocation::NotAllocated;
 use crate::domain::{ActionKind, ReferralState};
 
 /// One summed cell of `report_days` over a range of days.
@@ -156,7 +157,29 @@ pub fn awaiting_decision(
     Ok(st.query_row(params![ts(start), ts(end), team_id], |r| r.get(0))?)
 }
 
-/// A referral with open actions none of which has an owner who is at work.
+/// `domain::allocation`'s rule, written once in SQL: the open action `a`
+/// (with its owner `s` LEFT JOINed from staff) is not allocated at the
+/// instant bound at `now` (a placeholder such as `?1`). Pass-to-duty does
+/// not count; an owner missing from the staff list counts as no owner.
+pub(crate) fn action_not_allocated_sql(now: &str) -> String {
+    format!(
+        "a.kind <> 'pass_to_duty' AND (s.login IS NULL OR s.active = 0 \
+         OR s.role NOT IN ('duty_worker', 'duty_manager') \
+         OR ((s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
+         AND (s.absent_from IS NULL OR s.absent_from <= {now}) \
+         AND (s.absent_until IS NULL OR {now} < s.absent_until)))"
+    )
+}
+
+/// Which reason applies to an action the condition above selected, in the
+/// precedence of `domain::allocation::duty_owner_problem` (what is left once
+/// the owner is known, active and duty staff is an absence).
+const REASON_CASE_SQL: &str =
+    "CASE WHEN s.login IS NULL THEN 'no_owner' WHEN s.active = 0 THEN 'owner_inactive' \
+     WHEN s.role NOT IN ('duty_worker', 'duty_manager') THEN 'owner_not_duty_staff' \
+     ELSE 'owner_absent' END";
+
+/// An unallocated referral (Rec 54, Rec 55).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnallocatedRow {
     pub referral_id: i64,
@@ -165,15 +188,20 @@ pub struct UnallocatedRow {
     pub state: ReferralState,
     pub deliberate_harm: bool,
     pub possible_crime: bool,
+    /// Open actions that are not allocated.
     pub open_actions: i64,
-    /// Open actions that have an owner (all of them absent when > 0).
-    pub owned: i64,
+    /// Why: the first reason in `NotAllocated::ALL` order among its actions.
+    pub reason: NotAllocated,
+    /// The earliest-due action that is not allocated.
     pub next_kind: ActionKind,
     pub next_due: DateTime<Utc>,
 }
 
-/// Unallocated referrals at `now` (Rec 54): not closed, with at least one open
-/// action, and no open action owned by somebody who is not absent.
+/// Unallocated referrals at `now` (Rec 54, Rec 55): not closed, with at
+/// least one open statutory action after pass-to-duty whose owner is not a
+/// duty worker or duty manager, active and at work. The one count used by
+/// the queue header, the handover and the report (`domain::allocation` is
+/// the specification; a test checks they agree).
 pub fn unallocated(
     conn: &Connection,
     now: DateTime<Utc>,
@@ -181,24 +209,26 @@ pub fn unallocated(
 ) -> Result<Vec<UnallocatedRow>> {
     // Grouped on a covering index of open actions; only the unallocated
     // referrals are then read from the referrals table.
-    let mut st = conn.prepare_cached(
+    let sql = format!(
         "WITH u AS ( \
-            SELECT a.referral_id AS rid, COUNT(*) AS n, COUNT(a.owner) AS owned, \
-                   a.kind AS kind, MIN(a.due_at) AS due \
-            FROM actions a INDEXED BY actions_open_by_referral \
-            LEFT JOIN staff s ON s.login = a.owner \
-            WHERE a.done_at IS NULL AND (?2 IS NULL OR a.team_id = ?2) \
-            GROUP BY a.referral_id \
-            HAVING SUM(CASE WHEN a.owner IS NOT NULL AND NOT ( \
-                (s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
-                AND (s.absent_from IS NULL OR s.absent_from <= ?1) \
-                AND (s.absent_until IS NULL OR ?1 < s.absent_until)) THEN 1 ELSE 0 END) = 0) \
+            SELECT a.referral_id AS rid, COUNT(*) AS n, \
+                   SUM(why = 'no_owner') AS no_owner, SUM(why = 'owner_inactive') AS inactive, \
+                   SUM(why = 'owner_absent') AS absent, MIN(a.due_at) AS due, a.kind AS kind \
+            FROM (SELECT a.referral_id, a.due_at, a.kind, {why} AS why \
+                  FROM actions a INDEXED BY actions_open_by_referral \
+                  LEFT JOIN staff s ON s.login = a.owner \
+                  WHERE a.done_at IS NULL AND (?2 IS NULL OR a.team_id = ?2) AND {cond}) a \
+            GROUP BY a.referral_id) \
          SELECT r.id, r.team_id, r.received_at, r.state, r.deliberate_harm, r.possible_crime, \
-                u.n, u.owned, NULL, u.kind, u.due \
+                u.n, u.no_owner, u.inactive, u.absent, u.kind, u.due \
          FROM u JOIN referrals r ON r.id = u.rid WHERE r.state <> 'closed' \
          ORDER BY r.received_at, r.id",
-    )?;
+        why = REASON_CASE_SQL,
+        cond = action_not_allocated_sql("?1"),
+    );
+    let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(params![ts(now), team_id], |r| {
+        let (no_owner, inactive, absent): (i64, i64, i64) = (r.get(7)?, r.get(8)?, r.get(9)?);
         Ok(UnallocatedRow {
             referral_id: r.get(0)?,
             team_id: r.get(1)?,
@@ -207,12 +237,60 @@ pub fn unallocated(
             deliberate_harm: r.get(4)?,
             possible_crime: r.get(5)?,
             open_actions: r.get(6)?,
-            owned: r.get(7)?,
-            next_kind: parse_col(r, 9, ActionKind::parse)?,
-            next_due: from_ts(r.get(10)?),
+            reason: if no_owner > 0 {
+                NotAllocated::NoOwner
+            } else if inactive > 0 {
+                NotAllocated::OwnerInactive
+            } else if absent > 0 {
+                NotAllocated::OwnerAbsent
+            } else {
+                NotAllocated::OwnerNotDutyStaff
+            },
+            next_kind: parse_col(r, 10, ActionKind::parse)?,
+            next_due: from_ts(r.get(11)?),
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// How many referrals `unallocated` lists, without reading them (the queue
+/// header, every refresh): the same condition, counted.
+pub fn unallocated_count(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    team_id: Option<i64>,
+) -> Result<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT a.referral_id AS rid \
+            FROM actions a INDEXED BY actions_open_by_referral \
+            LEFT JOIN staff s ON s.login = a.owner \
+            WHERE a.done_at IS NULL AND (?2 IS NULL OR a.team_id = ?2) AND {cond}) u \
+         JOIN referrals r ON r.id = u.rid WHERE r.state <> 'closed'",
+        cond = action_not_allocated_sql("?1"),
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    Ok(st.query_row(params![ts(now), team_id], |r| r.get(0))?)
+}
+
+/// Open pass-to-duty actions past their hour (Rec 39): calls not passed to
+/// the duty team in time. The queue header and the handover both count this.
+pub fn pass_to_duty_overdue(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    team_id: Option<i64>,
+) -> Result<i64> {
+    // One statement per case keeps SQLite on the partial index.
+    let mut st = match team_id {
+        Some(_) => conn.prepare_cached(
+            "SELECT COUNT(*) FROM actions INDEXED BY actions_pass_open WHERE done_at IS NULL \
+             AND kind = 'pass_to_duty' AND due_at < ?1 AND team_id = ?2",
+        )?,
+        None => conn.prepare_cached(
+            "SELECT COUNT(*) FROM actions INDEXED BY actions_pass_open WHERE done_at IS NULL \
+             AND kind = 'pass_to_duty' AND due_at < ?1 AND ?2 IS NULL",
+        )?,
+    };
+    Ok(st.query_row(params![ts(now), team_id], |r| r.get(0))?)
 }
 
 fn parse_col<T, E: std::fmt::Display>(

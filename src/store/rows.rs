@@ -7,6 +7,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{from_ts, ts, Result, StoreError};
+use crate::domain::allocation::{absent_at, action_not_allocated, NotAllocated, OwnerFacts};
+use crate::domain::endings::{End, EndKind};
+use crate::domain::time::london_day_key;
 use crate::domain::{
     ActionKind, ClosureReason, Decision, PrimaryNeed, ReferralSource, ReferralState, Role,
 };
@@ -144,9 +147,16 @@ pub struct Staff {
 impl Staff {
     /// Absent at `now`: from a start (or none) until an end (or no end date).
     pub fn is_absent(&self, now: DateTime<Utc>) -> bool {
-        match (self.absent_from, self.absent_until) {
-            (None, None) => false,
-            (from, until) => from.is_none_or(|f| f <= now) && until.is_none_or(|u| now < u),
+        absent_at(self.absent_from, self.absent_until, now)
+    }
+
+    /// What the allocation rule needs to know about this person.
+    pub fn owner_facts(&self) -> OwnerFacts {
+        OwnerFacts {
+            role: self.role,
+            active: self.active,
+            absent_from: self.absent_from,
+            absent_until: self.absent_until,
         }
     }
 }
@@ -712,8 +722,8 @@ pub struct NewAction {
 
 pub fn insert_action(conn: &Connection, a: &NewAction) -> Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO actions (referral_id, team_id, kind, detail, owner, created_at, due_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO actions (referral_id, team_id, kind, detail, owner, created_at, due_at, \
+         due_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         a.referral_id,
@@ -722,7 +732,8 @@ pub fn insert_action(conn: &Connection, a: &NewAction) -> Result<i64> {
         a.detail,
         a.owner,
         ts(a.created_at),
-        ts(a.due_at)
+        ts(a.due_at),
+        london_day_key(a.due_at)
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -741,17 +752,43 @@ pub struct Action {
     pub done_by: Option<String>,
     pub outcome: Option<String>,
     pub late_reason: Option<String>,
+    /// How it ended (`done`, or `cancelled` at closure); `None` while open.
+    pub ended: Option<EndKind>,
+    /// It ended after its due instant (decided by `domain::endings`).
+    pub late: bool,
+    /// When the ending was recorded; `done_at` is when it happened.
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 impl Action {
     pub fn is_open(&self) -> bool {
         self.done_at.is_none()
     }
+
+    /// Ends the action as `end` says (the domain decided when and whether
+    /// late); `late_reason` is kept only when a reason is needed.
+    pub fn finish(&mut self, end: &End, by: &str, outcome: String, late_reason: Option<String>) {
+        self.done_at = Some(end.at);
+        self.recorded_at = Some(end.recorded_at);
+        self.done_by = Some(by.to_string());
+        self.outcome = Some(outcome);
+        self.ended = Some(end.kind);
+        self.late = end.late;
+        self.late_reason = if end.needs_reason() {
+            late_reason
+        } else {
+            None
+        };
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.ended == Some(EndKind::Cancelled)
+    }
 }
 
 const ACTION_COLS: &str =
     "id, referral_id, team_id, kind, detail, owner, created_at, due_at, done_at, \
-     done_by, outcome, late_reason FROM actions";
+     done_by, outcome, late_reason, ended, ended_late, recorded_at FROM actions";
 
 fn action_row(r: &Row) -> rusqlite::Result<Action> {
     Ok(Action {
@@ -767,6 +804,9 @@ fn action_row(r: &Row) -> rusqlite::Result<Action> {
         done_by: r.get(9)?,
         outcome: r.get(10)?,
         late_reason: r.get(11)?,
+        ended: parse_opt(r, 12, EndKind::parse)?,
+        late: r.get::<_, Option<bool>>(13)?.unwrap_or(false),
+        recorded_at: opt_ts(r, 14)?,
     })
 }
 
@@ -788,11 +828,13 @@ pub fn actions_of_referral(conn: &Connection, referral_id: i64) -> Result<Vec<Ac
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-/// Writes an action's owner, due and completion back.
+/// Writes an action's owner, due and ending back, with the London days of
+/// its due and end instants (from the domain) for the report to count.
 pub fn update_action(conn: &Connection, a: &Action) -> Result<()> {
     conn.prepare_cached(
         "UPDATE actions SET owner = ?2, due_at = ?3, done_at = ?4, done_by = ?5, outcome = ?6, \
-         late_reason = ?7, detail = ?8 WHERE id = ?1",
+         late_reason = ?7, detail = ?8, ended = ?9, ended_late = ?10, recorded_at = ?11, \
+         due_day = ?12, ended_day = ?13 WHERE id = ?1",
     )?
     .execute(params![
         a.id,
@@ -802,7 +844,12 @@ pub fn update_action(conn: &Connection, a: &Action) -> Result<()> {
         a.done_by,
         a.outcome,
         a.late_reason,
-        a.detail
+        a.detail,
+        a.ended.map(|e| e.as_str()),
+        a.ended.map(|_| a.late),
+        a.recorded_at.map(ts),
+        london_day_key(a.due_at),
+        a.done_at.map(london_day_key)
     ])?;
     Ok(())
 }
@@ -841,6 +888,9 @@ pub struct QueueRow {
     pub owner: Option<String>,
     pub owner_name: Option<String>,
     pub owner_absent: bool,
+    /// Why this action leaves its referral unallocated (Rec 54, Rec 55):
+    /// `null` when its owner is duty staff at work, or it is pass-to-duty.
+    pub unallocated: Option<NotAllocated>,
     pub due_at: DateTime<Utc>,
     pub overdue: bool,
 }
@@ -860,7 +910,12 @@ fn queue_where(
         args.push(o.clone().into());
     }
     if f.unallocated {
-        w.push_str(" AND a.owner IS NULL");
+        w.push_str(&format!(
+            " AND {}",
+            super::reports::action_not_allocated_sql("?")
+        ));
+        args.push(ts(now).into());
+        args.push(ts(now).into());
     }
     if f.overdue {
         w.push_str(" AND a.due_at < ?");
@@ -896,7 +951,7 @@ pub fn queue_page(
     let w = queue_where(f, now, &mut args);
     let sql = format!(
         "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, s.display_name, \
-         s.absent_from, s.absent_until, a.due_at \
+         s.absent_from, s.absent_until, a.due_at, s.role, s.active \
          FROM actions a JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
          JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner \
          WHERE {w} ORDER BY a.due_at, a.id LIMIT ? OFFSET ?"
@@ -906,22 +961,31 @@ pub fn queue_page(
     let mut st = conn.prepare_cached(&sql)?;
     let now_ts = ts(now);
     let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
-        let from: Option<i64> = r.get(8)?;
-        let until: Option<i64> = r.get(9)?;
-        let absent = (from.is_some() || until.is_some())
-            && from.is_none_or(|f| f <= now_ts)
-            && until.is_none_or(|u| now_ts < u);
+        let from = opt_ts(r, 8)?;
+        let until = opt_ts(r, 9)?;
+        let absent = absent_at(from, until, now);
         let due: i64 = r.get(10)?;
+        let kind = parse_col(r, 5, ActionKind::parse)?;
+        let owner_facts = match parse_opt(r, 11, Role::parse)? {
+            Some(role) => Some(OwnerFacts {
+                role,
+                active: r.get(12)?,
+                absent_from: from,
+                absent_until: until,
+            }),
+            None => None,
+        };
         Ok(QueueRow {
             action_id: r.get(0)?,
             referral_id: r.get(1)?,
             child_id: r.get(2)?,
             child: r.get(3)?,
             team: r.get(4)?,
-            kind: parse_col(r, 5, ActionKind::parse)?,
+            kind,
             owner: r.get(6)?,
             owner_name: r.get(7)?,
             owner_absent: absent,
+            unallocated: action_not_allocated(kind, owner_facts.as_ref(), now),
             due_at: from_ts(due),
             overdue: due < now_ts,
         })
@@ -933,11 +997,15 @@ pub fn queue_page(
 pub fn queue_len(conn: &Connection, f: &QueueFilter, now: DateTime<Utc>) -> Result<i64> {
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
-    let join = if f.child.is_some() {
-        "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id"
-    } else {
-        ""
-    };
+    let mut join = String::new();
+    if f.child.is_some() {
+        join.push_str(
+            "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id ",
+        );
+    }
+    if f.unallocated {
+        join.push_str("LEFT JOIN staff s ON s.login = a.owner");
+    }
     let sql = format!("SELECT COUNT(*) FROM actions a {join} WHERE {w}");
     let mut st = conn.prepare_cached(&sql)?;
     Ok(st.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
@@ -950,11 +1018,17 @@ pub struct QueueCounts {
     pub open_referrals: i64,
     pub open_actions: i64,
     pub overdue: i64,
+    /// Unallocated referrals (Rec 54, Rec 55): `store::unallocated_count`,
+    /// the same condition the handover and the report list.
     pub unallocated: i64,
     pub awaiting_confirmation: i64,
+    /// Unfinished call forms (drafts) of the team: calls still being typed.
     pub drafts: i64,
+    /// Open pass-to-duty actions past their hour (Rec 39), as the handover
+    /// counts them.
     pub calls_not_passed_in_hour: i64,
-    /// Shift handovers not yet acknowledged by the incoming lead (Rec 50).
+    /// Shift handovers not yet acknowledged by the incoming lead (Rec 50),
+    /// as `handover pending` lists them.
     pub unacknowledged_handovers: i64,
 }
 
@@ -1001,30 +1075,15 @@ pub fn queue_counts(
             "team_id",
             vec![n.into()],
         )?,
-        unallocated: one(
-            // `+`: without it SQLite 3.54 walks actions_referral (every action
-            // ever) to count distinct referrals in order; 1 s at 100k.
-            "SELECT COUNT(DISTINCT +a.referral_id) FROM actions a WHERE a.done_at IS NULL{t} \
-             AND NOT EXISTS (SELECT 1 FROM actions b \
-             WHERE b.referral_id = a.referral_id AND b.done_at IS NULL AND b.owner IS NOT NULL)",
-            "a.team_id",
-            vec![],
-        )?,
+        unallocated: super::reports::unallocated_count(conn, now, team_id)?,
         awaiting_confirmation: one(
             "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND +kind = 'written_confirmation'{t}",
             "team_id",
             vec![],
         )?,
-        drafts: one(
-            "SELECT COUNT(*) FROM calls WHERE status = 'draft'{t}",
-            "coalesce(team_id, ?1)",
-            vec![],
-        )?,
-        calls_not_passed_in_hour: one(
-            "SELECT COUNT(*) FROM calls WHERE status = 'draft' AND started_at <= ?1{t}",
-            "coalesce(team_id, ?2)",
-            vec![(n - 3600).into()],
-        )?,
-        unacknowledged_handovers: super::handover::count_unacknowledged(conn, team_id)?,
+        drafts: super::handover::unfinished_calls(conn, team_id)?.len() as i64,
+        calls_not_passed_in_hour: super::reports::pass_to_duty_overdue(conn, now, team_id)?,
+        unacknowledged_handovers: super::handover::pending_handovers(conn, None, team_id)?.len()
+            as i64,
     })
 }

@@ -1,4 +1,4 @@
-//! The desk's settings table (migration 0009): rows of canonical text. The
+//! The desk's settings table (migrations 0009, 0010): rows of canonical text. The
 //! store only reads and writes rows; `domain::settings` decides what a row may
 //! hold and `domain::clocks` what the rules are.
 

@@ -99,10 +99,9 @@ pub struct App {
     pub area: Rect,
     /// Where changes go when they must not block the screens.
     writer: Option<Writer>,
-    saving: Option<Saving>,
-    /// Changes made while one was being saved, in order, each with the
-    /// effects that came after it.
-    queued: VecDeque<(usize, Command, Vec<Effect>)>,
+    /// Changes sent and not yet answered, oldest first: the writer answers
+    /// them in the order they were sent.
+    saving: VecDeque<Saving>,
     version: i64,
 }
 
@@ -144,7 +143,7 @@ pub fn open_screen(
             referral_id,
             action_id,
         } => {
-            // The action chosen in the queue is the one the keys act on.
+            // As `Open::Referral`: the opening is logged with the first read.
             let mut s = ReferralScreen::new(desk, *referral_id, now)?;
             s.select_action(*action_id);
             Box::new(s)
@@ -238,8 +237,7 @@ impl App {
             pending: Vec::new(),
             area,
             writer: None,
-            saving: None,
-            queued: VecDeque::new(),
+            saving: VecDeque::new(),
             version: desk.data_version()?,
         };
         let mut q: Box<dyn Screen> = Box::new(QueueScreen::unloaded(desk)?);
@@ -468,7 +466,7 @@ impl App {
             return;
         }
         // A key is the next action: the last message has been read.
-        if self.saving.is_none() {
+        if self.saving.is_empty() {
             self.status = None;
         }
         if let Some(off) = self.help.as_mut() {
@@ -580,7 +578,7 @@ impl App {
     /// screens close.
     pub fn finish(&mut self, desk: &mut Client, within: Duration) {
         let start = std::time::Instant::now();
-        while (self.saving.is_some() || !self.queued.is_empty()) && start.elapsed() < within {
+        while !self.saving.is_empty() && start.elapsed() < within {
             if !self.poll_writer(desk) {
                 std::thread::sleep(Duration::from_millis(5));
             }
@@ -589,7 +587,7 @@ impl App {
 
     /// Whether a change is on its way to the desk.
     pub fn is_saving(&self) -> bool {
-        self.saving.is_some()
+        !self.saving.is_empty()
     }
 
     /// A change's answer: the screen that asked hears it, every screen reloads.
@@ -601,8 +599,6 @@ impl App {
     ) -> Vec<Effect> {
         if let Err(e) = res {
             self.set_error(e);
-        } else if self.status_text() == Some("saving…") {
-            self.status = None;
         }
         let more = match self.stack.get_mut(from) {
             Some(s) => s.on_result(res),
@@ -616,33 +612,33 @@ impl App {
         more
     }
 
-    /// Takes the answer to a change sent through the writer, if it came.
+    /// Takes the answers to changes sent through the writer that have come.
     pub fn poll_writer(&mut self, desk: &mut Client) -> bool {
-        let Some(w) = &self.writer else {
-            return false;
-        };
-        let res = match w.rx.try_recv() {
-            Ok(res) => res,
-            Err(std::sync::mpsc::TryRecvError::Empty) => return false,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err(DeskError::Unavailable(
-                "the desk stopped answering; the last change may not have been recorded".into(),
-            )),
-        };
-        let Some(saving) = self.saving.take() else {
-            return false;
-        };
-        let mut more = self.answered(desk, saving.from, &res);
-        more.extend(saving.after);
-        self.run_effects(desk, saving.from, more);
-        while self.saving.is_none() {
-            let Some((from, cmd, after)) = self.queued.pop_front() else {
-                break;
+        let mut any = false;
+        while !self.saving.is_empty() {
+            let Some(w) = &self.writer else {
+                return any;
             };
-            let mut fx = vec![Effect::Execute(cmd)];
-            fx.extend(after);
-            self.run_effects(desk, from, fx);
+            let res = match w.rx.try_recv() {
+                Ok(res) => res,
+                Err(std::sync::mpsc::TryRecvError::Empty) => return any,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.writer = None;
+                    Err(DeskError::Unavailable(
+                        "the desk stopped answering; the last change may not have been recorded"
+                            .into(),
+                    ))
+                }
+            };
+            let Some(saving) = self.saving.pop_front() else {
+                return any;
+            };
+            let mut more = self.answered(desk, saving.from, &res);
+            more.extend(saving.after);
+            self.run_effects(desk, saving.from, more);
+            any = true;
         }
-        true
+        any
     }
 
     /// Runs effects asked for by the screen at `from` in the stack.
@@ -650,21 +646,14 @@ impl App {
         let mut todo: VecDeque<Effect> = effects.into();
         while let Some(e) = todo.pop_front() {
             match e {
-                Effect::Execute(cmd) if self.saving.is_some() => {
-                    // Wait in line: a change made while the last is still
-                    // being saved (the next keystroke of a call) is sent
-                    // when it is answered, never dropped.
-                    self.queued.push_back((from, cmd, todo.drain(..).collect()));
-                }
                 Effect::Execute(cmd) if self.writer.is_some() => {
                     let sent = self.writer.as_ref().is_some_and(|w| w.tx.send(cmd).is_ok());
                     if sent {
-                        self.saving = Some(Saving {
+                        self.saving.push_back(Saving {
                             from,
                             after: todo.drain(..).collect(),
                             since: std::time::Instant::now(),
                         });
-                        self.set_status("saving…", false);
                     } else {
                         self.writer = None;
                         self.set_status("the change could not be sent; nothing was recorded", true);
@@ -782,12 +771,18 @@ impl App {
             s.view(f, c.body, &ctx);
         }
         // The status line: its own line, never sharing with the key hints.
-        let saving = self.saving.as_ref().map(|sv| {
-            format!(
-                " saving… ({} s: waiting for the file; keep working, nothing is lost)",
-                sv.since.elapsed().as_secs()
-            )
-        });
+        // A change that lands at once (an autosave, a note) shows nothing; one
+        // that waits for the file says so.
+        let saving = self
+            .saving
+            .front()
+            .filter(|sv| sv.since.elapsed().as_millis() >= 400)
+            .map(|sv| {
+                format!(
+                    " saving… ({} s: waiting for the file; keep working, nothing is lost)",
+                    sv.since.elapsed().as_secs()
+                )
+            });
         let status = match (&self.status, saving) {
             (_, Some(sv)) => Span::raw(sv),
             (Some(st), None) if st.error => Span::styled(

@@ -142,9 +142,14 @@ pub struct CallForm {
     source_typed: String,
     dirty: bool,
     pending_create: bool,
-    /// A save of this form is on its way; changes meanwhile wait (the form
-    /// is dirty) and go in one save when it is answered.
-    pub(crate) saving: bool,
+    /// A `SaveDraft` is on its way (through the screens' writer it may wait
+    /// for the file's lock): changes meanwhile stay dirty and are saved when
+    /// it is answered, never sent beside it (the loop refuses a second
+    /// change while one is saving, and the typed text would be lost).
+    saving: bool,
+    /// Ctrl-S was pressed while a save was on its way: the call is logged
+    /// as soon as the form is saved.
+    submit_queued: bool,
     closing: bool,
     submitting: bool,
     discard_armed: bool,
@@ -206,6 +211,7 @@ impl CallForm {
             dirty: false,
             pending_create: false,
             saving: false,
+            submit_queued: false,
             closing: false,
             submitting: false,
             discard_armed: false,
@@ -385,7 +391,7 @@ impl CallForm {
         self.focus = field;
     }
 
-    fn submit(&mut self, ctx: &Ctx) -> Vec<Effect> {
+    fn submit(&mut self) -> Vec<Effect> {
         self.submit_attempted = true;
         if !self.form.has_first_fields() {
             self.status = "Not logged yet: the child's name (or \"name not known\"), address and \
@@ -402,11 +408,9 @@ impl CallForm {
             self.focus_problem(f);
             return Vec::new();
         }
-        if self.pending_create {
-            self.status = format!(
-                "Still saving; press {} again",
-                ctx.key("call-form", CallFormAction::Submit)
-            );
+        if self.pending_create || self.saving {
+            self.submit_queued = true;
+            self.status = "Saving; the call is logged as soon as it is saved".into();
             return Vec::new();
         }
         self.submitting = true;
@@ -431,14 +435,16 @@ impl CallForm {
                 self.move_focus(false);
                 Vec::new()
             }
-            A::Submit => self.submit(ctx),
+            A::Submit => self.submit(),
             A::SaveDraftAndClose => {
                 if self.dirty && !self.form.is_empty() {
                     self.closing = true;
                     let e = self.autosave();
-                    if e.is_empty() {
+                    if e.is_empty() && !(self.saving || self.pending_create) {
                         return Some(vec![Effect::Back]);
                     }
+                    // Either this save, or the one on its way (then the
+                    // rest is saved when it is answered): closes after.
                     e
                 } else {
                     if self.draft_id.is_some() {
@@ -531,6 +537,13 @@ impl CallForm {
                     return Some(Vec::new());
                 }
                 self.discard_armed = false;
+                if self.saving || self.pending_create {
+                    self.status = format!(
+                        "Still saving; press {} twice again",
+                        ctx.key("call-form", A::DiscardCall)
+                    );
+                    return Some(Vec::new());
+                }
                 match self.draft_id {
                     Some(id) => {
                         self.discarding = true;
@@ -825,7 +838,12 @@ impl Screen for CallForm {
                         Effect::Back,
                     ];
                 }
-                self.autosave()
+                let more = self.autosave();
+                if more.is_empty() && self.submit_queued {
+                    self.submit_queued = false;
+                    return self.submit();
+                }
+                more
             }
             Ok(Outcome::CallLogged {
                 call_id: _,
@@ -870,6 +888,7 @@ impl Screen for CallForm {
                 self.discarding = false;
                 self.pending_create = false;
                 self.saving = false;
+                self.submit_queued = false;
                 self.closing = false;
                 Vec::new()
             }

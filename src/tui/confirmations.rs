@@ -395,7 +395,7 @@ impl Screen for ConfirmationsScreen {
                     self.form = Some(Form::Receive {
                         referral_id: r.referral_id,
                         method: 1, // email
-                        late: ctx.now > r.due_at,
+                        late: crate::domain::endings::is_late(ctx.now, r.due_at),
                         reason: String::new(),
                     })
                 }
@@ -425,7 +425,7 @@ impl Screen for ConfirmationsScreen {
                     self.form = Some(Form::Sent {
                         referral_id: r.referral_id,
                         method: 1,
-                        late: ctx.now > r.due_at,
+                        late: crate::domain::endings::is_late(ctx.now, r.due_at),
                         reason: String::new(),
                     })
                 }

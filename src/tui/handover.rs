@@ -666,12 +666,15 @@ fn action_line<'a>(a: &ReportAction, now: DateTime<Utc>, width: usize, why: bool
 fn referral_line<'a>(r: &HandoverReferral, now: DateTime<Utc>, width: usize) -> Line<'a> {
     let child_w = if width >= 100 { 22 } else { 14 };
     Line::from(format!(
-        " ref {:>5} {} received {} {}",
+        " ref {:>5} {} received {} {}{}",
         r.referral_id,
         cut(r.child.as_deref().unwrap_or("(name not known)"), child_w),
         fmt_short(r.received_at),
         r.next_due_at
             .map(|d| format!("next {}", countdown(d, now)))
+            .unwrap_or_default(),
+        r.unallocated_reason
+            .map(|u| format!(" · {}", u.label()))
             .unwrap_or_default()
     ))
 }

@@ -33,7 +33,7 @@ screen_actions! {
         FilterUnallocated = (
             "filter-unallocated",
             "unallocated",
-            "only actions with no owner (on/off; Rec 54)"
+            "only actions with no owner at work on duty (on/off; Rec 54, 55)"
         ),
         FilterOverdue = ("filter-overdue", "overdue", "only overdue actions (on/off)"),
         FilterKind = ("filter-kind", "kind", "next kind of action, then all kinds"),
@@ -112,17 +112,9 @@ struct Areas {
     table: Rect,
 }
 
-fn header_lines(width: u16) -> u16 {
-    if width >= 110 {
-        2
-    } else {
-        3
-    }
-}
-
-fn areas(area: Rect) -> Areas {
+fn areas(area: Rect, header_lines: u16) -> Areas {
     let [header, filters, table] = Layout::vertical([
-        Constraint::Length(header_lines(area.width)),
+        Constraint::Length(header_lines),
         Constraint::Length(1),
         Constraint::Min(4),
     ])
@@ -244,6 +236,11 @@ impl QueueScreen {
         f
     }
 
+    /// Lines the header packs into at this width (at least two).
+    fn header_height(&self, width: u16) -> u16 {
+        (self.header(width).len() as u16).max(2)
+    }
+
     fn header(&self, width: u16) -> Vec<Line<'static>> {
         let c = &self.counts;
         let n = |v: i64| Span::styled(thousands(v), Style::new().add_modifier(Modifier::BOLD));
@@ -267,7 +264,12 @@ impl QueueScreen {
             overdue,
             item("unallocated", c.unallocated),
             item("awaiting written confirmation", c.awaiting_confirmation),
-            item("calls not yet passed to duty", c.drafts),
+            item(
+                "calls not passed to duty in the hour",
+                c.calls_not_passed_in_hour,
+            ),
+            item("unfinished call forms", c.drafts),
+            item("handovers not acknowledged", c.unacknowledged_handovers),
         ];
         // Pack the items into lines no wider than the screen.
         let mut lines: Vec<Vec<Span>> = Vec::new();
@@ -455,7 +457,7 @@ impl Screen for QueueScreen {
     }
 
     fn resize(&mut self, area: Rect) {
-        let p = page_of(areas(area).table);
+        let p = page_of(areas(area, self.header_height(area.width)).table);
         if p != self.page {
             self.page = p;
             self.want(Need::Page);
@@ -527,7 +529,7 @@ impl Screen for QueueScreen {
             MouseEventKind::ScrollDown => self.select(self.selected + 3),
             MouseEventKind::ScrollUp => self.select(self.selected - 3),
             MouseEventKind::Down(MouseButton::Left) => {
-                let t = areas(area).table;
+                let t = areas(area, self.header_height(area.width)).table;
                 // Border and header row above the first data row.
                 let first = t.y + 2;
                 if ev.row >= first && ev.row < t.y + t.height.saturating_sub(1) {
@@ -543,7 +545,7 @@ impl Screen for QueueScreen {
     }
 
     fn view(&self, f: &mut Frame, area: Rect, ctx: &Ctx) {
-        let a = areas(area);
+        let a = areas(area, self.header_height(area.width));
         f.render_widget(Paragraph::new(self.header(area.width)), a.header);
 
         let filters = self.describe_filters();
@@ -591,10 +593,12 @@ impl Screen for QueueScreen {
             .iter()
             .map(|r| {
                 let u = urgency(r.due_at, ctx.now);
-                let owner = match &r.owner {
-                    None => "UNALLOCATED".to_string(),
-                    Some(o) if r.owner_absent => format!("{}(away)", widgets::inert(o)),
-                    Some(o) => widgets::inert(o),
+                // Why the action leaves its referral unallocated (Rec 54, 55).
+                let owner = match (&r.owner, r.unallocated) {
+                    (None, _) => "UNALLOCATED".to_string(),
+                    (Some(o), Some(why)) => format!("{}{}", widgets::inert(o), why.tag()),
+                    (Some(o), None) if r.owner_absent => format!("{}(away)", widgets::inert(o)),
+                    (Some(o), None) => widgets::inert(o),
                 };
                 let mut cells = vec![
                     u.marker().to_string(),
@@ -607,7 +611,7 @@ impl Screen for QueueScreen {
                 if all_teams {
                     cells.push(widgets::inert(&r.team));
                 }
-                (u, r.owner.is_none(), cells)
+                (u, r.unallocated.is_some(), cells)
             })
             .collect();
         let mut head = vec!["", "ref", "child", "action", "owner", "due"];
@@ -638,9 +642,9 @@ impl Screen for QueueScreen {
             .collect();
         let rows: Vec<Row> = texts
             .into_iter()
-            .map(|(u, unowned, cells)| {
+            .map(|(u, unallocated, cells)| {
                 let mut row = Row::new(cells).style(u.style());
-                if unowned && u == Urgency::Later {
+                if unallocated && u == Urgency::Later {
                     row = row.style(Style::new().add_modifier(Modifier::BOLD));
                 }
                 row

@@ -18,7 +18,10 @@ use super::screen::{Ctx, Effect, Screen};
 use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency, Viewer};
 use crate::desk::{Action, Staff};
 use crate::desk::{Client, ClosureCheck, Command, DeskError, ItemStatus, Outcome, ReferralDetail};
+use crate::domain::allocation::duty_owner_problem;
 use crate::domain::closure::{ChecklistItem, Missing};
+use crate::domain::endings::{is_late, Ending};
+use crate::domain::permissions::{self, Access, Permission};
 use crate::domain::time::{fmt_short, london_date};
 use crate::domain::{ActionKind, AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
 
@@ -134,15 +137,30 @@ pub enum Dialog {
         /// is never recorded by a default.
         choice: Option<usize>,
         note: LineInput,
-        /// 0: the list, 1: the note.
+        /// The open decision action's due instant: past it, a reason is asked.
+        due_at: Option<DateTime<Utc>>,
+        reason: LineInput,
+        /// 0: the list, 1: the note, 2: the late reason.
+        field: usize,
+        error: Option<String>,
+    },
+    /// Pass the call to a duty worker or duty manager at work (Rec 39).
+    Pass {
+        action_id: i64,
+        due_at: DateTime<Utc>,
+        /// Index into the duty staff at work.
+        choice: usize,
+        reason: LineInput,
+        /// 0: the list, 1: the late reason.
         field: usize,
         error: Option<String>,
     },
     /// Close the referral: a CIN reason, a note, and optionally close the
     /// open actions as not needed with a reason.
     Close {
-        /// Index into `ClosureReason::ALL`.
-        choice: usize,
+        /// Index into `ClosureReason::ALL`; none until one is chosen (there
+        /// is no default reason: each is a statement to the DfE).
+        choice: Option<usize>,
         note: LineInput,
         cancel: LineInput,
         /// 0: the reasons, 1: the note, 2: the reason for closing open actions.
@@ -163,6 +181,11 @@ pub enum Dialog {
     Outcome {
         /// Index into `AssessmentOutcome::ALL`; none until one is chosen.
         choice: Option<usize>,
+        /// The open assessment's due instant: past it, a reason is asked.
+        due_at: Option<DateTime<Utc>>,
+        reason: LineInput,
+        /// 0: the list, 1: the late reason.
+        field: usize,
         error: Option<String>,
     },
 }
@@ -174,6 +197,7 @@ impl Dialog {
             | Dialog::Complete { error, .. }
             | Dialog::Note { error, .. }
             | Dialog::Decide { error, .. }
+            | Dialog::Pass { error, .. }
             | Dialog::Checklist { error, .. }
             | Dialog::Outcome { error, .. } => *error = Some(msg),
             Dialog::Close { error, missing, .. } => {
@@ -192,13 +216,22 @@ impl Dialog {
                 field,
                 due_at,
                 ..
-            } => Some(if *field == 1 && now > *due_at {
+            } => Some(if *field == 1 && is_late(now, *due_at) {
                 reason
             } else {
                 outcome
             }),
             Dialog::Note { text, .. } => Some(text),
             Dialog::Decide { note, field: 1, .. } => Some(note),
+            Dialog::Decide {
+                reason, field: 2, ..
+            }
+            | Dialog::Outcome {
+                reason, field: 1, ..
+            }
+            | Dialog::Pass {
+                reason, field: 1, ..
+            } => Some(reason),
             Dialog::Close {
                 note,
                 cancel,
@@ -220,6 +253,7 @@ impl Dialog {
             | Dialog::Complete { error, .. }
             | Dialog::Note { error, .. }
             | Dialog::Decide { error, .. }
+            | Dialog::Pass { error, .. }
             | Dialog::Close { error, .. }
             | Dialog::Checklist { error, .. }
             | Dialog::Outcome { error, .. } => error.as_deref(),
@@ -304,6 +338,26 @@ impl ReferralScreen {
         }
     }
 
+    /// The earliest due instant of the open actions that end `ending`'s way.
+    fn open_due(&self, ending: Ending) -> Option<DateTime<Utc>> {
+        self.detail
+            .as_ref()?
+            .actions
+            .iter()
+            .filter(|a| a.is_open() && a.kind.ending() == ending)
+            .map(|a| a.due_at)
+            .min()
+    }
+
+    /// Duty workers and managers of the team who are at work now: who a call
+    /// may be passed to (Rec 39), by the allocation rule.
+    fn duty_at_work(&self, now: DateTime<Utc>) -> Vec<&Staff> {
+        self.staff
+            .iter()
+            .filter(|s| duty_owner_problem(&s.owner_facts(), now).is_none())
+            .collect()
+    }
+
     fn open_dialog(&mut self, action: &str, ctx: &Ctx) -> Vec<Effect> {
         let Some(d) = &self.detail else {
             return Vec::new();
@@ -351,6 +405,38 @@ impl ReferralScreen {
                         warned: None,
                     });
                 } else {
+                    // Each kind ends its own way (domain::endings).
+                    match a.kind.ending() {
+                        Ending::Outcome => {}
+                        Ending::Decision => return self.open_dialog("decide", ctx),
+                        Ending::AssessmentOutcome => return self.open_dialog("outcome", ctx),
+                        Ending::PassedToDuty => {
+                            if self.duty_at_work(ctx.now).is_empty() {
+                                return vec![Effect::Status(
+                                    "nobody on this team's duty staff is at work to pass the \
+                                     call to (Rec 39)"
+                                        .into(),
+                                )];
+                            }
+                            self.dialog = Some(Dialog::Pass {
+                                action_id: a.id,
+                                due_at: a.due_at,
+                                choice: 0,
+                                reason: LineInput::new(MAX_LINE),
+                                field: 0,
+                                error: None,
+                            });
+                            return Vec::new();
+                        }
+                        e @ (Ending::ConfirmationReceived | Ending::FeedbackSent) => {
+                            return vec![Effect::Status(format!(
+                                "use the confirmations screen (c on the queue): {} {} (`{}`)",
+                                a.kind.short(),
+                                e.describe(),
+                                e.command(a.id, d.referral.id)
+                            ))];
+                        }
+                    }
                     self.dialog = Some(Dialog::Complete {
                         action_id: a.id,
                         due_at: a.due_at,
@@ -374,7 +460,9 @@ impl ReferralScreen {
                         d.referral.state.label()
                     ))];
                 }
-                if ctx.me.is_some_and(|m| m.role != Role::DutyManager) {
+                if ctx.me.is_some_and(|m| {
+                    permissions::access(m.role, Permission::RecordDecision) == Access::No
+                }) {
                     return vec![Effect::Status(
                         "only a duty manager records the decision on a referral".into(),
                     )];
@@ -382,6 +470,8 @@ impl ReferralScreen {
                 self.dialog = Some(Dialog::Decide {
                     choice: None,
                     note: LineInput::new(MAX_TEXT),
+                    due_at: self.open_due(Ending::Decision),
+                    reason: LineInput::new(MAX_LINE),
                     field: 0,
                     error: None,
                 })
@@ -394,13 +484,9 @@ impl ReferralScreen {
                     ))];
                 }
                 // Only a duty manager closes: the desk refuses anyone else and
-                // the refusal shows in the dialog.
-                let choice = ClosureReason::ALL
-                    .iter()
-                    .position(|r| *r == ClosureReason::NfaAfterAssessment)
-                    .unwrap_or(0);
+                // the refusal shows in the dialog. No reason is chosen for them.
                 self.dialog = Some(Dialog::Close {
-                    choice,
+                    choice: None,
                     note: LineInput::new(MAX_LINE),
                     cancel: LineInput::new(MAX_LINE),
                     field: 0,
@@ -437,6 +523,9 @@ impl ReferralScreen {
                 }
                 self.dialog = Some(Dialog::Outcome {
                     choice: None,
+                    due_at: self.open_due(Ending::AssessmentOutcome),
+                    reason: LineInput::new(MAX_LINE),
+                    field: 0,
                     error: None,
                 })
             }
@@ -550,7 +639,7 @@ impl ReferralScreen {
                 field,
                 error,
             } => {
-                let late = ctx.now > *due_at;
+                let late = is_late(ctx.now, *due_at);
                 match key.code {
                     KeyCode::Tab | KeyCode::BackTab | KeyCode::Down | KeyCode::Up if late => {
                         *field = 1 - *field;
@@ -584,6 +673,7 @@ impl ReferralScreen {
                     action_id: *action_id,
                     outcome: out,
                     late_reason: if late { late_reason } else { None },
+                    at: None,
                 }
             }
             Dialog::Note { text, error } => {
@@ -603,13 +693,21 @@ impl ReferralScreen {
             Dialog::Decide {
                 choice,
                 note,
+                due_at,
+                reason,
                 field,
                 error,
             } => {
                 let n = Decision::ALL.len();
+                let late = due_at.is_some_and(|d| is_late(ctx.now, d));
+                let fields = if late { 3 } else { 2 };
                 match key.code {
-                    KeyCode::Tab | KeyCode::BackTab => {
-                        *field = 1 - *field;
+                    KeyCode::Tab => {
+                        *field = (*field + 1) % fields;
+                        return Vec::new();
+                    }
+                    KeyCode::BackTab => {
+                        *field = (*field + fields - 1) % fields;
                         return Vec::new();
                     }
                     KeyCode::Down if *field == 0 => {
@@ -621,6 +719,9 @@ impl ReferralScreen {
                     KeyCode::Enter => {}
                     _ if *field == 1 => {
                         note.handle(&key);
+                    }
+                    _ if *field == 2 => {
+                        reason.handle(&key);
                     }
                     _ => {}
                 }
@@ -644,10 +745,76 @@ impl ReferralScreen {
                     *field = 1;
                     return Vec::new();
                 }
+                if late && reason.trimmed().is_none() {
+                    *error = Some(format!(
+                        "the decision was due {}: give the reason it is late (Rec 35)",
+                        due_at.map(fmt_short).unwrap_or_default()
+                    ));
+                    *field = 2;
+                    return Vec::new();
+                }
                 Command::RecordDecision {
                     referral_id,
                     decision,
                     note: note.trimmed(),
+                    at: None,
+                    late_reason: if late { reason.trimmed() } else { None },
+                }
+            }
+            Dialog::Pass {
+                action_id,
+                due_at,
+                choice,
+                reason,
+                field,
+                error,
+            } => {
+                let late = is_late(ctx.now, *due_at);
+                let n = self
+                    .staff
+                    .iter()
+                    .filter(|s| duty_owner_problem(&s.owner_facts(), ctx.now).is_none())
+                    .count();
+                match key.code {
+                    KeyCode::Tab | KeyCode::BackTab if late => {
+                        *field = 1 - *field;
+                        return Vec::new();
+                    }
+                    KeyCode::Down if *field == 0 => {
+                        *choice = (*choice + 1).min(n.saturating_sub(1))
+                    }
+                    KeyCode::Up if *field == 0 => *choice = choice.saturating_sub(1),
+                    KeyCode::Enter => {}
+                    _ if *field == 1 => {
+                        reason.handle(&key);
+                    }
+                    _ => {}
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                let Some(to) = self
+                    .staff
+                    .iter()
+                    .filter(|s| duty_owner_problem(&s.owner_facts(), ctx.now).is_none())
+                    .nth(*choice)
+                else {
+                    *error = Some("choose who the call was passed to".into());
+                    return Vec::new();
+                };
+                if late && reason.trimmed().is_none() {
+                    *error = Some(format!(
+                        "passing to duty was due {}: give the reason it is late (Rec 35)",
+                        fmt_short(*due_at)
+                    ));
+                    *field = 1;
+                    return Vec::new();
+                }
+                Command::PassToDuty {
+                    action_id: *action_id,
+                    to_login: to.login.clone(),
+                    at: None,
+                    late_reason: if late { reason.trimmed() } else { None },
                 }
             }
             Dialog::Close {
@@ -655,6 +822,7 @@ impl ReferralScreen {
                 note,
                 cancel,
                 field,
+                error,
                 ..
             } => {
                 let n = ClosureReason::ALL.len();
@@ -667,8 +835,12 @@ impl ReferralScreen {
                         *field = (*field + 2) % 3;
                         return Vec::new();
                     }
-                    KeyCode::Down if *field == 0 => *choice = (*choice + 1).min(n - 1),
-                    KeyCode::Up if *field == 0 => *choice = choice.saturating_sub(1),
+                    KeyCode::Down if *field == 0 => {
+                        *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
+                    }
+                    KeyCode::Up if *field == 0 => {
+                        *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
+                    }
                     KeyCode::Enter => {}
                     _ if *field == 1 => {
                         note.handle(&key);
@@ -681,9 +853,18 @@ impl ReferralScreen {
                 if !submit {
                     return Vec::new();
                 }
+                let Some(c) = *choice else {
+                    *error = Some(
+                        "choose the closure reason (Up/Down): there is no default, each is a \
+                         statement in the census return"
+                            .into(),
+                    );
+                    *field = 0;
+                    return Vec::new();
+                };
                 Command::CloseReferral {
                     referral_id,
-                    reason: ClosureReason::ALL[(*choice).min(n - 1)],
+                    reason: ClosureReason::ALL[c.min(n - 1)],
                     note: note.trimmed(),
                     cancel_open_actions: cancel.trimmed(),
                 }
@@ -738,30 +919,57 @@ impl ReferralScreen {
                     }
                 }
             }
-            Dialog::Outcome { choice, error } => {
+            Dialog::Outcome {
+                choice,
+                due_at,
+                reason,
+                field,
+                error,
+            } => {
                 let n = AssessmentOutcome::ALL.len();
+                let picked = choice.map(|c| AssessmentOutcome::ALL[c.min(n - 1)]);
+                let late = picked.is_some_and(|p| p != AssessmentOutcome::ServiceProvided)
+                    && due_at.is_some_and(|d| is_late(ctx.now, d));
                 match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => {
+                    KeyCode::Tab | KeyCode::BackTab if late => {
+                        *field = 1 - *field;
+                        return Vec::new();
+                    }
+                    KeyCode::Down | KeyCode::Char('j') if *field == 0 => {
                         *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
                     }
-                    KeyCode::Up | KeyCode::Char('k') => {
+                    KeyCode::Up | KeyCode::Char('k') if *field == 0 => {
                         *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
+                    }
+                    KeyCode::Enter => {}
+                    _ if *field == 1 => {
+                        reason.handle(&key);
                     }
                     _ => {}
                 }
                 if !submit {
                     return Vec::new();
                 }
-                let Some(c) = *choice else {
+                let Some(picked) = picked else {
                     *error = Some(
                         "choose the outcome with Up/Down first: nothing is recorded by default"
                             .into(),
                     );
                     return Vec::new();
                 };
+                if late && reason.trimmed().is_none() {
+                    *error = Some(format!(
+                        "the assessment was due {}: give the reason it is late",
+                        due_at.map(fmt_short).unwrap_or_default()
+                    ));
+                    *field = 1;
+                    return Vec::new();
+                }
                 Command::RecordOutcome {
                     referral_id,
-                    outcome: AssessmentOutcome::ALL[c.min(n - 1)],
+                    outcome: picked,
+                    at: None,
+                    late_reason: if late { reason.trimmed() } else { None },
                 }
             }
         };
@@ -1377,11 +1585,16 @@ impl Screen for ReferralScreen {
                         .map(|l| format!(" LATE: {}", inert(l)))
                         .unwrap_or_default();
                     return Row::new(vec![
-                        "ok".to_string(),
+                        if act.is_cancelled() { "--" } else { "ok" }.to_string(),
                         act.kind.short().to_string(),
                         inert_or(act.done_by.as_deref(), "?"),
                         format!(
-                            "done {}",
+                            "{} {}",
+                            if act.is_cancelled() {
+                                "cancelled"
+                            } else {
+                                "done"
+                            },
                             crate::domain::time::to_london(done).format("%d/%m %H:%M")
                         ),
                         format!("{}{late}", inert_or(act.outcome.as_deref(), "")),
@@ -1543,7 +1756,9 @@ impl ReferralScreen {
                 v.insert(1, Line::from(format!("  {}", kinds.join(", "))));
                 v
             }
-            Dialog::Assign { action_id, .. } | Dialog::Complete { action_id, .. } => {
+            Dialog::Assign { action_id, .. }
+            | Dialog::Complete { action_id, .. }
+            | Dialog::Pass { action_id, .. } => {
                 let a = action_of(*action_id);
                 on(
                     a.map_or("the action".to_string(), |a| a.kind.label().to_string()),
@@ -1619,7 +1834,7 @@ impl ReferralScreen {
                 ..
             } => {
                 title = " Complete action ";
-                let late = ctx.now > *due_at;
+                let late = is_late(ctx.now, *due_at);
                 lines.push(Line::from("Outcome (what was done):".bold()));
                 lines.push(outcome.line(inner_w, *field == 0 || !late));
                 if late {
@@ -1645,6 +1860,8 @@ impl ReferralScreen {
             Dialog::Decide {
                 choice,
                 note,
+                due_at,
+                reason,
                 field,
                 ..
             } => {
@@ -1663,8 +1880,53 @@ impl ReferralScreen {
                     "Note (required for other_agency: agency and purpose, Rec 48):".bold(),
                 ));
                 lines.push(note.line(inner_w, *field == 1));
+                if let Some(d) = due_at.filter(|d| is_late(ctx.now, *d)) {
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "LATE: was due {}. Reason it is late (Rec 35):",
+                            fmt_short(d)
+                        ),
+                        Urgency::Overdue.style(),
+                    )));
+                    lines.push(reason.line(inner_w, *field == 2));
+                }
                 lines.push(Line::from(
-                    "Up/Down choose · Tab note · Enter record · Esc cancel",
+                    "Up/Down choose · Tab next field · Enter record · Esc cancel",
+                ));
+            }
+            Dialog::Pass {
+                due_at,
+                choice,
+                reason,
+                field,
+                ..
+            } => {
+                title = " Pass the call to duty (Rec 39) ";
+                let items = self
+                    .duty_at_work(ctx.now)
+                    .into_iter()
+                    .map(|s| {
+                        ListItem::new(format!(
+                            "{} ({}) · {}",
+                            inert(&s.display_name),
+                            inert(&s.login),
+                            s.role.label()
+                        ))
+                    })
+                    .collect();
+                list = Some((items, Some(*choice)));
+                if is_late(ctx.now, *due_at) {
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "LATE: was due {}. Reason it is late (Rec 35):",
+                            fmt_short(*due_at)
+                        ),
+                        Urgency::Overdue.style(),
+                    )));
+                    lines.push(reason.line(inner_w, *field == 1));
+                }
+                lines.push(Line::from(
+                    "Up/Down choose who it went to · Enter record · Esc cancel",
                 ));
             }
             Dialog::Close {
@@ -1681,7 +1943,12 @@ impl ReferralScreen {
                         ListItem::new(clip(&format!("{} {}", r.code(), r.label()), inner_w - 2))
                     })
                     .collect();
-                list = Some((items, Some(*choice)));
+                list = Some((items, *choice));
+                if choice.is_none() {
+                    lines.push(Line::from(
+                        "Choose the closure reason with Up/Down (no default).".bold(),
+                    ));
+                }
                 lines.push(Line::from("Note (optional):".bold()));
                 lines.push(note.line(inner_w, *field == 1));
                 lines.push(Line::from(
@@ -1726,7 +1993,13 @@ impl ReferralScreen {
                     ))),
                 }
             }
-            Dialog::Outcome { choice, .. } => {
+            Dialog::Outcome {
+                choice,
+                due_at,
+                reason,
+                field,
+                ..
+            } => {
                 title = " Assessment outcome ";
                 let items = AssessmentOutcome::ALL
                     .iter()
@@ -1737,6 +2010,15 @@ impl ReferralScreen {
                     lines.push(Line::from(
                         "Choose the outcome with Up/Down: nothing is chosen for you.".bold(),
                     ));
+                }
+                let ends = choice.and_then(|c| AssessmentOutcome::ALL.get(c))
+                    != Some(&AssessmentOutcome::ServiceProvided);
+                if let Some(d) = due_at.filter(|d| ends && is_late(ctx.now, *d)) {
+                    lines.push(Line::from(Span::styled(
+                        format!("LATE: the assessment was due {}. Reason:", fmt_short(d)),
+                        Urgency::Overdue.style(),
+                    )));
+                    lines.push(reason.line(inner_w, *field == 1));
                 }
                 lines.push(Line::from("Up/Down choose · Enter record · Esc cancel"));
             }
@@ -1819,20 +2101,26 @@ impl ReferralScreen {
     }
 }
 
-/// Why `p` cannot work an action now (or when it is due): absent, or not
-/// duty staff. `None`: at work.
+/// Why `p` cannot work an action now or when it is due, by the allocation
+/// rule (`domain::allocation`: active duty staff, at work). `None`: they can.
 fn owner_warning(p: &Staff, now: DateTime<Utc>, due: Option<DateTime<Utc>>) -> Option<String> {
-    if !matches!(p.role, Role::DutyWorker | Role::DutyManager) {
-        return Some(format!("is {}, not duty staff", p.role.label()));
-    }
-    if p.is_absent(now) {
-        return Some(match p.absent_until {
-            Some(u) => format!("is absent until {}", fmt_short(u)),
-            None => "is absent (no return date)".into(),
+    let facts = p.owner_facts();
+    if let Some(why) = duty_owner_problem(&facts, now) {
+        return Some(match (why, p.absent_until) {
+            (crate::domain::allocation::NotAllocated::OwnerAbsent, Some(u)) => {
+                format!("is absent until {}", fmt_short(u))
+            }
+            (why, _) => format!("cannot hold it now ({})", why.label()),
         });
     }
-    if let Some(d) = due.filter(|d| *d > now && p.is_absent(*d)) {
-        return Some(format!("will be absent when it is due ({})", fmt_short(d)));
+    if let Some(d) = due.filter(|d| *d > now) {
+        if let Some(why) = duty_owner_problem(&facts, d) {
+            return Some(format!(
+                "will not be at work when it is due ({}: {})",
+                fmt_short(d),
+                why.label()
+            ));
+        }
     }
     None
 }

@@ -345,8 +345,14 @@ impl ReportsScreen {
                     Line::from(format!("unallocated now   {:>6}", u.count)).bold(),
                     Line::from(format!("  no owner        {:>6}", u.no_owner)),
                     Line::from(format!("  owner absent    {:>6}", u.owner_absent)),
-                    Line::from(format!("  harm alleged    {:>6}", u.deliberate_harm)),
-                    Line::from(format!("  next overdue    {:>6}", u.overdue)),
+                    Line::from(format!(
+                        "  owner left {} · not duty staff {}",
+                        u.owner_inactive, u.owner_not_duty_staff
+                    )),
+                    Line::from(format!(
+                        "  harm alleged {} · next overdue {}",
+                        u.deliberate_harm, u.overdue
+                    )),
                 ];
                 let ages: Vec<String> = u
                     .ages

@@ -606,7 +606,15 @@ mod tests {
         }
         assert_eq!(b.text(), "one\ntwoab");
         b.handle(&KeyEvent::from(KeyCode::Char('c')));
-        assert_eq!(b.text(), "one\ntwoab", "at 10 characters");
+        assert_eq!(b.text(), "one\ntwoabc");
+        assert!(!b.refused);
+        b.handle(&KeyEvent::from(KeyCode::Char('d')));
+        assert_eq!(
+            b.text(),
+            "one\ntwoabc",
+            "at 10 characters (a line break counts one)"
+        );
+        assert!(b.refused);
     }
 
     #[test]

@@ -48,7 +48,7 @@ impl Seeded {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn call(
+pub fn call(
     desk: &mut Desk,
     name: &str,
     address: &str,
@@ -83,6 +83,7 @@ fn call(
                 received_at: Some(received),
                 team: team.map(Into::into),
                 passed_verbally_to: None,
+                passed_late_reason: None,
                 draft_id: None,
             }),
             received,
@@ -172,6 +173,8 @@ pub fn seeded() -> Seeded {
             referral_id: amara_before,
             decision: Decision::Nfa,
             note: None,
+            at: None,
+            late_reason: None,
         },
         now - Duration::days(199),
     );

@@ -412,6 +412,7 @@ impl Form {
             received_at: Some(started_at),
             team: None,
             passed_verbally_to: self.passed_to.clone(),
+            passed_late_reason: None,
             draft_id,
         }
     }
@@ -500,13 +501,10 @@ impl Form {
 }
 
 /// Staff the call can be passed to verbally: duty workers and managers who
-/// are active and not away.
+/// are active and not away (the allocation rule, Rec 39).
 pub fn duty_staff(all: &[Staff], now: DateTime<Utc>) -> Vec<Staff> {
-    use crate::domain::Role;
     all.iter()
-        .filter(|s| {
-            s.active && !s.is_absent(now) && matches!(s.role, Role::DutyWorker | Role::DutyManager)
-        })
+        .filter(|s| crate::domain::allocation::duty_owner_problem(&s.owner_facts(), now).is_none())
         .cloned()
         .collect()
 }
