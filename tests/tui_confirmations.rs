@@ -186,7 +186,8 @@ fn lists_awaiting_confirmations_overdue_first_with_chases() {
     // The overdue row (first) is red and bold; the one in time is not.
     let buf = t.backend().buffer();
     let (x, y) = (0, 4);
-    assert!(buf[(x + 8, y)].symbol() == "A", "row 1 is Amara");
+    // Columns are as wide as their cells: the child starts after "│▶1   ".
+    assert!(buf[(x + 6, y)].symbol() == "A", "row 1 is Amara");
     assert_eq!(buf[(x + 8, y)].style().fg, Some(Color::Red));
     assert!(buf[(x + 8, y)]
         .style()

@@ -11,6 +11,13 @@ use crate::domain::time::countdown;
 
 pub use crate::domain::validate::inert;
 
+/// Record text of several lines made inert line by line (a letter, notes).
+pub fn inert_lines(s: &str) -> Vec<Line<'static>> {
+    s.split('\n')
+        .map(|l| Line::from(inert(l.trim_end_matches('\r'))))
+        .collect()
+}
+
 /// `inert` of an optional text, or a placeholder.
 pub fn inert_or(s: Option<&str>, none: &str) -> String {
     match s {
