@@ -2110,6 +2110,9 @@ fn owner_warning(p: &Staff, now: DateTime<Utc>, due: Option<DateTime<Utc>>) -> O
             (crate::domain::allocation::NotAllocated::OwnerAbsent, Some(u)) => {
                 format!("is absent until {}", fmt_short(u))
             }
+            (crate::domain::allocation::NotAllocated::OwnerAbsent, None) => {
+                "is absent, with no return date".into()
+            }
             (why, _) => format!("cannot hold it now ({})", why.label()),
         });
     }
