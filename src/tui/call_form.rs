@@ -15,11 +15,9 @@ mod view;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 use ratatui::Frame;
-use tui_input::backend::crossterm::to_input_request;
-use tui_input::InputRequest;
 
 use crate::desk::{call_problems, CallField, ChildMatch, Client, Command, DeskError, Outcome};
 use crate::desk::{Call, Staff};
@@ -246,36 +244,21 @@ impl CallForm {
     pub fn paste(&mut self, text: &str, ctx: &Ctx) -> Vec<Effect> {
         self.now = ctx.now;
         let f = self.focus;
-        let multiline = matches!(f.kind(), Kind::Text);
-        let t = validate::clean(text, multiline);
-        if t.is_empty() {
-            return Vec::new();
-        }
-        let have = match f.kind() {
-            Kind::Text => self.form.concern_text().chars().count(),
-            Kind::Line => self.form.line(f).map_or(0, |i| i.value().chars().count()),
+        let taken = match f.kind() {
+            Kind::Text => self.form.concern.paste(text),
+            Kind::Line => match self.form.line_mut(f) {
+                Some(i) => i.paste(text),
+                None => return Vec::new(),
+            },
             _ => return Vec::new(),
         };
-        let total = have + t.chars().count();
-        if total > f.max_len() {
+        if !taken {
             self.status = format!(
-                "Paste refused: {} would be {total} characters, the limit is {}",
+                "Paste refused: {} takes at most {} characters",
                 f.label().trim_end_matches(" *"),
                 f.max_len()
             );
             return Vec::new();
-        }
-        match f.kind() {
-            Kind::Text => {
-                self.form.concern.insert_str(&t);
-            }
-            _ => {
-                if let Some(i) = self.form.line_mut(f) {
-                    for c in t.chars() {
-                        i.handle(InputRequest::InsertChar(c));
-                    }
-                }
-            }
         }
         self.changed()
     }
@@ -309,7 +292,8 @@ impl CallForm {
 
     /// Advice that does not stop the call being logged.
     pub fn advice(&self, f: Field) -> Option<&'static str> {
-        let empty = |i: &tui_input::Input| validate::clean(i.value(), false).is_empty();
+        let empty =
+            |i: &crate::tui::widgets::TextField| validate::clean(i.value(), false).is_empty();
         match f {
             Field::RefName
                 if !self.form.put_through
@@ -576,45 +560,35 @@ impl CallForm {
                         self.form.child_mut().name_unknown = false;
                     }
                 }
-                let Some(req) = to_input_request(&Event::Key(key)) else {
-                    return Vec::new();
-                };
                 let Some(input) = self.form.line_mut(f) else {
                     return Vec::new();
                 };
                 let before = input.value().to_string();
-                if let InputRequest::InsertChar(c) = req {
-                    if c.is_control() || input.value().chars().count() >= f.max_len() {
-                        if !c.is_control() {
-                            self.status = format!(
-                                "{} is at its limit of {} characters",
-                                f.label().trim_end_matches(" *"),
-                                f.max_len()
-                            );
-                        }
-                        return Vec::new();
-                    }
+                input.handle(&key);
+                if input.refused {
+                    self.status = format!(
+                        "{} is at its limit of {} characters",
+                        f.label().trim_end_matches(" *"),
+                        f.max_len()
+                    );
+                    return Vec::new();
                 }
-                input.handle(req);
                 if input.value() != before {
                     return self.changed();
                 }
                 Vec::new()
             }
             Kind::Text => {
-                if let KeyCode::Char(c) = key.code {
-                    if c.is_control() {
-                        return Vec::new();
-                    }
-                    if self.form.concern_text().chars().count() >= f.max_len() {
-                        self.status = format!(
-                            "The nature of concern is at its limit of {} characters",
-                            f.max_len()
-                        );
-                        return Vec::new();
-                    }
+                let before = self.form.concern_text();
+                self.form.concern.handle(&key);
+                if self.form.concern.refused {
+                    self.status = format!(
+                        "The nature of concern is at its limit of {} characters",
+                        f.max_len()
+                    );
+                    return Vec::new();
                 }
-                if self.form.concern.input(key) {
+                if self.form.concern_text() != before {
                     return self.changed();
                 }
                 Vec::new()

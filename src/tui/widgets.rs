@@ -124,8 +124,23 @@ impl TextField {
         f
     }
 
+    /// A field holding `text` as it was saved (an unfinished call read
+    /// back): kept whole even if a limit changed since; the desk checks it.
+    pub fn restored(max_chars: usize, text: &str) -> TextField {
+        TextField {
+            input: tui_input::Input::new(text.to_string()),
+            max_chars: max_chars.max(1),
+            refused: false,
+        }
+    }
+
     pub fn value(&self) -> &str {
         self.input.value()
+    }
+
+    /// The cursor's column, in characters.
+    pub fn cursor(&self) -> usize {
+        self.input.visual_cursor()
     }
 
     fn len(&self) -> usize {
@@ -249,6 +264,26 @@ impl TextBox {
             max_chars: max_chars.max(1),
             refused: false,
         }
+    }
+
+    /// A box holding `text` as it was saved (kept whole; the desk checks it).
+    pub fn restored(max_chars: usize, text: &str) -> TextBox {
+        TextBox {
+            area: ratatui_textarea::TextArea::new(text.split('\n').map(str::to_string).collect()),
+            max_chars: max_chars.max(1),
+            refused: false,
+        }
+    }
+
+    /// The lines as typed.
+    pub fn raw_lines(&self) -> &[String] {
+        self.area.lines()
+    }
+
+    /// The cursor: (line, column in characters).
+    pub fn cursor(&self) -> (usize, usize) {
+        let ratatui_textarea::DataCursor(r, c) = self.area.cursor();
+        (r, c)
     }
 
     /// The text, lines joined with `\n`.

@@ -156,11 +156,8 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
         match field.kind() {
             Kind::Line => {
                 let input = m.form.line(field).expect("line field");
-                let (mut text, col) = window(
-                    input.value(),
-                    input.visual_cursor(),
-                    value_w.saturating_sub(1),
-                );
+                let (mut text, col) =
+                    window(input.value(), input.cursor(), value_w.saturating_sub(1));
                 let mut st = Style::new();
                 if field == Field::Name && child.name_unknown {
                     text = "(name not known)".into();
@@ -184,8 +181,8 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
                 lines.push(Line::from(spans));
             }
             Kind::Text => {
-                let rows = m.form.concern.lines();
-                let ratatui_textarea::DataCursor(crow, ccol) = m.form.concern.cursor();
+                let rows = m.form.concern.raw_lines();
+                let (crow, ccol) = m.form.concern.cursor();
                 let top = crow.saturating_sub(CONCERN_ROWS - 1);
                 let empty = rows.len() == 1 && rows[0].is_empty();
                 for r in 0..CONCERN_ROWS {
