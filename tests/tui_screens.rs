@@ -661,3 +661,57 @@ fn run_loop_takes_a_scripted_shift_and_ends_when_the_terminal_closes() {
     assert_eq!(a.stack.len(), 1);
     assert!(action_of(&mut s.desk, s.amara_before, "pass_to_duty").is_open());
 }
+
+/// Off shift when it is due, by the handover's own rule (Rec 50): the
+/// written confirmation falls due on Saturday morning, out of hours, when
+/// a day-team worker is not at work.
+#[test]
+fn assigning_to_someone_off_shift_when_it_is_due_warns_too() {
+    let mut s = seeded();
+    let mut a = app(&mut s, 120, 40);
+    let amara = s.amara;
+    open_on(&mut a, &mut s, amara, "written_confirmation");
+    key(&mut a, &mut s.client, KeyCode::Char('a'));
+    let text = screen_text(&draw(&a, 120, 40));
+    assert!(
+        text.contains("Jaya Patel (jpatel) · duty social worker  (needs cover when due)"),
+        "{text}"
+    );
+    for _ in 0..10 {
+        key(&mut a, &mut s.client, KeyCode::Up);
+    }
+    for _ in 0..10 {
+        if screen_text(&draw(&a, 120, 40)).contains("> Jaya Patel") {
+            break;
+        }
+        key(&mut a, &mut s.client, KeyCode::Down);
+    }
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    let text = screen_text(&draw(&a, 120, 40));
+    assert!(
+        text.contains("Jaya Patel is off shift when it is due"),
+        "{text}"
+    );
+    assert_eq!(
+        action_of(&mut s.desk, amara, "written_confirmation").owner,
+        None
+    );
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    assert_eq!(
+        action_of(&mut s.desk, amara, "written_confirmation")
+            .owner
+            .as_deref(),
+        Some("jpatel")
+    );
+    // The same person for an action due in the day shift: no warning.
+    let mut s = seeded();
+    let mut a = app(&mut s, 120, 40);
+    let leo = s.leo;
+    open_on(&mut a, &mut s, leo, "decision");
+    key(&mut a, &mut s.client, KeyCode::Char('a'));
+    let text = screen_text(&draw(&a, 120, 40));
+    assert!(
+        !text.contains("Jaya Patel (jpatel) · duty social worker  (needs"),
+        "{text}"
+    );
+}

@@ -119,6 +119,11 @@ pub enum Request {
         id: i64,
     },
     CurrentShift,
+    /// Whether an action would need cover if this login owned it (Rec 50).
+    CoverIfOwned {
+        action_id: i64,
+        login: String,
+    },
     Report {
         query: ReportQuery,
     },
@@ -224,6 +229,9 @@ impl Desk {
             Request::Handovers { team_id, limit } => json(self.handovers(team_id, limit)?),
             Request::Handover { id } => json(self.handover(id)?),
             Request::CurrentShift => json(self.shift_now(now)?),
+            Request::CoverIfOwned { action_id, login } => {
+                json(self.cover_if_owned(action_id, &login, now)?)
+            }
             Request::Report { query } => json(self.report(&query, now)?),
             Request::Census { year } => json(self.census(year)?),
             Request::Backup { file } => json(self.backup(std::path::Path::new(&file), now)?),

@@ -502,6 +502,18 @@ impl Client {
         self.typed(Request::CurrentShift)
     }
 
+    /// Whether an action would need cover if `login` owned it (Rec 50).
+    pub fn cover_if_owned(
+        &mut self,
+        action_id: i64,
+        login: &str,
+    ) -> Result<Option<super::handover::CoverReason>> {
+        self.typed(Request::CoverIfOwned {
+            action_id,
+            login: login.to_string(),
+        })
+    }
+
     pub fn report(&mut self, query: &ReportQuery) -> Result<Report> {
         self.typed(Request::Report {
             query: query.clone(),

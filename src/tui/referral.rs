@@ -16,6 +16,7 @@ use ratatui::Frame;
 use super::keymap::{screen_actions, Hint, ScreenAction};
 use super::screen::{Ctx, Effect, Screen};
 use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency, Viewer};
+use crate::desk::handover::CoverReason;
 use crate::desk::{Action, Staff};
 use crate::desk::{Client, ClosureCheck, Command, DeskError, ItemStatus, Outcome, ReferralDetail};
 use crate::domain::allocation::duty_owner_problem;
@@ -281,6 +282,10 @@ pub struct ReferralScreen {
     pub panel_scroll: usize,
     /// Long text being read whole.
     pub viewer: Option<Viewer>,
+    /// While assigning: who would leave the action needing cover, by the
+    /// handover's rule (absent or off shift when due), and whether to ask.
+    cover: Vec<(String, CoverReason)>,
+    cover_wanted: bool,
     /// Answers still to come for "assign the whole referral", and what the
     /// ones so far said: (assigned, to whom, refusals).
     assigning: usize,
@@ -324,6 +329,27 @@ impl ReferralScreen {
             self.chron_back = (self.chron_back as i64 - by).max(0) as usize;
         } else {
             self.panel_scroll = (self.panel_scroll as i64 + by).max(0) as usize;
+        }
+    }
+
+    /// The action an open assign dialog is for (the whole referral: its
+    /// open action due first after passing to duty).
+    fn cover_for(&self) -> Option<i64> {
+        match &self.dialog {
+            Some(Dialog::Assign {
+                whole: false,
+                action_id,
+                ..
+            }) => Some(*action_id),
+            Some(Dialog::Assign { whole: true, .. }) => self
+                .detail
+                .as_ref()?
+                .actions
+                .iter()
+                .filter(|a| a.is_open() && a.kind != ActionKind::PassToDuty)
+                .min_by_key(|a| a.due_at)
+                .map(|a| a.id),
+            _ => None,
         }
     }
 
@@ -380,6 +406,7 @@ impl ReferralScreen {
                     whole: true,
                     warned: None,
                 });
+                self.cover_wanted = true;
             }
             "assign" | "complete" => {
                 let Some(a) = self.selected_action().cloned() else {
@@ -404,6 +431,7 @@ impl ReferralScreen {
                         whole: false,
                         warned: None,
                     });
+                    self.cover_wanted = true;
                 } else {
                     // Each kind ends its own way (domain::endings).
                     match a.kind.ending() {
@@ -589,7 +617,12 @@ impl ReferralScreen {
                         .as_ref()
                         .and_then(|d| d.actions.iter().find(|a| a.id == *action_id))
                         .map(|a| a.due_at);
-                    if let Some(why) = owner_warning(p, ctx.now, due) {
+                    let cover = self
+                        .cover
+                        .iter()
+                        .find(|(l, _)| *l == p.login)
+                        .map(|(_, why)| *why);
+                    if let Some(why) = owner_warning(p, ctx.now, due, cover) {
                         if *warned != Some(*choice) {
                             *warned = Some(*choice);
                             *error = Some(format!(
@@ -1353,7 +1386,22 @@ impl Screen for ReferralScreen {
         self.selected = self.selected.min(d.actions.len().saturating_sub(1));
         self.detail = Some(d);
         self.closure = Some(desk.closure_check(self.id)?);
+        // Who would leave the action needing cover (absent or off shift
+        // when it is due): asked of the desk's own rule while assigning.
+        self.cover.clear();
+        if let Some(action_id) = self.cover_for() {
+            for p in &self.staff {
+                if let Some(why) = desk.cover_if_owned(action_id, &p.login)? {
+                    self.cover.push((p.login.clone(), why));
+                }
+            }
+        }
+        self.cover_wanted = false;
         Ok(())
+    }
+
+    fn wants_reload(&self) -> bool {
+        self.cover_wanted
     }
 
     fn on_key(&mut self, key: KeyEvent, action: Option<&str>, ctx: &Ctx) -> Vec<Effect> {
@@ -1364,7 +1412,15 @@ impl Screen for ReferralScreen {
             return Vec::new();
         }
         if self.dialog.is_some() {
-            return self.dialog_key(key, ctx);
+            // "w" switches the assign dialog between the action and the
+            // whole referral: who needs cover is asked again.
+            let toggled = matches!(key.code, KeyCode::Char('w') | KeyCode::Tab)
+                && matches!(self.dialog, Some(Dialog::Assign { .. }));
+            let fx = self.dialog_key(key, ctx);
+            if toggled {
+                self.cover_wanted = true;
+            }
+            return fx;
         }
         let n = self.detail.as_ref().map_or(0, |d| d.actions.len());
         use ReferralAction as A;
@@ -1805,6 +1861,8 @@ impl ReferralScreen {
                     .map(|s| {
                         let absent = if s.is_absent(ctx.now) {
                             "  (absent)"
+                        } else if self.cover.iter().any(|(l, _)| *l == s.login) {
+                            "  (needs cover when due)"
                         } else {
                             ""
                         };
@@ -2103,7 +2161,12 @@ impl ReferralScreen {
 
 /// Why `p` cannot work an action now or when it is due, by the allocation
 /// rule (`domain::allocation`: active duty staff, at work). `None`: they can.
-fn owner_warning(p: &Staff, now: DateTime<Utc>, due: Option<DateTime<Utc>>) -> Option<String> {
+fn owner_warning(
+    p: &Staff,
+    now: DateTime<Utc>,
+    due: Option<DateTime<Utc>>,
+    cover: Option<CoverReason>,
+) -> Option<String> {
     let facts = p.owner_facts();
     if let Some(why) = duty_owner_problem(&facts, now) {
         return Some(match (why, p.absent_until) {
@@ -2125,9 +2188,14 @@ fn owner_warning(p: &Staff, now: DateTime<Utc>, due: Option<DateTime<Utc>>) -> O
             ));
         }
     }
-    None
+    // The handover's own rule (Rec 50): off shift when it is due.
+    cover.map(|c| match c {
+        CoverReason::OffShift => {
+            "is off shift when it is due (their team does not work that shift)".to_string()
+        }
+        other => other.label().to_string(),
+    })
 }
-
 /// `s` cut to `width` characters, with an ellipsis when cut.
 fn clip(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
