@@ -717,7 +717,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                 let h = desk.head()?;
                 return print::head(format, &h).map_err(io).map(|()| false);
             }
-            let report = desk.verify()?;
+            let report = {
+                let _busy = output::Busy::start("checking the file and the event log");
+                desk.verify()?
+            };
             print::verify(format, &report).map_err(io)?;
             if report.ok() {
                 Ok(())
@@ -731,7 +734,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             // A new file only: a refused name is bad input (exit 2). Through a
             // server the copy goes into its backup folder, under this name.
             let mut desk = open_client(env)?;
-            let written = desk.backup(&file)?;
+            let written = {
+                let _busy = output::Busy::start("copying the database");
+                desk.backup(&file)?
+            };
             println!(
                 "backed up {} to {}",
                 output::inert(&env.db.display().to_string()),

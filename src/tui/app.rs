@@ -248,11 +248,16 @@ impl App {
     }
 
     fn chrome(&self, area: Rect) -> Chrome {
+        // A long message takes a second line rather than being cut.
+        let long = self
+            .status
+            .as_ref()
+            .is_some_and(|st| st.text.chars().count() + 8 > area.width as usize);
         let [banner, title, body, status, footer] = Layout::vertical([
             Constraint::Length(u16::from(self.fixed_clock || self.training)),
             Constraint::Length(1),
             Constraint::Min(1),
-            Constraint::Length(1),
+            Constraint::Length(1 + u16::from(long)),
             Constraint::Length(1),
         ])
         .areas(area);
@@ -798,7 +803,10 @@ impl App {
                 None => Span::raw(""),
             },
         };
-        f.render_widget(Paragraph::new(Line::from(status)), c.status);
+        f.render_widget(
+            Paragraph::new(Line::from(status)).wrap(ratatui::widgets::Wrap { trim: false }),
+            c.status,
+        );
         f.render_widget(Paragraph::new(self.footer_line(c.footer.width)), c.footer);
         if let Some(off) = self.help {
             self.view_help(f, c.body, off);

@@ -575,8 +575,8 @@ fn header<'a>(
             Line::from(format!(
                 " HANDOVER {} from {} to {} NOT ACKNOWLEDGED{}{}",
                 h.id,
-                h.given_by,
-                h.given_to,
+                inert(&h.given_by),
+                inert(&h.given_to),
                 if pending.len() > 1 {
                     format!(" (+{} more)", pending.len() - 1)
                 } else {
@@ -699,7 +699,7 @@ fn body_lines<'a>(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Vec<L
             out.push(Line::from(format!(
                 "   (handover {} from {}, {})",
                 p.id,
-                p.given_by,
+                inert(&p.given_by),
                 fmt_short(p.given_at)
             )));
             for l in p.notes.as_deref().unwrap_or("").lines() {
@@ -731,7 +731,7 @@ fn body_lines<'a>(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Vec<L
             " call {:>4} unfinished form, started {} by {}",
             u.call_id,
             fmt_short(u.started_at),
-            u.taken_by
+            inert(&u.taken_by)
         )));
     }
     out.push(Line::default());

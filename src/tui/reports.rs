@@ -241,7 +241,10 @@ impl Screen for ReportsScreen {
             Constraint::Length(if low { 5 } else { 7 }),
         ])
         .areas(area);
-        let team = r.team.clone().unwrap_or_else(|| "all teams".into());
+        let team = r
+            .team
+            .as_deref()
+            .map_or_else(|| "all teams".into(), crate::domain::validate::inert);
         f.render_widget(
             Paragraph::new(format!(
                 " {} – {}  {}  as at {}{}",
@@ -483,9 +486,12 @@ fn pct_text(p: Option<f64>) -> String {
     p.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "–".into())
 }
 
+/// `s` made inert (a team's name, a late reason are typed text), cut to
+/// `n` characters with an ellipsis.
 fn cut(s: &str, n: usize) -> String {
+    let s = crate::domain::validate::inert(s);
     if s.chars().count() <= n {
-        s.to_string()
+        s
     } else {
         s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
     }
