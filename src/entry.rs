@@ -36,6 +36,7 @@ fn serve(
     socket: Option<std::path::PathBuf>,
     group: Option<String>,
     backup_dir: Option<std::path::PathBuf>,
+    replicated: bool,
 ) -> Result<(), crate::desk::DeskError> {
     let group = group
         .as_deref()
@@ -45,6 +46,7 @@ fn serve(
         socket: socket.unwrap_or_else(crate::config::default_socket_path),
         group,
         backup_dir,
+        replicated,
     };
     crate::serve::run(env, &opts)
 }
@@ -112,7 +114,8 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
             socket,
             group,
             backup_dir,
-        } => serve(&env, socket, group, backup_dir).map(|()| Then::Exit),
+            replicated,
+        } => serve(&env, socket, group, backup_dir, replicated).map(|()| Then::Exit),
         Cmd::Keymap(k) => keymap(k).map(|()| Then::Exit),
         cmd => {
             // A subcommand that prints and ends (not one that opens the screens).

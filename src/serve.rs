@@ -28,7 +28,7 @@ use crate::desk::client::{send_all, Reply};
 use crate::desk::{Clock, Desk, DeskError, FixedClock, Request, SystemClock};
 use crate::domain::Actor;
 use crate::session::Env;
-use crate::store::{OpenOptions, Store};
+use crate::store::{Checkpoints, OpenOptions, Store};
 
 /// How `dutydesk serve` runs.
 #[derive(Debug, Clone)]
@@ -38,6 +38,9 @@ pub struct ServeOptions {
     pub group: Option<u32>,
     /// Where `backup` requests write (by file name only); none: refused.
     pub backup_dir: Option<PathBuf>,
+    /// Litestream replicates the file (`serve --replicated`): checkpoints
+    /// are left to it (`Checkpoints::External`), so the two never race.
+    pub replicated: bool,
 }
 
 /// The uid at the other end of a Unix socket (SO_PEERCRED).
@@ -72,6 +75,7 @@ struct Shared {
     training: bool,
     backup_dir: Option<PathBuf>,
     config: crate::config::Config,
+    checkpoints: Checkpoints,
 }
 
 impl Shared {
@@ -83,7 +87,13 @@ impl Shared {
     }
 
     fn desk(&self, actor: Actor) -> Result<Desk, DeskError> {
-        let store = Store::open_opts(&self.db, &OpenOptions::default())?;
+        let store = Store::open_opts(
+            &self.db,
+            &OpenOptions {
+                checkpoints: self.checkpoints,
+                ..Default::default()
+            },
+        )?;
         let shifts = self.config.shifts().map_err(DeskError::Invalid)?;
         Ok(Desk::new(store, actor)
             .with_shifts(shifts)
@@ -128,6 +138,11 @@ pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
         training,
         backup_dir: opts.backup_dir.clone(),
         config: env.config.clone(),
+        checkpoints: if opts.replicated {
+            Checkpoints::External
+        } else {
+            Checkpoints::Automatic
+        },
     });
     // A client that hangs up must not end the server. Rust starts a program
     // with SIGPIPE ignored and the entry point leaves it so for `serve`; say
@@ -144,6 +159,9 @@ pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
         opts.socket.display(),
         if training { " (training database)" } else { "" }
     ));
+    if opts.replicated {
+        log("checkpoints are left to Litestream (serve --replicated)");
+    }
     for conn in listener.incoming() {
         match conn {
             Ok(stream) => {

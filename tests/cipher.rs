@@ -11,6 +11,7 @@ fn key(k: &str) -> OpenOptions {
     OpenOptions {
         group: None,
         key: Some(k.into()),
+        ..Default::default()
     }
 }
 

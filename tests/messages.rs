@@ -346,14 +346,30 @@ fn demo_run_by_someone_whose_login_is_a_demo_login() {
 fn a_front_line_worker_is_told_why_they_cannot_complete_their_own_action() {
     let dir = tempfile::tempdir().unwrap();
     let db = desk(dir.path());
-    // The decision action, allocated to the front-line worker by a manager.
+    // A social work action (seeing the child, which `action done` ends),
+    // allocated to the front-line worker by a manager.
+    ok(run(
+        &db,
+        "boss",
+        &[
+            "call",
+            "--child-name",
+            "Ben Osei",
+            "--address",
+            "2 Mill Lane",
+            "--concern",
+            "a mark on his face",
+            "--deliberate-harm",
+            "--new-child",
+        ],
+    ));
     let q = ok(run(&db, "boss", &["queue", "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&q).unwrap();
     let decision = v
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["kind"] == "decision")
+        .find(|a| a["kind"] == "see_child")
         .unwrap()["action_id"]
         .to_string();
     ok(run(

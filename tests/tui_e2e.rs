@@ -173,7 +173,7 @@ fn live_call_appears_open_assign_quit_restores_terminal() {
 
     // Quit: the terminal comes back in cooked mode, off the alternate screen.
     tmux.send(&["q"]);
-    // Wait for stty's output too ("speed 38400 baud; …"), not only the exit line.
+    // Wait for stty's own output too ("speed … baud"), not just the exit line.
     let s = tmux.wait_for("the exit", Duration::from_secs(5), |s| {
         s.contains("EXITED") && s.contains("baud")
     });

@@ -9,6 +9,7 @@ pub mod keymap;
 pub mod output;
 mod print;
 pub mod report;
+pub mod restore;
 pub mod settings;
 
 use std::path::PathBuf;
@@ -115,9 +116,16 @@ pub enum Cmd {
         /// Print only the log's head (event count and hash), to compare with paper
         #[arg(long)]
         head: bool,
+        /// Print event N's hash and time: to check this file (a restored copy)
+        /// against a head printed on paper when the log held N events
+        #[arg(long, value_name = "N", conflicts_with = "head")]
+        event: Option<i64>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// The restore drill: restore the Litestream replica to a scratch file,
+    /// verify it, print its log head and how far behind the live file it is
+    RestoreCheck(restore::RestoreCheckArgs),
     /// Make a consistent copy of the database while others are writing, to a
     /// new file readable by you only (an existing name, link or folder is refused)
     Backup { file: PathBuf },
@@ -148,6 +156,11 @@ pub enum Cmd {
         /// Where `dutydesk backup NAME` writes through this server (by name only)
         #[arg(long)]
         backup_dir: Option<PathBuf>,
+        /// Litestream replicates this file (deploy/litestream.yml): leave
+        /// checkpoints to it (PRAGMA wal_autocheckpoint = 0); every commit is
+        /// still fsync'd (synchronous=FULL)
+        #[arg(long)]
+        replicated: bool,
     },
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
@@ -711,8 +724,21 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             print::outcome(&out);
             Ok(())
         }
-        Cmd::Verify { head, format } => {
+        Cmd::Verify {
+            head,
+            event,
+            format,
+        } => {
             let mut desk = open_client(env)?;
+            if let Some(n) = event {
+                let last = desk.head()?.last_id;
+                return match desk.log_point(n)? {
+                    Some(p) => print::log_point(format, &p).map_err(io).map(|()| false),
+                    None => Err(DeskError::NotFound(format!(
+                        "the event log has no event {n}: it holds events 1 to {last}"
+                    ))),
+                };
+            }
             if head {
                 let h = desk.head()?;
                 return print::head(format, &h).map_err(io).map(|()| false);
@@ -753,6 +779,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),
         Cmd::Report(a) => report::run_report(a, env),
+        Cmd::RestoreCheck(a) => restore::run_restore_check(a, env),
         Cmd::Tui => return Ok(true),
         Cmd::Serve { .. } => Err(DeskError::Invalid(
             "the server is started by the entry point".into(),

@@ -7,6 +7,7 @@ use super::output::{print, Format, Table};
 use crate::desk::{ChildMatch, EventHead, QueueRow, Staff};
 use crate::desk::{Outcome, ReferralDetail, VerifyReport};
 use crate::domain::matching;
+use crate::domain::replica::LogPoint;
 use crate::domain::time::{countdown, fmt_long, fmt_rfc3339, fmt_short};
 use crate::domain::validate::inert;
 
@@ -323,6 +324,17 @@ pub fn staff(format: Format, list: &[Staff], now: DateTime<Utc>) -> std::io::Res
 }
 
 pub fn head(format: Format, h: &EventHead) -> std::io::Result<()> {
+    if format == Format::Table {
+        // One line, the hash whole: it is copied onto paper and compared.
+        // The hash comes from the file: a tampered one must not drive the terminal.
+        println!(
+            "head: {} events, last {}, hash {}",
+            h.count,
+            h.last_id,
+            inert(&h.hash)
+        );
+        return Ok(());
+    }
     print(format, h, || {
         let mut t = Table::new(&["events", "last event", "hash"]);
         t.row(vec![
@@ -330,6 +342,24 @@ pub fn head(format: Format, h: &EventHead) -> std::io::Result<()> {
             h.last_id.to_string(),
             h.hash.clone(),
         ]);
+        t
+    })
+}
+
+/// One event's place in the log (`verify --event N`), the hash whole.
+pub fn log_point(format: Format, p: &LogPoint) -> std::io::Result<()> {
+    if format == Format::Table {
+        println!(
+            "event {}: written {}, hash {}",
+            p.id,
+            fmt_long(p.at),
+            inert(&p.hash)
+        );
+        return Ok(());
+    }
+    print(format, p, || {
+        let mut t = Table::new(&["event", "at", "hash"]);
+        t.row(vec![p.id.to_string(), fmt_rfc3339(p.at), p.hash.clone()]);
         t
     })
 }
@@ -352,7 +382,9 @@ pub fn verify(format: Format, r: &VerifyReport) -> std::io::Result<()> {
     }
     println!(
         "head: {} events, last {}, hash {}",
-        r.head.count, r.head.last_id, r.head.hash
+        r.head.count,
+        r.head.last_id,
+        inert(&r.head.hash)
     );
     Ok(())
 }

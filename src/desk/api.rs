@@ -69,6 +69,11 @@ pub enum Request {
     },
     Head,
     Verify,
+    /// One event's id, time and hash (no text): `verify --event N` and the
+    /// restore drill's comparison with the live log.
+    LogPoint {
+        id: i64,
+    },
     /// A child's chronology, logged as `Referral` is.
     Chronology {
         child_id: i64,
@@ -198,6 +203,7 @@ impl Desk {
             Request::Matches { probe, limit } => json(self.matches(&probe, limit)?),
             Request::Head => json(self.head()?),
             Request::Verify => json(self.verify()?),
+            Request::LogPoint { id } => json(self.log_point(id)?),
             Request::Chronology {
                 child_id,
                 via,

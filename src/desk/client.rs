@@ -26,6 +26,7 @@ use super::{
 use crate::domain::census::CensusYear;
 use crate::domain::letters::LetterKind;
 use crate::domain::matching::Probe;
+use crate::domain::replica::LogPoint;
 use crate::domain::shifts::Shift;
 use crate::domain::Actor;
 use crate::store::{
@@ -408,6 +409,11 @@ impl Client {
 
     pub fn verify(&mut self) -> Result<VerifyReport> {
         self.typed(Request::Verify)
+    }
+
+    /// Event `id`'s time and hash (None when the log has no such event).
+    pub fn log_point(&mut self, id: i64) -> Result<Option<LogPoint>> {
+        self.typed(Request::LogPoint { id })
     }
 
     /// A child's chronology; its opening is logged.

@@ -17,6 +17,7 @@ pub mod demo;
 mod handlers;
 pub mod handover;
 mod queries;
+mod replica;
 pub mod reports;
 mod settings;
 

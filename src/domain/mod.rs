@@ -59,6 +59,7 @@ pub mod markdown;
 pub mod matching;
 pub mod model;
 pub mod permissions;
+pub mod replica;
 pub mod settings;
 pub mod shifts;
 pub mod time;

@@ -115,7 +115,11 @@ pub fn open_store(
         }
         key = Some(a);
     }
-    let opts = OpenOptions { group, key };
+    let opts = OpenOptions {
+        group,
+        key,
+        ..Default::default()
+    };
     match Store::open_opts(path, &opts) {
         Err(StoreError::NeedsKey) => match prompt_key("database passphrase: ")? {
             Some(k) => Ok(Store::open_opts(
@@ -123,6 +127,7 @@ pub fn open_store(
                 &OpenOptions {
                     group,
                     key: Some(k),
+                    ..Default::default()
                 },
             )?),
             None => Err(StoreError::NeedsKey.into()),

@@ -11,6 +11,7 @@ mod confirmations;
 mod events;
 mod handover;
 mod migrate;
+mod replica;
 mod reports;
 mod rows;
 mod settings;
@@ -32,6 +33,7 @@ pub use events::{
 };
 pub use handover::*;
 pub use migrate::{migrate, SCHEMA_VERSION};
+pub use replica::log_point;
 pub use reports::*;
 pub use rows::*;
 pub use settings::{delete_setting, put_setting, setting_rows, settings_ever_changed};
@@ -95,14 +97,32 @@ pub struct Store {
     key: Option<String>,
 }
 
-/// How to open the file: its group (team sharing one host) and its key
-/// (encryption at rest, `sqlcipher` builds only).
+/// How to open the file: its group (team sharing one host), its key
+/// (encryption at rest, `sqlcipher` builds only) and who checkpoints it.
 #[derive(Clone, Default)]
 pub struct OpenOptions {
     /// A new file is created 0660 with this group (0600 without).
     pub group: Option<u32>,
     /// The passphrase of an encrypted file (or of a new file to encrypt).
     pub key: Option<String>,
+    /// Who copies the write-ahead log back into the main file.
+    pub checkpoints: Checkpoints,
+}
+
+/// Who checkpoints the write-ahead log (copies it back into the main file).
+/// Durability is the same either way: every commit is fsync'd to the WAL
+/// (`synchronous=FULL`) before it returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Checkpoints {
+    /// SQLite's automatic checkpoint after a commit once the WAL passes 1,000
+    /// pages (SQLite's default).
+    #[default]
+    Automatic,
+    /// This connection never checkpoints (`PRAGMA wal_autocheckpoint = 0`):
+    /// another process does, as Litestream does for the file it replicates
+    /// (its "Tips & Caveats" page: leave checkpoints to Litestream on a busy
+    /// server). Without that process the WAL grows until somebody checkpoints.
+    External,
 }
 
 impl std::fmt::Debug for OpenOptions {
@@ -110,6 +130,7 @@ impl std::fmt::Debug for OpenOptions {
         f.debug_struct("OpenOptions")
             .field("group", &self.group)
             .field("key", &self.key.as_ref().map(|_| "(hidden)"))
+            .field("checkpoints", &self.checkpoints)
             .finish()
     }
 }
@@ -165,6 +186,9 @@ impl Store {
         }
         apply_key(&conn, opts.key.as_deref())?;
         configure(&mut conn)?;
+        if opts.checkpoints == Checkpoints::External {
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
         migrate::migrate(&conn, &path.display().to_string())?;
         // WAL creates -wal and -shm with the opener's umask: set them too.
         secure_sidecars(path, group)?;
@@ -172,6 +196,40 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             key: opts.key.clone(),
+        })
+    }
+
+    /// Opens an existing file read-only, to check a copy of the desk (a
+    /// restored replica, a backup) without changing it: nothing is created,
+    /// migrated or re-permissioned, and the connection refuses writes
+    /// (`query_only`). A file newer than this binary is refused.
+    pub fn open_read_only(path: &Path, key: Option<&str>) -> Result<Store> {
+        if !path.is_file() {
+            return Err(StoreError::Io(format!("{} does not exist", path.display())));
+        }
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        apply_key(&conn, key)?;
+        conn.busy_handler(Some(busy_wait))?;
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+        conn.pragma_update(None, "trusted_schema", "OFF")?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.display().to_string(),
+                file: version,
+                binary: SCHEMA_VERSION,
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            key: key.map(str::to_string),
         })
     }
 
