@@ -167,6 +167,17 @@ fn live_call_appears_open_assign_quit_restores_terminal() {
     });
     // The first action (pass to duty) is the call-taker's; choose the one above.
     tmux.send(&["Up", "Enter"]);
+    // Out of hours the day team is off shift when it falls due: the dialog
+    // says so and asks for Enter again (Rec 50).
+    let s = tmux.wait_for(
+        "the assignment or the warning",
+        Duration::from_secs(5),
+        |s| s.contains(" assigned to ") || s.contains("Enter again"),
+    );
+    if !s.contains(" assigned to ") {
+        assert!(s.contains("off shift when it is due"), "{s}");
+        tmux.send(&["Enter"]);
+    }
     tmux.wait_for("the assignment", Duration::from_secs(5), |s| {
         s.contains(" assigned to ")
     });
