@@ -110,6 +110,33 @@ fn every_screen_and_dialog_at_80x24_and_120x40() {
             key(&mut a, &mut s.client, KeyCode::Esc);
         }
         assert_eq!(a.stack.len(), 1, "back on the queue");
+
+        // The forms and letters of the confirmations screen.
+        key(&mut a, &mut s.client, KeyCode::Char('c'));
+        for (k, name, must) in [
+            ('r', "confirmations_receive", "received by:"),
+            ('c', "confirmations_chase", "chased by:"),
+            ('a', "confirmations_letter", "acknowledgement letter"),
+        ] {
+            key(&mut a, &mut s.client, KeyCode::Char(k));
+            let text = snap(name, &a, w, h);
+            assert!(text.contains(must), "{name}:\n{text}");
+            key(&mut a, &mut s.client, KeyCode::Esc);
+        }
+        key(&mut a, &mut s.client, KeyCode::Esc);
+        // The handover's give form.
+        key(&mut a, &mut s.client, KeyCode::Char('h'));
+        key(&mut a, &mut s.client, KeyCode::Char('g'));
+        let text = snap("handover_give", &a, w, h);
+        assert!(text.contains("Give the handover"), "{text}");
+        assert!(
+            text.contains("Jaya Patel (jpatel)"),
+            "staff at work: {text}"
+        );
+        assert!(!text.contains("Lena Nowak"), "not the absent: {text}");
+        key(&mut a, &mut s.client, KeyCode::Esc);
+        key(&mut a, &mut s.client, KeyCode::Esc);
+        assert_eq!(a.stack.len(), 1, "back on the queue");
     }
 }
 

@@ -379,6 +379,8 @@ impl Screen for ConfirmationsScreen {
         if self.form.is_some() {
             return self.form_key(key, ctx.now);
         }
+        // The last message has been read: a key is the next action.
+        self.status.clear();
         self.letter_error = None;
         let Some(action) = action.and_then(ConfirmationsAction::parse) else {
             return Vec::new();

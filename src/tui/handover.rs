@@ -629,17 +629,76 @@ fn heading<'a>(title: &str, n: usize) -> Line<'a> {
     Line::from(format!("{} ({n})", title.to_uppercase())).bold()
 }
 
-fn action_line<'a>(a: &ReportAction, now: DateTime<Utc>, width: usize, why: bool) -> Line<'a> {
+/// Widths of the action lines' columns, from the widest cell of the whole
+/// report, so the child, the action, the owner and the due time are not cut
+/// while there is room at the end of the line.
+#[derive(Debug, Clone, Copy)]
+struct Cols {
+    child: usize,
+    kind: usize,
+    owner: usize,
+    due: usize,
+}
+
+fn cols_for(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Cols {
+    let all = r
+        .needs_cover
+        .iter()
+        .chain(&r.overdue)
+        .chain(&r.calls_not_passed)
+        .chain(&r.due_next_shift)
+        .chain(&r.confirmations_awaited);
+    let mut w = [0usize; 4];
+    for a in all {
+        let x = &a.action;
+        let cells = [
+            crate::domain::validate::inert(x.child.as_deref().unwrap_or("(name not known)")),
+            x.kind.short().to_string(),
+            crate::domain::validate::inert(x.owner.as_deref().unwrap_or("UNALLOCATED")),
+            countdown(x.due_at, now),
+        ];
+        for (i, c) in cells.iter().enumerate() {
+            w[i] = w[i].max(super::widgets::cells(c));
+        }
+    }
+    // " {id:>5} child kind owner due" and 10 cells for why or when.
+    let fitted = super::widgets::fit_columns(
+        &[
+            (5, 5),
+            (w[0], 10),
+            (w[1], 12),
+            (w[2], 8),
+            (w[3], 10),
+            (10, 0),
+        ],
+        width.saturating_sub(1),
+        1,
+        &[5, 1, 2, 3],
+    );
+    Cols {
+        child: fitted[1] as usize,
+        kind: fitted[2] as usize,
+        owner: fitted[3] as usize,
+        due: fitted[4] as usize,
+    }
+}
+
+fn action_line<'a>(
+    a: &ReportAction,
+    now: DateTime<Utc>,
+    width: usize,
+    why: bool,
+    c: Cols,
+) -> Line<'a> {
     let x = &a.action;
     let wide = width >= 100;
-    let child_w = if wide { 22 } else { 14 };
     let mut s = format!(
         " {:>5} {} {} {} {}",
         x.action_id,
-        cut(x.child.as_deref().unwrap_or("(name not known)"), child_w),
-        cut(x.kind.short(), 17),
-        cut(x.owner.as_deref().unwrap_or("UNALLOCATED"), 11),
-        cut(&countdown(x.due_at, now), 15),
+        cut(x.child.as_deref().unwrap_or("(name not known)"), c.child),
+        cut(x.kind.short(), c.kind),
+        cut(x.owner.as_deref().unwrap_or("UNALLOCATED"), c.owner),
+        cut(&countdown(x.due_at, now), c.due),
     );
     if why {
         if let Some(c) = a.needs_cover {
@@ -680,6 +739,7 @@ fn referral_line<'a>(r: &HandoverReferral, now: DateTime<Utc>, width: usize) -> 
 }
 
 fn body_lines<'a>(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Vec<Line<'a>> {
+    let cols = cols_for(r, now, width);
     let mut out: Vec<Line> = Vec::new();
     let none = || Line::from("   none").dim();
     let actions = |out: &mut Vec<Line>, title: &str, rows: &[ReportAction], why: bool| {
@@ -688,7 +748,7 @@ fn body_lines<'a>(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Vec<L
             out.push(none());
         }
         for a in rows {
-            out.push(action_line(a, now, width, why));
+            out.push(action_line(a, now, width, why, cols));
         }
         out.push(Line::default());
     };
@@ -724,7 +784,7 @@ fn body_lines<'a>(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Vec<L
         out.push(none());
     }
     for a in &r.calls_not_passed {
-        out.push(action_line(a, now, width, false));
+        out.push(action_line(a, now, width, false, cols));
     }
     for u in &r.unfinished_calls {
         out.push(Line::from(format!(
