@@ -37,6 +37,7 @@ fn serve(
     group: Option<String>,
     backup_dir: Option<std::path::PathBuf>,
     replicated: bool,
+    key: Option<std::path::PathBuf>,
 ) -> Result<(), crate::desk::DeskError> {
     let group = group
         .as_deref()
@@ -47,6 +48,7 @@ fn serve(
         group,
         backup_dir,
         replicated,
+        chain_key: key,
     };
     crate::serve::run(env, &opts)
 }
@@ -111,11 +113,18 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
         Cmd::Tui => Ok(Then::OpenScreens),
         #[cfg(unix)]
         Cmd::Serve {
+            init_key: Some(path),
+            ..
+        } => crate::serve::init_key(&env, &path).map(|()| Then::Exit),
+        #[cfg(unix)]
+        Cmd::Serve {
             socket,
             group,
             backup_dir,
             replicated,
-        } => serve(&env, socket, group, backup_dir, replicated).map(|()| Then::Exit),
+            key,
+            init_key: None,
+        } => serve(&env, socket, group, backup_dir, replicated, key).map(|()| Then::Exit),
         Cmd::Keymap(k) => keymap(k).map(|()| Then::Exit),
         cmd => {
             // A subcommand that prints and ends (not one that opens the screens).

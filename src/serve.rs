@@ -41,6 +41,9 @@ pub struct ServeOptions {
     /// Litestream replicates the file (`serve --replicated`): checkpoints
     /// are left to it (`Checkpoints::External`), so the two never race.
     pub replicated: bool,
+    /// The chain key file (`store::create_chain_key`): every store the
+    /// server opens seals with it. None: the seals are plain SHA-256.
+    pub chain_key: Option<PathBuf>,
 }
 
 /// The uid at the other end of a Unix socket (SO_PEERCRED).
@@ -76,6 +79,8 @@ struct Shared {
     backup_dir: Option<PathBuf>,
     config: crate::config::Config,
     checkpoints: Checkpoints,
+    /// Every connection's store, and the watch store, open with it.
+    chain_key: Option<PathBuf>,
 }
 
 impl Shared {
@@ -86,14 +91,16 @@ impl Shared {
         }
     }
 
+    fn open_options(&self) -> OpenOptions {
+        OpenOptions {
+            chain_key: self.chain_key.clone(),
+            checkpoints: self.checkpoints,
+            ..Default::default()
+        }
+    }
+
     fn desk(&self, actor: Actor) -> Result<Desk, DeskError> {
-        let store = Store::open_opts(
-            &self.db,
-            &OpenOptions {
-                checkpoints: self.checkpoints,
-                ..Default::default()
-            },
-        )?;
+        let store = Store::open_opts(&self.db, &self.open_options())?;
         let shifts = self.config.shifts().map_err(DeskError::Invalid)?;
         Ok(Desk::new(store, actor)
             .with_shifts(shifts)
@@ -111,24 +118,46 @@ fn log(msg: impl std::fmt::Display) {
 /// allowed only on a training database; `DUTYDESK_USER` never (the server
 /// acts for whoever connects).
 pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
-    if env.actor.login != env.actor.real_login {
-        return Err(DeskError::Invalid(
-            "DUTYDESK_USER means nothing to a server: it acts for whoever connects. Nothing \
-             was done"
-                .into(),
-        ));
-    }
+    refuse_acting_as(env)?;
     // Open once: migrate, check the file is set up, fix its mode.
-    let mut desk = crate::session::open_desk(env)?;
-    if desk.is_new()? {
-        return Err(DeskError::Invalid(format!(
-            "{} is not set up yet: run `dutydesk init` as the service account first",
-            env.db.display()
-        )));
-    }
+    let mut desk = open_set_up(env, opts.chain_key.clone())?;
     let training = desk.is_training()?;
     if env.now.is_some() && !training {
         return Err(crate::session::live_override_refused(&["DUTYDESK_NOW"]));
+    }
+    let health = crate::store::health(desk.store().conn(), desk.store().chain_key())?;
+    let keying = match (&opts.chain_key, health.keyed) {
+        (None, true) => {
+            return Err(DeskError::Invalid(format!(
+                "the log of {} is keyed with the server's chain key: start the server with \
+                 --key FILE (the file `dutydesk serve --init-key` made). Nothing was done",
+                env.db.display()
+            )))
+        }
+        (None, false) => "; unkeyed: seals are plain SHA-256, which anyone who can write \
+                          the file can rebuild (set up a key once with --init-key FILE)"
+            .to_string(),
+        (Some(k), true) => format!("; seals keyed with {}", k.display()),
+        (Some(k), false) => {
+            // The key was given for a log not keyed yet: key it now, as
+            // --init-key would have (logged as an event).
+            let now = desk.clock_now();
+            let id = desk.start_keyed_chain(now)?;
+            format!(
+                "; the log was not keyed: keyed with {} from event {}",
+                k.display(),
+                id.map_or_else(|| "?".into(), |i| i.to_string())
+            )
+        }
+    };
+    // What every screen shows as a banner, on the server's log too.
+    let health = crate::store::health(desk.store().conn(), desk.store().chain_key())?;
+    for p in &health.problems {
+        log(format!(
+            "WARNING: the record may have been altered outside dutydesk: {}; run `dutydesk \
+             verify`",
+            crate::domain::validate::inert(p)
+        ));
     }
     drop(desk);
     let _ = std::fs::set_permissions(&env.db, std::fs::Permissions::from_mode(0o600));
@@ -143,6 +172,7 @@ pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
         } else {
             Checkpoints::Automatic
         },
+        chain_key: opts.chain_key.clone(),
     });
     // A client that hangs up must not end the server. Rust starts a program
     // with SIGPIPE ignored and the entry point leaves it so for `serve`; say
@@ -154,7 +184,7 @@ pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
     }
     let listener = bind(&opts.socket, opts.group)?;
     log(format!(
-        "serving {} on {}{}",
+        "serving {} on {}{}{keying}",
         env.db.display(),
         opts.socket.display(),
         if training { " (training database)" } else { "" }
@@ -173,6 +203,76 @@ pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
                 });
             }
             Err(e) => log(format!("accept: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// `DUTYDESK_USER` means nothing to a server: it acts for whoever connects.
+fn refuse_acting_as(env: &Env) -> Result<(), DeskError> {
+    if env.actor.login != env.actor.real_login {
+        return Err(DeskError::Invalid(
+            "DUTYDESK_USER means nothing to a server: it acts for whoever connects. Nothing \
+             was done"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The desk on the environment's file, with the chain key when given; the
+/// file must be set up (`dutydesk init`) already.
+fn open_set_up(env: &Env, chain_key: Option<PathBuf>) -> Result<Desk, DeskError> {
+    let mut desk = crate::session::open_desk_keyed(env, chain_key)?;
+    if desk.is_new()? {
+        return Err(DeskError::Invalid(format!(
+            "{} is not set up yet: run `dutydesk init` as the service account first",
+            env.db.display()
+        )));
+    }
+    Ok(desk)
+}
+
+/// `dutydesk serve --init-key FILE`, once at set-up, as the service
+/// account: creates the chain key (32 random bytes, 0400, this account's; an
+/// existing file is never replaced), keys the log with it from a
+/// `chain_keyed` event on, says what it did and exits. From then on the
+/// server runs with `--key FILE`, and `verify --key FILE` checks the chain.
+pub fn init_key(env: &Env, path: &Path) -> Result<(), DeskError> {
+    refuse_acting_as(env)?;
+    // The file first: a key is never made for a file that is not set up, or
+    // whose log is keyed already (its key is the one it was keyed with).
+    let desk = open_set_up(env, None)?;
+    if crate::store::health(desk.store().conn(), None)?.keyed {
+        return Err(DeskError::Invalid(format!(
+            "the log of {} is keyed already: the server's key is the one it was keyed with. \
+             Nothing was done",
+            env.db.display()
+        )));
+    }
+    drop(desk);
+    crate::store::create_chain_key(path)?;
+    let mut desk = open_set_up(env, Some(path.to_path_buf()))?;
+    let now = desk.clock_now();
+    match desk.start_keyed_chain(now)? {
+        Some(id) => println!(
+            "created the chain key {} (0400, readable by this account only) and keyed the log \
+             of {} with it from event {id}. Start the server with `dutydesk serve --key {}`; \
+             check the chain with `dutydesk verify --key {}`. Keep the key off the database's \
+             backups: whoever holds both can rebuild the seals",
+            path.display(),
+            env.db.display(),
+            path.display(),
+            path.display()
+        ),
+        // Keyed by another process in between.
+        None => {
+            return Err(DeskError::Invalid(format!(
+                "the log of {} was keyed meanwhile by someone else; the new key {} was not \
+                 used: remove it",
+                env.db.display(),
+                path.display()
+            )))
         }
     }
     Ok(())
@@ -347,7 +447,7 @@ fn backup_path(shared: &Shared, file: &str) -> Result<String, DeskError> {
 /// Tells a watching client whenever the data changes: one line per change,
 /// checked every 20 ms (`PRAGMA data_version` costs microseconds).
 fn watch(shared: &Shared, writer: UnixStream) -> std::io::Result<()> {
-    let store = Store::open_opts(&shared.db, &OpenOptions::default())
+    let store = Store::open_opts(&shared.db, &shared.open_options())
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut last = store.data_version().unwrap_or(0);
     writer.set_write_timeout(Some(Duration::from_secs(5)))?;

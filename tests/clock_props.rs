@@ -254,7 +254,20 @@ fn referral_actions_are_never_due_before_they_may_be() {
                     possible_crime: crime,
                     interpreter_needed: interp,
                 };
-                let planned = rules.on_referral(&facts).unwrap();
+                let planned = match rules.on_referral(&facts) {
+                    Ok(p) => p,
+                    // A working-day deadline past the calendar's known years
+                    // is refused (issue 14); only a call in the last days of
+                    // 2035 can reach one.
+                    Err(_) => {
+                        prop_assert!(
+                            r > Utc.with_ymd_and_hms(2035, 12, 20, 0, 0, 0).unwrap(),
+                            "refused a referral received {}",
+                            r
+                        );
+                        return Ok(());
+                    }
+                };
                 let due = |k| planned.iter().find(|p| p.kind == k).map(|p| p.due_at);
                 prop_assert_eq!(due(ActionKind::PassToDuty), Some(r + Duration::hours(1)));
                 prop_assert_eq!(

@@ -108,6 +108,16 @@ fn director_commands() -> Vec<Vec<String>> {
         cmds.push(vec!["referral", "show", "1", "--format", f]);
         cmds.push(vec!["verify", "--format", f]);
         cmds.push(vec!["verify", "--head", "--format", f]);
+        cmds.push(vec!["caseload", "--format", f]);
+        cmds.push(vec!["caseload", "--team", "North Duty", "--format", f]);
+        cmds.push(vec!["caseload", "--worker", "jpatel", "--format", f]);
+        cmds.push(vec!["caseload", "--mine", "--format", f]);
+        cmds.push(vec!["referral", "allocate", "1", "--format", f]);
+        cmds.push(vec!["authorisations", "--format", f]);
+        cmds.push(vec!["annex-a", "--list", "3"]);
+        cmds.push(vec!["transfer", "list", "--format", f]);
+        cmds.push(vec!["oversight", "due", "--days", "1", "--format", f]);
+        cmds.push(vec!["audit-sample", "--month", "2026-10", "--format", f]);
     }
     for f in ["table", "md", "json"] {
         cmds.push(vec!["chronology", "1", "--format", f]);
@@ -125,6 +135,25 @@ fn director_commands() -> Vec<Vec<String>> {
         vec!["census", "--check", "--year", "2025-26"],
         vec!["census", "--year", "2025-26", "--la", "201"],
         vec!["queue", "--child", "a"],
+        vec!["referral", "accept", "1"],
+        vec!["annex-a", "--list", "1"],
+        vec!["annex-a", "--list", "4", "--format", "json"],
+        vec!["annex-a", "--list", "5"],
+        vec!["referral", "authorise", "1", "--child-and-carer-seen"],
+        vec!["referral", "propose", "1", "--nfa", "--note", "x"],
+        vec![
+            "referral",
+            "allocate",
+            "1",
+            "--to",
+            "jpatel",
+            "--expected",
+            "x",
+            "--by",
+            "27/11/2026",
+            "--review",
+            "24/11/2026",
+        ],
     ]);
     cmds.into_iter()
         .map(|c| c.into_iter().map(str::to_string).collect())
@@ -251,6 +280,8 @@ fn a_directors_every_screen_names_nobody() {
         let keys: Vec<(KeyCode, &str)> = vec![
             (KeyCode::Char('j'), "the queue, moved"),
             (KeyCode::Enter, "a referral"),
+            (KeyCode::Char('A'), "the allocation screen"),
+            (KeyCode::Esc, "back"),
             (KeyCode::Esc, "back"),
             (KeyCode::Char('c'), "confirmations"),
             (KeyCode::Esc, "back"),

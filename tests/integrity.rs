@@ -684,3 +684,542 @@ fn frontline_and_directors_get_no_named_chronology_but_duty_staff_do() {
     let v: serde_json::Value = serde_json::from_str(&j).unwrap();
     assert_eq!(v["child"], "Zebedee Quuxworth");
 }
+
+// ------------------------------------------------ the record holds: seals
+
+/// `verify --format json` on `db` (with the chain key file when given).
+fn verify_json(db: &Path, key: Option<&Path>) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec!["verify", "--format", "json"];
+    let k;
+    if let Some(p) = key {
+        k = p.display().to_string();
+        args.extend(["--key", k.as_str()]);
+    }
+    let o = run(db, "mgr", &args);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    (o.status.code(), v)
+}
+
+/// A copy of `db` to tamper with, and a raw connection on it (no desk, no
+/// hook, no triggers in the way: what sqlite3 on the file can do).
+fn tamper_copy(db: &Path, name: &str) -> (PathBuf, rusqlite::Connection) {
+    let copy = db.with_file_name(format!("{name}.db"));
+    Store::open(db).unwrap().backup_to(&copy).unwrap();
+    let c = raw(&copy);
+    (copy, c)
+}
+
+#[test]
+fn verify_names_each_row_changed_behind_the_desks_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, rid, child) = setup(dir.path());
+    let r = rid.to_string();
+    ok(&run(
+        &db,
+        "mgr",
+        &["referral", "note", &r, "--text", "seen"],
+    ));
+    let (code, v) = verify_json(&db, None);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["state"]["rows_total"], 0);
+    assert!(v["state"]["rows_checked"].as_i64().unwrap() >= 8, "{v}");
+    assert_eq!(v["state"]["checked_with_key"], false);
+    let text = ok(&run(&db, "mgr", &["verify"]));
+    assert!(text.contains("match their seals"), "{text}");
+    let c = raw(&db);
+    let q = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let open_action = q(&format!(
+        "SELECT min(id) FROM actions WHERE referral_id = {rid} AND done_at IS NULL"
+    ));
+    let other_action = q(&format!(
+        "SELECT max(id) FROM actions WHERE referral_id = {rid} AND done_at IS NULL"
+    ));
+    assert_ne!(open_action, other_action);
+    let front = q("SELECT id FROM staff WHERE login = 'front'");
+    drop(c);
+    let cases: [(&str, String, &str, i64); 7] = [
+        (
+            "done_at set",
+            format!(
+                "UPDATE actions SET done_at = 1795000000, done_by = 'mgr' WHERE id = {open_action}"
+            ),
+            "actions",
+            open_action,
+        ),
+        (
+            "due_at moved",
+            format!("UPDATE actions SET due_at = due_at + 86400 WHERE id = {other_action}"),
+            "actions",
+            other_action,
+        ),
+        (
+            "child renamed",
+            format!("UPDATE children SET name = 'Quentin Elsewhere' WHERE id = {child}"),
+            "children",
+            child,
+        ),
+        (
+            "role changed",
+            format!("UPDATE staff SET role = 'duty_manager' WHERE id = {front}"),
+            "staff",
+            front,
+        ),
+        (
+            "row inserted",
+            "INSERT INTO teams (id, name) VALUES (77, 'Ghost Team')".to_string(),
+            "teams",
+            77,
+        ),
+        (
+            "row deleted",
+            format!("DELETE FROM actions WHERE id = {other_action}"),
+            "actions",
+            other_action,
+        ),
+        // The statutory clocks are rows too (given a rowid by 0011 so the
+        // seals see them): a closure day slipped in behind the desk's back.
+        (
+            "setting inserted",
+            "INSERT INTO settings (id, key, value) VALUES (41, 'calendar.closure.2026-11-23', '')"
+                .to_string(),
+            "settings",
+            41,
+        ),
+    ];
+    for (case, sql, table, row) in cases {
+        let (copy, c) = tamper_copy(&db, &case.replace(' ', "_"));
+        c.execute_batch(&sql).unwrap();
+        drop(c);
+        let (code, v) = verify_json(&copy, None);
+        assert_eq!(code, Some(1), "{case}: {v}");
+        let first = &v["state"]["rows"][0];
+        assert_eq!(first["table"], table, "{case}: {v}");
+        assert_eq!(first["row_id"], row, "{case}: {v}");
+        if case == "child renamed" {
+            // The child's name is kept on each of its actions (migration
+            // 0012, for the queue's name search) by a trigger, which fired in
+            // the tamper too: those rows differ from their seals as well.
+            let rows = v["state"]["rows"].as_array().unwrap();
+            assert!(
+                rows[1..].iter().all(|r| r["table"] == "actions"),
+                "{case}: {v}"
+            );
+        } else {
+            assert_eq!(v["state"]["rows_total"], 1, "{case}: {v}");
+        }
+        let (problem, words) = match case {
+            "row inserted" | "setting inserted" => ("unsealed", "inserted outside dutydesk"),
+            "row deleted" => ("gone", "deleted outside dutydesk"),
+            _ => (
+                "changed",
+                "changed outside dutydesk: stored state differs from seal",
+            ),
+        };
+        assert_eq!(first["problem"], problem, "{case}");
+        assert!(
+            first["seal_id"].is_i64() == (problem != "unsealed"),
+            "{case}: {first}"
+        );
+        let o = run(&copy, "mgr", &["verify"]);
+        assert_eq!(o.status.code(), Some(1), "{case}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            out.contains(&format!("{table} row {row} ")) && out.contains(words),
+            "{case}: {out}"
+        );
+        assert!(err.contains(&format!("{table} row {row}")), "{case}: {err}");
+        // No record text in what verify prints.
+        for secret in ["Quentin", "Elsewhere", "Zebedee", "Ghost Team"] {
+            assert!(
+                !out.contains(secret) && !err.contains(secret),
+                "{case}: {out}{err}"
+            );
+        }
+        // Every later command says so on stderr, and still works: calls are logged.
+        let o = run(
+            &copy,
+            "front",
+            &[
+                "call",
+                "--child-name",
+                "Another Child",
+                "--address",
+                "1 Road",
+                "--concern",
+                "c",
+            ],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        ok(&o);
+        assert!(
+            err.contains("verify") && err.contains(&format!("{table} row {row}")),
+            "{case}: {err}"
+        );
+        assert!(!err.contains("Another Child"), "{err}");
+    }
+    // The untouched file still verifies, and its commands print no warning
+    // (only the training database's banner).
+    let (code, _) = verify_json(&db, None);
+    assert_eq!(code, Some(0));
+    let o = run(&db, "mgr", &["queue"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines()
+            .all(|l| l.starts_with("dutydesk: TRAINING DATABASE")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_tail_cut_after_a_handover_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, rid, _) = setup(dir.path());
+    ok(&run(&db, "mgr", &["handover", "give", "--to", "worker"]));
+    let r = rid.to_string();
+    for i in 0..3 {
+        ok(&run(
+            &db,
+            "mgr",
+            &["referral", "note", &r, "--text", &format!("later {i}")],
+        ));
+    }
+    let (code, v) = verify_json(&db, None);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["state"]["handovers"], serde_json::json!([]));
+    let c = raw(&db);
+    let (hid, head): (i64, i64) = c
+        .query_row("SELECT id, head_count FROM handovers", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    drop(c);
+    assert!(head > 5);
+    // Cut the log (and the seals that name the cut events) to before the
+    // handover's recorded head: the chains that remain are whole.
+    let (cut, c) = tamper_copy(&db, "cut");
+    let keep = head - 2;
+    c.execute_batch(&format!(
+        "DROP TRIGGER seals_no_delete; DELETE FROM events WHERE id > {keep}; \
+         DELETE FROM seals WHERE last_event > {keep};"
+    ))
+    .unwrap();
+    drop(c);
+    assert_eq!(broken_at(&cut), None);
+    let (code, v) = verify_json(&cut, None);
+    assert_eq!(code, Some(1), "{v}");
+    let h = &v["state"]["handovers"][0];
+    assert_eq!(h["handover_id"], hid, "{v}");
+    let why = h["why"].as_str().unwrap();
+    assert!(
+        why.contains(&format!("handover {hid} recorded the log at {head} events"))
+            && why.contains(&format!("the log now ends at {keep}: events were cut")),
+        "{why}"
+    );
+    let out = String::from_utf8_lossy(&run(&cut, "mgr", &["verify"]).stdout).into_owned();
+    assert!(out.contains(why), "{out}");
+}
+
+fn keyed_desk(db: &Path, key: &Path) -> Desk {
+    let store = Store::open_opts(
+        db,
+        &store::OpenOptions {
+            chain_key: Some(key.to_path_buf()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    Desk::new(store, mgr_actor())
+}
+
+fn mgr_actor() -> Actor {
+    Actor {
+        real_login: "tester".into(),
+        login: "mgr".into(),
+    }
+}
+
+/// Rebuilds the events from `from` on and every seal from `seal_from` on, as
+/// someone with the file and the source but not the key can: plain SHA-256.
+/// `unkey` also marks the rebuilt seals unkeyed.
+fn rebuild_without_key(c: &rusqlite::Connection, from: i64, seal_from: i64, unkey: bool) {
+    c.execute_batch(
+        "DROP TRIGGER IF EXISTS seals_no_update; DROP TRIGGER IF EXISTS seals_no_delete;",
+    )
+    .unwrap();
+    let events = store::list_events(c, &EventFilter::default()).unwrap();
+    let mut prev = events[(from - 2) as usize].hash.clone();
+    for mut e in events.into_iter().filter(|e| e.id >= from) {
+        e.prev_hash = prev;
+        e.hash = store::event_hash(&e);
+        c.execute(
+            "UPDATE events SET prev_hash = ?1, hash = ?2 WHERE id = ?3",
+            rusqlite::params![e.prev_hash, e.hash, e.id],
+        )
+        .unwrap();
+        prev = e.hash;
+    }
+    let seals = store::list_seals(c).unwrap();
+    let mut prev_mac = seals[(seal_from - 2) as usize].mac.clone();
+    for mut s in seals.into_iter().filter(|s| s.id >= seal_from) {
+        s.prev_mac = prev_mac;
+        s.event_hash = c
+            .query_row(
+                "SELECT hash FROM events WHERE id = ?1",
+                [s.last_event],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if unkey {
+            s.keyed = false;
+        }
+        s.mac = s.plain_mac();
+        c.execute(
+            "UPDATE seals SET prev_mac = ?1, event_hash = ?2, keyed = ?3, mac = ?4 WHERE id = ?5",
+            rusqlite::params![s.prev_mac, s.event_hash, s.keyed, s.mac, s.id],
+        )
+        .unwrap();
+        prev_mac = s.mac;
+    }
+}
+
+#[test]
+fn a_chain_rebuilt_without_the_key_fails_with_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("served.db");
+    let key = dir.path().join("chain.key");
+    store::create_chain_key(&key).unwrap();
+    let mut d = keyed_desk(&db, &key);
+    d.execute(
+        Command::Init {
+            team: "North".into(),
+            display_name: "Manager".into(),
+            training: true,
+        },
+        now(),
+    )
+    .unwrap();
+    // A server's key on a log not yet keyed: every screen says so until set-up.
+    let h = d.health().unwrap();
+    assert!(
+        h.problems
+            .iter()
+            .any(|p| p.contains("not keyed with the server's key")),
+        "{h:?}"
+    );
+    let keyed_at = d.start_keyed_chain(now()).unwrap().expect("keyed now");
+    assert_eq!(d.start_keyed_chain(now()).unwrap(), None, "once only");
+    let Outcome::CallLogged { referrals, .. } = d
+        .execute(
+            Command::LogCall(CallInput {
+                children: vec![ChildInput {
+                    name: Some("Keyed Child".into()),
+                    address: Some("1 Road".into()),
+                    ..Default::default()
+                }],
+                concern: "concern".into(),
+                ..Default::default()
+            }),
+            now(),
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    let rid = referrals[0].referral.id;
+    for i in 0..3 {
+        d.execute(
+            Command::AddNote {
+                referral_id: rid,
+                text: format!("note {i}"),
+            },
+            now(),
+        )
+        .unwrap();
+    }
+    // A fresh file with a key verifies, with the key.
+    let report = d.verify().unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert!(report.state.checked_with_key);
+    assert_eq!(report.state.keyed_from_event, Some(keyed_at));
+    assert!(d.health().unwrap().ok());
+    drop(d);
+    let (code, v) = verify_json(&db, Some(&key));
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["state"]["checked_with_key"], true);
+    // Without the key: the keyed part is not checked, and it says so.
+    let (code, v) = verify_json(&db, None);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["state"]["checked_with_key"], false);
+    let note = v["state"]["unchecked"].as_str().unwrap();
+    assert_eq!(
+        note,
+        format!("keyed from event {keyed_at}: verify with the server's key to check it")
+    );
+    let text = ok(&run(&db, "mgr", &["verify"]));
+    assert!(text.contains(note), "{text}");
+    // A desk without the key cannot change a keyed file: nothing changes.
+    let heads = |p: &Path| Store::open(p).unwrap().read(store::event_head).unwrap();
+    let before = heads(&db);
+    let o = run(
+        &db,
+        "mgr",
+        &["referral", "note", &rid.to_string(), "--text", "x"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("keyed with the server's key"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(heads(&db), before);
+    // The forger edits the second note and rebuilds both chains from there.
+    let note_event: i64 = raw(&db)
+        .query_row(
+            "SELECT id FROM events WHERE kind = 'note_added' ORDER BY id LIMIT 1 OFFSET 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let seal_of = |c: &rusqlite::Connection| -> i64 {
+        c.query_row(
+            "SELECT min(id) FROM seals WHERE last_event >= ?1",
+            [note_event],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    for unkey in [false, true] {
+        let (copy, c) = tamper_copy(&db, if unkey { "unkeyed" } else { "rebuilt" });
+        c.execute(
+            "UPDATE events SET summary = 'nothing happened' WHERE id = ?1",
+            [note_event],
+        )
+        .unwrap();
+        let first_seal = seal_of(&c);
+        rebuild_without_key(&c, note_event, first_seal, unkey);
+        drop(c);
+        // The event chain alone is whole again: today's check would pass it.
+        assert_eq!(broken_at(&copy), None);
+        let (code, v) = verify_json(&copy, Some(&key));
+        assert_eq!(code, Some(1), "unkey {unkey}: {v}");
+        let b = &v["state"]["chain_broken"];
+        assert_eq!(b["seal_id"], first_seal, "{v}");
+        assert_eq!(b["event_id"], note_event, "{v}");
+        let why = b["why"].as_str().unwrap();
+        if unkey {
+            assert!(why.contains("written without the server's key"), "{why}");
+        } else {
+            assert!(
+                why.contains(&format!(
+                    "does not verify with the server's key: the log from event {note_event} on \
+                     was rebuilt without the key"
+                )),
+                "{why}"
+            );
+        }
+        // Another key is not the key.
+        let other = dir.path().join(format!("other-{unkey}.key"));
+        store::create_chain_key(&other).unwrap();
+        let (code, _) = verify_json(&db, Some(&other));
+        assert_eq!(code, Some(1));
+    }
+}
+
+/// A file as dutydesk made it before seals (migrations up to 0010, a
+/// training file with a setting, rows written by the desk of then) gets every
+/// row sealed once when opened; the settings keep their rows through 0011's
+/// rebuild (a rowid, so they are sealed too).
+#[test]
+fn an_old_file_gets_its_baseline_and_verifies_from_then_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    for sql in [
+        include_str!("../migrations/0001_init.sql"),
+        include_str!("../migrations/0002_closure.sql"),
+        include_str!("../migrations/0003_confirmations.sql"),
+        include_str!("../migrations/0004_handover.sql"),
+        include_str!("../migrations/0005_reports.sql"),
+        include_str!("../migrations/0006_census.sql"),
+        include_str!("../migrations/0007_children_dob.sql"),
+        include_str!("../migrations/0008_file_identity.sql"),
+        include_str!("../migrations/0009_settings.sql"),
+        include_str!("../migrations/0010_truth.sql"),
+    ] {
+        c.execute_batch(sql).unwrap();
+    }
+    c.execute_batch(
+        "PRAGMA user_version = 10;
+         INSERT INTO file_identity (id, training, created_at) VALUES (1, 1, 1795000000);
+         INSERT INTO settings (key, value) VALUES ('timescales.profile', 'seed');
+         INSERT INTO teams (id, name) VALUES (1, 'North');
+         INSERT INTO staff (login, display_name, role, team_id) VALUES ('mgr', 'Manager', 'duty_manager', 1);
+         INSERT INTO children (id, name, created_at) VALUES (1, 'Old Child', 1795000000);
+         INSERT INTO calls (id, status, started_at, taken_by, team_id) VALUES (1, 'submitted', 1795000000, 'mgr', 1);
+         INSERT INTO referrals (id, call_id, child_id, team_id, received_at, source, professional, state)
+             VALUES (1, 1, 1, 1, 1795000000, '2A', 1, 'new');
+         INSERT INTO actions (id, referral_id, team_id, kind, created_at, due_at)
+             VALUES (1, 1, 1, 'decision', 1795000000, 1795090000);",
+    )
+    .unwrap();
+    // One event, chained as the desk of then wrote it.
+    let mut e = store::EventRow {
+        id: 1,
+        at: now(),
+        real_login: "mgr".into(),
+        acting_login: "mgr".into(),
+        kind: "call_logged".into(),
+        child_id: Some(1),
+        referral_id: Some(1),
+        action_id: None,
+        summary: "call logged".into(),
+        before: None,
+        after: None,
+        significant: true,
+        prev_hash: "0".repeat(64),
+        hash: String::new(),
+    };
+    e.hash = store::event_hash(&e);
+    c.execute(
+        "INSERT INTO events (id, at, real_login, acting_login, kind, child_id, referral_id, \
+         summary, significant, prev_hash, hash) VALUES (1, ?1, 'mgr', 'mgr', 'call_logged', 1, 1, \
+         'call logged', 1, ?2, ?3)",
+        rusqlite::params![now().timestamp(), e.prev_hash, e.hash],
+    )
+    .unwrap();
+    drop(c);
+    let mut d = Desk::new(Store::open(&db).unwrap(), mgr_actor());
+    let report = d.verify().unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert!(report.state.rows_checked >= 6, "{report:?}");
+    let base = d.events(&EventFilter::default()).unwrap();
+    let baseline = base.last().unwrap();
+    assert_eq!(baseline.kind, "sealed_baseline");
+    assert_eq!(
+        store::setting_rows(d.store().conn()).unwrap(),
+        vec![("timescales.profile".to_string(), "seed".to_string())]
+    );
+    // Opening it again seals nothing more.
+    drop(d);
+    let d = Desk::new(Store::open(&db).unwrap(), mgr_actor());
+    let seals = store::list_seals(d.store().conn()).unwrap();
+    assert_eq!(seals.len(), 1);
+    assert_eq!(seals[0].first_event, Some(baseline.id));
+    drop(d);
+    // From the baseline on, a change behind the desk's back is named.
+    raw(&db)
+        .execute("UPDATE actions SET done_at = 1795001000 WHERE id = 1", [])
+        .unwrap();
+    let (code, v) = verify_json(&db, None);
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["state"]["rows"][0]["table"], "actions");
+    assert_eq!(v["state"]["rows"][0]["row_id"], 1);
+    assert_eq!(v["state"]["rows"][0]["seal_id"], 1);
+}

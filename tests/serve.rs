@@ -762,3 +762,185 @@ fn an_idle_screen_through_the_server_uses_under_one_percent_of_a_core() {
     assert!(share < 1.0, "an idle screen used {share:.2}% of a core");
     eprintln!("an idle screen through the server: {share:.2}% of a core over {secs:.1} s");
 }
+
+// ------------------------------------------------------ the server's key
+
+/// Rebuilds the events from `from` on and every seal from `seal_from` on
+/// with plain SHA-256, as someone with the file and the source but not the
+/// key can.
+fn rebuild_without_key(c: &rusqlite::Connection, from: i64, seal_from: i64) {
+    use dutydesk::store::{self, EventFilter};
+    c.execute_batch(
+        "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete;
+         DROP TRIGGER IF EXISTS seals_no_update; DROP TRIGGER IF EXISTS seals_no_delete;",
+    )
+    .unwrap();
+    let events = store::list_events(c, &EventFilter::default()).unwrap();
+    let mut prev = events[(from - 2) as usize].hash.clone();
+    for mut e in events.into_iter().filter(|e| e.id >= from) {
+        e.prev_hash = prev;
+        e.hash = store::event_hash(&e);
+        c.execute(
+            "UPDATE events SET prev_hash = ?1, hash = ?2 WHERE id = ?3",
+            rusqlite::params![e.prev_hash, e.hash, e.id],
+        )
+        .unwrap();
+        prev = e.hash;
+    }
+    let seals = store::list_seals(c).unwrap();
+    let mut prev_mac = seals[(seal_from - 2) as usize].mac.clone();
+    for mut s in seals.into_iter().filter(|s| s.id >= seal_from) {
+        s.prev_mac = prev_mac;
+        s.event_hash = c
+            .query_row(
+                "SELECT hash FROM events WHERE id = ?1",
+                [s.last_event],
+                |r| r.get(0),
+            )
+            .unwrap();
+        s.mac = s.plain_mac();
+        c.execute(
+            "UPDATE seals SET prev_mac = ?1, event_hash = ?2, mac = ?3 WHERE id = ?4",
+            rusqlite::params![s.prev_mac, s.event_hash, s.mac, s.id],
+        )
+        .unwrap();
+        prev_mac = s.mac;
+    }
+}
+
+/// `serve --init-key` makes the key and keys the log; a server started with
+/// `--key` seals every call made through its socket with it, so `verify
+/// --key` passes; a log rebuilt without the key (events and seals, plain
+/// SHA-256, as the file and this source allow) fails it.
+#[test]
+fn a_keyed_server_seals_with_its_key_and_a_log_rebuilt_without_it_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = live_db(dir.path());
+    let key = dir.path().join("chain.key");
+    let sock = dir.path().join("s.sock");
+    // Set-up, once.
+    let out = ok(dutydesk(Some(&db))
+        .arg("serve")
+        .arg("--init-key")
+        .arg(&key)
+        .output()
+        .unwrap());
+    assert!(out.contains("keyed the log"), "{out}");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o400
+    );
+    let made = std::fs::read(&key).unwrap();
+    // Never twice: the key stays as it is.
+    let o = dutydesk(Some(&db))
+        .arg("serve")
+        .arg("--init-key")
+        .arg(dir.path().join("second.key"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("keyed already"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!dir.path().join("second.key").exists());
+    assert_eq!(std::fs::read(&key).unwrap(), made);
+    // A server without the key on a keyed log would fail every write: it
+    // does not start.
+    let o = dutydesk(Some(&db))
+        .arg("serve")
+        .arg("--socket")
+        .arg(&sock)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("start the server with --key FILE"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Served with the key: calls through the socket.
+    let mut cmd = dutydesk(Some(&db));
+    cmd.arg("serve")
+        .arg("--socket")
+        .arg(&sock)
+        .arg("--key")
+        .arg(&key);
+    let mut server = Server::start(cmd, &sock);
+    let mut client = Client::remote(Remote::connect(&sock, None).unwrap());
+    for i in 0..3 {
+        client.execute(call(&format!("Keyed Child {i}"))).unwrap();
+    }
+    assert!(client.health().unwrap().ok());
+    // The server's own verify uses its key.
+    let v = client.verify().unwrap();
+    assert!(v.ok(), "{v:?}");
+    assert!(v.state.checked_with_key, "{v:?}");
+    drop(client);
+    server.kill();
+    let mut log = String::new();
+    server
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(log.contains("seals keyed with"), "{log}");
+    let verify = |p: &Path| {
+        dutydesk(Some(p))
+            .arg("verify")
+            .arg("--key")
+            .arg(&key)
+            .output()
+            .unwrap()
+    };
+    let out = ok(verify(&db));
+    assert!(out.contains("key: checked with the server's key"), "{out}");
+    // With the key as without: nobody acts as someone else on a live file.
+    let o = dutydesk(Some(&db))
+        .env("DUTYDESK_USER", "someone")
+        .arg("verify")
+        .arg("--key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    // A forger with the file but not the key edits the last call and
+    // rebuilds both chains from there.
+    let copy = dir.path().join("forged.sqlite3");
+    dutydesk::store::Store::open(&db)
+        .unwrap()
+        .backup_to(&copy)
+        .unwrap();
+    let c = rusqlite::Connection::open(&copy).unwrap();
+    let event: i64 = c
+        .query_row(
+            "SELECT max(id) FROM events WHERE kind = 'call_logged'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    c.execute_batch("DROP TRIGGER IF EXISTS events_no_update;")
+        .unwrap();
+    c.execute(
+        "UPDATE events SET summary = 'nothing happened' WHERE id = ?1",
+        [event],
+    )
+    .unwrap();
+    let seal: i64 = c
+        .query_row(
+            "SELECT min(id) FROM seals WHERE last_event >= ?1",
+            [event],
+            |r| r.get(0),
+        )
+        .unwrap();
+    rebuild_without_key(&c, event, seal);
+    drop(c);
+    let o = verify(&copy);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("verify failed"), "{err}");
+    assert!(err.contains("server's key"), "{err}");
+}

@@ -166,3 +166,44 @@ fn mouse_click_selects_and_wheel_scrolls() {
     q.on_mouse(ev(MouseEventKind::ScrollUp, 0), area, &ctx);
     assert_eq!(q.selected, 4);
 }
+
+#[test]
+fn a_record_altered_outside_dutydesk_puts_a_banner_on_every_screen() {
+    let mut s = seeded();
+    let a = app(&mut s, 100, 24);
+    let before = screen_text(&draw(&a, 100, 24));
+    assert!(!before.contains("ALTERED"), "{before}");
+    // sqlite3 on the file, behind the desk's back: a child renamed.
+    let file = s.dir.path().join("t.sqlite3");
+    let child = s.desk.referral(s.amara).unwrap().child.id;
+    rusqlite::Connection::open(&file)
+        .unwrap()
+        .execute(
+            "UPDATE children SET name = 'Someone Else' WHERE id = ?1",
+            [child],
+        )
+        .unwrap();
+    let report = s.desk.verify().unwrap();
+    assert!(!report.ok());
+    let mut a = app(&mut s, 100, 24);
+    for screen in ["queue", "referral"] {
+        if screen == "referral" {
+            key(&mut a, &mut s.client, KeyCode::Enter);
+        }
+        let t = draw(&a, 100, 24);
+        let text = screen_text(&t);
+        let top = text.lines().next().unwrap();
+        assert!(
+            top.contains("RECORD MAY HAVE BEEN ALTERED")
+                && top.contains(&format!("children row {child} changed")),
+            "{screen}: {text}"
+        );
+        // The training database's banner is still there, below it.
+        assert!(
+            text.lines().nth(1).unwrap().contains("TRAINING DATABASE"),
+            "{text}"
+        );
+        let cell = &t.backend().buffer()[(1, 0)];
+        assert!(cell.modifier.contains(Modifier::BOLD), "{screen}");
+    }
+}

@@ -64,7 +64,7 @@ fn every_screen_and_dialog_at_80x24_and_120x40() {
         assert!(text.contains("concern described by the caller"));
         for (k, name, must) in [
             ('a', "dialog_assign", "Assign this action to"),
-            ('A', "dialog_assign_whole", "Assign the whole referral to"),
+            ('w', "dialog_assign_whole", "Assign the whole referral to"),
             ('c', "dialog_complete", "Complete action"),
             ('n', "dialog_note", "Add a note"),
             ('d', "dialog_decide", "Decision on the referral"),
@@ -365,7 +365,7 @@ fn assign_the_whole_referral_moves_every_open_action_in_one_step() {
     let mut a = app(&mut s, 80, 24);
     let amara = s.amara;
     open(&mut a, &mut s, Open::Referral(amara));
-    key(&mut a, &mut s.client, KeyCode::Char('A'));
+    key(&mut a, &mut s.client, KeyCode::Char('w'));
     // jpatel is the first of the team's staff in the list.
     for _ in 0..10 {
         key(&mut a, &mut s.client, KeyCode::Up);

@@ -453,3 +453,45 @@ fn another_process_write_is_picked_up_by_polling() {
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("Kai Mensah"), "{text}");
 }
+
+#[test]
+fn another_process_write_rereads_only_the_screen_on_top_until_back() {
+    let mut s = seeded();
+    // Queue underneath, a referral on top.
+    let mut app = open_amara(&mut s);
+    assert_eq!(app.stack.len(), 2);
+    assert_eq!(app.screens_current(), 2);
+    let store = dutydesk::store::Store::open(&s.dir.path().join("t.sqlite3")).unwrap();
+    let mut other = Desk::new(
+        store,
+        dutydesk::domain::Actor {
+            real_login: "tester".into(),
+            login: "jpatel".into(),
+        },
+    );
+    other
+        .execute(
+            dutydesk::desk::Command::LogCall(dutydesk::desk::CallInput {
+                children: vec![dutydesk::desk::ChildInput {
+                    name: Some("Kai Mensah".into()),
+                    address: Some("1 Brook Street".into()),
+                    ..Default::default()
+                }],
+                concern: "left alone".into(),
+                ..Default::default()
+            }),
+            now(),
+        )
+        .unwrap();
+    assert!(app.poll_changes(&mut s.client));
+    // Only the referral on top was read again; the queue waits.
+    assert_eq!(app.screens_current(), 1);
+    key(&mut app, &mut s.client, KeyCode::Esc);
+    assert_eq!(app.stack.len(), 1);
+    assert_eq!(app.screens_current(), 1);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(
+        text.contains("Kai Mensah"),
+        "the queue is read again when it is on top: {text}"
+    );
+}

@@ -246,6 +246,17 @@ fn show(format: ReportFormat, r: &HandoverReport) -> Result<String, DeskError> {
                     u.next_due_at.map(|d| countdown(d, now)).unwrap_or_default(),
                 ]);
             }
+            for x in &r.in_transfer {
+                t.row(vec![
+                    "in transfer (Rec 42)".into(),
+                    String::new(),
+                    x.referral_id.to_string(),
+                    String::new(),
+                    format!("{} → {}", x.from_team, x.to_team),
+                    x.requested_by.clone(),
+                    fmt_long(x.requested_at),
+                ]);
+            }
             let mut text = t.to_text();
             text.push_str(&inert(&format!(
                 "{}: {} ends {}; event log head: {} events, hash {}",

@@ -1,5 +1,9 @@
 //! Subcommands: build commands and queries, print the results.
 
+mod allocation;
+mod annex_a;
+mod authorisation;
+mod case_audit;
 pub mod census;
 mod chronology;
 mod closure;
@@ -7,10 +11,12 @@ pub mod confirmations;
 mod handover;
 pub mod keymap;
 pub mod output;
+mod oversight;
 mod print;
 pub mod report;
 pub mod restore;
 pub mod settings;
+mod transfer;
 
 use std::path::PathBuf;
 
@@ -22,7 +28,7 @@ use crate::desk::{CallInput, ChildInput, Client, Command, DeskError, Outcome, Re
 use crate::domain::matching::{self, Probe};
 use crate::domain::time::parse_instant;
 use crate::domain::{ActionKind, AssessmentOutcome, Decision, Role};
-pub use crate::session::{open_client, open_desk, open_desk_with, secure, Env};
+pub use crate::session::{open_client, open_client_keyed, open_desk, open_desk_with, secure, Env};
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -103,6 +109,27 @@ pub enum Cmd {
     /// Manage staff: list, add, set, absent, back
     #[command(subcommand)]
     Staff(StaffCmd),
+    /// Each worker's load: open cases, new (not accepted), open and overdue actions,
+    /// against the caseload ceiling (Rec 52); --worker or --mine lists the cases
+    Caseload(allocation::CaseloadArgs),
+    /// Supervision and management oversight on a referral (Rec 45, Kent Q8): record
+    /// what was discussed and what is to happen; list referrals not overseen in N days
+    #[command(subcommand)]
+    Oversight(oversight::OversightCmd),
+    /// A reproducible random sample of a month's closed and no-further-action
+    /// referrals for a duty manager to audit (Rec 30; Derby 4)
+    #[command(name = "audit-sample")]
+    AuditSample(case_audit::SampleArgs),
+    /// Record the audit of one sampled case against the checklist (duty managers)
+    #[command(name = "audit-case")]
+    AuditCase(case_audit::AuditCaseArgs),
+    /// Move a referral to another team: request, accept, decline, withdraw, list.
+    /// It moves only when the receiving team's duty manager accepts it (Rec 42)
+    #[command(subcommand)]
+    Transfer(transfer::TransferCmd),
+    /// Assessment outcomes and "no further action" proposed by workers, awaiting a
+    /// duty manager's authorisation (Rec 25), oldest first
+    Authorisations(authorisation::ListArgs),
     /// Add a team
     Team {
         name: String,
@@ -111,7 +138,13 @@ pub enum Cmd {
         #[arg(long)]
         email: Option<String>,
     },
-    /// Check the database file and the event log's hash chain (Rec 58)
+    /// Check the file, the event log's hash chain, every record against its seals (a row
+    /// changed, inserted or deleted behind dutydesk's back is named) and every handover's
+    /// recorded head (Rec 58)
+    ///
+    /// Exits 1 when anything is wrong; until a later verify passes, every screen shows a
+    /// banner and every command a warning. Without --key the keyed part of a server's log
+    /// is not checked, and verify says so.
     Verify {
         /// Print only the log's head (event count and hash), to compare with paper
         #[arg(long)]
@@ -120,6 +153,9 @@ pub enum Cmd {
         /// against a head printed on paper when the log held N events
         #[arg(long, value_name = "N", conflicts_with = "head")]
         event: Option<i64>,
+        /// The server's chain key file: check the keyed part of the log with it
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
@@ -135,6 +171,11 @@ pub enum Cmd {
     Cover(handover::CoverArgs),
     /// Children in Need census: the year's return (XML), --check, and recording its details
     Census(census::CensusArgs),
+    /// Ofsted's Annex A lists this desk holds (1 contacts, 3 referrals, 4 assessments,
+    /// 5 section 47 enquiries and conferences) as CSV with Annex A's headings, for a
+    /// period (default the six months to today); for those allowed the census
+    #[command(name = "annex-a")]
+    AnnexA(annex_a::AnnexArgs),
     /// A child's chronology: significant events across all referrals (Rec 58)
     Chronology(Box<chronology::ChronologyArgs>),
     /// Who viewed or changed what, and when (duty managers; directors see figures)
@@ -161,6 +202,14 @@ pub enum Cmd {
         /// still fsync'd (synchronous=FULL)
         #[arg(long)]
         replicated: bool,
+        /// The server's chain key file (made by --init-key): every seal is an
+        /// HMAC with it. Without it the server runs unkeyed and says so
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Once, at set-up: create the chain key FILE (0400, this account's;
+        /// never replaced), key the log with it, and exit
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "socket", "group", "backup_dir"])]
+        init_key: Option<PathBuf>,
     },
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
@@ -388,8 +437,29 @@ pub enum ReferralCmd {
         #[arg(long)]
         late_reason: Option<String>,
     },
+    /// Allocate the case whole to a worker with what is expected, by when and a
+    /// review date (Rec 53); without --to, lists the candidates and their caseloads.
+    /// Its unowned open actions go to the worker. Not to front-line staff,
+    /// directors, or anyone absent or inactive; a manager needs --reason (Kent Q4)
+    Allocate(allocation::AllocateArgs),
+    /// Accept a case allocated to you (it shows as new until you do)
+    Accept { id: i64 },
+    /// Propose an assessment outcome (no_service, service_needed) or no further
+    /// action (--nfa --note WHY) for a duty manager to authorise (Rec 25)
+    Propose(authorisation::ProposeArgs),
+    /// Authorise the referral's proposal (duty managers): it takes effect now. For
+    /// an assessment outcome, confirm the child and carer were seen (Rec 25)
+    Authorise(authorisation::AuthoriseArgs),
+    /// Send the referral's proposal back to the worker, with why (duty managers)
+    Return {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+    },
     /// Record an assessment outcome: no_service, service_needed, service_provided
-    /// (no_service and service_needed end the assessment: NI59, NI60)
+    /// (no_service and service_needed end the assessment: NI59, NI60). From a duty
+    /// worker, no_service and service_needed are proposals that take effect when a
+    /// duty manager authorises them (Rec 25)
     Outcome {
         id: i64,
         #[arg(long)]
@@ -523,7 +593,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                 let bar = indicatif::ProgressBar::new(u64::from(referrals));
                 bar.set_style(
                     indicatif::ProgressStyle::with_template(
-                        "demo: {bar:30} {pos}/{len} referrals, {elapsed} (about {eta} left)",
+                        "demo: {bar:30} {pos}/{len} referrals, {per_sec}, {elapsed} (about {eta} left)",
                     )
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
                 );
@@ -727,9 +797,16 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Verify {
             head,
             event,
+            key,
             format,
         } => {
-            let mut desk = open_client(env)?;
+            // The server's key is the server's: with it, open the file
+            // directly (root or the service account); without, ask the desk
+            // as everything else does.
+            let mut desk = match key {
+                Some(k) => open_client_keyed(env, k)?,
+                None => open_client(env)?,
+            };
             if let Some(n) = event {
                 let last = desk.head()?.last_id;
                 return match desk.log_point(n)? {
@@ -751,7 +828,7 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if report.ok() {
                 Ok(())
             } else {
-                Err(DeskError::Store(crate::desk::StoreError::Damaged(
+                Err(DeskError::Store(crate::desk::StoreError::VerifyFailed(
                     verify_failure(&report),
                 )))
             }
@@ -774,7 +851,21 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Handover(a) => handover::run_handover(a, env),
         Cmd::Cover(a) => handover::run_cover(a, env),
         Cmd::Census(a) => census::run_census(a, env),
+        Cmd::AnnexA(a) => annex_a::run_annex(a, env),
         Cmd::Referral(ReferralCmd::Close(a)) => closure::run_close(a, env),
+        Cmd::Referral(ReferralCmd::Allocate(a)) => allocation::run_allocate(a, env),
+        Cmd::Referral(ReferralCmd::Accept { id }) => allocation::run_accept(id, env),
+        Cmd::Caseload(a) => allocation::run_caseload(a, env),
+        Cmd::Referral(ReferralCmd::Propose(a)) => authorisation::run_propose(a, env),
+        Cmd::Referral(ReferralCmd::Authorise(a)) => authorisation::run_authorise(a, env),
+        Cmd::Referral(ReferralCmd::Return { id, reason }) => {
+            authorisation::run_return(id, reason, env)
+        }
+        Cmd::Authorisations(a) => authorisation::run_list(a, env),
+        Cmd::Transfer(c) => transfer::run_transfer(c, env),
+        Cmd::Oversight(c) => oversight::run_oversight(c, env),
+        Cmd::AuditSample(a) => case_audit::run_sample(a, env),
+        Cmd::AuditCase(a) => case_audit::run_audit_case(a, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),
@@ -801,20 +892,28 @@ fn verify_failure(r: &crate::desk::VerifyReport) -> String {
     if r.integrity != ["ok"] {
         let shown: Vec<&str> = r.integrity.iter().take(3).map(String::as_str).collect();
         return output::inert(&format!(
-            "verify failed: the database file is damaged (SQLite's integrity check: {}{}). \
-             Stop using it, keep a copy as it is, and {RESTORE}",
+            "the database file is damaged (SQLite's integrity check: {}{}). Stop using it, \
+             keep a copy as it is, and {RESTORE}",
             shown.join("; "),
             if r.integrity.len() > 3 { "; …" } else { "" }
         ));
     }
-    match &r.chain.first_broken {
-        Some((_, why)) => output::inert(&format!(
-            "verify failed: the event log is broken: {why}. The file was changed outside \
-             dutydesk: keep it as it is (it is the evidence), tell whoever is responsible for \
-             the system, and {RESTORE}; compare `dutydesk verify --head` with the head printed \
-             on the last handover"
+    if let Some((_, why)) = &r.chain.first_broken {
+        return output::inert(&format!(
+            "the event log is broken: {why}. The file was changed outside dutydesk: keep it as \
+             it is (it is the evidence), tell whoever is responsible for the system, and \
+             {RESTORE}; compare `dutydesk verify --head` with the head printed on the last \
+             handover"
+        ));
+    }
+    // The records against their seals, the seal chain, the key, the
+    // handovers' heads: named by the report (tables and ids, no record text).
+    match r.first_problem() {
+        Some(p) => output::inert(&format!(
+            "{p}. The file was changed outside dutydesk: keep it as it is (it is the \
+             evidence), tell whoever is responsible for the system, and {RESTORE}"
         )),
-        None => "verify failed".into(),
+        None => "see the report above".into(),
     }
 }
 

@@ -139,21 +139,37 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
+/// How much output is gathered before one `write`: a screenful or more, so
+/// a whole queue is a few dozen writes, not one per line (standard output
+/// is line-buffered: `queue --format json` made 243,401 writes at 1M).
+pub const OUT_BUF: usize = 64 * 1024;
+
 /// Prints a value as JSON, or a table as text or CSV.
 pub fn print<T: Serialize>(
     format: Format,
     value: &T,
     table: impl FnOnce() -> Table,
 ) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
+    print_to(std::io::stdout().lock(), format, value, table)
+}
+
+/// As [`print`], into any writer, through one buffer of [`OUT_BUF`] bytes.
+pub fn print_to<W: Write, T: Serialize>(
+    w: W,
+    format: Format,
+    value: &T,
+    table: impl FnOnce() -> Table,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(OUT_BUF, w);
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, value)?;
-            writeln!(out)
+            writeln!(out)?;
         }
-        Format::Table => write!(out, "{}", table().to_text()),
-        Format::Csv => write!(out, "{}", table().to_csv()),
+        Format::Table => out.write_all(table().to_text().as_bytes())?,
+        Format::Csv => out.write_all(table().to_csv().as_bytes())?,
     }
+    out.flush()
 }
 
 #[cfg(test)]
@@ -167,6 +183,48 @@ mod tests {
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_cell("-12"), "-12");
         assert_eq!(csv_cell("\u{1b}[2J"), "\u{fffd}[2J");
+    }
+
+    /// Counts the writes that reach it, as `strace -c` would count syscalls.
+    struct Counting<'a>(&'a mut Vec<usize>);
+    impl Write for Counting<'_> {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.push(b.len());
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn json_of_a_long_list_is_written_in_a_few_large_writes() {
+        #[derive(Serialize)]
+        struct Row {
+            action_id: i64,
+            child: &'static str,
+            overdue: bool,
+        }
+        let rows: Vec<Row> = (0..5_000)
+            .map(|i| Row {
+                action_id: i,
+                child: "Amara Osei",
+                overdue: i % 2 == 0,
+            })
+            .collect();
+        let mut writes = Vec::new();
+        print_to(Counting(&mut writes), Format::Json, &rows, Table::default).unwrap();
+        let bytes: usize = writes.iter().sum();
+        assert!(bytes > 5_000 * 50, "{bytes} bytes");
+        // Every write but the last is (nearly) a whole buffer: one write
+        // per 64 KiB, not one per line.
+        assert!(writes.len() <= bytes / OUT_BUF + 2, "{writes:?}");
+        let (_, full) = writes.split_last().unwrap();
+        assert!(full.iter().all(|&n| n > OUT_BUF - 256), "{writes:?}");
+        let mut text = Vec::new();
+        print_to(&mut text, Format::Json, &rows, Table::default).unwrap();
+        let back: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        assert_eq!(back.as_array().unwrap().len(), 5_000);
     }
 
     #[test]

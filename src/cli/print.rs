@@ -51,6 +51,62 @@ pub fn outcome(o: &Outcome) {
                 println!("referral {}", r.referral.id);
             }
         }
+        Outcome::Allocated {
+            allocation: a,
+            moved,
+            kept,
+            caseload: c,
+            referral_allocated,
+            warnings,
+        } => {
+            let mut out = format!(
+                "referral {} allocated to {}{}: expected by {}, review {}; new to them until \
+                 they accept it (`dutydesk referral accept {}`)\n",
+                a.referral_id,
+                a.worker,
+                a.worker_name
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default(),
+                a.by.format("%d/%m/%Y"),
+                a.review.format("%d/%m/%Y"),
+                a.referral_id
+            );
+            for m in moved {
+                out.push_str(&format!(
+                    "  action {} {} due {}: now {}'s\n",
+                    m.id,
+                    m.kind,
+                    fmt_long(m.due_at),
+                    a.worker
+                ));
+            }
+            for k in kept {
+                out.push_str(&format!(
+                    "  action {} {} stays with {}\n",
+                    k.id,
+                    k.kind,
+                    k.owner.as_deref().unwrap_or("nobody")
+                ));
+            }
+            out.push_str(&format!(
+                "{}: {} open case(s){}, {} open action(s), {} overdue\n",
+                c.login,
+                c.open_referrals,
+                c.ceiling
+                    .map(|n| format!(" (ceiling {n})"))
+                    .unwrap_or_default(),
+                c.open_actions,
+                c.overdue
+            ));
+            if !referral_allocated {
+                out.push_str("the referral still counts as unallocated\n");
+            }
+            for w in warnings {
+                out.push_str(&format!("WARNING: {w}\n"));
+            }
+            print!("{}", super::output::inert_keep_newlines(&out));
+        }
     }
 }
 
@@ -243,6 +299,68 @@ pub fn referral(format: Format, d: &ReferralDetail, now: DateTime<Utc>) -> std::
         d.child.address.as_deref().unwrap_or("not known"),
         d.child.first_language.as_deref().unwrap_or("not recorded")
     ));
+    match &d.allocation {
+        Some(a) => out.push_str(&format!(
+            "allocated to {}{} by {} {}{}: {}; expected by {}, review {}{}\n",
+            a.worker,
+            a.worker_name
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+            a.allocated_by,
+            fmt_short(a.allocated_at),
+            if a.is_new() {
+                " · NEW: not yet accepted"
+            } else {
+                ""
+            },
+            a.expected,
+            a.by.format("%d/%m/%Y"),
+            a.review.format("%d/%m/%Y"),
+            a.manager_reason
+                .as_deref()
+                .map(|m| format!("; held by a manager because: {m}"))
+                .unwrap_or_default()
+        )),
+        None => out.push_str("not allocated to a worker (Rec 53)\n"),
+    }
+    match d.oversight.last() {
+        Some(o) => out.push_str(&format!(
+            "last overseen {} by {} ({}; Rec 45)\n",
+            fmt_short(o.recorded_at),
+            o.recorded_by,
+            o.kind.as_str()
+        )),
+        None if !d.events.is_empty() => out.push_str("never overseen (Rec 45)\n"),
+        None => {}
+    }
+    if let Some(t) = &d.transfer {
+        out.push_str(&format!(
+            "IN TRANSFER (Rec 42) from {} to {}, asked {} by {}: {}; still {}'s until {} accepts\n",
+            t.from_team,
+            t.to_team,
+            fmt_short(t.requested_at),
+            t.requested_by,
+            t.reason,
+            t.from_team,
+            t.to_team
+        ));
+    }
+    if let Some(p) = d.awaiting_authorisation() {
+        out.push_str(&format!(
+            "AWAITING AUTHORISATION (Rec 25): {} proposed by {} {}{}\n",
+            match p.outcome {
+                Some(o) => format!("outcome \"{}\"", o.label()),
+                None => "no further action".into(),
+            },
+            p.proposed_by,
+            fmt_short(p.proposed_at),
+            p.note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        ));
+    }
     let mut t = Table::new(&["action", "kind", "owner", "due", "status"]);
     for a in &d.actions {
         t.row(vec![
@@ -379,6 +497,47 @@ pub fn verify(format: Format, r: &VerifyReport) -> std::io::Result<()> {
     match &r.chain.first_broken {
         None => println!("event log: {} events, chain whole", r.chain.events),
         Some((id, why)) => println!("event log: BROKEN at event {id}: {why}"),
+    }
+    let s = &r.state;
+    if s.rows_total == 0 {
+        println!(
+            "records: {} rows checked, all match their seals ({} seals)",
+            s.rows_checked, s.seals
+        );
+    } else {
+        println!(
+            "records: {} of {} rows DIFFER from their seals:",
+            s.rows_total, s.rows_checked
+        );
+        for p in &s.rows {
+            println!("  {}", inert(&p.why));
+        }
+        if s.rows_total > s.rows.len() as i64 {
+            println!("  … and {} more", s.rows_total - s.rows.len() as i64);
+        }
+    }
+    match &s.chain_broken {
+        None => println!("seal chain: {} seals, whole", s.seals),
+        Some(b) => println!(
+            "seal chain: BROKEN at seal {}: {}",
+            b.seal_id,
+            inert(&b.why)
+        ),
+    }
+    match (s.keyed_from_event, s.checked_with_key) {
+        (Some(e), true) => println!("key: checked with the server's key (keyed from event {e})"),
+        (None, true) => println!("key: the server's key was given, but the log is not keyed"),
+        (_, false) => match &s.unchecked {
+            Some(u) => println!("key: NOT CHECKED: {}", inert(u)),
+            None => println!("key: none (this log is not keyed)"),
+        },
+    }
+    if s.handovers.is_empty() {
+        println!("handovers: every recorded head is in the log");
+    } else {
+        for h in &s.handovers {
+            println!("handovers: {}", inert(&h.why));
+        }
     }
     println!(
         "head: {} events, last {}, hash {}",

@@ -442,6 +442,88 @@ pub fn to_csv(r: &Report) -> Table {
             tl(&mut row, name, t);
         }
     }
+    let au = &r.authorisation;
+    for (figure, label, count) in [
+        (
+            "awaiting",
+            "awaiting authorisation (as at now)",
+            au.awaiting,
+        ),
+        (
+            "awaiting_outcome",
+            "of which an assessment outcome",
+            au.awaiting_outcome,
+        ),
+        (
+            "awaiting_nfa",
+            "of which no further action",
+            au.awaiting_nfa,
+        ),
+        (
+            "authorised",
+            "authorised in the period",
+            au.authorised_in_period,
+        ),
+        ("returned", "returned in the period", au.returned_in_period),
+    ] {
+        row("authorisation", figure, &all, "", label, n(count), e(), e());
+    }
+    for m in &r.case_audits {
+        row(
+            "case_audits",
+            "audited",
+            &all,
+            &m.month,
+            "cases audited",
+            n(m.audited),
+            e(),
+            e(),
+        );
+        for q in &m.questions {
+            for (figure, count) in [
+                ("yes", q.yes),
+                ("no", q.no),
+                ("not_applicable", q.not_applicable),
+            ] {
+                row(
+                    "case_audits",
+                    figure,
+                    &all,
+                    &m.month,
+                    &q.question,
+                    n(count),
+                    n(m.audited),
+                    e(),
+                );
+            }
+        }
+    }
+    for c in &r.caseloads {
+        let name = c.team.clone().unwrap_or_else(|| "(no team)".into());
+        for (figure, label, count) in [
+            ("workers", "active duty workers and managers", c.workers),
+            (
+                "allocated_cases",
+                "open cases allocated (as at now)",
+                c.allocated_cases,
+            ),
+            (
+                "new_allocations",
+                "of which not yet accepted",
+                c.new_allocations,
+            ),
+            ("open_actions", "open actions they own", c.open_actions),
+            ("overdue", "of which overdue", c.overdue),
+            ("most_cases", "most cases held by one person", c.most_cases),
+            (
+                "over_ceiling",
+                "people over the caseload ceiling",
+                c.over_ceiling,
+            ),
+        ] {
+            row("caseloads", figure, &name, "", label, n(count), e(), e());
+        }
+    }
     for so in &r.sources {
         row(
             "sources",
@@ -642,6 +724,68 @@ pub fn to_text(r: &Report) -> String {
             n(tm.unmet_need),
             n(tm.unallocated),
             pc(tm.timeliness.first().and_then(|x| x.on_time_pct)),
+        ]);
+    }
+    out.push_str(&t.to_text());
+    out.push('\n');
+    let au = &r.authorisation;
+    out.push_str(&format!(
+        "Awaiting authorisation (Rec 25), as at now: {} (assessment outcome {}, no further \
+         action {}; oldest {} days); in the period {} authorised, {} returned\n\n",
+        au.awaiting,
+        au.awaiting_outcome,
+        au.awaiting_nfa,
+        au.oldest_waiting_days
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "–".into()),
+        au.authorised_in_period,
+        au.returned_in_period
+    ));
+    for m in &r.case_audits {
+        out.push_str(&format!(
+            "Case audits (Rec 30), {}: {} audited\n",
+            m.month, m.audited
+        ));
+        for q in &m.questions {
+            out.push_str(&format!(
+                "  {}: yes {}, no {}, n/a {}\n",
+                inert(&q.question),
+                q.yes,
+                q.no,
+                q.not_applicable
+            ));
+        }
+    }
+    if !r.case_audits.is_empty() {
+        out.push('\n');
+    }
+    let mut t = Table::new(&[
+        "caseloads (Rec 52), now",
+        "workers",
+        "cases",
+        "new",
+        "actions",
+        "overdue",
+        "most",
+        "ceiling",
+        "over",
+    ]);
+    for c in &r.caseloads {
+        t.row(vec![
+            c.team
+                .as_deref()
+                .map(inert)
+                .unwrap_or_else(|| "(no team)".into()),
+            n(c.workers),
+            n(c.allocated_cases),
+            n(c.new_allocations),
+            n(c.open_actions),
+            n(c.overdue),
+            n(c.most_cases),
+            c.ceiling
+                .map(|x| x.to_string())
+                .unwrap_or_else(|| "–".into()),
+            n(c.over_ceiling),
         ]);
     }
     out.push_str(&t.to_text());

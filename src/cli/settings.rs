@@ -21,6 +21,8 @@ Keys:
   timescales.override.KIND    one clock in place of the profile's: \"2 working days\", \"48h\", \"90m\"
   calendar.closure.DATE       an extra closure day (settings closure add|remove DATE)
   calendar.not_holiday.DATE   a built-in bank holiday that does not apply (settings not-holiday add|remove DATE)
+  caseload.ceiling            open cases per worker before allocation warns (Rec 52), every team
+  caseload.ceiling.TEAM       the same for one team, by name or as caseload.ceiling.team.ID
   calendar.bank_holiday.DATE  a bank holiday of a year outside 2020-2035 (settings bank-holiday add|remove DATE)
 
 Clocks (KIND, the profile's default, where it comes from):
@@ -52,7 +54,9 @@ Examples:
   dutydesk settings unset timescales.override.decision
   dutydesk settings closure add 24/12/2026
   dutydesk settings not-holiday add 04/05/2026
-  dutydesk settings bank-holiday add 01/01/2036";
+  dutydesk settings bank-holiday add 01/01/2036
+  dutydesk settings set caseload.ceiling 18
+  dutydesk settings set \"caseload.ceiling.North Duty\" 15";
 
 #[derive(Debug, Subcommand)]
 pub enum SettingsCmd {
@@ -199,6 +203,26 @@ fn table(v: &SettingsView) -> Table {
         String::new(),
         format!("years known: {}", v.calendar_years),
     ]);
+    if v.caseload_ceilings.is_empty() {
+        t.row(vec![
+            "caseload.ceiling".into(),
+            "none (no warning at allocation)".into(),
+            String::new(),
+            "Rec 52".into(),
+        ]);
+    }
+    for c in &v.caseload_ceilings {
+        t.row(vec![
+            match (c.team_id, &c.team) {
+                (None, _) => "caseload.ceiling".into(),
+                (Some(id), Some(name)) => format!("caseload.ceiling.team.{id} ({name})"),
+                (Some(id), None) => format!("caseload.ceiling.team.{id}"),
+            },
+            format!("{} open cases per worker", c.ceiling),
+            String::new(),
+            "Rec 52".into(),
+        ]);
+    }
     t
 }
 

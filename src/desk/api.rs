@@ -74,6 +74,9 @@ pub enum Request {
     LogPoint {
         id: i64,
     },
+    /// The cheap integrity check behind every screen's banner and every
+    /// command's warning line (`Desk::health`).
+    Health,
     /// A child's chronology, logged as `Referral` is.
     Chronology {
         child_id: i64,
@@ -140,6 +143,41 @@ pub enum Request {
     Backup {
         file: String,
     },
+    /// Each duty worker's and manager's load (Rec 52), one team or all.
+    Caseloads {
+        team_id: Option<i64>,
+    },
+    /// The open cases allocated to a worker (yourself when `login` is null).
+    CasesOf {
+        login: Option<String>,
+        only_new: bool,
+    },
+    /// Open referrals not overseen in `days` working days (Rec 45).
+    OversightDue {
+        team_id: Option<i64>,
+        days: u32,
+    },
+    /// A month's case-audit sample (Rec 30).
+    AuditSample {
+        month: String,
+        seed: u64,
+        size: usize,
+    },
+    /// Referrals in transfer into or out of a team (Rec 42), or every team.
+    Transfers {
+        team_id: Option<i64>,
+    },
+    /// Proposals awaiting a manager's authorisation (Rec 25), one team or all.
+    AwaitingAuthorisation {
+        team_id: Option<i64>,
+    },
+    /// One of Ofsted's Annex A lists for a period (London days; default the
+    /// six months to today).
+    AnnexA {
+        list: crate::domain::annex_a::List,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    },
     /// The statutory clocks and calendar in force (the database's settings).
     Settings,
     /// `PRAGMA data_version`: moves when another connection commits.
@@ -204,6 +242,7 @@ impl Desk {
             Request::Head => json(self.head()?),
             Request::Verify => json(self.verify()?),
             Request::LogPoint { id } => json(self.log_point(id)?),
+            Request::Health => json(self.health()?),
             Request::Chronology {
                 child_id,
                 via,
@@ -241,6 +280,21 @@ impl Desk {
             Request::Report { query } => json(self.report(&query, now)?),
             Request::Census { year } => json(self.census(year)?),
             Request::Backup { file } => json(self.backup(std::path::Path::new(&file), now)?),
+            Request::Caseloads { team_id } => json(self.caseloads(team_id, now)?),
+            Request::CasesOf { login, only_new } => {
+                json(self.cases_of(login.as_deref(), only_new, now)?)
+            }
+            Request::Transfers { team_id } => json(self.transfers(team_id)?),
+            Request::AuditSample { month, seed, size } => {
+                json(self.audit_sample(&month, seed, size)?)
+            }
+            Request::OversightDue { team_id, days } => {
+                json(self.oversight_due(team_id, days, now)?)
+            }
+            Request::AwaitingAuthorisation { team_id } => {
+                json(self.awaiting_authorisation(team_id)?)
+            }
+            Request::AnnexA { list, from, to } => json(self.annex_a(list, from, to, now)?),
             Request::Settings => json(self.settings()?),
             Request::DataVersion => json(self.data_version()?),
         }

@@ -388,7 +388,7 @@ fn ymd(s: &Option<String>) -> Option<NaiveDate> {
 
 /// Builds the census model from stored rows, filling from the workflow what
 /// was not recorded for the census itself.
-fn build(rows: Vec<cstore::CensusSourceRow>) -> Vec<CensusChild> {
+pub(crate) fn build(rows: Vec<cstore::CensusSourceRow>) -> Vec<CensusChild> {
     let mut out: Vec<CensusChild> = Vec::new();
     for row in rows {
         if out.last().is_none_or(|c| c.child_id != row.child_id) {

@@ -16,12 +16,11 @@ use serde_json::Value;
 
 use super::api::{HelloReply, Request};
 use super::census::CensusReturn;
-use super::clock::{Clock, OffsetClock, SystemClock};
 use super::handover::{HandoverReport, StoredHandover};
 use super::reports::{Report, ReportQuery};
 use super::{
     AuditView, ChildMatch, Chronology, ClosureCheck, Command, ConfirmationHistory, Desk, DeskError,
-    LetterDraft, Outcome, ReferralDetail, Result, VerifyReport,
+    Health, LetterDraft, Outcome, ReferralDetail, Result, VerifyReport,
 };
 use crate::domain::census::CensusYear;
 use crate::domain::letters::LetterKind;
@@ -29,6 +28,7 @@ use crate::domain::matching::Probe;
 use crate::domain::replica::LogPoint;
 use crate::domain::shifts::Shift;
 use crate::domain::Actor;
+use crate::domain::{Clock, OffsetClock, SystemClock};
 use crate::store::{
     Action, AuditFilter, AwaitingConfirmation, Call, ConfirmationCounts, EventHead, Handover,
     QueueCounts, QueueFilter, QueueRow, Staff, Team,
@@ -416,6 +416,11 @@ impl Client {
         self.typed(Request::LogPoint { id })
     }
 
+    /// The cheap integrity check for a banner or a warning line.
+    pub fn health(&mut self) -> Result<Health> {
+        self.typed(Request::Health)
+    }
+
     /// A child's chronology; its opening is logged.
     pub fn chronology(
         &mut self,
@@ -535,6 +540,69 @@ impl Client {
         self.typed(Request::Backup {
             file: file.display().to_string(),
         })
+    }
+
+    /// Each duty worker's and manager's load (Rec 52), one team or all.
+    pub fn caseloads(&mut self, team_id: Option<i64>) -> Result<super::CaseloadView> {
+        self.typed(Request::Caseloads { team_id })
+    }
+
+    /// The open cases allocated to a worker (yourself with `None`).
+    pub fn cases_of(
+        &mut self,
+        login: Option<&str>,
+        only_new: bool,
+    ) -> Result<Vec<crate::store::AllocatedCase>> {
+        self.typed(Request::CasesOf {
+            login: login.map(str::to_string),
+            only_new,
+        })
+    }
+
+    /// Open referrals not overseen in `days` working days (Rec 45).
+    pub fn oversight_due(
+        &mut self,
+        team_id: Option<i64>,
+        days: u32,
+    ) -> Result<Vec<super::OversightDue>> {
+        self.typed(Request::OversightDue { team_id, days })
+    }
+
+    /// A month's case-audit sample (Rec 30).
+    pub fn audit_sample(
+        &mut self,
+        month: &str,
+        seed: u64,
+        size: usize,
+    ) -> Result<super::AuditSample> {
+        self.typed(Request::AuditSample {
+            month: month.into(),
+            seed,
+            size,
+        })
+    }
+
+    /// Referrals in transfer into or out of a team (Rec 42).
+    pub fn transfers(&mut self, team_id: Option<i64>) -> Result<Vec<crate::store::Transfer>> {
+        self.typed(Request::Transfers { team_id })
+    }
+
+    /// Proposals awaiting a manager's authorisation (Rec 25).
+    pub fn awaiting_authorisation(
+        &mut self,
+        team_id: Option<i64>,
+    ) -> Result<Vec<crate::store::AwaitingAuthorisation>> {
+        self.typed(Request::AwaitingAuthorisation { team_id })
+    }
+
+    /// One of Ofsted's Annex A lists for a period.
+    pub fn annex_a(
+        &mut self,
+        list: crate::domain::annex_a::List,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<super::annex_a::AnnexA> {
+        self.typed(Request::AnnexA { list, from, to })
     }
 
     /// The statutory clocks and calendar in force.

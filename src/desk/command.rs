@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::closure::ChecklistItem;
 use crate::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use crate::domain::{AssessmentOutcome, ClosureReason, Decision, Role};
-use crate::store::{Action, Referral};
+use crate::store::{Action, Allocation, Referral};
 
 /// One child on a call, as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +118,81 @@ pub enum Command {
         action_id: i64,
         owner: Option<String>,
     },
+    /// A duty manager allocates a referral whole to a duty worker (or, with
+    /// a reason, a duty manager: Kent Q4) with what is expected, by when and
+    /// a review date (Rec 53). Every open action of it with no owner (and
+    /// those of the worker it is taken from) goes to the worker, each logged;
+    /// others' stay theirs. Refused for front-line staff, directors, and
+    /// anyone absent or inactive (Rec 52, 55). The worker sees it as new
+    /// until they accept it.
+    AllocateReferral {
+        referral_id: i64,
+        /// The worker's login.
+        to: String,
+        /// What is expected of the worker (Rec 53).
+        expected: String,
+        /// The London day the work is expected by.
+        by: chrono::NaiveDate,
+        /// The London day the manager reviews it.
+        review: chrono::NaiveDate,
+        /// Why, when the case goes to a duty manager (Kent Q4).
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A duty manager asks for the referral to move to another team, with
+    /// why (Rec 42). It stays with its team, clocks running, until the
+    /// receiving team's duty manager accepts it; both teams see it as in
+    /// transfer, and their handovers list it.
+    RequestTransfer {
+        referral_id: i64,
+        /// The receiving team's name.
+        to_team: String,
+        reason: String,
+    },
+    /// The receiving team's duty manager takes the referral on: it moves
+    /// now, its open actions with it. Whoever holds it keeps it until the new
+    /// team allocates it.
+    AcceptTransfer {
+        referral_id: i64,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// The receiving team's duty manager declines, with why: it stays.
+    DeclineTransfer {
+        referral_id: i64,
+        reason: String,
+    },
+    /// A duty manager of the sending team withdraws the request, with why.
+    WithdrawTransfer {
+        referral_id: i64,
+        reason: String,
+    },
+    /// A duty manager records supervision or management oversight on a
+    /// referral (Rec 45; Kent Q8): what was discussed, and what is to happen,
+    /// by when and by whom; each item with `make_action` becomes an action
+    /// point on the referral.
+    RecordOversight {
+        referral_id: i64,
+        kind: crate::domain::oversight::OversightKind,
+        discussed: String,
+        #[serde(default)]
+        to_happen: Vec<crate::domain::oversight::ToHappen>,
+    },
+    /// A duty manager's audit of one of a month's closed or no-further-action
+    /// referrals (Rec 30), answering each question of the checklist in the
+    /// settings in order; never of a case they decided or closed.
+    RecordCaseAudit {
+        referral_id: i64,
+        /// `YYYY-MM`.
+        month: String,
+        answers: Vec<crate::domain::case_audit::Answer>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// The allocated worker accepts the case: it is no longer new to them.
+    AcceptAllocation {
+        referral_id: i64,
+    },
     /// Completes an action that ends with a written outcome (see child,
     /// police informed, strategy discussion …). Other kinds end their own way
     /// (`domain::endings`) and are refused with the command that ends them.
@@ -162,6 +237,41 @@ pub enum Command {
         at: Option<DateTime<Utc>>,
         #[serde(default)]
         late_reason: Option<String>,
+    },
+    /// A worker proposes an assessment's outcome (`no_service` or
+    /// `service_needed`) for a duty manager to authorise (Rec 25). It takes
+    /// effect only when authorised; until then the referral is awaiting
+    /// authorisation. (`RecordOutcome` from anyone who may not authorise is
+    /// the same proposal.)
+    ProposeOutcome {
+        referral_id: i64,
+        outcome: AssessmentOutcome,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// A worker proposes no further action on an undecided referral, with
+    /// why, for a duty manager to authorise (Rec 25, 30).
+    ProposeNoFurtherAction {
+        referral_id: i64,
+        note: String,
+    },
+    /// A duty manager authorises the referral's awaiting proposal: it takes
+    /// effect now, as if the manager recorded it. For an assessment outcome
+    /// the manager confirms the child and carer were seen and spoken to.
+    AuthoriseProposal {
+        referral_id: i64,
+        #[serde(default)]
+        child_and_carer_seen: bool,
+        #[serde(default)]
+        note: Option<String>,
+        /// Needed when the assessment (or the decision) is late by now (Rec 35).
+        #[serde(default)]
+        late_reason: Option<String>,
+    },
+    /// A duty manager sends the awaiting proposal back to the worker, with why.
+    ReturnProposal {
+        referral_id: i64,
+        reason: String,
     },
     AddNote {
         referral_id: i64,
@@ -322,5 +432,21 @@ pub enum Outcome {
     },
     ReferralChanged {
         referral: ReferralWithActions,
+    },
+    /// A referral allocated (Rec 53).
+    Allocated {
+        allocation: Allocation,
+        /// The open actions that went to the worker with the case, each logged.
+        moved: Vec<Action>,
+        /// Open actions that stay with their own owners.
+        kept: Vec<Action>,
+        /// The worker's caseload with this case.
+        caseload: super::allocation::Caseload,
+        /// Whether the referral now counts as allocated (the desk's one
+        /// definition: DESIGN.md, "unallocated").
+        referral_allocated: bool,
+        /// Things the manager should know: over the caseload ceiling (Rec 52),
+        /// a worker of another team, actions left with others.
+        warnings: Vec<String>,
     },
 }

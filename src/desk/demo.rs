@@ -239,8 +239,8 @@ pub fn generate(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
     generate_with(desk, spec, &mut |_, _| {})
 }
 
-/// As `generate`, telling `progress` (referrals made, of how many) after
-/// each batch, for a progress bar.
+/// As [`generate`], telling `progress(made, total)` after each batch (for a
+/// progress bar).
 pub fn generate_with(
     desk: &mut Desk,
     spec: &DemoSpec,
@@ -251,6 +251,28 @@ pub fn generate_with(
             "demo data goes only into a new database".into(),
         ));
     }
+    // A new file nobody else has open: fill it with durability relaxed,
+    // and put it back (synced) whatever happens.
+    store::bulk::begin_fill(desk.store.conn())?;
+    let out = fill(desk, spec, progress);
+    let end = store::bulk::end_fill(desk.store.conn());
+    let stats = out?;
+    end?;
+    Ok(stats)
+}
+
+/// As [`generate`], with every batch synced as an ordinary write is (no
+/// relaxed durability): what the bulk fill must match row for row.
+pub fn generate_synced(desk: &mut Desk, spec: &DemoSpec) -> Result<DemoStats> {
+    if !desk.is_new()? {
+        return Err(DeskError::Invalid(
+            "demo data goes only into a new database".into(),
+        ));
+    }
+    fill(desk, spec, &mut |_, _| {})
+}
+
+fn fill(desk: &mut Desk, spec: &DemoSpec, progress: &mut dyn FnMut(u64, u64)) -> Result<DemoStats> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let pick = setup(desk, spec)?;
     let rules = desk.rules()?;
@@ -569,6 +591,9 @@ pub fn generate_with(
     // Census details, so the demo's Children in Need return is complete.
     desk.store
         .write(|c| super::census::fill_demo(c, spec.seed, now))?;
+    // Cases allocated to the workers who hold them (Rec 53), for the caseloads.
+    desk.store
+        .write(|c| super::allocation::fill_demo(c, spec.seed, now, &actor))?;
     Ok(stats)
 }
 

@@ -23,6 +23,12 @@ pub(crate) fn handle(
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let ev = |e: NewEvent| -> Result<i64> { super::append_event(conn, actor, now, e) };
+    // Rec 25: an outcome that needs a manager's authorisation becomes a proposal.
+    if let Some(out) = super::authorisation::intercept(conn, actor, &cmd, now, &ev)? {
+        return Ok(out);
+    }
+    // Rec 42: a referral in transfer is not closed from under either team.
+    super::transfer::guard(conn, &cmd)?;
     match cmd {
         // Routed to desk::handover by Desk::execute (they need the shifts).
         Command::HandOver { .. }
@@ -379,6 +385,62 @@ pub(crate) fn handle(
             })?;
             Ok(Outcome::ActionChanged { action: a })
         }
+        Command::AllocateReferral {
+            referral_id,
+            to,
+            expected,
+            by,
+            review,
+            reason,
+        } => super::allocation::allocate(
+            conn,
+            actor,
+            referral_id,
+            &to,
+            &expected,
+            by,
+            review,
+            reason.as_deref(),
+            now,
+            &ev,
+        ),
+        cmd @ (Command::RequestTransfer { .. }
+        | Command::AcceptTransfer { .. }
+        | Command::DeclineTransfer { .. }
+        | Command::WithdrawTransfer { .. }) => super::transfer::handle(conn, actor, cmd, now, &ev),
+        Command::RecordOversight {
+            referral_id,
+            kind,
+            discussed,
+            to_happen,
+        } => super::oversight::record(
+            conn,
+            actor,
+            referral_id,
+            kind,
+            &discussed,
+            &to_happen,
+            now,
+            &ev,
+        ),
+        Command::RecordCaseAudit {
+            referral_id,
+            month,
+            answers,
+            note,
+        } => super::case_audit::record(
+            conn,
+            actor,
+            referral_id,
+            &month,
+            &answers,
+            note.as_deref(),
+            now,
+            &ev,
+        ),
+        Command::AcceptAllocation { referral_id } => {
+            super::allocation::accept(conn, actor, referral_id, now, &ev)
+        }
         Command::CompleteAction {
             action_id,
             outcome,
@@ -443,6 +505,50 @@ pub(crate) fn handle(
             now,
             &ev,
         ),
+        Command::ProposeOutcome {
+            referral_id,
+            outcome,
+            note,
+        } => super::authorisation::propose(
+            conn,
+            actor,
+            referral_id,
+            crate::domain::authorising::ProposalKind::AssessmentOutcome,
+            Some(outcome),
+            note,
+            now,
+            &ev,
+        ),
+        Command::ProposeNoFurtherAction { referral_id, note } => super::authorisation::propose(
+            conn,
+            actor,
+            referral_id,
+            crate::domain::authorising::ProposalKind::NfaDecision,
+            None,
+            Some(note),
+            now,
+            &ev,
+        ),
+        Command::AuthoriseProposal {
+            referral_id,
+            child_and_carer_seen,
+            note,
+            late_reason,
+        } => super::authorisation::authorise(
+            conn,
+            rules,
+            actor,
+            referral_id,
+            child_and_carer_seen,
+            note,
+            late_reason,
+            now,
+            &ev,
+        ),
+        Command::ReturnProposal {
+            referral_id,
+            reason,
+        } => super::authorisation::return_proposal(conn, actor, referral_id, &reason, now, &ev),
         Command::AddNote { referral_id, text } => {
             let me = staff_of(conn, actor)?;
             permit(&me, Permission::AddNote)?;

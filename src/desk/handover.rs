@@ -133,6 +133,10 @@ pub struct HandoverReport {
     pub unallocated: Vec<HandoverReferral>,
     /// Professional referrals awaiting written confirmation (Rec 21).
     pub confirmations_awaited: Vec<ReportAction>,
+    /// Referrals in transfer into or out of the team (Rec 42): still the
+    /// sending team's until the receiving team accepts them.
+    #[serde(default)]
+    pub in_transfer: Vec<crate::store::Transfer>,
     pub received_since: Vec<HandoverReferral>,
     /// Filled in when the handover is given.
     pub handed_by: Option<String>,
@@ -248,6 +252,7 @@ pub(crate) fn build_report(
     .collect::<Vec<_>>();
     let unfinished_calls = store::unfinished_calls(conn, team_id)?;
     let unallocated = store::unallocated_referrals(conn, team_id, now)?;
+    let in_transfer = store::pending_transfers(conn, team_id)?;
     let calls_not_passed_in_hour = store::pass_to_duty_overdue(conn, now, team_id)? as usize;
     let last = store::last_handover(conn, team_id)?;
     let since = match &last {
@@ -294,6 +299,7 @@ pub(crate) fn build_report(
         due_next_shift,
         unallocated,
         confirmations_awaited,
+        in_transfer,
         received_since,
         handed_by: None,
         handed_to: None,
@@ -829,6 +835,24 @@ impl HandoverReport {
         action_table(&mut o, &self.due_next_shift, now, false);
         o.push_str("## Unallocated referrals (Rec 54)\n\n");
         referral_table(&mut o, &self.unallocated, now);
+        o.push_str("## In transfer between teams (Rec 42)\n\n");
+        if self.in_transfer.is_empty() {
+            o.push_str("None.\n\n");
+        } else {
+            o.push_str("| referral | from | to | asked | by | why |\n|---:|---|---|---|---|---|\n");
+            for t in &self.in_transfer {
+                o.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} |\n",
+                    t.referral_id,
+                    cell(&t.from_team),
+                    cell(&t.to_team),
+                    fmt_short(t.requested_at),
+                    cell(&t.requested_by),
+                    cell(&t.reason)
+                ));
+            }
+            o.push_str("\nStill the sending team's, clocks running, until the receiving team's duty manager accepts.\n\n");
+        }
         o.push_str("## Written confirmations awaited (Rec 21)\n\n");
         action_table(&mut o, &self.confirmations_awaited, now, false);
         o.push_str(&format!(

@@ -3,12 +3,15 @@
 //! through a query method here. The CLI and the TUI only build commands and
 //! show results.
 
+mod allocation;
+pub mod annex_a;
 pub mod api;
+mod authorisation;
 mod call;
+mod case_audit;
 pub mod census;
 mod chronology;
 pub mod client;
-pub mod clock;
 mod closure;
 pub mod command;
 mod completion;
@@ -16,10 +19,12 @@ mod confirmations;
 pub mod demo;
 mod handlers;
 pub mod handover;
+mod oversight;
 mod queries;
 mod replica;
 pub mod reports;
 mod settings;
+mod transfer;
 
 use chrono::{DateTime, Utc};
 
@@ -29,23 +34,30 @@ use crate::domain::shifts::Shifts;
 use crate::domain::{Actor, DomainError};
 use crate::store::{self, Store};
 
+/// The one clock (`domain::Clock`), re-exported for the desk's callers.
+pub use crate::domain::{Clock, FixedClock, SystemClock};
+pub use allocation::{Caseload, CaseloadView, TeamCaseload, RED_RATED_NOT_RECORDED};
 pub use api::{HelloReply, Request};
+pub use authorisation::AuthorisationFigures;
 pub use call::{call_problems, CallField};
+pub use case_audit::{AuditSample, MonthAudits, QuestionResult, SampledCase};
 pub use chronology::{AuditView, Chronology, ChronologyEntry, NAMED_ACCESS_HOURS};
 pub use client::Client;
-pub use clock::{Clock, FixedClock, SystemClock};
 pub use closure::ClosureCheck;
 pub use command::*;
 pub use confirmations::{ConfirmationHistory, LetterDraft};
+pub use oversight::OversightDue;
 pub use queries::*;
-pub use settings::{ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES};
+pub use settings::{CeilingSetting, ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES};
 
 /// The records the desk hands out, for the screens and subcommands (which
 /// never import `store/`).
 pub use crate::store::{
-    Action, AuditFilter, AwaitingConfirmation, Call, ChainReport, Child, ConfirmationCounts,
-    EventFilter, EventHead, EventRow, Handover, HandoverReferral, QueueCounts, QueueFilter,
-    QueueRow, Referral, Referrer, Staff, StoreError, Team,
+    Action, AllocatedCase, Allocation, AuditFilter, Authorisation, AwaitingAuthorisation,
+    AwaitingConfirmation, Call, ChainReport, Child, ConfirmationCounts, EventFilter, EventHead,
+    EventRow, Handover, HandoverProblem, HandoverReferral, Health, QueueCounts, QueueFilter,
+    QueueRow, Referral, Referrer, RowProblem, SealBreak, SealReport, Staff, StoreError, Team,
+    Transfer,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -8,8 +8,8 @@ use crate::domain::matching::{self, Candidate, Match, Probe};
 use crate::domain::permissions::{Access, Permission, NAMED_ACCESS_HOURS};
 use crate::domain::time::{end_of_london_day, london_date};
 use crate::store::{
-    self, Action, ChainReport, Child, EventFilter, EventHead, EventRow, QueueCounts, QueueFilter,
-    QueueRow, Referral, Staff, Team,
+    self, Action, ChainReport, Child, EventFilter, EventHead, EventRow, Health, QueueCounts,
+    QueueFilter, QueueRow, Referral, SealReport, Staff, Team,
 };
 
 /// Everything the referral screen and `referral show` need.
@@ -23,9 +23,35 @@ pub struct ReferralDetail {
     /// This referral's events, oldest first.
     pub events: Vec<EventRow>,
     pub call: Option<store::Call>,
-    /// Every referral made on the same call (this one's siblings and itself), by id.
+    /// The other referrals made on the same call (its siblings), by id.
     #[serde(default)]
     pub siblings: Vec<Referral>,
+    /// To whom the case is allocated (Rec 53), if it is.
+    #[serde(default)]
+    pub allocation: Option<store::Allocation>,
+    /// Proposed outcomes and "no further action", oldest first (Rec 25).
+    #[serde(default)]
+    pub authorisations: Vec<store::Authorisation>,
+    /// In transfer to another team (Rec 42), while it waits to be accepted.
+    #[serde(default)]
+    pub transfer: Option<store::Transfer>,
+    /// Supervision and oversight notes, oldest first (Rec 45).
+    #[serde(default)]
+    pub oversight: Vec<store::OversightNote>,
+}
+
+impl ReferralDetail {
+    /// When the referral was last overseen (Rec 45), if ever.
+    pub fn last_overseen(&self) -> Option<DateTime<Utc>> {
+        self.oversight.iter().map(|o| o.recorded_at).max()
+    }
+
+    /// The proposal awaiting a manager's authorisation, if any.
+    pub fn awaiting_authorisation(&self) -> Option<&store::Authorisation> {
+        self.authorisations
+            .iter()
+            .find(|a| a.status == crate::domain::authorising::ProposalStatus::Awaiting)
+    }
 }
 
 /// A child already on file that may be the child the caller is describing.
@@ -37,17 +63,35 @@ pub struct ChildMatch {
     pub referrals: Vec<Referral>,
 }
 
-/// Integrity of the file and the event chain.
+/// Integrity of the file, the event chain, and the state tables against
+/// their seals (with every handover's recorded head).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct VerifyReport {
     pub integrity: Vec<String>,
     pub chain: ChainReport,
     pub head: EventHead,
+    /// Every state row against its last seal, the seal chain (keyed or
+    /// not) and the handovers' recorded heads.
+    pub state: SealReport,
 }
 
 impl VerifyReport {
     pub fn ok(&self) -> bool {
-        self.integrity == ["ok"] && self.chain.first_broken.is_none()
+        self.integrity == ["ok"] && self.chain.first_broken.is_none() && self.state.ok()
+    }
+
+    /// The first thing wrong, in one line with no record text.
+    pub fn first_problem(&self) -> Option<String> {
+        if self.integrity != ["ok"] {
+            return Some(format!(
+                "integrity check failed: {}",
+                self.integrity.join("; ")
+            ));
+        }
+        if let Some((id, why)) = &self.chain.first_broken {
+            return Some(format!("event log broken at event {id}: {why}"));
+        }
+        self.state.first_problem()
     }
 }
 
@@ -223,6 +267,16 @@ impl Desk {
                 .into_iter()
                 .filter(|r| r.id != id)
                 .collect();
+            let allocation = super::allocation::allocated_to(c, id)?;
+            let authorisations = store::proposals_of_referral(c, id)?;
+            let transfer = store::pending_transfer(c, id)?;
+            // Supervision notes are case discussion: for those who read the
+            // chronology, as the events are.
+            let oversight = if chronology {
+                store::oversight_of_referral(c, id)?
+            } else {
+                Vec::new()
+            };
             Ok(ReferralDetail {
                 referral,
                 child,
@@ -231,6 +285,10 @@ impl Desk {
                 events,
                 call,
                 siblings,
+                allocation,
+                authorisations,
+                transfer,
+                oversight,
             })
         })
     }
@@ -371,16 +429,56 @@ impl Desk {
             .read(|c| Ok::<_, DeskError>(store::event_head(c)?))
     }
 
-    /// `PRAGMA integrity_check` and the event chain, end to end.
+    /// `PRAGMA integrity_check`, the event chain end to end, and every row
+    /// of the state tables against its seals (replaying them all: slow on a
+    /// big file). The outcome is kept for `health`, so every screen and
+    /// command shows a failure until a later verify passes.
     pub fn verify(&mut self) -> Result<VerifyReport> {
         self.gate(Permission::Verify)?;
         let integrity = self.store.integrity_check()?;
-        self.store.read(|c| {
+        let key = self.store.chain_key().cloned();
+        let report = self.store.read(|c| {
             Ok::<_, DeskError>(VerifyReport {
                 integrity,
                 chain: store::verify_chain(c)?,
                 head: store::event_head(c)?,
+                state: store::verify_seals(c, key.as_ref())?,
             })
-        })
+        })?;
+        let problem = report.first_problem();
+        // Best effort: a copy on read-only media still verifies.
+        let _ = self.store.write(|c| {
+            store::record_verify(
+                c,
+                report.ok(),
+                report.head.count,
+                report.state.seals,
+                key.is_some(),
+                problem.as_deref(),
+            )
+        });
+        Ok(report)
+    }
+
+    /// The cheap check for a banner on every screen and a line on every
+    /// command's stderr: the last full verify's outcome, and the end of the
+    /// event log and of the seals. A few indexed reads at any size.
+    /// Anyone on the staff list may ask (`Permission::ReadCounts`): it names
+    /// no record, and everyone should see that the record may be altered.
+    pub fn health(&mut self) -> Result<Health> {
+        self.gate(Permission::ReadCounts)?;
+        let key = self.store.chain_key().cloned();
+        self.store
+            .read(|c| Ok::<_, DeskError>(store::health(c, key.as_ref())?))
+    }
+
+    /// Keys the log with the server's key from now on (`serve` set-up, after
+    /// `store::create_chain_key`; the store must be opened with that key).
+    /// Returns the `chain_keyed` event, or `None` when it was keyed already.
+    pub fn start_keyed_chain(&mut self, now: DateTime<Utc>) -> Result<Option<i64>> {
+        let actor = self.actor.clone();
+        Ok(self
+            .store
+            .start_keyed_chain(now, &actor.real_login, &actor.login)?)
     }
 }

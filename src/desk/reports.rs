@@ -64,7 +64,17 @@ Why, the first that applies: 'no owner', 'owner inactive' (left), 'owner absent'
 duty staff'. No reason field exists yet: why nobody took the case is not recorded, and the \
 report says so.
 Overdue at end of day: actions past their due instant and not done at the end of that London \
-day (or now, for today).";
+day (or now, for today).
+Awaiting authorisation (Rec 25): open referrals with an assessment outcome or 'no further \
+action' proposed by a worker and not yet authorised by a duty manager, as at now; until \
+authorised they count as not yet assessed (or awaiting decision) everywhere else. Authorised \
+and returned: proposals a manager authorised or sent back in the period.
+Case audits (Rec 30): for each month the period touches, the closed and no-further-action \
+cases audited from that month's sample, and for each checklist question how many were answered \
+yes, no and not applicable (every team's; a team's report shows the same).
+Caseloads (Rec 52): by team as at now, for duty workers and duty managers: open cases \
+allocated to them, of which not yet accepted, open actions they own, of which overdue, the \
+most cases one person holds, and how many are over the team's caseload ceiling.";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReportQuery {
@@ -91,6 +101,15 @@ pub struct Report {
     pub teams: Vec<TeamFigures>,
     pub sources: Vec<SourceFigures>,
     pub daily: Vec<DayFigures>,
+    /// Outcomes and "no further action" awaiting a manager (Rec 25).
+    #[serde(default)]
+    pub authorisation: super::authorisation::AuthorisationFigures,
+    /// Caseloads by team, as at now (Rec 52).
+    #[serde(default)]
+    pub caseloads: Vec<super::allocation::TeamCaseload>,
+    /// Case audits of the months the period touches (Rec 30): every team's.
+    #[serde(default)]
+    pub case_audits: Vec<super::case_audit::MonthAudits>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -727,6 +746,13 @@ impl Desk {
                 teams: team_rows,
                 sources,
                 daily,
+                authorisation: super::authorisation::figures(c, team_id, p.start, p.end, now)?,
+                caseloads: super::allocation::team_figures(c, team_id, now)?,
+                case_audits: super::case_audit::figures(
+                    c,
+                    crate::domain::case_audit::Month::of(p.from),
+                    crate::domain::case_audit::Month::of(p.to),
+                )?,
                 period: p,
             })
         })

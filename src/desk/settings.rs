@@ -14,7 +14,7 @@ use super::command::{Command, Outcome};
 use super::{permit, staff_of, Desk, DeskError, Result};
 use crate::domain::clocks::{Profile, Rules, Timescales};
 use crate::domain::permissions::{self, Access, Permission};
-use crate::domain::settings::{SettingKey, Settings};
+use crate::domain::settings::{SettingKey, Settings, CEILING_KEY, CEILING_TEAM_PREFIX};
 use crate::domain::validate::inert;
 use crate::domain::{ActionKind, Actor};
 use crate::store::{self, NewEvent};
@@ -22,6 +22,10 @@ use crate::store::{self, NewEvent};
 /// What a change to the clocks does and does not do, for every outcome.
 pub const APPLIES: &str = "applies to deadlines made from now on, for everyone on this \
     database; actions already on file keep their due times";
+
+/// What a change to a caseload ceiling does.
+pub const APPLIES_CEILING: &str = "applies to the next allocation, for everyone on this \
+    database (a ceiling warns; it never refuses an allocation)";
 
 /// The commands that fix a broken setting: named in every refusal caused by one.
 const FIX: &str = "a duty manager can see them with `dutydesk settings show` and put one \
@@ -87,10 +91,23 @@ pub struct SettingsView {
     pub calendar_years: String,
     /// The rows as stored.
     pub rows: Vec<SettingRow>,
+    /// Caseload ceilings (Rec 52): every team's first (`team_id` null), then
+    /// each team's own.
+    #[serde(default)]
+    pub caseload_ceilings: Vec<CeilingSetting>,
     /// Set when the stored rows cannot be used (changed outside dutydesk):
     /// then `clocks` is empty and every command is refused until a manager
     /// puts it right.
     pub problem: Option<String>,
+}
+
+/// One caseload ceiling (open cases per worker) in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CeilingSetting {
+    /// `null`: every team without its own.
+    pub team_id: Option<i64>,
+    pub team: Option<String>,
+    pub ceiling: u32,
 }
 
 /// Whether an old personal config's clocks may be imported here.
@@ -153,6 +170,20 @@ impl Desk {
                             .collect(),
                         closures: s.closures.iter().copied().collect(),
                         not_holidays: s.not_holidays.iter().copied().collect(),
+                        caseload_ceilings: s
+                            .ceilings
+                            .iter()
+                            .map(|(&team_id, &ceiling)| {
+                                Ok(CeilingSetting {
+                                    team_id,
+                                    team: match team_id {
+                                        Some(id) => store::team_by_id(c, id)?.map(|t| t.name),
+                                        None => None,
+                                    },
+                                    ceiling,
+                                })
+                            })
+                            .collect::<Result<Vec<_>>>()?,
                         bank_holidays: s.bank_holidays.iter().copied().collect(),
                         calendar_years: rules.calendar.covered_years(),
                         rows: rows_out,
@@ -165,6 +196,7 @@ impl Desk {
                     clocks: Vec::new(),
                     closures: Vec::new(),
                     not_holidays: Vec::new(),
+                    caseload_ceilings: Vec::new(),
                     bank_holidays: Vec::new(),
                     calendar_years: String::new(),
                     rows: rows_out,
@@ -212,6 +244,11 @@ fn shown(key: &SettingKey, value: Option<&str>, rules: &Rules) -> String {
         (SettingKey::Closure(_), None) => "not a closure day".into(),
         (SettingKey::NotHoliday(_), Some(_)) => "not a bank holiday here".into(),
         (SettingKey::NotHoliday(_), None) => "a bank holiday".into(),
+        (SettingKey::Ceiling(_), Some(v)) => format!("{v} open cases per worker"),
+        (SettingKey::Ceiling(None), None) => "none (no warning)".into(),
+        (SettingKey::Ceiling(Some(_)), None) => "every team's (caseload.ceiling)".into(),
+        (SettingKey::AuditItem(_), Some(v)) => format!("{v:?}"),
+        (SettingKey::AuditItem(_), None) => "not asked (the built-in checklist if none)".into(),
         (SettingKey::BankHoliday(_), Some(_)) => "a bank holiday".into(),
         (SettingKey::BankHoliday(_), None) => "not a bank holiday".into(),
     }
@@ -250,8 +287,40 @@ fn record(
         },
     )?;
     Ok(Outcome::Done {
-        summary: format!("{summary}; {APPLIES}"),
+        summary: format!(
+            "{summary}; {}",
+            if name.starts_with(CEILING_KEY) {
+                APPLIES_CEILING
+            } else {
+                APPLIES
+            }
+        ),
     })
+}
+
+/// `caseload.ceiling.TEAM NAME` as `caseload.ceiling.team.ID` (the key the
+/// settings keep); any other key as typed.
+fn team_key(conn: &Connection, key: &str) -> Result<String> {
+    let t = key.trim();
+    let lower = t.to_ascii_lowercase();
+    let prefix = format!("{CEILING_KEY}.");
+    if !lower.starts_with(&prefix) || lower.starts_with(CEILING_TEAM_PREFIX) {
+        return Ok(t.to_string());
+    }
+    let name = t.get(prefix.len()..).unwrap_or("").trim();
+    let team = match store::team_by_name(conn, name)? {
+        Some(team) => Some(team),
+        None => store::list_teams(conn)?
+            .into_iter()
+            .find(|team| team.name.to_lowercase() == name.to_lowercase()),
+    };
+    match team {
+        Some(team) => Ok(format!("{CEILING_TEAM_PREFIX}{}", team.id)),
+        None => Err(DeskError::NotFound(format!(
+            "no team called {:?} for {CEILING_KEY}.TEAM",
+            inert(&crate::domain::validate::preview(name))
+        ))),
+    }
 }
 
 /// A change to one key, in words: `timescales.override.decision: end of 1st
@@ -278,7 +347,14 @@ pub(crate) fn handle(
     permit(&me, Permission::ManageSettings)?;
     match cmd {
         Command::SetSetting { key, value } => {
-            let key = SettingKey::parse(&key)?;
+            let key = SettingKey::parse(&team_key(conn, &key)?)?;
+            if let SettingKey::Ceiling(Some(id)) = key {
+                if store::team_by_id(conn, id)?.is_none() {
+                    return Err(DeskError::NotFound(format!(
+                        "no team with id {id}; `dutydesk staff list` shows the teams"
+                    )));
+                }
+            }
             let current = settings_in(conn)?;
             let next = current.with(&key, &value)?;
             let (before, after) = (current.value(&key), next.value(&key));
@@ -296,7 +372,7 @@ pub(crate) fn handle(
         Command::ClearSetting { key: typed } => {
             let rows = store::setting_rows(conn)?;
             if let Ok(current) = Settings::from_rows(&rows) {
-                let key = SettingKey::parse(&typed)?;
+                let key = SettingKey::parse(&team_key(conn, &typed)?)?;
                 let next = current.without(&key)?;
                 let before = current.value(&key);
                 let rules = Rules::from_settings(&next)?;

@@ -46,8 +46,12 @@ macro_rules! code_enum {
     };
 }
 
+pub mod allocating;
 pub mod allocation;
+pub mod annex_a;
+pub mod authorising;
 pub mod calendar;
+pub mod case_audit;
 pub mod census;
 pub mod census_return;
 pub mod clocks;
@@ -58,6 +62,7 @@ pub mod letters;
 pub mod markdown;
 pub mod matching;
 pub mod model;
+pub mod oversight;
 pub mod permissions;
 pub mod replica;
 pub mod settings;

@@ -184,9 +184,16 @@ pub struct Actor {
     pub login: String,
 }
 
-/// The source of "now". Domain code never reads the system clock itself.
-pub trait Clock {
+/// The source of "now". Domain code never reads the system clock itself: it
+/// takes `now` as a parameter; whoever runs the desk holds a `Clock`. On a
+/// live database it is the machine's (the server's, when one runs); a fixed
+/// clock is for tests and training databases only.
+pub trait Clock: Send {
     fn now(&self) -> DateTime<Utc>;
+    /// Whether this clock stands still (a fixed training or test clock).
+    fn is_fixed(&self) -> bool {
+        false
+    }
 }
 
 /// The system clock.
@@ -206,6 +213,21 @@ pub struct FixedClock(pub DateTime<Utc>);
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
         self.0
+    }
+    fn is_fixed(&self) -> bool {
+        true
+    }
+}
+
+/// Another clock moved by a fixed offset (a server's clock seen from a client).
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock {
+    pub offset: chrono::Duration,
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.offset
     }
 }
 

@@ -70,6 +70,19 @@ permissions! {
     ManageSettings, "changing the desk's settings (timescales, calendar)", [No, No, Yes, No];
     /// Allocate or re-allocate any action (Rec 53, 54).
     AssignAnyAction, "assigning an action", [No, No, Yes, No];
+    /// Allocate a referral whole to a worker with what is expected, by when
+    /// and a review date (Rec 53); its unowned open actions follow.
+    AllocateCase, "allocating a case", [No, No, Yes, No];
+    /// Accept a case allocated to you (it shows as new until then).
+    AcceptAllocation, "accepting a case allocated to you", [No, Yes, Yes, No];
+    /// Ask for a referral to move to another team (Rec 42).
+    RequestTransfer, "asking for a referral to move to another team", [No, No, Yes, No];
+    /// Accept or decline a transfer into your own team (its duty manager).
+    DecideTransfer, "accepting or declining a transfer into a team", [No, No, Yes, No];
+    /// Record supervision or management oversight on a referral (Rec 45).
+    RecordOversight, "recording supervision or oversight", [No, No, Yes, No];
+    /// Draw a month's case-audit sample and record audits (Rec 30).
+    AuditCases, "auditing cases", [No, No, Yes, No];
     /// Take an unallocated action for yourself.
     TakeUnallocatedAction, "taking an unallocated action", [No, Yes, Yes, No];
     /// Complete an action you own.
@@ -90,6 +103,12 @@ permissions! {
     /// The decision on a referral (Rec 19).
     RecordDecision, "recording a decision", [No, No, Yes, No];
     RecordOutcome, "recording an assessment outcome", [No, Yes, Yes, No];
+    /// Propose an assessment's outcome or no further action for a manager to
+    /// authorise (Rec 25); a worker's outcome is always a proposal.
+    ProposeForAuthorisation, "proposing an outcome or no further action for authorisation", [No, Yes, Yes, No];
+    /// Authorise (or return) a proposed assessment outcome or no further
+    /// action; a manager's own outcome and decision need none (Rec 25).
+    Authorise, "authorising an assessment outcome or no further action", [No, No, Yes, No];
     AddNote, "adding a note", [Yes, Yes, Yes, No];
     RecordCensusDetails, "recording census details", [No, Yes, Yes, No];
     ChangeClosureReason, "changing a closure reason", [No, No, Yes, No];
@@ -129,6 +148,17 @@ permissions! {
     ReadChronology, "a child's chronology", [No, Yes, Yes, WithReason];
     /// Who looked at and changed what.
     ReadAudit, "the audit of who looked", [No, No, Yes, Figures];
+    /// Each worker's caseload: open cases, open and overdue actions (Rec 52).
+    /// Staff names and counts; no child's name.
+    ReadCaseloads, "workers' caseloads", [No, Yes, Yes, Figures];
+    /// The cases allocated to a worker, with the children's names.
+    ReadAllocations, "the cases allocated to a worker", [No, Yes, Yes, No];
+    /// Open referrals not overseen in N working days, with the children's names.
+    ReadOversight, "referrals due oversight", [No, Yes, Yes, No];
+    /// Referrals in transfer between teams, with the reasons (Rec 42).
+    ReadTransfers, "referrals in transfer between teams", [No, Yes, Yes, No];
+    /// Proposals awaiting authorisation, with the children's names (Rec 25).
+    ReadAuthorisations, "proposals awaiting authorisation", [No, Yes, Yes, No];
     /// Awaiting written confirmation, with referrers' contact details (Rec 21).
     ReadConfirmations, "confirmations with referrers' contact details", [Yes, Yes, Yes, No];
     /// The handover report and stored handovers (names, notes).
@@ -234,6 +264,10 @@ mod tests {
             Permission::ManageStaff,
             Permission::ManageSettings,
             Permission::AssignAnyAction,
+            Permission::AllocateCase,
+            Permission::Authorise,
+            Permission::RequestTransfer,
+            Permission::DecideTransfer,
             Permission::Backup,
             Permission::ExportCensus,
         ] {

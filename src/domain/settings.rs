@@ -14,6 +14,9 @@
 //! | `timescales.override.KIND` | a timescale (`"2 working days"`, `"48h"`) | the profile's clock |
 //! | `calendar.closure.DATE` | none | not a closure day |
 //! | `calendar.not_holiday.DATE` | none | the built-in bank holidays apply |
+//! | `caseload.ceiling` | open cases per worker (Rec 52) | none: no warning |
+//! | `caseload.ceiling.team.ID` | the same, for one team | `caseload.ceiling` |
+//! | `audit.checklist.N` (N 1–9) | one question of the case-audit checklist (Rec 30) | the built-in checklist |
 //! | `calendar.bank_holiday.DATE` | none | a year outside 2020–2035 is not known |
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +34,9 @@ pub const PROFILE_KEY: &str = "timescales.profile";
 const OVERRIDE_PREFIX: &str = "timescales.override.";
 const CLOSURE_PREFIX: &str = "calendar.closure.";
 const NOT_HOLIDAY_PREFIX: &str = "calendar.not_holiday.";
+pub const CEILING_KEY: &str = "caseload.ceiling";
+pub const CEILING_TEAM_PREFIX: &str = "caseload.ceiling.team.";
+pub const AUDIT_PREFIX: &str = "audit.checklist.";
 const BANK_HOLIDAY_PREFIX: &str = "calendar.bank_holiday.";
 
 /// Which setting: one row of the settings table.
@@ -46,6 +52,12 @@ pub enum SettingKey {
     Closure(NaiveDate),
     /// A built-in bank holiday that does not apply (a moved holiday).
     NotHoliday(NaiveDate),
+    /// The caseload ceiling (open cases per worker, Rec 52) for one team by
+    /// its id, or for every team (`None`). Warns at allocation; never refuses.
+    Ceiling(Option<i64>),
+    /// One question (1 to 9) of the case-audit checklist (Rec 30, Derby 4);
+    /// when none is set, the built-in checklist applies.
+    AuditItem(u8),
     /// A bank holiday of a year outside the built-in list (2020–2035): with
     /// it, that year's working-day deadlines are counted (without, refused).
     BankHoliday(NaiveDate),
@@ -69,6 +81,29 @@ impl SettingKey {
         let rest = |prefix: &str| t.get(prefix.len()..).unwrap_or("");
         if lower == PROFILE_KEY {
             return Ok(SettingKey::Profile);
+        }
+        if lower == CEILING_KEY {
+            return Ok(SettingKey::Ceiling(None));
+        }
+        if lower.starts_with(AUDIT_PREFIX) {
+            return match rest(AUDIT_PREFIX).trim().parse::<u8>() {
+                Ok(n) if (1..=9).contains(&n) => Ok(SettingKey::AuditItem(n)),
+                _ => Err(invalid(format!(
+                    "setting {:?}: the audit checklist's questions are audit.checklist.1 to \
+                     audit.checklist.9",
+                    inert(&preview(s))
+                ))),
+            };
+        }
+        if lower.starts_with(CEILING_TEAM_PREFIX) {
+            return match rest(CEILING_TEAM_PREFIX).trim().parse::<i64>() {
+                Ok(id) if id > 0 => Ok(SettingKey::Ceiling(Some(id))),
+                _ => Err(invalid(format!(
+                    "setting {:?}: a team's ceiling is caseload.ceiling.team.ID (the team's id) \
+                     or caseload.ceiling.TEAM NAME",
+                    inert(&preview(s))
+                ))),
+            };
         }
         for prefix in [OVERRIDE_PREFIX, "timescales.overrides."] {
             if lower.starts_with(prefix) {
@@ -101,8 +136,9 @@ impl SettingKey {
         }
         Err(invalid(format!(
             "setting {:?} is not known; use timescales.profile, timescales.override.KIND \
-             (KIND one of: {}), calendar.closure.DATE, calendar.not_holiday.DATE or \
-             calendar.bank_holiday.DATE",
+             (KIND one of: {}), calendar.closure.DATE, calendar.not_holiday.DATE, \
+             calendar.bank_holiday.DATE, caseload.ceiling, caseload.ceiling.team.ID or \
+             audit.checklist.N",
             inert(&preview(s)),
             clock_kinds()
         )))
@@ -115,6 +151,9 @@ impl SettingKey {
             SettingKey::Clock(k) => format!("{OVERRIDE_PREFIX}{}", k.as_str()),
             SettingKey::Closure(d) => format!("{CLOSURE_PREFIX}{}", d.format("%Y-%m-%d")),
             SettingKey::NotHoliday(d) => format!("{NOT_HOLIDAY_PREFIX}{}", d.format("%Y-%m-%d")),
+            SettingKey::Ceiling(None) => CEILING_KEY.to_string(),
+            SettingKey::Ceiling(Some(id)) => format!("{CEILING_TEAM_PREFIX}{id}"),
+            SettingKey::AuditItem(n) => format!("{AUDIT_PREFIX}{n}"),
             SettingKey::BankHoliday(d) => {
                 format!("{BANK_HOLIDAY_PREFIX}{}", d.format("%Y-%m-%d"))
             }
@@ -153,6 +192,11 @@ pub struct Settings {
     pub clocks: BTreeMap<ActionKind, Timescale>,
     pub closures: BTreeSet<NaiveDate>,
     pub not_holidays: BTreeSet<NaiveDate>,
+    /// Caseload ceilings (Rec 52): by team id, `None` for every team.
+    pub ceilings: BTreeMap<Option<i64>, u32>,
+    /// The case-audit checklist's questions by number (Rec 30); empty: the
+    /// built-in checklist.
+    pub audit_checklist: BTreeMap<u8, String>,
     /// Bank holidays of years outside the built-in list.
     pub bank_holidays: BTreeSet<NaiveDate>,
 }
@@ -160,6 +204,14 @@ pub struct Settings {
 impl Settings {
     pub fn is_empty(&self) -> bool {
         *self == Settings::default()
+    }
+
+    /// The caseload ceiling for a team: its own, else every team's; `None`
+    /// when neither is set (no warning at allocation).
+    pub fn ceiling_for(&self, team_id: Option<i64>) -> Option<u32> {
+        team_id
+            .and_then(|t| self.ceilings.get(&Some(t)).copied())
+            .or_else(|| self.ceilings.get(&None).copied())
     }
 
     /// The settings from stored rows (`key`, `value`). A row the desk could not
@@ -196,6 +248,12 @@ impl Settings {
         out.extend(self.clocks.keys().map(|&k| SettingKey::Clock(k)));
         out.extend(self.closures.iter().map(|&d| SettingKey::Closure(d)));
         out.extend(self.not_holidays.iter().map(|&d| SettingKey::NotHoliday(d)));
+        out.extend(self.ceilings.keys().map(|&t| SettingKey::Ceiling(t)));
+        out.extend(
+            self.audit_checklist
+                .keys()
+                .map(|&n| SettingKey::AuditItem(n)),
+        );
         out.extend(
             self.bank_holidays
                 .iter()
@@ -212,6 +270,8 @@ impl Settings {
             SettingKey::Clock(k) => self.clocks.get(k).map(|t| t.describe()),
             SettingKey::Closure(d) => self.closures.contains(d).then(String::new),
             SettingKey::NotHoliday(d) => self.not_holidays.contains(d).then(String::new),
+            SettingKey::Ceiling(t) => self.ceilings.get(t).map(|c| c.to_string()),
+            SettingKey::AuditItem(n) => self.audit_checklist.get(n).cloned(),
             SettingKey::BankHoliday(d) => self.bank_holidays.contains(d).then(String::new),
         }
     }
@@ -236,6 +296,17 @@ impl Settings {
             }
             SettingKey::NotHoliday(d) => {
                 self.not_holidays.insert(d);
+            }
+            SettingKey::Ceiling(t) => {
+                self.ceilings
+                    .insert(t, super::allocating::parse_ceiling(value).map_err(named)?);
+            }
+            SettingKey::AuditItem(n) => {
+                self.audit_checklist.insert(
+                    n,
+                    super::validate::required_line("an audit checklist question", value, 100)
+                        .map_err(named)?,
+                );
             }
             SettingKey::BankHoliday(d) => {
                 self.bank_holidays.insert(d);
@@ -347,6 +418,12 @@ impl Settings {
             }
             SettingKey::NotHoliday(d) => {
                 next.not_holidays.remove(d);
+            }
+            SettingKey::Ceiling(t) => {
+                next.ceilings.remove(t);
+            }
+            SettingKey::AuditItem(n) => {
+                next.audit_checklist.remove(n);
             }
             SettingKey::BankHoliday(d) => {
                 next.bank_holidays.remove(d);
@@ -597,6 +674,33 @@ mod tests {
         let m =
             msg(Settings::from_rows(&[("timescales.override.see_child", "forever")]).unwrap_err());
         assert!(m.contains("timescales.override.see_child"), "{m}");
+    }
+
+    #[test]
+    fn caseload_ceilings_are_settings_with_a_team_default() {
+        let every = SettingKey::parse("Caseload.Ceiling").unwrap();
+        assert_eq!(every, SettingKey::Ceiling(None));
+        let north = SettingKey::parse("caseload.ceiling.team.2").unwrap();
+        assert_eq!(north.name(), "caseload.ceiling.team.2");
+        assert!(SettingKey::parse("caseload.ceiling.team.0").is_err());
+        assert!(SettingKey::parse("caseload.ceiling.team.x").is_err());
+        let s = Settings::default().with(&every, "20").unwrap();
+        let s = s.with(&north, " 15 ").unwrap();
+        assert_eq!(s.ceiling_for(Some(2)), Some(15));
+        assert_eq!(s.ceiling_for(Some(3)), Some(20));
+        assert_eq!(s.ceiling_for(None), Some(20));
+        assert_eq!(Settings::default().ceiling_for(Some(2)), None);
+        let m = msg(s.with(&north, "0").unwrap_err());
+        assert!(
+            m.contains("caseload.ceiling.team.2") && m.contains("1 to 500"),
+            "{m}"
+        );
+        assert_eq!(Settings::from_rows(&s.rows()).unwrap(), s);
+        assert_eq!(
+            s.without(&north).unwrap().ceiling_for(Some(2)),
+            Some(20),
+            "back to every team's"
+        );
     }
 
     #[test]

@@ -163,8 +163,36 @@ pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
 
 /// As `open_desk`; a new file gets `group` (0660) and, with `encrypt`, a key.
 pub fn open_desk_with(env: &Env, group: Option<u32>, encrypt: bool) -> Result<Desk, DeskError> {
+    open_desk_full(env, group, encrypt, None)
+}
+
+/// As `open_desk`, with the server's chain key file (`verify --key`, the
+/// server itself): every seal from the keyed set-up on is checked with it.
+pub fn open_desk_keyed(env: &Env, chain_key: Option<PathBuf>) -> Result<Desk, DeskError> {
+    open_desk_full(env, None, false, chain_key)
+}
+
+/// The line for stderr when the record may have been altered outside
+/// dutydesk (a failed verify, or a broken end of the log or the seals);
+/// `None` when all is well, or when this person may not ask. The screens
+/// show the same as a banner. Through a server, the server answers.
+pub fn health_warning(client: &mut Client) -> Option<String> {
+    let h = client.health().ok()?;
+    let first = h.problems.first()?;
+    Some(inert(&format!(
+        "WARNING: the record may have been altered outside dutydesk: {first}; run `dutydesk \
+         verify`"
+    )))
+}
+
+fn open_desk_full(
+    env: &Env,
+    group: Option<u32>,
+    encrypt: bool,
+    chain_key: Option<PathBuf>,
+) -> Result<Desk, DeskError> {
     let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
-    let store = secure::open_store(&env.db, group, encrypt)?;
+    let store = secure::open_store_keyed(&env.db, group, encrypt, chain_key)?;
     if crate::store::readable_by_others(&env.db) {
         eprintln!(
             "dutydesk: warning: {} can be read by other users of this machine; \
@@ -254,6 +282,9 @@ fn open_client_with(env: &Env, banner: bool) -> Result<Client, DeskError> {
                 training_banner(hello.fixed_clock.then_some(hello.now))
             );
         }
+        if banner {
+            warn_health(&mut client);
+        }
         return Ok(client);
     }
     // A read (or any change) never creates the file: a mistyped --db or
@@ -262,7 +293,21 @@ fn open_client_with(env: &Env, banner: bool) -> Result<Client, DeskError> {
     if !env.db.exists() {
         return Err(missing_database(&env.db));
     }
-    let mut desk = open_desk(env)?;
+    open_local(env, open_desk(env)?, banner)
+}
+
+/// The file directly with the server's chain key (`verify --key`: the key
+/// is the server's, so this is for root or the service account), with the
+/// same refusals and banners as `open_client`.
+pub fn open_client_keyed(env: &Env, chain_key: PathBuf) -> Result<Client, DeskError> {
+    if !env.db.exists() {
+        return Err(missing_database(&env.db));
+    }
+    open_local(env, open_desk_keyed(env, Some(chain_key))?, true)
+}
+
+fn open_local(env: &Env, mut desk: Desk, banner: bool) -> Result<Client, DeskError> {
+    let overrides = env.overrides();
     if !desk.is_new()? {
         let training = desk.is_training()?;
         if !training && !overrides.is_empty() {
@@ -272,5 +317,16 @@ fn open_client_with(env: &Env, banner: bool) -> Result<Client, DeskError> {
             eprintln!("{}", training_banner(env.now));
         }
     }
-    Ok(Client::local(desk))
+    let mut client = Client::local(desk);
+    if banner {
+        warn_health(&mut client);
+    }
+    Ok(client)
+}
+
+/// Prints `health_warning`'s line, if any, on stderr.
+fn warn_health(client: &mut Client) {
+    if let Some(w) = health_warning(client) {
+        eprintln!("dutydesk: {w}");
+    }
 }

@@ -91,6 +91,16 @@ pub fn open_store(
     group: Option<u32>,
     new_key: bool,
 ) -> Result<crate::store::Store, DeskError> {
+    open_store_keyed(path, group, new_key, None)
+}
+
+/// As `open_store`, with the server's chain key file (`verify --key`).
+pub fn open_store_keyed(
+    path: &std::path::Path,
+    group: Option<u32>,
+    new_key: bool,
+    chain_key: Option<std::path::PathBuf>,
+) -> Result<crate::store::Store, DeskError> {
     use crate::store::{OpenOptions, Store, StoreError};
     let mut key = key_from_env();
     if new_key && key.is_none() {
@@ -118,6 +128,7 @@ pub fn open_store(
     let opts = OpenOptions {
         group,
         key,
+        chain_key: chain_key.clone(),
         ..Default::default()
     };
     match Store::open_opts(path, &opts) {
@@ -127,6 +138,7 @@ pub fn open_store(
                 &OpenOptions {
                     group,
                     key: Some(k),
+                    chain_key,
                     ..Default::default()
                 },
             )?),

@@ -58,24 +58,24 @@ pub fn set_child_census(
     c: &ChildCensusRow,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO child_census (child_id, sex, ethnicity, disabilities, upn, upn_unknown, \
          death_date, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
          ON CONFLICT(child_id) DO UPDATE SET sex = excluded.sex, ethnicity = excluded.ethnicity, \
          disabilities = excluded.disabilities, upn = excluded.upn, \
          upn_unknown = excluded.upn_unknown, death_date = excluded.death_date, \
          updated_at = excluded.updated_at",
-        params![
-            child_id,
-            c.sex,
-            c.ethnicity,
-            c.disabilities,
-            c.upn,
-            c.upn_unknown,
-            c.death_date,
-            ts(now)
-        ],
-    )?;
+    )?
+    .execute(params![
+        child_id,
+        c.sex,
+        c.ethnicity,
+        c.disabilities,
+        c.upn,
+        c.upn_unknown,
+        c.death_date,
+        ts(now)
+    ])?;
     Ok(())
 }
 
@@ -117,7 +117,7 @@ pub fn set_referral_census(
     c: &ReferralCensusRow,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO referral_census (referral_id, assessment_start, assessment_authorised, \
          assessment_factors, s47_start, icpc_target, icpc_date, icpc_not_required, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
@@ -126,18 +126,18 @@ pub fn set_referral_census(
          assessment_factors = excluded.assessment_factors, s47_start = excluded.s47_start, \
          icpc_target = excluded.icpc_target, icpc_date = excluded.icpc_date, \
          icpc_not_required = excluded.icpc_not_required, updated_at = excluded.updated_at",
-        params![
-            referral_id,
-            c.assessment_start,
-            c.assessment_authorised,
-            c.assessment_factors,
-            c.s47_start,
-            c.icpc_target,
-            c.icpc_date,
-            c.icpc_not_required,
-            ts(now)
-        ],
-    )?;
+    )?
+    .execute(params![
+        referral_id,
+        c.assessment_start,
+        c.assessment_authorised,
+        c.assessment_factors,
+        c.s47_start,
+        c.icpc_target,
+        c.icpc_date,
+        c.icpc_not_required,
+        ts(now)
+    ])?;
     Ok(())
 }
 

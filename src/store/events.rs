@@ -80,6 +80,27 @@ fn hash_of(
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The hash an event should carry, from its fields and `prev_hash`: what
+/// anyone can recompute (the chain of events is plain SHA-256; the keyed
+/// part is the seals', which carry each change's last event hash).
+pub fn event_hash(e: &EventRow) -> String {
+    hash_of(
+        e.id,
+        ts(e.at),
+        &e.real_login,
+        &e.acting_login,
+        &e.kind,
+        e.child_id,
+        e.referral_id,
+        e.action_id,
+        &e.summary,
+        e.before.as_deref(),
+        e.after.as_deref(),
+        e.significant,
+        &e.prev_hash,
+    )
+}
+
 /// Appends one event inside the caller's write transaction and returns its id.
 pub fn append_event(
     conn: &Connection,
@@ -89,11 +110,8 @@ pub fn append_event(
     ev: &NewEvent,
 ) -> Result<i64> {
     let last: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (id, prev) = match last {
         Some((id, h)) => (id + 1, h),
@@ -151,11 +169,8 @@ pub struct EventHead {
 pub fn event_head(conn: &Connection) -> Result<EventHead> {
     let count: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
     let last: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (last_id, hash) = last.unwrap_or((0, GENESIS.to_string()));
     Ok(EventHead {
@@ -175,13 +190,42 @@ pub struct ChainReport {
 
 /// Walks every event in id order, recomputing each hash and each link.
 pub fn verify_chain(conn: &Connection) -> Result<ChainReport> {
-    let mut st = conn.prepare(
+    chain_from(conn, 1, GENESIS.to_string())
+}
+
+/// The last `n` events' hashes and links (the cheap check of `health`):
+/// the first broken one, if any.
+pub(crate) fn verify_tail(conn: &Connection, n: i64) -> Result<Option<(i64, String)>> {
+    let last: i64 = conn
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
+        .query_row([], |r| r.get(0))?;
+    let start = (last - n + 1).max(1);
+    let prev = if start == 1 {
+        Some(GENESIS.to_string())
+    } else {
+        conn.prepare_cached("SELECT hash FROM events WHERE id = ?1")?
+            .query_row([start - 1], |r| r.get(0))
+            .optional()?
+    };
+    let Some(prev) = prev else {
+        return Ok(Some((
+            start - 1,
+            format!("event {} is missing (deleted?)", start - 1),
+        )));
+    };
+    Ok(chain_from(conn, start, prev)?.first_broken)
+}
+
+/// The chain from event `start` on, `prev` being the hash of the one before.
+fn chain_from(conn: &Connection, start: i64, prev: String) -> Result<ChainReport> {
+    let mut st = conn.prepare_cached(
         "SELECT id, at, real_login, acting_login, kind, child_id, referral_id, action_id, \
-         summary, before_json, after_json, significant, prev_hash, hash FROM events ORDER BY id",
+         summary, before_json, after_json, significant, prev_hash, hash FROM events \
+         WHERE id >= ?1 ORDER BY id",
     )?;
-    let mut rows = st.query([])?;
-    let mut prev = GENESIS.to_string();
-    let mut expect_id = 1i64;
+    let mut rows = st.query([start])?;
+    let mut prev = prev;
+    let mut expect_id = start;
     let mut n = 0i64;
     while let Some(r) = rows.next()? {
         n += 1;

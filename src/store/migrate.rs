@@ -2,7 +2,17 @@
 
 use rusqlite::Connection;
 
-use super::{Result, StoreError};
+use super::{seals, Result, StoreError};
+
+fn seals_table(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'seals'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)?)
+}
 
 macro_rules! migration {
     ($name:literal) => {
@@ -25,6 +35,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0008_file_identity"),
     migration!("0009_settings"),
     migration!("0010_truth"),
+    migration!("0011_seals"),
+    migration!("0012_perf"),
+    migration!("0013_allocation"),
 ];
 
 /// The schema version this binary writes.
@@ -33,7 +46,15 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Brings the file up to `SCHEMA_VERSION`. The version is read inside the
 /// write transaction, so two processes opening a fresh file at once cannot both
 /// run migration 1. A file newer than the binary is refused.
-pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
+///
+/// Every row the migrations change is sealed in the same transaction; a file
+/// that had no seals gets every row sealed once (`seals::after_migrations`).
+pub(crate) fn migrate(
+    conn: &Connection,
+    path: &str,
+    tracker: &seals::Tracker,
+    key: Option<&seals::ChainKey>,
+) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current == SCHEMA_VERSION {
         return Ok(());
@@ -55,6 +76,9 @@ pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
                 &format!("dutydesk never writes version {current}"),
             ));
         }
+        let had_seals = current > 0 && seals_table(conn)?;
+        let before = seals::column_sets(conn)?;
+        tracker.take();
         for (i, (name, sql)) in MIGRATIONS.iter().enumerate() {
             let v = i as i64 + 1;
             if v > current {
@@ -63,7 +87,14 @@ pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
                 conn.pragma_update(None, "user_version", v)?;
             }
         }
-        Ok(())
+        seals::after_migrations(
+            conn,
+            tracker,
+            key,
+            had_seals,
+            &before,
+            (current, SCHEMA_VERSION),
+        )
     })();
     match res {
         Ok(()) => {

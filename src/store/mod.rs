@@ -2,8 +2,12 @@
 //! change detection.
 
 mod access;
+pub mod bulk;
 #[cfg(unix)]
 pub use access::login_of_uid;
+mod allocation;
+mod authorisation;
+mod case_audit;
 pub mod census;
 mod chronology;
 mod closure;
@@ -11,16 +15,31 @@ mod confirmations;
 mod events;
 mod handover;
 mod migrate;
+mod oversight;
 mod replica;
 mod reports;
 mod rows;
+mod seals;
 mod settings;
+mod transfer;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
+pub use allocation::{
+    accept_allocation, allocation_by_id, allocation_history, annex_a_facts, caseloads,
+    cases_of_worker, current_allocation, end_allocation, insert_allocation, open_cases_of,
+    open_decided_referrals, AllocatedCase, Allocation, CaseloadRow, NewAllocation,
+};
+pub use authorisation::{
+    authorisation_counts, awaiting_proposal, awaiting_proposals, decide_proposal, insert_proposal,
+    proposals_of_referral, Authorisation, AuthorisationCounts, AwaitingAuthorisation, NewProposal,
+};
+pub use case_audit::{
+    audit_candidates, case_audits, insert_case_audit, AuditCandidate, CaseAuditRow,
+};
 pub use chronology::{
     audit_events, audit_figures, chronology_events, event_by_id, reasoned_view_since,
     significance_marks, viewed_since, AuditFigure, AuditFilter,
@@ -28,15 +47,27 @@ pub use chronology::{
 pub use closure::{checklist_of_referral, upsert_checklist_item, ChecklistRow};
 pub use confirmations::*;
 pub use events::{
-    append_event, event_head, list_events, verify_chain, ChainReport, EventFilter, EventHead,
-    EventRow, NewEvent,
+    append_event, event_hash, event_head, list_events, verify_chain, ChainReport, EventFilter,
+    EventHead, EventRow, NewEvent,
 };
 pub use handover::*;
-pub use migrate::{migrate, SCHEMA_VERSION};
+pub use migrate::SCHEMA_VERSION;
+pub use oversight::{
+    insert_oversight, insert_oversight_item, open_referrals_oversight, oversight_of_referral,
+    OversightItem, OversightNote,
+};
 pub use replica::log_point;
 pub use reports::*;
 pub use rows::*;
+pub use seals::{
+    create_chain_key, health, list_seals, load_chain_key, record_verify, verify_seals, ChainKey,
+    HandoverProblem, Health, RowProblem, SealBreak, SealReport, SealRow, SEALED_TABLES,
+    UNSEALED_TABLES,
+};
 pub use settings::{delete_setting, put_setting, setting_rows, settings_ever_changed};
+pub use transfer::{
+    decide_transfer, insert_transfer, pending_transfer, pending_transfers, Transfer, TransferStatus,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -74,6 +105,15 @@ pub enum StoreError {
     WrongKey,
     #[error("{0}")]
     Encryption(String),
+    /// `verify` found something wrong (no record text: tables, ids, hashes).
+    #[error("verify failed: {0}")]
+    VerifyFailed(String),
+    /// The file's log is keyed and this store was opened without the key.
+    #[error(
+        "this database's log is keyed with the server's key: changes go through the server \
+         (`dutydesk serve`), which holds it; nothing was changed"
+    )]
+    ChainKeyNeeded,
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -95,6 +135,10 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     key: Option<String>,
+    /// The server's chain key, when opened with one (`OpenOptions::chain_key`).
+    chain_key: Option<ChainKey>,
+    /// The rows each write touches, from SQLite's update hook (seals).
+    tracker: seals::Tracker,
 }
 
 /// How to open the file: its group (team sharing one host), its key
@@ -105,6 +149,9 @@ pub struct OpenOptions {
     pub group: Option<u32>,
     /// The passphrase of an encrypted file (or of a new file to encrypt).
     pub key: Option<String>,
+    /// The server's chain key file (`create_chain_key`): every seal from the
+    /// keyed set-up on is an HMAC with it, and `verify` checks them.
+    pub chain_key: Option<PathBuf>,
     /// Who copies the write-ahead log back into the main file.
     pub checkpoints: Checkpoints,
 }
@@ -131,6 +178,7 @@ impl std::fmt::Debug for OpenOptions {
             .field("group", &self.group)
             .field("key", &self.key.as_ref().map(|_| "(hidden)"))
             .field("checkpoints", &self.checkpoints)
+            .field("chain_key", &self.chain_key)
             .finish()
     }
 }
@@ -189,13 +237,27 @@ impl Store {
         if opts.checkpoints == Checkpoints::External {
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         }
-        migrate::migrate(&conn, &path.display().to_string())?;
+        let chain_key = opts
+            .chain_key
+            .as_deref()
+            .map(seals::load_chain_key)
+            .transpose()?;
+        let tracker = seals::Tracker::default();
+        seals::install(&mut conn, &tracker)?;
+        migrate::migrate(
+            &conn,
+            &path.display().to_string(),
+            &tracker,
+            chain_key.as_ref(),
+        )?;
         // WAL creates -wal and -shm with the opener's umask: set them too.
         secure_sidecars(path, group)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
             key: opts.key.clone(),
+            chain_key,
+            tracker,
         })
     }
 
@@ -230,6 +292,10 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             key: key.map(str::to_string),
+            // A copy is only read: nothing is sealed, and its keyed part is
+            // checked by whoever holds the server's key (`verify --key`).
+            chain_key: None,
+            tracker: seals::Tracker::default(),
         })
     }
 
@@ -243,8 +309,21 @@ impl Store {
     }
 
     /// Runs `f` in one IMMEDIATE transaction: all of it commits, or none.
+    /// Before it commits, the rows it touched in the state tables are sealed
+    /// (one seal, with the log's last event; see `seals`).
     pub fn write<T, E>(
         &mut self,
+        f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        self.write_keyed(seals::Keying::Follow, f)
+    }
+
+    fn write_keyed<T, E>(
+        &mut self,
+        keying: seals::Keying,
         f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E>
     where
@@ -254,9 +333,67 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
+        // Anything seen before this transaction began was not ours to seal.
+        self.tracker.take();
         let out = f(&tx)?;
+        seals::seal_touched(&tx, self.tracker.take(), self.chain_key.as_ref(), keying)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
+    }
+
+    /// Whether this store holds the server's chain key.
+    pub fn has_chain_key(&self) -> bool {
+        self.chain_key.is_some()
+    }
+
+    /// The chain key, for `verify` and `health`.
+    pub fn chain_key(&self) -> Option<&ChainKey> {
+        self.chain_key.as_ref()
+    }
+
+    /// Starts the keyed chain (the server's set-up, after `create_chain_key`):
+    /// appends a `chain_keyed` event as `real_login`, sealed with the key, so
+    /// every seal from here on is an HMAC with it and `verify` with the key
+    /// fails a log rebuilt without it. Returns the event id; `None` when the
+    /// chain was keyed already (nothing changed). Needs the store opened with
+    /// the key.
+    pub fn start_keyed_chain(
+        &mut self,
+        at: DateTime<Utc>,
+        real_login: &str,
+        acting_login: &str,
+    ) -> Result<Option<i64>> {
+        if self.chain_key.is_none() {
+            return Err(StoreError::Io(
+                "starting the keyed chain needs the store opened with the chain key".into(),
+            ));
+        }
+        self.write_keyed(seals::Keying::Start, |c| {
+            let keyed: bool = c
+                .query_row(
+                    "SELECT keyed FROM seals ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(false);
+            if keyed {
+                return Ok(None);
+            }
+            let id = events::append_event(
+                c,
+                at,
+                real_login,
+                acting_login,
+                &NewEvent {
+                    kind: "chain_keyed".into(),
+                    summary: "the log is keyed with the server's key from here on".into(),
+                    after: Some(serde_json::json!({ "start": "set_up" })),
+                    ..Default::default()
+                },
+            )?;
+            Ok(Some(id))
+        })
     }
 
     /// Runs `f` in one read transaction, so every query in it sees one snapshot.

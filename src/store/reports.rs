@@ -20,18 +20,29 @@ pub struct MeasureSum {
 }
 
 /// Sums `report_days` for days `from..=to` (`YYYY-MM-DD`) by team, measure and key.
+/// Whole calendar months come from `report_months` (the same cells rolled
+/// up by trigger, migration 0012); only the days at either end that are
+/// not a whole month are read day by day.
 pub fn report_sums(
     conn: &Connection,
     from: &str,
     to: &str,
     team_id: Option<i64>,
 ) -> Result<Vec<MeasureSum>> {
+    let (months, days) = whole_months(from, to);
+    let (m1, m2) = months.unwrap_or_else(|| ("9999-99".into(), "0000-00".into()));
+    let [(d1, d2), (d3, d4)] = days;
     let mut st = conn.prepare_cached(
-        "SELECT team_id, measure, key, SUM(n) FROM report_days \
-         WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR team_id = ?3) \
+        "SELECT team_id, measure, key, SUM(n) FROM ( \
+            SELECT team_id, measure, key, n FROM report_months \
+            WHERE month >= ?1 AND month <= ?2 AND (?7 IS NULL OR team_id = ?7) \
+            UNION ALL SELECT team_id, measure, key, n FROM report_days \
+            WHERE day >= ?3 AND day <= ?4 AND (?7 IS NULL OR team_id = ?7) \
+            UNION ALL SELECT team_id, measure, key, n FROM report_days \
+            WHERE day >= ?5 AND day <= ?6 AND (?7 IS NULL OR team_id = ?7)) \
          GROUP BY team_id, measure, key HAVING SUM(n) <> 0",
     )?;
-    let rows = st.query_map(params![from, to, team_id], |r| {
+    let rows = st.query_map(params![m1, m2, d1, d2, d3, d4, team_id], |r| {
         Ok(MeasureSum {
             team_id: r.get(0)?,
             measure: r.get(1)?,
@@ -40,6 +51,46 @@ pub fn report_sums(
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// A first and last value, inclusive (`YYYY-MM` or `YYYY-MM-DD`).
+type Span = (String, String);
+
+/// Splits days `from..=to` into whole calendar months (first and last
+/// `YYYY-MM`, if any) and the two runs of days outside them (each
+/// `first..=last`, empty when first > last).
+fn whole_months(from: &str, to: &str) -> (Option<Span>, [Span; 2]) {
+    use chrono::{Datelike, Months, NaiveDate};
+    let empty = || ("9999-99-99".to_string(), "0000-00-00".to_string());
+    let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let (Some(f), Some(t)) = (parse(from), parse(to)) else {
+        return (None, [(from.into(), to.into()), empty()]);
+    };
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+    let first_of = |d: NaiveDate| d.with_day(1).expect("day 1");
+    // The first whole month starts on or after `from`; the last ends on or before `to`.
+    let start = if f.day() == 1 {
+        f
+    } else {
+        first_of(f) + Months::new(1)
+    };
+    let after_to = t.succ_opt().unwrap_or(t);
+    let end_excl = first_of(after_to); // the month holding `to` is whole only if to+1 is a 1st
+    if start >= end_excl {
+        return (None, [(day(f), day(t)), empty()]);
+    }
+    let last_month = end_excl.pred_opt().expect("a day before a 1st");
+    let before = match start.pred_opt() {
+        Some(p) if f <= p => (day(f), day(p)),
+        _ => empty(),
+    };
+    let after = if end_excl <= t {
+        (day(end_excl), day(t))
+    } else {
+        empty()
+    };
+    (Some((month(start), month(last_month))), [before, after])
 }
 
 /// Per-day sums of one measure (all keys) for days `from..=to`, oldest first.
@@ -157,17 +208,37 @@ pub fn awaiting_decision(
     Ok(st.query_row(params![ts(start), ts(end), team_id], |r| r.get(0))?)
 }
 
+/// `domain::allocation::duty_owner_problem` is `None`, written once in SQL:
+/// the staff row `s` is a duty worker or duty manager, active and not marked
+/// absent at the instant bound at `now` (a placeholder such as `?1`).
+pub(crate) fn owner_allocates_sql(now: &str) -> String {
+    format!(
+        "(s.active <> 0 AND s.role IN ('duty_worker', 'duty_manager') \
+         AND NOT ((s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
+         AND (s.absent_from IS NULL OR s.absent_from <= {now}) \
+         AND (s.absent_until IS NULL OR {now} < s.absent_until)))"
+    )
+}
+
 /// `domain::allocation`'s rule, written once in SQL: the open action `a`
 /// (with its owner `s` LEFT JOINed from staff) is not allocated at the
 /// instant bound at `now` (a placeholder such as `?1`). Pass-to-duty does
 /// not count; an owner missing from the staff list counts as no owner.
 pub(crate) fn action_not_allocated_sql(now: &str) -> String {
     format!(
-        "a.kind <> 'pass_to_duty' AND (s.login IS NULL OR s.active = 0 \
-         OR s.role NOT IN ('duty_worker', 'duty_manager') \
-         OR ((s.absent_from IS NOT NULL OR s.absent_until IS NOT NULL) \
-         AND (s.absent_from IS NULL OR s.absent_from <= {now}) \
-         AND (s.absent_until IS NULL OR {now} < s.absent_until)))"
+        "a.kind <> 'pass_to_duty' AND (s.login IS NULL OR NOT {})",
+        owner_allocates_sql(now)
+    )
+}
+
+/// The same rule without a join per action: the open action `a` is not
+/// allocated when it counts and its owner is not among the (few) staff who
+/// allocate at `now`, a set SQLite builds once per statement.
+fn action_not_allocated_by_set_sql(now: &str) -> String {
+    format!(
+        "a.kind <> 'pass_to_duty' AND (a.owner IS NULL OR a.owner NOT IN \
+         (SELECT s.login FROM staff s WHERE {}))",
+        owner_allocates_sql(now)
     )
 }
 
@@ -260,13 +331,22 @@ pub fn unallocated_count(
     now: DateTime<Utc>,
     team_id: Option<i64>,
 ) -> Result<i64> {
+    // Grouped by referral on the covering index of open actions
+    // (actions_open_by_referral: referral, owner, kind, team), with the
+    // allocating staff as one set; only those referrals are then looked up
+    // to leave out a closed one.
+    // `+`: a team index would look up every open action of the team for
+    // its owner and kind, which the covering index already holds.
+    let team = if team_id.is_some() {
+        "AND +a.team_id = ?2"
+    } else {
+        "AND ?2 IS NULL"
+    };
     let sql = format!(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT a.referral_id AS rid \
-            FROM actions a INDEXED BY actions_open_by_referral \
-            LEFT JOIN staff s ON s.login = a.owner \
-            WHERE a.done_at IS NULL AND (?2 IS NULL OR a.team_id = ?2) AND {cond}) u \
+        "SELECT COUNT(*) FROM (SELECT a.referral_id AS rid FROM actions a \
+            WHERE a.done_at IS NULL {team} AND {cond} GROUP BY a.referral_id) u \
          JOIN referrals r ON r.id = u.rid WHERE r.state <> 'closed'",
-        cond = action_not_allocated_sql("?1"),
+        cond = action_not_allocated_by_set_sql("?1"),
     );
     let mut st = conn.prepare_cached(&sql)?;
     Ok(st.query_row(params![ts(now), team_id], |r| r.get(0))?)
@@ -324,6 +404,96 @@ pub fn sql_london_day(conn: &Connection, t: i64) -> Result<String> {
 mod tests {
     use super::*;
     use crate::domain::time::london_date;
+
+    #[test]
+    fn a_period_splits_into_whole_months_and_the_days_either_side() {
+        let e = || ("9999-99-99".to_string(), "0000-00-00".to_string());
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            whole_months("2025-11-21", "2026-11-20"),
+            (
+                Some(p("2025-12", "2026-10")),
+                [p("2025-11-21", "2025-11-30"), p("2026-11-01", "2026-11-20")]
+            )
+        );
+        assert_eq!(
+            whole_months("2026-01-01", "2026-12-31"),
+            (Some(p("2026-01", "2026-12")), [e(), e()])
+        );
+        assert_eq!(
+            whole_months("2026-02-01", "2026-02-28"),
+            (Some(p("2026-02", "2026-02")), [e(), e()])
+        );
+        assert_eq!(
+            whole_months("2026-02-02", "2026-02-28"),
+            (None, [p("2026-02-02", "2026-02-28"), e()])
+        );
+        assert_eq!(
+            whole_months("2026-11-20", "2026-11-20"),
+            (None, [p("2026-11-20", "2026-11-20"), e()])
+        );
+        assert_eq!(
+            whole_months("2026-01-31", "2026-03-01"),
+            (
+                Some(p("2026-02", "2026-02")),
+                [p("2026-01-31", "2026-01-31"), p("2026-03-01", "2026-03-01")]
+            )
+        );
+    }
+
+    /// Every period's sums from months and days equal the sums of days alone.
+    #[test]
+    fn report_sums_from_months_equal_the_days_summed() {
+        let conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate::migrate(&conn, ":memory:", &Default::default(), None).unwrap();
+        conn.execute_batch(
+            "WITH RECURSIVE d(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM d WHERE i < 800) \
+             INSERT INTO report_days (day, team_id, measure, key, n) \
+             SELECT date('2025-01-01', '+' || i || ' days'), 1 + i % 2, 'referred', \
+                    CASE i % 3 WHEN 0 THEN '2A' ELSE '6' END, 1 + i % 5 FROM d; \
+             UPDATE report_days SET n = n + 2 WHERE day LIKE '2025-06-%'; \
+             DELETE FROM report_days WHERE day = '2025-07-04';",
+        )
+        .unwrap();
+        let by_days = |from: &str, to: &str, team: Option<i64>| -> Vec<MeasureSum> {
+            let mut st = conn
+                .prepare(
+                    "SELECT team_id, measure, key, SUM(n) FROM report_days \
+                     WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR team_id = ?3) \
+                     GROUP BY team_id, measure, key HAVING SUM(n) <> 0",
+                )
+                .unwrap();
+            st.query_map(params![from, to, team], |r| {
+                Ok(MeasureSum {
+                    team_id: r.get(0)?,
+                    measure: r.get(1)?,
+                    key: r.get(2)?,
+                    n: r.get(3)?,
+                })
+            })
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap()
+        };
+        for (from, to) in [
+            ("2025-01-01", "2025-12-31"),
+            ("2025-03-15", "2026-02-14"),
+            ("2025-06-01", "2025-07-31"),
+            ("2025-07-04", "2025-07-06"),
+            ("2025-02-10", "2025-02-20"),
+            ("2024-01-01", "2027-01-01"),
+        ] {
+            for team in [None, Some(1), Some(2)] {
+                let key = |m: &MeasureSum| (m.team_id, m.measure.clone(), m.key.clone());
+                let mut got = report_sums(&conn, from, to, team).unwrap();
+                let mut want = by_days(from, to, team);
+                got.sort_by_key(key);
+                want.sort_by_key(key);
+                assert!(!got.is_empty(), "{from}..{to}");
+                assert_eq!(got, want, "{from}..{to} {team:?}");
+            }
+        }
+    }
 
     #[test]
     fn sql_london_day_matches_chrono_tz_across_clock_changes() {

@@ -181,7 +181,7 @@ const STAFF_COLS: &str =
     "s.id, s.login, s.display_name, s.role, s.team_id, t.name, s.absent_from, \
      s.absent_until, s.absent_note, s.active FROM staff s LEFT JOIN teams t ON t.id = s.team_id";
 
-fn staff_row(r: &Row) -> rusqlite::Result<Staff> {
+pub(super) fn staff_row(r: &Row) -> rusqlite::Result<Staff> {
     Ok(Staff {
         id: r.get(0)?,
         login: r.get(1)?,
@@ -313,11 +313,8 @@ fn child_row(r: &Row) -> rusqlite::Result<Child> {
 
 pub fn child_by_id(conn: &Connection, id: i64) -> Result<Option<Child>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {CHILD_COLS} WHERE id = ?1"),
-            [id],
-            child_row,
-        )
+        .prepare_cached(&format!("SELECT {CHILD_COLS} WHERE id = ?1"))?
+        .query_row([id], child_row)
         .optional()?)
 }
 
@@ -616,6 +613,10 @@ pub struct Referral {
     pub closure_reason: Option<ClosureReason>,
 }
 
+/// A referral with its child's name and team's name. Statements keyed on a
+/// parameter write it `+?1`: SQLite re-prepares a join whose key is a bare
+/// bound parameter each time the value changes (constant propagation), the
+/// cost of a whole parse and plan on every lookup.
 const REFERRAL_COLS: &str =
     "r.id, r.call_id, r.child_id, c.name, r.team_id, t.name, r.received_at, r.source, \
      r.deliberate_harm, r.possible_crime, r.state, r.decision, r.decision_note, r.decided_at, \
@@ -651,19 +652,17 @@ fn referral_row(r: &Row) -> rusqlite::Result<Referral> {
 }
 
 pub fn referral_by_id(conn: &Connection, id: i64) -> Result<Option<Referral>> {
+    // Cached: the demo and every command read rows back by id.
     Ok(conn
-        .query_row(
-            &format!("SELECT {REFERRAL_COLS} WHERE r.id = ?1"),
-            [id],
-            referral_row,
-        )
+        .prepare_cached(&format!("SELECT {REFERRAL_COLS} WHERE r.id = +?1"))?
+        .query_row([id], referral_row)
         .optional()?)
 }
 
 /// Every referral of a child, oldest first.
 pub fn referrals_of_child(conn: &Connection, child_id: i64) -> Result<Vec<Referral>> {
     let mut st = conn.prepare(&format!(
-        "SELECT {REFERRAL_COLS} WHERE r.child_id = ?1 ORDER BY r.received_at, r.id"
+        "SELECT {REFERRAL_COLS} WHERE r.child_id = +?1 ORDER BY r.received_at, r.id"
     ))?;
     let rows = st.query_map([child_id], referral_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -672,7 +671,7 @@ pub fn referrals_of_child(conn: &Connection, child_id: i64) -> Result<Vec<Referr
 /// Every referral made on one call (siblings), by id.
 pub fn referrals_of_call(conn: &Connection, call_id: i64) -> Result<Vec<Referral>> {
     let mut st = conn.prepare(&format!(
-        "SELECT {REFERRAL_COLS} WHERE r.call_id = ?1 ORDER BY r.id"
+        "SELECT {REFERRAL_COLS} WHERE r.call_id = +?1 ORDER BY r.id"
     ))?;
     let rows = st.query_map([call_id], referral_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -722,8 +721,14 @@ pub struct NewAction {
 
 pub fn insert_action(conn: &Connection, a: &NewAction) -> Result<i64> {
     conn.prepare_cached(
+        // The child's name goes on the action (migration 0012) for the
+        // queue's name search; triggers follow a rename. Nested lookups, not
+        // a join: SQLite re-prepares a statement whose join is keyed on a
+        // bound parameter every time the value changes (the demo spent
+        // half its time re-preparing this insert).
         "INSERT INTO actions (referral_id, team_id, kind, detail, owner, created_at, due_at, \
-         due_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         due_day, child_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+         (SELECT name FROM children WHERE id = (SELECT child_id FROM referrals WHERE id = ?1)))",
     )?
     .execute(params![
         a.referral_id,
@@ -811,12 +816,10 @@ fn action_row(r: &Row) -> rusqlite::Result<Action> {
 }
 
 pub fn action_by_id(conn: &Connection, id: i64) -> Result<Option<Action>> {
+    // Cached: the demo and every command read rows back by id.
     Ok(conn
-        .query_row(
-            &format!("SELECT {ACTION_COLS} WHERE id = ?1"),
-            [id],
-            action_row,
-        )
+        .prepare_cached(&format!("SELECT {ACTION_COLS} WHERE id = ?1"))?
+        .query_row([id], action_row)
         .optional()?)
 }
 
@@ -901,8 +904,16 @@ fn queue_where(
     args: &mut Vec<rusqlite::types::Value>,
 ) -> String {
     let mut w = String::from("a.done_at IS NULL");
+    let search = searching(f);
     if let Some(t) = f.team_id {
-        w.push_str(" AND a.team_id = ?");
+        // A name search reads the covering actions_open_child (it holds the
+        // team); `+` keeps SQLite from a team index that would look up every
+        // row for its name.
+        w.push_str(if search {
+            " AND +a.team_id = ?"
+        } else {
+            " AND a.team_id = ?"
+        });
         args.push(t.into());
     }
     if let Some(o) = &f.owner {
@@ -927,8 +938,10 @@ fn queue_where(
         w.push_str(" AND +a.kind = ?");
         args.push(k.as_str().to_string().into());
     }
-    if let Some(c) = f.child.as_deref().filter(|c| !c.trim().is_empty()) {
-        w.push_str(" AND c.name LIKE ? ESCAPE '\\'");
+    if let Some(c) = f.child.as_deref().filter(|_| search) {
+        // The name kept on the action (migration 0012): the filter reads
+        // only the covering index of open actions, no referral or child.
+        w.push_str(" AND a.child_name LIKE ? ESCAPE '\\'");
         let esc = c
             .trim()
             .replace('\\', "\\\\")
@@ -937,6 +950,11 @@ fn queue_where(
         args.push(format!("%{esc}%").into());
     }
     w
+}
+
+/// Whether the filter searches by the child's name.
+fn searching(f: &QueueFilter) -> bool {
+    f.child.as_deref().is_some_and(|c| !c.trim().is_empty())
 }
 
 /// One page of the queue: open actions, most overdue first, then by due instant.
@@ -949,13 +967,21 @@ pub fn queue_page(
 ) -> Result<Vec<QueueRow>> {
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
-    let sql = format!(
-        "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, s.display_name, \
-         s.absent_from, s.absent_until, a.due_at, s.role, s.active \
-         FROM actions a JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
-         JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner \
-         WHERE {w} ORDER BY a.due_at, a.id LIMIT ? OFFSET ?"
-    );
+    let cols = "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, \
+         s.display_name, s.absent_from, s.absent_until, a.due_at, s.role, s.active";
+    let joins = "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
+         JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner";
+    let sql = if searching(f) {
+        // The page's ids from the covering index of open actions (the
+        // same scan queue_len counts), then only those 50 rows joined.
+        format!(
+            "WITH p AS (SELECT a.id FROM actions a LEFT JOIN staff s ON s.login = a.owner \
+             WHERE {w} ORDER BY a.due_at, a.id LIMIT ? OFFSET ?) \
+             {cols} FROM p JOIN actions a ON a.id = p.id {joins} ORDER BY a.due_at, a.id"
+        )
+    } else {
+        format!("{cols} FROM actions a {joins} WHERE {w} ORDER BY a.due_at, a.id LIMIT ? OFFSET ?")
+    };
     args.push(limit.into());
     args.push(offset.into());
     let mut st = conn.prepare_cached(&sql)?;
@@ -998,11 +1024,6 @@ pub fn queue_len(conn: &Connection, f: &QueueFilter, now: DateTime<Utc>) -> Resu
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
     let mut join = String::new();
-    if f.child.is_some() {
-        join.push_str(
-            "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id ",
-        );
-    }
     if f.unallocated {
         join.push_str("LEFT JOIN staff s ON s.login = a.owner");
     }
@@ -1030,6 +1051,39 @@ pub struct QueueCounts {
     /// Shift handovers not yet acknowledged by the incoming lead (Rec 50),
     /// as `handover pending` lists them.
     pub unacknowledged_handovers: i64,
+}
+
+/// One of the counts kept by migration 0012's triggers in `queue_tallies`
+/// (`open_referrals`, `open_actions`, `open:<kind>`), for a team or all.
+pub fn tally(conn: &Connection, team_id: Option<i64>, measure: &str) -> Result<i64> {
+    let mut st = conn.prepare_cached(
+        "SELECT COALESCE(SUM(n), 0) FROM queue_tallies WHERE measure = ?1 \
+         AND (?2 IS NULL OR team_id = ?2)",
+    )?;
+    Ok(st.query_row(params![measure, team_id], |r| r.get(0))?)
+}
+
+/// The tallies recounted from the tables, as `(team_id, measure, n)` with
+/// no zero rows: what `queue_tallies` must hold (for `verify` and tests).
+pub fn tallies_recount(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
+    let mut st = conn.prepare(
+        "SELECT team_id, 'open_referrals', COUNT(*) FROM referrals WHERE state <> 'closed' \
+         GROUP BY team_id \
+         UNION ALL SELECT team_id, 'open_actions', COUNT(*) FROM actions WHERE done_at IS NULL \
+         GROUP BY team_id \
+         UNION ALL SELECT team_id, 'open:' || kind, COUNT(*) FROM actions WHERE done_at IS NULL \
+         GROUP BY team_id, kind ORDER BY 1, 2",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// What `queue_tallies` holds, in the same shape (zero rows left out).
+pub fn tallies_kept(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
+    let mut st =
+        conn.prepare("SELECT team_id, measure, n FROM queue_tallies WHERE n <> 0 ORDER BY 1, 2")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 pub fn queue_counts(
@@ -1060,26 +1114,18 @@ pub fn queue_counts(
             "team_id",
             vec![ts(start_of_today).into()],
         )?,
-        open_referrals: one(
-            "SELECT COUNT(*) FROM referrals WHERE state <> 'closed'{t}",
-            "team_id",
-            vec![],
-        )?,
-        open_actions: one(
-            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL{t}",
-            "team_id",
-            vec![],
-        )?,
+        open_referrals: tally(conn, team_id, "open_referrals")?,
+        open_actions: tally(conn, team_id, "open_actions")?,
         overdue: one(
             "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND due_at < ?1{t}",
             "team_id",
             vec![n.into()],
         )?,
         unallocated: super::reports::unallocated_count(conn, now, team_id)?,
-        awaiting_confirmation: one(
-            "SELECT COUNT(*) FROM actions WHERE done_at IS NULL AND +kind = 'written_confirmation'{t}",
-            "team_id",
-            vec![],
+        awaiting_confirmation: tally(
+            conn,
+            team_id,
+            &format!("open:{}", ActionKind::WrittenConfirmation.as_str()),
         )?,
         drafts: super::handover::unfinished_calls(conn, team_id)?.len() as i64,
         calls_not_passed_in_hour: super::reports::pass_to_duty_overdue(conn, now, team_id)?,

@@ -809,6 +809,20 @@ fn body_lines<'a>(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Vec<L
         out.push(referral_line(u, now, width));
     }
     out.push(Line::default());
+    if !r.in_transfer.is_empty() {
+        out.push(heading("In transfer (Rec 42)", r.in_transfer.len()));
+        for t in &r.in_transfer {
+            out.push(Line::from(format!(
+                "  referral {} · {} → {} · asked {} by {}",
+                t.referral_id,
+                super::widgets::inert(&t.from_team),
+                super::widgets::inert(&t.to_team),
+                fmt_short(t.requested_at),
+                super::widgets::inert(&t.requested_by)
+            )));
+        }
+        out.push(Line::default());
+    }
     actions(
         &mut out,
         "Written confirmations awaited",

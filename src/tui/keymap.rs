@@ -111,6 +111,7 @@ pub const SECTIONS: &[Section] = &[
     ("handover", super::handover::actions),
     ("reports", super::reports::actions),
     ("chronology", super::chronology::actions),
+    ("allocate", super::allocate::actions),
 ];
 
 /// The action name that removes a default binding in a user's file.

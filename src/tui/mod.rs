@@ -3,6 +3,7 @@
 //! draws from state. The loop is generic over the ratatui backend so tests
 //! drive it on `TestBackend`.
 
+pub mod allocate;
 pub mod app;
 pub mod call_form;
 pub mod chronology;

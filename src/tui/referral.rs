@@ -42,6 +42,11 @@ screen_actions! {
             "assign all",
             "assign the whole referral: every open action of it to one person (Rec 53)"
         ),
+        Allocate = (
+            "allocate",
+            "allocate",
+            "allocate the case whole to a worker, seeing each one's caseload (Rec 52, 53)"
+        ),
         Complete = (
             "complete",
             "complete",
@@ -1440,6 +1445,9 @@ impl Screen for ReferralScreen {
                     return vec![Effect::Open(super::screen::Open::Chronology(d.child.id))];
                 }
             }
+            Some(A::Allocate) => {
+                return vec![Effect::Open(super::screen::Open::Allocate(self.id))];
+            }
             Some(a) => return self.open_dialog(a.name(), ctx),
             None => {}
         }
@@ -1464,6 +1472,7 @@ impl Screen for ReferralScreen {
             A::NextPanel.into(),
             A::Note.into(),
             A::AssignReferral.into(),
+            A::Allocate.into(),
             A::Decide.into(),
             A::Outcome.into(),
             A::Chronology.into(),

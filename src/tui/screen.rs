@@ -33,6 +33,8 @@ pub enum Open {
     Help,
     /// A child's chronology (Rec 58).
     Chronology(i64),
+    /// Allocate a referral to a worker, seeing each one's caseload (Rec 52, 53).
+    Allocate(i64),
 }
 
 /// What a screen asks the loop to do.

@@ -296,6 +296,11 @@ fn check_file(db: &Path, call_events: bool) -> Result<FileReport, String> {
     if let Some((id, why)) = chain.first_broken {
         return Err(format!("event chain broken at {id}: {why}"));
     }
+    // Every record against its seals: a change and its seal commit together.
+    let seals = dutydesk::store::verify_seals(store.conn(), None).map_err(|e| e.to_string())?;
+    if let Some(p) = seals.first_problem() {
+        return Err(format!("seals: {p}"));
+    }
     let c = store.conn();
     let q = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
     let checks: &[(&str, &str)] = &[

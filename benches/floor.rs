@@ -1,0 +1,321 @@
+//! Every screen at the floor (issue 18): each figure of the issue's table,
+//! measured through the desk and beside it the floor, the same SQL through
+//! a bare rusqlite connection (no desk, no permission gate, no screen), in
+//! the same run, with the ratio.
+//!
+//! Size from `DUTYDESK_BENCH_REFERRALS` (default 100000); the database is the
+//! queue bench's (`target/tmp/bench-queue-<N>.sqlite3`, made once by the demo
+//! generator, seed 1, clock 2026-11-20T14:30Z); the time to make it is printed
+//! when it is made.
+//!
+//!     cargo bench --bench floor
+//!     DUTYDESK_BENCH_REFERRALS=1000000 cargo bench --bench floor
+//!
+//! Each figure is the median of its samples (warm cache). Whole-process
+//! rows run the release binary against `sqlite3 -json` when `sqlite3` is on
+//! the PATH.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+
+use dutydesk::desk::demo::{generate, DemoSpec};
+use dutydesk::desk::reports::ReportQuery;
+use dutydesk::desk::{Desk, QueueFilter};
+use dutydesk::domain::time::{end_of_london_day, london_date};
+use dutydesk::domain::Actor;
+use dutydesk::store::{self, Store};
+use dutydesk::tui::app::{App, Msg};
+use dutydesk::tui::keymap::Keymap;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 14, 30, 0).unwrap()
+}
+
+fn referrals() -> u32 {
+    std::env::var("DUTYDESK_BENCH_REFERRALS")
+        .ok()
+        .and_then(|s| s.replace('_', "").parse().ok())
+        .unwrap_or(100_000)
+}
+
+fn desk_on(path: &Path) -> Desk {
+    Desk::new(
+        Store::open(path).expect("open bench database"),
+        Actor {
+            real_login: "bench".into(),
+            login: "dm".into(),
+        },
+    )
+    .with_clock(Box::new(dutydesk::desk::FixedClock(now())))
+}
+
+fn database(n: u32) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-queue-{n}.sqlite3"));
+    let ready = path.with_extension("ready");
+    if !ready.exists() {
+        for ext in ["sqlite3", "sqlite3-wal", "sqlite3-shm"] {
+            let _ = std::fs::remove_file(path.with_extension(ext));
+        }
+        let t0 = Instant::now();
+        let mut desk = desk_on(&path);
+        generate(
+            &mut desk,
+            &DemoSpec {
+                referrals: n,
+                seed: 1,
+                now: now(),
+                manager_login: "dm".into(),
+            },
+        )
+        .expect("demo data");
+        println!(
+            "demo of {n} referrals made in {:.1} s",
+            t0.elapsed().as_secs_f64()
+        );
+        std::fs::write(&ready, b"ok").expect("mark ready");
+    }
+    path
+}
+
+/// Median of `samples` runs after two warm-ups.
+fn time(samples: usize, mut f: impl FnMut()) -> Duration {
+    f();
+    f();
+    let mut v: Vec<Duration> = (0..samples)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn row(what: &str, figure: Duration, floor: Option<Duration>, target: &str) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    match floor {
+        Some(fl) => println!(
+            "| {what} | {:.2} ms | {:.2} ms | {:.2}x | {target} |",
+            ms(figure),
+            ms(fl),
+            ms(figure) / ms(fl)
+        ),
+        None => println!("| {what} | {:.2} ms | | | {target} |", ms(figure)),
+    }
+}
+
+fn start_of_today() -> DateTime<Utc> {
+    let today = london_date(now());
+    end_of_london_day(today.pred_opt().unwrap_or(today)) + chrono::Duration::seconds(1)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` passes nothing
+    // of use: run only under `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let n = referrals();
+    let path = database(n);
+    let bare = rusqlite::Connection::open(&path).expect("bare connection");
+    let (w, h) = (120u16, 40u16);
+    let mut client = dutydesk::desk::Client::local(desk_on(&path));
+    let mut app = App::new(
+        &mut client,
+        Keymap::builtin(),
+        now(),
+        false,
+        Rect::new(0, 0, w, h),
+    )
+    .expect("app");
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("\n{n} referrals; load average {}", load.trim());
+    println!("| work | desk | floor (same SQL, bare rusqlite) | ratio | target |");
+    println!("|---|---|---|---|---|");
+
+    let all = QueueFilter::default();
+    let floor_refresh = || {
+        let c = store::queue_counts(&bare, None, now(), start_of_today()).unwrap();
+        let p = store::queue_page(&bare, &all, now(), 0, 36).unwrap();
+        let l = store::queue_len(&bare, &all, now()).unwrap();
+        (c, p, l)
+    };
+    let desk_t = time(40, || {
+        app.reload_all(&mut client);
+        term.draw(|f| app.view(f)).expect("draw");
+    });
+    let floor_t = time(40, || {
+        floor_refresh();
+    });
+    row(
+        "queue refresh (counts + page + count + draw)",
+        desk_t,
+        Some(floor_t),
+        "≤ 4 ms",
+    );
+    let counts = time(40, || {
+        store::queue_counts(&bare, None, now(), start_of_today()).unwrap();
+    });
+    row("of which: all header counts (bare)", counts, None, "");
+    let un = time(40, || {
+        store::unallocated_count(&bare, now(), None).unwrap();
+    });
+    row("of which: unallocated count (bare)", un, None, "");
+    let aw = time(40, || {
+        store::tally(&bare, None, "open:written_confirmation").unwrap();
+    });
+    row("of which: awaiting confirmation (bare)", aw, None, "");
+
+    // Name search, per keystroke of "Osei": desk = the key through the app
+    // and a draw; floor = the page and the count for that prefix.
+    let word = "Osei";
+    let desk_t = time(20, || {
+        app.update(&mut client, Msg::Key(KeyEvent::from(KeyCode::Char('/'))));
+        for ch in word.chars() {
+            app.update(&mut client, Msg::Key(KeyEvent::from(KeyCode::Char(ch))));
+            term.draw(|f| app.view(f)).expect("draw");
+        }
+        app.update(&mut client, Msg::Key(KeyEvent::from(KeyCode::Esc)));
+    }) / word.len() as u32;
+    let floor_t = time(20, || {
+        for k in 1..=word.len() {
+            let f = QueueFilter {
+                child: Some(word[..k].to_string()),
+                ..Default::default()
+            };
+            store::queue_page(&bare, &f, now(), 0, 36).unwrap();
+            store::queue_len(&bare, &f, now()).unwrap();
+        }
+    }) / word.len() as u32;
+    row(
+        "queue name search, per keystroke",
+        desk_t,
+        Some(floor_t),
+        "≤ 2 ms",
+    );
+
+    let desk_t = time(20, || {
+        let mut c = dutydesk::desk::Client::local(desk_on(&path));
+        let a = App::new(
+            &mut c,
+            Keymap::builtin(),
+            now(),
+            false,
+            Rect::new(0, 0, w, h),
+        )
+        .expect("app");
+        term.draw(|f| a.view(f)).expect("draw");
+    });
+    let floor_t = time(20, || {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        store::queue_counts(&c, None, now(), start_of_today()).unwrap();
+        store::queue_page(&c, &all, now(), 0, 36).unwrap();
+        store::queue_len(&c, &all, now()).unwrap();
+    });
+    row("first frame, warm", desk_t, Some(floor_t), "≤ 15 ms");
+
+    let mut desk = desk_on(&path);
+    let year = ReportQuery {
+        from: NaiveDate::from_ymd_opt(2025, 11, 21),
+        to: NaiveDate::from_ymd_opt(2026, 11, 20),
+        team: None,
+    };
+    let desk_t = time(10, || {
+        desk.report(&year, now()).unwrap();
+    });
+    let floor_t = time(10, || {
+        store::report_sums(&bare, "2025-11-21", "2026-11-20", None).unwrap();
+        store::report_daily(&bare, "referred", "2025-11-21", "2026-11-20", None).unwrap();
+        store::report_daily(&bare, "late_span", "2025-11-21", "2026-11-20", None).unwrap();
+        store::open_actions_due_before(&bare, now(), None).unwrap();
+    });
+    row(
+        "year's report (floor: its period sums and series)",
+        desk_t,
+        Some(floor_t),
+        "≤ 40 ms",
+    );
+
+    // Whole processes: the release binary against sqlite3 -json.
+    let bin = env!("CARGO_BIN_EXE_dutydesk");
+    let run = |args: &[&str]| {
+        let st = Command::new(bin)
+            .arg("--db")
+            .arg(&path)
+            .args(args)
+            .env("DUTYDESK_USER", "dm")
+            .env("DUTYDESK_NOW", "2026-11-20T14:30:00Z")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run dutydesk");
+        assert!(st.success(), "dutydesk {args:?}");
+    };
+    let sqlite3 = |sql: &str| {
+        let st = Command::new("sqlite3")
+            .arg("-json")
+            .arg(&path)
+            .arg(sql)
+            .stdout(Stdio::null())
+            .status();
+        st.map(|s| s.success()).unwrap_or(false)
+    };
+    let now_s = now().timestamp();
+    let page_sql = |extra: &str| {
+        format!(
+            "SELECT a.id AS action_id, a.referral_id, r.child_id, c.name AS child, t.name AS team, \
+             a.kind, a.owner, s.display_name, s.absent_from, s.absent_until, a.due_at, s.role, \
+             s.active FROM actions a JOIN referrals r ON r.id = a.referral_id \
+             JOIN children c ON c.id = r.child_id JOIN teams t ON t.id = a.team_id \
+             LEFT JOIN staff s ON s.login = a.owner WHERE a.done_at IS NULL {extra} \
+             ORDER BY a.due_at, a.id"
+        )
+    };
+    let whole = page_sql("");
+    let overdue = page_sql(&format!("AND a.due_at < {now_s}"));
+    if sqlite3("SELECT 1") {
+        let desk_t = time(10, || {
+            run(&["queue", "--limit", "100000000", "--format", "json"])
+        });
+        let floor_t = time(10, || {
+            sqlite3(&whole);
+        });
+        row(
+            "`queue --format json`, whole queue, whole process",
+            desk_t,
+            Some(floor_t),
+            "≤ 1.3x floor",
+        );
+        let desk_t = time(10, || run(&["queue", "--overdue"]));
+        let floor_t = time(10, || {
+            sqlite3(&format!("{overdue} LIMIT 500"));
+        });
+        row(
+            "`queue --overdue` (first 500), whole process",
+            desk_t,
+            Some(floor_t),
+            "≤ 1.3x floor",
+        );
+        let desk_t = time(20, || run(&["queue", "--limit", "50"]));
+        let floor_t = time(20, || {
+            sqlite3(&format!("{whole} LIMIT 50"));
+        });
+        row(
+            "`queue` first 50 rows, whole process",
+            desk_t,
+            Some(floor_t),
+            "keep ≈ 8 ms",
+        );
+    } else {
+        println!("(sqlite3 not on the PATH: whole-process rows skipped)");
+    }
+}

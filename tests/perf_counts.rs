@@ -1,0 +1,403 @@
+//! Every screen at the floor (issue 18): the queue header's kept counts
+//! (`queue_tallies`, migration 0012) and its unallocated count agree with a
+//! full recount after a randomized mix of calls, assignments, completions,
+//! decisions, absences, leavers and closures; and the child's name kept on
+//! each action follows the child.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use dutydesk::desk::{
+    CallInput, ChildInput, Command, Desk, ItemStatus, QueueFilter, ReferrerInput,
+};
+use dutydesk::domain::allocation::NotAllocated;
+use dutydesk::domain::{ActionKind, Actor, ClosureReason, Decision};
+use dutydesk::store::{self, Store};
+
+/// Friday 20 November 2026, 10:00 GMT.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()
+}
+
+fn actor(login: &str) -> Actor {
+    Actor {
+        real_login: "tester".into(),
+        login: login.into(),
+    }
+}
+
+fn demo(dir: &tempfile::TempDir, referrals: u32, seed: u64) -> Desk {
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let mut d = Desk::new(store, actor("mgr"));
+    dutydesk::desk::demo::generate(
+        &mut d,
+        &dutydesk::desk::demo::DemoSpec {
+            referrals,
+            seed,
+            now: now(),
+            manager_login: "mgr".into(),
+        },
+    )
+    .unwrap();
+    d
+}
+
+/// The header against a recount at `at`, for all teams and each team.
+fn check(d: &mut Desk, at: DateTime<Utc>, step: usize) {
+    let conn = d.store().conn();
+    assert_eq!(
+        store::tallies_kept(conn).unwrap(),
+        store::tallies_recount(conn).unwrap(),
+        "queue_tallies after step {step}"
+    );
+    let teams: Vec<Option<i64>> = std::iter::once(None)
+        .chain(d.teams().unwrap().into_iter().map(|t| Some(t.id)))
+        .collect();
+    for team in teams {
+        let c = d.counts(team, at).unwrap();
+        let rows = d
+            .queue(
+                &QueueFilter {
+                    team_id: team,
+                    ..Default::default()
+                },
+                at,
+                0,
+                10_000_000,
+            )
+            .unwrap();
+        assert_eq!(
+            c.open_actions,
+            rows.len() as i64,
+            "open actions, step {step}"
+        );
+        let confirmations = rows
+            .iter()
+            .filter(|r| r.kind == ActionKind::WrittenConfirmation)
+            .count();
+        assert_eq!(
+            c.awaiting_confirmation, confirmations as i64,
+            "awaiting confirmation, step {step}"
+        );
+        // `domain::allocation`'s verdict on every open action (each queue
+        // row carries it), gathered by referral, leaving out closed ones.
+        let mut by_domain: BTreeMap<i64, NotAllocated> = BTreeMap::new();
+        for r in rows.iter().filter(|r| r.unallocated.is_some()) {
+            by_domain.insert(r.referral_id, r.unallocated.unwrap());
+        }
+        let conn = d.store().conn();
+        let open_refs: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM referrals WHERE state <> 'closed' \
+                 AND (?1 IS NULL OR team_id = ?1)",
+                [team],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(c.open_referrals, open_refs, "open referrals, step {step}");
+        let closed: Vec<i64> = by_domain
+            .keys()
+            .copied()
+            .filter(|id| {
+                conn.query_row(
+                    "SELECT state = 'closed' FROM referrals WHERE id = ?1",
+                    [id],
+                    |r| r.get::<_, bool>(0),
+                )
+                .unwrap()
+            })
+            .collect();
+        for id in closed {
+            by_domain.remove(&id);
+        }
+        assert_eq!(
+            c.unallocated,
+            by_domain.len() as i64,
+            "unallocated, team {team:?}, step {step}"
+        );
+        let listed = store::unallocated(conn, at, team).unwrap();
+        assert_eq!(
+            listed.len() as i64,
+            c.unallocated,
+            "list and count, step {step}"
+        );
+    }
+}
+
+fn log_call(d: &mut Desk, rng: &mut ChaCha8Rng, at: DateTime<Utc>, i: usize) {
+    let harm = rng.random_bool(0.4);
+    d.set_actor(actor("ccentre1"));
+    let _ = d.execute(
+        Command::LogCall(CallInput {
+            children: vec![ChildInput {
+                name: Some(format!("Test Child{i}")),
+                address: Some(format!("{i} Mill Lane")),
+                ..Default::default()
+            }],
+            concern: "neighbour reports children left alone".into(),
+            deliberate_harm: harm,
+            possible_crime: harm && rng.random_bool(0.5),
+            referrer: ReferrerInput {
+                source: Some(if rng.random_bool(0.5) { "2A" } else { "1A" }.into()),
+                name: Some("A Caller".into()),
+                ..Default::default()
+            },
+            received_at: Some(at - Duration::minutes(rng.random_range(1..600))),
+            ..Default::default()
+        }),
+        at,
+    );
+    d.set_actor(actor("mgr"));
+}
+
+#[test]
+fn header_counts_agree_with_a_recount_after_a_random_mix_of_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = demo(&dir, 400, 7);
+    let mut rng = ChaCha8Rng::seed_from_u64(18);
+    let staff: Vec<String> = d
+        .staff(None)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.login)
+        .collect();
+    let mut at = now();
+    check(&mut d, at, 0);
+    let (mut assigned, mut completed, mut closed, mut decided) = (0, 0, 0, 0);
+    for step in 1..=240 {
+        at += Duration::minutes(rng.random_range(1..30));
+        let open = d.queue(&QueueFilter::default(), at, 0, 10_000_000).unwrap();
+        let pick = (!open.is_empty()).then(|| open[rng.random_range(0..open.len())].clone());
+        match rng.random_range(0..10) {
+            0 | 1 => log_call(&mut d, &mut rng, at, step),
+            2 | 3 => {
+                if let Some(a) = pick {
+                    let owner = rng
+                        .random_bool(0.85)
+                        .then(|| staff[rng.random_range(0..staff.len())].clone());
+                    if d.execute(
+                        Command::AssignAction {
+                            action_id: a.action_id,
+                            owner,
+                        },
+                        at,
+                    )
+                    .is_ok()
+                    {
+                        assigned += 1;
+                    }
+                }
+            }
+            4 => {
+                // Kinds that end with a written outcome (others end their own way).
+                let done_kinds = [
+                    ActionKind::SeeChild,
+                    ActionKind::InformPolice,
+                    ActionKind::StrategyDiscussion,
+                    ActionKind::Interpreter,
+                ];
+                let doable: Vec<_> = open
+                    .iter()
+                    .filter(|a| done_kinds.contains(&a.kind))
+                    .collect();
+                if !doable.is_empty() {
+                    let a = doable[rng.random_range(0..doable.len())];
+                    let r = d.execute(
+                        Command::CompleteAction {
+                            action_id: a.action_id,
+                            outcome: "done".into(),
+                            late_reason: Some("staff shortage on duty".into()),
+                            at: None,
+                        },
+                        at,
+                    );
+                    completed += r.is_ok() as usize;
+                }
+            }
+            5 => {
+                if let Some(a) = pick.filter(|a| a.kind == ActionKind::Decision) {
+                    let r = d.execute(
+                        Command::RecordDecision {
+                            referral_id: a.referral_id,
+                            decision: if rng.random_bool(0.5) {
+                                Decision::Nfa
+                            } else {
+                                Decision::Assessment
+                            },
+                            note: None,
+                            at: None,
+                            late_reason: Some("staff shortage on duty".into()),
+                        },
+                        at,
+                    );
+                    decided += r.is_ok() as usize;
+                }
+            }
+            6 => {
+                let who = &staff[rng.random_range(0..staff.len())];
+                let cmd = if rng.random_bool(0.6) {
+                    Command::MarkAbsent {
+                        login: who.clone(),
+                        from: at - Duration::hours(rng.random_range(-2..3)),
+                        until: rng
+                            .random_bool(0.5)
+                            .then(|| at + Duration::hours(rng.random_range(1..5))),
+                        note: None,
+                    }
+                } else {
+                    Command::ClearAbsence { login: who.clone() }
+                };
+                let _ = d.execute(cmd, at);
+            }
+            7 => {
+                let who = staff[rng.random_range(0..staff.len())].clone();
+                if who != "mgr" {
+                    let _ = d.execute(
+                        Command::SetStaff {
+                            login: who,
+                            display_name: None,
+                            role: None,
+                            team: None,
+                            active: Some(rng.random_bool(0.5)),
+                        },
+                        at,
+                    );
+                }
+            }
+            _ => {
+                if let Some(a) = pick {
+                    let rid = a.referral_id;
+                    let detail = d.referral(rid).unwrap();
+                    if detail.referral.decided_at.is_none() {
+                        let _ = d.execute(
+                            Command::RecordDecision {
+                                referral_id: rid,
+                                decision: Decision::Nfa,
+                                note: None,
+                                at: None,
+                                late_reason: Some("staff shortage on duty".into()),
+                            },
+                            at,
+                        );
+                    }
+                    for item in dutydesk::domain::closure::ChecklistItem::ALL {
+                        let _ = d.execute(
+                            Command::RecordChecklistItem {
+                                referral_id: rid,
+                                item: *item,
+                                status: ItemStatus::NotDone {
+                                    reason: "family left the area".into(),
+                                },
+                                note: None,
+                            },
+                            at,
+                        );
+                    }
+                    let r = d.execute(
+                        Command::CloseReferral {
+                            referral_id: rid,
+                            reason: ClosureReason::ServicesCeased,
+                            note: None,
+                            cancel_open_actions: Some("family left the area".into()),
+                        },
+                        at,
+                    );
+                    closed += r.is_ok() as usize;
+                }
+            }
+        }
+        if step % 20 == 0 {
+            check(&mut d, at, step);
+        }
+    }
+    check(&mut d, at, 241);
+    // The mix did what it says (a mix that changed nothing would prove nothing).
+    assert!(assigned > 20, "assigned {assigned}");
+    assert!(completed > 3, "completed {completed}");
+    assert!(decided + closed > 5, "decided {decided}, closed {closed}");
+    assert!(closed > 3, "closed {closed}");
+}
+
+#[test]
+fn the_childs_name_on_each_action_follows_the_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = demo(&dir, 3000, 3);
+    let conn = d.store().conn();
+    let wrong: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM actions a JOIN referrals r ON r.id = a.referral_id \
+             JOIN children c ON c.id = r.child_id WHERE a.child_name IS NOT c.name",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(wrong, 0);
+    let total: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM actions WHERE child_name IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(total > 100);
+    // The search finds a name by part of it, case-insensitively, and only
+    // open actions.
+    let rows = d
+        .queue(
+            &QueueFilter {
+                child: Some("osei".into()),
+                ..Default::default()
+            },
+            now(),
+            0,
+            10_000,
+        )
+        .unwrap();
+    let all = d.queue(&QueueFilter::default(), now(), 0, 10_000).unwrap();
+    let want: Vec<i64> = all
+        .iter()
+        .filter(|r| {
+            r.child
+                .as_deref()
+                .is_some_and(|c| c.to_lowercase().contains("osei"))
+        })
+        .map(|r| r.action_id)
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(rows.iter().map(|r| r.action_id).collect::<Vec<_>>(), want);
+    // A rename reaches every action of the child's referrals.
+    let (child, referral): (i64, i64) = d
+        .store()
+        .conn()
+        .query_row(
+            "SELECT r.child_id, r.id FROM actions a JOIN referrals r ON r.id = a.referral_id \
+             WHERE a.id = ?1",
+            [want[0]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let conn = d.store().conn();
+    conn.execute(
+        "UPDATE children SET name = 'Zed Renamed' WHERE id = ?1",
+        [child],
+    )
+    .unwrap();
+    let rows = d
+        .queue(
+            &QueueFilter {
+                child: Some("zed ren".into()),
+                ..Default::default()
+            },
+            now(),
+            0,
+            10_000,
+        )
+        .unwrap();
+    assert!(rows.iter().any(|r| r.referral_id == referral), "{rows:?}");
+    assert!(rows
+        .iter()
+        .all(|r| r.child.as_deref() == Some("Zed Renamed")));
+}
