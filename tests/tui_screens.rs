@@ -78,6 +78,25 @@ fn every_screen_and_dialog_at_80x24_and_120x40() {
             assert!(text.contains("Amara Osei · referral"), "{name}:\n{text}");
             key(&mut a, &mut s.client, KeyCode::Esc);
         }
+        // The allocation screen (issue 17): the team's caseloads, the
+        // terms, and its keys from the keymap in the footer.
+        key(&mut a, &mut s.client, KeyCode::Char('A'));
+        let text = snap("allocate", &a, w, h);
+        assert!(text.contains("Allocate referral") && text.contains("Amara Osei"));
+        assert!(
+            text.contains("caseloads") && text.contains("Jaya Patel"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Enter allocate") && text.contains("Esc cancel"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("↑↓ worker"),
+            "no hint outside the keymap:\n{text}"
+        );
+        key(&mut a, &mut s.client, KeyCode::Esc);
+        assert_eq!(a.stack.len(), 2, "Esc goes back to the referral");
         key(&mut a, &mut s.client, KeyCode::Enter);
         let text = snap("viewer", &a, w, h);
         assert!(text.contains("Action: child seen and spoken to"), "{text}");
@@ -465,11 +484,14 @@ fn the_referral_shows_the_call_its_siblings_and_reads_long_text_whole() {
         !text.contains("ZEBRAQUOKKA"),
         "the panel holds only its start"
     );
-    // The rest is further down the panel.
+    // The rest is further down the panel (read page by page: below the
+    // call come the case's allocation lines).
+    let mut text = String::new();
     for _ in 0..4 {
         key(&mut a, &mut s.client, KeyCode::PageDown);
+        text.push_str(&screen_text(&draw(&a, 80, 24)));
     }
-    let text = screen_text(&draw(&a, 80, 24));
+    assert!(text.contains("Case: not allocated"), "{text}");
     assert!(
         text.contains("Referrer: PC Ahmed (police officer)"),
         "{text}"

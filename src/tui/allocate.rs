@@ -330,7 +330,7 @@ impl Screen for AllocateScreen {
                 .style(Style::new().bold()),
             )
             .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
-            .highlight_symbol("> ")
+            .highlight_symbol("▶ ")
             .block(Block::bordered().title(" caseloads (Rec 52; red-rated not recorded yet) ")),
             table,
             &mut state,

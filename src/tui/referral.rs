@@ -1090,6 +1090,52 @@ impl ReferralScreen {
     /// What the call was about, as paragraphs (the panel wraps them; the
     /// viewer shows them whole): the concern, the flags, the referrer, how
     /// it was passed to duty, and the other children on the same call.
+    /// The case as the desk holds it (issue 17): to whom it is allocated,
+    /// a proposal awaiting authorisation, a transfer waiting, the last
+    /// oversight.
+    fn case_lines(d: &ReferralDetail) -> Vec<String> {
+        let mut out = Vec::new();
+        out.push(match &d.allocation {
+            Some(a) => format!(
+                "Case: allocated to {} by {} on {} · expected by {}, review {}{}",
+                inert_or(a.worker_name.as_deref(), &inert(&a.worker)),
+                inert(&a.allocated_by),
+                london_date(a.allocated_at).format("%d/%m/%Y"),
+                a.by.format("%d/%m/%Y"),
+                a.review.format("%d/%m/%Y"),
+                if a.is_new() {
+                    " · not yet accepted"
+                } else {
+                    ""
+                }
+            ),
+            None => "Case: not allocated".into(),
+        });
+        if let Some(p) = d.awaiting_authorisation() {
+            out.push(format!(
+                "Awaiting authorisation: {} proposed by {} on {} (Rec 25)",
+                p.kind.label(),
+                inert(&p.proposed_by),
+                london_date(p.proposed_at).format("%d/%m/%Y")
+            ));
+        }
+        if let Some(t) = &d.transfer {
+            out.push(format!(
+                "In transfer to {} (asked by {} on {}), waiting to be accepted (Rec 42)",
+                inert(&t.to_team),
+                inert(&t.requested_by),
+                london_date(t.requested_at).format("%d/%m/%Y")
+            ));
+        }
+        if let Some(at) = d.last_overseen() {
+            out.push(format!(
+                "Last overseen: {} (Rec 45)",
+                london_date(at).format("%d/%m/%Y")
+            ));
+        }
+        out
+    }
+
     fn call_text(&self, d: &ReferralDetail) -> Vec<String> {
         let mut out = Vec::new();
         let r = &d.referral;
@@ -1276,7 +1322,11 @@ impl ReferralScreen {
     /// The panel's paragraphs.
     fn panel_text(&self, d: &ReferralDetail, panel: Panel) -> Vec<String> {
         match panel {
-            Panel::Call => self.call_text(d),
+            Panel::Call => {
+                let mut v = self.call_text(d);
+                v.extend(Self::case_lines(d));
+                v
+            }
             Panel::History => self.history_text(d),
             Panel::Chronology => self.chronology_text(d),
         }
