@@ -945,6 +945,9 @@ impl App {
         let section = self.top().map(|s| s.keymap_section()).unwrap_or("global");
         let mut lines: Vec<Line> = Vec::new();
         let title = self.top().map(|s| s.title()).unwrap_or_default();
+        // The popup's inner width less the keys' column: descriptions wrap
+        // under themselves rather than being cut at the border.
+        let desc_w = (area.width.saturating_sub(4).min(84) as usize).saturating_sub(2 + 18);
         // Keys bound on this screen shadow the same key in [global]: list
         // each key once, where it applies.
         let own: Vec<String> = self
@@ -983,10 +986,7 @@ impl App {
                     .map(keymap::plain_notation)
                     .collect::<Vec<_>>()
                     .join(" ");
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<16}"), Style::new().bold()),
-                    Span::raw(desc),
-                ]));
+                help_row(&mut lines, &keys, &desc, desc_w);
             }
             lines.push(Line::from(""));
         }
@@ -998,10 +998,7 @@ impl App {
                     Style::new().bold().underlined(),
                 )));
                 for (k, d) in extra {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("  {k:<16}"), Style::new().bold()),
-                        Span::raw(d),
-                    ]));
+                    help_row(&mut lines, &k, &d, desc_w);
                 }
                 lines.push(Line::from(""));
             }
@@ -1019,9 +1016,30 @@ impl App {
         f.render_widget(
             Paragraph::new(lines)
                 .scroll((off.min(max_off) as u16, 0))
-                .block(Block::bordered().title(" Keys (from your keymap) ")),
+                .block(Block::bordered().title(if max_off > 0 {
+                    " Keys (from your keymap) · j/k more "
+                } else {
+                    " Keys (from your keymap) "
+                })),
             rect,
         );
+    }
+}
+
+/// One row of the help popup: the keys in a column of 16, the description
+/// wrapped beneath itself to `desc_w` cells (never cut at the border).
+fn help_row(lines: &mut Vec<Line<'static>>, keys: &str, desc: &str, desc_w: usize) {
+    let parts = super::widgets::wrap_text(desc, desc_w.max(12));
+    for (i, part) in parts.into_iter().enumerate() {
+        let left = if i == 0 {
+            format!("  {keys:<16}")
+        } else {
+            " ".repeat(18)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(left, Style::new().bold()),
+            Span::raw(part),
+        ]));
     }
 }
 

@@ -13,6 +13,7 @@ use crate::desk::Referral;
 use crate::domain::time::{countdown, to_london};
 use crate::domain::ReferralState;
 use crate::tui::screen::Ctx;
+use crate::tui::widgets::wrap_text;
 
 const LABEL_W: u16 = 27;
 const CONCERN_ROWS: usize = 4;
@@ -262,7 +263,7 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
             None
         };
         if let Some((text, st)) = note {
-            for part in wrap(&text, value_w.saturating_sub(1)) {
+            for part in wrap_text(&text, value_w.saturating_sub(1).max(10)) {
                 lines.push(Line::from(vec![
                     Span::raw(" ".repeat(LABEL_W as usize)),
                     Span::styled(part, st),
@@ -285,27 +286,6 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
             ));
         }
     }
-}
-
-/// Splits `s` into lines of at most `width` characters at spaces.
-fn wrap(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(10);
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for w in s.split(' ') {
-        let need = cur.chars().count() + usize::from(!cur.is_empty()) + w.chars().count();
-        if need > width && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(w);
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
 fn placeholder(f: Field, ctx: &Ctx) -> String {
