@@ -579,6 +579,14 @@ fn a_terminal_too_small_says_so_plainly() {
     key(&mut a, &mut s.client, KeyCode::Char('n'));
     let text = screen_text(&draw(&a, 80, 22));
     assert!(text.contains("PASS TO DUTY in 1h 00m"), "{text}");
+    // Narrower than that, the countdown is still said in the plain message.
+    a.update(&mut s.client, Msg::Resize(60, 20));
+    let text = screen_text(&draw(&a, 60, 20));
+    assert!(text.contains("The terminal is 60×20"), "{text}");
+    assert!(
+        text.contains("A call is being logged: pass to duty in 1h 00m (Rec 39)"),
+        "{text}"
+    );
 }
 
 #[test]

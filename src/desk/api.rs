@@ -63,6 +63,10 @@ pub enum Request {
     Drafts {
         taken_by: Option<String>,
     },
+    /// When a call begun at `started_at` must be passed to duty (Rec 39).
+    PassToDutyDue {
+        started_at: DateTime<Utc>,
+    },
     Matches {
         probe: Probe,
         limit: usize,
@@ -238,6 +242,7 @@ impl Desk {
             }
             Request::Action { id } => json(self.action(id, now)?),
             Request::Drafts { taken_by } => json(self.drafts(taken_by.as_deref())?),
+            Request::PassToDutyDue { started_at } => json(self.pass_to_duty_due(started_at)?),
             Request::Matches { probe, limit } => json(self.matches(&probe, limit)?),
             Request::Head => json(self.head()?),
             Request::Verify => json(self.verify()?),

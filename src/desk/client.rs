@@ -396,6 +396,11 @@ impl Client {
         })
     }
 
+    /// When a call begun at `started_at` must be passed to duty (Rec 39).
+    pub fn pass_to_duty_due(&mut self, started_at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        self.typed(Request::PassToDutyDue { started_at })
+    }
+
     pub fn matches(&mut self, probe: &Probe, limit: usize) -> Result<Vec<ChildMatch>> {
         self.typed(Request::Matches {
             probe: probe.clone(),

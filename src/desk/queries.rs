@@ -379,6 +379,15 @@ impl Desk {
             .read(|c| Ok::<_, DeskError>(store::list_drafts(c, taken_by)?))
     }
 
+    /// When a call begun at `started_at` must reach the duty team (Rec 39),
+    /// by the pass-to-duty clock in this database's settings: the call
+    /// form's countdown asks here rather than keeping its own hour.
+    pub fn pass_to_duty_due(&mut self, started_at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        self.gate(Permission::ReadDrafts)?;
+        let rules = self.rules()?;
+        Ok(rules.pass_to_duty_due(started_at)?)
+    }
+
     /// Earlier children who may be the child being described (re-referrals).
     pub fn matches(&mut self, probe: &Probe, limit: usize) -> Result<Vec<ChildMatch>> {
         self.gate(Permission::ReadMatches)?;

@@ -762,7 +762,7 @@ impl App {
 
     /// A terminal too small to show what matters: say so plainly.
     fn view_too_small(&self, f: &mut Frame, area: Rect) {
-        let text = vec![
+        let mut text = vec![
             Line::from(" dutydesk").bold(),
             Line::from(""),
             Line::from(format!(
@@ -773,13 +773,17 @@ impl App {
             Line::from(" Make the window larger. Nothing is lost: an unfinished call"),
             Line::from(" is saved as you type."),
             Line::from(""),
-            Line::from(format!(
-                " {} quits.",
-                self.keymap
-                    .shown_key("global", "quit")
-                    .unwrap_or_else(|| "C-c".into())
-            )),
         ];
+        if let Some(line) = self.top().and_then(|s| s.too_small_line(&self.ctx())) {
+            text.push(Line::from(format!(" {}", inert(&line))).bold().reversed());
+            text.push(Line::from(""));
+        }
+        text.push(Line::from(format!(
+            " {} quits.",
+            self.keymap
+                .shown_key("global", "quit")
+                .unwrap_or_else(|| "C-c".into())
+        )));
         f.render_widget(
             Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
             area,

@@ -33,10 +33,10 @@ use model::{duty_staff, ChildForm, Field, Form, FormDraft, Kind, ORDER};
 /// How many earlier children are shown beside the form.
 pub const MATCH_LIMIT: usize = 5;
 
-/// The hour within which a call is passed to the duty team (Rec 39).
-pub const PASS_WITHIN: Duration = Duration::hours(1);
-/// From this age the clock turns amber.
-pub const AMBER_FROM: Duration = Duration::minutes(45);
+/// The clock turns amber this long before the call must reach the duty
+/// team. (When it must is the desk's pass-to-duty clock, Rec 39: asked of
+/// the desk, never kept here.)
+pub const AMBER_BEFORE: Duration = Duration::minutes(15);
 
 screen_actions! {
     /// What the call form's keys do (section `[call-form]`); every other
@@ -108,21 +108,15 @@ pub fn unfinished_banner(drafts: &[Call]) -> Option<String> {
     })
 }
 
-/// Unfinished calls begun more than an hour ago: not passed to duty within
-/// the hour (Rec 39), so the queue header shows them as overdue.
-pub fn overdue_drafts(drafts: &[Call], now: DateTime<Utc>) -> usize {
-    drafts
-        .iter()
-        .filter(|d| now - d.started_at >= PASS_WITHIN)
-        .count()
-}
-
 /// The call form screen.
 #[derive(Debug, Clone)]
 pub struct CallForm {
     pub(crate) form: Form,
     pub(crate) focus: Field,
     pub(crate) started_at: DateTime<Utc>,
+    /// When this call must be passed to duty, by the desk's clock (Rec 39);
+    /// asked once the form opens (the start never changes).
+    pub(crate) pass_due: Option<DateTime<Utc>>,
     pub(crate) draft_id: Option<i64>,
     pub(crate) resumed: bool,
     pub(crate) saved_at: Option<DateTime<Utc>>,
@@ -193,6 +187,7 @@ impl CallForm {
             form: Form::default(),
             focus: Field::Name,
             started_at: now,
+            pass_due: None,
             draft_id: None,
             resumed: false,
             saved_at: None,
@@ -263,15 +258,18 @@ impl CallForm {
         self.changed()
     }
 
-    /// The clock's state: minutes since the call began decide the colour.
+    /// When the call must be passed to duty (Rec 39), by the desk's clock.
+    pub fn pass_due(&self) -> Option<DateTime<Utc>> {
+        self.pass_due
+    }
+
+    /// The clock's state: the time left before the call must reach the
+    /// duty team decides the colour.
     pub fn clock_level(&self, now: DateTime<Utc>) -> ClockLevel {
-        let age = now - self.started_at;
-        if age >= PASS_WITHIN {
-            ClockLevel::Overdue
-        } else if age >= AMBER_FROM {
-            ClockLevel::Amber
-        } else {
-            ClockLevel::Normal
+        match self.pass_due {
+            Some(due) if now >= due => ClockLevel::Overdue,
+            Some(due) if due - now <= AMBER_BEFORE => ClockLevel::Amber,
+            _ => ClockLevel::Normal,
         }
     }
 
@@ -760,8 +758,19 @@ impl Screen for CallForm {
         "call-form"
     }
 
+    fn too_small_line(&self, ctx: &Ctx) -> Option<String> {
+        let due = self.pass_due?;
+        Some(format!(
+            "A call is being logged: pass to duty {} (Rec 39)",
+            crate::domain::time::countdown(due, ctx.now)
+        ))
+    }
+
     fn reload(&mut self, desk: &mut Client, now: DateTime<Utc>) -> Result<(), DeskError> {
         self.now = now;
+        if self.pass_due.is_none() {
+            self.pass_due = Some(desk.pass_to_duty_due(self.started_at)?);
+        }
         if self.staff.is_empty() {
             let team = desk.me()?.and_then(|m| m.team_id);
             self.staff = duty_staff(&desk.staff(team)?, now);

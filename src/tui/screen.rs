@@ -164,4 +164,10 @@ pub trait Screen {
     fn on_paste(&mut self, _text: &str, _ctx: &Ctx) -> Vec<Effect> {
         Vec::new()
     }
+
+    /// The one line that must stay in sight when the terminal is too small
+    /// for the screen (the call form's countdown to pass to duty, Rec 39).
+    fn too_small_line(&self, _ctx: &Ctx) -> Option<String> {
+        None
+    }
 }

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::model::{Field, Kind, ORDER};
-use super::{CallForm, CallFormAction, ClockLevel, PASS_WITHIN};
+use super::{CallForm, CallFormAction, ClockLevel};
 use crate::desk::ChildMatch;
 use crate::desk::Referral;
 use crate::domain::time::{countdown, to_london};
@@ -49,7 +49,7 @@ fn draw_clock(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
     } else {
         format!("{}h {:02}m ago", age / 3600, (age % 3600) / 60)
     };
-    let due = m.started_at + PASS_WITHIN;
+    let due = m.pass_due.unwrap_or(m.started_at);
     let (style, left) = match m.clock_level(now) {
         ClockLevel::Normal => (Style::new().green(), countdown(due, now)),
         ClockLevel::Amber => (Style::new().yellow().bold(), countdown(due, now)),
