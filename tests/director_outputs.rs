@@ -47,6 +47,12 @@ fn demo() -> (tempfile::TempDir, PathBuf, BTreeSet<String>) {
         "SELECT referrer_phone FROM calls WHERE referrer_phone IS NOT NULL",
         "SELECT referrer_address FROM calls WHERE referrer_address IS NOT NULL",
         "SELECT concern FROM calls WHERE concern IS NOT NULL",
+        // Screening reasons, what agencies shared, consent and escalation
+        // reasons are free text (issue 16).
+        "SELECT reason FROM screenings",
+        "SELECT shared FROM agency_checks WHERE shared IS NOT NULL",
+        "SELECT reason FROM consents WHERE reason IS NOT NULL",
+        "SELECT reason FROM escalations",
     ] {
         let Ok(mut st) = c.prepare(sql) else {
             panic!("the schema changed: {sql}");
@@ -120,6 +126,24 @@ fn director_commands() -> Vec<Vec<String>> {
         cmds.push(vec!["transfer", "list", "--format", f]);
         cmds.push(vec!["oversight", "due", "--days", "1", "--format", f]);
         cmds.push(vec!["audit-sample", "--month", "2026-10", "--format", f]);
+        cmds.push(vec!["queue", "--urgency", "red", "--format", f]);
+        cmds.push(vec!["queue", "--sort", "urgency", "--format", f]);
+        cmds.push(vec![
+            "referral", "screen", "1", "--rag", "red", "--need", "4", "--reason", "x", "--format",
+            f,
+        ]);
+        cmds.push(vec!["referral", "consent", "1", "--given", "--format", f]);
+        cmds.push(vec![
+            "referral", "escalate", "1", "--reason", "x", "--format", f,
+        ]);
+        cmds.push(vec![
+            "check",
+            "respond",
+            "1",
+            "--nothing-known",
+            "--format",
+            f,
+        ]);
     }
     for f in ["table", "md", "json"] {
         cmds.push(vec!["chronology", "1", "--format", f]);

@@ -235,6 +235,8 @@ fn show(format: ReportFormat, r: &HandoverReport) -> Result<String, DeskError> {
             add("call not passed", &r.calls_not_passed);
             add("due next shift", &r.due_next_shift);
             add("confirmation awaited", &r.confirmations_awaited);
+            add("red not yet seen", &r.red_not_seen);
+            add("check outstanding", &r.checks_outstanding);
             for u in &r.unallocated {
                 t.row(vec![
                     "unallocated".into(),

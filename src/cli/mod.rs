@@ -15,6 +15,7 @@ mod oversight;
 mod print;
 pub mod report;
 pub mod restore;
+mod screening;
 pub mod settings;
 mod transfer;
 
@@ -109,6 +110,9 @@ pub enum Cmd {
     /// Manage staff: list, add, set, absent, back
     #[command(subcommand)]
     Staff(StaffCmd),
+    /// Agency checks made by screening (Rec 34): record a response
+    #[command(subcommand)]
+    Check(screening::CheckCmd),
     /// Each worker's load: open cases, new (not accepted), open and overdue actions,
     /// against the caseload ceiling (Rec 52); --worker or --mine lists the cases
     Caseload(allocation::CaseloadArgs),
@@ -351,6 +355,13 @@ pub struct QueueArgs {
     /// Part of a child's name
     #[arg(long)]
     pub child: Option<String>,
+    /// Only referrals screened red, amber or green (issue 16)
+    #[arg(long)]
+    pub urgency: Option<String>,
+    /// due (the default: overdue first, then by due) or urgency (overdue
+    /// first, then red, amber, the rest, each by due)
+    #[arg(long, default_value = "due")]
+    pub sort: String,
     /// At most this many rows, most overdue first (stderr says when the list is cut)
     #[arg(long, default_value_t = 500)]
     pub limit: i64,
@@ -477,6 +488,17 @@ pub enum ReferralCmd {
         #[arg(long)]
         text: String,
     },
+    /// Screen a referral (duty workers and managers): RAG urgency and level of
+    /// need, with why. Red or amber brings the decision forward (never later);
+    /// screening makes an agency check for each agency in the settings (Rec 34)
+    Screen(screening::ScreenArgs),
+    /// Record consent to share: --given, --refused, or --overridden because of
+    /// risk (duty managers, with --reason)
+    Consent(screening::ConsentArgs),
+    /// Escalate a referral in assessment to a strategy discussion and section
+    /// 47 enquiry (duty managers; Rec 93): the first decision stays in the
+    /// chronology, the section 47 clocks run from now
+    Escalate(screening::EscalateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -651,6 +673,16 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                 overdue: q.overdue,
                 kind,
                 child: q.child.clone(),
+                urgency: q
+                    .urgency
+                    .as_deref()
+                    .map(crate::domain::screening::Urgency::parse)
+                    .transpose()?,
+                by_urgency: match q.sort.trim().to_ascii_lowercase().as_str() {
+                    "due" => false,
+                    "urgency" | "rag" => true,
+                    _ => return Err(DeskError::Invalid("--sort is due or urgency".into())),
+                },
             };
             if q.limit < 1 {
                 return Err(DeskError::Invalid("--limit must be at least 1".into()));
@@ -867,6 +899,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::AuditSample(a) => case_audit::run_sample(a, env),
         Cmd::AuditCase(a) => case_audit::run_audit_case(a, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),
+        Cmd::Referral(ReferralCmd::Screen(a)) => screening::run_screen(a, env),
+        Cmd::Referral(ReferralCmd::Consent(a)) => screening::run_consent(a, env),
+        Cmd::Referral(ReferralCmd::Escalate(a)) => screening::run_escalate(a, env),
+        Cmd::Check(c) => screening::run_check(c, env),
         Cmd::Chronology(a) => chronology::run_chronology(*a, env),
         Cmd::Audit(a) => chronology::run_audit(*a, env),
         Cmd::Report(a) => report::run_report(a, env),

@@ -12,6 +12,10 @@ use crate::domain::time::{countdown, fmt_long, fmt_rfc3339, fmt_short};
 use crate::domain::validate::inert;
 
 pub fn outcome(o: &Outcome) {
+    if let Some(text) = super::screening::outcome_text(o) {
+        print!("{text}");
+        return;
+    }
     match o {
         Outcome::Done { summary } => println!("{summary}"),
         Outcome::DraftSaved { draft_id } => println!("draft {draft_id} saved"),
@@ -107,6 +111,11 @@ pub fn outcome(o: &Outcome) {
             }
             print!("{}", super::output::inert_keep_newlines(&out));
         }
+        // Printed by `screening::outcome_text` above.
+        Outcome::Screened { .. }
+        | Outcome::CheckAnswered { .. }
+        | Outcome::ConsentRecorded { .. }
+        | Outcome::Escalated { .. } => {}
     }
 }
 
@@ -235,6 +244,7 @@ pub fn queue(format: Format, rows: &[QueueRow], now: DateTime<Utc>) -> std::io::
             "due",
             "countdown",
             "team",
+            "rag",
         ]);
         for r in rows {
             t.row(vec![
@@ -254,6 +264,7 @@ pub fn queue(format: Format, rows: &[QueueRow], now: DateTime<Utc>) -> std::io::
                 },
                 countdown(r.due_at, now),
                 r.team.clone(),
+                r.urgency.map(|u| u.as_str()).unwrap_or("-").to_string(),
             ]);
         }
         t
@@ -361,6 +372,7 @@ pub fn referral(format: Format, d: &ReferralDetail, now: DateTime<Utc>) -> std::
                 .unwrap_or_default()
         ));
     }
+    out.push_str(&super::screening::referral_sections(d));
     let mut t = Table::new(&["action", "kind", "owner", "due", "status"]);
     for a in &d.actions {
         t.row(vec![

@@ -468,6 +468,45 @@ pub fn to_csv(r: &Report) -> Table {
     ] {
         row("authorisation", figure, &all, "", label, n(count), e(), e());
     }
+    let s = &r.screening;
+    for (figure, label, count) in [
+        ("screened_red", "screenings rated red", s.screened_red),
+        ("screened_amber", "screenings rated amber", s.screened_amber),
+        ("screened_green", "screenings rated green", s.screened_green),
+        (
+            "referrals_screened",
+            "referrals screened",
+            s.referrals_screened,
+        ),
+        (
+            "checks_on_time",
+            "agency checks answered on time",
+            s.checks_answered_on_time,
+        ),
+        (
+            "checks_late",
+            "agency checks answered late",
+            s.checks_answered_late,
+        ),
+        (
+            "checks_outstanding",
+            "agency checks outstanding (now)",
+            s.checks_outstanding,
+        ),
+        (
+            "checks_outstanding_overdue",
+            "of which overdue",
+            s.checks_outstanding_overdue,
+        ),
+        (
+            "consent_overridden",
+            "consent overridden",
+            s.consent_overridden,
+        ),
+        ("escalations", "escalated to section 47", s.escalations),
+    ] {
+        row("screening", figure, &all, "", label, n(count), e(), e());
+    }
     for m in &r.case_audits {
         row(
             "case_audits",
@@ -740,6 +779,22 @@ pub fn to_text(r: &Report) -> String {
             .unwrap_or_else(|| "–".into()),
         au.authorised_in_period,
         au.returned_in_period
+    ));
+    let s = &r.screening;
+    out.push_str(&format!(
+        "Screening: {} referral(s) screened; screenings red {}, amber {}, green {}. Agency \
+         checks due in the period (Rec 34): {} answered on time, {} late; outstanding now {} \
+         ({} overdue). Consent overridden {}; escalated to section 47 {}\n\n",
+        s.referrals_screened,
+        s.screened_red,
+        s.screened_amber,
+        s.screened_green,
+        s.checks_answered_on_time,
+        s.checks_answered_late,
+        s.checks_outstanding,
+        s.checks_outstanding_overdue,
+        s.consent_overridden,
+        s.escalations
     ));
     for m in &r.case_audits {
         out.push_str(&format!(

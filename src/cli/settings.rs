@@ -24,6 +24,15 @@ Keys:
   caseload.ceiling            open cases per worker before allocation warns (Rec 52), every team
   caseload.ceiling.TEAM       the same for one team, by name or as caseload.ceiling.team.ID
   calendar.bank_holiday.DATE  a bank holiday of a year outside 2020-2035 (settings bank-holiday add|remove DATE)
+  screening.red|amber|green   the decision's clock under that RAG urgency: \"today\" (see today: the end \
+of the London day, at least 4 hours), \"decision clock\" (no change) or a timescale; defaults red today, \
+amber 1 working day, green decision clock. Screening never makes a deadline later
+  need.level.N                level N (1-9) of the continuum of need; default 1 universal, 2 early \
+help, 3 child in need, 4 child protection (Derby 13)
+  checks.agency.N             agency N (1-9) a screening checks with (Rec 34); default police, health \
+visitor or GP, school, child protection plan register, another authority
+  checks.clock.red|amber|green  each agency check's clock: \"decision clock\" (by the decision) or a \
+timescale; default red 4 hours, amber and green by the decision
 
 Clocks (KIND, the profile's default, where it comes from):
   pass_to_duty          1 hour                   Rec 39 (verbally and in writing)
@@ -209,6 +218,18 @@ fn table(v: &SettingsView) -> Table {
             "none (no warning at allocation)".into(),
             String::new(),
             "Rec 52".into(),
+        ]);
+    }
+    for s in &v.screening {
+        t.row(vec![
+            s.key.clone(),
+            s.value.clone(),
+            if s.is_default {
+                "default".into()
+            } else {
+                "set".into()
+            },
+            s.source.clone(),
         ]);
     }
     for c in &v.caseload_ceilings {

@@ -26,8 +26,8 @@ use crate::domain::{Actor, ReferralState, Role};
 use crate::store::{self, AllocatedCase, Allocation, CaseloadRow, NewAllocation, NewEvent};
 
 /// What the caseload cannot say yet, shown with every caseload.
-pub const RED_RATED_NOT_RECORDED: &str = "red_rated is 0 for everyone: the desk does not \
-    record a RAG rating yet (screening is a later issue), so red-rated cases cannot be counted";
+pub const RED_RATED_NOT_RECORDED: &str = "red_rated counts the worker's open allocated cases \
+    whose last screening was red (`dutydesk referral screen`); an unscreened case is not counted";
 
 /// One worker's load (Rec 52).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +48,8 @@ pub struct Caseload {
     pub open_actions: i64,
     /// Of those, past their due instant.
     pub overdue: i64,
-    /// Always 0 for now: see [`RED_RATED_NOT_RECORDED`].
+    /// Of the open cases, those whose last screening was red (see
+    /// [`RED_RATED_NOT_RECORDED`]).
     pub red_rated: i64,
     /// The ceiling for the worker's team (settings `caseload.ceiling…`), if set.
     pub ceiling: Option<u32>,
@@ -95,7 +96,7 @@ fn caseload(
         new_allocations: row.new_allocations,
         open_actions: row.open_actions,
         overdue: row.overdue,
-        red_rated: 0,
+        red_rated: row.red_rated,
         ceiling,
         can_allocate: problem.is_none(),
         cannot_allocate_because: problem.map(str::to_string),

@@ -189,6 +189,44 @@ pub enum Command {
         #[serde(default)]
         note: Option<String>,
     },
+    /// A duty worker or duty manager screens a referral (issue 16): its RAG
+    /// urgency and level of need on the continuum in the settings, with why.
+    /// Red or amber re-times the open decision (never later than it was);
+    /// the first screening makes an agency check for each agency in the
+    /// settings (Rec 34), owned by the screener. Re-screening keeps history.
+    ScreenReferral {
+        referral_id: i64,
+        urgency: crate::domain::screening::Urgency,
+        /// The level's number or name.
+        need: String,
+        reason: String,
+    },
+    /// An agency's response to a check (Rec 34): ends its `agency_check`
+    /// action; after its due time that needs `late_reason` (Rec 35).
+    RespondToCheck {
+        action_id: i64,
+        response: crate::domain::screening::CheckResponse,
+        /// When the agency answered; now when not given.
+        #[serde(default)]
+        at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        late_reason: Option<String>,
+    },
+    /// Consent to share information: given, refused, or overridden because
+    /// of risk (a duty manager, with the reason). Who decided is the actor.
+    RecordConsent {
+        referral_id: i64,
+        status: crate::domain::screening::ConsentStatus,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A duty manager escalates a referral in assessment to a strategy
+    /// discussion and section 47 enquiry, with why. The first decision stays
+    /// in the chronology; the section 47 clocks run from now.
+    EscalateToSection47 {
+        referral_id: i64,
+        reason: String,
+    },
     /// The allocated worker accepts the case: it is no longer new to them.
     AcceptAllocation {
         referral_id: i64,
@@ -448,5 +486,31 @@ pub enum Outcome {
         /// Things the manager should know: over the caseload ceiling (Rec 52),
         /// a worker of another team, actions left with others.
         warnings: Vec<String>,
+    },
+    /// A referral screened (issue 16).
+    Screened {
+        screening: crate::store::Screening,
+        referral: ReferralWithActions,
+        /// The agency checks this screening made.
+        checks_made: Vec<crate::store::AgencyCheck>,
+        /// Open actions whose due this screening brought forward (the
+        /// decision, open checks), with their new due.
+        retimed: Vec<Action>,
+    },
+    /// An agency's response recorded (Rec 34).
+    CheckAnswered {
+        check: crate::store::AgencyCheck,
+        action: Action,
+    },
+    /// Consent to share recorded.
+    ConsentRecorded {
+        consent: crate::store::Consent,
+    },
+    /// A referral escalated to section 47.
+    Escalated {
+        escalation: crate::store::Escalation,
+        referral: ReferralWithActions,
+        /// The section 47 clocks made from the escalation.
+        made: Vec<Action>,
     },
 }

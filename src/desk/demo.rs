@@ -594,6 +594,9 @@ fn fill(desk: &mut Desk, spec: &DemoSpec, progress: &mut dyn FnMut(u64, u64)) ->
     // Cases allocated to the workers who hold them (Rec 53), for the caseloads.
     desk.store
         .write(|c| super::allocation::fill_demo(c, spec.seed, now, &actor))?;
+    // Screened referrals, agency checks, consent and escalations (issue 16).
+    desk.store
+        .write(|c| super::screening::fill_demo(c, &rules, spec.seed, now, &actor))?;
     Ok(stats)
 }
 

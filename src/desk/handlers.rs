@@ -438,6 +438,45 @@ pub(crate) fn handle(
             now,
             &ev,
         ),
+        Command::ScreenReferral {
+            referral_id,
+            urgency,
+            need,
+            reason,
+        } => super::screening::screen(
+            conn,
+            rules,
+            actor,
+            referral_id,
+            urgency,
+            &need,
+            &reason,
+            now,
+            &ev,
+        ),
+        Command::RespondToCheck {
+            action_id,
+            response,
+            at,
+            late_reason,
+        } => super::screening::respond(conn, actor, action_id, response, at, late_reason, now, &ev),
+        Command::RecordConsent {
+            referral_id,
+            status,
+            reason,
+        } => super::screening::consent(
+            conn,
+            actor,
+            referral_id,
+            status,
+            reason.as_deref(),
+            now,
+            &ev,
+        ),
+        Command::EscalateToSection47 {
+            referral_id,
+            reason,
+        } => super::screening::escalate(conn, rules, actor, referral_id, &reason, now, &ev),
         Command::AcceptAllocation { referral_id } => {
             super::allocation::accept(conn, actor, referral_id, now, &ev)
         }

@@ -74,6 +74,12 @@ pub struct HandoverCounts {
     pub unallocated: usize,
     pub confirmations_awaited: usize,
     pub received_since: usize,
+    /// Red referrals not yet seen (open decision or see-child actions).
+    #[serde(default)]
+    pub red_not_seen: usize,
+    /// Agency checks awaiting a response (Rec 34).
+    #[serde(default)]
+    pub checks_outstanding: usize,
 }
 
 /// The previous handover of the same team, for context.
@@ -137,6 +143,13 @@ pub struct HandoverReport {
     /// sending team's until the receiving team accepts them.
     #[serde(default)]
     pub in_transfer: Vec<crate::store::Transfer>,
+    /// Red referrals not yet seen: screened red (see today) with the decision
+    /// or the child's visit still open (issue 16).
+    #[serde(default)]
+    pub red_not_seen: Vec<ReportAction>,
+    /// Agency checks awaiting the agency's response (Rec 34).
+    #[serde(default)]
+    pub checks_outstanding: Vec<ReportAction>,
     pub received_since: Vec<HandoverReferral>,
     /// Filled in when the handover is given.
     pub handed_by: Option<String>,
@@ -250,6 +263,15 @@ pub(crate) fn build_report(
     .into_iter()
     .map(mark)
     .collect::<Vec<_>>();
+    let red_not_seen = store::handover_actions(conn, team_id, ActionSet::RedNotSeen)?
+        .into_iter()
+        .map(mark)
+        .collect::<Vec<_>>();
+    let checks_outstanding =
+        store::handover_actions(conn, team_id, ActionSet::Kind(ActionKind::AgencyCheck))?
+            .into_iter()
+            .map(mark)
+            .collect::<Vec<_>>();
     let unfinished_calls = store::unfinished_calls(conn, team_id)?;
     let unallocated = store::unallocated_referrals(conn, team_id, now)?;
     let in_transfer = store::pending_transfers(conn, team_id)?;
@@ -283,6 +305,8 @@ pub(crate) fn build_report(
         unallocated: unallocated.len(),
         confirmations_awaited: confirmations_awaited.len(),
         received_since: received_since.len(),
+        red_not_seen: red_not_seen.len(),
+        checks_outstanding: checks_outstanding.len(),
     };
     Ok(HandoverReport {
         team,
@@ -300,6 +324,8 @@ pub(crate) fn build_report(
         unallocated,
         confirmations_awaited,
         in_transfer,
+        red_not_seen,
+        checks_outstanding,
         received_since,
         handed_by: None,
         handed_to: None,
@@ -855,6 +881,10 @@ impl HandoverReport {
         }
         o.push_str("## Written confirmations awaited (Rec 21)\n\n");
         action_table(&mut o, &self.confirmations_awaited, now, false);
+        o.push_str("## Red referrals not yet seen (screened red: see today)\n\n");
+        action_table(&mut o, &self.red_not_seen, now, false);
+        o.push_str("## Agency checks outstanding (Rec 34)\n\n");
+        action_table(&mut o, &self.checks_outstanding, now, false);
         o.push_str(&format!(
             "## Referrals received since {}\n\n",
             fmt_short(self.since)

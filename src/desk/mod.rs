@@ -23,6 +23,7 @@ mod oversight;
 mod queries;
 mod replica;
 pub mod reports;
+mod screening;
 mod settings;
 mod transfer;
 
@@ -59,6 +60,8 @@ pub use crate::store::{
     QueueRow, Referral, Referrer, RowProblem, SealBreak, SealReport, Staff, StoreError, Team,
     Transfer,
 };
+/// Screening, agency checks, consent and escalation records (issue 16).
+pub use crate::store::{AgencyCheck, Consent, Escalation, Screening, ScreeningCounts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {

@@ -38,6 +38,19 @@ pub struct ReferralDetail {
     /// Supervision and oversight notes, oldest first (Rec 45).
     #[serde(default)]
     pub oversight: Vec<store::OversightNote>,
+    /// Every screening, oldest first (the last is in force): urgency, level
+    /// of need, by whom, when, why.
+    #[serde(default)]
+    pub screenings: Vec<store::Screening>,
+    /// The agency checks (Rec 34), in the order made, with their responses.
+    #[serde(default)]
+    pub checks: Vec<store::AgencyCheck>,
+    /// Consent to share, oldest first (the last is in force).
+    #[serde(default)]
+    pub consents: Vec<store::Consent>,
+    /// Escalations to section 47, with the state and decision before.
+    #[serde(default)]
+    pub escalations: Vec<store::Escalation>,
 }
 
 impl ReferralDetail {
@@ -277,6 +290,18 @@ impl Desk {
             } else {
                 Vec::new()
             };
+            // Screening reasons, agencies' responses and consent are case
+            // discussion too: for those who read the chronology.
+            let (screenings, checks, consents, escalations) = if chronology {
+                (
+                    store::screenings_of_referral(c, id)?,
+                    store::checks_of_referral(c, id)?,
+                    store::consents_of_referral(c, id)?,
+                    store::escalations_of_referral(c, id)?,
+                )
+            } else {
+                Default::default()
+            };
             Ok(ReferralDetail {
                 referral,
                 child,
@@ -289,6 +314,10 @@ impl Desk {
                 authorisations,
                 transfer,
                 oversight,
+                screenings,
+                checks,
+                consents,
+                escalations,
             })
         })
     }

@@ -110,6 +110,11 @@ pub struct Report {
     /// Case audits of the months the period touches (Rec 30): every team's.
     #[serde(default)]
     pub case_audits: Vec<super::case_audit::MonthAudits>,
+    /// Screening in the period (issue 16): screenings by RAG, agency checks
+    /// due in the period answered on time or late (Rec 34), checks open now,
+    /// consent overridden, escalations to section 47. Counts only.
+    #[serde(default)]
+    pub screening: crate::store::ScreeningCounts,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -339,6 +344,7 @@ const KIND_ORDER: &[ActionKind] = &[
     ActionKind::ReferrerFeedback,
     ActionKind::Interpreter,
     ActionKind::ActionPoint,
+    ActionKind::AgencyCheck,
 ];
 
 #[derive(Default, Clone, Copy)]
@@ -753,6 +759,7 @@ impl Desk {
                     crate::domain::case_audit::Month::of(p.from),
                     crate::domain::case_audit::Month::of(p.to),
                 )?,
+                screening: store::screening_counts(c, p.start, p.end, team_id, now)?,
                 period: p,
             })
         })

@@ -95,10 +95,63 @@ pub struct SettingsView {
     /// each team's own.
     #[serde(default)]
     pub caseload_ceilings: Vec<CeilingSetting>,
+    /// Screening (issue 16): what each RAG urgency does, the levels of need,
+    /// the agencies checked and their clocks, in force.
+    #[serde(default)]
+    pub screening: Vec<ScreeningSetting>,
     /// Set when the stored rows cannot be used (changed outside dutydesk):
     /// then `clocks` is empty and every command is refused until a manager
     /// puts it right.
     pub problem: Option<String>,
+}
+
+/// One screening setting in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningSetting {
+    pub key: String,
+    pub value: String,
+    /// Not set: the built-in default.
+    pub is_default: bool,
+    pub source: String,
+}
+
+fn screening_view(s: &Settings, rules: &Rules) -> Vec<ScreeningSetting> {
+    use crate::domain::screening::Urgency;
+    let sc = &rules.screening;
+    let mut out = Vec::new();
+    for &u in Urgency::ALL {
+        out.push(ScreeningSetting {
+            key: SettingKey::ScreeningClock(u).name(),
+            value: sc.clock(u).describe(),
+            is_default: !s.screening_clocks.contains_key(&u),
+            source: "issue 16: the decision's clock under this urgency (never later)".into(),
+        });
+    }
+    for (n, name) in &sc.need_levels {
+        out.push(ScreeningSetting {
+            key: SettingKey::NeedLevel(*n).name(),
+            value: name.clone(),
+            is_default: s.need_levels.is_empty(),
+            source: "the continuum of need (Derby 13: four tiers)".into(),
+        });
+    }
+    for (i, a) in sc.agencies.iter().enumerate() {
+        out.push(ScreeningSetting {
+            key: SettingKey::CheckAgency(i as u8 + 1).name(),
+            value: a.clone(),
+            is_default: s.check_agencies.is_empty(),
+            source: "Rec 34".into(),
+        });
+    }
+    for &u in Urgency::ALL {
+        out.push(ScreeningSetting {
+            key: SettingKey::CheckClock(u).name(),
+            value: sc.check_clock(u).describe(),
+            is_default: !s.check_clocks.contains_key(&u),
+            source: "Rec 34: each agency check, never after the decision".into(),
+        });
+    }
+    out
 }
 
 /// One caseload ceiling (open cases per worker) in force.
@@ -185,6 +238,7 @@ impl Desk {
                             })
                             .collect::<Result<Vec<_>>>()?,
                         bank_holidays: s.bank_holidays.iter().copied().collect(),
+                        screening: screening_view(&s, &rules),
                         calendar_years: rules.calendar.covered_years(),
                         rows: rows_out,
                         problem: None,
@@ -197,6 +251,7 @@ impl Desk {
                     closures: Vec::new(),
                     not_holidays: Vec::new(),
                     caseload_ceilings: Vec::new(),
+                    screening: Vec::new(),
                     bank_holidays: Vec::new(),
                     calendar_years: String::new(),
                     rows: rows_out,
@@ -251,6 +306,18 @@ fn shown(key: &SettingKey, value: Option<&str>, rules: &Rules) -> String {
         (SettingKey::AuditItem(_), None) => "not asked (the built-in checklist if none)".into(),
         (SettingKey::BankHoliday(_), Some(_)) => "a bank holiday".into(),
         (SettingKey::BankHoliday(_), None) => "not a bank holiday".into(),
+        (SettingKey::ScreeningClock(_) | SettingKey::CheckClock(_), Some(v)) => v.to_string(),
+        (SettingKey::ScreeningClock(u), None) => format!(
+            "{} (default)",
+            crate::domain::screening::ScreeningRules::default_clock(*u).describe()
+        ),
+        (SettingKey::CheckClock(u), None) => format!(
+            "{} (default)",
+            crate::domain::screening::ScreeningRules::default_check_clock(*u).describe()
+        ),
+        (SettingKey::NeedLevel(_) | SettingKey::CheckAgency(_), Some(v)) => format!("{v:?}"),
+        (SettingKey::NeedLevel(_), None) => "not set (the built-in four levels if none)".into(),
+        (SettingKey::CheckAgency(_), None) => "not set (the built-in five agencies if none)".into(),
     }
 }
 

@@ -282,6 +282,9 @@ pub struct Rules {
     pub profile: Profile,
     pub timescales: Timescales,
     pub calendar: Calendar,
+    /// What each RAG urgency does, the levels of need, the agencies checked
+    /// (`domain::screening`).
+    pub screening: super::screening::ScreeningRules,
 }
 
 impl Default for Rules {
@@ -290,6 +293,7 @@ impl Default for Rules {
             profile: Profile::Seed,
             timescales: Timescales::profile(Profile::Seed),
             calendar: Calendar::england_and_wales(),
+            screening: Default::default(),
         }
     }
 }
@@ -321,10 +325,17 @@ impl Rules {
             .with_bank_holidays(&bank_holidays)
             .without(&not_holidays)
             .with_closures(&closures);
+        let screening = super::screening::ScreeningRules::with_settings(
+            &s.screening_clocks,
+            &s.need_levels,
+            &s.check_agencies,
+            &s.check_clocks,
+        );
         Ok(Rules {
             profile,
             timescales,
             calendar,
+            screening,
         })
     }
 
@@ -507,6 +518,7 @@ mod tests {
             profile: p,
             timescales: Timescales::profile(p),
             calendar: Calendar::england_and_wales(),
+            screening: Default::default(),
         }
     }
 
@@ -881,6 +893,7 @@ mod tests {
                 .with_overrides(&o)
                 .unwrap(),
             calendar: Calendar::england_and_wales(),
+            screening: Default::default(),
         };
         let f = facts(WED, ReferralSource::Family);
         let a = r.on_referral(&f).unwrap();

@@ -39,6 +39,9 @@ pub enum Ending {
     FeedbackSent,
     /// `action done` with a written outcome.
     Outcome,
+    /// The agency's response recorded: nothing known, or what it shared
+    /// and who gave it (Rec 34).
+    CheckResponse,
 }
 
 impl ActionKind {
@@ -53,6 +56,7 @@ impl ActionKind {
             ReferrerFeedback => Ending::FeedbackSent,
             SeeChild | InformPolice | StrategyDiscussion | InitialConference | Interpreter
             | ActionPoint => Ending::Outcome,
+            AgencyCheck => Ending::CheckResponse,
         }
     }
 }
@@ -71,6 +75,10 @@ impl Ending {
             }
             Ending::FeedbackSent => "ends only when the feedback letter is sent to the referrer",
             Ending::Outcome => "ends with its outcome written",
+            Ending::CheckResponse => {
+                "ends only when the agency's response is recorded (nothing known, or what it \
+                 shared and who gave it; Rec 34)"
+            }
         }
     }
 
@@ -90,6 +98,9 @@ impl Ending {
             }
             Ending::FeedbackSent => format!("dutydesk feedback sent {referral_id} --method …"),
             Ending::Outcome => format!("dutydesk action done {action_id} --outcome TEXT"),
+            Ending::CheckResponse => format!(
+                "dutydesk check respond {action_id} --nothing-known | --shared TEXT --given-by NAME"
+            ),
         }
     }
 }
@@ -282,6 +293,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("action pass 7 --to"), "{e}");
+        assert_eq!(AgencyCheck.ending(), Ending::CheckResponse);
+        let e = check_done_by_outcome(AgencyCheck, 7, 3)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("check respond 7 --nothing-known"), "{e}");
         let e = check_done_by_outcome(CoreAssessment, 7, 3)
             .unwrap_err()
             .to_string();

@@ -65,6 +65,7 @@ pub mod model;
 pub mod oversight;
 pub mod permissions;
 pub mod replica;
+pub mod screening;
 pub mod settings;
 pub mod shifts;
 pub mod time;

@@ -45,6 +45,9 @@ macro_rules! name_enum {
     };
 }
 
+/// For other domain modules' enums (`screening::Urgency`).
+pub(crate) use name_enum;
+
 name_enum!(
     /// What a member of staff may do.
     Role, "role", {
@@ -70,6 +73,7 @@ name_enum!(
     ReferrerFeedback => "referrer_feedback", "written feedback to referrer";
     Interpreter => "interpreter", "interpreter arranged (or reason recorded)";
     ActionPoint => "action_point", "action point";
+    AgencyCheck => "agency_check", "agency check (what the agency knows of the child)";
 });
 
 impl ActionKind {
@@ -90,6 +94,7 @@ impl ActionKind {
             ReferrerFeedback => "Haringey JAR 14; Kent Q3",
             Interpreter => "Rec 18",
             ActionPoint => "Rec 51",
+            AgencyCheck => "Rec 34",
         }
     }
 
@@ -110,6 +115,7 @@ impl ActionKind {
             ReferrerFeedback => "referrer feedback",
             Interpreter => "interpreter",
             ActionPoint => "action point",
+            AgencyCheck => "agency check",
         }
     }
 }

@@ -131,6 +131,20 @@ permissions! {
     AcknowledgeOthersHandover, "acknowledging a handover given to someone else", [No, No, Yes, No];
     /// Move one person's work to a colleague at work (Rec 50).
     Cover, "re-assigning someone's work", [No, No, Yes, No];
+    /// Screen a referral: its RAG urgency and level of need, with the reason
+    /// (issue 16); the first screening starts the agency checks (Rec 34).
+    ScreenReferral, "screening a referral (urgency and level of need)", [No, Yes, Yes, No];
+    /// Record an agency's response to a check: nothing known, or what it
+    /// shared and who gave it (Rec 34).
+    RecordCheckResponse, "recording an agency's response to a check", [No, Yes, Yes, No];
+    /// Record consent to share as given or refused.
+    RecordConsent, "recording consent to share information", [No, Yes, Yes, No];
+    /// Share without consent (or against a refusal) because of risk to the
+    /// child, with the reason: a manager's decision.
+    OverrideConsent, "overriding consent to share because of risk", [No, No, Yes, No];
+    /// Escalate a referral in assessment to a strategy discussion and
+    /// section 47 enquiry (Rec 93; Working Together).
+    EscalateToSection47, "escalating a referral to section 47", [No, No, Yes, No];
     // --------------------------------------------------------------- reads
     /// Header counts and the desk's own settings: no names.
     ReadCounts, "the queue's counts", [Yes, Yes, Yes, Yes];
@@ -270,6 +284,8 @@ mod tests {
             Permission::DecideTransfer,
             Permission::Backup,
             Permission::ExportCensus,
+            Permission::OverrideConsent,
+            Permission::EscalateToSection47,
         ] {
             assert_eq!(roles_with(p, false), vec![Role::DutyManager], "{p:?}");
         }

@@ -18,6 +18,10 @@
 //! | `caseload.ceiling.team.ID` | the same, for one team | `caseload.ceiling` |
 //! | `audit.checklist.N` (N 1–9) | one question of the case-audit checklist (Rec 30) | the built-in checklist |
 //! | `calendar.bank_holiday.DATE` | none | a year outside 2020–2035 is not known |
+//! | `screening.red` / `.amber` / `.green` | the decision's clock under that RAG urgency: `today`, `decision clock` or a timescale | red `today` (see today), amber `1 working day`, green `decision clock` |
+//! | `need.level.N` (N 1–9) | the name of level N of the continuum of need | 1 universal, 2 early help, 3 child in need, 4 child protection |
+//! | `checks.agency.N` (N 1–9) | an agency a screening checks with (Rec 34) | police, health visitor or GP, school, child protection plan register, another authority |
+//! | `checks.clock.red` / `.amber` / `.green` | each agency check's clock under that urgency: `decision clock` (by the decision) or a timescale | red `4 hours`, else `decision clock` |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::Calendar;
 use super::clocks::{Profile, Rules, Timescale};
+use super::screening::{ScreenClock, Urgency};
 use super::time::parse_date;
 use super::validate::{inert, preview};
 use super::{ActionKind, DomainError};
@@ -38,6 +43,10 @@ pub const CEILING_KEY: &str = "caseload.ceiling";
 pub const CEILING_TEAM_PREFIX: &str = "caseload.ceiling.team.";
 pub const AUDIT_PREFIX: &str = "audit.checklist.";
 const BANK_HOLIDAY_PREFIX: &str = "calendar.bank_holiday.";
+pub const SCREENING_PREFIX: &str = "screening.";
+pub const NEED_LEVEL_PREFIX: &str = "need.level.";
+pub const CHECK_AGENCY_PREFIX: &str = "checks.agency.";
+pub const CHECK_CLOCK_PREFIX: &str = "checks.clock.";
 
 /// Which setting: one row of the settings table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -61,6 +70,16 @@ pub enum SettingKey {
     /// A bank holiday of a year outside the built-in list (2020–2035): with
     /// it, that year's working-day deadlines are counted (without, refused).
     BankHoliday(NaiveDate),
+    /// What a RAG urgency does to the decision's clock (`domain::screening`).
+    ScreeningClock(Urgency),
+    /// The name of one level (1 to 9) of the continuum of need; when none is
+    /// set, the built-in four.
+    NeedLevel(u8),
+    /// One agency (1 to 9) a screening checks with (Rec 34); when none is
+    /// set, the built-in five.
+    CheckAgency(u8),
+    /// Each agency check's clock under one urgency.
+    CheckClock(Urgency),
 }
 
 fn invalid(msg: String) -> DomainError {
@@ -94,6 +113,41 @@ impl SettingKey {
                     inert(&preview(s))
                 ))),
             };
+        }
+        for (prefix, what, make) in [
+            (
+                NEED_LEVEL_PREFIX,
+                "the levels of need are need.level.1 to need.level.9",
+                SettingKey::NeedLevel as fn(u8) -> SettingKey,
+            ),
+            (
+                CHECK_AGENCY_PREFIX,
+                "the agencies checked are checks.agency.1 to checks.agency.9",
+                SettingKey::CheckAgency,
+            ),
+        ] {
+            if lower.starts_with(prefix) {
+                return match rest(prefix).trim().parse::<u8>() {
+                    Ok(n) if (1..=9).contains(&n) => Ok(make(n)),
+                    _ => Err(invalid(format!("setting {:?}: {what}", inert(&preview(s))))),
+                };
+            }
+        }
+        for (prefix, make) in [
+            (
+                CHECK_CLOCK_PREFIX,
+                SettingKey::CheckClock as fn(Urgency) -> SettingKey,
+            ),
+            (SCREENING_PREFIX, SettingKey::ScreeningClock),
+        ] {
+            if lower.starts_with(prefix) {
+                return Urgency::parse(rest(prefix)).map(make).map_err(|_| {
+                    invalid(format!(
+                        "setting {:?}: use {prefix}red, {prefix}amber or {prefix}green",
+                        inert(&preview(s))
+                    ))
+                });
+            }
         }
         if lower.starts_with(CEILING_TEAM_PREFIX) {
             return match rest(CEILING_TEAM_PREFIX).trim().parse::<i64>() {
@@ -137,8 +191,9 @@ impl SettingKey {
         Err(invalid(format!(
             "setting {:?} is not known; use timescales.profile, timescales.override.KIND \
              (KIND one of: {}), calendar.closure.DATE, calendar.not_holiday.DATE, \
-             calendar.bank_holiday.DATE, caseload.ceiling, caseload.ceiling.team.ID or \
-             audit.checklist.N",
+             calendar.bank_holiday.DATE, caseload.ceiling, caseload.ceiling.team.ID, \
+             audit.checklist.N, screening.red|amber|green, need.level.N, checks.agency.N or \
+             checks.clock.red|amber|green",
             inert(&preview(s)),
             clock_kinds()
         )))
@@ -157,6 +212,10 @@ impl SettingKey {
             SettingKey::BankHoliday(d) => {
                 format!("{BANK_HOLIDAY_PREFIX}{}", d.format("%Y-%m-%d"))
             }
+            SettingKey::ScreeningClock(u) => format!("{SCREENING_PREFIX}{}", u.as_str()),
+            SettingKey::NeedLevel(n) => format!("{NEED_LEVEL_PREFIX}{n}"),
+            SettingKey::CheckAgency(n) => format!("{CHECK_AGENCY_PREFIX}{n}"),
+            SettingKey::CheckClock(u) => format!("{CHECK_CLOCK_PREFIX}{}", u.as_str()),
         }
     }
 
@@ -199,6 +258,14 @@ pub struct Settings {
     pub audit_checklist: BTreeMap<u8, String>,
     /// Bank holidays of years outside the built-in list.
     pub bank_holidays: BTreeSet<NaiveDate>,
+    /// What each RAG urgency does to the decision (`screening.red` …).
+    pub screening_clocks: BTreeMap<Urgency, ScreenClock>,
+    /// The continuum of need by level; empty: the built-in four.
+    pub need_levels: BTreeMap<u8, String>,
+    /// The agencies checked by number; empty: the built-in five (Rec 34).
+    pub check_agencies: BTreeMap<u8, String>,
+    /// Each agency check's clock under an urgency (`checks.clock.red` …).
+    pub check_clocks: BTreeMap<Urgency, ScreenClock>,
 }
 
 impl Settings {
@@ -259,6 +326,18 @@ impl Settings {
                 .iter()
                 .map(|&d| SettingKey::BankHoliday(d)),
         );
+        out.extend(
+            self.screening_clocks
+                .keys()
+                .map(|&u| SettingKey::ScreeningClock(u)),
+        );
+        out.extend(self.need_levels.keys().map(|&n| SettingKey::NeedLevel(n)));
+        out.extend(
+            self.check_agencies
+                .keys()
+                .map(|&n| SettingKey::CheckAgency(n)),
+        );
+        out.extend(self.check_clocks.keys().map(|&u| SettingKey::CheckClock(u)));
         out
     }
 
@@ -273,6 +352,10 @@ impl Settings {
             SettingKey::Ceiling(t) => self.ceilings.get(t).map(|c| c.to_string()),
             SettingKey::AuditItem(n) => self.audit_checklist.get(n).cloned(),
             SettingKey::BankHoliday(d) => self.bank_holidays.contains(d).then(String::new),
+            SettingKey::ScreeningClock(u) => self.screening_clocks.get(u).map(|c| c.describe()),
+            SettingKey::NeedLevel(n) => self.need_levels.get(n).cloned(),
+            SettingKey::CheckAgency(n) => self.check_agencies.get(n).cloned(),
+            SettingKey::CheckClock(u) => self.check_clocks.get(u).map(|c| c.describe()),
         }
     }
 
@@ -311,6 +394,34 @@ impl Settings {
             SettingKey::BankHoliday(d) => {
                 self.bank_holidays.insert(d);
             }
+            SettingKey::ScreeningClock(u) => {
+                self.screening_clocks
+                    .insert(u, ScreenClock::parse(value).map_err(named)?);
+            }
+            SettingKey::NeedLevel(n) => {
+                self.need_levels.insert(
+                    n,
+                    super::validate::required_line("a level of need", value, 100)
+                        .map_err(named)?,
+                );
+            }
+            SettingKey::CheckAgency(n) => {
+                self.check_agencies.insert(
+                    n,
+                    super::validate::required_line("an agency", value, 100).map_err(named)?,
+                );
+            }
+            SettingKey::CheckClock(u) => match ScreenClock::parse(value).map_err(named)? {
+                ScreenClock::Today => {
+                    return Err(invalid(format!(
+                        "setting {}: a check's clock is \"decision clock\" (by the decision's                          deadline) or a timescale such as \"4h\"",
+                        key.name()
+                    )))
+                }
+                c => {
+                    self.check_clocks.insert(u, c);
+                }
+            },
         }
         Ok(())
     }
@@ -427,6 +538,18 @@ impl Settings {
             }
             SettingKey::BankHoliday(d) => {
                 next.bank_holidays.remove(d);
+            }
+            SettingKey::ScreeningClock(u) => {
+                next.screening_clocks.remove(u);
+            }
+            SettingKey::NeedLevel(n) => {
+                next.need_levels.remove(n);
+            }
+            SettingKey::CheckAgency(n) => {
+                next.check_agencies.remove(n);
+            }
+            SettingKey::CheckClock(u) => {
+                next.check_clocks.remove(u);
             }
         }
         next.check()?;

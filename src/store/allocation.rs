@@ -211,6 +211,8 @@ pub struct CaseloadRow {
     pub open_actions: i64,
     /// Of those, past their due instant.
     pub overdue: i64,
+    /// Open referrals allocated to this worker whose last screening was red.
+    pub red_rated: i64,
 }
 
 /// The load of every duty worker and duty manager (active or not: a
@@ -231,7 +233,10 @@ pub fn caseloads(
               AND al.accepted_at IS NULL), \
            (SELECT COUNT(*) FROM actions a WHERE a.owner = s.login AND a.done_at IS NULL), \
            (SELECT COUNT(*) FROM actions a WHERE a.owner = s.login AND a.done_at IS NULL \
-              AND a.due_at < ?2) \
+              AND a.due_at < ?2), \
+           (SELECT COUNT(*) FROM allocations al JOIN referrals r ON r.id = al.referral_id \
+              WHERE al.worker = s.login AND al.ended_at IS NULL AND r.state <> 'closed' \
+              AND r.urgency = 'red') \
          FROM staff s LEFT JOIN teams t ON t.id = s.team_id \
          WHERE (?1 IS NULL OR s.team_id = ?1) AND s.role IN ('duty_worker', 'duty_manager') \
          ORDER BY t.name, s.active DESC, s.display_name, s.login",
@@ -243,6 +248,7 @@ pub fn caseloads(
             new_allocations: r.get(11)?,
             open_actions: r.get(12)?,
             overdue: r.get(13)?,
+            red_rated: r.get(14)?,
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)

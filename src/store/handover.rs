@@ -217,6 +217,9 @@ pub enum ActionSet<'a> {
     OwnerAbsentAt(DateTime<Utc>),
     /// Owned by this login.
     OwnedBy(&'a str),
+    /// A red referral not yet seen: its open decision or see-child action
+    /// (issue 16: red means see today).
+    RedNotSeen,
 }
 
 fn bad_kind(e: impl std::fmt::Display) -> rusqlite::Error {
@@ -244,6 +247,10 @@ pub fn handover_actions(
             ts(t).into(),
         ),
         ActionSet::OwnedBy(l) => ("a.owner = ?2", l.to_string().into()),
+        ActionSet::RedNotSeen => (
+            "+a.kind IN ('decision', 'see_child') AND r.urgency = ?2",
+            "red".to_string().into(),
+        ),
     };
     let sql = format!(
         "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, s.display_name, \

@@ -19,6 +19,7 @@ mod oversight;
 mod replica;
 mod reports;
 mod rows;
+mod screening;
 mod seals;
 mod settings;
 mod transfer;
@@ -59,6 +60,12 @@ pub use oversight::{
 pub use replica::log_point;
 pub use reports::*;
 pub use rows::*;
+pub use screening::{
+    check_of_action, checks_of_referral, consents_of_referral, escalations_of_referral,
+    insert_agency_check, insert_consent, insert_escalation, insert_screening,
+    record_check_response, screening_counts, screenings_of_referral, AgencyCheck, Consent,
+    Escalation, Screening, ScreeningCounts,
+};
 pub use seals::{
     create_chain_key, health, list_seals, load_chain_key, record_verify, verify_seals, ChainKey,
     HandoverProblem, Health, RowProblem, SealBreak, SealReport, SealRow, SEALED_TABLES,

@@ -611,6 +611,13 @@ pub struct Referral {
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by: Option<String>,
     pub closure_reason: Option<ClosureReason>,
+    /// The RAG urgency of its last screening (`domain::screening`); `None`:
+    /// not screened.
+    #[serde(default)]
+    pub urgency: Option<crate::domain::screening::Urgency>,
+    /// The level of need of its last screening, on the continuum in the settings.
+    #[serde(default)]
+    pub need_level: Option<u8>,
 }
 
 /// A referral with its child's name and team's name. Statements keyed on a
@@ -621,7 +628,7 @@ const REFERRAL_COLS: &str =
     "r.id, r.call_id, r.child_id, c.name, r.team_id, t.name, r.received_at, r.source, \
      r.deliberate_harm, r.possible_crime, r.state, r.decision, r.decision_note, r.decided_at, \
      r.decided_by, r.primary_need, r.assessed_at, r.service_needed_at, r.service_provided_at, \
-     r.closed_at, r.closed_by, r.closure_reason \
+     r.closed_at, r.closed_by, r.closure_reason, r.urgency, r.need_level \
      FROM referrals r JOIN children c ON c.id = r.child_id JOIN teams t ON t.id = r.team_id";
 
 fn referral_row(r: &Row) -> rusqlite::Result<Referral> {
@@ -648,6 +655,8 @@ fn referral_row(r: &Row) -> rusqlite::Result<Referral> {
         closed_at: opt_ts(r, 19)?,
         closed_by: r.get(20)?,
         closure_reason: parse_opt(r, 21, ClosureReason::parse)?,
+        urgency: parse_opt(r, 22, crate::domain::screening::Urgency::parse)?,
+        need_level: r.get(23)?,
     })
 }
 
@@ -878,6 +887,13 @@ pub struct QueueFilter {
     pub kind: Option<ActionKind>,
     /// Part of a child's name (case-insensitive).
     pub child: Option<String>,
+    /// Only actions of open referrals screened at this urgency (issue 16).
+    #[serde(default)]
+    pub urgency: Option<crate::domain::screening::Urgency>,
+    /// Overdue first (most overdue first), then red, amber, and the rest
+    /// (green and unscreened), each by due instant; otherwise by due alone.
+    #[serde(default)]
+    pub by_urgency: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -896,6 +912,9 @@ pub struct QueueRow {
     pub unallocated: Option<NotAllocated>,
     pub due_at: DateTime<Utc>,
     pub overdue: bool,
+    /// The referral's RAG urgency as screened (`null`: not screened).
+    #[serde(default)]
+    pub urgency: Option<crate::domain::screening::Urgency>,
 }
 
 fn queue_where(
@@ -938,6 +957,14 @@ fn queue_where(
         w.push_str(" AND +a.kind = ?");
         args.push(k.as_str().to_string().into());
     }
+    if let Some(u) = f.urgency {
+        // The screened open referrals, through referrals_urgency (0014).
+        w.push_str(
+            " AND a.referral_id IN (SELECT id FROM referrals WHERE urgency = ? \
+             AND state <> 'closed')",
+        );
+        args.push(u.as_str().to_string().into());
+    }
     if let Some(c) = f.child.as_deref().filter(|_| search) {
         // The name kept on the action (migration 0012): the filter reads
         // only the covering index of open actions, no referral or child.
@@ -968,10 +995,20 @@ pub fn queue_page(
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
     let cols = "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, \
-         s.display_name, s.absent_from, s.absent_until, a.due_at, s.role, s.active";
+         s.display_name, s.absent_from, s.absent_until, a.due_at, s.role, s.active, r.urgency";
     let joins = "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
          JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner";
-    let sql = if searching(f) {
+    let sql = if f.by_urgency {
+        // Overdue first, then red, amber, the rest: the rank is the
+        // referral's, so this sorts the filter's open actions (an opt-in
+        // order; the default stays on the due index).
+        args.push(ts(now).into());
+        format!(
+            "{cols} FROM actions a {joins} WHERE {w} ORDER BY \
+             CASE WHEN a.due_at < ? THEN -1 WHEN r.urgency = 'red' THEN 0 \
+             WHEN r.urgency = 'amber' THEN 1 ELSE 2 END, a.due_at, a.id LIMIT ? OFFSET ?"
+        )
+    } else if searching(f) {
         // The page's ids from the covering index of open actions (the
         // same scan queue_len counts), then only those 50 rows joined.
         format!(
@@ -1014,6 +1051,7 @@ pub fn queue_page(
             unallocated: action_not_allocated(kind, owner_facts.as_ref(), now),
             due_at: from_ts(due),
             overdue: due < now_ts,
+            urgency: parse_opt(r, 13, crate::domain::screening::Urgency::parse)?,
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)

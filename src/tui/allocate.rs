@@ -292,6 +292,7 @@ impl Screen for AllocateScreen {
                 c.new_allocations.to_string(),
                 c.open_actions.to_string(),
                 c.overdue.to_string(),
+                c.red_rated.to_string(),
                 ceiling,
                 status,
             ]);
@@ -313,6 +314,7 @@ impl Screen for AllocateScreen {
                     Constraint::Length(4),
                     Constraint::Length(7),
                     Constraint::Length(7),
+                    Constraint::Length(3),
                     Constraint::Length(7),
                     Constraint::Length(15),
                 ],
@@ -324,6 +326,7 @@ impl Screen for AllocateScreen {
                     "new",
                     "actions",
                     "overdue",
+                    "red",
                     "ceiling",
                     "can allocate",
                 ])
@@ -331,7 +334,7 @@ impl Screen for AllocateScreen {
             )
             .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
             .highlight_symbol("▶ ")
-            .block(Block::bordered().title(" caseloads (Rec 52; red-rated not recorded yet) ")),
+            .block(Block::bordered().title(" caseloads (Rec 52; red: open cases screened red) ")),
             table,
             &mut state,
         );

@@ -829,6 +829,18 @@ fn body_lines<'a>(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Vec<L
         &r.confirmations_awaited,
         false,
     );
+    actions(
+        &mut out,
+        "Red referrals not yet seen (see today)",
+        &r.red_not_seen,
+        false,
+    );
+    actions(
+        &mut out,
+        "Agency checks outstanding (Rec 34)",
+        &r.checks_outstanding,
+        false,
+    );
     out.push(heading(
         &format!("Received since {}", fmt_short(r.since)),
         r.received_since.len(),

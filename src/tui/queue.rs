@@ -166,6 +166,7 @@ impl QueueScreen {
             overdue: self.overdue,
             kind: self.kind,
             child: self.search.trimmed(),
+            ..Default::default()
         }
     }
 

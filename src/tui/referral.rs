@@ -69,6 +69,11 @@ screen_actions! {
             "outcome",
             "record the assessment outcome: no service, service needed or provided"
         ),
+        ScreenReferral = (
+            "screen",
+            "screen",
+            "screen the referral: RAG urgency and level of need, with why; red or amber brings the decision forward (issue 16; Rec 34 checks)"
+        ),
         ScrollDown = ("scroll-down", "scroll", "scroll the panel below down"),
         ScrollUp = ("scroll-up", "scroll back", "scroll the panel below up"),
         View = (
@@ -98,10 +103,18 @@ pub enum Panel {
     History,
     /// This referral's significant events (Rec 58).
     Chronology,
+    /// Screening (RAG, level of need, by whom, when, why) and the agency
+    /// checks with their responses (issue 16; Rec 34).
+    Screening,
 }
 
 impl Panel {
-    const ALL: [Panel; 3] = [Panel::Call, Panel::History, Panel::Chronology];
+    const ALL: [Panel; 4] = [
+        Panel::Call,
+        Panel::History,
+        Panel::Chronology,
+        Panel::Screening,
+    ];
     fn next(self) -> Panel {
         let i = Panel::ALL.iter().position(|p| *p == self).unwrap_or(0);
         Panel::ALL[(i + 1) % Panel::ALL.len()]
@@ -183,6 +196,31 @@ pub enum Dialog {
         reason: Option<LineInput>,
         error: Option<String>,
     },
+    /// Screening: the RAG urgency (chosen, never preselected), the level of
+    /// need (number or name on the continuum), and why (issue 16).
+    Screen {
+        /// Index into `Urgency::ALL`; none until one is chosen.
+        urgency: Option<usize>,
+        need: LineInput,
+        reason: LineInput,
+        /// 0: the urgency, 1: the level of need, 2: the reason.
+        field: usize,
+        error: Option<String>,
+    },
+    /// An agency's response to a check (Rec 34): nothing known, or what it
+    /// shared and who gave it; late, the reason.
+    Respond {
+        action_id: i64,
+        due_at: DateTime<Utc>,
+        /// 0: nothing known, 1: information shared; none until chosen.
+        choice: Option<usize>,
+        shared: LineInput,
+        given_by: LineInput,
+        reason: LineInput,
+        /// 0: the choice, 1: what was shared, 2: who gave it, 3: late reason.
+        field: usize,
+        error: Option<String>,
+    },
     /// The assessment outcome.
     Outcome {
         /// Index into `AssessmentOutcome::ALL`; none until one is chosen.
@@ -205,6 +243,8 @@ impl Dialog {
             | Dialog::Decide { error, .. }
             | Dialog::Pass { error, .. }
             | Dialog::Checklist { error, .. }
+            | Dialog::Screen { error, .. }
+            | Dialog::Respond { error, .. }
             | Dialog::Outcome { error, .. } => *error = Some(msg),
             Dialog::Close { error, missing, .. } => {
                 *error = Some(msg);
@@ -249,6 +289,19 @@ impl Dialog {
                 _ => None,
             },
             Dialog::Checklist { reason, .. } => reason.as_mut(),
+            Dialog::Screen { need, field: 1, .. } => Some(need),
+            Dialog::Screen {
+                reason, field: 2, ..
+            } => Some(reason),
+            Dialog::Respond {
+                shared, field: 1, ..
+            } => Some(shared),
+            Dialog::Respond {
+                given_by, field: 2, ..
+            } => Some(given_by),
+            Dialog::Respond {
+                reason, field: 3, ..
+            } => Some(reason),
             _ => None,
         }
     }
@@ -262,6 +315,8 @@ impl Dialog {
             | Dialog::Pass { error, .. }
             | Dialog::Close { error, .. }
             | Dialog::Checklist { error, .. }
+            | Dialog::Screen { error, .. }
+            | Dialog::Respond { error, .. }
             | Dialog::Outcome { error, .. } => error.as_deref(),
         }
     }
@@ -461,6 +516,19 @@ impl ReferralScreen {
                             });
                             return Vec::new();
                         }
+                        Ending::CheckResponse => {
+                            self.dialog = Some(Dialog::Respond {
+                                action_id: a.id,
+                                due_at: a.due_at,
+                                choice: None,
+                                shared: LineInput::new(MAX_TEXT),
+                                given_by: LineInput::new(MAX_LINE),
+                                reason: LineInput::new(MAX_LINE),
+                                field: 0,
+                                error: None,
+                            });
+                            return Vec::new();
+                        }
                         e @ (Ending::ConfirmationReceived | Ending::FeedbackSent) => {
                             return vec![Effect::Status(format!(
                                 "use the confirmations screen (c on the queue): {} {} (`{}`)",
@@ -479,6 +547,25 @@ impl ReferralScreen {
                         error: None,
                     });
                 }
+            }
+            "screen" => {
+                if d.referral.state == ReferralState::Closed {
+                    return vec![Effect::Status("this referral is closed".into())];
+                }
+                if ctx.me.is_some_and(|m| {
+                    permissions::access(m.role, Permission::ScreenReferral) == Access::No
+                }) {
+                    return vec![Effect::Status(
+                        "screening is for duty workers and duty managers".into(),
+                    )];
+                }
+                self.dialog = Some(Dialog::Screen {
+                    urgency: None,
+                    need: LineInput::new(100),
+                    reason: LineInput::new(MAX_TEXT),
+                    field: 0,
+                    error: None,
+                });
             }
             "note" => {
                 self.dialog = Some(Dialog::Note {
@@ -712,6 +799,149 @@ impl ReferralScreen {
                     outcome: out,
                     late_reason: if late { late_reason } else { None },
                     at: None,
+                }
+            }
+            Dialog::Screen {
+                urgency,
+                need,
+                reason,
+                field,
+                error,
+            } => {
+                use crate::domain::screening::Urgency as Rag;
+                let n = Rag::ALL.len();
+                match key.code {
+                    KeyCode::Tab => {
+                        *field = (*field + 1) % 3;
+                        return Vec::new();
+                    }
+                    KeyCode::BackTab => {
+                        *field = (*field + 2) % 3;
+                        return Vec::new();
+                    }
+                    KeyCode::Down if *field == 0 => {
+                        *urgency = Some(urgency.map_or(0, |c| (c + 1).min(n - 1)))
+                    }
+                    KeyCode::Up if *field == 0 => {
+                        *urgency = Some(urgency.map_or(0, |c| c.saturating_sub(1)))
+                    }
+                    KeyCode::Enter => {}
+                    _ if *field == 1 => {
+                        need.handle(&key);
+                    }
+                    _ if *field == 2 => {
+                        reason.handle(&key);
+                    }
+                    _ => {}
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                let Some(u) = *urgency else {
+                    *error = Some(
+                        "choose red, amber or green with Up/Down first: nothing is chosen for you"
+                            .into(),
+                    );
+                    *field = 0;
+                    return Vec::new();
+                };
+                let Some(level) = need.trimmed() else {
+                    *error = Some("give the level of need (its number or name)".into());
+                    *field = 1;
+                    return Vec::new();
+                };
+                let Some(why) = reason.trimmed() else {
+                    *error = Some("give the reason for the rating".into());
+                    *field = 2;
+                    return Vec::new();
+                };
+                Command::ScreenReferral {
+                    referral_id,
+                    urgency: Rag::ALL[u.min(n - 1)],
+                    need: level,
+                    reason: why,
+                }
+            }
+            Dialog::Respond {
+                action_id,
+                due_at,
+                choice,
+                shared,
+                given_by,
+                reason,
+                field,
+                error,
+            } => {
+                use crate::domain::screening::CheckResponse;
+                let late = is_late(ctx.now, *due_at);
+                let fields = if late { 4 } else { 3 };
+                match key.code {
+                    KeyCode::Tab => {
+                        *field = (*field + 1) % fields;
+                        return Vec::new();
+                    }
+                    KeyCode::BackTab => {
+                        *field = (*field + fields - 1) % fields;
+                        return Vec::new();
+                    }
+                    KeyCode::Down if *field == 0 => *choice = Some(1),
+                    KeyCode::Up if *field == 0 => *choice = Some(0),
+                    KeyCode::Enter => {}
+                    _ if *field == 1 => {
+                        shared.handle(&key);
+                    }
+                    _ if *field == 2 => {
+                        given_by.handle(&key);
+                    }
+                    _ if *field == 3 => {
+                        reason.handle(&key);
+                    }
+                    _ => {}
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                let response = match *choice {
+                    None => {
+                        *error = Some(
+                            "choose nothing known or information shared with Up/Down first".into(),
+                        );
+                        *field = 0;
+                        return Vec::new();
+                    }
+                    Some(0) => CheckResponse::NothingKnown {
+                        given_by: given_by.trimmed(),
+                    },
+                    Some(_) => {
+                        let Some(text) = shared.trimmed() else {
+                            *error = Some("write what the agency shared".into());
+                            *field = 1;
+                            return Vec::new();
+                        };
+                        let Some(who) = given_by.trimmed() else {
+                            *error = Some("say who gave it (name and role)".into());
+                            *field = 2;
+                            return Vec::new();
+                        };
+                        CheckResponse::Shared {
+                            text,
+                            given_by: who,
+                        }
+                    }
+                };
+                if late && reason.trimmed().is_none() {
+                    *error = Some(format!(
+                        "the check was due {}: give the reason it is late (Rec 35)",
+                        fmt_short(*due_at)
+                    ));
+                    *field = 3;
+                    return Vec::new();
+                }
+                Command::RespondToCheck {
+                    action_id: *action_id,
+                    response,
+                    at: None,
+                    late_reason: if late { reason.trimmed() } else { None },
                 }
             }
             Dialog::Note { text, error } => {
@@ -1329,6 +1559,7 @@ impl ReferralScreen {
             }
             Panel::History => self.history_text(d),
             Panel::Chronology => self.chronology_text(d),
+            Panel::Screening => screening_text(d),
         }
     }
 
@@ -1343,6 +1574,13 @@ impl ReferralScreen {
             (Panel::Call, "The call".to_string()),
             (Panel::History, format!("Earlier referrals ({earlier})")),
             (Panel::Chronology, format!("Chronology ({chron})")),
+            (
+                Panel::Screening,
+                match d.referral.urgency {
+                    Some(u) => format!("Screening {}", u.as_str().to_uppercase()),
+                    None => "Screening".to_string(),
+                },
+            ),
         ];
         let mut spans = vec![Span::raw(" ")];
         for (p, n) in names {
@@ -1379,6 +1617,7 @@ impl ReferralScreen {
             Panel::Call => "The call",
             Panel::History => "Earlier referrals",
             Panel::Chronology => "Chronology (Rec 58)",
+            Panel::Screening => "Screening and agency checks (Rec 34)",
         };
         self.viewer = Some(Viewer::new(
             format!(
@@ -1890,6 +2129,22 @@ impl ReferralScreen {
                 ]),
             ),
             Dialog::Note { .. } => on("A note".into(), None),
+            Dialog::Screen { .. } => on(
+                "Screening (issue 16)".into(),
+                open_of(&[ActionKind::Decision]),
+            ),
+            Dialog::Respond { action_id, .. } => {
+                let a = action_of(*action_id);
+                on(
+                    format!(
+                        "Agency check: {}",
+                        a.and_then(|a| a.detail.as_deref())
+                            .map(inert)
+                            .unwrap_or_else(|| "the agency".into())
+                    ),
+                    a,
+                )
+            }
             Dialog::Close { .. } => on("Closing the referral".into(), None),
             Dialog::Checklist { .. } => on("The closure checklist".into(), None),
         }
@@ -1967,6 +2222,84 @@ impl ReferralScreen {
                 } else {
                     lines.push(Line::from("Enter complete · Esc cancel"));
                 }
+            }
+            Dialog::Screen {
+                urgency,
+                need,
+                reason,
+                field,
+                ..
+            } => {
+                use crate::domain::screening::Urgency as Rag;
+                title = " Screen the referral ";
+                let items = Rag::ALL
+                    .iter()
+                    .map(|u| {
+                        ListItem::new(format!(
+                            "{:<6} {}",
+                            u.as_str().to_uppercase(),
+                            match u {
+                                Rag::Red => "see today: the decision by the end of today",
+                                Rag::Amber => "decide within 1 working day",
+                                Rag::Green => "within the decision clock",
+                            }
+                        ))
+                    })
+                    .collect();
+                list = Some((items, *urgency));
+                if urgency.is_none() {
+                    lines.push(Line::from(
+                        "Choose the urgency with Up/Down: nothing is chosen for you.".bold(),
+                    ));
+                }
+                lines.push(Line::from(
+                    "Level of need (1 universal, 2 early help, 3 child in need, 4 child protection by default):"
+                        .bold(),
+                ));
+                lines.push(need.line(inner_w, *field == 1));
+                lines.push(Line::from("Why this rating:".bold()));
+                lines.push(reason.line(inner_w, *field == 2));
+                lines.push(Line::from(
+                    "Up/Down choose · Tab next field · Enter screen · Esc cancel",
+                ));
+            }
+            Dialog::Respond {
+                due_at,
+                choice,
+                shared,
+                given_by,
+                reason,
+                field,
+                ..
+            } => {
+                title = " The agency's response (Rec 34) ";
+                let items = ["nothing known", "information shared"]
+                    .iter()
+                    .map(|s| ListItem::new(s.to_string()))
+                    .collect();
+                list = Some((items, *choice));
+                if choice.is_none() {
+                    lines.push(Line::from(
+                        "Choose the response with Up/Down: nothing is chosen for you.".bold(),
+                    ));
+                }
+                lines.push(Line::from("What the agency shared:".bold()));
+                lines.push(shared.line(inner_w, *field == 1));
+                lines.push(Line::from("Who gave it (name and role):".bold()));
+                lines.push(given_by.line(inner_w, *field == 2));
+                if is_late(ctx.now, *due_at) {
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "LATE: was due {}. Reason it is late (Rec 35):",
+                            fmt_short(*due_at)
+                        ),
+                        Urgency::Overdue.style(),
+                    )));
+                    lines.push(reason.line(inner_w, *field == 3));
+                }
+                lines.push(Line::from(
+                    "Up/Down choose · Tab next field · Enter record · Esc cancel",
+                ));
             }
             Dialog::Note { text, .. } => {
                 title = " Add a note ";
@@ -2300,4 +2633,84 @@ fn item_state(check: Option<&ClosureCheck>, item: ChecklistItem) -> (String, Sty
             Style::new().add_modifier(Modifier::DIM),
         ),
     }
+}
+
+/// The Screening and Agency checks sections (issue 16; Rec 34): every
+/// screening (RAG, level of need, by whom, when, why), consent, an
+/// escalation, and each agency with its owner, due and response.
+fn screening_text(d: &ReferralDetail) -> Vec<String> {
+    use crate::domain::screening::CheckResponse;
+    let mut v = vec!["SCREENING".to_string()];
+    if d.screenings.is_empty() {
+        v.push("  not screened yet".into());
+    }
+    for s in &d.screenings {
+        v.push(format!(
+            "  {} {} by {}: level {} {}: {}",
+            fmt_short(s.screened_at),
+            s.urgency.as_str().to_uppercase(),
+            inert(&s.screened_by),
+            s.need_level,
+            inert(&s.need_name),
+            inert(&s.reason)
+        ));
+    }
+    if let Some(c) = d.consents.last() {
+        v.push(format!(
+            "  consent: {} ({} {}){}",
+            c.status.label(),
+            inert(&c.decided_by),
+            fmt_short(c.decided_at),
+            c.reason
+                .as_deref()
+                .map(|r| format!(": {}", inert(r)))
+                .unwrap_or_default()
+        ));
+    }
+    for e in &d.escalations {
+        v.push(format!(
+            "  ESCALATED to section 47 {} by {} from {}: {}",
+            fmt_short(e.escalated_at),
+            inert(&e.escalated_by),
+            e.from_state.label(),
+            inert(&e.reason)
+        ));
+    }
+    v.push(String::new());
+    v.push("AGENCY CHECKS (Rec 34)".to_string());
+    if d.checks.is_empty() {
+        v.push("  none: screening makes one for each agency in the settings".into());
+    }
+    for c in &d.checks {
+        let a = d.actions.iter().find(|a| a.id == c.action_id);
+        let response = match (&c.response, a) {
+            (Some(CheckResponse::NothingKnown { given_by }), _) => format!(
+                "nothing known{}",
+                given_by
+                    .as_deref()
+                    .map(|g| format!(" ({})", inert(g)))
+                    .unwrap_or_default()
+            ),
+            (Some(CheckResponse::Shared { text, given_by }), _) => {
+                format!("shared by {}: {}", inert(given_by), inert(text))
+            }
+            (None, Some(a)) if a.is_cancelled() => "cancelled".into(),
+            (None, _) => "awaiting".into(),
+        };
+        v.push(format!(
+            "  {:<30} {:<10} due {} · {}{}",
+            inert(&c.agency),
+            a.and_then(|a| a.owner.as_deref())
+                .map(inert)
+                .unwrap_or_else(|| "UNALLOCATED".into()),
+            a.map(|a| fmt_short(a.due_at)).unwrap_or_default(),
+            response,
+            if a.is_some_and(|a| a.late) {
+                " (late)"
+            } else {
+                ""
+            }
+        ));
+    }
+    v
 }

@@ -61,6 +61,11 @@ pub const SEALED_TABLES: &[&str] = &[
     "oversight_notes",
     "oversight_items",
     "case_audits",
+    // Screening, agency checks, consent and escalation (0014).
+    "screenings",
+    "agency_checks",
+    "consents",
+    "escalations",
 ];
 
 /// The tables that are deliberately not sealed, and why. Every table of the
