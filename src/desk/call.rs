@@ -420,10 +420,7 @@ pub(crate) fn log_call(
             }
             let id = store::insert_action(conn, &a)?;
             if p.kind == ActionKind::PassToDuty {
-                let late_reason = match &input.passed_late_reason {
-                    Some(l) => validate::optional_line("late reason", l, MAX_LINE)?,
-                    None => None,
-                };
+                let late_reason = validate::late_reason(input.passed_late_reason.as_deref())?;
                 let end = End::new(EndKind::Done, p.due_at, now, now);
                 // Passed after the hour needs its reason (Rec 35, Rec 39):
                 // without one the call is still logged, and its pass to duty

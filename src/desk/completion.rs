@@ -16,7 +16,7 @@ use crate::domain::clocks::{ReferralFacts, Rules};
 use crate::domain::endings::{self, End, EndKind, Ending};
 use crate::domain::permissions::Permission;
 use crate::domain::time::fmt_long;
-use crate::domain::validate::{self, MAX_LINE, MAX_TEXT};
+use crate::domain::validate::{self, MAX_TEXT};
 use crate::domain::{ActionKind, Actor, AssessmentOutcome, Decision, ReferralState};
 use crate::store::{self, Action, NewEvent, Referral, Staff};
 
@@ -41,10 +41,7 @@ fn referral(conn: &Connection, id: i64) -> Result<Referral> {
 }
 
 fn late_reason_text(s: Option<String>) -> Result<Option<String>> {
-    match s {
-        Some(l) => Ok(validate::optional_line("late reason", &l, MAX_LINE)?),
-        None => Ok(None),
-    }
+    Ok(validate::late_reason(s.as_deref())?)
 }
 
 /// A call passed to duty goes to a duty worker or duty manager who is active
@@ -96,14 +93,9 @@ pub(crate) fn complete_action(
     let mut a = open_action(conn, action_id)?;
     let r = referral(conn, a.referral_id)?;
     endings::check_done_by_outcome(a.kind, a.id, r.id)?;
-    let own = a.owner.as_deref() == Some(me.login.as_str());
     permit(
         &me,
-        match &a.owner {
-            _ if own => Permission::CompleteOwnAction,
-            None => Permission::CompleteUnallocatedAction,
-            Some(_) => Permission::CompleteOthersAction,
-        },
+        crate::domain::permissions::to_end_action(&me.login, a.owner.as_deref()),
     )?;
     // Every kind that ends by `action done` is a social work action (a call
     // is passed to duty with `Command::PassToDuty`).

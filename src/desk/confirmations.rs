@@ -69,10 +69,7 @@ fn when(
 }
 
 fn late_reason_of(s: Option<String>) -> Result<Option<String>> {
-    match s {
-        Some(l) => Ok(validate::optional_line("late reason", &l, MAX_LINE)?),
-        None => Ok(None),
-    }
+    Ok(validate::late_reason(s.as_deref())?)
 }
 
 fn event(conn: &Connection, actor: &Actor, now: DateTime<Utc>, e: NewEvent) -> Result<i64> {

@@ -16,7 +16,7 @@ use crate::domain::endings::{self, End, EndKind};
 use crate::domain::permissions::Permission;
 use crate::domain::screening::{self, CheckResponse, ConsentStatus, Urgency};
 use crate::domain::time::fmt_long;
-use crate::domain::validate::{self, MAX_LINE, MAX_TEXT};
+use crate::domain::validate::{self, MAX_TEXT};
 use crate::domain::{ActionKind, Actor, Decision, ReferralState};
 use crate::store::{self, Action, NewEvent, Referral};
 
@@ -259,14 +259,9 @@ pub(crate) fn respond(
             a.done_at.map(fmt_long).unwrap_or_default()
         )));
     }
-    let own = a.owner.as_deref() == Some(me.login.as_str());
     permit(
         &me,
-        match &a.owner {
-            _ if own => Permission::CompleteOwnAction,
-            None => Permission::CompleteUnallocatedAction,
-            Some(_) => Permission::CompleteOthersAction,
-        },
+        crate::domain::permissions::to_end_action(&me.login, a.owner.as_deref()),
     )?;
     permit(&me, Permission::RecordCheckResponse)?;
     let check = store::check_of_action(conn, a.id)?.ok_or_else(|| {
@@ -279,10 +274,7 @@ pub(crate) fn respond(
         r.received_at,
         now,
     )?;
-    let late_reason = match late_reason {
-        Some(l) => validate::optional_line("late reason", &l, MAX_LINE)?,
-        None => None,
-    };
+    let late_reason = validate::late_reason(late_reason.as_deref())?;
     let end = End::new(EndKind::Done, a.due_at, at, now);
     let late_reason = endings::late_reason_for(
         &end,

@@ -190,6 +190,17 @@ permissions! {
     Verify, "verifying the database", [No, Yes, Yes, Yes];
 }
 
+/// Which row ending an action needs, by whose it is: one's own, nobody's
+/// yet, or someone else's. Every way an action ends (`action done`, an
+/// agency check's response, …) asks this, then the row for its kind.
+pub fn to_end_action(me: &str, owner: Option<&str>) -> Permission {
+    match owner {
+        Some(o) if o == me => Permission::CompleteOwnAction,
+        None => Permission::CompleteUnallocatedAction,
+        Some(_) => Permission::CompleteOthersAction,
+    }
+}
+
 /// A role's access to one permission: the table's one lookup.
 pub fn access(role: Role, p: Permission) -> Access {
     let row = p.row();

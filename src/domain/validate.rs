@@ -157,6 +157,16 @@ pub fn required_line(field: &str, s: &str, max: usize) -> Result<String, DomainE
 }
 
 /// An optional one-line field: `None` when empty after cleaning.
+/// The reason an action ended late (Rec 35), as given (`--late-reason`, a
+/// dialog's field): one line, blank as none. Every way an action ends reads
+/// it here; whether one is needed is `endings::late_reason_for`.
+pub fn late_reason(s: Option<&str>) -> Result<Option<String>, DomainError> {
+    match s {
+        Some(l) => optional_line("late reason", l, MAX_LINE),
+        None => Ok(None),
+    }
+}
+
 pub fn optional_line(field: &str, s: &str, max: usize) -> Result<Option<String>, DomainError> {
     let v = clean(s, false);
     if v.is_empty() {
