@@ -295,6 +295,18 @@ fn a_directors_every_screen_names_nobody() {
             (KeyCode::Esc, "dialog closed"),
             (KeyCode::Char('x'), "the closure checklist"),
             (KeyCode::Esc, "dialog closed"),
+            // The case's dialogs (issue 17): each names the child only
+            // where the desk lets the reader see it.
+            (KeyCode::Char('y'), "the accept-allocation dialog"),
+            (KeyCode::Esc, "dialog closed"),
+            (KeyCode::Char('u'), "the authorise dialog"),
+            (KeyCode::Esc, "dialog closed"),
+            (KeyCode::Char('p'), "the propose dialog"),
+            (KeyCode::Esc, "dialog closed"),
+            (KeyCode::Char('T'), "the transfer dialog"),
+            (KeyCode::Esc, "dialog closed"),
+            (KeyCode::Char('O'), "the oversight dialog"),
+            (KeyCode::Esc, "dialog closed"),
             (KeyCode::Esc, "back"),
             (KeyCode::Char('c'), "confirmations"),
             (KeyCode::Esc, "back"),

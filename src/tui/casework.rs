@@ -56,19 +56,19 @@ pub fn case_spans(d: &ReferralDetail, staff: &[Staff], now: DateTime<Utc>) -> Ve
     match &d.allocation {
         Some(a) => {
             out.push(Span::raw(format!(
-                "case allocated to {}",
+                "allocated to {}",
                 inert_or(a.worker_name.as_deref(), &inert(&a.worker))
             )));
             if a.is_new() {
-                out.push(Span::styled("NEW: not yet accepted", flag()));
+                out.push(Span::styled("NEW (not accepted)", flag()));
             }
-            let by = format!("expected by {}", day(a.by));
+            let by = format!("by {}", a.by.format("%d/%m"));
             out.push(if a.by < today {
                 Span::styled(format!("{by} (PASSED)"), Urgency::Overdue.style())
             } else {
                 Span::raw(by)
             });
-            let review = format!("review {}", day(a.review));
+            let review = format!("review {}", a.review.format("%d/%m"));
             out.push(if a.review < today {
                 Span::styled(format!("{review} (DUE)"), Urgency::Overdue.style())
             } else {
@@ -82,12 +82,12 @@ pub fn case_spans(d: &ReferralDetail, staff: &[Staff], now: DateTime<Utc>) -> Ve
     }
     if let Some(p) = d.awaiting_authorisation() {
         let what = match p.outcome {
-            Some(o) => format!("{} \"{}\"", p.kind.label(), o.label()),
+            Some(o) => format!("outcome \"{}\"", o.label()),
             None => p.kind.label().to_string(),
         };
         out.push(Span::styled(
             format!(
-                "AWAITING AUTHORISATION: {what} proposed by {} {}",
+                "AWAITING AUTHORISATION: {what}, by {} {}",
                 name_of(staff, &p.proposed_by),
                 fmt_short(p.proposed_at)
             ),
@@ -97,8 +97,7 @@ pub fn case_spans(d: &ReferralDetail, staff: &[Staff], now: DateTime<Utc>) -> Ve
     if let Some(t) = &d.transfer {
         out.push(Span::styled(
             format!(
-                "IN TRANSFER from {} to {} since {}, not yet accepted",
-                inert(&t.from_team),
+                "IN TRANSFER to {} since {}",
                 inert(&t.to_team),
                 fmt_short(t.requested_at)
             ),
@@ -514,6 +513,7 @@ pub struct Opening<'a> {
     /// The open decision's and assessment's deadlines (late authorising).
     pub decision_due: Option<DateTime<Utc>>,
     pub assessment_due: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
 }
 
 /// Opens a dialog, or says on the status line why there is nothing to act on.
@@ -542,15 +542,19 @@ pub fn open(kind: CaseKind, o: &Opening) -> Result<CaseDialog, String> {
             let Some(p) = d.awaiting_authorisation() else {
                 return Err(format!("nothing on referral {id} awaits authorisation"));
             };
-            let mut dlg = CaseDialog::new(
-                kind,
-                vec![Choice::Authorise, Choice::Return],
-                &[FieldKind::Note, FieldKind::Late],
-            );
-            dlg.due = match p.kind {
+            let due = match p.kind {
                 ProposalKind::AssessmentOutcome => o.assessment_due,
                 ProposalKind::NfaDecision => o.decision_due,
             };
+            // Authorising past the deadline needs why (Rec 35): the field
+            // is there only then.
+            let fields: &[FieldKind] = if due.is_some_and(|d| is_late(o.now, d)) {
+                &[FieldKind::Note, FieldKind::Late]
+            } else {
+                &[FieldKind::Note]
+            };
+            let mut dlg = CaseDialog::new(kind, vec![Choice::Authorise, Choice::Return], fields);
+            dlg.due = due;
             if p.kind == ProposalKind::AssessmentOutcome {
                 dlg.seen = Some(false);
             }
@@ -701,7 +705,7 @@ fn label(dlg: &CaseDialog, k: FieldKind) -> String {
             _ if reason => "Why (required):".into(),
             _ => "Note (optional):".into(),
         },
-        FieldKind::Late => "Reason it is late, if it is (Rec 35):".into(),
+        FieldKind::Late => "Reason it is late, to authorise it (Rec 35):".into(),
         FieldKind::Discussed => "What was discussed (required):".into(),
         FieldKind::What => format!("Action point {}: what is to happen:", dlg.items.len() + 1),
         FieldKind::By => "  by (dd/mm/yyyy):".into(),
@@ -800,14 +804,7 @@ fn head(dlg: &CaseDialog, d: &ReferralDetail, staff: &[Staff]) -> Vec<Line<'stat
 }
 
 /// Draws the dialog over the referral screen.
-pub fn view(
-    f: &mut Frame,
-    area: Rect,
-    dlg: &CaseDialog,
-    d: &ReferralDetail,
-    staff: &[Staff],
-    now: DateTime<Utc>,
-) {
+pub fn view(f: &mut Frame, area: Rect, dlg: &CaseDialog, d: &ReferralDetail, staff: &[Staff]) {
     let width = area.width.saturating_sub(4).min(76);
     let inner_w = width.saturating_sub(2) as usize;
     let head = head(dlg, d, staff);
@@ -818,10 +815,6 @@ pub fn view(
         ));
     }
     for (i, (k, input)) in dlg.fields.iter().enumerate() {
-        // The late reason only when it is late and being authorised.
-        if *k == FieldKind::Late && !(dlg.late(now) && dlg.chosen() == Some(&Choice::Authorise)) {
-            continue;
-        }
         let focused = dlg.field_at() == Some(i);
         let mut l = label(dlg, *k);
         if *k == FieldKind::Late {
@@ -869,12 +862,12 @@ pub fn view(
         )));
     }
     lines.push(Line::from(match dlg.kind {
-        CaseKind::Accept => "Enter accept · Esc cancel, nothing changes",
+        CaseKind::Accept => "Enter accept · Esc cancel (nothing changes)",
         CaseKind::Oversight => {
             "Up/Down kind · Tab next field · Enter adds the action point typed, or with none \
              records the note · Esc cancel"
         }
-        _ => "Up/Down choose · Tab next field · Enter record · Esc cancel, nothing changes",
+        _ => "Up/Down choose · Tab next field · Enter record · Esc cancel",
     }));
     if let Some(e) = &dlg.error {
         lines.push(Line::from(Span::styled(

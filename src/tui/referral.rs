@@ -1073,6 +1073,7 @@ impl ReferralScreen {
             teams: &self.teams,
             decision_due: self.open_due(Ending::Decision),
             assessment_due: self.open_due(Ending::AssessmentOutcome),
+            now: ctx.now,
         };
         match casework::open(kind, &opening) {
             Ok(dlg) => {
@@ -1197,7 +1198,7 @@ impl ReferralScreen {
                     ""
                 }
             ),
-            None => "Case: not allocated".into(),
+            None => "Case: not allocated to a worker".into(),
         });
         if let Some(p) = d.awaiting_authorisation() {
             out.push(format!(
@@ -1494,10 +1495,13 @@ struct Areas {
 }
 
 fn areas(area: Rect, header_rows: u16, d: &ReferralDetail) -> Areas {
+    // A tall head leaves fewer rows to the actions, which then scroll with
+    // the selection rather than being cut; the panel keeps four rows.
+    let room = area.height.saturating_sub(header_rows + 3 + 4).max(1) as usize;
     let action_rows = d
         .actions
         .len()
-        .clamp(1, if area.height >= 36 { 12 } else { 6 });
+        .clamp(1, if area.height >= 36 { 12 } else { 6 }.min(room));
     let [child, actions, panel] = Layout::vertical([
         Constraint::Length(header_rows),
         Constraint::Length(action_rows as u16 + 3),
@@ -1953,7 +1957,7 @@ impl Screen for ReferralScreen {
             self.view_dialog(f, area, dialog, ctx);
         }
         if let Some(c) = &self.case {
-            casework::view(f, area, c, d, &self.staff, ctx.now);
+            casework::view(f, area, c, d, &self.staff);
         }
         if let Some(v) = &self.viewer {
             v.draw(f, area);
