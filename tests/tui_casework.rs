@@ -418,3 +418,90 @@ fn run_loop_drives_the_case_keys() {
     let frame = format!("{}", terminal.backend());
     assert!(frame.contains("last overseen Fri 20 Nov 14:30"), "{frame}");
 }
+
+/// The queue marks the case on its rows: "in transfer" in both teams'
+/// queues (the receiving team lists the referral's actions until it
+/// decides), NEW on the worker's rows of a case not yet accepted, "awaiting
+/// auth."; the child, action, owner and due are never the ones cut.
+#[test]
+fn queue_rows_carry_the_case_markers_in_both_teams() {
+    let mut s = seeded();
+    add_south_manager(&mut s);
+    let amara = s.amara;
+    allocate(&mut s, amara, "jpatel");
+    s.set_actor(actor("jpatel"));
+    ex(
+        &mut s,
+        Command::ProposeNoFurtherAction {
+            referral_id: amara,
+            note: "school has explained the bruise".into(),
+        },
+    );
+    s.set_actor(actor("dm"));
+    ex(
+        &mut s,
+        Command::RequestTransfer {
+            referral_id: amara,
+            to_team: "South Duty".into(),
+            reason: "the family moved south".into(),
+        },
+    );
+    for (w, h) in [(80, 24), (120, 40)] {
+        s.set_actor(actor("dm"));
+        let a = app(&mut s, w, h);
+        let t = draw(&a, w, h);
+        insta::assert_snapshot!(format!("casework_queue_{w}x{h}"), t.backend());
+        let t = screen_text(&t);
+        let row = t
+            .lines()
+            .find(|l| l.contains("see child") && l.contains("Amara Osei"))
+            .unwrap_or_else(|| panic!("Amara's row:\n{t}"));
+        assert!(
+            row.contains("jpatel") && row.contains("OVERDUE 6h 00m"),
+            "{row}"
+        );
+        if w >= 120 {
+            assert!(row.contains("NEW · in transfer · awaiting auth."), "{row}");
+        } else {
+            // Narrow: the markers shorten, NEW first, "+" for the rest.
+            assert!(row.contains("NEW+"), "{row}");
+        }
+        // Rows of Amara's actions not held by Jaya are not NEW.
+        let dec = t
+            .lines()
+            .find(|l| l.contains("decision") && l.contains("Amara Osei"))
+            .unwrap();
+        assert!(!dec.contains("NEW"), "{dec}");
+        assert!(dec.contains("transfer"), "{dec}");
+        // Leo's rows carry nothing.
+        assert!(t
+            .lines()
+            .filter(|l| l.contains("Leo Nowak"))
+            .all(|l| !l.contains("in transfer") && !l.contains("NEW")));
+    }
+    // South's manager sees Amara's actions in South's queue, in transfer.
+    s.set_actor(actor("smanager"));
+    let a = app(&mut s, 120, 40);
+    let t = screen_text(&draw(&a, 120, 40));
+    assert!(t.contains("Queue: South Duty"), "{t}");
+    let rows: Vec<&str> = t.lines().filter(|l| l.contains("Amara Osei")).collect();
+    assert!(rows.len() >= 4, "{t}");
+    assert!(rows.iter().all(|l| l.contains("in transfer")), "{t}");
+    assert!(
+        t.contains("Ruby Clarke"),
+        "South's own referral is still there"
+    );
+    // Once accepted, Amara's actions are South's own and not in transfer.
+    ex(
+        &mut s,
+        Command::AcceptTransfer {
+            referral_id: amara,
+            note: None,
+        },
+    );
+    let a = app(&mut s, 120, 40);
+    let t = screen_text(&draw(&a, 120, 40));
+    let rows: Vec<&str> = t.lines().filter(|l| l.contains("Amara Osei")).collect();
+    assert!(rows.len() >= 4, "{t}");
+    assert!(rows.iter().all(|l| !l.contains("in transfer")), "{t}");
+}
