@@ -315,6 +315,12 @@ fn a_directors_every_screen_names_nobody() {
             (KeyCode::Char('g'), "the give-handover form"),
             (KeyCode::Esc, "form closed"),
             (KeyCode::Esc, "back"),
+            (
+                KeyCode::Char('L'),
+                "the caseload screen (figures, no names)",
+            ),
+            (KeyCode::Char('t'), "every team's caseloads"),
+            (KeyCode::Esc, "back"),
             (KeyCode::Char('r'), "the reports"),
             (KeyCode::Char('j'), "the reports, next panel"),
             (KeyCode::Esc, "back"),

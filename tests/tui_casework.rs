@@ -505,3 +505,85 @@ fn queue_rows_carry_the_case_markers_in_both_teams() {
     assert!(rows.len() >= 4, "{t}");
     assert!(rows.iter().all(|l| !l.contains("in transfer")), "{t}");
 }
+
+/// L on the queue: the team's caseloads, the desk's own figures (the same
+/// `Client::caseloads` as `dutydesk caseload`), the ceiling and who is over
+/// it; a director sees the figures without names (ReadCaseloads: figures).
+#[test]
+fn the_caseload_screen_shows_the_desks_figures_and_who_is_over_the_ceiling() {
+    let mut s = seeded();
+    let amara = s.amara;
+    let leo = s.leo;
+    allocate(&mut s, amara, "jpatel");
+    allocate(&mut s, leo, "jpatel");
+    ex(
+        &mut s,
+        Command::SetSetting {
+            key: "caseload.ceiling".into(),
+            value: "1".into(),
+        },
+    );
+    for (w, h) in [(80, 24), (120, 40)] {
+        s.set_actor(actor("dm"));
+        let mut a = app(&mut s, w, h);
+        key(&mut a, &mut s.client, KeyCode::Char('L'));
+        assert_eq!(a.stack.len(), 2, "the caseload screen is open");
+        let t = draw(&a, w, h);
+        insta::assert_snapshot!(format!("casework_caseload_{w}x{h}"), t.backend());
+        let t = screen_text(&t);
+        assert!(t.contains("Caseloads: North Duty"), "{t}");
+        assert!(t.contains("OVER THE CEILING: Jaya Patel"), "{t}");
+        // Each worker's row says what the desk says.
+        let north = s.desk.team_named("North Duty").unwrap().id;
+        let view = s.desk.caseloads(Some(north), now()).unwrap();
+        for c in &view.workers {
+            let row = t
+                .lines()
+                .find(|l| l.starts_with('│') && l.contains(&c.display_name))
+                .unwrap_or_else(|| panic!("{}:\n{t}", c.display_name));
+            let cells: Vec<&str> = row.split_whitespace().collect();
+            let want = [
+                c.open_referrals.to_string(),
+                c.new_allocations.to_string(),
+                c.open_actions.to_string(),
+                c.overdue.to_string(),
+            ];
+            assert!(
+                cells.windows(4).any(|w| w == want),
+                "{}: {want:?} in {row}",
+                c.display_name
+            );
+        }
+        let jaya = view.workers.iter().find(|c| c.login == "jpatel").unwrap();
+        assert_eq!((jaya.open_referrals, jaya.new_allocations), (2, 2));
+        assert!(jaya.over_ceiling);
+        // South's worker is not on North's screen; t shows every team.
+        assert!(!t.contains("Sarah Wright"), "{t}");
+        key(&mut a, &mut s.client, KeyCode::Char('t'));
+        let t = text(&a, w, h);
+        assert!(
+            t.contains("Sarah Wright") && t.contains("every team"),
+            "{t}"
+        );
+    }
+    // A director: the same figures, no names.
+    s.set_actor(actor("dm"));
+    ex(
+        &mut s,
+        Command::AddStaff {
+            login: "director".into(),
+            display_name: "Dee Director".into(),
+            role: Role::Director,
+            team: Some("North Duty".into()),
+        },
+    );
+    s.set_actor(actor("director"));
+    let mut a = app(&mut s, 120, 40);
+    a.run_effects(&mut s.client, 0, vec![Effect::Open(Open::Caseload(None))]);
+    let t = text(&a, 120, 40);
+    assert!(t.contains("worker 1"), "{t}");
+    for name in ["Jaya Patel", "Lena Nowak", "Dana Manager", "Sarah Wright"] {
+        assert!(!t.contains(name), "{name} shown to a director:\n{t}");
+    }
+    assert!(t.contains("OVER THE CEILING: worker"), "{t}");
+}

@@ -48,6 +48,11 @@ screen_actions! {
         Confirmations = ("confirmations", "confirmations", "written confirmations awaited (Rec 21)"),
         Handover = ("handover", "handover", "end-of-shift handover (Rec 50)"),
         Reports = ("reports", "reports", "figures for the director (Rec 29)"),
+        Caseload = (
+            "caseload",
+            "caseloads",
+            "the team's caseloads: cases, new, actions, overdue, the ceiling (Rec 52)"
+        ),
     }
 }
 
@@ -442,6 +447,7 @@ impl Screen for QueueScreen {
             A::Confirmations => return vec![Effect::Open(Open::Confirmations)],
             A::Handover => return vec![Effect::Open(Open::Handover)],
             A::Reports => return vec![Effect::Open(Open::Reports)],
+            A::Caseload => return vec![Effect::Open(Open::Caseload(self.team))],
         }
         Vec::new()
     }
