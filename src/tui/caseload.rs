@@ -135,9 +135,11 @@ impl Screen for CaseloadScreen {
                 Style::new().bold(),
             ),
             Span::raw(format!(
-                "· as at {} · ceiling {} open cases a worker (Rec 52)",
+                "· as at {} · {} (Rec 52)",
                 fmt_short(v.as_at),
-                ceiling.map_or("not set".to_string(), |c| c.to_string())
+                ceiling.map_or("no caseload ceiling set".to_string(), |c| format!(
+                    "ceiling {c} open cases a worker"
+                ))
             )),
         ])];
         head.push(if over.is_empty() {
