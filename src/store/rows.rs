@@ -915,16 +915,46 @@ pub struct QueueRow {
     /// The referral's RAG urgency as screened (`null`: not screened).
     #[serde(default)]
     pub urgency: Option<crate::domain::screening::Urgency>,
+    /// The team its referral is in transfer to, while it waits (Rec 42):
+    /// both teams' queues list it, marked.
+    #[serde(default)]
+    pub in_transfer_to: Option<String>,
+    /// Its owner is the worker the case is allocated to, who has not
+    /// accepted it yet (Rec 53).
+    #[serde(default)]
+    pub new_allocation: bool,
+    /// Its referral has a proposal awaiting a manager's authorisation (Rec 25).
+    #[serde(default)]
+    pub awaiting_authorisation: bool,
 }
+
+/// The open actions of referrals in transfer into a team (Rec 42): the
+/// receiving team's queue lists them beside its own until it decides.
+const INCOMING: &str = " AND a.referral_id IN (SELECT referral_id FROM transfers \
+    WHERE status = 'pending' AND to_team_id = ?)";
 
 fn queue_where(
     f: &QueueFilter,
     now: DateTime<Utc>,
     args: &mut Vec<rusqlite::types::Value>,
 ) -> String {
+    queue_where_arm(f, now, args, false)
+}
+
+/// The filter's condition; `incoming`: for the team's incoming transfers
+/// instead of the team's own actions.
+fn queue_where_arm(
+    f: &QueueFilter,
+    now: DateTime<Utc>,
+    args: &mut Vec<rusqlite::types::Value>,
+    incoming: bool,
+) -> String {
     let mut w = String::from("a.done_at IS NULL");
     let search = searching(f);
-    if let Some(t) = f.team_id {
+    if let (Some(t), true) = (f.team_id, incoming) {
+        w.push_str(INCOMING);
+        args.push(t.into());
+    } else if let Some(t) = f.team_id {
         // A name search reads the covering actions_open_child (it holds the
         // team); `+` keeps SQLite from a team index that would look up every
         // row for its name.
@@ -994,19 +1024,52 @@ pub fn queue_page(
 ) -> Result<Vec<QueueRow>> {
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
+    // The case's markers (issue 17), looked up for the page's rows only,
+    // each through its partial index.
     let cols = "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, \
-         s.display_name, s.absent_from, s.absent_until, a.due_at, s.role, s.active, r.urgency";
+         s.display_name, s.absent_from, s.absent_until, a.due_at, s.role, s.active, r.urgency, \
+         (SELECT tt.name FROM transfers tr JOIN teams tt ON tt.id = tr.to_team_id \
+          WHERE tr.referral_id = a.referral_id AND tr.status = 'pending'), \
+         EXISTS (SELECT 1 FROM allocations al WHERE al.referral_id = a.referral_id \
+          AND al.ended_at IS NULL AND al.accepted_at IS NULL AND al.worker = a.owner), \
+         EXISTS (SELECT 1 FROM authorisations au WHERE au.referral_id = a.referral_id \
+          AND au.status = 'awaiting')";
     let joins = "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
          JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner";
     let sql = if f.by_urgency {
         // Overdue first, then red, amber, the rest: the rank is the
         // referral's, so this sorts the filter's open actions (an opt-in
-        // order; the default stays on the due index).
+        // order; the default stays on the due index). One team's queue
+        // keeps the open actions of referrals in transfer to it.
+        let mut w = w;
+        if f.team_id.is_some() {
+            let mut a2 = Vec::new();
+            let w2 = queue_where_arm(f, now, &mut a2, true);
+            w = format!("(({w}) OR ({w2}))");
+            args.extend(a2);
+        }
         args.push(ts(now).into());
         format!(
             "{cols} FROM actions a {joins} WHERE {w} ORDER BY \
              CASE WHEN a.due_at < ? THEN -1 WHEN r.urgency = 'red' THEN 0 \
              WHEN r.urgency = 'amber' THEN 1 ELSE 2 END, a.due_at, a.id LIMIT ? OFFSET ?"
+        )
+    } else if f.team_id.is_some() {
+        // One team: its own open actions and those of referrals in
+        // transfer to it, each arm read in due order from its index and
+        // cut at the page's end, then merged.
+        let mut a2 = Vec::new();
+        let w2 = queue_where_arm(f, now, &mut a2, true);
+        args.push((offset + limit).into());
+        args.extend(a2);
+        args.push((offset + limit).into());
+        format!(
+            "WITH p AS (SELECT id, due_at FROM (SELECT a.id, a.due_at FROM actions a \
+             LEFT JOIN staff s ON s.login = a.owner WHERE {w} ORDER BY a.due_at, a.id LIMIT ?) \
+             UNION ALL SELECT id, due_at FROM (SELECT a.id, a.due_at FROM actions a \
+             LEFT JOIN staff s ON s.login = a.owner WHERE {w2} ORDER BY a.due_at, a.id LIMIT ?) \
+             ORDER BY due_at, id LIMIT ? OFFSET ?) \
+             {cols} FROM p JOIN actions a ON a.id = p.id {joins} ORDER BY a.due_at, a.id"
         )
     } else if searching(f) {
         // The page's ids from the covering index of open actions (the
@@ -1052,6 +1115,9 @@ pub fn queue_page(
             due_at: from_ts(due),
             overdue: due < now_ts,
             urgency: parse_opt(r, 13, crate::domain::screening::Urgency::parse)?,
+            in_transfer_to: r.get(14)?,
+            new_allocation: r.get(15)?,
+            awaiting_authorisation: r.get(16)?,
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -1065,7 +1131,12 @@ pub fn queue_len(conn: &Connection, f: &QueueFilter, now: DateTime<Utc>) -> Resu
     if f.unallocated {
         join.push_str("LEFT JOIN staff s ON s.login = a.owner");
     }
-    let sql = format!("SELECT COUNT(*) FROM actions a {join} WHERE {w}");
+    let mut sql = format!("SELECT COUNT(*) FROM actions a {join} WHERE {w}");
+    if f.team_id.is_some() {
+        // With the open actions of referrals in transfer to the team.
+        let w2 = queue_where_arm(f, now, &mut args, true);
+        sql = format!("SELECT ({sql}) + (SELECT COUNT(*) FROM actions a {join} WHERE {w2})");
+    }
     let mut st = conn.prepare_cached(&sql)?;
     Ok(st.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
 }

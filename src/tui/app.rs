@@ -166,6 +166,7 @@ pub fn open_screen(
             desk, *child, now,
         )?),
         Open::Allocate(id) => Box::new(super::allocate::AllocateScreen::open(desk, *id, now)?),
+        Open::Caseload(team) => Box::new(super::caseload::CaseloadScreen::open(desk, *team, now)?),
         Open::Help => Box::new(Placeholder::new("Help", "global")),
     })
 }

@@ -112,6 +112,7 @@ pub const SECTIONS: &[Section] = &[
     ("reports", super::reports::actions),
     ("chronology", super::chronology::actions),
     ("allocate", super::allocate::actions),
+    ("caseload", super::caseload::actions),
 ];
 
 /// The action name that removes a default binding in a user's file.

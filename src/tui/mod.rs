@@ -6,6 +6,8 @@
 pub mod allocate;
 pub mod app;
 pub mod call_form;
+pub mod caseload;
+pub mod casework;
 pub mod chronology;
 pub mod confirmations;
 pub mod handover;

@@ -48,6 +48,11 @@ screen_actions! {
         Confirmations = ("confirmations", "confirmations", "written confirmations awaited (Rec 21)"),
         Handover = ("handover", "handover", "end-of-shift handover (Rec 50)"),
         Reports = ("reports", "reports", "figures for the director (Rec 29)"),
+        Caseload = (
+            "caseload",
+            "caseloads",
+            "the team's caseloads: cases, new, actions, overdue, the ceiling (Rec 52)"
+        ),
     }
 }
 
@@ -443,6 +448,7 @@ impl Screen for QueueScreen {
             A::Confirmations => return vec![Effect::Open(Open::Confirmations)],
             A::Handover => return vec![Effect::Open(Open::Handover)],
             A::Reports => return vec![Effect::Open(Open::Reports)],
+            A::Caseload => return vec![Effect::Open(Open::Caseload(self.team))],
         }
         Vec::new()
     }
@@ -601,6 +607,9 @@ impl Screen for QueueScreen {
                     (Some(o), None) if r.owner_absent => format!("{}(away)", widgets::inert(o)),
                     (Some(o), None) => widgets::inert(o),
                 };
+                // The case (issue 17): in transfer (Rec 42), new to its
+                // worker (Rec 53), awaiting authorisation (Rec 25).
+                let case = CaseMark::of(r);
                 let mut cells = vec![
                     u.marker().to_string(),
                     r.referral_id.to_string(),
@@ -608,6 +617,7 @@ impl Screen for QueueScreen {
                     r.kind.short().to_string(),
                     owner,
                     widgets::countdown_text(r.due_at, ctx.now),
+                    case_marks(&case, usize::MAX),
                 ];
                 if all_teams {
                     cells.push(widgets::inert(&r.team));
@@ -615,12 +625,22 @@ impl Screen for QueueScreen {
                 (u, r.unallocated.is_some(), cells)
             })
             .collect();
-        let mut head = vec!["", "ref", "child", "action", "owner", "due"];
+        // The case column only when a row on the page has a marker.
+        let any_case = texts.iter().any(|(_, _, c)| !c[6].is_empty());
+        let mut head = vec![
+            "",
+            "ref",
+            "child",
+            "action",
+            "owner",
+            "due",
+            if any_case { "case" } else { "" },
+        ];
         if all_teams {
             head.push("team");
         }
         // (widest cell, narrowest allowed) per column.
-        let mins = [2, 3, 12, 10, 9, 9, 5];
+        let mins = [2, 3, 12, 10, 9, 9, if any_case { 3 } else { 0 }, 5];
         let cols: Vec<(usize, usize)> = head
             .iter()
             .enumerate()
@@ -635,15 +655,20 @@ impl Screen for QueueScreen {
             })
             .collect();
         // Borders and the selection mark take 3; the team goes first, then
-        // the child's name, then the owner.
+        // the case's markers, then the child's name, then the owner.
         let avail = a.table.width.saturating_sub(3) as usize;
-        let widths: Vec<Constraint> = widgets::fit_columns(&cols, avail, 1, &[6, 2, 4, 3])
+        let widths: Vec<Constraint> = widgets::fit_columns(&cols, avail, 1, &[7, 6, 2, 4, 3])
             .into_iter()
             .map(Constraint::Length)
             .collect();
+        // The markers in the width the case column got: whole words, short
+        // ones when the full ones do not fit, never a word cut in half.
+        let case_w = widths_case(&widths);
         let rows: Vec<Row> = texts
             .into_iter()
-            .map(|(u, unallocated, cells)| {
+            .zip(self.rows.iter())
+            .map(|((u, unallocated, mut cells), r)| {
+                cells[6] = case_marks(&CaseMark::of(r), case_w);
                 let mut row = Row::new(cells).style(u.style());
                 if unallocated && u == Urgency::Later {
                     row = row.style(Style::new().add_modifier(Modifier::BOLD));
@@ -676,5 +701,81 @@ impl Screen for QueueScreen {
             st.select(Some((self.selected - self.offset).max(0) as usize));
         }
         f.render_stateful_widget(table, a.table, &mut st);
+    }
+}
+
+/// One marker of the case on a queue row (issue 17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CaseMark {
+    /// Waiting for the receiving team (Rec 42).
+    InTransfer,
+    /// Not yet accepted by the worker it is allocated to (Rec 53).
+    New,
+    /// A proposal waits for a manager (Rec 25).
+    AwaitingAuth,
+}
+
+impl CaseMark {
+    fn of(r: &crate::desk::QueueRow) -> Vec<CaseMark> {
+        // NEW first: on a worker's own rows it is what they must act on.
+        [
+            (r.new_allocation, CaseMark::New),
+            (r.in_transfer_to.is_some(), CaseMark::InTransfer),
+            (r.awaiting_authorisation, CaseMark::AwaitingAuth),
+        ]
+        .into_iter()
+        .filter_map(|(on, m)| on.then_some(m))
+        .collect()
+    }
+
+    fn full(self) -> &'static str {
+        match self {
+            CaseMark::InTransfer => "in transfer",
+            CaseMark::New => "NEW",
+            CaseMark::AwaitingAuth => "awaiting auth.",
+        }
+    }
+
+    fn short(self) -> &'static str {
+        match self {
+            CaseMark::InTransfer => "transfer",
+            CaseMark::New => "NEW",
+            CaseMark::AwaitingAuth => "auth.",
+        }
+    }
+}
+
+/// The markers in `width` cells: the full words if they fit, else the short
+/// ones, else as many short ones as fit and "+" for the rest.
+fn case_marks(marks: &[CaseMark], width: usize) -> String {
+    let full: Vec<&str> = marks.iter().map(|m| m.full()).collect();
+    let full = full.join(" · ");
+    if widgets::cells(&full) <= width {
+        return full;
+    }
+    let short: Vec<&str> = marks.iter().map(|m| m.short()).collect();
+    let joined = short.join(" ");
+    if widgets::cells(&joined) <= width {
+        return joined;
+    }
+    let mut out = String::new();
+    for (i, m) in short.iter().enumerate() {
+        let sep = if out.is_empty() { "" } else { " " };
+        let rest = if i + 1 < short.len() { 1 } else { 0 };
+        if widgets::cells(&out) + sep.len() + m.len() + rest > width {
+            out.push('+');
+            return out;
+        }
+        out.push_str(sep);
+        out.push_str(m);
+    }
+    out
+}
+
+/// The case column's width.
+fn widths_case(widths: &[Constraint]) -> usize {
+    match widths.get(6) {
+        Some(Constraint::Length(w)) => usize::from(*w),
+        _ => 0,
     }
 }

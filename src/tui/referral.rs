@@ -13,11 +13,12 @@ use ratatui::widgets::{
 };
 use ratatui::Frame;
 
+use super::casework::{self, CaseDialog, CaseKind};
 use super::keymap::{screen_actions, Hint, ScreenAction};
 use super::screen::{Ctx, Effect, Screen};
 use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency, Viewer};
 use crate::desk::handover::CoverReason;
-use crate::desk::{Action, Staff};
+use crate::desk::{Action, Staff, Team};
 use crate::desk::{Client, ClosureCheck, Command, DeskError, ItemStatus, Outcome, ReferralDetail};
 use crate::domain::allocation::duty_owner_problem;
 use crate::domain::closure::{ChecklistItem, Missing};
@@ -73,6 +74,31 @@ screen_actions! {
             "screen",
             "screen",
             "screen the referral: RAG urgency and level of need, with why; red or amber brings the decision forward (issue 16; Rec 34 checks)"
+        ),
+        AcceptAllocation = (
+            "accept-allocation",
+            "accept case",
+            "accept the case allocated to you: it is no longer NEW to you (Rec 53)"
+        ),
+        Authorise = (
+            "authorise",
+            "authorise",
+            "authorise or return the proposal awaiting authorisation (duty manager; Rec 25)"
+        ),
+        Propose = (
+            "propose",
+            "propose",
+            "propose an assessment outcome or no further action for a manager to authorise (Rec 25)"
+        ),
+        Transfer = (
+            "transfer",
+            "transfer",
+            "transfer to another team, or accept, decline or withdraw the transfer waiting (Rec 42)"
+        ),
+        Oversight = (
+            "oversight",
+            "oversight",
+            "record supervision or oversight: discussed, to happen, by when, action points (Rec 45)"
         ),
         ScrollDown = ("scroll-down", "scroll", "scroll the panel below down"),
         ScrollUp = ("scroll-up", "scroll back", "scroll the panel below up"),
@@ -350,6 +376,11 @@ pub struct ReferralScreen {
     /// ones so far said: (assigned, to whom, refusals).
     assigning: usize,
     assigned: (usize, Option<String>, Vec<String>),
+    /// A dialog on the case (issue 17): accept, authorise, propose,
+    /// transfer, oversight.
+    pub case: Option<CaseDialog>,
+    /// Every team, for a transfer.
+    pub teams: Vec<Team>,
 }
 
 /// Age in whole years on `today`.
@@ -1245,6 +1276,64 @@ impl ReferralScreen {
         vec![Effect::Execute(cmd)]
     }
 
+    /// The head of the screen: the child, the referral, its flags, and the
+    /// case (allocated, awaiting authorisation, in transfer, last overseen),
+    /// each statement whole at any width.
+    fn header(&self, d: &ReferralDetail, now: DateTime<Utc>, width: u16) -> Vec<Line<'static>> {
+        let mut v = self.child_lines(d, now);
+        v.extend(casework::case_lines(
+            casework::case_spans(d, &self.staff, now),
+            width as usize,
+        ));
+        v
+    }
+
+    fn header_rows(&self, d: &ReferralDetail, now: DateTime<Utc>, width: u16) -> u16 {
+        casework::rows_of(&self.header(d, now, width), width)
+    }
+
+    /// Opens a dialog on the case, or says why there is nothing to act on.
+    fn open_case(&mut self, kind: CaseKind, ctx: &Ctx) -> Vec<Effect> {
+        let Some(d) = &self.detail else {
+            return Vec::new();
+        };
+        let opening = casework::Opening {
+            detail: d,
+            me: ctx.me,
+            teams: &self.teams,
+            decision_due: self.open_due(Ending::Decision),
+            assessment_due: self.open_due(Ending::AssessmentOutcome),
+            now: ctx.now,
+        };
+        match casework::open(kind, &opening) {
+            Ok(dlg) => {
+                self.case = Some(dlg);
+                Vec::new()
+            }
+            Err(why) => vec![Effect::Status(why)],
+        }
+    }
+
+    /// A key while a case dialog is open: Esc cancels; Enter sends.
+    fn case_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
+        if key.code == KeyCode::Esc {
+            self.case = None;
+            self.waiting = false;
+            return vec![Effect::Status("cancelled: nothing changed".into())];
+        }
+        if self.waiting {
+            return Vec::new();
+        }
+        let id = self.id;
+        match self.case.as_mut().and_then(|c| c.key(key, id, ctx.now)) {
+            Some(cmd) => {
+                self.waiting = true;
+                vec![Effect::Execute(cmd)]
+            }
+            None => Vec::new(),
+        }
+    }
+
     fn child_lines(&self, d: &ReferralDetail, now: DateTime<Utc>) -> Vec<Line<'static>> {
         let c = &d.child;
         let r = &d.referral;
@@ -1339,7 +1428,7 @@ impl ReferralScreen {
                     ""
                 }
             ),
-            None => "Case: not allocated".into(),
+            None => "Case: not allocated to a worker".into(),
         });
         if let Some(p) = d.awaiting_authorisation() {
             out.push(format!(
@@ -1357,12 +1446,20 @@ impl ReferralScreen {
                 london_date(t.requested_at).format("%d/%m/%Y")
             ));
         }
-        if let Some(at) = d.last_overseen() {
-            out.push(format!(
-                "Last overseen: {} (Rec 45)",
-                london_date(at).format("%d/%m/%Y")
-            ));
+        if let Some(a) = &d.allocation {
+            out.push(format!("  expected: {}", inert(&a.expected)));
         }
+        out.push(
+            match d.oversight.iter().max_by_key(|o| (o.recorded_at, o.id)) {
+                Some(o) => format!(
+                    "Last overseen: {} by {} ({}) (Rec 45)",
+                    fmt_short(o.recorded_at),
+                    inert(&o.recorded_by),
+                    o.kind.as_str()
+                ),
+                None => "Last overseen: never (Rec 45)".into(),
+            },
+        );
         out
     }
 
@@ -1636,13 +1733,16 @@ struct Areas {
     panel: Rect,
 }
 
-fn areas(area: Rect, d: &ReferralDetail) -> Areas {
+fn areas(area: Rect, header_rows: u16, d: &ReferralDetail) -> Areas {
+    // A tall head leaves fewer rows to the actions, which then scroll with
+    // the selection rather than being cut; the panel keeps four rows.
+    let room = area.height.saturating_sub(header_rows + 3 + 4).max(1) as usize;
     let action_rows = d
         .actions
         .len()
-        .clamp(1, if area.height >= 36 { 12 } else { 6 });
+        .clamp(1, if area.height >= 36 { 12 } else { 6 }.min(room));
     let [child, actions, panel] = Layout::vertical([
-        Constraint::Length(3 + u16::from(d.referral.deliberate_harm || d.referral.possible_crime)),
+        Constraint::Length(header_rows),
         Constraint::Length(action_rows as u16 + 3),
         Constraint::Min(4),
     ])
@@ -1680,6 +1780,7 @@ impl Screen for ReferralScreen {
         self.selected = self.selected.min(d.actions.len().saturating_sub(1));
         self.detail = Some(d);
         self.closure = Some(desk.closure_check(self.id)?);
+        self.teams = desk.teams()?;
         // Who would leave the action needing cover (absent or off shift
         // when it is due): asked of the desk's own rule while assigning.
         self.cover.clear();
@@ -1704,6 +1805,9 @@ impl Screen for ReferralScreen {
                 self.viewer = None;
             }
             return Vec::new();
+        }
+        if self.case.is_some() {
+            return self.case_key(key, ctx);
         }
         if self.dialog.is_some() {
             // "w" switches the assign dialog between the action and the
@@ -1737,6 +1841,11 @@ impl Screen for ReferralScreen {
             Some(A::Allocate) => {
                 return vec![Effect::Open(super::screen::Open::Allocate(self.id))];
             }
+            Some(A::AcceptAllocation) => return self.open_case(CaseKind::Accept, ctx),
+            Some(A::Authorise) => return self.open_case(CaseKind::Authorise, ctx),
+            Some(A::Propose) => return self.open_case(CaseKind::Propose, ctx),
+            Some(A::Transfer) => return self.open_case(CaseKind::RequestTransfer, ctx),
+            Some(A::Oversight) => return self.open_case(CaseKind::Oversight, ctx),
             Some(a) => return self.open_dialog(a.name(), ctx),
             None => {}
         }
@@ -1745,10 +1854,23 @@ impl Screen for ReferralScreen {
 
     fn footer(&self) -> Vec<Hint> {
         use ReferralAction as A;
-        if self.dialog.is_some() || self.viewer.is_some() {
+        if self.dialog.is_some() || self.viewer.is_some() || self.case.is_some() {
             return Vec::new();
         }
         let mut v: Vec<Hint> = Vec::new();
+        // What the case waits for comes first: the worker's acceptance, a
+        // manager's authorisation, the receiving team's answer.
+        if let Some(d) = &self.detail {
+            if d.allocation.as_ref().is_some_and(|a| a.is_new()) {
+                v.push(A::AcceptAllocation.into());
+            }
+            if d.awaiting_authorisation().is_some() {
+                v.push(A::Authorise.into());
+            }
+            if d.transfer.is_some() {
+                v.push(A::Transfer.into());
+            }
+        }
         if let Some(a) = self.selected_action().filter(|a| a.is_open()) {
             v.push(A::Complete.into());
             v.push(A::Assign.into());
@@ -1762,12 +1884,19 @@ impl Screen for ReferralScreen {
             A::Note.into(),
             A::AssignReferral.into(),
             A::Allocate.into(),
+            A::Propose.into(),
+            A::Oversight.into(),
             A::Decide.into(),
             A::Outcome.into(),
             A::Chronology.into(),
             A::Close.into(),
             A::Checklist.into(),
         ]);
+        if let Some(d) = &self.detail {
+            if d.transfer.is_none() {
+                v.push(A::Transfer.into());
+            }
+        }
         v
     }
 
@@ -1783,6 +1912,10 @@ impl Screen for ReferralScreen {
     }
 
     fn on_result(&mut self, result: &Result<Outcome, DeskError>) -> Vec<Effect> {
+        if self.case.is_some() && self.waiting {
+            self.waiting = false;
+            return casework::result(&mut self.case, result);
+        }
         if self.assigning > 0 {
             // One answer of "assign the whole referral": each action is its
             // own change; the dialog closes with the last.
@@ -1882,11 +2015,15 @@ impl Screen for ReferralScreen {
     }
 
     fn captures_text(&self) -> bool {
-        self.dialog.is_some() || self.viewer.is_some()
+        self.dialog.is_some() || self.viewer.is_some() || self.case.is_some()
     }
 
     fn on_paste(&mut self, text: &str, ctx: &Ctx) -> Vec<Effect> {
-        let Some(field) = self.dialog.as_mut().and_then(|d| d.focused_field(ctx.now)) else {
+        let field = match self.case.as_mut() {
+            Some(c) => c.focused_field(),
+            None => self.dialog.as_mut().and_then(|d| d.focused_field(ctx.now)),
+        };
+        let Some(field) = field else {
             return vec![Effect::Status("nothing here takes a paste".into())];
         };
         if !field.paste(text) {
@@ -1898,11 +2035,11 @@ impl Screen for ReferralScreen {
         Vec::new()
     }
 
-    fn on_mouse(&mut self, ev: MouseEvent, area: Rect, _ctx: &Ctx) -> Vec<Effect> {
+    fn on_mouse(&mut self, ev: MouseEvent, area: Rect, ctx: &Ctx) -> Vec<Effect> {
         let Some(d) = &self.detail else {
             return Vec::new();
         };
-        let a = areas(area, d);
+        let a = areas(area, self.header_rows(d, ctx.now, area.width), d);
         match ev.kind {
             MouseEventKind::ScrollUp => self.scroll(-3),
             MouseEventKind::ScrollDown => self.scroll(3),
@@ -1925,8 +2062,12 @@ impl Screen for ReferralScreen {
             f.render_widget(Paragraph::new(" loading…"), area);
             return;
         };
-        let a = areas(area, d);
-        f.render_widget(Paragraph::new(self.child_lines(d, ctx.now)), a.child);
+        let header = self.header(d, ctx.now, area.width);
+        let a = areas(area, casework::rows_of(&header, area.width), d);
+        f.render_widget(
+            Paragraph::new(header).wrap(ratatui::widgets::Wrap { trim: false }),
+            a.child,
+        );
 
         let rows: Vec<Row> = d
             .actions
@@ -2053,6 +2194,9 @@ impl Screen for ReferralScreen {
 
         if let Some(dialog) = &self.dialog {
             self.view_dialog(f, area, dialog, ctx);
+        }
+        if let Some(c) = &self.case {
+            casework::view(f, area, c, d, &self.staff);
         }
         if let Some(v) = &self.viewer {
             v.draw(f, area);

@@ -35,6 +35,8 @@ pub enum Open {
     Chronology(i64),
     /// Allocate a referral to a worker, seeing each one's caseload (Rec 52, 53).
     Allocate(i64),
+    /// A team's caseloads (Rec 52); `None`: every team.
+    Caseload(Option<i64>),
 }
 
 /// What a screen asks the loop to do.
