@@ -491,6 +491,35 @@ fn queue_rows_carry_the_case_markers_in_both_teams() {
         t.contains("Ruby Clarke"),
         "South's own referral is still there"
     );
+    // Sorted by urgency, South's queue is the same rows: its own and the
+    // incoming transfer's.
+    let south = s
+        .client
+        .teams()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "South Duty")
+        .unwrap()
+        .id;
+    let ids = |s: &mut Seeded, by_urgency: bool| {
+        let f = dutydesk::desk::QueueFilter {
+            team_id: Some(south),
+            by_urgency,
+            ..Default::default()
+        };
+        let mut v: Vec<i64> = s
+            .client
+            .queue(&f, 0, 500)
+            .unwrap()
+            .iter()
+            .map(|r| r.action_id)
+            .collect();
+        v.sort();
+        v
+    };
+    let by_due = ids(&mut s, false);
+    assert!(by_due.len() >= 5, "{by_due:?}");
+    assert_eq!(ids(&mut s, true), by_due);
     // Once accepted, Amara's actions are South's own and not in transfer.
     ex(
         &mut s,
