@@ -383,7 +383,7 @@ impl Desk {
             let cands: Vec<Candidate> = found
                 .iter()
                 .map(|ch| Candidate {
-                    child_id: ch.id,
+                    id: ch.id,
                     name: ch.name.clone(),
                     dob: ch.dob,
                     address: ch.address.clone(),
@@ -393,7 +393,7 @@ impl Desk {
             for m in matching::rank(probe, &cands).into_iter().take(limit) {
                 let child = found
                     .iter()
-                    .find(|ch| ch.id == m.child_id)
+                    .find(|ch| ch.id == m.id)
                     .cloned()
                     .expect("ranked from found");
                 let referrals = store::referrals_of_child(c, child.id)?;

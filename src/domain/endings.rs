@@ -39,6 +39,11 @@ pub enum Ending {
     FeedbackSent,
     /// `action done` with a written outcome.
     Outcome,
+    /// The strategy discussion recorded with who took part, what was
+    /// decided and its action points (Rec 51, 93).
+    StrategyRecorded,
+    /// The strategy discussion's record circulated (Rec 51).
+    Circulated,
 }
 
 impl ActionKind {
@@ -51,8 +56,11 @@ impl ActionKind {
             PassToDuty => Ending::PassedToDuty,
             WrittenConfirmation => Ending::ConfirmationReceived,
             ReferrerFeedback => Ending::FeedbackSent,
-            SeeChild | InformPolice | StrategyDiscussion | InitialConference | Interpreter
-            | ActionPoint => Ending::Outcome,
+            StrategyDiscussion => Ending::StrategyRecorded,
+            StrategyCirculation => Ending::Circulated,
+            SeeChild | InformPolice | InitialConference | Interpreter | ActionPoint => {
+                Ending::Outcome
+            }
         }
     }
 }
@@ -71,6 +79,13 @@ impl Ending {
             }
             Ending::FeedbackSent => "ends only when the feedback letter is sent to the referrer",
             Ending::Outcome => "ends with its outcome written",
+            Ending::StrategyRecorded => {
+                "ends only when the strategy discussion is recorded with who took part, \
+                 what was decided and its action points (Rec 51, 93)"
+            }
+            Ending::Circulated => {
+                "ends only when the strategy discussion's record is circulated (Rec 51)"
+            }
         }
     }
 
@@ -90,6 +105,12 @@ impl Ending {
             }
             Ending::FeedbackSent => format!("dutydesk feedback sent {referral_id} --method …"),
             Ending::Outcome => format!("dutydesk action done {action_id} --outcome TEXT"),
+            Ending::StrategyRecorded => format!(
+                "dutydesk strategy record {referral_id} --at WHEN --how meeting|phone|video \
+                 --participant \"NAME;AGENCY;ROLE[;manager]\" … --s47 yes|no \
+                 --protective-action TEXT"
+            ),
+            Ending::Circulated => "dutydesk strategy circulated STRATEGY_ID".to_string(),
         }
     }
 }
@@ -271,9 +292,15 @@ mod tests {
         assert_eq!(PassToDuty.ending(), Ending::PassedToDuty);
         assert_eq!(WrittenConfirmation.ending(), Ending::ConfirmationReceived);
         assert_eq!(ReferrerFeedback.ending(), Ending::FeedbackSent);
-        for k in [SeeChild, InformPolice, StrategyDiscussion, Interpreter] {
+        for k in [SeeChild, InformPolice, Interpreter, ActionPoint] {
             assert!(check_done_by_outcome(k, 1, 2).is_ok(), "{k}");
         }
+        assert_eq!(StrategyDiscussion.ending(), Ending::StrategyRecorded);
+        let e = check_done_by_outcome(StrategyDiscussion, 7, 3)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dutydesk strategy record 3"), "{e}");
+        assert_eq!(StrategyCirculation.ending(), Ending::Circulated);
         let e = check_done_by_outcome(Decision, 7, 3)
             .unwrap_err()
             .to_string();

@@ -58,6 +58,7 @@ pub mod clocks;
 pub mod closure;
 pub mod codes;
 pub mod endings;
+pub mod household;
 pub mod letters;
 pub mod markdown;
 pub mod matching;
@@ -67,6 +68,7 @@ pub mod permissions;
 pub mod replica;
 pub mod settings;
 pub mod shifts;
+pub mod strategy;
 pub mod time;
 pub mod validate;
 

@@ -70,6 +70,7 @@ name_enum!(
     ReferrerFeedback => "referrer_feedback", "written feedback to referrer";
     Interpreter => "interpreter", "interpreter arranged (or reason recorded)";
     ActionPoint => "action_point", "action point";
+    StrategyCirculation => "strategy_circulation", "strategy discussion record circulated";
 });
 
 impl ActionKind {
@@ -90,6 +91,7 @@ impl ActionKind {
             ReferrerFeedback => "Haringey JAR 14; Kent Q3",
             Interpreter => "Rec 18",
             ActionPoint => "Rec 51",
+            StrategyCirculation => "Rec 51",
         }
     }
 
@@ -110,6 +112,7 @@ impl ActionKind {
             ReferrerFeedback => "referrer feedback",
             Interpreter => "interpreter",
             ActionPoint => "action point",
+            StrategyCirculation => "circulate SD",
         }
     }
 }

@@ -38,6 +38,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0011_seals"),
     migration!("0012_perf"),
     migration!("0013_allocation"),
+    migration!("0014_household"),
 ];
 
 /// The schema version this binary writes.

@@ -299,6 +299,14 @@ impl ReferralScreen {
                             });
                             return Vec::new();
                         }
+                        e @ (Ending::StrategyRecorded | Ending::Circulated) => {
+                            return vec![Effect::Status(format!(
+                                "{} {} (`{}`)",
+                                a.kind.short(),
+                                e.describe(),
+                                e.command(a.id, d.referral.id)
+                            ))];
+                        }
                         e @ (Ending::ConfirmationReceived | Ending::FeedbackSent) => {
                             return vec![Effect::Status(format!(
                                 "use the confirmations screen (c on the queue): {} {} (`{}`)",
