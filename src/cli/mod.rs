@@ -9,6 +9,7 @@ mod chronology;
 mod closure;
 pub mod confirmations;
 mod handover;
+mod household;
 pub mod keymap;
 pub mod output;
 mod oversight;
@@ -16,6 +17,7 @@ mod print;
 pub mod report;
 pub mod restore;
 pub mod settings;
+mod strategy;
 mod transfer;
 
 use std::path::PathBuf;
@@ -130,6 +132,11 @@ pub enum Cmd {
     /// Assessment outcomes and "no further action" proposed by workers, awaiting a
     /// duty manager's authorisation (Rec 25), oldest first
     Authorisations(authorisation::ListArgs),
+    /// Strategy discussions (Rec 51, 93; Working Together 2023): record one with who took
+    /// part, what was decided and its action points; show it (Markdown to circulate);
+    /// list a referral's; record it circulated
+    #[command(subcommand)]
+    Strategy(strategy::StrategyCmd),
     /// Add a team
     Team {
         name: String,
@@ -423,6 +430,10 @@ pub enum ReferralCmd {
         #[arg(long)]
         text: String,
     },
+    /// The household: add a person with their role, list them with their earlier
+    /// involvement (and why), remove one with a reason (issue 16)
+    #[command(subcommand)]
+    Person(household::PersonCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -791,6 +802,8 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Authorisations(a) => authorisation::run_list(a, env),
         Cmd::Transfer(c) => transfer::run_transfer(c, env),
         Cmd::Oversight(c) => oversight::run_oversight(c, env),
+        Cmd::Referral(ReferralCmd::Person(c)) => household::run_person(c, env),
+        Cmd::Strategy(c) => strategy::run_strategy(c, env),
         Cmd::AuditSample(a) => case_audit::run_sample(a, env),
         Cmd::AuditCase(a) => case_audit::run_audit_case(a, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),

@@ -19,11 +19,13 @@ mod confirmations;
 pub mod demo;
 mod handlers;
 pub mod handover;
+mod household;
 mod oversight;
 mod queries;
 mod replica;
 pub mod reports;
 mod settings;
+mod strategy;
 mod transfer;
 
 use chrono::{DateTime, Utc};
@@ -46,10 +48,14 @@ pub use client::Client;
 pub use closure::ClosureCheck;
 pub use command::*;
 pub use confirmations::{ConfirmationHistory, LetterDraft};
+pub use household::{HouseholdEntry, Involvement, PersonMatch};
 pub use oversight::OversightDue;
 pub use queries::*;
 pub use settings::{CeilingSetting, ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES};
+pub use strategy::StrategyView;
 
+/// The household rows the desk hands out (issue 16).
+pub use crate::store::HouseholdMember;
 /// The records the desk hands out, for the screens and subcommands (which
 /// never import `store/`).
 pub use crate::store::{

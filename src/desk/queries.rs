@@ -35,6 +35,16 @@ pub struct ReferralDetail {
     /// Supervision and oversight notes, oldest first (Rec 45).
     #[serde(default)]
     pub oversight: Vec<store::OversightNote>,
+    /// The household: each person, their role, and what is known of them
+    /// from other referrals, with why (issue 16).
+    #[serde(default)]
+    pub household: Vec<super::household::HouseholdEntry>,
+    /// Where this child is named as a sibling on other children's referrals.
+    #[serde(default)]
+    pub named_as_sibling: Vec<super::household::Involvement>,
+    /// Strategy discussions, oldest first (Rec 51, 93).
+    #[serde(default)]
+    pub strategy: Vec<crate::domain::strategy::Discussion>,
 }
 
 impl ReferralDetail {
@@ -58,6 +68,10 @@ pub struct ChildMatch {
     pub matched: Match,
     pub child: Child,
     pub referrals: Vec<Referral>,
+    /// Where this child is named as a sibling on other children's
+    /// referrals (issue 16: a child's siblings on other calls are linked).
+    #[serde(default)]
+    pub named_as_sibling: Vec<super::household::Involvement>,
 }
 
 /// Integrity of the file, the event chain, and the state tables against
@@ -270,7 +284,16 @@ impl Desk {
             } else {
                 Vec::new()
             };
+            let household = super::household::household_view(c, id)?;
+            let named_as_sibling = super::household::named_as_sibling(c, referral.child_id)?
+                .into_iter()
+                .filter(|i| i.referral_id != id)
+                .collect();
+            let strategy = store::discussions_of_referral(c, id)?;
             Ok(ReferralDetail {
+                household,
+                named_as_sibling,
+                strategy,
                 referral,
                 child,
                 actions,
@@ -397,10 +420,12 @@ impl Desk {
                     .cloned()
                     .expect("ranked from found");
                 let referrals = store::referrals_of_child(c, child.id)?;
+                let named_as_sibling = super::household::named_as_sibling(c, child.id)?;
                 out.push(ChildMatch {
                     matched: m,
                     child,
                     referrals,
+                    named_as_sibling,
                 });
             }
             Ok(out)

@@ -179,7 +179,10 @@ pub fn check_person(p: &PersonInput, today: NaiveDate) -> Result<CheckedPerson, 
         Some(s) => Some(validate::person_date_of_birth(s, today)?),
     };
     let address = validate::optional_line("address", p.address.as_deref().unwrap_or(""), MAX_LINE)?;
-    let pr = match (role, p.pr.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
+    let pr = match (
+        role,
+        p.pr.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+    ) {
         (MemberRole::ParentCarer, None) => Some(ParentalResponsibility::Unknown),
         (MemberRole::ParentCarer, Some(s)) => Some(ParentalResponsibility::parse(s)?),
         (_, None) => None,
@@ -410,7 +413,11 @@ mod tests {
             "same name, different address"
         );
         assert_eq!(
-            why(&r(&["name spelt differently", "same date of birth", "same address"])),
+            why(&r(&[
+                "name spelt differently",
+                "same date of birth",
+                "same address"
+            ])),
             "same date of birth and address, name spelt differently"
         );
         assert_eq!(
@@ -419,7 +426,13 @@ mod tests {
         );
     }
 
-    fn rec(member_id: i64, person_id: i64, name: &str, dob: Option<NaiveDate>, a: &str) -> Recorded {
+    fn rec(
+        member_id: i64,
+        person_id: i64,
+        name: &str,
+        dob: Option<NaiveDate>,
+        a: &str,
+    ) -> Recorded {
         Recorded {
             member_id,
             person_id,
@@ -443,7 +456,10 @@ mod tests {
         ];
         let seen = earlier(&probe, None, &rows);
         assert_eq!(seen[0].member_id, 1);
-        assert_eq!(seen[0].why, "same name and date of birth, different address");
+        assert_eq!(
+            seen[0].why,
+            "same name and date of birth, different address"
+        );
         assert!(seen[0].score >= matching::STRONG);
         assert!(seen.iter().any(|s| s.member_id == 3));
         assert!(seen.iter().all(|s| s.member_id != 2), "{seen:?}");

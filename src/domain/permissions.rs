@@ -131,6 +131,15 @@ permissions! {
     AcknowledgeOthersHandover, "acknowledging a handover given to someone else", [No, No, Yes, No];
     /// Move one person's work to a colleague at work (Rec 50).
     Cover, "re-assigning someone's work", [No, No, Yes, No];
+    /// Add a person to a referral's household (issue 16): front-line staff
+    /// take it from the caller.
+    RecordHousehold, "recording the household", [Yes, Yes, Yes, No];
+    /// Mark someone removed from a household, with why.
+    RemoveHouseholdMember, "removing someone from a household", [No, Yes, Yes, No];
+    /// Record a strategy discussion with its action points (Rec 51, 93).
+    RecordStrategyDiscussion, "recording a strategy discussion", [No, Yes, Yes, No];
+    /// Record a strategy discussion's record as circulated (Rec 51).
+    CirculateStrategy, "recording a strategy discussion circulated", [No, Yes, Yes, No];
     // --------------------------------------------------------------- reads
     /// Header counts and the desk's own settings: no names.
     ReadCounts, "the queue's counts", [Yes, Yes, Yes, Yes];

@@ -409,7 +409,9 @@ impl Discussion {
         if self.action_points.is_empty() {
             o.push_str("None agreed.\n");
         } else {
-            o.push_str("| # | what | who | due | first review | action |\n|---:|---|---|---|---|---:|\n");
+            o.push_str(
+                "| # | what | who | due | first review | action |\n|---:|---|---|---|---|---:|\n",
+            );
             for (i, a) in self.action_points.iter().enumerate() {
                 o.push_str(&format!(
                     "| {} | {} | {} | {} | {} | {} |\n",
@@ -508,8 +510,14 @@ mod tests {
         let a = ActionPointInput::parse("visit;ann;21/11/2026 12:00;25/11/2026").unwrap();
         assert_eq!(a.due_at, t(12) + chrono::TimeDelta::days(1));
         assert!(ActionPointInput::parse("visit;ann;27/11/2026").is_err());
-        assert_eq!(rec93_agency("Metropolitan Police"), Some(Rec93Agency::Police));
-        assert_eq!(rec93_agency("children’s services"), Some(Rec93Agency::SocialCare));
+        assert_eq!(
+            rec93_agency("Metropolitan Police"),
+            Some(Rec93Agency::Police)
+        );
+        assert_eq!(
+            rec93_agency("children’s services"),
+            Some(Rec93Agency::SocialCare)
+        );
         assert_eq!(rec93_agency("Health visiting"), None);
     }
 

@@ -1,0 +1,432 @@
+//! The household of a referral (issue 16): people added with their role,
+//! each adult matched against the adults of earlier referrals by the one
+//! matcher (`domain::matching`, through `domain::household`), each sibling
+//! against the children on file; their earlier involvement, with why, for
+//! `referral show`, the referral screen and the call form's matches.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::command::Outcome;
+use super::{permit, staff_of, Desk, DeskError, Result};
+use crate::domain::household::{self, MemberRole, PersonInput};
+use crate::domain::matching::{self, Candidate, Probe};
+use crate::domain::permissions::Permission;
+use crate::domain::time::london_date;
+use crate::domain::{Actor, ReferralState};
+use crate::store::{self, HouseholdMember, MemberOn, NewChild, NewEvent, NewMember, Referral};
+
+/// How many earlier records of one person are listed.
+const EARLIER_SHOWN: usize = 20;
+/// Candidates read from the index for one person.
+const CANDIDATES: i64 = 200;
+
+/// Where a person (perhaps the same person) was recorded before, and why
+/// the desk thinks it is them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Involvement {
+    /// The household row there.
+    pub member_id: i64,
+    pub person_id: Option<i64>,
+    pub referral_id: i64,
+    /// That referral's child.
+    pub child_id: i64,
+    pub child: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub role: MemberRole,
+    /// `as alleged perpetrator`, `as parent or carer`, `in another child's household`.
+    pub involvement: String,
+    /// The name and address as recorded there.
+    pub name: String,
+    pub address: Option<String>,
+    pub score: u32,
+    /// `same name and date of birth`, `same name, different address`.
+    pub why: String,
+    /// Linked as the same person, not only alike.
+    pub same_person: bool,
+}
+
+/// One person of a referral's household and what is known of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdEntry {
+    pub member: HouseholdMember,
+    /// An adult: earlier households (perhaps) of the same person, the same
+    /// person first. A sibling: where the child is named as a sibling on
+    /// other referrals.
+    pub earlier: Vec<Involvement>,
+    /// A sibling: the child's own referrals.
+    #[serde(default)]
+    pub referrals: Vec<Referral>,
+}
+
+/// An adult on file who may be the adult being described (the call form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonMatch {
+    pub person_id: i64,
+    /// The best of their records' scores.
+    pub score: u32,
+    pub why: String,
+    /// Whether it is strong enough that a new person is not made blind.
+    pub strong: bool,
+    pub involvements: Vec<Involvement>,
+}
+
+fn involvement(on: MemberOn, seen: Option<&household::Seen>) -> Involvement {
+    let m = on.member;
+    Involvement {
+        member_id: m.id,
+        person_id: m.person_id,
+        referral_id: m.referral_id,
+        child_id: on.child_id,
+        child: on.child,
+        received_at: on.received_at,
+        role: m.role,
+        involvement: m.role.involvement().to_string(),
+        name: m.name,
+        address: m.address,
+        score: seen.map(|s| s.score).unwrap_or(0),
+        why: seen.map(|s| s.why.clone()).unwrap_or_default(),
+        same_person: seen.is_some_and(|s| s.same_person),
+    }
+}
+
+/// The earlier records of the adult `probe` describes (linked as `linked`),
+/// leaving out the rows of `skip_referral` (the household being shown).
+pub(crate) fn earlier_of(
+    c: &Connection,
+    probe: &Probe,
+    linked: Option<i64>,
+    skip_referral: Option<i64>,
+) -> Result<Vec<Involvement>> {
+    let terms = matching::search_terms(probe);
+    let rows = store::adult_candidates(c, &terms, probe.dob, linked, CANDIDATES)?;
+    let seen = household::earlier(probe, linked, &rows);
+    let ids: Vec<i64> = seen.iter().map(|s| s.member_id).collect();
+    let mut out = Vec::new();
+    for on in store::members_on(c, &ids)? {
+        if Some(on.member.referral_id) == skip_referral {
+            continue;
+        }
+        let s = seen.iter().find(|s| s.member_id == on.member.id);
+        out.push(involvement(on, s));
+        if out.len() >= EARLIER_SHOWN {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn sibling_elsewhere(
+    c: &Connection,
+    child_id: i64,
+    skip_referral: i64,
+) -> Result<Vec<Involvement>> {
+    Ok(store::sibling_of(c, child_id)?
+        .into_iter()
+        .filter(|on| on.member.referral_id != skip_referral)
+        .map(|on| {
+            let mut i = involvement(on, None);
+            i.why = "the same child, linked".into();
+            i.same_person = true;
+            i
+        })
+        .collect())
+}
+
+/// Where a child is named as a sibling on other children's referrals.
+pub(crate) fn named_as_sibling(c: &Connection, child_id: i64) -> Result<Vec<Involvement>> {
+    sibling_elsewhere(c, child_id, 0)
+}
+
+/// A referral's household with what is known of each person.
+pub(crate) fn household_view(c: &Connection, referral_id: i64) -> Result<Vec<HouseholdEntry>> {
+    let mut out = Vec::new();
+    for m in store::household_of_referral(c, referral_id)? {
+        let (earlier, referrals) = if m.is_removed() {
+            (Vec::new(), Vec::new())
+        } else if let Some(child_id) = m.child_id {
+            (
+                sibling_elsewhere(c, child_id, referral_id)?,
+                store::referrals_of_child(c, child_id)?,
+            )
+        } else {
+            let probe = Probe {
+                name: Some(m.name.clone()),
+                dob: m.dob,
+                address: m.address.clone(),
+            };
+            (
+                earlier_of(c, &probe, m.person_id, Some(referral_id))?,
+                Vec::new(),
+            )
+        };
+        out.push(HouseholdEntry {
+            member: m,
+            earlier,
+            referrals,
+        });
+    }
+    Ok(out)
+}
+
+fn open_referral(c: &Connection, id: i64) -> Result<Referral> {
+    let r = store::referral_by_id(c, id)?
+        .ok_or_else(|| DeskError::NotFound(format!("no referral with id {id}")))?;
+    if r.state == ReferralState::Closed {
+        return Err(DeskError::Invalid(format!(
+            "referral {id} is closed; its household is not changed"
+        )));
+    }
+    Ok(r)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add(
+    conn: &Connection,
+    actor: &Actor,
+    referral_id: i64,
+    input: &PersonInput,
+    link: Option<i64>,
+    new: bool,
+    now: DateTime<Utc>,
+    ev: &dyn Fn(NewEvent) -> Result<i64>,
+) -> Result<Outcome> {
+    let me = staff_of(conn, actor)?;
+    permit(&me, Permission::RecordHousehold)?;
+    let r = open_referral(conn, referral_id)?;
+    let p = household::check_person(input, london_date(now))?;
+    if link.is_some() && new {
+        return Err(DeskError::Invalid(
+            "give --link ID or --new, not both; nothing recorded".into(),
+        ));
+    }
+    let probe = p.probe();
+    let (person_id, child_id) = if p.role.is_child() {
+        let child_id = match link {
+            Some(id) => {
+                if store::child_by_id(conn, id)?.is_none() {
+                    return Err(DeskError::NotFound(format!("no child with id {id}")));
+                }
+                if id == r.child_id {
+                    return Err(DeskError::Invalid(format!(
+                        "child {id} is this referral's own child, not a sibling; nothing recorded"
+                    )));
+                }
+                id
+            }
+            None => {
+                if !new {
+                    let terms = matching::search_terms(&probe);
+                    let found = store::child_candidates(conn, &terms, p.dob, CANDIDATES)?;
+                    let cands: Vec<Candidate> = found
+                        .iter()
+                        .filter(|ch| ch.id != r.child_id)
+                        .map(|ch| Candidate {
+                            id: ch.id,
+                            name: ch.name.clone(),
+                            dob: ch.dob,
+                            address: ch.address.clone(),
+                        })
+                        .collect();
+                    let strong: Vec<String> = matching::rank(&probe, &cands)
+                        .into_iter()
+                        .filter(matching::is_strong)
+                        .map(|m| {
+                            format!(
+                                "child {} (score {}: {})",
+                                m.id,
+                                m.score,
+                                household::why(&m.reasons)
+                            )
+                        })
+                        .collect();
+                    if !strong.is_empty() {
+                        return Err(DeskError::Invalid(format!(
+                            "this sibling may already be on file: {}; give --link CHILD_ID to \
+                             link them, or --new for a new child; nothing recorded",
+                            strong.join("; ")
+                        )));
+                    }
+                }
+                store::insert_child(
+                    conn,
+                    &NewChild {
+                        name: Some(p.name.clone()),
+                        dob: p.dob,
+                        dob_approx_years: None,
+                        expected_date: None,
+                        address: p.address.clone(),
+                        first_language: None,
+                        interpreter_needed: false,
+                    },
+                    now,
+                )?
+            }
+        };
+        (None, Some(child_id))
+    } else {
+        let person_id = match link {
+            Some(id) => {
+                if !store::person_exists(conn, id)? {
+                    return Err(DeskError::NotFound(format!("no person with id {id}")));
+                }
+                id
+            }
+            None => {
+                if !new {
+                    let terms = matching::search_terms(&probe);
+                    let rows = store::adult_candidates(conn, &terms, p.dob, None, CANDIDATES)?;
+                    let strong: Vec<String> =
+                        household::strong_people(&household::earlier(&probe, None, &rows))
+                            .into_iter()
+                            .map(|(pid, score, why)| format!("person {pid} (score {score}: {why})"))
+                            .collect();
+                    if !strong.is_empty() {
+                        return Err(DeskError::Invalid(format!(
+                            "this person may already be known from an earlier referral: {}; \
+                             give --link PERSON_ID if it is them, or --new for someone new; \
+                             nothing recorded",
+                            strong.join("; ")
+                        )));
+                    }
+                }
+                store::insert_person(conn, &me.login, now)?
+            }
+        };
+        (Some(person_id), None)
+    };
+    let id = store::insert_member(
+        conn,
+        &NewMember {
+            referral_id: r.id,
+            role: p.role,
+            person_id,
+            child_id,
+            parental_responsibility: p.pr,
+            name: p.name.clone(),
+            dob: p.dob,
+            address: p.address.clone(),
+        },
+        &me.login,
+        now,
+    )?;
+    let member = store::member_by_id(conn, id)?.expect("just added");
+    ev(NewEvent {
+        kind: "household_member_added".into(),
+        child_id: Some(r.child_id),
+        referral_id: Some(r.id),
+        summary: format!(
+            "{} added to the household: {}{}",
+            p.role.label(),
+            p.name,
+            p.pr.map(|x| format!(" (parental responsibility: {})", x.as_str()))
+                .unwrap_or_default()
+        ),
+        after: Some(json!({"member": member})),
+        significant: true,
+        ..Default::default()
+    })?;
+    let entry = household_view(conn, r.id)?
+        .into_iter()
+        .find(|e| e.member.id == id)
+        .expect("just added");
+    Ok(Outcome::MemberAdded { entry })
+}
+
+pub(crate) fn remove(
+    conn: &Connection,
+    actor: &Actor,
+    member_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+    ev: &dyn Fn(NewEvent) -> Result<i64>,
+) -> Result<Outcome> {
+    let me = staff_of(conn, actor)?;
+    permit(&me, Permission::RemoveHouseholdMember)?;
+    let m = store::member_by_id(conn, member_id)?
+        .ok_or_else(|| DeskError::NotFound(format!("no household member with id {member_id}")))?;
+    let r = open_referral(conn, m.referral_id)?;
+    if m.is_removed() {
+        return Err(DeskError::Invalid(format!(
+            "household member {member_id} was already removed; nothing changed"
+        )));
+    }
+    let reason = household::check_removal(reason)?;
+    store::remove_member(conn, member_id, &me.login, &reason, now)?;
+    let member = store::member_by_id(conn, member_id)?.expect("exists");
+    ev(NewEvent {
+        kind: "household_member_removed".into(),
+        child_id: Some(r.child_id),
+        referral_id: Some(r.id),
+        summary: format!(
+            "{} removed from the household: {} ({reason})",
+            m.role.label(),
+            m.name
+        ),
+        before: Some(json!({"removed_at": null})),
+        after: Some(
+            json!({"member_id": member_id, "removed_at": member.removed_at,
+            "removed_by": member.removed_by, "reason": reason}),
+        ),
+        significant: true,
+        ..Default::default()
+    })?;
+    Ok(Outcome::MemberRemoved { member })
+}
+
+impl Desk {
+    /// A referral's household with what is known of each person. The
+    /// opening is logged as `referral show` logs it (Rec 58).
+    pub fn household(
+        &mut self,
+        referral_id: i64,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<HouseholdEntry>> {
+        let child_id = self.child_of_referral(referral_id)?;
+        self.open_record(
+            child_id,
+            Some(referral_id),
+            "household",
+            reason,
+            Permission::ReadRecord,
+            true,
+            now,
+        )?;
+        self.store.read(|c| household_view(c, referral_id))
+    }
+
+    /// Adults on file who may be the adult a caller is describing, each with
+    /// their earlier households and why (the call form's matches).
+    pub fn person_matches(&mut self, probe: &Probe, limit: usize) -> Result<Vec<PersonMatch>> {
+        self.gate(Permission::ReadMatches)?;
+        if matching::search_terms(probe).is_empty() && probe.dob.is_none() {
+            return Ok(Vec::new());
+        }
+        self.store.read(|c| {
+            let all = earlier_of(c, probe, None, None)?;
+            let mut out: Vec<PersonMatch> = Vec::new();
+            for i in all {
+                let Some(pid) = i.person_id else { continue };
+                match out.iter_mut().find(|p| p.person_id == pid) {
+                    Some(p) => p.involvements.push(i),
+                    None => {
+                        if out.len() >= limit {
+                            continue;
+                        }
+                        out.push(PersonMatch {
+                            person_id: pid,
+                            score: i.score,
+                            why: i.why.clone(),
+                            strong: i.score >= matching::STRONG,
+                            involvements: vec![i],
+                        })
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+}
