@@ -620,3 +620,108 @@ fn the_command_line_records_shows_and_circulates_as_json() {
     assert!(!o.status.success());
     assert!(!String::from_utf8_lossy(&o.stdout).contains("Lee"));
 }
+
+#[test]
+fn the_handover_and_the_report_count_discussions_and_action_points() {
+    let (_dir, mut d, r) = desk();
+    let held = t0() + Duration::hours(5);
+    let Outcome::StrategyRecorded {
+        discussion: first, ..
+    } = record(&mut d, r, sd_input(held, both_managers()), None, held).unwrap()
+    else {
+        panic!()
+    };
+    // A second referral, its discussion more than 24 hours after it was
+    // received and with no police manager.
+    let out = d
+        .execute(
+            Command::LogCall(CallInput {
+                children: vec![ChildInput {
+                    name: Some("Leo Nowak".into()),
+                    address: Some("4 Park Road".into()),
+                    ..Default::default()
+                }],
+                concern: "injury".into(),
+                possible_crime: true,
+                received_at: Some(t0()),
+                ..Default::default()
+            }),
+            t0(),
+        )
+        .unwrap();
+    let Outcome::CallLogged { referrals, .. } = out else {
+        panic!()
+    };
+    let r2 = referrals[0].referral.id;
+    let late = t0() + Duration::hours(30);
+    let mut input = sd_input(late, both_managers());
+    input.participants[1] = Participant::parse("PC Lee;Police;constable").unwrap();
+    input.no_police_manager_reason = Some("none on duty".into());
+    input.action_points.clear();
+    record(&mut d, r2, input, Some("police unavailable"), late).unwrap();
+
+    // The handover at 16:00 Monday: the two action points are due by the
+    // end of the next shift; both records await circulation.
+    let at = t0() + Duration::hours(31);
+    let h = d.handover_report(None, at).unwrap();
+    assert_eq!(h.counts.strategy_not_circulated, 2);
+    assert_eq!(h.strategy_not_circulated[0].strategy_id, first.id);
+    assert!(h.strategy_not_circulated[0].due_at.is_some());
+    assert_eq!(h.counts.action_points_due, h.action_points_due.len());
+    assert!(h
+        .action_points_due
+        .iter()
+        .all(|a| a.action.kind == ActionKind::ActionPoint));
+    assert!(h
+        .action_points_due
+        .iter()
+        .any(|a| a.action.owner.as_deref() == Some("ann")));
+    let md = h.to_markdown();
+    assert!(
+        md.contains("## Strategy discussions not yet circulated (Rec 51)"),
+        "{md}"
+    );
+
+    // Ann does her action point on time; the other is left open.
+    let ann = first
+        .action_points
+        .iter()
+        .find(|a| a.owner == "ann")
+        .unwrap()
+        .action_id;
+    d.set_actor(actor("ann"));
+    d.execute(
+        Command::CompleteAction {
+            action_id: ann,
+            outcome: "seen alone at school".into(),
+            late_reason: None,
+            at: None,
+        },
+        t0() + Duration::hours(26),
+    )
+    .unwrap();
+    d.set_actor(actor("dir"));
+    let rep = d
+        .report(
+            &dutydesk::desk::reports::ReportQuery {
+                from: NaiveDate::from_ymd_opt(2026, 11, 1),
+                to: NaiveDate::from_ymd_opt(2026, 11, 30),
+                team: None,
+            },
+            Utc.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap(),
+        )
+        .unwrap();
+    let s = &rep.strategy;
+    assert_eq!((s.held, s.within_24_hours, s.manager_from_each), (2, 1, 1));
+    assert_eq!(s.within_24_hours_with_managers, 1);
+    assert_eq!(
+        (
+            s.action_points_on_time,
+            s.action_points_late,
+            s.action_points_open
+        ),
+        (1, 0, 1)
+    );
+    assert_eq!(s.action_points_overdue, 1);
+    assert_eq!(s.not_circulated, 2);
+}

@@ -52,7 +52,7 @@ pub use household::{HouseholdEntry, Involvement, PersonMatch};
 pub use oversight::OversightDue;
 pub use queries::*;
 pub use settings::{CeilingSetting, ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES};
-pub use strategy::StrategyView;
+pub use strategy::{StrategyFigures, StrategyView};
 
 /// The household rows the desk hands out (issue 16).
 pub use crate::store::HouseholdMember;

@@ -110,6 +110,10 @@ pub struct Report {
     /// Case audits of the months the period touches (Rec 30): every team's.
     #[serde(default)]
     pub case_audits: Vec<super::case_audit::MonthAudits>,
+    /// Strategy discussions within 24 hours with a manager from each agency
+    /// (Rec 93) and their action points on time (Rec 51).
+    #[serde(default)]
+    pub strategy: super::strategy::StrategyFigures,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -339,6 +343,7 @@ const KIND_ORDER: &[ActionKind] = &[
     ActionKind::ReferrerFeedback,
     ActionKind::Interpreter,
     ActionKind::ActionPoint,
+    ActionKind::StrategyCirculation,
 ];
 
 #[derive(Default, Clone, Copy)]
@@ -753,6 +758,7 @@ impl Desk {
                     crate::domain::case_audit::Month::of(p.from),
                     crate::domain::case_audit::Month::of(p.to),
                 )?,
+                strategy: super::strategy::figures(c, team_id, p.start, p.end, now)?,
                 period: p,
             })
         })

@@ -360,3 +360,52 @@ impl Desk {
             .read(|c| Ok::<_, DeskError>(store::discussions_of_referral(c, referral_id)?))
     }
 }
+
+/// The strategy discussion figures of a period (Rec 93; Kent case-file audit
+/// tool: the first strategy discussion "held within timescales (24 hrs)"):
+/// counts only, for the director's report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StrategyFigures {
+    /// Referrals whose first strategy discussion was held in the period.
+    pub held: i64,
+    /// Of those, held within 24 hours of the referral being received
+    /// (Kent audit tool; Rec 93: "at the referral stage").
+    pub within_24_hours: i64,
+    /// Of those, with a manager from social care and from the police (Rec 93).
+    pub manager_from_each: i64,
+    /// Both within 24 hours and with a manager from each agency.
+    pub within_24_hours_with_managers: i64,
+    /// Action points (Rec 51) due in the period.
+    pub action_points_on_time: i64,
+    pub action_points_late: i64,
+    pub action_points_open: i64,
+    /// Open and past due now.
+    pub action_points_overdue: i64,
+    /// Records not yet circulated (Rec 51), as at now.
+    pub not_circulated: i64,
+}
+
+pub(crate) fn figures(
+    c: &Connection,
+    team_id: Option<i64>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<StrategyFigures> {
+    let mut f = StrategyFigures::default();
+    for (received, d) in store::first_discussions_held(c, from, to, team_id)? {
+        let quick = strategy::within_24_hours(received, d.held_at);
+        let managers = d.manager_from_each();
+        f.held += 1;
+        f.within_24_hours += i64::from(quick);
+        f.manager_from_each += i64::from(managers);
+        f.within_24_hours_with_managers += i64::from(quick && managers);
+    }
+    let (on_time, late, open, overdue) = store::action_point_counts(c, from, to, team_id, now)?;
+    f.action_points_on_time = on_time;
+    f.action_points_late = late;
+    f.action_points_open = open;
+    f.action_points_overdue = overdue;
+    f.not_circulated = store::uncirculated_count(c, team_id)?;
+    Ok(f)
+}

@@ -72,8 +72,9 @@ pub use seals::{
 };
 pub use settings::{delete_setting, put_setting, setting_rows, settings_ever_changed};
 pub use strategy::{
-    discussion_by_id, discussions_of_referral, first_discussions_held, insert_action_point,
-    insert_discussion, mark_circulated, set_circulation_action, uncirculated,
+    action_point_counts, discussion_by_id, discussions_of_referral, first_discussions_held,
+    insert_action_point, insert_discussion, mark_circulated, set_circulation_action, uncirculated,
+    uncirculated_count,
 };
 pub use transfer::{
     decide_transfer, insert_transfer, pending_transfer, pending_transfers, Transfer, TransferStatus,

@@ -244,3 +244,40 @@ pub fn first_discussions_held(
     }
     Ok(out)
 }
+
+/// Counts of strategy action points due in `[from, to)`, one team's or
+/// every team's: (done on time, done late, open, open and past due at
+/// `now`). Late is what the action's ending stored (`domain::endings`);
+/// SQL only counts. Cancelled at closure counts in none of them.
+pub fn action_point_counts(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    team_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(i64, i64, i64, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT \
+               COALESCE(SUM(a.ended = 'done' AND COALESCE(a.ended_late, 0) = 0), 0), \
+               COALESCE(SUM(a.ended = 'done' AND COALESCE(a.ended_late, 0) = 1), 0), \
+               COALESCE(SUM(a.done_at IS NULL), 0), \
+               COALESCE(SUM(a.done_at IS NULL AND a.due_at < ?4), 0) \
+             FROM strategy_action_points p JOIN actions a ON a.id = p.action_id \
+             WHERE a.due_at >= ?1 AND a.due_at < ?2 AND (?3 IS NULL OR a.team_id = ?3)",
+        )?
+        .query_row(params![ts(from), ts(to), team_id, ts(now)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?)
+}
+
+/// How many discussions (of one team's referrals, or every team's) are not
+/// yet circulated.
+pub fn uncirculated_count(conn: &Connection, team_id: Option<i64>) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM strategy_discussions s JOIN referrals r ON r.id = s.referral_id \
+             WHERE s.circulated_at IS NULL AND (?1 IS NULL OR r.team_id = ?1)",
+        )?
+        .query_row([team_id], |r| r.get(0))?)
+}
