@@ -288,7 +288,8 @@ fn a_section_47_and_its_authorised_assessment_read_right_in_lists_4_and_5() {
         t("2026-10-01T15:00:00Z"),
     )
     .unwrap();
-    for kind in [ActionKind::SeeChild] {
+    {
+        let kind = ActionKind::SeeChild;
         let a = actions.iter().find(|a| a.kind == kind).unwrap();
         d.execute(
             Command::CompleteAction {

@@ -594,6 +594,8 @@ fn fill(desk: &mut Desk, spec: &DemoSpec, progress: &mut dyn FnMut(u64, u64)) ->
     // Cases allocated to the workers who hold them (Rec 53), for the caseloads.
     desk.store
         .write(|c| super::allocation::fill_demo(c, spec.seed, now, &actor))?;
+    // Households and strategy discussions (issue 16).
+    super::household::fill_demo(desk, &pick.workers[0], now)?;
     Ok(stats)
 }
 

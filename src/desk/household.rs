@@ -430,3 +430,200 @@ impl Desk {
         })
     }
 }
+
+/// Demo households and strategy discussions, through the desk's own
+/// commands (so every rule and event is as in use): an adult who is the
+/// alleged perpetrator on one child's referral and, at another address, in
+/// another child's household; parents with parental responsibility; a
+/// sibling; strategy discussions with participants and action points (one
+/// without a police manager, with the reason; one circulated).
+pub(crate) fn fill_demo(desk: &mut Desk, workers: &[String], now: DateTime<Utc>) -> Result<()> {
+    use crate::domain::strategy::{ActionPointInput, DiscussionInput, How, Participant};
+    // The newest open referrals, deliberate harm or possible crime first.
+    let open = desk
+        .store
+        .read(|c| Ok::<_, DeskError>(store::open_referrals_oversight(c, None)?))?;
+    let mut referrals: Vec<i64> = Vec::new();
+    let mut rest: Vec<i64> = Vec::new();
+    for (id, ..) in open.iter().rev() {
+        let r = desk
+            .store
+            .read(|c| Ok::<_, DeskError>(store::referral_by_id(c, *id)?))?;
+        match r {
+            Some(r) if r.deliberate_harm || r.possible_crime => referrals.push(r.id),
+            Some(r) => rest.push(r.id),
+            None => {}
+        }
+    }
+    referrals.extend(rest);
+    let detail = |desk: &mut Desk, id: i64| desk.referral(id);
+    let add = |desk: &mut Desk,
+               referral_id: i64,
+               name: &str,
+               role: MemberRole,
+               dob: Option<&str>,
+               address: Option<String>,
+               pr: Option<&str>,
+               link: Option<i64>|
+     -> Result<Option<HouseholdEntry>> {
+        let out = desk.execute(
+            super::Command::AddHouseholdMember {
+                referral_id,
+                person: PersonInput {
+                    name: name.into(),
+                    role: Some(role),
+                    dob: dob.map(str::to_string),
+                    address,
+                    pr: pr.map(str::to_string),
+                },
+                link,
+                new: link.is_none(),
+            },
+            now,
+        )?;
+        Ok(match out {
+            Outcome::MemberAdded { entry } => Some(entry),
+            _ => None,
+        })
+    };
+    let a = detail(desk, referrals[0])?;
+    let b = detail(desk, referrals[1])?;
+    let surname = |d: &super::ReferralDetail| {
+        d.child
+            .name
+            .as_deref()
+            .and_then(|n| n.split_whitespace().last())
+            .unwrap_or("Doe")
+            .to_string()
+    };
+    let (sa, sb) = (surname(&a), surname(&b));
+    add(
+        desk,
+        a.referral.id,
+        &format!("Grace {sa}"),
+        MemberRole::ParentCarer,
+        Some("12/06/1990"),
+        a.child.address.clone(),
+        Some("yes"),
+        None,
+    )?;
+    let dean = add(
+        desk,
+        a.referral.id,
+        "Dean Harlow",
+        MemberRole::AllegedPerpetrator,
+        Some("14/03/1984"),
+        a.child.address.clone(),
+        None,
+        None,
+    )?
+    .and_then(|e| e.member.person_id);
+    let first = a
+        .child
+        .name
+        .as_deref()
+        .and_then(|n| n.split_whitespace().next())
+        .unwrap_or("");
+    let sibling = if first == "Rosa" { "Kai" } else { "Rosa" };
+    add(
+        desk,
+        a.referral.id,
+        &format!("{sibling} {sa}"),
+        MemberRole::Sibling,
+        Some("02/09/2021"),
+        a.child.address.clone(),
+        None,
+        None,
+    )?;
+    add(
+        desk,
+        b.referral.id,
+        &format!("Mary {sb}"),
+        MemberRole::ParentCarer,
+        None,
+        b.child.address.clone(),
+        Some("unknown"),
+        None,
+    )?;
+    // The same man, at the other child's address: linked, so each record
+    // shows the other, with why.
+    add(
+        desk,
+        b.referral.id,
+        "Dean Harlow",
+        MemberRole::OtherAdult,
+        Some("14/03/1984"),
+        b.child.address.clone(),
+        None,
+        dean,
+    )?;
+    for (i, r) in [&a, &b].into_iter().enumerate() {
+        let held = (r.referral.received_at + chrono::Duration::hours(5)).min(now);
+        // Due over the next days, so the handover has some to show.
+        let due = held.max(now - chrono::Duration::hours(2)) + chrono::Duration::days(1 + i as i64);
+        let day = |t: DateTime<Utc>| crate::domain::time::london_date(t).format("%d/%m/%Y");
+        let mut participants = vec![
+            Participant::parse("Ruth Adeyemi;Children's Social Care;team manager;manager")?,
+            Participant::parse("Owen Clarke;Children's Social Care;social worker")?,
+            Participant::parse("DS Carol Price;Police;detective sergeant;manager")?,
+            Participant::parse("Nia Hughes;Health;school nurse")?,
+        ];
+        let mut no_police = None;
+        if i == 1 {
+            participants[2] = Participant::parse("PC Owen Lloyd;Police;constable")?;
+            no_police = Some("the on-call inspector was at another incident".to_string());
+        }
+        desk.execute(
+            super::Command::RecordStrategyDiscussion {
+                referral_id: r.referral.id,
+                discussion: DiscussionInput {
+                    held_at: held,
+                    how: if i == 0 { How::Phone } else { How::Meeting },
+                    participants,
+                    s47: i == 0,
+                    protective_action: if i == 0 {
+                        "the child stays with the maternal grandmother while enquiries are made"
+                            .into()
+                    } else {
+                        "no unsupervised contact with the adult named".into()
+                    },
+                    action_points: vec![
+                        ActionPointInput::parse(&format!(
+                            "see the child alone at school;{};{};{}",
+                            workers[0],
+                            day(due),
+                            day(due)
+                        ))?,
+                        ActionPointInput::parse(&format!(
+                            "police and health checks on the adults;{};{};{}",
+                            workers[1],
+                            day(due + chrono::Duration::days(1)),
+                            day(due)
+                        ))?,
+                    ],
+                    no_police_manager_reason: no_police,
+                    no_social_care_manager_reason: None,
+                },
+                late_reason: Some("police could not join until later [demo]".into()),
+            },
+            now,
+        )?;
+    }
+    // The first discussion's record went out; the second waits (handover).
+    if let Some(d) = desk
+        .store
+        .read(|c| Ok::<_, DeskError>(store::discussions_of_referral(c, a.referral.id)?.pop()))?
+    {
+        let at = (d.held_at + chrono::Duration::hours(3)).min(now);
+        desk.execute(
+            super::Command::MarkStrategyCirculated {
+                discussion_id: d.id,
+                to: Some("all present and action point owners, by secure email".into()),
+                at: Some(at),
+                late_reason: Some("minutes typed up the next day [demo]".into()),
+            },
+            now,
+        )?;
+    }
+    Ok(())
+}
