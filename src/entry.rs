@@ -70,6 +70,16 @@ fn keymap(cmd: crate::cli::keymap::KeymapCmd) -> Result<(), crate::desk::DeskErr
     }
 }
 
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn write_out(bytes: &[u8]) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match std::io::Write::write_all(&mut out, bytes).and_then(|()| std::io::Write::flush(&mut out))
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => fail(1, e),
+        _ => 0,
+    }
+}
+
 /// Runs the command line; returns the exit status.
 pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
@@ -80,6 +90,19 @@ pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
             return code;
         }
     };
+    // Completions and the manual need no database, config or environment.
+    match &cli.command {
+        Some(Cmd::Completions { shell }) => {
+            return write_out(&crate::cli::completions(*shell));
+        }
+        Some(Cmd::Man) => {
+            return match crate::cli::man_page() {
+                Ok(page) => write_out(&page),
+                Err(e) => fail(1, format!("man: {e}")),
+            };
+        }
+        _ => {}
+    }
     // Demo data goes only into the demo file unless --db names another.
     let demo_default = matches!(&cli.command, Some(Cmd::Demo { .. }));
     let env = match Env::from_process(cli.db.clone(), demo_default) {

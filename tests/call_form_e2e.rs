@@ -189,7 +189,7 @@ fn killed_mid_call_then_continued_and_logged() {
     // Wait for the whole form: a capture can catch a frame half drawn.
     let sc = wait_for(&s, "bruise on her arm");
     assert!(sc.contains("Amara Osei"), "{sc}");
-    assert!(sc.contains("Call began 14:02"), "{sc}");
+    assert!(sc.contains("call began 14:02"), "{sc}");
     type_text(&s, "22/11/2019");
     send(&s, &["C-s"]);
     wait_for(&s, "Call logged");

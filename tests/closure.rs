@@ -543,10 +543,7 @@ fn opening_the_chronology_screen_logs_a_view_and_draws_it() {
     assert!(ChronologyScreen::open(&mut as_client("front"), child, now()).is_err());
     assert_eq!(views(&mut d).len(), 1);
     let mut t = Terminal::new(TestBackend::new(100, 10)).unwrap();
-    let ctx = Ctx {
-        now: now(),
-        me: None,
-    };
+    let ctx = Ctx::new(now(), None);
     t.draw(|f| screen.view(f, f.area(), &ctx)).unwrap();
     insta::assert_snapshot!(t.backend());
 }

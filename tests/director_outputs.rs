@@ -99,6 +99,8 @@ fn director_commands() -> Vec<Vec<String>> {
         cmds.push(vec!["queue", "--format", f]);
         cmds.push(vec!["queue", "--overdue", "--format", f]);
         cmds.push(vec!["queue", "--unallocated", "--format", f]);
+        // The cut list says so on stderr (screens): that line too.
+        cmds.push(vec!["queue", "--limit", "1", "--format", f]);
         cmds.push(vec!["report", "--format", f]);
         cmds.push(vec![
             "report",
@@ -340,10 +342,24 @@ fn a_directors_every_screen_names_nobody() {
             (KeyCode::Enter, "a referral"),
             (KeyCode::Char('A'), "the allocation screen"),
             (KeyCode::Esc, "back"),
+            (KeyCode::Char('v'), "the referral, earlier referrals"),
+            (KeyCode::Char('v'), "the referral, chronology panel"),
+            (KeyCode::Char('v'), "the referral, the call panel"),
+            (KeyCode::Enter, "the long-text viewer"),
+            (KeyCode::Esc, "viewer closed"),
+            (KeyCode::Char('a'), "the assign dialog"),
+            (KeyCode::Esc, "dialog closed"),
+            (KeyCode::Char('w'), "the assign-the-whole-referral dialog"),
+            (KeyCode::Esc, "dialog closed"),
+            (KeyCode::Char('x'), "the closure checklist"),
+            (KeyCode::Esc, "dialog closed"),
             (KeyCode::Esc, "back"),
             (KeyCode::Char('c'), "confirmations"),
             (KeyCode::Esc, "back"),
             (KeyCode::Char('h'), "the handover"),
+            (KeyCode::Char('s'), "the handover, given / live"),
+            (KeyCode::Char('g'), "the give-handover form"),
+            (KeyCode::Esc, "form closed"),
             (KeyCode::Esc, "back"),
             (KeyCode::Char('r'), "the reports"),
             (KeyCode::Char('j'), "the reports, next panel"),

@@ -470,10 +470,7 @@ mod screen {
         h: u16,
     ) -> Terminal<TestBackend> {
         let me = desk.me().unwrap();
-        let ctx = Ctx {
-            now,
-            me: me.as_ref(),
-        };
+        let ctx = Ctx::new(now, me.as_ref());
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         t.draw(|f| s.view(f, f.area(), &ctx)).unwrap();
         t
@@ -563,19 +560,44 @@ mod screen {
             Command::HandOver {
                 team: None,
                 to_login: "edtlead".into(),
-                notes: None,
+                notes: Some("Amara: school nurse calling back at 18:00".into()),
             },
             end_of_day(),
         );
         act(d, "edtlead");
         let mut s = handover::open(&mut c, later).unwrap();
         assert_eq!(s.pending.len(), 1);
+        // The incoming lead sees what was handed over (the snapshot and the
+        // notes), not the live report of their own team.
+        let text = format!("{}", draw(&s, d, later, 100, 30).backend());
+        assert!(text.contains("Handed to you by mgr"), "{text}");
+        assert!(
+            text.contains("school nurse calling back at 18:00"),
+            "{text}"
+        );
         let me = d.me().unwrap();
-        let ctx = Ctx {
-            now: later,
-            me: me.as_ref(),
-        };
+        let ctx = Ctx::new(later, me.as_ref());
+        // The live report first: `a` shows the given handover instead.
+        s.on_key(key(KeyCode::Char('s')), Some("show-given"), &ctx);
+        assert!(!s.showing_given);
         let fx = s.on_key(key(KeyCode::Char('a')), Some("acknowledge"), &ctx);
+        assert!(
+            matches!(&fx[0], Effect::Status(m) if m.contains("read it")),
+            "{fx:?}"
+        );
+        assert!(s.showing_given);
+        // Then `a` pages to the end before it acknowledges.
+        let mut fx = Vec::new();
+        for _ in 0..20 {
+            fx = s.on_key(key(KeyCode::Char('a')), Some("acknowledge"), &ctx);
+            if matches!(fx.first(), Some(Effect::Execute(_))) {
+                break;
+            }
+            assert!(
+                matches!(&fx[0], Effect::Status(m) if m.contains("to its end")),
+                "{fx:?}"
+            );
+        }
         assert_eq!(
             fx,
             vec![Effect::Execute(Command::AcknowledgeHandover { id: 1 })]
@@ -601,10 +623,7 @@ mod screen {
         let d = &mut f.desk;
         let mut s = handover::open(&mut c, now).unwrap();
         let me = d.me().unwrap();
-        let ctx = Ctx {
-            now,
-            me: me.as_ref(),
-        };
+        let ctx = Ctx::new(now, me.as_ref());
         assert!(s
             .on_key(key(KeyCode::Char('g')), Some("give"), &ctx)
             .is_empty());
@@ -631,7 +650,7 @@ mod screen {
         // A refusal keeps the form as typed.
         let err: Result<Outcome, DeskError> = Err(DeskError::Invalid("no".into()));
         s.on_result(&err);
-        assert_eq!(s.form.as_ref().unwrap().notes, "Police aware");
+        assert_eq!(s.form.as_ref().unwrap().notes.text(), "Police aware");
         let Effect::Execute(cmd) = fx[0].clone() else {
             panic!()
         };

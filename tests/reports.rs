@@ -897,19 +897,13 @@ mod screen {
 
     fn draw(s: &reports::ReportsScreen) -> Terminal<TestBackend> {
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        let ctx = Ctx {
-            now: t(NOW),
-            me: None,
-        };
+        let ctx = Ctx::new(t(NOW), None);
         term.draw(|f| s.view(f, f.area(), &ctx)).unwrap();
         term
     }
 
     fn key(s: &mut reports::ReportsScreen, action: &str) {
-        let ctx = Ctx {
-            now: t(NOW),
-            me: None,
-        };
+        let ctx = Ctx::new(t(NOW), None);
         s.on_key(KeyEvent::from(KeyCode::Null), Some(action), &ctx);
     }
 

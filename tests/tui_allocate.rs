@@ -90,6 +90,20 @@ fn enter_allocates_with_the_terms_and_a_refusal_stays_on_the_screen() {
     assert_eq!(a.review.to_string(), "2026-11-24");
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("allocated to jpatel"), "{text}");
+    // The referral's call panel ends with the case as it now stands.
+    let mut text = String::new();
+    for _ in 0..6 {
+        key(&mut app, &mut s.client, KeyCode::PageDown);
+        text.push_str(&screen_text(&draw(&app, 80, 24)));
+    }
+    assert!(
+        text.contains("Case: allocated to Jaya Patel by dm"),
+        "{text}"
+    );
+    assert!(
+        text.contains("review 24/11/2026 · not yet accepted"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -200,7 +200,8 @@ fn outcome_is_recorded() {
         .iter()
         .position(|d| *d == dutydesk::domain::Decision::Assessment)
         .unwrap();
-    for _ in 0..assessment {
+    // Nothing is chosen at first: the first Down picks the first decision.
+    for _ in 0..=assessment {
         key(&mut app, &mut s.client, KeyCode::Down);
     }
     key(&mut app, &mut s.client, KeyCode::Enter);
@@ -211,9 +212,17 @@ fn outcome_is_recorded() {
     key(&mut app, &mut s.client, KeyCode::Char('o'));
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("Assessment outcome"), "{text}");
+    // Enter with no outcome chosen records nothing and says why.
+    key(&mut app, &mut s.client, KeyCode::Enter);
+    assert!(screen_text(&draw(&app, 80, 24)).contains("choose the outcome"));
+    assert_eq!(
+        s.desk.referral(s.amara).unwrap().referral.state,
+        ReferralState::Assessment
+    );
     // service_provided cannot follow an assessment: the desk says so.
-    key(&mut app, &mut s.client, KeyCode::Down);
-    key(&mut app, &mut s.client, KeyCode::Down);
+    for _ in 0..3 {
+        key(&mut app, &mut s.client, KeyCode::Down);
+    }
     key(&mut app, &mut s.client, KeyCode::Enter);
     assert_eq!(
         s.desk.referral(s.amara).unwrap().referral.state,

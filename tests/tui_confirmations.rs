@@ -161,7 +161,7 @@ fn press(
     action: Option<&str>,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
-    let ctx = Ctx { now, me: None };
+    let ctx = Ctx::new(now, None);
     let effects = s.on_key(key(k), action, &ctx);
     run(s, d, effects.clone(), now);
     effects
@@ -169,7 +169,7 @@ fn press(
 
 fn draw(s: &ConfirmationsScreen, now: DateTime<Utc>) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(110, 22)).unwrap();
-    t.draw(|f| s.view(f, f.area(), &Ctx { now, me: None }))
+    t.draw(|f| s.view(f, f.area(), &Ctx::new(now, None)))
         .unwrap();
     t
 }
@@ -186,7 +186,8 @@ fn lists_awaiting_confirmations_overdue_first_with_chases() {
     // The overdue row (first) is red and bold; the one in time is not.
     let buf = t.backend().buffer();
     let (x, y) = (0, 4);
-    assert!(buf[(x + 8, y)].symbol() == "A", "row 1 is Amara");
+    // Columns are as wide as their cells: the child starts after "│▶1   ".
+    assert!(buf[(x + 6, y)].symbol() == "A", "row 1 is Amara");
     assert_eq!(buf[(x + 8, y)].style().fg, Some(Color::Red));
     assert!(buf[(x + 8, y)]
         .style()

@@ -163,10 +163,21 @@ fn live_call_appears_open_assign_quit_restores_terminal() {
     });
     tmux.send(&["a"]);
     tmux.wait_for("the assign dialog", Duration::from_secs(5), |s| {
-        s.contains("Assign to") && s.contains("(absent)")
+        s.contains("Assign this action to") && s.contains("(absent)")
     });
     // The first action (pass to duty) is the call-taker's; choose the one above.
     tmux.send(&["Up", "Enter"]);
+    // Out of hours the day team is off shift when it falls due: the dialog
+    // says so and asks for Enter again (Rec 50).
+    let s = tmux.wait_for(
+        "the assignment or the warning",
+        Duration::from_secs(5),
+        |s| s.contains(" assigned to ") || s.contains("Enter again"),
+    );
+    if !s.contains(" assigned to ") {
+        assert!(s.contains("off shift when it is due"), "{s}");
+        tmux.send(&["Enter"]);
+    }
     tmux.wait_for("the assignment", Duration::from_secs(5), |s| {
         s.contains(" assigned to ")
     });

@@ -48,20 +48,20 @@ fn overdue_and_soon_rows_stand_out_by_colour_and_text() {
         st.add_modifier.contains(Modifier::BOLD),
         "overdue text is bold"
     );
-    // The marker column carries the colour too.
-    assert_eq!(b[(1, y)].symbol(), "!");
-    assert_eq!(b[(1, y)].style().fg, Some(Color::Red));
+    // The marker column carries the colour too (after the selection mark).
+    assert_eq!(b[(2, y)].symbol(), "!");
+    assert_eq!(b[(2, y)].style().fg, Some(Color::Red));
     // Leo's pass-to-duty is due in 40 minutes: yellow and marked "!".
     let y = row_of("in 40m");
     let line: String = (0..80).map(|x| b[(x, y)].symbol()).collect();
     assert!(
-        line.starts_with("│! ") && line.contains("Leo Nowak"),
+        line.starts_with("│ ! ") && line.contains("Leo Nowak"),
         "{line}"
     );
-    assert_eq!(b[(4, y)].style().fg, Some(Color::Yellow));
+    assert_eq!(b[(5, y)].style().fg, Some(Color::Yellow));
     // A row due later is plain.
     let y = row_of("in 9h 29m");
-    assert!(matches!(b[(4, y)].style().fg, None | Some(Color::Reset)));
+    assert!(matches!(b[(5, y)].style().fg, None | Some(Color::Reset)));
 }
 
 #[test]
@@ -146,10 +146,7 @@ fn mouse_click_selects_and_wheel_scrolls() {
     q.resize(area);
     q.reload(&mut s.client, now()).unwrap();
     let me = s.desk.me().unwrap();
-    let ctx = dutydesk::tui::screen::Ctx {
-        now: now(),
-        me: me.as_ref(),
-    };
+    let ctx = dutydesk::tui::screen::Ctx::new(now(), me.as_ref());
     let ev = |kind, row| MouseEvent {
         kind,
         column: 10,

@@ -21,10 +21,7 @@ fn press(q: &mut QueueScreen, desk: &mut Client, code: KeyCode) -> Vec<Effect> {
         _ => None,
     };
     let me = desk.me().unwrap();
-    let ctx = Ctx {
-        now: now(),
-        me: me.as_ref(),
-    };
+    let ctx = Ctx::new(now(), me.as_ref());
     let out = q.on_key(ev, action.as_deref(), &ctx);
     if q.wants_reload() {
         q.reload(desk, now()).unwrap();
@@ -328,6 +325,12 @@ fn c_ends_each_action_its_own_way() {
     key(&mut app, &mut s.client, KeyCode::Char('c'));
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("Decision on the referral"), "{text}");
+    // Nothing is chosen for the manager: Enter alone records nothing.
+    key(&mut app, &mut s.client, KeyCode::Enter);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("choose the decision"), "{text}");
+    assert_eq!(s.desk.referral(s.amara).unwrap().referral.decision, None);
+    key(&mut app, &mut s.client, KeyCode::Down); // nfa
     key(&mut app, &mut s.client, KeyCode::Enter);
     let r = s.desk.referral(s.amara).unwrap();
     assert_eq!(r.referral.decision, Some(dutydesk::domain::Decision::Nfa));
@@ -367,6 +370,7 @@ fn decision_other_agency_needs_a_note_and_note_is_added() {
     let mut s = seeded();
     let mut app = open_amara(&mut s);
     key(&mut app, &mut s.client, KeyCode::Char('d'));
+    key(&mut app, &mut s.client, KeyCode::Down); // nfa: the first choice
     key(&mut app, &mut s.client, KeyCode::Down);
     key(&mut app, &mut s.client, KeyCode::Down); // other_agency
     key(&mut app, &mut s.client, KeyCode::Enter);

@@ -204,7 +204,10 @@ pub fn run_census(a: CensusArgs, env: &Env) -> Result<(), DeskError> {
             };
             let mut desk = open_client(env)?;
             let year = year_of(&desk, a.year.as_deref())?;
-            let ret = desk.census(year)?;
+            let ret = {
+                let _busy = super::output::Busy::start("making the census return");
+                desk.census(year)?
+            };
             let problems = ret.problems();
             if a.check {
                 return check_report(a.format, &year, &problems, ret.children.len()).map_err(io);

@@ -221,10 +221,63 @@ pub enum Cmd {
     /// Check or show keymaps (keymaps/default.toml, your keymap.toml)
     #[command(subcommand)]
     Keymap(keymap::KeymapCmd),
+    /// Print shell completions: `dutydesk completions bash > /etc/bash_completion.d/dutydesk`
+    /// (zsh: into a directory on $fpath as `_dutydesk`; fish: ~/.config/fish/completions/dutydesk.fish)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `dutydesk man > dutydesk.1; man -l dutydesk.1`
+    Man,
     /// The statutory clocks and calendar of this database: show (anyone); set, unset, closure,
     /// not-holiday (duty managers). Working Together; Rec 19, 21, 35, 39, 98; NI59/NI60
     #[command(subcommand, long_about = settings::SETTINGS_HELP)]
     Settings(settings::SettingsCmd),
+}
+
+/// Shell completions generated from the command-line definitions above.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "dutydesk", &mut out);
+    out
+}
+
+/// The manual page (roff) from the same definitions: the program, then one
+/// section per subcommand.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    out.extend_from_slice(b".SH COMMANDS\n");
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        out.extend_from_slice(format!(".TP\n\\fBdutydesk {}\\fR\n", sub.get_name()).as_bytes());
+        let about = sub
+            .get_about()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+            .replace('\\', "\\e")
+            .replace('\n', " ");
+        // A line starting with . or ' is a roff request: escape it.
+        let about = if about.starts_with(['.', '\'']) {
+            format!("\\&{about}")
+        } else {
+            about
+        };
+        out.extend_from_slice(about.as_bytes());
+        out.push(b'\n');
+    }
+    out.extend_from_slice(
+        b".SH EXIT STATUS\n0 success; 2 bad input or a refusal (the reason on stderr; nothing \
+          was changed); 1 anything else.\n",
+    );
+    man.render_version_section(&mut out)?;
+    Ok(out)
 }
 
 #[derive(Debug, Args)]
@@ -305,6 +358,7 @@ pub struct QueueArgs {
     /// Part of a child's name
     #[arg(long)]
     pub child: Option<String>,
+    /// At most this many rows, most overdue first (stderr says when the list is cut)
     #[arg(long, default_value_t = 500)]
     pub limit: i64,
     #[arg(long, value_enum, default_value_t)]
@@ -546,7 +600,14 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             if fresh {
                 let now = desk.clock_now();
                 let t0 = std::time::Instant::now();
-                let bar = std::io::IsTerminal::is_terminal(&std::io::stderr());
+                // A bar on stderr while it runs (hidden when stderr is not a terminal).
+                let bar = indicatif::ProgressBar::new(u64::from(referrals));
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "demo: {bar:30} {pos}/{len} referrals, {per_sec}, {elapsed} (about {eta} left)",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
                 let stats = crate::desk::demo::generate_with(
                     &mut desk,
                     &crate::desk::demo::DemoSpec {
@@ -555,15 +616,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                         now,
                         manager_login: env.actor.login.clone(),
                     },
-                    &mut |made, total| {
-                        if bar {
-                            eprint!("\r{}", progress_bar(made, total, t0.elapsed()));
-                            if made == total {
-                                eprintln!();
-                            }
-                        }
-                    },
-                )?;
+                    &mut |made, _| bar.set_position(made),
+                );
+                bar.finish_and_clear();
+                let stats = stats?;
                 eprintln!(
                     "demo: {} referrals, {} open actions, {} events in {:.1}s → {}",
                     stats.referrals,
@@ -611,6 +667,17 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                 return Err(DeskError::Invalid("--limit must be at least 1".into()));
             }
             let rows = desk.queue(&f, 0, q.limit)?;
+            if rows.len() as i64 == q.limit {
+                let total = desk.queue_len(&f)?;
+                if total > q.limit {
+                    // On stderr, so a script reading stdout still gets clean rows.
+                    eprintln!(
+                        "dutydesk: the list is cut: showing the first {} of {} open actions \
+                         (most overdue first); use --limit {} for all, or a filter",
+                        q.limit, total, total
+                    );
+                }
+            }
             print::queue(q.format, &rows, now).map_err(io)
         }
         Cmd::Confirmations(a) => confirmations::run_list(a, env),
@@ -764,7 +831,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                 let h = desk.head()?;
                 return print::head(format, &h).map_err(io).map(|()| false);
             }
-            let report = desk.verify()?;
+            let report = {
+                let _busy = output::Busy::start("checking the file and the event log");
+                desk.verify()?
+            };
             print::verify(format, &report).map_err(io)?;
             if report.ok() {
                 Ok(())
@@ -778,7 +848,10 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             // A new file only: a refused name is bad input (exit 2). Through a
             // server the copy goes into its backup folder, under this name.
             let mut desk = open_client(env)?;
-            let written = desk.backup(&file)?;
+            let written = {
+                let _busy = output::Busy::start("copying the database");
+                desk.backup(&file)?
+            };
             println!(
                 "backed up {} to {}",
                 output::inert(&env.db.display().to_string()),
@@ -819,6 +892,9 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
             "keymaps are the screens': the entry point runs this".into(),
         )),
         Cmd::Settings(c) => settings::run_settings(c, env),
+        Cmd::Completions { .. } | Cmd::Man => Err(DeskError::Invalid(
+            "completions and the manual are printed by the entry point".into(),
+        )),
     };
     r.map(|()| false)
 }
@@ -1037,40 +1113,4 @@ fn staff(cmd: StaffCmd, env: &Env) -> Result<(), DeskError> {
 
 fn io(e: std::io::Error) -> DeskError {
     DeskError::Store(crate::desk::StoreError::Io(e.to_string()))
-}
-
-/// One line of `dutydesk demo`'s progress: a bar, the count and the rate.
-fn progress_bar(made: u64, total: u64, spent: std::time::Duration) -> String {
-    const WIDTH: u64 = 30;
-    let filled = (made * WIDTH).checked_div(total).unwrap_or(WIDTH) as usize;
-    let rate = made as f64 / spent.as_secs_f64().max(1e-3);
-    format!(
-        "demo: [{}{}] {made}/{total} referrals, {rate:.0}/s",
-        "#".repeat(filled),
-        ".".repeat(WIDTH as usize - filled)
-    )
-}
-
-#[cfg(test)]
-mod progress_tests {
-    #[test]
-    fn the_bar_fills_with_the_count() {
-        let s = std::time::Duration::from_secs(2);
-        assert_eq!(
-            super::progress_bar(0, 100, s),
-            format!("demo: [{}] 0/100 referrals, 0/s", ".".repeat(30))
-        );
-        assert_eq!(
-            super::progress_bar(50, 100, s),
-            format!(
-                "demo: [{}{}] 50/100 referrals, 25/s",
-                "#".repeat(15),
-                ".".repeat(15)
-            )
-        );
-        assert_eq!(
-            super::progress_bar(100, 100, s),
-            format!("demo: [{}] 100/100 referrals, 50/s", "#".repeat(30))
-        );
-    }
 }

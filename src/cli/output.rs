@@ -235,3 +235,56 @@ mod tests {
         assert_eq!(t.to_text(), "id   child\n1    Amara\n100  Bo\n");
     }
 }
+
+/// A spinner on stderr for a command that is still working after a second
+/// (a year's report over a large file, the census return, a backup, a
+/// verify). Nothing shows for a quick command or when stderr is not a
+/// terminal; dropping it clears the line.
+pub struct Busy {
+    done: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Busy {
+    pub fn start(what: &str) -> Busy {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let what = what.to_string();
+        let thread = std::thread::spawn(move || {
+            if rx.recv_timeout(std::time::Duration::from_secs(1)).is_ok() {
+                return;
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message(format!("{what}…"));
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            let _ = rx.recv();
+            bar.finish_and_clear();
+        });
+        Busy {
+            done: Some(tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Some(tx) = self.done.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod busy_tests {
+    use super::Busy;
+
+    #[test]
+    fn a_quick_command_ends_its_spinner_at_once() {
+        let t0 = std::time::Instant::now();
+        drop(Busy::start("nothing much"));
+        assert!(t0.elapsed() < std::time::Duration::from_millis(500));
+    }
+}

@@ -36,7 +36,10 @@ pub fn run_report(a: ReportArgs, env: &Env) -> Result<(), DeskError> {
         team: a.team.clone(),
     };
     let mut desk = open_client(env)?;
-    let report = desk.report(&q)?;
+    let report = {
+        let _busy = super::output::Busy::start("working out the figures");
+        desk.report(&q)?
+    };
     let out = match a.format {
         Format::Json => serde_json::to_string_pretty(&report).map_err(|e| io(e.into()))? + "\n",
         Format::Csv => to_csv(&report).to_csv(),

@@ -63,6 +63,10 @@ pub enum Request {
     Drafts {
         taken_by: Option<String>,
     },
+    /// When a call begun at `started_at` must be passed to duty (Rec 39).
+    PassToDutyDue {
+        started_at: DateTime<Utc>,
+    },
     Matches {
         probe: Probe,
         limit: usize,
@@ -127,6 +131,11 @@ pub enum Request {
         id: i64,
     },
     CurrentShift,
+    /// Whether an action would need cover if this login owned it (Rec 50).
+    CoverIfOwned {
+        action_id: i64,
+        login: String,
+    },
     Report {
         query: ReportQuery,
     },
@@ -255,6 +264,7 @@ impl Desk {
             }
             Request::Action { id } => json(self.action(id, now)?),
             Request::Drafts { taken_by } => json(self.drafts(taken_by.as_deref())?),
+            Request::PassToDutyDue { started_at } => json(self.pass_to_duty_due(started_at)?),
             Request::Matches { probe, limit } => json(self.matches(&probe, limit)?),
             Request::Head => json(self.head()?),
             Request::Verify => json(self.verify()?),
@@ -291,6 +301,9 @@ impl Desk {
             Request::Handovers { team_id, limit } => json(self.handovers(team_id, limit)?),
             Request::Handover { id } => json(self.handover(id)?),
             Request::CurrentShift => json(self.shift_now(now)?),
+            Request::CoverIfOwned { action_id, login } => {
+                json(self.cover_if_owned(action_id, &login, now)?)
+            }
             Request::Report { query } => json(self.report(&query, now)?),
             Request::Census { year } => json(self.census(year)?),
             Request::Backup { file } => json(self.backup(std::path::Path::new(&file), now)?),

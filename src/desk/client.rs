@@ -396,6 +396,11 @@ impl Client {
         })
     }
 
+    /// When a call begun at `started_at` must be passed to duty (Rec 39).
+    pub fn pass_to_duty_due(&mut self, started_at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        self.typed(Request::PassToDutyDue { started_at })
+    }
+
     pub fn matches(&mut self, probe: &Probe, limit: usize) -> Result<Vec<ChildMatch>> {
         self.typed(Request::Matches {
             probe: probe.clone(),
@@ -511,6 +516,18 @@ impl Client {
 
     pub fn current_shift(&mut self) -> Result<Shift> {
         self.typed(Request::CurrentShift)
+    }
+
+    /// Whether an action would need cover if `login` owned it (Rec 50).
+    pub fn cover_if_owned(
+        &mut self,
+        action_id: i64,
+        login: &str,
+    ) -> Result<Option<super::handover::CoverReason>> {
+        self.typed(Request::CoverIfOwned {
+            action_id,
+            login: login.to_string(),
+        })
     }
 
     pub fn report(&mut self, query: &ReportQuery) -> Result<Report> {

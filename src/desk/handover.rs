@@ -638,6 +638,53 @@ impl Desk {
             .read(|c| Ok::<_, DeskError>(store::list_handovers(c, team_id, limit)?))
     }
 
+    /// Would `action_id` need cover (Rec 50) if `login` owned it: absent
+    /// now or when it is due, or off shift when it is due? The same rule as
+    /// the handover's "needs cover" list (`cover_reason`), so the assign
+    /// dialog warns exactly when the handover would list it.
+    pub fn cover_if_owned(
+        &mut self,
+        action_id: i64,
+        login: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CoverReason>> {
+        self.gate(Permission::ReadCounts)?;
+        let rules = self.rules()?;
+        let (action, staff) = self.store.read(|c| {
+            Ok::<_, DeskError>((
+                store::action_by_id(c, action_id)?,
+                store::staff_by_login(c, login)?,
+            ))
+        })?;
+        let (Some(action), Some(staff)) = (action, staff) else {
+            return Ok(None);
+        };
+        let a = HandoverAction {
+            action_id,
+            referral_id: action.referral_id,
+            child_id: 0,
+            child: None,
+            team: String::new(),
+            kind: action.kind,
+            owner: Some(staff.login.clone()),
+            owner_name: None,
+            owner_team: staff.team.clone(),
+            owner_absent_from: staff.absent_from,
+            owner_absent_until: staff.absent_until,
+            due_at: action.due_at,
+        };
+        let shift = self.shifts.current(now, &rules.calendar);
+        let next = self.shifts.next(&shift, &rules.calendar);
+        Ok(cover_reason(
+            &a,
+            &self.shifts,
+            &rules.calendar,
+            &shift,
+            &next,
+            now,
+        ))
+    }
+
     /// One stored handover with its snapshot.
     pub fn handover(&mut self, id: i64) -> Result<StoredHandover> {
         self.gate(Permission::ReadHandover)?;

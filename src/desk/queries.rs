@@ -23,6 +23,9 @@ pub struct ReferralDetail {
     /// This referral's events, oldest first.
     pub events: Vec<EventRow>,
     pub call: Option<store::Call>,
+    /// The other referrals made on the same call (its siblings), by id.
+    #[serde(default)]
+    pub siblings: Vec<Referral>,
     /// To whom the case is allocated (Rec 53), if it is.
     #[serde(default)]
     pub allocation: Option<store::Allocation>,
@@ -274,6 +277,10 @@ impl Desk {
                 Vec::new()
             };
             let call = store::call_by_id(c, referral.call_id)?;
+            let siblings = store::referrals_of_call(c, referral.call_id)?
+                .into_iter()
+                .filter(|r| r.id != id)
+                .collect();
             let allocation = super::allocation::allocated_to(c, id)?;
             let authorisations = store::proposals_of_referral(c, id)?;
             let transfer = store::pending_transfer(c, id)?;
@@ -300,6 +307,7 @@ impl Desk {
                 previous,
                 events,
                 call,
+                siblings,
                 allocation,
                 authorisations,
                 transfer,
@@ -392,6 +400,15 @@ impl Desk {
         };
         self.store
             .read(|c| Ok::<_, DeskError>(store::list_drafts(c, taken_by)?))
+    }
+
+    /// When a call begun at `started_at` must reach the duty team (Rec 39),
+    /// by the pass-to-duty clock in this database's settings: the call
+    /// form's countdown asks here rather than keeping its own hour.
+    pub fn pass_to_duty_due(&mut self, started_at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        self.gate(Permission::ReadDrafts)?;
+        let rules = self.rules()?;
+        Ok(rules.pass_to_duty_due(started_at)?)
     }
 
     /// Earlier children who may be the child being described (re-referrals).

@@ -375,6 +375,18 @@ impl Rules {
         Ok(out)
     }
 
+    /// When a call begun at `started_at` must be passed to the duty team
+    /// (Rec 39): the pass-to-duty clock in force (an hour unless the
+    /// settings say otherwise). The call form counts down to it.
+    pub fn pass_to_duty_due(
+        &self,
+        started_at: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, DomainError> {
+        Ok(self
+            .due(ActionKind::PassToDuty, started_at)?
+            .unwrap_or(started_at))
+    }
+
     /// The clock for `kind`: this rule set's timescales, else the profile's
     /// default (so a hand-built table missing a clock never drops an action).
     fn clock(&self, kind: ActionKind) -> Option<Timescale> {

@@ -8,6 +8,8 @@ use super::DomainError;
 pub const MAX_NAME: usize = 200;
 pub const MAX_LINE: usize = 500;
 pub const MAX_TEXT: usize = 20_000;
+/// A typed date: dd/mm/yyyy (`domain::time::parse_date` reads it).
+pub const MAX_DATE: usize = 10;
 
 /// How far back a child's date of birth may go.
 const MAX_CHILD_AGE_YEARS: u32 = 25;

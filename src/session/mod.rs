@@ -147,6 +147,15 @@ impl Env {
     }
 }
 
+/// The refusal for a database file that does not exist (exit 2).
+pub fn missing_database(path: &std::path::Path) -> DeskError {
+    DeskError::Invalid(format!(
+        "there is no database at {}: check --db or DUTYDESK_DB, or create it with \
+         `dutydesk init` (a live desk) or `dutydesk demo` (a training one). Nothing was created",
+        path.display()
+    ))
+}
+
 /// Opens the desk on the environment's database.
 pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
     open_desk_with(env, None, false)
@@ -278,6 +287,12 @@ fn open_client_with(env: &Env, banner: bool) -> Result<Client, DeskError> {
         }
         return Ok(client);
     }
+    // A read (or any change) never creates the file: a mistyped --db or
+    // DUTYDESK_DB would otherwise open an empty desk showing "overdue 0".
+    // `init` and `demo` create it.
+    if !env.db.exists() {
+        return Err(missing_database(&env.db));
+    }
     open_local(env, open_desk(env)?, banner)
 }
 
@@ -285,6 +300,9 @@ fn open_client_with(env: &Env, banner: bool) -> Result<Client, DeskError> {
 /// is the server's, so this is for root or the service account), with the
 /// same refusals and banners as `open_client`.
 pub fn open_client_keyed(env: &Env, chain_key: PathBuf) -> Result<Client, DeskError> {
+    if !env.db.exists() {
+        return Err(missing_database(&env.db));
+    }
     open_local(env, open_desk_keyed(env, Some(chain_key))?, true)
 }
 

@@ -5,30 +5,47 @@
 //! manager: Kent Q4). Enter sends `Command::AllocateReferral`; the desk
 //! decides, and its answer (with any warning) goes to the status line.
 //!
-//! The form takes raw keys: ↑/↓ choose the worker, Tab and Shift-Tab move
-//! between the fields, typing fills the focused one, Enter allocates, Esc
-//! goes back with nothing changed.
+//! The keys are the `[allocate]` keymap's (typed [`AllocateAction`]s, the
+//! footer and help drawn from the keymap): by default ↑/↓ choose the worker,
+//! Tab and Shift-Tab move between the fields, Enter allocates, Esc goes back
+//! with nothing changed; every other key types into the focused field (the
+//! one text field, limits from `domain::validate`).
 
 use chrono::{DateTime, Utc};
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
+use super::keymap::{screen_actions, Hint};
 use super::screen::{Ctx, Effect, Screen};
 use super::widgets::{inert, inert_or, LineInput};
 use crate::desk::{Caseload, Client, Command, DeskError, Outcome};
 use crate::domain::time::parse_date;
-use crate::domain::validate::{MAX_LINE, MAX_TEXT};
+use crate::domain::validate::{MAX_DATE, MAX_LINE, MAX_TEXT};
 use crate::domain::Role;
 
+screen_actions! {
+    /// What the allocation screen's keys do (section `[allocate]`).
+    pub enum AllocateAction {
+        Allocate = (
+            "allocate",
+            "allocate",
+            "allocate the case to the chosen worker with the terms typed in (Rec 53)"
+        ),
+        NextField = ("next-field", "next field", "the next field: expected, by, review, reason"),
+        PrevField = ("prev-field", "previous field", "the previous field"),
+        SelectNext = ("select-next", "next worker", "the next candidate"),
+        SelectPrev = ("select-prev", "previous worker", "the previous candidate"),
+        Cancel = ("cancel", "cancel", "back to the referral, nothing allocated"),
+    }
+}
+
+/// The keymap actions of the allocation screen.
 pub fn actions() -> &'static [(&'static str, &'static str)] {
-    &[
-        ("select-next", "the next candidate"),
-        ("select-prev", "the previous candidate"),
-    ]
+    AllocateAction::TABLE
 }
 
 /// The form's fields, in Tab order.
@@ -70,8 +87,8 @@ impl AllocateScreen {
             candidates: Vec::new(),
             selected: 0,
             expected: LineInput::new(MAX_TEXT),
-            by: LineInput::new(10),
-            review: LineInput::new(10),
+            by: LineInput::new(MAX_DATE),
+            review: LineInput::new(MAX_DATE),
             reason: LineInput::new(MAX_LINE),
             field: 0,
             error: None,
@@ -111,7 +128,7 @@ impl AllocateScreen {
         Ok(Command::AllocateReferral {
             referral_id: self.referral_id,
             to: c.login.clone(),
-            expected: self.expected.value.clone(),
+            expected: self.expected.value().to_string(),
             by: date("expected by", &self.by)?,
             review: date("review", &self.review)?,
             reason: self.reason.trimmed(),
@@ -148,22 +165,19 @@ impl Screen for AllocateScreen {
             return Vec::new();
         }
         let n = self.candidates.len();
-        match (action, key.code) {
-            (_, KeyCode::Esc) => {
+        use AllocateAction as A;
+        match action.and_then(A::parse) {
+            Some(A::Cancel) => {
                 return vec![
                     Effect::Status("allocation cancelled: nothing changed".into()),
                     Effect::Back,
                 ]
             }
-            (Some("select-next"), _) | (_, KeyCode::Down) => {
-                self.selected = (self.selected + 1).min(n.saturating_sub(1))
-            }
-            (Some("select-prev"), _) | (_, KeyCode::Up) => {
-                self.selected = self.selected.saturating_sub(1)
-            }
-            (_, KeyCode::Tab) => self.field = (self.field + 1) % FIELDS.len(),
-            (_, KeyCode::BackTab) => self.field = (self.field + FIELDS.len() - 1) % FIELDS.len(),
-            (_, KeyCode::Enter) => match self.command() {
+            Some(A::SelectNext) => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Some(A::SelectPrev) => self.selected = self.selected.saturating_sub(1),
+            Some(A::NextField) => self.field = (self.field + 1) % FIELDS.len(),
+            Some(A::PrevField) => self.field = (self.field + FIELDS.len() - 1) % FIELDS.len(),
+            Some(A::Allocate) => match self.command() {
                 Ok(cmd) => {
                     self.waiting = true;
                     self.error = None;
@@ -171,11 +185,32 @@ impl Screen for AllocateScreen {
                 }
                 Err(e) => self.error = Some(e),
             },
-            _ => {
+            None => {
                 self.input().handle(&key);
             }
         }
         Vec::new()
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
+        if self.waiting || self.input().paste(text) {
+            Vec::new()
+        } else {
+            vec![Effect::Status(
+                "paste refused: too long for the field".into(),
+            )]
+        }
+    }
+
+    fn footer(&self) -> Vec<Hint> {
+        use AllocateAction as A;
+        vec![
+            A::Allocate.into(),
+            A::Cancel.into(),
+            A::NextField.into(),
+            A::SelectNext.into(),
+            A::SelectPrev.into(),
+        ]
     }
 
     fn on_result(&mut self, result: &Result<Outcome, DeskError>) -> Vec<Effect> {
@@ -229,11 +264,11 @@ impl Screen for AllocateScreen {
                     )),
                 ]),
                 Line::from(format!(
-                    " now: {} · ↑↓ worker · Tab field · Enter allocate · Esc back",
+                    " allocated now: {}",
                     self.current
                         .as_deref()
                         .map(inert)
-                        .unwrap_or_else(|| "not allocated".into())
+                        .unwrap_or_else(|| "to nobody yet".into())
                 )),
             ]),
             head,
@@ -295,7 +330,7 @@ impl Screen for AllocateScreen {
                 .style(Style::new().bold()),
             )
             .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
-            .highlight_symbol("> ")
+            .highlight_symbol("▶ ")
             .block(Block::bordered().title(" caseloads (Rec 52; red-rated not recorded yet) ")),
             table,
             &mut state,
@@ -323,14 +358,5 @@ impl Screen for AllocateScreen {
             }
         };
         f.render_widget(Paragraph::new(vec![msg]), foot);
-    }
-
-    fn help(&self) -> Vec<(String, String)> {
-        vec![
-            ("↑/↓".into(), "choose the worker".into()),
-            ("Tab / Shift-Tab".into(), "next / previous field".into()),
-            ("Enter".into(), "allocate (Rec 53)".into()),
-            ("Esc".into(), "back, nothing changed".into()),
-        ]
     }
 }

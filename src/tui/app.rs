@@ -15,12 +15,12 @@ use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::{Constraint, Layout, Position, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::{Frame, Terminal};
 
-use super::keymap::{self, Key, Keymap, Lookup};
+use super::keymap::{self, GlobalAction, Hint, Key, Keymap, Lookup};
 use super::queue::QueueScreen;
 use super::referral::ReferralScreen;
 use super::screen::{Ctx, Effect, Open, Screen};
@@ -79,8 +79,14 @@ pub struct App {
     pub stack: Vec<Box<dyn Screen>>,
     pub keymap: Keymap,
     pub me: Option<Staff>,
-    /// The status bar: message, and whether it is an error.
-    pub status: Option<(String, bool)>,
+    /// The status line: what just happened. Cleared by the next key and
+    /// after `STATUS_SECS`.
+    pub status: Option<Status>,
+    /// A standing notice (not on the staff list), shown when no message is.
+    pub notice: Option<String>,
+    /// `NO_COLOR`: colours are taken out of every frame; reverse video,
+    /// bold and the text markers (`!!`, `!`, `▶`) stay.
+    pub no_color: bool,
     /// The help overlay, with its scroll offset, while shown.
     pub help: Option<usize>,
     pub fixed_clock: bool,
@@ -111,6 +117,25 @@ pub struct App {
 
 /// How often the loop looks for another process's changes.
 pub const POLL_MS: u64 = 50;
+
+/// How long a message stays on the status line (seconds), unless a key
+/// clears it first.
+pub const STATUS_SECS: i64 = 15;
+
+/// The smallest terminal the screens are drawn in; below it a plain message
+/// says so rather than a garbled screen. 80×22 leaves room for tmux's
+/// status line on an 80×24 terminal.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 22;
+
+/// A message on the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+    /// When it was set (the desk's clock), for expiry.
+    pub at: DateTime<Utc>,
+}
 
 /// Builds the screen for `open`. Opening a referral records who looked (Rec 58).
 pub fn open_screen(
@@ -190,6 +215,7 @@ struct Chrome {
     title: Rect,
     body: Rect,
     status: Rect,
+    footer: Rect,
 }
 
 impl App {
@@ -205,17 +231,14 @@ impl App {
         let mut app = App {
             stack: Vec::new(),
             keymap,
-            status: if me.is_none() {
-                Some((
-                    format!(
-                        "{} is not on this desk's staff list: you can look but not change",
-                        inert(&desk.actor().login)
-                    ),
-                    true,
-                ))
-            } else {
-                None
-            },
+            status: None,
+            notice: me.is_none().then(|| {
+                format!(
+                    "{} is not on this desk's staff list: you can look but not change",
+                    inert(&desk.actor().login)
+                )
+            }),
+            no_color: false,
             me,
             help: None,
             fixed_clock: fixed_clock || desk.clock_is_fixed(),
@@ -249,12 +272,18 @@ impl App {
     }
 
     fn chrome(&self, area: Rect) -> Chrome {
-        let [banner, title, body, status] = Layout::vertical([
+        // A long message takes a second line rather than being cut.
+        let long = self
+            .status
+            .as_ref()
+            .is_some_and(|st| st.text.chars().count() + 8 > area.width as usize);
+        let [banner, title, body, status, footer] = Layout::vertical([
             Constraint::Length(
                 u16::from(self.fixed_clock || self.training) + u16::from(self.integrity.is_some()),
             ),
             Constraint::Length(1),
             Constraint::Min(1),
+            Constraint::Length(1 + u16::from(long)),
             Constraint::Length(1),
         ])
         .areas(area);
@@ -263,6 +292,7 @@ impl App {
             title,
             body,
             status,
+            footer,
         }
     }
 
@@ -275,6 +305,7 @@ impl App {
         Ctx {
             now: self.now,
             me: self.me.as_ref(),
+            keys: &self.keymap,
         }
     }
 
@@ -283,7 +314,27 @@ impl App {
     }
 
     fn set_error(&mut self, e: &DeskError) {
-        self.status = Some((e.to_string(), true));
+        self.set_status(e.to_string(), true);
+    }
+
+    /// Puts a message on the status line.
+    pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
+        self.status = Some(Status {
+            text: text.into(),
+            error,
+            at: self.now,
+        });
+    }
+
+    /// The message on the status line, if any (for tests and the loop).
+    pub fn status_text(&self) -> Option<&str> {
+        self.status.as_ref().map(|s| s.text.as_str())
+    }
+
+    /// Takes colours out of every frame from now on (`NO_COLOR`).
+    pub fn with_no_color(mut self, on: bool) -> App {
+        self.no_color = on;
+        self
     }
 
     /// After a change: re-reads the screen on top now, and marks those
@@ -365,9 +416,18 @@ impl App {
                     Some(s) => s.tick(&Ctx {
                         now: ctx_now,
                         me: me.as_ref(),
+                        keys: &self.keymap,
                     }),
                     None => Vec::new(),
                 };
+                // A message says what just happened; it goes after a while.
+                if self
+                    .status
+                    .as_ref()
+                    .is_some_and(|st| (now - st.at).num_seconds() >= STATUS_SECS)
+                {
+                    self.status = None;
+                }
                 let from = self.stack.len().saturating_sub(1);
                 self.run_effects(desk, from, effects);
                 self.reload_if_wanted(desk);
@@ -379,12 +439,16 @@ impl App {
                     s.resize(body);
                 }
                 let now = self.now;
+                let mut err = None;
                 for s in &mut self.stack {
                     if s.wants_reload() {
                         if let Err(e) = s.reload(desk, now) {
-                            self.status = Some((e.to_string(), true));
+                            err = Some(e);
                         }
                     }
+                }
+                if let Some(e) = err {
+                    self.set_error(&e);
                 }
             }
             Msg::Mouse(m) => self.on_mouse(desk, m),
@@ -405,6 +469,7 @@ impl App {
                 &Ctx {
                     now,
                     me: me.as_ref(),
+                    keys: &self.keymap,
                 },
             ),
             None => return,
@@ -437,6 +502,7 @@ impl App {
                 &Ctx {
                     now,
                     me: me.as_ref(),
+                    keys: &self.keymap,
                 },
             ),
             None => return,
@@ -455,6 +521,10 @@ impl App {
             self.quit = true;
             return;
         }
+        // A key is the next action: the last message has been read.
+        if self.saving.is_empty() {
+            self.status = None;
+        }
         if let Some(off) = self.help.as_mut() {
             match k.code {
                 KeyCode::Down | KeyCode::Char('j') => *off += 1,
@@ -471,6 +541,20 @@ impl App {
         };
         let section = top.keymap_section();
         let text = top.captures_text();
+        // In a form, off a text field (a tick box, a choice), the help key
+        // still opens help.
+        if text && !top.typing() && self.pending.is_empty() {
+            if let Some(key) = Key::from_event(&k) {
+                if let Lookup::Action { action, section } =
+                    self.keymap.lookup(section, &[key], false)
+                {
+                    if section == "global" && action == "help" {
+                        self.help = Some(0);
+                        return;
+                    }
+                }
+            }
+        }
         let action = match Key::from_event(&k) {
             Some(key) => {
                 self.pending.push(key);
@@ -502,6 +586,7 @@ impl App {
         let ctx = Ctx {
             now,
             me: me.as_ref(),
+            keys: &self.keymap,
         };
         let from = self.stack.len() - 1;
         let Some(top) = self.stack.last_mut() else {
@@ -524,15 +609,15 @@ impl App {
                 } else {
                     let q = self
                         .keymap
-                        .key_for("global", "quit")
-                        .unwrap_or_else(|| "<C-c>".into());
-                    self.status = Some((format!("this is the home screen; {q} quits"), false));
+                        .shown_key("global", "quit")
+                        .unwrap_or_else(|| "C-c".into());
+                    self.set_status(format!("this is the home screen; {q} quits"), false);
                 }
             }
             "refresh" => {
                 self.changes += 1;
                 self.reload_top_if_stale(desk);
-                self.status = Some(("refreshed".into(), false));
+                self.set_status("refreshed", false);
             }
             _ => {}
         }
@@ -543,6 +628,18 @@ impl App {
     pub fn with_writer(mut self, writer: Writer) -> App {
         self.writer = Some(writer);
         self
+    }
+
+    /// Waits (up to `within`) for a change still on its way to the desk, and
+    /// anything it leads to (an unfinished call's next save), before the
+    /// screens close.
+    pub fn finish(&mut self, desk: &mut Client, within: Duration) {
+        let start = std::time::Instant::now();
+        while !self.saving.is_empty() && start.elapsed() < within {
+            if !self.poll_writer(desk) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
     }
 
     /// Whether a change is on its way to the desk.
@@ -616,10 +713,7 @@ impl App {
                         });
                     } else {
                         self.writer = None;
-                        self.status = Some((
-                            "the change could not be sent; nothing was recorded".into(),
-                            true,
-                        ));
+                        self.set_status("the change could not be sent; nothing was recorded", true);
                     }
                 }
                 Effect::Execute(cmd) => {
@@ -648,13 +742,55 @@ impl App {
                     }
                 }
                 Effect::Quit => self.quit = true,
-                Effect::Status(s) => self.status = Some((s, false)),
+                Effect::Status(s) => self.set_status(s, false),
             }
         }
     }
 
     /// Draws everything; changes nothing.
     pub fn view(&self, f: &mut Frame) {
+        let area = f.area();
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            self.view_too_small(f, area);
+        } else {
+            self.view_screens(f);
+        }
+        if self.no_color {
+            strip_colours(f.buffer_mut());
+        }
+    }
+
+    /// A terminal too small to show what matters: say so plainly.
+    fn view_too_small(&self, f: &mut Frame, area: Rect) {
+        let mut text = vec![
+            Line::from(" dutydesk").bold(),
+            Line::from(""),
+            Line::from(format!(
+                " The terminal is {}×{}; the screens need at least {MIN_WIDTH}×{MIN_HEIGHT}",
+                area.width, area.height
+            )),
+            Line::from(" to show the child, the action, the owner and the due time."),
+            Line::from(" Make the window larger. Nothing is lost: an unfinished call"),
+            Line::from(" is saved as you type."),
+            Line::from(""),
+        ];
+        if let Some(line) = self.top().and_then(|s| s.too_small_line(&self.ctx())) {
+            text.push(Line::from(format!(" {}", inert(&line))).bold().reversed());
+            text.push(Line::from(""));
+        }
+        text.push(Line::from(format!(
+            " {} quits.",
+            self.keymap
+                .shown_key("global", "quit")
+                .unwrap_or_else(|| "C-c".into())
+        )));
+        f.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
+    }
+
+    fn view_screens(&self, f: &mut Frame) {
         let c = self.chrome(f.area());
         let ctx = self.ctx();
         let mut banner = c.banner;
@@ -718,11 +854,7 @@ impl App {
         if let Some(s) = self.top() {
             s.view(f, c.body, &ctx);
         }
-        let hint = format!(
-            "{} keys  {} quit ",
-            self.keymap.key_for("global", "help").unwrap_or_default(),
-            self.keymap.key_for("global", "quit").unwrap_or_default()
-        );
+        // The status line: its own line, never sharing with the key hints.
         // A change that lands at once (an autosave, a note) shows nothing; one
         // that waits for the file says so.
         let saving = self
@@ -735,39 +867,117 @@ impl App {
                     sv.since.elapsed().as_secs()
                 )
             });
-        let status = match &self.status {
-            _ if saving.is_some() => Span::raw(saving.unwrap_or_default()),
-            Some((m, true)) => {
-                Span::styled(format!(" error: {}", inert(m)), Urgency::Overdue.style())
-            }
-            Some((m, false)) => Span::raw(format!(" {}", inert(m))),
-            None if !self.pending.is_empty() => {
+        let status = match (&self.status, saving) {
+            (_, Some(sv)) => Span::raw(sv),
+            (Some(st), None) if st.error => Span::styled(
+                format!(" error: {}", inert(&st.text)),
+                Urgency::Overdue.style(),
+            ),
+            (Some(st), None) => Span::styled(format!(" {}", inert(&st.text)), Style::new().bold()),
+            (None, None) if !self.pending.is_empty() => {
                 Span::raw(format!(" {} …", keymap::seq_notation(&self.pending)))
             }
-            None => Span::raw(""),
+            (None, None) => match &self.notice {
+                Some(n) => Span::styled(format!(" {n}"), Urgency::Overdue.style()),
+                None => Span::raw(""),
+            },
         };
-        let [sl, sr] = Layout::horizontal([
-            Constraint::Min(1),
-            Constraint::Length(hint.chars().count() as u16),
-        ])
-        .areas(c.status);
-        f.render_widget(Paragraph::new(Line::from(status)), sl);
-        f.render_widget(Paragraph::new(hint).style(Style::new().dim()), sr);
+        f.render_widget(
+            Paragraph::new(Line::from(status)).wrap(ratatui::widgets::Wrap { trim: false }),
+            c.status,
+        );
+        f.render_widget(Paragraph::new(self.footer_line(c.footer.width)), c.footer);
         if let Some(off) = self.help {
             self.view_help(f, c.body, off);
         }
+    }
+
+    /// The key hints of the screen on top, from the active keymap, then
+    /// help, back and quit; screen hints are left off from the end until the
+    /// line fits. An action the keymap binds nothing to is not shown.
+    pub fn footer_line(&self, width: u16) -> Line<'static> {
+        let Some(top) = self.top() else {
+            return Line::from("");
+        };
+        let section = top.keymap_section();
+        let own: Vec<Hint> = if self.help.is_some() {
+            Vec::new()
+        } else {
+            top.footer()
+        };
+        let mut global: Vec<Hint> = vec![GlobalAction::Help.into()];
+        if self.stack.len() > 1 && !top.captures_text() {
+            global.push(GlobalAction::Back.into());
+        }
+        if !top.captures_text() {
+            global.push(GlobalAction::Quit.into());
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        let mut keyed = |hs: Vec<Hint>| -> Vec<(String, &'static str)> {
+            hs.into_iter()
+                .filter(|h| {
+                    let first = !seen.contains(&h.action);
+                    seen.push(h.action);
+                    first
+                })
+                .filter_map(|h| {
+                    self.keymap
+                        .shown_key(section, h.action)
+                        .map(|k| (k, h.label))
+                })
+                .collect()
+        };
+        let mut own = keyed(own);
+        let global = keyed(global);
+        let cost = |v: &[(String, &str)]| -> usize {
+            v.iter()
+                .map(|(k, l)| k.chars().count() + l.chars().count() + 3)
+                .sum()
+        };
+        while !own.is_empty() && 1 + cost(&own) + cost(&global) > width as usize {
+            own.pop();
+        }
+        let mut spans = vec![Span::raw(" ")];
+        for (k, l) in own.into_iter().chain(global) {
+            spans.push(Span::styled(k, Style::new().bold().reversed()));
+            spans.push(Span::raw(format!(" {l}  ")));
+        }
+        Line::from(spans)
     }
 
     fn view_help(&self, f: &mut Frame, area: Rect, off: usize) {
         let section = self.top().map(|s| s.keymap_section()).unwrap_or("global");
         let mut lines: Vec<Line> = Vec::new();
         let title = self.top().map(|s| s.title()).unwrap_or_default();
+        // The popup's inner width less the keys' column: descriptions wrap
+        // under themselves rather than being cut at the border.
+        let desc_w = (area.width.saturating_sub(4).min(84) as usize).saturating_sub(2 + 18);
+        // Keys bound on this screen shadow the same key in [global]: list
+        // each key once, where it applies.
+        let own: Vec<String> = self
+            .keymap
+            .help(section)
+            .into_iter()
+            .flat_map(|(keys, _, _)| keys.split(' ').map(str::to_string).collect::<Vec<_>>())
+            .collect();
         for (sec, heading) in [
             (section, inert(&title)),
             ("global", "Everywhere".to_string()),
         ] {
-            let rows = self.keymap.help(sec);
-            if rows.is_empty() && sec != "global" {
+            let mut rows = self.keymap.help(sec);
+            if sec == "global" && section != "global" {
+                rows = rows
+                    .into_iter()
+                    .filter_map(|(keys, a, d)| {
+                        let left: Vec<&str> = keys
+                            .split(' ')
+                            .filter(|k| !own.iter().any(|o| o == k))
+                            .collect();
+                        (!left.is_empty()).then(|| (left.join(" "), a, d))
+                    })
+                    .collect();
+            }
+            if rows.is_empty() {
                 continue;
             }
             lines.push(Line::from(Span::styled(
@@ -775,20 +985,30 @@ impl App {
                 Style::new().bold().underlined(),
             )));
             for (keys, _action, desc) in rows {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<16}"), Style::new().bold()),
-                    Span::raw(desc),
-                ]));
+                let keys = keys
+                    .split(' ')
+                    .map(keymap::plain_notation)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                help_row(&mut lines, &keys, &desc, desc_w);
             }
             lines.push(Line::from(""));
         }
         if let Some(top) = self.top() {
-            for (k, d) in top.help() {
-                lines.push(Line::from(format!("  {k:<16}{d}")));
+            let extra = top.help();
+            if !extra.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    "In a field or dialog",
+                    Style::new().bold().underlined(),
+                )));
+                for (k, d) in extra {
+                    help_row(&mut lines, &k, &d, desc_w);
+                }
+                lines.push(Line::from(""));
             }
         }
         lines.push(Line::from(
-            "  Mouse: wheel scrolls, click selects. Any key closes.",
+            "  Mouse: wheel scrolls, click selects. Any key closes; j/k scroll.",
         ));
         let width = area.width.saturating_sub(4).min(84);
         let height = area.height.saturating_sub(2).min(lines.len() as u16 + 2);
@@ -800,9 +1020,42 @@ impl App {
         f.render_widget(
             Paragraph::new(lines)
                 .scroll((off.min(max_off) as u16, 0))
-                .block(Block::bordered().title(" Keys (from your keymap) ")),
+                .block(Block::bordered().title(if max_off > 0 {
+                    " Keys (from your keymap) · j/k more "
+                } else {
+                    " Keys (from your keymap) "
+                })),
             rect,
         );
+    }
+}
+
+/// One row of the help popup: the keys in a column of 16, the description
+/// wrapped beneath itself to `desc_w` cells (never cut at the border).
+fn help_row(lines: &mut Vec<Line<'static>>, keys: &str, desc: &str, desc_w: usize) {
+    let parts = super::widgets::wrap_text(desc, desc_w.max(12));
+    for (i, part) in parts.into_iter().enumerate() {
+        let left = if i == 0 {
+            format!("  {keys:<16}")
+        } else {
+            " ".repeat(18)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(left, Style::new().bold()),
+            Span::raw(part),
+        ]));
+    }
+}
+
+/// `NO_COLOR` (no-color.org): every cell's colours back to the terminal's
+/// own; reverse video, bold and underline stay, so the selection and the
+/// overdue rows still show, as do their text markers.
+pub fn strip_colours(buf: &mut ratatui::buffer::Buffer) {
+    use ratatui::style::Color;
+    for cell in buf.content.iter_mut() {
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+        cell.underline_color = Color::Reset;
     }
 }
 
@@ -837,8 +1090,16 @@ where
         // POLL_MS (another process's writes: PRAGMA data_version, 3 µs; or the
         // server's change notices).
         let to_second = (1000 - wall_ms().rem_euclid(1000)) as u64;
-        let wait = Duration::from_millis(to_second.clamp(1, POLL_MS));
-        let ev = next(wait).map_err(|e| DeskError::Invalid(format!("terminal: {e}")))?;
+        // While a change is being saved, look for its answer sooner.
+        let most = if app.is_saving() { 5 } else { POLL_MS };
+        let wait = Duration::from_millis(to_second.clamp(1, most));
+        let ev = match next(wait) {
+            Ok(ev) => ev,
+            // The terminal has gone (end of input, hung up): the screens end;
+            // the caller waits for a change still being saved.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(DeskError::Invalid(format!("terminal: {e}"))),
+        };
         match ev {
             Some(Event::Key(k)) => {
                 app.update(desk, Msg::Key(k));

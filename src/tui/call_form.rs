@@ -15,11 +15,9 @@ mod view;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 use ratatui::Frame;
-use tui_input::backend::crossterm::to_input_request;
-use tui_input::InputRequest;
 
 use crate::desk::{call_problems, CallField, ChildMatch, Client, Command, DeskError, Outcome};
 use crate::desk::{Call, Staff};
@@ -28,99 +26,75 @@ use crate::domain::time::to_london;
 use crate::domain::validate;
 use crate::domain::ReferralSource;
 
-use super::screen::{Ctx, Effect, Screen};
+use super::keymap::{screen_actions, Hint, Key};
+use super::screen::{builtin_keymap, Ctx, Effect, Screen};
 use model::{duty_staff, ChildForm, Field, Form, FormDraft, Kind, ORDER};
 
 /// How many earlier children are shown beside the form.
 pub const MATCH_LIMIT: usize = 5;
 
-/// The hour within which a call is passed to the duty team (Rec 39).
-pub const PASS_WITHIN: Duration = Duration::hours(1);
-/// From this age the clock turns amber.
-pub const AMBER_FROM: Duration = Duration::minutes(45);
+/// The clock turns amber this long before the call must reach the duty
+/// team. (When it must is the desk's pass-to-duty clock, Rec 39: asked of
+/// the desk, never kept here.)
+pub const AMBER_BEFORE: Duration = Duration::minutes(15);
 
-/// The keymap actions this screen understands: (name, description).
-pub fn actions() -> &'static [(&'static str, &'static str)] {
-    &[
-        ("next-field", "next field"),
-        ("prev-field", "previous field"),
-        (
+screen_actions! {
+    /// What the call form's keys do (section `[call-form]`); every other
+    /// key is typed into the field.
+    pub enum CallFormAction {
+        NextField = ("next-field", "next field", "next field"),
+        PrevField = ("prev-field", "previous field", "previous field"),
+        Submit = (
             "submit",
-            "log the call: the record itself is the written note to the duty team (Rec 39)",
+            "log the call",
+            "log the call: the record itself is the written note to the duty team (Rec 39)"
         ),
-        (
+        SaveDraftAndClose = (
             "save-draft-and-close",
-            "close the form; the call stays saved as unfinished",
+            "close (kept)",
+            "close the form; the call stays saved as unfinished"
         ),
-        (
+        NameNotKnown = (
             "name-not-known",
-            "the caller does not know the child's name (toggle)",
+            "name not known",
+            "the caller does not know the child's name (toggle)"
         ),
-        (
+        AddChild = (
             "add-child",
-            "another child on this call (a sibling): each gets a referral of its own",
+            "another child",
+            "another child on this call (a sibling): each gets a referral of its own"
         ),
-        ("next-child", "next child on this call"),
-        ("remove-child", "take this child off the call"),
-        ("next-match", "next earlier record"),
-        ("prev-match", "previous earlier record"),
-        (
+        NextChild = ("next-child", "next child", "next child on this call"),
+        RemoveChild = ("remove-child", "remove child", "take this child off the call"),
+        NextMatch = ("next-match", "next record", "next earlier record"),
+        PrevMatch = ("prev-match", "previous record", "previous earlier record"),
+        LinkMatch = (
             "link-match",
-            "same child as this earlier record: link the referral to it (toggle)",
+            "same child: link",
+            "same child as this earlier record: link the referral to it (toggle)"
         ),
-        (
+        DiscardCall = (
             "discard-call",
-            "discard this call (press twice): a wrong number, nothing to record",
+            "discard",
+            "discard this call (press twice): a wrong number, nothing to record"
         ),
-    ]
-}
-
-/// The default keys (as in `keymaps/default.toml`, table `[call-form]`).
-pub const DEFAULT_KEYS: &[(&str, &str)] = &[
-    ("<Tab>", "next-field"),
-    ("<BackTab>", "prev-field"),
-    ("<C-s>", "submit"),
-    ("<Esc>", "save-draft-and-close"),
-    ("<C-n>", "name-not-known"),
-    ("<C-o>", "add-child"),
-    ("<F2>", "next-child"),
-    ("<F3>", "remove-child"),
-    ("<PageDown>", "next-match"),
-    ("<PageUp>", "prev-match"),
-    ("<C-l>", "link-match"),
-    ("<C-x>", "discard-call"),
-];
-
-/// A key in keymap notation (`<C-s>`, `<Tab>`, `x`), for the defaults above.
-pub fn key_notation(key: &KeyEvent) -> String {
-    let name = match key.code {
-        KeyCode::Tab => "Tab".to_string(),
-        KeyCode::BackTab => "BackTab".to_string(),
-        KeyCode::Esc => "Esc".to_string(),
-        KeyCode::Enter => "Enter".to_string(),
-        KeyCode::PageDown => "PageDown".to_string(),
-        KeyCode::PageUp => "PageUp".to_string(),
-        KeyCode::Up => "Up".to_string(),
-        KeyCode::Down => "Down".to_string(),
-        KeyCode::F(n) => format!("F{n}"),
-        KeyCode::Char(c) => c.to_string(),
-        _ => return String::new(),
-    };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = key.modifiers.contains(KeyModifiers::ALT);
-    match (ctrl, alt, name.chars().count()) {
-        (true, _, _) => format!("<C-{name}>"),
-        (_, true, _) => format!("<A-{name}>"),
-        (_, _, 1) => name,
-        _ => format!("<{name}>"),
     }
 }
 
-/// The default action for a key on this screen (tests, and a loop without a
-/// keymap file).
+/// The keymap actions this screen understands: (name, description).
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    CallFormAction::TABLE
+}
+
+/// The action the built-in keymap's `[call-form]` table gives a key (tests,
+/// and a form hosted without the loop).
 pub fn default_action(key: &KeyEvent) -> Option<&'static str> {
-    let n = key_notation(key);
-    DEFAULT_KEYS.iter().find(|(k, _)| *k == n).map(|(_, a)| *a)
+    let k = Key::from_event(key)?;
+    builtin_keymap()
+        .sections
+        .get("call-form")?
+        .get(&vec![k])
+        .map(|b| b.action.as_str())
 }
 
 /// "1 unfinished call from 14:02", for the queue: drafts are calls someone
@@ -134,21 +108,15 @@ pub fn unfinished_banner(drafts: &[Call]) -> Option<String> {
     })
 }
 
-/// Unfinished calls begun more than an hour ago: not passed to duty within
-/// the hour (Rec 39), so the queue header shows them as overdue.
-pub fn overdue_drafts(drafts: &[Call], now: DateTime<Utc>) -> usize {
-    drafts
-        .iter()
-        .filter(|d| now - d.started_at >= PASS_WITHIN)
-        .count()
-}
-
 /// The call form screen.
 #[derive(Debug, Clone)]
 pub struct CallForm {
     pub(crate) form: Form,
     pub(crate) focus: Field,
     pub(crate) started_at: DateTime<Utc>,
+    /// When this call must be passed to duty, by the desk's clock (Rec 39);
+    /// asked once the form opens (the start never changes).
+    pub(crate) pass_due: Option<DateTime<Utc>>,
     pub(crate) draft_id: Option<i64>,
     pub(crate) resumed: bool,
     pub(crate) saved_at: Option<DateTime<Utc>>,
@@ -219,6 +187,7 @@ impl CallForm {
             form: Form::default(),
             focus: Field::Name,
             started_at: now,
+            pass_due: None,
             draft_id: None,
             resumed: false,
             saved_at: None,
@@ -270,49 +239,37 @@ impl CallForm {
     pub fn paste(&mut self, text: &str, ctx: &Ctx) -> Vec<Effect> {
         self.now = ctx.now;
         let f = self.focus;
-        let multiline = matches!(f.kind(), Kind::Text);
-        let t = validate::clean(text, multiline);
-        if t.is_empty() {
-            return Vec::new();
-        }
-        let have = match f.kind() {
-            Kind::Text => self.form.concern_text().chars().count(),
-            Kind::Line => self.form.line(f).map_or(0, |i| i.value().chars().count()),
+        let taken = match f.kind() {
+            Kind::Text => self.form.concern.paste(text),
+            Kind::Line => match self.form.line_mut(f) {
+                Some(i) => i.paste(text),
+                None => return Vec::new(),
+            },
             _ => return Vec::new(),
         };
-        let total = have + t.chars().count();
-        if total > f.max_len() {
+        if !taken {
             self.status = format!(
-                "Paste refused: {} would be {total} characters, the limit is {}",
+                "Paste refused: {} takes at most {} characters",
                 f.label().trim_end_matches(" *"),
                 f.max_len()
             );
             return Vec::new();
         }
-        match f.kind() {
-            Kind::Text => {
-                self.form.concern.insert_str(&t);
-            }
-            _ => {
-                if let Some(i) = self.form.line_mut(f) {
-                    for c in t.chars() {
-                        i.handle(InputRequest::InsertChar(c));
-                    }
-                }
-            }
-        }
         self.changed()
     }
 
-    /// The clock's state: minutes since the call began decide the colour.
+    /// When the call must be passed to duty (Rec 39), by the desk's clock.
+    pub fn pass_due(&self) -> Option<DateTime<Utc>> {
+        self.pass_due
+    }
+
+    /// The clock's state: the time left before the call must reach the
+    /// duty team decides the colour.
     pub fn clock_level(&self, now: DateTime<Utc>) -> ClockLevel {
-        let age = now - self.started_at;
-        if age >= PASS_WITHIN {
-            ClockLevel::Overdue
-        } else if age >= AMBER_FROM {
-            ClockLevel::Amber
-        } else {
-            ClockLevel::Normal
+        match self.pass_due {
+            Some(due) if now >= due => ClockLevel::Overdue,
+            Some(due) if due - now <= AMBER_BEFORE => ClockLevel::Amber,
+            _ => ClockLevel::Normal,
         }
     }
 
@@ -333,7 +290,8 @@ impl CallForm {
 
     /// Advice that does not stop the call being logged.
     pub fn advice(&self, f: Field) -> Option<&'static str> {
-        let empty = |i: &tui_input::Input| validate::clean(i.value(), false).is_empty();
+        let empty =
+            |i: &crate::tui::widgets::TextField| validate::clean(i.value(), false).is_empty();
         match f {
             Field::RefName
                 if !self.form.put_through
@@ -444,21 +402,23 @@ impl CallForm {
         ))]
     }
 
-    fn on_action(&mut self, action: &str) -> Option<Vec<Effect>> {
-        if action != "discard-call" {
+    fn on_action(&mut self, action: &str, ctx: &Ctx) -> Option<Vec<Effect>> {
+        use CallFormAction as A;
+        let action = A::parse(action)?;
+        if action != A::DiscardCall {
             self.discard_armed = false;
         }
         Some(match action {
-            "next-field" => {
+            A::NextField => {
                 self.move_focus(true);
                 Vec::new()
             }
-            "prev-field" => {
+            A::PrevField => {
                 self.move_focus(false);
                 Vec::new()
             }
-            "submit" => self.submit(),
-            "save-draft-and-close" => {
+            A::Submit => self.submit(),
+            A::SaveDraftAndClose => {
                 if self.dirty && !self.form.is_empty() {
                     self.closing = true;
                     let e = self.autosave();
@@ -478,13 +438,13 @@ impl CallForm {
                     vec![Effect::Back]
                 }
             }
-            "name-not-known" => {
+            A::NameNotKnown => {
                 let c = self.form.child_mut();
                 c.name_unknown = !c.name_unknown;
                 self.focus = Field::Name;
                 self.changed()
             }
-            "add-child" => {
+            A::AddChild => {
                 if self.form.children.len() >= 20 {
                     self.status = "At most 20 children on one call".into();
                     return Some(Vec::new());
@@ -507,13 +467,13 @@ impl CallForm {
                 );
                 self.changed()
             }
-            "next-child" => {
+            A::NextChild => {
                 self.touched.insert((self.focus, self.form.current));
                 self.form.current = (self.form.current + 1) % self.form.children.len();
                 self.match_sel = 0;
                 Vec::new()
             }
-            "remove-child" => {
+            A::RemoveChild => {
                 if self.form.children.len() == 1 {
                     self.status = "A call needs at least one child".into();
                     return Some(Vec::new());
@@ -523,17 +483,17 @@ impl CallForm {
                 self.touched.clear();
                 self.changed()
             }
-            "next-match" => {
+            A::NextMatch => {
                 if self.match_sel + 1 < self.matches.len() {
                     self.match_sel += 1;
                 }
                 Vec::new()
             }
-            "prev-match" => {
+            A::PrevMatch => {
                 self.match_sel = self.match_sel.saturating_sub(1);
                 Vec::new()
             }
-            "link-match" => {
+            A::LinkMatch => {
                 let Some(m) = self.matches.get(self.match_sel) else {
                     self.status = "No earlier record to link".into();
                     return Some(Vec::new());
@@ -549,15 +509,21 @@ impl CallForm {
                 }
                 self.changed()
             }
-            "discard-call" => {
+            A::DiscardCall => {
                 if !self.discard_armed {
                     self.discard_armed = true;
-                    self.status = "Press Ctrl-X again to discard this call".into();
+                    self.status = format!(
+                        "Press {} again to discard this call",
+                        ctx.key("call-form", A::DiscardCall)
+                    );
                     return Some(Vec::new());
                 }
                 self.discard_armed = false;
                 if self.saving || self.pending_create {
-                    self.status = "Still saving; press Ctrl-X twice again".into();
+                    self.status = format!(
+                        "Still saving; press {} twice again",
+                        ctx.key("call-form", A::DiscardCall)
+                    );
                     return Some(Vec::new());
                 }
                 match self.draft_id {
@@ -571,7 +537,6 @@ impl CallForm {
                     None => vec![Effect::Status("Call discarded".into()), Effect::Back],
                 }
             }
-            _ => return None,
         })
     }
 
@@ -593,45 +558,35 @@ impl CallForm {
                         self.form.child_mut().name_unknown = false;
                     }
                 }
-                let Some(req) = to_input_request(&Event::Key(key)) else {
-                    return Vec::new();
-                };
                 let Some(input) = self.form.line_mut(f) else {
                     return Vec::new();
                 };
                 let before = input.value().to_string();
-                if let InputRequest::InsertChar(c) = req {
-                    if c.is_control() || input.value().chars().count() >= f.max_len() {
-                        if !c.is_control() {
-                            self.status = format!(
-                                "{} is at its limit of {} characters",
-                                f.label().trim_end_matches(" *"),
-                                f.max_len()
-                            );
-                        }
-                        return Vec::new();
-                    }
+                input.handle(&key);
+                if input.refused {
+                    self.status = format!(
+                        "{} is at its limit of {} characters",
+                        f.label().trim_end_matches(" *"),
+                        f.max_len()
+                    );
+                    return Vec::new();
                 }
-                input.handle(req);
                 if input.value() != before {
                     return self.changed();
                 }
                 Vec::new()
             }
             Kind::Text => {
-                if let KeyCode::Char(c) = key.code {
-                    if c.is_control() {
-                        return Vec::new();
-                    }
-                    if self.form.concern_text().chars().count() >= f.max_len() {
-                        self.status = format!(
-                            "The nature of concern is at its limit of {} characters",
-                            f.max_len()
-                        );
-                        return Vec::new();
-                    }
+                let before = self.form.concern_text();
+                self.form.concern.handle(&key);
+                if self.form.concern.refused {
+                    self.status = format!(
+                        "The nature of concern is at its limit of {} characters",
+                        f.max_len()
+                    );
+                    return Vec::new();
                 }
-                if self.form.concern.input(key) {
+                if self.form.concern_text() != before {
                     return self.changed();
                 }
                 Vec::new()
@@ -803,8 +758,19 @@ impl Screen for CallForm {
         "call-form"
     }
 
+    fn too_small_line(&self, ctx: &Ctx) -> Option<String> {
+        let due = self.pass_due?;
+        Some(format!(
+            "A call is being logged: pass to duty {} (Rec 39)",
+            crate::domain::time::countdown(due, ctx.now)
+        ))
+    }
+
     fn reload(&mut self, desk: &mut Client, now: DateTime<Utc>) -> Result<(), DeskError> {
         self.now = now;
+        if self.pass_due.is_none() {
+            self.pass_due = Some(desk.pass_to_duty_due(self.started_at)?);
+        }
         if self.staff.is_empty() {
             let team = desk.me()?.and_then(|m| m.team_id);
             self.staff = duty_staff(&desk.staff(team)?, now);
@@ -831,7 +797,7 @@ impl Screen for CallForm {
         }
         self.status.clear();
         if let Some(a) = action {
-            if let Some(e) = self.on_action(a) {
+            if let Some(e) = self.on_action(a, ctx) {
                 return e;
             }
         }
@@ -924,23 +890,37 @@ impl Screen for CallForm {
     }
 
     fn help(&self) -> Vec<(String, String)> {
-        DEFAULT_KEYS
-            .iter()
-            .map(|(k, a)| {
-                let d = actions()
-                    .iter()
-                    .find(|(n, _)| n == a)
-                    .map_or("", |(_, d)| *d);
-                (k.to_string(), d.to_string())
-            })
-            .chain([
-                (
-                    "<Enter>".into(),
-                    "next field (a new line in the concern)".into(),
-                ),
-                ("<Space>".into(), "tick a box; next choice".into()),
-                ("<Left>/<Right>".into(), "previous / next choice".into()),
-            ])
-            .collect()
+        vec![
+            (
+                "Enter".into(),
+                "next field (a new line in the concern)".into(),
+            ),
+            ("Up/Down".into(), "previous / next field".into()),
+            ("Space".into(), "tick a box; next choice".into()),
+            ("Left/Right".into(), "previous / next choice".into()),
+            ("y / n".into(), "on a tick box: yes / no".into()),
+        ]
+    }
+
+    /// `?` opens help on a tick box or a choice; in a text field it is typed.
+    fn typing(&self) -> bool {
+        matches!(self.focus.kind(), Kind::Line | Kind::Text)
+    }
+
+    fn footer(&self) -> Vec<Hint> {
+        use CallFormAction as A;
+        let mut v: Vec<Hint> = vec![A::Submit.into(), A::NextField.into()];
+        if self.focus == Field::Name {
+            v.push(A::NameNotKnown.into());
+        }
+        if !self.matches.is_empty() {
+            v.extend([Hint::from(A::NextMatch), A::LinkMatch.into()]);
+        }
+        v.push(A::AddChild.into());
+        if self.form.children.len() > 1 {
+            v.extend([Hint::from(A::NextChild), A::RemoveChild.into()]);
+        }
+        v.extend([Hint::from(A::SaveDraftAndClose), A::DiscardCall.into()]);
+        v
     }
 }

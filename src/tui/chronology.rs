@@ -4,14 +4,16 @@
 //! command line for now: `dutydesk chronology add|mark`.)
 
 use chrono::{DateTime, Utc};
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
+use super::keymap::{screen_actions, Hint};
 use super::screen::{Ctx, Effect, Screen};
+use super::widgets::{inert, inert_or, Viewer};
 use crate::desk::{Chronology, Client, DeskError, Outcome};
 use crate::domain::time::to_london;
 
@@ -20,6 +22,7 @@ pub struct ChronologyScreen {
     data: Option<Chronology>,
     selected: usize,
     error: Option<String>,
+    viewer: Option<Viewer>,
 }
 
 impl ChronologyScreen {
@@ -35,6 +38,7 @@ impl ChronologyScreen {
             data: None,
             selected: 0,
             error: None,
+            viewer: None,
         };
         s.data = Some(desk.chronology(child_id, "tui chronology", None)?);
         s.reload(desk, now)?;
@@ -46,13 +50,19 @@ impl ChronologyScreen {
     }
 }
 
+screen_actions! {
+    /// What the chronology's keys do (section `[chronology]`).
+    pub enum ChronologyAction {
+        SelectNext = ("select-next", "next", "next entry"),
+        SelectPrev = ("select-prev", "previous", "previous entry"),
+        View = ("view", "read whole", "read the selected entry whole"),
+        Back = ("back", "back", "back to the referral"),
+    }
+}
+
 /// The keymap actions of the chronology view.
 pub fn actions() -> &'static [(&'static str, &'static str)] {
-    &[
-        ("select-next", "next entry"),
-        ("select-prev", "previous entry"),
-        ("back", "back to the referral"),
-    ]
+    ChronologyAction::TABLE
 }
 
 impl Screen for ChronologyScreen {
@@ -71,26 +81,64 @@ impl Screen for ChronologyScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, action: Option<&str>, _ctx: &Ctx) -> Vec<Effect> {
-        let action = action.or(match key.code {
-            KeyCode::Down | KeyCode::Char('j') => Some("select-next"),
-            KeyCode::Up | KeyCode::Char('k') => Some("select-prev"),
-            KeyCode::Esc => Some("back"),
-            _ => None,
-        });
-        match action {
-            Some("select-next") => {
+        if let Some(v) = self.viewer.as_mut() {
+            if v.handle(&key) {
+                self.viewer = None;
+            }
+            return Vec::new();
+        }
+        use ChronologyAction as A;
+        match action.and_then(A::parse) {
+            Some(A::SelectNext) => {
                 if self.selected + 1 < self.len() {
                     self.selected += 1;
                 }
                 Vec::new()
             }
-            Some("select-prev") => {
+            Some(A::SelectPrev) => {
                 self.selected = self.selected.saturating_sub(1);
                 Vec::new()
             }
-            Some("back") => vec![Effect::Back],
-            _ => Vec::new(),
+            Some(A::View) => {
+                if let Some(e) = self
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.entries.get(self.selected))
+                {
+                    let who = match &e.marked_by {
+                        Some(m) => format!("{} (marked significant by {m})", e.who),
+                        None => e.who.clone(),
+                    };
+                    self.viewer = Some(Viewer::new(
+                        format!("Chronology entry, child {}", self.child_id),
+                        &format!(
+                            "{} · referral {} · {}\n\n{}",
+                            to_london(e.at).format("%d/%m/%Y %H:%M"),
+                            e.referral_id
+                                .map(|r| r.to_string())
+                                .unwrap_or_else(|| "-".into()),
+                            who,
+                            e.summary
+                        ),
+                    ));
+                }
+                Vec::new()
+            }
+            Some(A::Back) => vec![Effect::Back],
+            None => Vec::new(),
         }
+    }
+
+    fn captures_text(&self) -> bool {
+        self.viewer.is_some()
+    }
+
+    fn footer(&self) -> Vec<Hint> {
+        use ChronologyAction as A;
+        if self.viewer.is_some() {
+            return Vec::new();
+        }
+        vec![A::View.into(), A::SelectNext.into(), A::SelectPrev.into()]
     }
 
     fn on_result(&mut self, result: &Result<Outcome, DeskError>) -> Vec<Effect> {
@@ -109,7 +157,7 @@ impl Screen for ChronologyScreen {
             Paragraph::new(vec![
                 Line::from(format!(
                     " {} · DOB {} · child {}",
-                    d.child.as_deref().unwrap_or("(name not known)"),
+                    inert_or(d.child.as_deref(), "(name not known)"),
                     d.dob
                         .map(|x| x.format("%d/%m/%Y").to_string())
                         .unwrap_or_else(|| "not known".into()),
@@ -133,17 +181,18 @@ impl Screen for ChronologyScreen {
                 e.referral_id.map(|r| r.to_string()).unwrap_or_default(),
                 crate::domain::validate::inert(&e.summary),
                 match &e.marked_by {
-                    Some(m) => format!("{} (marked: {m})", e.who),
-                    None => e.who.clone(),
+                    Some(m) => format!("{} (marked: {})", inert(&e.who), inert(m)),
+                    None => inert(&e.who),
                 },
             ]);
-            if i == self.selected {
-                row.style(Style::new().reversed())
-            } else {
-                row
-            }
+            let _ = i;
+            row
         });
-        f.render_widget(
+        let mut st = ratatui::widgets::TableState::default();
+        if self.len() > 0 {
+            st.select(Some(self.selected));
+        }
+        f.render_stateful_widget(
             Table::new(
                 rows,
                 [
@@ -154,16 +203,15 @@ impl Screen for ChronologyScreen {
                 ],
             )
             .header(Row::new(vec!["when", "ref", "what", "who"]).bold())
+            .row_highlight_style(Style::new().reversed())
+            .highlight_symbol("▶")
+            .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
             .block(Block::bordered().title(" Chronology (Rec 58) ")),
             body,
+            &mut st,
         );
-    }
-
-    fn help(&self) -> Vec<(String, String)> {
-        vec![
-            ("j / ↓".into(), "next entry".into()),
-            ("k / ↑".into(), "previous entry".into()),
-            ("Esc".into(), "back".into()),
-        ]
+        if let Some(v) = &self.viewer {
+            v.draw(f, area);
+        }
     }
 }

@@ -8,50 +8,63 @@
 //! Tab or ↑/↓ changes the method, typing fills the text field.
 
 use chrono::{DateTime, Utc};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
+use super::keymap::{screen_actions, Hint};
 use super::screen::{Ctx, Effect, Open, Screen};
+use super::widgets::{self, inert, inert_or, LineInput};
 use crate::desk::{AwaitingConfirmation, ConfirmationCounts, QueueFilter, QueueRow};
 use crate::desk::{Client, Command, DeskError, LetterDraft, Outcome};
 use crate::domain::letters::{ChaseMethod, ConfirmationMethod, LetterKind, SendMethod};
 use crate::domain::time::{countdown, fmt_short};
+use crate::domain::validate::MAX_LINE;
 use crate::domain::ActionKind;
+
+screen_actions! {
+    /// What the confirmations screen's keys do (section `[confirmations]`).
+    pub enum ConfirmationsAction {
+        SelectNext = ("select-next", "down", "next referral"),
+        SelectPrev = ("select-prev", "up", "previous referral"),
+        Receive = (
+            "receive",
+            "received",
+            "record the written confirmation as received now (Rec 21)"
+        ),
+        Chase = ("chase", "chase", "record a chase of the referrer (phone or email)"),
+        Acknowledge = (
+            "acknowledge",
+            "acknowledge",
+            "draft the acknowledgement to the referrer (Rec 21 action plan)"
+        ),
+        DraftFeedback = (
+            "draft-feedback",
+            "draft feedback",
+            "draft the feedback letter to the referrer (Haringey JAR 14)"
+        ),
+        FeedbackSent = (
+            "feedback-sent",
+            "feedback sent",
+            "record the feedback as sent: completes the action"
+        ),
+        ToggleOverdue = ("toggle-overdue", "overdue only", "show only overdue / show all"),
+        SwitchList = (
+            "switch-list",
+            "other list",
+            "switch between awaiting confirmation and feedback due"
+        ),
+        OpenReferral = ("open-referral", "open", "open the referral"),
+        Back = ("back", "back", "back to the previous screen"),
+    }
+}
 
 /// The keymap actions of this screen, with their help text.
 pub fn actions() -> &'static [(&'static str, &'static str)] {
-    &[
-        ("select-next", "next referral"),
-        ("select-prev", "previous referral"),
-        (
-            "receive",
-            "record the written confirmation as received now (Rec 21)",
-        ),
-        ("chase", "record a chase of the referrer (phone or email)"),
-        (
-            "acknowledge",
-            "draft the acknowledgement to the referrer (Rec 21 action plan)",
-        ),
-        (
-            "draft-feedback",
-            "draft the feedback letter to the referrer (Haringey JAR 14)",
-        ),
-        (
-            "feedback-sent",
-            "record the feedback as sent: completes the action",
-        ),
-        ("toggle-overdue", "show only overdue / show all"),
-        (
-            "switch-list",
-            "switch between awaiting confirmation and feedback due",
-        ),
-        ("open-referral", "open the referral"),
-        ("back", "back to the previous screen"),
-    ]
+    ConfirmationsAction::TABLE
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,18 +79,18 @@ enum Form {
         referral_id: i64,
         method: usize,
         late: bool,
-        reason: String,
+        reason: LineInput,
     },
     Chase {
         referral_id: i64,
         method: usize,
-        note: String,
+        note: LineInput,
     },
     Sent {
         referral_id: i64,
         method: usize,
         late: bool,
-        reason: String,
+        reason: LineInput,
     },
 }
 
@@ -120,22 +133,6 @@ pub fn open(desk: &mut Client, now: DateTime<Utc>) -> Result<ConfirmationsScreen
 
 const ROWS: i64 = 500;
 
-fn edit(text: &mut String, key: &KeyEvent) {
-    match key.code {
-        KeyCode::Backspace => {
-            text.pop();
-        }
-        KeyCode::Char(c)
-            if !key.modifiers.contains(KeyModifiers::CONTROL)
-                && !key.modifiers.contains(KeyModifiers::ALT)
-                && text.chars().count() < 500 =>
-        {
-            text.push(c);
-        }
-        _ => {}
-    }
-}
-
 fn cycle(i: usize, n: usize, key: &KeyEvent) -> usize {
     match key.code {
         KeyCode::Tab | KeyCode::Down => (i + 1) % n,
@@ -144,9 +141,8 @@ fn cycle(i: usize, n: usize, key: &KeyEvent) -> usize {
     }
 }
 
-fn opt(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
+fn opt(s: &LineInput) -> Option<String> {
+    s.trimmed()
 }
 
 impl ConfirmationsScreen {
@@ -248,7 +244,7 @@ impl ConfirmationsScreen {
                 }
                 *method = cycle(*method, ConfirmationMethod::ALL.len(), &key);
                 if *late {
-                    edit(reason, &key);
+                    reason.handle(&key);
                 }
             }
             Form::Chase {
@@ -265,7 +261,7 @@ impl ConfirmationsScreen {
                     })];
                 }
                 *method = cycle(*method, ChaseMethod::ALL.len(), &key);
-                edit(note, &key);
+                note.handle(&key);
             }
             Form::Sent {
                 referral_id,
@@ -290,7 +286,7 @@ impl ConfirmationsScreen {
                 }
                 *method = cycle(*method, SendMethod::ALL.len(), &key);
                 if *late {
-                    edit(reason, &key);
+                    reason.handle(&key);
                 }
             }
         }
@@ -383,36 +379,39 @@ impl Screen for ConfirmationsScreen {
         if self.form.is_some() {
             return self.form_key(key, ctx.now);
         }
+        // The last message has been read: a key is the next action.
+        self.status.clear();
         self.letter_error = None;
-        let Some(action) = action else {
+        let Some(action) = action.and_then(ConfirmationsAction::parse) else {
             return Vec::new();
         };
+        use ConfirmationsAction as A;
         match action {
-            "select-next" if self.selected + 1 < self.len() => self.selected += 1,
-            "select-prev" => self.selected = self.selected.saturating_sub(1),
-            "receive" => match self.selected_awaiting() {
+            A::SelectNext => self.selected = (self.selected + 1).min(self.len().saturating_sub(1)),
+            A::SelectPrev => self.selected = self.selected.saturating_sub(1),
+            A::Receive => match self.selected_awaiting() {
                 Some(r) => {
                     self.form = Some(Form::Receive {
                         referral_id: r.referral_id,
                         method: 1, // email
                         late: crate::domain::endings::is_late(ctx.now, r.due_at),
-                        reason: String::new(),
+                        reason: LineInput::new(MAX_LINE),
                     })
                 }
                 None => self.status = "receive works on the awaiting list".into(),
             },
-            "chase" => match self.selected_awaiting() {
+            A::Chase => match self.selected_awaiting() {
                 Some(r) => {
                     self.form = Some(Form::Chase {
                         referral_id: r.referral_id,
                         method: 0,
-                        note: String::new(),
+                        note: LineInput::new(MAX_LINE),
                     })
                 }
                 None => self.status = "chase works on the awaiting list".into(),
             },
-            "acknowledge" => return self.ask_letter(LetterKind::Acknowledgement),
-            "draft-feedback" => match self.list {
+            A::Acknowledge => return self.ask_letter(LetterKind::Acknowledgement),
+            A::DraftFeedback => match self.list {
                 List::Feedback => return self.ask_letter(LetterKind::Feedback),
                 List::Awaiting => {
                     self.status = "feedback follows the decision: switch to the feedback list \
@@ -420,18 +419,18 @@ impl Screen for ConfirmationsScreen {
                         .into()
                 }
             },
-            "feedback-sent" => match self.selected_feedback() {
+            A::FeedbackSent => match self.selected_feedback() {
                 Some(r) => {
                     self.form = Some(Form::Sent {
                         referral_id: r.referral_id,
                         method: 1,
                         late: crate::domain::endings::is_late(ctx.now, r.due_at),
-                        reason: String::new(),
+                        reason: LineInput::new(MAX_LINE),
                     })
                 }
                 None => self.status = "switch to the feedback list (Tab) first".into(),
             },
-            "toggle-overdue" => {
+            A::ToggleOverdue => {
                 self.overdue_only = !self.overdue_only;
                 self.selected = 0;
                 self.status = if self.overdue_only {
@@ -440,20 +439,19 @@ impl Screen for ConfirmationsScreen {
                     "showing all".into()
                 };
             }
-            "switch-list" => {
+            A::SwitchList => {
                 self.list = match self.list {
                     List::Awaiting => List::Feedback,
                     List::Feedback => List::Awaiting,
                 };
                 self.selected = 0;
             }
-            "open-referral" => {
+            A::OpenReferral => {
                 if let Some((id, _)) = self.selected_referral() {
                     return vec![Effect::Open(Open::Referral(id))];
                 }
             }
-            "back" => return vec![Effect::Back],
-            _ => {}
+            A::Back => return vec![Effect::Back],
         }
         Vec::new()
     }
@@ -519,53 +517,53 @@ impl Screen for ConfirmationsScreen {
             List::Awaiting => self.view_awaiting(f, body, detail, ctx),
             List::Feedback => self.view_feedback(f, body, detail, ctx),
         }
-        let hint = match &self.form {
+        let w = foot.width.saturating_sub(2) as usize;
+        let form_line = match &self.form {
             Some(Form::Receive {
                 method,
                 late,
                 reason,
                 ..
-            }) => format!(
-                " received by: {} (Tab changes){}   Enter record · Esc cancel",
-                ConfirmationMethod::ALL[*method].label(),
+            }) => {
+                let mut spans = vec![Span::raw(format!(
+                    " received by: {} (Tab changes) · Enter record · Esc cancel",
+                    ConfirmationMethod::ALL[*method].label()
+                ))];
                 if *late {
-                    format!(" · LATE, reason: {reason}▏")
-                } else {
-                    String::new()
+                    spans.push(Span::styled(" · LATE, reason: ", overdue_style()));
+                    spans.extend(reason.line(w.saturating_sub(70), true).spans);
                 }
-            ),
-            Some(Form::Chase { method, note, .. }) => format!(
-                " chased by: {} (Tab changes) · note: {note}▏   Enter record · Esc cancel",
-                ChaseMethod::ALL[*method].label()
-            ),
+                Line::from(spans)
+            }
+            Some(Form::Chase { method, note, .. }) => {
+                let mut spans = vec![Span::raw(format!(
+                    " chased by: {} (Tab changes) · Enter record · Esc cancel · note: ",
+                    ChaseMethod::ALL[*method].label()
+                ))];
+                spans.extend(note.line(w.saturating_sub(72), true).spans);
+                Line::from(spans)
+            }
             Some(Form::Sent {
                 method,
                 late,
                 reason,
                 ..
-            }) => format!(
-                " feedback sent by: {} (Tab changes){}   Enter record · Esc cancel",
-                SendMethod::ALL[*method].label(),
+            }) => {
+                let mut spans = vec![Span::raw(format!(
+                    " feedback sent by: {} (Tab changes) · Enter record · Esc cancel",
+                    SendMethod::ALL[*method].label()
+                ))];
                 if *late {
-                    format!(" · LATE, reason: {reason}▏")
-                } else {
-                    String::new()
+                    spans.push(Span::styled(" · LATE, reason: ", overdue_style()));
+                    spans.extend(reason.line(w.saturating_sub(72), true).spans);
                 }
-            ),
-            None => match self.list {
-                List::Awaiting => {
-                    " r received · c chase · a acknowledge · o overdue only · Tab feedback · Enter open"
-                        .into()
-                }
-                List::Feedback => {
-                    " f draft feedback · s sent · o overdue only · Tab confirmations · Enter open"
-                        .into()
-                }
-            },
+                Line::from(spans)
+            }
+            None => Line::from(""),
         };
         let status = self.letter_error.as_deref().unwrap_or(&self.status);
         f.render_widget(
-            Paragraph::new(vec![Line::from(hint), Line::from(format!(" {status}"))]),
+            Paragraph::new(vec![form_line, Line::from(format!(" {}", inert(status)))]),
             foot,
         );
         if let Some(l) = &self.letter {
@@ -579,7 +577,7 @@ impl Screen for ConfirmationsScreen {
             };
             f.render_widget(Clear, pop);
             f.render_widget(
-                Paragraph::new(l.body.as_str())
+                Paragraph::new(widgets::inert_lines(&l.body))
                     .wrap(Wrap { trim: false })
                     .scroll((self.letter_scroll, 0))
                     .block(Block::bordered().title(format!(
@@ -593,10 +591,53 @@ impl Screen for ConfirmationsScreen {
     }
 
     fn help(&self) -> Vec<(String, String)> {
-        actions()
-            .iter()
-            .map(|(a, d)| (a.to_string(), d.to_string()))
-            .collect()
+        vec![
+            (
+                "Tab / Up / Down".into(),
+                "in a form: the next method".into(),
+            ),
+            (
+                "Enter".into(),
+                "in a form or a letter: record it (Esc: nothing is recorded)".into(),
+            ),
+        ]
+    }
+
+    fn footer(&self) -> Vec<Hint> {
+        use ConfirmationsAction as A;
+        if self.form.is_some() || self.letter.is_some() {
+            return Vec::new();
+        }
+        let mut v: Vec<Hint> = match self.list {
+            List::Awaiting => vec![A::Receive.into(), A::Chase.into(), A::Acknowledge.into()],
+            List::Feedback => vec![A::DraftFeedback.into(), A::FeedbackSent.into()],
+        };
+        v.extend([
+            Hint::from(A::OpenReferral),
+            A::SwitchList.into(),
+            A::ToggleOverdue.into(),
+        ]);
+        v
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
+        let field = match self.form.as_mut() {
+            Some(Form::Receive {
+                late: true, reason, ..
+            })
+            | Some(Form::Sent {
+                late: true, reason, ..
+            }) => reason,
+            Some(Form::Chase { note, .. }) => note,
+            _ => return Vec::new(),
+        };
+        if !field.paste(text) {
+            self.status = format!(
+                "paste refused: the field takes at most {} characters",
+                field.max_chars
+            );
+        }
+        Vec::new()
     }
 }
 
@@ -605,55 +646,100 @@ fn overdue_style() -> Style {
 }
 
 impl ConfirmationsScreen {
+    /// A list with each column as wide as its widest cell (shrinking in
+    /// `order` when they do not fit), the selection marked and kept in view.
+    #[allow(clippy::too_many_arguments)]
+    fn table(
+        &self,
+        f: &mut Frame,
+        area: Rect,
+        head: &[&'static str],
+        mins: &[usize],
+        order: &[usize],
+        rows: Vec<(bool, Vec<String>)>,
+        title: &'static str,
+    ) {
+        let cols: Vec<(usize, usize)> = head
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let widest = rows
+                    .iter()
+                    .map(|(_, c)| widgets::cells(&c[i]))
+                    .max()
+                    .unwrap_or(0)
+                    .max(h.len());
+                (widest, mins[i])
+            })
+            .collect();
+        let widths: Vec<Constraint> =
+            widgets::fit_columns(&cols, area.width.saturating_sub(3) as usize, 1, order)
+                .into_iter()
+                .map(Constraint::Length)
+                .collect();
+        let n = rows.len();
+        let rows = rows.into_iter().map(|(overdue, cells)| {
+            let row = Row::new(cells);
+            if overdue {
+                row.style(overdue_style())
+            } else {
+                row
+            }
+        });
+        let mut st = TableState::default();
+        if n > 0 {
+            st.select(Some(self.selected.min(n - 1)));
+        }
+        f.render_stateful_widget(
+            Table::new(rows, widths)
+                .header(Row::new(head.to_vec()).bold())
+                .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+                .highlight_symbol("▶")
+                .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
+                .block(Block::bordered().title(title)),
+            area,
+            &mut st,
+        );
+    }
+
     fn view_awaiting(&self, f: &mut Frame, body: Rect, detail: Rect, ctx: &Ctx) {
-        let rows = self
+        let head = [
+            "ref", "child", "referrer", "agency", "phone", "received", "48 hours", "chases",
+        ];
+        let rows: Vec<(bool, Vec<String>)> = self
             .visible_awaiting()
             .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let mut row = Row::new(vec![
-                    r.referral_id.to_string(),
-                    r.child.clone().unwrap_or_else(|| "(name not known)".into()),
-                    r.referrer_name.clone().unwrap_or_default(),
-                    r.referrer_agency.clone().unwrap_or_default(),
-                    r.referrer_phone.clone().unwrap_or_default(),
-                    fmt_short(r.received_at),
-                    countdown(r.due_at, ctx.now),
-                    match r.chase_count {
-                        0 => "none".to_string(),
-                        n => format!("{n}"),
-                    },
-                ]);
-                if r.overdue {
-                    row = row.style(overdue_style());
-                }
-                if i == self.selected {
-                    row = row.add_modifier(Modifier::REVERSED);
-                }
-                row
-            });
-        f.render_widget(
-            Table::new(
-                rows,
-                [
-                    Constraint::Length(6),
-                    Constraint::Fill(2),
-                    Constraint::Fill(2),
-                    Constraint::Fill(2),
-                    Constraint::Length(14),
-                    Constraint::Length(16),
-                    Constraint::Length(16),
-                    Constraint::Length(6),
-                ],
-            )
-            .header(
-                Row::new(vec![
-                    "ref", "child", "referrer", "agency", "phone", "received", "48 hours", "chases",
-                ])
-                .bold(),
-            )
-            .block(Block::bordered().title(" Awaiting written confirmation, overdue first ")),
+            .map(|r| {
+                (
+                    r.overdue,
+                    vec![
+                        r.referral_id.to_string(),
+                        inert_or(r.child.as_deref(), "(name not known)"),
+                        inert_or(r.referrer_name.as_deref(), ""),
+                        inert_or(r.referrer_agency.as_deref(), ""),
+                        inert_or(r.referrer_phone.as_deref(), ""),
+                        fmt_short(r.received_at),
+                        countdown(r.due_at, ctx.now),
+                        match r.chase_count {
+                            0 => "none".to_string(),
+                            n => format!("{n}"),
+                        },
+                    ],
+                )
+            })
+            .collect();
+        // The child, the countdown and the referrer's phone matter most:
+        // the agency, then the referrer, then the received time give way first.
+        let mins = [3, 12, 8, 6, 12, 10, 10, 4];
+        let order = [3, 2, 5, 1];
+        self.table(
+            f,
             body,
+            &head,
+            &mins,
+            &order,
+            rows,
+            " Awaiting written confirmation, overdue first ",
         );
         let lines: Vec<Line> = match self.selected_awaiting() {
             None => vec![Line::from(" nothing awaiting written confirmation")],
@@ -669,8 +755,8 @@ impl ConfirmationsScreen {
                         " {}  {:<5}  {:<10}  {}",
                         fmt_short(c.chased_at),
                         c.method.as_str(),
-                        c.chased_by,
-                        c.note.as_deref().unwrap_or("")
+                        inert(&c.chased_by),
+                        inert_or(c.note.as_deref(), "")
                     ))
                 })
                 .collect(),
@@ -689,42 +775,34 @@ impl ConfirmationsScreen {
     }
 
     fn view_feedback(&self, f: &mut Frame, body: Rect, detail: Rect, ctx: &Ctx) {
-        let rows = self
+        let head = ["ref", "child", "owner", "due", "countdown", "team"];
+        let rows: Vec<(bool, Vec<String>)> = self
             .visible_feedback()
             .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let mut row = Row::new(vec![
-                    r.referral_id.to_string(),
-                    r.child.clone().unwrap_or_else(|| "(name not known)".into()),
-                    r.owner.clone().unwrap_or_else(|| "UNALLOCATED".into()),
-                    fmt_short(r.due_at),
-                    countdown(r.due_at, ctx.now),
-                    r.team.clone(),
-                ]);
-                if r.overdue {
-                    row = row.style(overdue_style());
-                }
-                if i == self.selected {
-                    row = row.add_modifier(Modifier::REVERSED);
-                }
-                row
-            });
-        f.render_widget(
-            Table::new(
-                rows,
-                [
-                    Constraint::Length(6),
-                    Constraint::Fill(2),
-                    Constraint::Length(14),
-                    Constraint::Length(16),
-                    Constraint::Length(16),
-                    Constraint::Fill(1),
-                ],
-            )
-            .header(Row::new(vec!["ref", "child", "owner", "due", "countdown", "team"]).bold())
-            .block(Block::bordered().title(" Feedback to referrers due, overdue first ")),
+            .map(|r| {
+                (
+                    r.overdue,
+                    vec![
+                        r.referral_id.to_string(),
+                        inert_or(r.child.as_deref(), "(name not known)"),
+                        inert_or(r.owner.as_deref(), "UNALLOCATED"),
+                        fmt_short(r.due_at),
+                        countdown(r.due_at, ctx.now),
+                        inert(&r.team),
+                    ],
+                )
+            })
+            .collect();
+        let mins = [3, 12, 9, 10, 10, 5];
+        let order = [5, 3, 1, 2];
+        self.table(
+            f,
             body,
+            &head,
+            &mins,
+            &order,
+            rows,
+            " Feedback to referrers due, overdue first ",
         );
         f.render_widget(
             Paragraph::new(

@@ -7,46 +7,79 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::keymap::{screen_actions, Hint};
 use super::screen::{Ctx, Effect, Screen};
+use super::widgets::{inert, TextBox, TextField};
 use crate::desk::handover::CoverReason;
+use crate::desk::handover::StoredHandover;
 use crate::desk::handover::{HandoverReport, ReportAction};
+use crate::desk::Staff;
 use crate::desk::{Client, Command, DeskError, Outcome};
 use crate::desk::{Handover, HandoverReferral};
 use crate::domain::time::{countdown, fmt_short, to_london};
+use crate::domain::validate::{MAX_NAME, MAX_TEXT};
+use crate::domain::Role;
+
+screen_actions! {
+    /// What the handover screen's keys do (section `[handover]`).
+    pub enum HandoverAction {
+        ScrollDown = ("scroll-down", "down", "scroll down"),
+        ScrollUp = ("scroll-up", "up", "scroll up"),
+        PageDown = ("page-down", "page down", "scroll down a page"),
+        PageUp = ("page-up", "page up", "scroll up a page"),
+        Top = ("top", "top", "back to the top"),
+        Acknowledge = (
+            "acknowledge",
+            "acknowledge",
+            "acknowledge the handover given to you, once you have read it to the end (Rec 50)"
+        ),
+        Give = (
+            "give",
+            "give handover",
+            "hand over to the incoming lead: choose them from the staff at work, add your notes"
+        ),
+        AllTeams = ("all-teams", "all teams", "switch between your team and every team"),
+        ShowGiven = (
+            "show-given",
+            "given / live",
+            "switch between the handover given to you (as it was handed over) and the live report"
+        ),
+    }
+}
 
 /// The keymap actions this screen understands (section `[handover]`).
 pub fn actions() -> &'static [(&'static str, &'static str)] {
-    &[
-        ("scroll-down", "scroll down"),
-        ("scroll-up", "scroll up"),
-        ("page-down", "scroll down a page"),
-        ("page-up", "scroll up a page"),
-        ("top", "back to the top"),
-        (
-            "acknowledge",
-            "acknowledge the handover given to you (Rec 50)",
-        ),
-        (
-            "give",
-            "hand over to the incoming lead: their login, Tab, your notes, Enter",
-        ),
-        ("all-teams", "switch between your team and every team"),
-    ]
+    HandoverAction::TABLE
 }
 
-/// The give-handover form.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The give-handover form: the incoming lead chosen from the staff at work
+/// (typing narrows the list), and the notes.
+#[derive(Debug, Clone)]
 pub struct GiveForm {
-    pub to: String,
-    pub notes: String,
-    /// false: typing the login; true: typing the notes.
+    /// Typed to narrow the list of staff (name or login).
+    pub filter: TextField,
+    /// Index into the staff that match the filter.
+    pub choice: usize,
+    pub notes: TextBox,
+    /// false: choosing the incoming lead; true: typing the notes.
     pub on_notes: bool,
+    pub error: Option<String>,
 }
 
-const MAX_NOTES: usize = 4000;
+impl GiveForm {
+    fn new() -> GiveForm {
+        GiveForm {
+            filter: TextField::new(MAX_NAME),
+            choice: 0,
+            notes: TextBox::new(MAX_TEXT),
+            on_notes: false,
+            error: None,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct HandoverScreen {
@@ -61,8 +94,18 @@ pub struct HandoverScreen {
     pub all_report: Option<HandoverReport>,
     /// Handovers awaiting acknowledgement that concern me or my team.
     pub pending: Vec<Handover>,
+    /// The handover given to me, as it was handed over (its snapshot and
+    /// notes), while it waits for my acknowledgement.
+    pub given: Option<StoredHandover>,
+    /// Showing `given` (the default when there is one) rather than the live report.
+    pub showing_given: bool,
     pub scroll: u16,
     pub form: Option<GiveForm>,
+    /// Staff at work who may take the handover (active, not absent, duty
+    /// staff), my team first.
+    pub at_work: Vec<Staff>,
+    /// The body's size, to know when the given handover has been read to the end.
+    body: (u16, u16),
 }
 
 /// Opens the screen on the acting person's team.
@@ -75,8 +118,12 @@ pub fn open(desk: &mut Client, now: DateTime<Utc>) -> Result<HandoverScreen, Des
         team_report: None,
         all_report: None,
         pending: Vec::new(),
+        given: None,
+        showing_given: true,
         scroll: 0,
         form: None,
+        at_work: Vec::new(),
+        body: (80, 20),
     };
     s.reload(desk, now)?;
     Ok(s)
@@ -85,6 +132,9 @@ pub fn open(desk: &mut Client, now: DateTime<Utc>) -> Result<HandoverScreen, Des
 impl HandoverScreen {
     /// The report on screen.
     pub fn report(&self) -> Option<&HandoverReport> {
+        if let Some(g) = self.given.as_ref().filter(|_| self.showing_given) {
+            return Some(&g.report);
+        }
         if self.all_teams || self.my_team.is_none() {
             self.all_report.as_ref()
         } else {
@@ -104,7 +154,41 @@ impl HandoverScreen {
         self.pending.iter().find(|h| h.given_to == me)
     }
 
+    /// The staff at work that match what was typed in the give form.
+    pub fn choices(&self) -> Vec<&Staff> {
+        let typed = self
+            .form
+            .as_ref()
+            .map(|f| f.filter.value().trim().to_lowercase())
+            .unwrap_or_default();
+        self.at_work
+            .iter()
+            .filter(|s| {
+                typed.is_empty()
+                    || s.login.to_lowercase().contains(&typed)
+                    || s.display_name.to_lowercase().contains(&typed)
+            })
+            .collect()
+    }
+
+    /// Lines the body holds now (to know whether it has been read to the end).
+    fn body_len(&self, now: DateTime<Utc>) -> u16 {
+        self.report()
+            .map(|r| body_lines(r, now, self.body.0.saturating_sub(2) as usize).len() as u16)
+            .unwrap_or(0)
+    }
+
     fn form_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let n = self.choices().len();
+        let chosen = self
+            .choices()
+            .get(self.form.as_ref().map_or(0, |f| f.choice))
+            .map(|s| s.login.clone());
+        let team = self
+            .team_report
+            .as_ref()
+            .and_then(|r| r.team.clone())
+            .filter(|_| !self.all_teams);
         let Some(form) = self.form.as_mut() else {
             return Vec::new();
         };
@@ -114,41 +198,38 @@ impl HandoverScreen {
                 return vec![Effect::Status("handover not given".into())];
             }
             KeyCode::Tab | KeyCode::BackTab => form.on_notes = !form.on_notes,
+            KeyCode::Down if !form.on_notes => {
+                form.choice = (form.choice + 1).min(n.saturating_sub(1))
+            }
+            KeyCode::Up if !form.on_notes => form.choice = form.choice.saturating_sub(1),
             KeyCode::Enter if !form.on_notes => form.on_notes = true,
-            KeyCode::Enter if key.modifiers.contains(KeyModifiers::ALT) => form.notes.push('\n'),
+            KeyCode::Enter if key.modifiers.contains(KeyModifiers::ALT) => {
+                form.notes.handle(&KeyEvent::from(KeyCode::Enter));
+            }
             KeyCode::Enter => {
-                if form.to.trim().is_empty() {
+                let Some(to) = chosen else {
                     form.on_notes = false;
-                    return vec![Effect::Status("type the login of the incoming lead".into())];
-                }
-                let team = self
-                    .team_report
-                    .as_ref()
-                    .and_then(|r| r.team.clone())
-                    .filter(|_| !self.all_teams);
+                    form.error = Some(
+                        "choose the incoming lead from the staff at work (type to narrow the list)"
+                            .into(),
+                    );
+                    return Vec::new();
+                };
+                form.error = None;
                 return vec![Effect::Execute(Command::HandOver {
                     team,
-                    to_login: form.to.trim().to_string(),
-                    notes: Some(form.notes.clone()).filter(|n| !n.trim().is_empty()),
+                    to_login: to,
+                    notes: form.notes.trimmed(),
                 })];
             }
-            KeyCode::Backspace => {
-                if form.on_notes {
-                    form.notes.pop();
-                } else {
-                    form.to.pop();
+            _ if form.on_notes => {
+                form.notes.handle(&key);
+            }
+            _ => {
+                if form.filter.handle(&key) {
+                    form.choice = 0;
                 }
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                if form.on_notes {
-                    if form.notes.chars().count() < MAX_NOTES {
-                        form.notes.push(c);
-                    }
-                } else if form.to.len() < 64 && !c.is_whitespace() {
-                    form.to.push(c);
-                }
-            }
-            _ => {}
         }
         Vec::new()
     }
@@ -160,6 +241,9 @@ impl Screen for HandoverScreen {
     }
 
     fn title(&self) -> String {
+        if self.given.is_some() && self.showing_given {
+            return "Handover given to you".into();
+        }
         match self.report() {
             Some(r) => format!("Handover: {}", r.team.as_deref().unwrap_or("all teams")),
             None => "Handover".into(),
@@ -170,47 +254,128 @@ impl Screen for HandoverScreen {
         "handover"
     }
 
-    fn reload(&mut self, desk: &mut Client, _now: DateTime<Utc>) -> Result<(), DeskError> {
+    fn reload(&mut self, desk: &mut Client, now: DateTime<Utc>) -> Result<(), DeskError> {
         self.all_report = Some(desk.handover_report(None)?);
         self.team_report = match self.my_team {
             Some(t) => Some(desk.handover_report(Some(t))?),
             None => None,
         };
         self.pending = desk.pending_handovers(self.me.as_deref(), self.my_team)?;
+        let mine = self.mine_to_ack().map(|h| h.id);
+        self.given = match mine {
+            Some(id) if self.given.as_ref().map(|g| g.handover.id) == Some(id) => self.given.take(),
+            Some(id) => {
+                self.showing_given = true;
+                self.scroll = 0;
+                Some(desk.handover(id)?)
+            }
+            None => None,
+        };
+        let mut staff: Vec<Staff> = desk
+            .staff(None)?
+            .into_iter()
+            .filter(|s| {
+                s.active
+                    && !s.is_absent(now)
+                    && matches!(s.role, Role::DutyManager | Role::DutyWorker)
+                    && Some(&s.login) != self.me.as_ref()
+            })
+            .collect();
+        // My team first, then duty managers before workers, then by name.
+        let my_team = self.my_team;
+        staff.sort_by_key(|s| {
+            (
+                s.team_id != my_team,
+                s.role != Role::DutyManager,
+                s.display_name.to_lowercase(),
+            )
+        });
+        self.at_work = staff;
         Ok(())
     }
 
-    fn on_key(&mut self, key: KeyEvent, action: Option<&str>, _ctx: &Ctx) -> Vec<Effect> {
+    fn resize(&mut self, area: Rect) {
+        self.body = (area.width, area.height.saturating_sub(3 + 2));
+    }
+
+    fn on_key(&mut self, key: KeyEvent, action: Option<&str>, ctx: &Ctx) -> Vec<Effect> {
         if self.form.is_some() {
             return self.form_key(key);
         }
-        match action {
-            Some("scroll-down") => self.scroll = self.scroll.saturating_add(1),
-            Some("scroll-up") => self.scroll = self.scroll.saturating_sub(1),
-            Some("page-down") => self.scroll = self.scroll.saturating_add(10),
-            Some("page-up") => self.scroll = self.scroll.saturating_sub(10),
-            Some("top") => self.scroll = 0,
-            Some("all-teams") => {
+        use HandoverAction as A;
+        match action.and_then(A::parse) {
+            Some(A::ScrollDown) => self.scroll = self.scroll.saturating_add(1),
+            Some(A::ScrollUp) => self.scroll = self.scroll.saturating_sub(1),
+            Some(A::PageDown) => self.scroll = self.scroll.saturating_add(10),
+            Some(A::PageUp) => self.scroll = self.scroll.saturating_sub(10),
+            Some(A::Top) => self.scroll = 0,
+            Some(A::AllTeams) => {
                 if self.my_team.is_none() {
                     return vec![Effect::Status(
                         "you have no team: this shows every team".into(),
                     )];
                 }
                 self.all_teams = !self.all_teams;
+                self.showing_given = false;
                 self.scroll = 0;
             }
-            Some("acknowledge") => match self.mine_to_ack() {
-                Some(h) => return vec![Effect::Execute(Command::AcknowledgeHandover { id: h.id })],
-                None => {
+            Some(A::ShowGiven) => {
+                if self.given.is_none() {
+                    return vec![Effect::Status(
+                        "no handover is waiting for you: this is the live report".into(),
+                    )];
+                }
+                self.showing_given = !self.showing_given;
+                self.scroll = 0;
+            }
+            Some(A::Acknowledge) => {
+                let Some(id) = self.mine_to_ack().map(|h| h.id) else {
                     return vec![Effect::Status(
                         "no handover is waiting for you to acknowledge".into(),
-                    )]
+                    )];
+                };
+                // Acknowledging says "I have read what I was given": show it
+                // first, and to its end.
+                if !self.showing_given || self.given.is_none() {
+                    self.showing_given = true;
+                    self.scroll = 0;
+                    return vec![Effect::Status(format!(
+                        "this is the handover given to you: read it, then {} to acknowledge",
+                        ctx.key("handover", A::Acknowledge)
+                    ))];
                 }
-            },
-            Some("give") => self.form = Some(GiveForm::default()),
-            _ => {}
+                let end = self.body_len(ctx.now).saturating_sub(self.body.1);
+                if self.scroll < end {
+                    self.scroll = self.scroll.saturating_add(self.body.1.max(1)).min(end);
+                    return vec![Effect::Status(format!(
+                        "read the handover to its end before acknowledging it; then {}",
+                        ctx.key("handover", A::Acknowledge)
+                    ))];
+                }
+                return vec![Effect::Execute(Command::AcknowledgeHandover { id })];
+            }
+            Some(A::Give) => self.form = Some(GiveForm::new()),
+            None => {}
         }
         Vec::new()
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
+        let Some(form) = self.form.as_mut() else {
+            return Vec::new();
+        };
+        let ok = if form.on_notes {
+            form.notes.paste(text)
+        } else {
+            form.filter.paste(text)
+        };
+        if ok {
+            Vec::new()
+        } else {
+            vec![Effect::Status(
+                "paste refused: too long for the field".into(),
+            )]
+        }
     }
 
     fn on_result(&mut self, result: &Result<Outcome, DeskError>) -> Vec<Effect> {
@@ -224,8 +389,48 @@ impl Screen for HandoverScreen {
                 Vec::new()
             }
             // Keep the form as typed so nothing is lost; say why.
-            Err(e) => vec![Effect::Status(e.to_string())],
+            Err(e) => {
+                if let Some(f) = self.form.as_mut() {
+                    f.error = Some(e.to_string());
+                }
+                vec![Effect::Status(e.to_string())]
+            }
         }
+    }
+
+    fn footer(&self) -> Vec<Hint> {
+        use HandoverAction as A;
+        if self.form.is_some() {
+            return Vec::new();
+        }
+        let mut v: Vec<Hint> = Vec::new();
+        if self.given.is_some() {
+            v.extend([Hint::from(A::Acknowledge), A::ShowGiven.into()]);
+        }
+        v.extend([
+            Hint::from(A::Give),
+            A::AllTeams.into(),
+            A::PageDown.into(),
+            A::Top.into(),
+        ]);
+        v
+    }
+
+    fn help(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "Up/Down".into(),
+                "giving: choose the incoming lead (type to narrow the list)".into(),
+            ),
+            (
+                "Tab".into(),
+                "giving: between the lead and your notes".into(),
+            ),
+            (
+                "Enter".into(),
+                "giving: hand over (Alt-Enter: a new line in the notes)".into(),
+            ),
+        ]
     }
 
     fn view(&self, f: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -233,7 +438,11 @@ impl Screen for HandoverScreen {
             f.render_widget(Paragraph::new("loading…"), area);
             return;
         };
-        let form_h = if self.form.is_some() { 4 } else { 0 };
+        let form_h = if self.form.is_some() {
+            (area.height / 2).max(10)
+        } else {
+            0
+        };
         let [head, body, form_area] = Layout::vertical([
             Constraint::Length(3),
             Constraint::Min(3),
@@ -241,55 +450,107 @@ impl Screen for HandoverScreen {
         ])
         .areas(area);
         f.render_widget(
-            Paragraph::new(header(r, &self.pending, self.me.as_deref(), ctx.now)),
+            Paragraph::new(header(r, &self.pending, self.me.as_deref(), ctx)),
             head,
         );
         let lines = body_lines(r, ctx.now, body.width.saturating_sub(2) as usize);
         let max_scroll = (lines.len() as u16).saturating_sub(body.height.saturating_sub(2));
+        let title = match self.given.as_ref().filter(|_| self.showing_given) {
+            Some(g) => format!(
+                " Handed to you by {} at {}: as it was handed over ({}: the live report) ",
+                inert(&g.handover.given_by),
+                fmt_short(g.handover.given_at),
+                ctx.key("handover", HandoverAction::ShowGiven)
+            ),
+            None => format!(
+                " Handover: {} (live) ",
+                r.team
+                    .as_deref()
+                    .map(inert)
+                    .unwrap_or_else(|| "all teams".into())
+            ),
+        };
+        let at = self.scroll.min(max_scroll);
+        let pos = if max_scroll > 0 {
+            format!(
+                " lines {}–{} of {} ",
+                at + 1,
+                (at + body.height.saturating_sub(2)).min(lines.len() as u16),
+                lines.len()
+            )
+        } else {
+            String::new()
+        };
         f.render_widget(
-            Paragraph::new(lines)
-                .scroll((self.scroll.min(max_scroll), 0))
-                .block(Block::bordered().title(format!(
-                    " Handover: {} ",
-                    r.team.as_deref().unwrap_or("all teams")
-                ))),
+            Paragraph::new(lines).scroll((at, 0)).block(
+                Block::bordered()
+                    .title(title)
+                    .title_bottom(Line::from(pos).right_aligned()),
+            ),
             body,
         );
         if let Some(form) = &self.form {
-            let cursor = |on: bool| if on { "█" } else { "" };
-            let notes_tail: String = {
-                let flat = form.notes.replace('\n', " ⏎ ");
-                let w = form_area.width.saturating_sub(12) as usize;
-                let n = flat.chars().count();
-                flat.chars().skip(n.saturating_sub(w)).collect()
-            };
-            f.render_widget(
-                Paragraph::new(vec![
-                    Line::from(vec![
-                        Span::raw(" to (login): "),
-                        Span::raw(form.to.clone()).bold(),
-                        Span::raw(cursor(!form.on_notes)),
-                    ]),
-                    Line::from(vec![
-                        Span::raw(" notes:      "),
-                        Span::raw(notes_tail),
-                        Span::raw(cursor(form.on_notes)),
-                    ]),
-                ])
-                .block(
-                    Block::bordered()
-                        .title(" Give handover: Tab switches, Enter gives, Esc cancels "),
-                ),
-                form_area,
-            );
+            self.view_form(f, form_area, form);
         }
     }
+}
 
-    fn help(&self) -> Vec<(String, String)> {
-        actions()
-            .iter()
-            .map(|(a, d)| (a.to_string(), d.to_string()))
-            .collect()
+impl HandoverScreen {
+    fn view_form(&self, f: &mut Frame, area: Rect, form: &GiveForm) {
+        let block = Block::bordered().title(
+            " Give the handover: choose the incoming lead, Tab your notes, Enter gives, Esc cancels ",
+        );
+        let inner = block.inner(area);
+        f.render_widget(Clear, area);
+        f.render_widget(block, area);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+                .areas(inner);
+        let mut l: Vec<Line> = vec![Line::from(vec![
+            Span::styled(" incoming lead: ", Style::new().bold()),
+            Span::raw("type to narrow "),
+        ])];
+        l.push(
+            form.filter
+                .line(left.width.saturating_sub(2) as usize, !form.on_notes),
+        );
+        let choices = self.choices();
+        if choices.is_empty() {
+            l.push(Line::from(" nobody at work matches").dim());
+        }
+        let room = left.height.saturating_sub(4) as usize;
+        let first = form.choice.saturating_sub(room.saturating_sub(1));
+        for (i, s) in choices.iter().enumerate().skip(first).take(room) {
+            let text = format!(
+                "{} ({}) · {} · {}",
+                inert(&s.display_name),
+                inert(&s.login),
+                s.role.label(),
+                s.team.as_deref().map(inert).unwrap_or_default()
+            );
+            l.push(if i == form.choice {
+                Line::from(Span::styled(format!("▶ {text}"), Style::new().reversed()))
+            } else {
+                Line::from(format!("  {text}"))
+            });
+        }
+        if let Some(e) = &form.error {
+            l.push(Line::from(Span::styled(
+                format!("! {}", inert(e)),
+                Style::new().red().bold(),
+            )));
+        }
+        f.render_widget(Paragraph::new(l).wrap(Wrap { trim: false }), left);
+        let mut n: Vec<Line> = vec![Line::from(Span::styled(
+            " your notes (Alt-Enter a new line):",
+            Style::new().bold(),
+        ))];
+        n.extend(form.notes.lines(
+            right.width.saturating_sub(1) as usize,
+            right.height.saturating_sub(1) as usize,
+            form.on_notes,
+        ));
+        f.render_widget(Paragraph::new(n), right);
     }
 }
 
@@ -297,8 +558,9 @@ fn header<'a>(
     r: &HandoverReport,
     pending: &[Handover],
     me: Option<&str>,
-    now: DateTime<Utc>,
+    ctx: &Ctx,
 ) -> Vec<Line<'a>> {
+    let now = ctx.now;
     let shift = Line::from(format!(
         " {} ends {} ({}); then {} to {}",
         r.shift.kind.label(),
@@ -313,17 +575,20 @@ fn header<'a>(
             Line::from(format!(
                 " HANDOVER {} from {} to {} NOT ACKNOWLEDGED{}{}",
                 h.id,
-                h.given_by,
-                h.given_to,
+                inert(&h.given_by),
+                inert(&h.given_to),
                 if pending.len() > 1 {
                     format!(" (+{} more)", pending.len() - 1)
                 } else {
                     String::new()
                 },
                 if yours {
-                    ": press a to acknowledge"
+                    format!(
+                        ": read it, then {} to acknowledge",
+                        ctx.key("handover", HandoverAction::Acknowledge)
+                    )
                 } else {
-                    ""
+                    String::new()
                 }
             ))
             .style(Style::new().reversed().add_modifier(Modifier::BOLD))
@@ -364,17 +629,76 @@ fn heading<'a>(title: &str, n: usize) -> Line<'a> {
     Line::from(format!("{} ({n})", title.to_uppercase())).bold()
 }
 
-fn action_line<'a>(a: &ReportAction, now: DateTime<Utc>, width: usize, why: bool) -> Line<'a> {
+/// Widths of the action lines' columns, from the widest cell of the whole
+/// report, so the child, the action, the owner and the due time are not cut
+/// while there is room at the end of the line.
+#[derive(Debug, Clone, Copy)]
+struct Cols {
+    child: usize,
+    kind: usize,
+    owner: usize,
+    due: usize,
+}
+
+fn cols_for(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Cols {
+    let all = r
+        .needs_cover
+        .iter()
+        .chain(&r.overdue)
+        .chain(&r.calls_not_passed)
+        .chain(&r.due_next_shift)
+        .chain(&r.confirmations_awaited);
+    let mut w = [0usize; 4];
+    for a in all {
+        let x = &a.action;
+        let cells = [
+            crate::domain::validate::inert(x.child.as_deref().unwrap_or("(name not known)")),
+            x.kind.short().to_string(),
+            crate::domain::validate::inert(x.owner.as_deref().unwrap_or("UNALLOCATED")),
+            countdown(x.due_at, now),
+        ];
+        for (i, c) in cells.iter().enumerate() {
+            w[i] = w[i].max(super::widgets::cells(c));
+        }
+    }
+    // " {id:>5} child kind owner due" and 10 cells for why or when.
+    let fitted = super::widgets::fit_columns(
+        &[
+            (5, 5),
+            (w[0], 10),
+            (w[1], 12),
+            (w[2], 8),
+            (w[3], 10),
+            (10, 0),
+        ],
+        width.saturating_sub(1),
+        1,
+        &[5, 1, 2, 3],
+    );
+    Cols {
+        child: fitted[1] as usize,
+        kind: fitted[2] as usize,
+        owner: fitted[3] as usize,
+        due: fitted[4] as usize,
+    }
+}
+
+fn action_line<'a>(
+    a: &ReportAction,
+    now: DateTime<Utc>,
+    width: usize,
+    why: bool,
+    c: Cols,
+) -> Line<'a> {
     let x = &a.action;
     let wide = width >= 100;
-    let child_w = if wide { 22 } else { 14 };
     let mut s = format!(
         " {:>5} {} {} {} {}",
         x.action_id,
-        cut(x.child.as_deref().unwrap_or("(name not known)"), child_w),
-        cut(x.kind.short(), 17),
-        cut(x.owner.as_deref().unwrap_or("UNALLOCATED"), 11),
-        cut(&countdown(x.due_at, now), 15),
+        cut(x.child.as_deref().unwrap_or("(name not known)"), c.child),
+        cut(x.kind.short(), c.kind),
+        cut(x.owner.as_deref().unwrap_or("UNALLOCATED"), c.owner),
+        cut(&countdown(x.due_at, now), c.due),
     );
     if why {
         if let Some(c) = a.needs_cover {
@@ -415,6 +739,7 @@ fn referral_line<'a>(r: &HandoverReferral, now: DateTime<Utc>, width: usize) -> 
 }
 
 fn body_lines<'a>(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Vec<Line<'a>> {
+    let cols = cols_for(r, now, width);
     let mut out: Vec<Line> = Vec::new();
     let none = || Line::from("   none").dim();
     let actions = |out: &mut Vec<Line>, title: &str, rows: &[ReportAction], why: bool| {
@@ -423,22 +748,22 @@ fn body_lines<'a>(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Vec<L
             out.push(none());
         }
         for a in rows {
-            out.push(action_line(a, now, width, why));
+            out.push(action_line(a, now, width, why, cols));
         }
         out.push(Line::default());
     };
     out.push(Line::from("NOTES FROM THE OUTGOING LEAD").bold());
     match (&r.notes, &r.previous) {
-        (Some(n), _) => out.extend(n.lines().map(|l| Line::from(format!("   {l}")))),
+        (Some(n), _) => out.extend(n.lines().map(|l| Line::from(format!("   {}", inert(l))))),
         (None, Some(p)) if p.notes.is_some() => {
             out.push(Line::from(format!(
                 "   (handover {} from {}, {})",
                 p.id,
-                p.given_by,
+                inert(&p.given_by),
                 fmt_short(p.given_at)
             )));
             for l in p.notes.as_deref().unwrap_or("").lines() {
-                out.push(Line::from(format!("   {l}")));
+                out.push(Line::from(format!("   {}", inert(l))));
             }
         }
         _ => out.push(none()),
@@ -459,14 +784,14 @@ fn body_lines<'a>(r: &HandoverReport, now: DateTime<Utc>, width: usize) -> Vec<L
         out.push(none());
     }
     for a in &r.calls_not_passed {
-        out.push(action_line(a, now, width, false));
+        out.push(action_line(a, now, width, false, cols));
     }
     for u in &r.unfinished_calls {
         out.push(Line::from(format!(
             " call {:>4} unfinished form, started {} by {}",
             u.call_id,
             fmt_short(u.started_at),
-            u.taken_by
+            inert(&u.taken_by)
         )));
     }
     out.push(Line::default());

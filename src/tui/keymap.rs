@@ -18,14 +18,80 @@ use toml::de::{DeTable, DeValue};
 pub const DEFAULT_TOML: &str = include_str!("../../keymaps/default.toml");
 pub const VIM_TOML: &str = include_str!("../../keymaps/vim.toml");
 
+/// A screen's typed action (as atuin's `enum Action`): its kebab-case name
+/// in the keymap files, a short label for the footer and a description for
+/// help. Declared with [`screen_actions!`].
+pub trait ScreenAction: Copy {
+    fn name(self) -> &'static str;
+    fn label(self) -> &'static str;
+}
+
+/// One key hint for the footer: an action, drawn with the key the active
+/// keymap binds to it (none bound: not shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hint {
+    pub action: &'static str,
+    pub label: &'static str,
+}
+
+impl<A: ScreenAction> From<A> for Hint {
+    fn from(a: A) -> Hint {
+        Hint {
+            action: a.name(),
+            label: a.label(),
+        }
+    }
+}
+
+/// Declares a screen's actions as an enum: `Variant = ("kebab-name",
+/// "footer label", "help description")`. The enum parses the keymap's
+/// action names (`parse`), and `TABLE` registers them in [`SECTIONS`].
+macro_rules! screen_actions {
+    ($(#[$meta:meta])* pub enum $name:ident {
+        $($variant:ident = ($key:literal, $label:literal, $desc:literal)),* $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            /// (name, description) of every action, for the keymap registry.
+            pub const TABLE: &'static [(&'static str, &'static str)] = &[$(($key, $desc)),*];
+            pub fn describe(self) -> &'static str {
+                match self { $($name::$variant => $desc),* }
+            }
+            /// The action a keymap name stands for on this screen.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($key => Some($name::$variant),)* _ => None }
+            }
+        }
+
+        impl $crate::tui::keymap::ScreenAction for $name {
+            fn name(self) -> &'static str {
+                match self { $($name::$variant => $key),* }
+            }
+            fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),* }
+            }
+        }
+    };
+}
+pub(crate) use screen_actions;
+
+screen_actions! {
+    /// Actions understood by the loop itself, on every screen.
+    pub enum GlobalAction {
+        Quit = ("quit", "quit", "quit dutydesk"),
+        Help = ("help", "keys", "show the active keys"),
+        Back = ("back", "back", "close this screen or dialog"),
+        Refresh = ("refresh", "refresh", "re-read the screen from the database"),
+    }
+}
+
 /// Actions understood by the loop itself, on every screen.
 pub fn global_actions() -> &'static [(&'static str, &'static str)] {
-    &[
-        ("quit", "quit dutydesk"),
-        ("help", "show the active keys"),
-        ("back", "close this screen or dialog"),
-        ("refresh", "re-read the screen from the database"),
-    ]
+    GlobalAction::TABLE
 }
 
 /// Every keymap section and the actions its screen understands. A new screen
@@ -253,6 +319,18 @@ impl Key {
         };
         format!("<{prefix}{base}>")
     }
+}
+
+/// `<Enter>` as `Enter`, `<C-s>` as `C-s`, `g g` as it is: for hints.
+pub fn plain_notation(n: &str) -> String {
+    n.split(' ')
+        .map(|k| {
+            k.strip_prefix('<')
+                .and_then(|r| r.strip_suffix('>'))
+                .unwrap_or(k)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn seq_notation(seq: &[Key]) -> String {
@@ -487,6 +565,7 @@ impl Keymap {
                 && keys.iter().any(|k| {
                     !KeyModifiers::from_bits_truncate(k.mods)
                         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                        && !matches!(k.code, KeyCodeOrd::F(_))
                 })
             {
                 continue;
@@ -540,6 +619,15 @@ impl Keymap {
             .filter(|(_, b)| b.action == action)
             .map(|(k, _)| seq_notation(k))
             .min_by_key(|n| n.chars().count())
+    }
+
+    /// The key for an action on a screen, as a person reads it on screen
+    /// (`Enter`, `C-s`, `g g`): the screen's own table, then `[global]`.
+    /// `None` when the active keymap binds nothing to it.
+    pub fn shown_key(&self, section: &str, action: &str) -> Option<String> {
+        self.key_for(section, action)
+            .or_else(|| self.key_for("global", action))
+            .map(|k| plain_notation(&k))
     }
 
     pub fn count(&self) -> usize {

@@ -39,13 +39,27 @@ fn disable_mouse() {
 pub fn run(env: &Env) -> Result<(), DeskError> {
     // A bad keymap stops start-up before the terminal changes, naming file and line.
     let keymap = Keymap::load().map_err(|e| DeskError::Invalid(format!("keymap: {e}")))?;
+    use std::io::IsTerminal;
+    // Without a terminal there is nothing to draw on: say so (exit 1) rather
+    // than panic inside the terminal library.
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(DeskError::Unavailable(
+            "the screens need a terminal, and this process has none (stdin or stdout is \
+             not a terminal); run `dutydesk` in a terminal, or use a subcommand such as \
+             `dutydesk queue` from scripts"
+                .into(),
+        ));
+    }
     let mut desk = crate::session::open_client(env)?;
     let now = desk.now();
     let (w, h) = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let fixed = desk.clock_is_fixed();
     let writer = app::Writer::spawn(crate::session::open_second_client(env)?);
-    let mut app =
-        app::App::new(&mut desk, keymap, now, fixed, Rect::new(0, 0, w, h))?.with_writer(writer);
+    // NO_COLOR (no-color.org): set and not empty.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let mut app = app::App::new(&mut desk, keymap, now, fixed, Rect::new(0, 0, w, h))?
+        .with_writer(writer)
+        .with_no_color(no_color);
 
     // ratatui::init's panic hook restores raw mode and the main screen, then
     // calls the hook it found: this one, which turns mouse reporting off.
@@ -54,16 +68,77 @@ pub fn run(env: &Env) -> Result<(), DeskError> {
         disable_mouse();
         previous(info);
     }));
-    let mut terminal = ratatui::init();
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        DeskError::Unavailable(format!(
+            "the terminal could not be set up for the screens: {e}"
+        ))
+    })?;
     let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
-    let res = app::run_loop(&mut terminal, &mut app, &mut desk, |t| {
-        if event::poll(t)? {
+    let res = app::run_loop(&mut terminal, &mut app, &mut desk, next_event);
+    // Whatever ended the loop, a change still on its way is waited for
+    // (an unfinished call's last keystrokes are in it).
+    app.finish(&mut desk, std::time::Duration::from_secs(5));
+    disable_mouse();
+    ratatui::restore();
+    res
+}
+
+/// Waits up to `wait` for input on the terminal; an error when it has hung
+/// up (the window or SSH session closed, the tmux session killed).
+#[cfg(unix)]
+fn terminal_gone(wait: std::time::Duration) -> std::io::Result<()> {
+    let mut fds = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = wait.as_millis().min(i32::MAX as u128) as i32;
+    // SAFETY: one pollfd we own, count 1, a bounded timeout.
+    let rc = unsafe { libc::poll(&mut fds, 1, ms) };
+    if rc < 0 {
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            TERMINAL_GONE,
+        ));
+    }
+    Ok(())
+}
+
+/// What `next_event` reports when the terminal has gone.
+const TERMINAL_GONE: &str = "the terminal closed";
+
+/// Waits up to `wait` for an input event. The terminal is watched first with
+/// `poll(2)`: when it has hung up (the window or the SSH session closed, a
+/// tmux session killed, with or without SIGHUP) the loop ends, rather than
+/// reading end-of-file for ever at 100% of a core.
+fn next_event(wait: std::time::Duration) -> std::io::Result<Option<event::Event>> {
+    #[cfg(unix)]
+    {
+        // Hung up? Checked before crossterm reads: on a closed terminal its
+        // read fails and it tries again for ever.
+        terminal_gone(std::time::Duration::ZERO)?;
+        // Events crossterm already holds (a paste, keys typed fast) come at once.
+        if event::poll(std::time::Duration::ZERO)? {
+            return Ok(Some(event::read()?));
+        }
+        terminal_gone(wait)?;
+        if event::poll(std::time::Duration::ZERO)? {
+            return Ok(Some(event::read()?));
+        }
+        Ok(None)
+    }
+    #[cfg(not(unix))]
+    {
+        if event::poll(wait)? {
             Ok(Some(event::read()?))
         } else {
             Ok(None)
         }
-    });
-    disable_mouse();
-    ratatui::restore();
-    res
+    }
 }

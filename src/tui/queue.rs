@@ -11,41 +11,52 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
+use super::keymap::{screen_actions, Hint};
 use super::screen::{Ctx, Effect, Open, Screen};
 use super::widgets::{self, inert_or, thousands, urgency, LineInput, Urgency};
 use crate::desk::{Client, DeskError};
 use crate::desk::{QueueCounts, QueueFilter, QueueRow, Team};
 use crate::domain::ActionKind;
 
-pub fn actions() -> &'static [(&'static str, &'static str)] {
-    &[
-        ("select-next", "move down one row"),
-        ("select-prev", "move up one row"),
-        ("page-down", "move down one screen"),
-        ("page-up", "move up one screen"),
-        ("select-first", "go to the first (most overdue) row"),
-        ("select-last", "go to the last row"),
-        ("open-referral", "open the referral of the selected action"),
-        ("filter-mine", "only my actions (on/off)"),
-        ("filter-team", "next team, then all teams"),
-        (
+screen_actions! {
+    /// What the queue's keys do (section `[queue]`).
+    pub enum QueueAction {
+        SelectNext = ("select-next", "down", "move down one row"),
+        SelectPrev = ("select-prev", "up", "move up one row"),
+        PageDown = ("page-down", "page down", "move down one screen"),
+        PageUp = ("page-up", "page up", "move up one screen"),
+        SelectFirst = ("select-first", "first", "go to the first (most overdue) row"),
+        SelectLast = ("select-last", "last", "go to the last row"),
+        OpenReferral = ("open-referral", "open", "open the referral on the selected action"),
+        FilterMine = ("filter-mine", "mine", "only my actions (on/off)"),
+        FilterTeam = ("filter-team", "team", "next team, then all teams"),
+        FilterUnallocated = (
             "filter-unallocated",
-            "only actions with no owner at work on duty (on/off; Rec 54, 55)",
+            "unallocated",
+            "only actions with no owner at work on duty (on/off; Rec 54, 55)"
         ),
-        ("filter-overdue", "only overdue actions (on/off)"),
-        ("filter-kind", "next kind of action, then all kinds"),
-        ("search", "search by child's name (Enter keeps, Esc clears)"),
-        (
+        FilterOverdue = ("filter-overdue", "overdue", "only overdue actions (on/off)"),
+        FilterKind = ("filter-kind", "kind", "next kind of action, then all kinds"),
+        Search = ("search", "search", "search by child's name (Enter keeps, Esc clears)"),
+        ClearFilters = (
             "clear-filters",
-            "clear mine, unallocated, overdue, kind and search",
+            "clear",
+            "clear mine, unallocated, overdue, kind and search"
         ),
-        ("new-call", "log a call (Rec 39)"),
-        ("continue-call", "continue my oldest unfinished call"),
-        ("confirmations", "written confirmations awaited (Rec 21)"),
-        ("handover", "end-of-shift handover (Rec 50)"),
-        ("reports", "figures for the director (Rec 29)"),
-    ]
+        NewCall = ("new-call", "log a call", "log a call (Rec 39)"),
+        ContinueCall = ("continue-call", "continue call", "continue my oldest unfinished call"),
+        Confirmations = ("confirmations", "confirmations", "written confirmations awaited (Rec 21)"),
+        Handover = ("handover", "handover", "end-of-shift handover (Rec 50)"),
+        Reports = ("reports", "reports", "figures for the director (Rec 29)"),
+    }
 }
+
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    QueueAction::TABLE
+}
+
+/// The longest name search: a child's name as the desk stores it.
+const SEARCH_MAX: usize = crate::domain::validate::MAX_NAME;
 
 /// Refresh the counts at least this often even when nothing was written
 /// (actions become overdue as time passes).
@@ -135,7 +146,7 @@ impl QueueScreen {
             teams: desk.teams()?,
             team: me.as_ref().and_then(|s| s.team_id),
             me: me.map(|s| s.login),
-            search: LineInput::new(100),
+            search: LineInput::new(SEARCH_MAX),
             page: 20,
             width: 80,
             need: Need::All,
@@ -340,33 +351,34 @@ impl Screen for QueueScreen {
             match key.code {
                 KeyCode::Esc => {
                     self.searching = false;
-                    self.search = LineInput::new(100);
+                    self.search = LineInput::new(SEARCH_MAX);
                     self.refilter();
                 }
                 KeyCode::Enter => self.searching = false,
                 KeyCode::Down => self.select(self.selected + 1),
                 KeyCode::Up => self.select(self.selected - 1),
                 _ => {
-                    let before = self.search.value.clone();
+                    let before = self.search.value().to_string();
                     self.search.handle(&key);
-                    if self.search.value != before {
+                    if self.search.value() != before {
                         self.refilter();
                     }
                 }
             }
             return Vec::new();
         }
-        let Some(action) = action else {
+        let Some(action) = action.and_then(QueueAction::parse) else {
             return Vec::new();
         };
+        use QueueAction as A;
         match action {
-            "select-next" => self.select(self.selected + 1),
-            "select-prev" => self.select(self.selected - 1),
-            "page-down" => self.select(self.selected + self.page),
-            "page-up" => self.select(self.selected - self.page),
-            "select-first" => self.select(0),
-            "select-last" => self.select(self.total - 1),
-            "open-referral" => {
+            A::SelectNext => self.select(self.selected + 1),
+            A::SelectPrev => self.select(self.selected - 1),
+            A::PageDown => self.select(self.selected + self.page),
+            A::PageUp => self.select(self.selected - self.page),
+            A::SelectFirst => self.select(0),
+            A::SelectLast => self.select(self.total - 1),
+            A::OpenReferral => {
                 if let Some(r) = self.selected_row() {
                     return vec![Effect::Open(Open::ReferralAction {
                         referral_id: r.referral_id,
@@ -375,7 +387,7 @@ impl Screen for QueueScreen {
                 }
                 return vec![Effect::Status("no action selected".into())];
             }
-            "filter-mine" => {
+            A::FilterMine => {
                 if self.me.is_none() || ctx.me.is_none() {
                     return vec![Effect::Status(
                         "you are not on this desk's staff list, so nothing is yours".into(),
@@ -384,7 +396,7 @@ impl Screen for QueueScreen {
                 self.mine = !self.mine;
                 self.refilter();
             }
-            "filter-team" => {
+            A::FilterTeam => {
                 let pos = self
                     .team
                     .and_then(|id| self.teams.iter().position(|t| t.id == id));
@@ -395,15 +407,15 @@ impl Screen for QueueScreen {
                 self.refilter();
                 self.want(Need::All);
             }
-            "filter-unallocated" => {
+            A::FilterUnallocated => {
                 self.unallocated = !self.unallocated;
                 self.refilter();
             }
-            "filter-overdue" => {
+            A::FilterOverdue => {
                 self.overdue = !self.overdue;
                 self.refilter();
             }
-            "filter-kind" => {
+            A::FilterKind => {
                 let all = ActionKind::ALL;
                 self.kind = match self.kind.and_then(|k| all.iter().position(|a| *a == k)) {
                     None => all.first().copied(),
@@ -411,26 +423,25 @@ impl Screen for QueueScreen {
                 };
                 self.refilter();
             }
-            "search" => self.searching = true,
-            "clear-filters" => {
+            A::Search => self.searching = true,
+            A::ClearFilters => {
                 self.mine = false;
                 self.unallocated = false;
                 self.overdue = false;
                 self.kind = None;
-                self.search = LineInput::new(100);
+                self.search = LineInput::new(SEARCH_MAX);
                 self.refilter();
             }
-            "new-call" => return vec![Effect::Open(Open::CallForm(None))],
-            "continue-call" => {
+            A::NewCall => return vec![Effect::Open(Open::CallForm(None))],
+            A::ContinueCall => {
                 return match self.drafts.first() {
                     Some(d) => vec![Effect::Open(Open::CallForm(Some(d.id)))],
                     None => vec![Effect::Status("no unfinished call to continue".into())],
                 }
             }
-            "confirmations" => return vec![Effect::Open(Open::Confirmations)],
-            "handover" => return vec![Effect::Open(Open::Handover)],
-            "reports" => return vec![Effect::Open(Open::Reports)],
-            _ => {}
+            A::Confirmations => return vec![Effect::Open(Open::Confirmations)],
+            A::Handover => return vec![Effect::Open(Open::Handover)],
+            A::Reports => return vec![Effect::Open(Open::Reports)],
         }
         Vec::new()
     }
@@ -460,6 +471,57 @@ impl Screen for QueueScreen {
 
     fn captures_text(&self) -> bool {
         self.searching
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
+        if !self.searching {
+            self.searching = true;
+            self.search = LineInput::new(SEARCH_MAX);
+        }
+        if self.search.paste(text) {
+            self.refilter();
+            Vec::new()
+        } else {
+            vec![Effect::Status(format!(
+                "paste refused: a name search takes at most {SEARCH_MAX} characters"
+            ))]
+        }
+    }
+
+    fn footer(&self) -> Vec<Hint> {
+        use QueueAction as A;
+        if self.searching {
+            return Vec::new();
+        }
+        let mut v: Vec<Hint> = vec![A::OpenReferral.into(), A::NewCall.into()];
+        if !self.drafts.is_empty() {
+            v.push(A::ContinueCall.into());
+        }
+        v.extend([
+            Hint::from(A::Search),
+            A::FilterMine.into(),
+            A::FilterUnallocated.into(),
+            A::FilterOverdue.into(),
+            A::FilterTeam.into(),
+            A::ClearFilters.into(),
+            A::Handover.into(),
+            A::Confirmations.into(),
+            A::Reports.into(),
+        ]);
+        v
+    }
+
+    fn help(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "Enter".into(),
+                "while searching: keep the search (Esc clears it)".into(),
+            ),
+            (
+                "Up/Down".into(),
+                "while searching: move the selection".into(),
+            ),
+        ]
     }
 
     fn on_mouse(&mut self, ev: MouseEvent, area: Rect, _ctx: &Ctx) -> Vec<Effect> {
@@ -493,7 +555,10 @@ impl Screen for QueueScreen {
             super::call_form::unfinished_banner(&self.drafts).filter(|_| filters.is_empty())
         {
             Line::from(Span::styled(
-                format!(" {banner}: press N to continue"),
+                format!(
+                    " {banner}: press {} to continue",
+                    ctx.key("queue", QueueAction::ContinueCall)
+                ),
                 Style::new().bold().reversed(),
             ))
         } else if filters.is_empty() {
@@ -519,7 +584,11 @@ impl Screen for QueueScreen {
         }
 
         let all_teams = self.team.is_none();
-        let rows: Vec<Row> = self
+        // Cells first, so each column is as wide as its widest cell: the
+        // child, the action, the owner and the due time are never cut while
+        // another column is padded (the referral number tells two rows for
+        // the same child apart).
+        let texts: Vec<(Urgency, bool, Vec<String>)> = self
             .rows
             .iter()
             .map(|r| {
@@ -533,6 +602,7 @@ impl Screen for QueueScreen {
                 };
                 let mut cells = vec![
                     u.marker().to_string(),
+                    r.referral_id.to_string(),
                     inert_or(r.child.as_deref(), "(name not known)"),
                     r.kind.short().to_string(),
                     owner,
@@ -541,25 +611,45 @@ impl Screen for QueueScreen {
                 if all_teams {
                     cells.push(widgets::inert(&r.team));
                 }
+                (u, r.unallocated.is_some(), cells)
+            })
+            .collect();
+        let mut head = vec!["", "ref", "child", "action", "owner", "due"];
+        if all_teams {
+            head.push("team");
+        }
+        // (widest cell, narrowest allowed) per column.
+        let mins = [2, 3, 12, 10, 9, 9, 5];
+        let cols: Vec<(usize, usize)> = head
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let widest = texts
+                    .iter()
+                    .map(|(_, _, c)| widgets::cells(&c[i]))
+                    .max()
+                    .unwrap_or(0)
+                    .max(h.len());
+                (widest, mins[i])
+            })
+            .collect();
+        // Borders and the selection mark take 3; the team goes first, then
+        // the child's name, then the owner.
+        let avail = a.table.width.saturating_sub(3) as usize;
+        let widths: Vec<Constraint> = widgets::fit_columns(&cols, avail, 1, &[6, 2, 4, 3])
+            .into_iter()
+            .map(Constraint::Length)
+            .collect();
+        let rows: Vec<Row> = texts
+            .into_iter()
+            .map(|(u, unallocated, cells)| {
                 let mut row = Row::new(cells).style(u.style());
-                if r.unallocated.is_some() && u == Urgency::Later {
+                if unallocated && u == Urgency::Later {
                     row = row.style(Style::new().add_modifier(Modifier::BOLD));
                 }
                 row
             })
             .collect();
-        let mut widths = vec![
-            Constraint::Length(2),
-            Constraint::Fill(1),
-            Constraint::Length(17),
-            Constraint::Length(13),
-            Constraint::Length(16),
-        ];
-        let mut head = vec!["", "child", "action", "owner", "due"];
-        if all_teams {
-            widths.push(Constraint::Length(12));
-            head.push("team");
-        }
         let shown = if self.rows.is_empty() {
             " no open actions match ".to_string()
         } else {
@@ -573,6 +663,8 @@ impl Screen for QueueScreen {
         let table = Table::new(rows, widths)
             .header(Row::new(head).style(Style::new().bold()))
             .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+            .highlight_symbol("▶")
+            .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
             .block(
                 Block::bordered()
                     .title(format!(" Queue: {} ", self.team_name()))

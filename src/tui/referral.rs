@@ -13,8 +13,10 @@ use ratatui::widgets::{
 };
 use ratatui::Frame;
 
+use super::keymap::{screen_actions, Hint, ScreenAction};
 use super::screen::{Ctx, Effect, Screen};
-use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency};
+use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency, Viewer};
+use crate::desk::handover::CoverReason;
 use crate::desk::{Action, Staff};
 use crate::desk::{Client, ClosureCheck, Command, DeskError, ItemStatus, Outcome, ReferralDetail};
 use crate::domain::allocation::duty_owner_problem;
@@ -22,46 +24,92 @@ use crate::domain::closure::{ChecklistItem, Missing};
 use crate::domain::endings::{is_late, Ending};
 use crate::domain::permissions::{self, Access, Permission};
 use crate::domain::time::{fmt_short, london_date};
-use crate::domain::{AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
+use crate::domain::{ActionKind, AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
 
-pub fn actions() -> &'static [(&'static str, &'static str)] {
-    &[
-        (
+screen_actions! {
+    /// What the referral screen's keys do (section `[referral]`).
+    pub enum ReferralAction {
+        Chronology = (
             "chronology",
-            "the child's chronology across all referrals (Rec 58)",
+            "chronology",
+            "the child's chronology across all referrals (Rec 58)"
         ),
-        ("select-next", "select the next action"),
-        ("select-prev", "select the previous action"),
-        ("assign", "assign or re-assign the selected action (Rec 54)"),
-        (
+        SelectNext = ("select-next", "next action", "select the next action"),
+        SelectPrev = ("select-prev", "previous action", "select the previous action"),
+        Assign = ("assign", "assign", "assign or re-assign the selected action (Rec 54)"),
+        AssignReferral = (
+            "assign-referral",
+            "assign all",
+            "assign the whole referral: every open action of it to one person (Rec 53)"
+        ),
+        Allocate = (
             "allocate",
-            "allocate the case whole to a worker, seeing each one's caseload (Rec 52, 53)",
+            "allocate",
+            "allocate the case whole to a worker, seeing each one's caseload (Rec 52, 53)"
         ),
-        (
+        Complete = (
             "complete",
-            "complete the selected action with its outcome (late: reason, Rec 35)",
+            "complete",
+            "complete the selected action with its outcome (late: reason, Rec 35)"
         ),
-        ("note", "add a note to the chronology (Rec 58)"),
-        ("decide", "record the decision on the referral"),
-        (
+        Note = ("note", "note", "add a note to the chronology (Rec 58)"),
+        Decide = ("decide", "decide", "record the decision on the referral"),
+        Close = (
             "close",
-            "close the referral with a CIN reason RC1-RC9 (duty manager; Rec 26, Rec 40)",
+            "close",
+            "close the referral with a CIN reason RC1-RC9 (duty manager; Rec 26, Rec 40)"
         ),
-        (
+        Checklist = (
             "checklist",
-            "the closure checklist: d done now, r reason not done (Rec 26, Rec 40)",
+            "checklist",
+            "the closure checklist: d done now, r reason not done (Rec 26, Rec 40)"
         ),
-        (
+        Outcome = (
             "outcome",
-            "record the assessment outcome: no service, service needed or provided",
+            "outcome",
+            "record the assessment outcome: no service, service needed or provided"
         ),
-        ("scroll-down", "scroll the chronology towards the newest"),
-        ("scroll-up", "scroll the chronology back"),
-    ]
+        ScrollDown = ("scroll-down", "scroll", "scroll the panel below down"),
+        ScrollUp = ("scroll-up", "scroll back", "scroll the panel below up"),
+        View = (
+            "view",
+            "read whole",
+            "read the panel below whole: the concern, the referrer, earlier referrals, the chronology, the selected action"
+        ),
+        NextPanel = (
+            "next-panel",
+            "next panel",
+            "the panel below: the call (concern, referrer, siblings), earlier referrals, chronology"
+        ),
+    }
 }
 
-const MAX_LINE: usize = 500;
-const MAX_TEXT: usize = 4000;
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    ReferralAction::TABLE
+}
+
+/// The panel under the actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Panel {
+    /// What the call was about: concern, referrer, flags, siblings.
+    #[default]
+    Call,
+    /// Earlier (and later) referrals of the same child.
+    History,
+    /// This referral's significant events (Rec 58).
+    Chronology,
+}
+
+impl Panel {
+    const ALL: [Panel; 3] = [Panel::Call, Panel::History, Panel::Chronology];
+    fn next(self) -> Panel {
+        let i = Panel::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        Panel::ALL[(i + 1) % Panel::ALL.len()]
+    }
+}
+
+// The limits the desk checks when the text is stored (one home: domain::validate).
+use crate::domain::validate::{MAX_LINE, MAX_TEXT};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
@@ -70,6 +118,12 @@ pub enum Dialog {
         /// Index into the team's staff; `staff.len()` means nobody.
         choice: usize,
         error: Option<String>,
+        /// Every open action of the referral (but passing the call to
+        /// duty, the call-taker's), not only the selected one (Rec 53).
+        whole: bool,
+        /// The choice a warning was given for (absent, or not duty staff):
+        /// Enter again on it assigns.
+        warned: Option<usize>,
     },
     Complete {
         action_id: i64,
@@ -85,7 +139,9 @@ pub enum Dialog {
         error: Option<String>,
     },
     Decide {
-        choice: usize,
+        /// Index into `Decision::ALL`; none until one is chosen: a decision
+        /// is never recorded by a default.
+        choice: Option<usize>,
         note: LineInput,
         /// The open decision action's due instant: past it, a reason is asked.
         due_at: Option<DateTime<Utc>>,
@@ -129,8 +185,8 @@ pub enum Dialog {
     },
     /// The assessment outcome.
     Outcome {
-        /// Index into `AssessmentOutcome::ALL`.
-        choice: usize,
+        /// Index into `AssessmentOutcome::ALL`; none until one is chosen.
+        choice: Option<usize>,
         /// The open assessment's due instant: past it, a reason is asked.
         due_at: Option<DateTime<Utc>>,
         reason: LineInput,
@@ -154,6 +210,46 @@ impl Dialog {
                 *error = Some(msg);
                 missing.clear();
             }
+        }
+    }
+
+    /// The text field that has the keys, if any (for a paste).
+    fn focused_field(&mut self, now: DateTime<Utc>) -> Option<&mut LineInput> {
+        match self {
+            Dialog::Complete {
+                outcome,
+                reason,
+                field,
+                due_at,
+                ..
+            } => Some(if *field == 1 && is_late(now, *due_at) {
+                reason
+            } else {
+                outcome
+            }),
+            Dialog::Note { text, .. } => Some(text),
+            Dialog::Decide { note, field: 1, .. } => Some(note),
+            Dialog::Decide {
+                reason, field: 2, ..
+            }
+            | Dialog::Outcome {
+                reason, field: 1, ..
+            }
+            | Dialog::Pass {
+                reason, field: 1, ..
+            } => Some(reason),
+            Dialog::Close {
+                note,
+                cancel,
+                field,
+                ..
+            } => match field {
+                1 => Some(note),
+                2 => Some(cancel),
+                _ => None,
+            },
+            Dialog::Checklist { reason, .. } => reason.as_mut(),
+            _ => None,
         }
     }
 
@@ -186,6 +282,19 @@ pub struct ReferralScreen {
     pub closure: Option<ClosureCheck>,
     /// A command of this screen's is running: its result closes the dialog.
     pub waiting: bool,
+    /// The panel under the actions, and how far it is scrolled.
+    pub panel: Panel,
+    pub panel_scroll: usize,
+    /// Long text being read whole.
+    pub viewer: Option<Viewer>,
+    /// While assigning: who would leave the action needing cover, by the
+    /// handover's rule (absent or off shift when due), and whether to ask.
+    cover: Vec<(String, CoverReason)>,
+    cover_wanted: bool,
+    /// Answers still to come for "assign the whole referral", and what the
+    /// ones so far said: (assigned, to whom, refusals).
+    assigning: usize,
+    assigned: (usize, Option<String>, Vec<String>),
 }
 
 /// Age in whole years on `today`.
@@ -216,6 +325,37 @@ impl ReferralScreen {
 
     pub fn selected_action(&self) -> Option<&Action> {
         self.detail.as_ref()?.actions.get(self.selected)
+    }
+
+    /// Scrolls the panel (`by` lines; negative: back towards the top, or
+    /// in the chronology towards older entries).
+    fn scroll(&mut self, by: i64) {
+        if self.panel == Panel::Chronology {
+            self.chron_back = (self.chron_back as i64 - by).max(0) as usize;
+        } else {
+            self.panel_scroll = (self.panel_scroll as i64 + by).max(0) as usize;
+        }
+    }
+
+    /// The action an open assign dialog is for (the whole referral: its
+    /// open action due first after passing to duty).
+    fn cover_for(&self) -> Option<i64> {
+        match &self.dialog {
+            Some(Dialog::Assign {
+                whole: false,
+                action_id,
+                ..
+            }) => Some(*action_id),
+            Some(Dialog::Assign { whole: true, .. }) => self
+                .detail
+                .as_ref()?
+                .actions
+                .iter()
+                .filter(|a| a.is_open() && a.kind != ActionKind::PassToDuty)
+                .min_by_key(|a| a.due_at)
+                .map(|a| a.id),
+            _ => None,
+        }
     }
 
     /// Selects one action by id (the row chosen in the queue), if it is here.
@@ -254,6 +394,25 @@ impl ReferralScreen {
             return Vec::new();
         };
         match action {
+            "assign-referral" => {
+                if !d
+                    .actions
+                    .iter()
+                    .any(|a| a.is_open() && a.kind != ActionKind::PassToDuty)
+                {
+                    return vec![Effect::Status(
+                        "this referral has no open action to assign".into(),
+                    )];
+                }
+                self.dialog = Some(Dialog::Assign {
+                    action_id: 0,
+                    choice: 0,
+                    error: None,
+                    whole: true,
+                    warned: None,
+                });
+                self.cover_wanted = true;
+            }
             "assign" | "complete" => {
                 let Some(a) = self.selected_action().cloned() else {
                     return vec![Effect::Status("this referral has no actions".into())];
@@ -274,7 +433,10 @@ impl ReferralScreen {
                         action_id: a.id,
                         choice,
                         error: None,
+                        whole: false,
+                        warned: None,
                     });
+                    self.cover_wanted = true;
                 } else {
                     // Each kind ends its own way (domain::endings).
                     match a.kind.ending() {
@@ -347,8 +509,8 @@ impl ReferralScreen {
                     )];
                 }
                 self.dialog = Some(Dialog::Decide {
-                    choice: 0,
-                    note: LineInput::new(MAX_LINE),
+                    choice: None,
+                    note: LineInput::new(MAX_TEXT),
                     due_at: self.open_due(Ending::Decision),
                     reason: LineInput::new(MAX_LINE),
                     field: 0,
@@ -391,12 +553,17 @@ impl ReferralScreen {
                 })
             }
             "outcome" => {
-                let choice = AssessmentOutcome::ALL
+                if !AssessmentOutcome::ALL
                     .iter()
-                    .position(|o| d.referral.state.can_record_outcome(*o))
-                    .unwrap_or(0);
+                    .any(|o| d.referral.state.can_record_outcome(*o))
+                {
+                    return vec![Effect::Status(format!(
+                        "no assessment outcome can be recorded: the referral is {}",
+                        d.referral.state.label()
+                    ))];
+                }
                 self.dialog = Some(Dialog::Outcome {
-                    choice,
+                    choice: None,
                     due_at: self.open_due(Ending::AssessmentOutcome),
                     reason: LineInput::new(MAX_LINE),
                     field: 0,
@@ -437,19 +604,77 @@ impl ReferralScreen {
         let submit = key.code == KeyCode::Enter;
         let cmd = match dialog {
             Dialog::Assign {
-                action_id, choice, ..
+                action_id,
+                choice,
+                whole,
+                warned,
+                error,
             } => {
                 match key.code {
                     KeyCode::Down | KeyCode::Char('j') => *choice = (*choice + 1).min(staff_len),
                     KeyCode::Up | KeyCode::Char('k') => *choice = choice.saturating_sub(1),
+                    KeyCode::Char('w') | KeyCode::Tab => *whole = !*whole,
                     _ => {}
+                }
+                if *warned != Some(*choice) {
+                    *warned = None;
                 }
                 if !submit {
                     return Vec::new();
                 }
+                let owner = self.staff.get(*choice);
+                // Someone who cannot work it now: say so; Enter again assigns.
+                if let Some(p) = owner {
+                    let due = self
+                        .detail
+                        .as_ref()
+                        .and_then(|d| d.actions.iter().find(|a| a.id == *action_id))
+                        .map(|a| a.due_at);
+                    let cover = self
+                        .cover
+                        .iter()
+                        .find(|(l, _)| *l == p.login)
+                        .map(|(_, why)| *why);
+                    if let Some(why) = owner_warning(p, ctx.now, due, cover) {
+                        if *warned != Some(*choice) {
+                            *warned = Some(*choice);
+                            *error = Some(format!(
+                                "{} {why}: the work would wait for them. Enter again to \
+                                 assign anyway, or choose someone at work",
+                                inert(&p.display_name)
+                            ));
+                            return Vec::new();
+                        }
+                    }
+                }
+                let owner = owner.map(|s| s.login.clone());
+                if *whole {
+                    let ids: Vec<i64> = self
+                        .detail
+                        .as_ref()
+                        .map(|d| {
+                            d.actions
+                                .iter()
+                                .filter(|a| a.is_open() && a.kind != ActionKind::PassToDuty)
+                                .map(|a| a.id)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    self.waiting = true;
+                    self.assigning = ids.len();
+                    return ids
+                        .into_iter()
+                        .map(|id| {
+                            Effect::Execute(Command::AssignAction {
+                                action_id: id,
+                                owner: owner.clone(),
+                            })
+                        })
+                        .collect();
+                }
                 Command::AssignAction {
                     action_id: *action_id,
-                    owner: self.staff.get(*choice).map(|s| s.login.clone()),
+                    owner,
                 }
             }
             Dialog::Complete {
@@ -531,8 +756,12 @@ impl ReferralScreen {
                         *field = (*field + fields - 1) % fields;
                         return Vec::new();
                     }
-                    KeyCode::Down if *field == 0 => *choice = (*choice + 1).min(n - 1),
-                    KeyCode::Up if *field == 0 => *choice = choice.saturating_sub(1),
+                    KeyCode::Down if *field == 0 => {
+                        *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
+                    }
+                    KeyCode::Up if *field == 0 => {
+                        *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
+                    }
                     KeyCode::Enter => {}
                     _ if *field == 1 => {
                         note.handle(&key);
@@ -545,7 +774,15 @@ impl ReferralScreen {
                 if !submit {
                     return Vec::new();
                 }
-                let decision = Decision::ALL[(*choice).min(n - 1)];
+                let Some(c) = *choice else {
+                    *error = Some(
+                        "choose the decision with Up/Down first: nothing is recorded by default"
+                            .into(),
+                    );
+                    *field = 0;
+                    return Vec::new();
+                };
+                let decision = Decision::ALL[c.min(n - 1)];
                 if decision == Decision::OtherAgency && note.trimmed().is_none() {
                     *error = Some(
                         "referring to another agency needs the agency and the purpose (Rec 48)"
@@ -736,8 +973,8 @@ impl ReferralScreen {
                 error,
             } => {
                 let n = AssessmentOutcome::ALL.len();
-                let picked = AssessmentOutcome::ALL[(*choice).min(n - 1)];
-                let late = picked != AssessmentOutcome::ServiceProvided
+                let picked = choice.map(|c| AssessmentOutcome::ALL[c.min(n - 1)]);
+                let late = picked.is_some_and(|p| p != AssessmentOutcome::ServiceProvided)
                     && due_at.is_some_and(|d| is_late(ctx.now, d));
                 match key.code {
                     KeyCode::Tab | KeyCode::BackTab if late => {
@@ -745,10 +982,10 @@ impl ReferralScreen {
                         return Vec::new();
                     }
                     KeyCode::Down | KeyCode::Char('j') if *field == 0 => {
-                        *choice = (*choice + 1).min(n - 1)
+                        *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
                     }
                     KeyCode::Up | KeyCode::Char('k') if *field == 0 => {
-                        *choice = choice.saturating_sub(1)
+                        *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
                     }
                     KeyCode::Enter => {}
                     _ if *field == 1 => {
@@ -759,6 +996,13 @@ impl ReferralScreen {
                 if !submit {
                     return Vec::new();
                 }
+                let Some(picked) = picked else {
+                    *error = Some(
+                        "choose the outcome with Up/Down first: nothing is recorded by default"
+                            .into(),
+                    );
+                    return Vec::new();
+                };
                 if late && reason.trimmed().is_none() {
                     *error = Some(format!(
                         "the assessment was due {}: give the reason it is late",
@@ -832,17 +1076,12 @@ impl ReferralScreen {
                 " address: {}",
                 inert_or(c.address.as_deref(), "not known")
             )),
-            Line::from(format!(
-                " source {} {} · team {}",
-                r.source.code(),
-                r.source.label(),
-                inert(&r.team)
-            )),
             Line::from(vec![
                 Span::raw(format!(
-                    " referral {} · received {} · ",
+                    " referral {} · received {} · {} · ",
                     r.id,
                     fmt_short(r.received_at),
+                    inert(&r.team)
                 )),
                 Span::styled(state, Style::new().bold()),
             ]),
@@ -856,73 +1095,332 @@ impl ReferralScreen {
         lines
     }
 
-    fn previous_lines(&self, d: &ReferralDetail, max: usize) -> Vec<Line<'static>> {
-        let mut out = vec![Line::from(Span::styled(
-            if d.previous.is_empty() {
-                " No previous referrals of this child".to_string()
-            } else {
-                format!(
-                    " Previous referrals of this child: {} (start-again check)",
-                    d.previous.len()
-                )
-            },
-            Style::new().bold(),
-        ))];
-        // Newest first: the most recent history matters most.
-        for p in d.previous.iter().rev().take(max) {
+    /// What the call was about, as paragraphs (the panel wraps them; the
+    /// viewer shows them whole): the concern, the flags, the referrer, how
+    /// it was passed to duty, and the other children on the same call.
+    /// The case as the desk holds it (issue 17): to whom it is allocated,
+    /// a proposal awaiting authorisation, a transfer waiting, the last
+    /// oversight.
+    fn case_lines(d: &ReferralDetail) -> Vec<String> {
+        let mut out = Vec::new();
+        out.push(match &d.allocation {
+            Some(a) => format!(
+                "Case: allocated to {} by {} on {} · expected by {}, review {}{}",
+                inert_or(a.worker_name.as_deref(), &inert(&a.worker)),
+                inert(&a.allocated_by),
+                london_date(a.allocated_at).format("%d/%m/%Y"),
+                a.by.format("%d/%m/%Y"),
+                a.review.format("%d/%m/%Y"),
+                if a.is_new() {
+                    " · not yet accepted"
+                } else {
+                    ""
+                }
+            ),
+            None => "Case: not allocated".into(),
+        });
+        if let Some(p) = d.awaiting_authorisation() {
+            out.push(format!(
+                "Awaiting authorisation: {} proposed by {} on {} (Rec 25)",
+                p.kind.label(),
+                inert(&p.proposed_by),
+                london_date(p.proposed_at).format("%d/%m/%Y")
+            ));
+        }
+        if let Some(t) = &d.transfer {
+            out.push(format!(
+                "In transfer to {} (asked by {} on {}), waiting to be accepted (Rec 42)",
+                inert(&t.to_team),
+                inert(&t.requested_by),
+                london_date(t.requested_at).format("%d/%m/%Y")
+            ));
+        }
+        if let Some(at) = d.last_overseen() {
+            out.push(format!(
+                "Last overseen: {} (Rec 45)",
+                london_date(at).format("%d/%m/%Y")
+            ));
+        }
+        out
+    }
+
+    fn call_text(&self, d: &ReferralDetail) -> Vec<String> {
+        let mut out = Vec::new();
+        let r = &d.referral;
+        let Some(c) = &d.call else {
+            out.push("The call is not on file.".into());
+            return out;
+        };
+        let concern = c.concern.as_deref().unwrap_or("").trim();
+        if concern.is_empty() {
+            out.push("Concern: not recorded".into());
+        } else {
+            let mut first = true;
+            for l in concern.split('\n') {
+                out.push(if first {
+                    format!("Concern: {}", inert(l))
+                } else {
+                    format!("  {}", inert(l))
+                });
+                first = false;
+            }
+        }
+        let mut flags = Vec::new();
+        if r.deliberate_harm {
+            flags.push("deliberate harm alleged: the child seen within 24 hours (Rec 35)");
+        }
+        if r.possible_crime {
+            flags.push("may be a criminal offence: police informed (Rec 98)");
+        }
+        out.push(if flags.is_empty() {
+            "Flags: no deliberate harm alleged, no crime suspected".into()
+        } else {
+            format!("FLAGS: {}", flags.join("; "))
+        });
+        let rf = &c.referrer;
+        let mut who = inert_or(rf.name.as_deref(), "name not given");
+        if let Some(rel) = rf.relationship.as_deref().filter(|s| !s.trim().is_empty()) {
+            who.push_str(&format!(" ({})", inert(rel)));
+        }
+        out.push(format!(
+            "Referrer: {who} · source {} {}",
+            r.source.code(),
+            r.source.label()
+        ));
+        let contact: Vec<String> = [
+            rf.phone.as_deref().map(|p| format!("phone {}", inert(p))),
+            rf.email.as_deref().map(|e| format!("email {}", inert(e))),
+            rf.address
+                .as_deref()
+                .map(|a| format!("address {}", inert(a))),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.ends_with(' '))
+        .collect();
+        out.push(if contact.is_empty() {
+            "  contact: none recorded".into()
+        } else {
+            format!("  contact: {}", contact.join(" · "))
+        });
+        out.push(format!(
+            "Call taken by {} at {}; {}",
+            inert(&c.taken_by),
+            fmt_short(c.started_at),
+            match (&c.passed_verbally_to, c.passed_verbally_at) {
+                (Some(to), Some(at)) =>
+                    format!("passed verbally to {} at {}", inert(to), fmt_short(at)),
+                _ => "not yet passed to duty verbally".into(),
+            }
+        ));
+        if d.siblings.is_empty() {
+            out.push("No other child on this call.".into());
+        } else {
+            out.push(format!(
+                "Other children on this call ({}):",
+                d.siblings.len()
+            ));
+            for sib in &d.siblings {
+                out.push(format!(
+                    "  {} · referral {} · {}",
+                    inert_or(sib.child.as_deref(), "(name not known)"),
+                    sib.id,
+                    sib.state.label()
+                ));
+            }
+        }
+        out
+    }
+
+    /// The child's other referrals: earlier ones oldest first, then any
+    /// made since this one.
+    fn history_text(&self, d: &ReferralDetail) -> Vec<String> {
+        let this = d.referral.received_at;
+        let line = |p: &crate::desk::Referral| {
             let closure = p
                 .closure_reason
                 .map(|c| format!(", closed {} {}", c.code(), c.label()))
                 .unwrap_or_default();
-            out.push(Line::from(format!(
-                "   {}  #{}  {} · {}{}",
-                p.received_at.format("%d/%m/%Y"),
+            let note = p
+                .decision_note
+                .as_deref()
+                .map(|n| format!(" ({})", inert(n)))
+                .unwrap_or_default();
+            format!(
+                "  {}  referral {}  {} · {}{note}{closure}",
+                crate::domain::time::to_london(p.received_at).format("%d/%m/%Y"),
                 p.id,
                 p.source.label(),
                 p.state.label(),
-                closure
-            )));
-        }
-        if d.previous.len() > max {
-            out.push(Line::from(format!(
-                "   … and {} earlier",
-                d.previous.len() - max
-            )));
+            )
+        };
+        let earlier: Vec<_> = d
+            .previous
+            .iter()
+            .filter(|p| (p.received_at, p.id) < (this, d.referral.id))
+            .collect();
+        let later: Vec<_> = d
+            .previous
+            .iter()
+            .filter(|p| (p.received_at, p.id) > (this, d.referral.id))
+            .collect();
+        let mut out = vec![if earlier.is_empty() {
+            "No earlier referral of this child.".to_string()
+        } else {
+            format!(
+                "Earlier referrals of this child: {} (oldest first; the start-again check)",
+                earlier.len()
+            )
+        }];
+        out.extend(earlier.into_iter().map(line));
+        if !later.is_empty() {
+            out.push(format!("Referred again since this one: {}", later.len()));
+            out.extend(later.into_iter().map(line));
         }
         out
+    }
+
+    /// The significant events of this referral, oldest first (Rec 58).
+    fn chronology_text(&self, d: &ReferralDetail) -> Vec<String> {
+        let v: Vec<String> = d
+            .events
+            .iter()
+            .filter(|e| e.significant)
+            .map(|e| {
+                format!(
+                    "{} {}: {}",
+                    fmt_short(e.at),
+                    inert(&e.acting_login),
+                    inert(&e.summary)
+                )
+            })
+            .collect();
+        if v.is_empty() {
+            vec!["No significant events recorded on this referral yet.".into()]
+        } else {
+            v
+        }
+    }
+
+    /// The selected action, all of it.
+    fn action_text(&self, a: &Action, now: DateTime<Utc>) -> Vec<String> {
+        let mut out = vec![format!(
+            "Action: {} · owner {} · due {} ({})",
+            a.kind.label(),
+            inert_or(a.owner.as_deref(), "UNALLOCATED"),
+            fmt_short(a.due_at),
+            widgets::countdown_text(a.due_at, now)
+        )];
+        if let Some(done) = a.done_at {
+            out.push(format!(
+                "  ended {} by {}",
+                fmt_short(done),
+                inert_or(a.done_by.as_deref(), "?")
+            ));
+        }
+        if let Some(o) = a.outcome.as_deref() {
+            out.push(format!("  outcome: {}", inert(o)));
+        }
+        if let Some(l) = a.late_reason.as_deref() {
+            out.push(format!("  LATE, the reason recorded: {}", inert(l)));
+        }
+        out
+    }
+
+    /// The panel's paragraphs.
+    fn panel_text(&self, d: &ReferralDetail, panel: Panel) -> Vec<String> {
+        match panel {
+            Panel::Call => {
+                let mut v = self.call_text(d);
+                v.extend(Self::case_lines(d));
+                v
+            }
+            Panel::History => self.history_text(d),
+            Panel::Chronology => self.chronology_text(d),
+        }
+    }
+
+    fn panel_title(&self, d: &ReferralDetail, ctx: &Ctx) -> Line<'static> {
+        let earlier = d
+            .previous
+            .iter()
+            .filter(|p| p.received_at < d.referral.received_at)
+            .count();
+        let chron = d.events.iter().filter(|e| e.significant).count();
+        let names = [
+            (Panel::Call, "The call".to_string()),
+            (Panel::History, format!("Earlier referrals ({earlier})")),
+            (Panel::Chronology, format!("Chronology ({chron})")),
+        ];
+        let mut spans = vec![Span::raw(" ")];
+        for (p, n) in names {
+            if p == self.panel {
+                spans.push(Span::styled(
+                    format!("[{n}]"),
+                    Style::new().bold().reversed(),
+                ));
+            } else {
+                spans.push(Span::raw(n));
+            }
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::raw(format!(
+            "· {} panel · {} read whole ",
+            ctx.key("referral", ReferralAction::NextPanel),
+            ctx.key("referral", ReferralAction::View)
+        )));
+        Line::from(spans)
+    }
+
+    /// Opens the viewer on the panel, with the selected action first.
+    fn open_viewer(&mut self, now: DateTime<Utc>) {
+        let Some(d) = &self.detail else {
+            return;
+        };
+        let mut text = Vec::new();
+        if let Some(a) = self.selected_action() {
+            text.extend(self.action_text(a, now));
+            text.push(String::new());
+        }
+        text.extend(self.panel_text(d, self.panel));
+        let title = match self.panel {
+            Panel::Call => "The call",
+            Panel::History => "Earlier referrals",
+            Panel::Chronology => "Chronology (Rec 58)",
+        };
+        self.viewer = Some(Viewer::new(
+            format!(
+                "{title}: referral {} · {}",
+                d.referral.id,
+                inert_or(d.child.name.as_deref(), "(name not known)")
+            ),
+            &text.join("\n"),
+        ));
     }
 }
 
 struct Areas {
     child: Rect,
-    previous: Rect,
     actions: Rect,
-    chronology: Rect,
+    panel: Rect,
 }
 
-fn areas(area: Rect, d: &ReferralDetail) -> (Areas, usize) {
-    let max_prev = if area.height >= 40 { 4 } else { 2 };
-    let prev_lines = 1 + d.previous.len().min(max_prev) + usize::from(d.previous.len() > max_prev);
+fn areas(area: Rect, d: &ReferralDetail) -> Areas {
     let action_rows = d
         .actions
         .len()
-        .clamp(1, if area.height >= 40 { 12 } else { 6 });
-    let [child, previous, actions, chronology] = Layout::vertical([
-        Constraint::Length(4 + u16::from(d.referral.deliberate_harm || d.referral.possible_crime)),
-        Constraint::Length(prev_lines as u16),
+        .clamp(1, if area.height >= 36 { 12 } else { 6 });
+    let [child, actions, panel] = Layout::vertical([
+        Constraint::Length(3 + u16::from(d.referral.deliberate_harm || d.referral.possible_crime)),
         Constraint::Length(action_rows as u16 + 3),
-        Constraint::Min(3),
+        Constraint::Min(4),
     ])
     .areas(area);
-    (
-        Areas {
-            child,
-            previous,
-            actions,
-            chronology,
-        },
-        max_prev,
-    )
+    Areas {
+        child,
+        actions,
+        panel,
+    }
 }
 
 impl Screen for ReferralScreen {
@@ -951,36 +1449,145 @@ impl Screen for ReferralScreen {
         self.selected = self.selected.min(d.actions.len().saturating_sub(1));
         self.detail = Some(d);
         self.closure = Some(desk.closure_check(self.id)?);
+        // Who would leave the action needing cover (absent or off shift
+        // when it is due): asked of the desk's own rule while assigning.
+        self.cover.clear();
+        if let Some(action_id) = self.cover_for() {
+            for p in &self.staff {
+                if let Some(why) = desk.cover_if_owned(action_id, &p.login)? {
+                    self.cover.push((p.login.clone(), why));
+                }
+            }
+        }
+        self.cover_wanted = false;
         Ok(())
     }
 
+    fn wants_reload(&self) -> bool {
+        self.cover_wanted
+    }
+
     fn on_key(&mut self, key: KeyEvent, action: Option<&str>, ctx: &Ctx) -> Vec<Effect> {
+        if let Some(v) = self.viewer.as_mut() {
+            if v.handle(&key) {
+                self.viewer = None;
+            }
+            return Vec::new();
+        }
         if self.dialog.is_some() {
-            return self.dialog_key(key, ctx);
+            // "w" switches the assign dialog between the action and the
+            // whole referral: who needs cover is asked again.
+            let toggled = matches!(key.code, KeyCode::Char('w') | KeyCode::Tab)
+                && matches!(self.dialog, Some(Dialog::Assign { .. }));
+            let fx = self.dialog_key(key, ctx);
+            if toggled {
+                self.cover_wanted = true;
+            }
+            return fx;
         }
         let n = self.detail.as_ref().map_or(0, |d| d.actions.len());
-        match action {
-            Some("select-next") => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
-            Some("select-prev") => self.selected = self.selected.saturating_sub(1),
-            Some("scroll-up") => self.chron_back += 5,
-            Some("scroll-down") => self.chron_back = self.chron_back.saturating_sub(5),
-            Some("chronology") => {
+        use ReferralAction as A;
+        match action.and_then(A::parse) {
+            Some(A::SelectNext) => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Some(A::SelectPrev) => self.selected = self.selected.saturating_sub(1),
+            Some(A::ScrollUp) => self.scroll(-5),
+            Some(A::ScrollDown) => self.scroll(5),
+            Some(A::NextPanel) => {
+                self.panel = self.panel.next();
+                self.panel_scroll = 0;
+                self.chron_back = 0;
+            }
+            Some(A::View) => self.open_viewer(ctx.now),
+            Some(A::Chronology) => {
                 if let Some(d) = &self.detail {
                     return vec![Effect::Open(super::screen::Open::Chronology(d.child.id))];
                 }
             }
-            Some("allocate") => {
+            Some(A::Allocate) => {
                 return vec![Effect::Open(super::screen::Open::Allocate(self.id))];
             }
-            Some(
-                a @ ("assign" | "complete" | "note" | "decide" | "close" | "checklist" | "outcome"),
-            ) => return self.open_dialog(a, ctx),
-            _ => {}
+            Some(a) => return self.open_dialog(a.name(), ctx),
+            None => {}
         }
         Vec::new()
     }
 
+    fn footer(&self) -> Vec<Hint> {
+        use ReferralAction as A;
+        if self.dialog.is_some() || self.viewer.is_some() {
+            return Vec::new();
+        }
+        let mut v: Vec<Hint> = Vec::new();
+        if let Some(a) = self.selected_action().filter(|a| a.is_open()) {
+            v.push(A::Complete.into());
+            v.push(A::Assign.into());
+            if a.kind == crate::domain::ActionKind::Decision {
+                v.push(A::Decide.into());
+            }
+        }
+        v.extend([
+            Hint::from(A::View),
+            A::NextPanel.into(),
+            A::Note.into(),
+            A::AssignReferral.into(),
+            A::Allocate.into(),
+            A::Decide.into(),
+            A::Outcome.into(),
+            A::Chronology.into(),
+            A::Close.into(),
+            A::Checklist.into(),
+        ]);
+        v
+    }
+
+    fn help(&self) -> Vec<(String, String)> {
+        vec![
+            ("Up/Down".into(), "in a dialog: choose".into()),
+            ("Tab".into(), "in a dialog: the next field".into()),
+            (
+                "Enter".into(),
+                "in a dialog: record it (Esc: cancel, nothing changes)".into(),
+            ),
+        ]
+    }
+
     fn on_result(&mut self, result: &Result<Outcome, DeskError>) -> Vec<Effect> {
+        if self.assigning > 0 {
+            // One answer of "assign the whole referral": each action is its
+            // own change; the dialog closes with the last.
+            self.assigning -= 1;
+            match result {
+                Ok(Outcome::ActionChanged { action }) => {
+                    self.assigned.0 += 1;
+                    self.assigned.1 = action.owner.clone();
+                }
+                Ok(_) => self.assigned.0 += 1,
+                Err(e) => self.assigned.2.push(e.to_string()),
+            }
+            if self.assigning > 0 {
+                return Vec::new();
+            }
+            self.waiting = false;
+            let (n, owner, errors) = std::mem::take(&mut self.assigned);
+            let to = owner
+                .as_deref()
+                .map_or("nobody (unallocated)".to_string(), inert);
+            if errors.is_empty() {
+                self.dialog = None;
+                return vec![Effect::Status(format!(
+                    "the whole referral: {n} actions assigned to {to}"
+                ))];
+            }
+            let msg = format!(
+                "{n} actions assigned to {to}; {} not: {}",
+                errors.len(),
+                errors.join("; ")
+            );
+            if let Some(d) = self.dialog.as_mut() {
+                d.set_error(msg.clone());
+            }
+            return vec![Effect::Status(msg)];
+        }
         self.waiting = false;
         match result {
             Ok(out) => {
@@ -990,6 +1597,12 @@ impl Screen for ReferralScreen {
                     Some(Dialog::Checklist { reason, error, .. }) => {
                         *reason = None;
                         *error = None;
+                    }
+                    // A note goes into the chronology: show it there.
+                    Some(Dialog::Note { .. }) => {
+                        self.dialog = None;
+                        self.panel = Panel::Chronology;
+                        self.chron_back = 0;
                     }
                     _ => self.dialog = None,
                 }
@@ -1038,17 +1651,30 @@ impl Screen for ReferralScreen {
     }
 
     fn captures_text(&self) -> bool {
-        self.dialog.is_some()
+        self.dialog.is_some() || self.viewer.is_some()
+    }
+
+    fn on_paste(&mut self, text: &str, ctx: &Ctx) -> Vec<Effect> {
+        let Some(field) = self.dialog.as_mut().and_then(|d| d.focused_field(ctx.now)) else {
+            return vec![Effect::Status("nothing here takes a paste".into())];
+        };
+        if !field.paste(text) {
+            return vec![Effect::Status(format!(
+                "paste refused: the field takes at most {} characters",
+                field.max_chars
+            ))];
+        }
+        Vec::new()
     }
 
     fn on_mouse(&mut self, ev: MouseEvent, area: Rect, _ctx: &Ctx) -> Vec<Effect> {
         let Some(d) = &self.detail else {
             return Vec::new();
         };
-        let (a, _) = areas(area, d);
+        let a = areas(area, d);
         match ev.kind {
-            MouseEventKind::ScrollUp => self.chron_back += 3,
-            MouseEventKind::ScrollDown => self.chron_back = self.chron_back.saturating_sub(3),
+            MouseEventKind::ScrollUp => self.scroll(-3),
+            MouseEventKind::ScrollDown => self.scroll(3),
             MouseEventKind::Down(MouseButton::Left) if self.dialog.is_none() => {
                 let first = a.actions.y + 2;
                 if ev.row >= first && ev.row < a.actions.bottom().saturating_sub(1) {
@@ -1068,9 +1694,8 @@ impl Screen for ReferralScreen {
             f.render_widget(Paragraph::new(" loading…"), area);
             return;
         };
-        let (a, max_prev) = areas(area, d);
+        let a = areas(area, d);
         f.render_widget(Paragraph::new(self.child_lines(d, ctx.now)), a.child);
-        f.render_widget(Paragraph::new(self.previous_lines(d, max_prev)), a.previous);
 
         let rows: Vec<Row> = d
             .actions
@@ -1136,61 +1761,175 @@ impl Screen for ReferralScreen {
         )
         .header(Row::new(vec!["", "action", "owner", "due", ""]).style(Style::new().bold()))
         .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
-        .block(Block::bordered().title(format!(" Actions ({}) ", d.actions.len())));
+        .highlight_symbol("▶")
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
+        .block(Block::bordered().title(format!(
+            " Actions ({}): the keys act on the selected one ",
+            d.actions.len()
+        )));
         let mut st = TableState::default();
         if !d.actions.is_empty() {
             st.select(Some(self.selected));
         }
         f.render_stateful_widget(table, a.actions, &mut st);
 
-        // Chronology: significant events, newest last (Rec 58).
-        let lines: Vec<Line> = d
-            .events
+        // The panel: the call, earlier referrals or the chronology, wrapped
+        // to the width; the viewer reads it whole.
+        let inner_w = a.panel.width.saturating_sub(2).max(1) as usize;
+        let lines: Vec<String> = self
+            .panel_text(d, self.panel)
             .iter()
-            .filter(|e| e.significant)
-            .map(|e| {
-                Line::from(vec![
-                    Span::styled(format!(" {} ", fmt_short(e.at)), Style::new().bold()),
-                    Span::raw(format!("{:<8} ", inert(&e.acting_login))),
-                    Span::raw(inert(&e.summary)),
-                ])
+            .flat_map(|p| widgets::wrap_text(p, inner_w))
+            .collect();
+        let inner_h = a.panel.height.saturating_sub(2) as usize;
+        let max = lines.len().saturating_sub(inner_h);
+        // The chronology opens on its newest entries; the others at the top.
+        let start = if self.panel == Panel::Chronology {
+            max.saturating_sub(self.chron_back)
+        } else {
+            self.panel_scroll.min(max)
+        };
+        let more = if max > 0 {
+            format!(
+                " lines {}–{} of {} ",
+                start + 1,
+                (start + inner_h).min(lines.len()),
+                lines.len()
+            )
+        } else {
+            String::new()
+        };
+        let shown: Vec<Line> = lines
+            .into_iter()
+            .skip(start)
+            .take(inner_h)
+            .map(|l| {
+                if l.starts_with("FLAGS:") {
+                    Line::from(Span::styled(l, Urgency::Overdue.style()))
+                } else {
+                    Line::from(l)
+                }
             })
             .collect();
-        let inner_h = a.chronology.height.saturating_sub(2) as usize;
-        let back = self.chron_back.min(lines.len().saturating_sub(inner_h));
-        let start = lines.len().saturating_sub(inner_h + back);
-        let shown: Vec<Line> = lines.iter().skip(start).take(inner_h).cloned().collect();
         f.render_widget(
-            Paragraph::new(shown).block(Block::bordered().title(format!(
-                " Chronology ({} entries{}) ",
-                lines.len(),
-                if back > 0 { ", scrolled back" } else { "" }
-            ))),
-            a.chronology,
+            Paragraph::new(shown).block(
+                Block::bordered()
+                    .title(self.panel_title(d, ctx))
+                    .title_bottom(Line::from(more).right_aligned()),
+            ),
+            a.panel,
         );
 
         if let Some(dialog) = &self.dialog {
             self.view_dialog(f, area, dialog, ctx);
         }
+        if let Some(v) = &self.viewer {
+            v.draw(f, area);
+        }
     }
 }
 
 impl ReferralScreen {
+    /// What a dialog acts on, at its top: the action, the child and the due
+    /// time (or the referral and the child), so the keys never act on
+    /// something the person did not mean.
+    fn dialog_head(&self, dialog: &Dialog, ctx: &Ctx) -> Vec<Line<'static>> {
+        let Some(d) = &self.detail else {
+            return Vec::new();
+        };
+        let child = inert_or(d.child.name.as_deref(), "(name not known)");
+        let due = |a: &Action| {
+            Span::styled(
+                format!(
+                    "due {} ({})",
+                    fmt_short(a.due_at),
+                    widgets::countdown_text(a.due_at, ctx.now)
+                ),
+                urgency(a.due_at, ctx.now).style(),
+            )
+        };
+        let action_of = |id: i64| d.actions.iter().find(|a| a.id == id);
+        let open_of = |kinds: &[ActionKind]| {
+            d.actions
+                .iter()
+                .filter(|a| a.is_open() && kinds.contains(&a.kind))
+                .min_by_key(|a| a.due_at)
+        };
+        let on = |what: String, a: Option<&Action>| {
+            let mut spans = vec![Span::styled(what, Style::new().bold())];
+            spans.push(Span::raw(format!(
+                " · {child} · referral {}",
+                d.referral.id
+            )));
+            if let Some(a) = a {
+                spans.push(Span::raw(" · "));
+                spans.push(due(a));
+            }
+            vec![Line::from(spans), Line::from("")]
+        };
+        match dialog {
+            Dialog::Assign { whole: true, .. } => {
+                let kinds: Vec<&str> = d
+                    .actions
+                    .iter()
+                    .filter(|a| a.is_open() && a.kind != ActionKind::PassToDuty)
+                    .map(|a| a.kind.short())
+                    .collect();
+                let mut v = on(format!("Every open action ({})", kinds.len()), None);
+                v.insert(1, Line::from(format!("  {}", kinds.join(", "))));
+                v
+            }
+            Dialog::Assign { action_id, .. }
+            | Dialog::Complete { action_id, .. }
+            | Dialog::Pass { action_id, .. } => {
+                let a = action_of(*action_id);
+                on(
+                    a.map_or("the action".to_string(), |a| a.kind.label().to_string()),
+                    a,
+                )
+            }
+            Dialog::Decide { .. } => on("The decision".into(), open_of(&[ActionKind::Decision])),
+            Dialog::Outcome { .. } => on(
+                "The assessment outcome".into(),
+                open_of(&[
+                    ActionKind::InitialAssessment,
+                    ActionKind::CoreAssessment,
+                    ActionKind::SingleAssessment,
+                ]),
+            ),
+            Dialog::Note { .. } => on("A note".into(), None),
+            Dialog::Close { .. } => on("Closing the referral".into(), None),
+            Dialog::Checklist { .. } => on("The closure checklist".into(), None),
+        }
+    }
+
     fn view_dialog(&self, f: &mut Frame, area: Rect, dialog: &Dialog, ctx: &Ctx) {
         let width = area.width.saturating_sub(4).min(72);
         let inner_w = width.saturating_sub(2) as usize;
         let mut lines: Vec<Line> = Vec::new();
         let title;
         let mut list: Option<(Vec<ListItem>, Option<usize>)> = None;
+        let head = self.dialog_head(dialog, ctx);
         match dialog {
-            Dialog::Assign { choice, .. } => {
-                title = " Assign to ";
+            Dialog::Assign {
+                choice,
+                whole,
+                warned,
+                ..
+            } => {
+                title = if *whole {
+                    " Assign the whole referral to "
+                } else {
+                    " Assign this action to "
+                };
                 let mut items: Vec<ListItem> = self
                     .staff
                     .iter()
                     .map(|s| {
                         let absent = if s.is_absent(ctx.now) {
                             "  (absent)"
+                        } else if self.cover.iter().any(|(l, _)| *l == s.login) {
+                            "  (needs cover when due)"
                         } else {
                             ""
                         };
@@ -1204,7 +1943,13 @@ impl ReferralScreen {
                     .collect();
                 items.push(ListItem::new("nobody: leave it UNALLOCATED"));
                 list = Some((items, Some(*choice)));
-                lines.push(Line::from("Up/Down choose · Enter assign · Esc cancel"));
+                lines.push(Line::from(if warned.is_some() {
+                    "Enter again: assign anyway · Up/Down someone else · Esc cancel"
+                } else if *whole {
+                    "Up/Down choose · w this action only · Enter assign all · Esc cancel"
+                } else {
+                    "Up/Down choose · w the whole referral · Enter assign · Esc cancel"
+                }));
             }
             Dialog::Complete {
                 due_at,
@@ -1250,7 +1995,12 @@ impl ReferralScreen {
                     .iter()
                     .map(|d| ListItem::new(format!("{:<13} {}", d.as_str(), d.label())))
                     .collect();
-                list = Some((items, Some(*choice)));
+                list = Some((items, *choice));
+                if choice.is_none() {
+                    lines.push(Line::from(
+                        "Choose the decision with Up/Down: nothing is chosen for you.".bold(),
+                    ));
+                }
                 lines.push(Line::from(
                     "Note (required for other_agency: agency and purpose, Rec 48):".bold(),
                 ));
@@ -1380,8 +2130,13 @@ impl ReferralScreen {
                     .iter()
                     .map(|o| ListItem::new(format!("{:<16} {}", o.as_str(), o.label())))
                     .collect();
-                list = Some((items, Some(*choice)));
-                let ends = AssessmentOutcome::ALL.get(*choice)
+                list = Some((items, *choice));
+                if choice.is_none() {
+                    lines.push(Line::from(
+                        "Choose the outcome with Up/Down: nothing is chosen for you.".bold(),
+                    ));
+                }
+                let ends = choice.and_then(|c| AssessmentOutcome::ALL.get(c))
                     != Some(&AssessmentOutcome::ServiceProvided);
                 if let Some(d) = due_at.filter(|d| ends && is_late(ctx.now, *d)) {
                     lines.push(Line::from(Span::styled(
@@ -1429,15 +2184,31 @@ impl ReferralScreen {
             .map_or(0, |(l, _)| l.iter().map(|i| i.height() as u16).sum::<u16>());
         // A long list scrolls to keep the choice in view rather than pushing
         // the text off the screen.
-        let list_h = list_len.min(area.height.saturating_sub(text_h + 2).max(list_len.min(3)));
-        let height = list_h + text_h + 2;
+        let list_h = list_len.min(
+            area.height
+                .saturating_sub(text_h + head.len() as u16 * 2 + 2)
+                .max(list_len.min(3)),
+        );
+        let head_h: u16 = head
+            .iter()
+            .map(|l| (l.width() as u16).div_ceil(inner_w.max(1) as u16).max(1))
+            .sum();
+        let height = head_h + list_h + text_h + 2;
         let rect = centered(area, width, height);
         f.render_widget(Clear, rect);
         let block = Block::bordered().title(title);
         let inner = block.inner(rect);
         f.render_widget(block, rect);
-        let [list_area, text_area] =
-            Layout::vertical([Constraint::Length(list_h), Constraint::Min(1)]).areas(inner);
+        let [head_area, list_area, text_area] = Layout::vertical([
+            Constraint::Length(head_h),
+            Constraint::Length(list_h),
+            Constraint::Min(1),
+        ])
+        .areas(inner);
+        f.render_widget(
+            Paragraph::new(head).wrap(ratatui::widgets::Wrap { trim: false }),
+            head_area,
+        );
         if let Some((items, sel)) = list {
             let mut st = ListState::default().with_selected(sel);
             f.render_stateful_widget(
@@ -1455,6 +2226,43 @@ impl ReferralScreen {
     }
 }
 
+/// Why `p` cannot work an action now or when it is due, by the allocation
+/// rule (`domain::allocation`: active duty staff, at work). `None`: they can.
+fn owner_warning(
+    p: &Staff,
+    now: DateTime<Utc>,
+    due: Option<DateTime<Utc>>,
+    cover: Option<CoverReason>,
+) -> Option<String> {
+    let facts = p.owner_facts();
+    if let Some(why) = duty_owner_problem(&facts, now) {
+        return Some(match (why, p.absent_until) {
+            (crate::domain::allocation::NotAllocated::OwnerAbsent, Some(u)) => {
+                format!("is absent until {}", fmt_short(u))
+            }
+            (crate::domain::allocation::NotAllocated::OwnerAbsent, None) => {
+                "is absent, with no return date".into()
+            }
+            (why, _) => format!("cannot hold it now ({})", why.label()),
+        });
+    }
+    if let Some(d) = due.filter(|d| *d > now) {
+        if let Some(why) = duty_owner_problem(&facts, d) {
+            return Some(format!(
+                "will not be at work when it is due ({}: {})",
+                fmt_short(d),
+                why.label()
+            ));
+        }
+    }
+    // The handover's own rule (Rec 50): off shift when it is due.
+    cover.map(|c| match c {
+        CoverReason::OffShift => {
+            "is off shift when it is due (their team does not work that shift)".to_string()
+        }
+        other => other.label().to_string(),
+    })
+}
 /// `s` cut to `width` characters, with an ellipsis when cut.
 fn clip(s: &str, width: usize) -> String {
     if s.chars().count() <= width {

@@ -6,36 +6,49 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Style, Stylize};
+use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, Block, Paragraph, Sparkline};
+use ratatui::widgets::{Axis, Bar, BarChart, Block, Chart, Dataset, GraphType, Paragraph};
 use ratatui::Frame;
 
+use super::keymap::{screen_actions, Hint};
 use super::screen::{Ctx, Effect, Screen};
 use crate::desk::reports::{pct, Report, ReportQuery, Timeliness};
 use crate::desk::{Client, DeskError};
 use crate::domain::time::{fmt_short, london_date};
 
+screen_actions! {
+    /// What the reports screen's keys do (section `[reports]`).
+    pub enum ReportsAction {
+        PrevPeriod = (
+            "prev-period",
+            "earlier",
+            "the period before (same length; a month steps by months)"
+        ),
+        NextPeriod = ("next-period", "later", "the period after"),
+        ThisMonth = ("this-month", "this month", "this month so far"),
+        Last12Months = ("last-12-months", "12 months", "the 12 months to today"),
+        NextTeam = ("next-team", "team", "one team at a time, then every team"),
+        NextMeasure = (
+            "next-measure",
+            "measure",
+            "which deadline the team bars show (every deadline, pass to duty …)"
+        ),
+        NextPanel = (
+            "next-panel",
+            "panel",
+            "right-hand panel: timeliness, decisions, sources, unallocated (Rec 54), late reasons"
+        ),
+    }
+}
+
 /// The keymap actions this screen understands, with their help text.
 pub fn actions() -> &'static [(&'static str, &'static str)] {
-    &[
-        (
-            "prev-period",
-            "the period before (same length; a month steps by months)",
-        ),
-        ("next-period", "the period after"),
-        ("this-month", "this month so far (the default)"),
-        ("last-12-months", "the 12 months to today"),
-        ("next-team", "one team at a time, then every team"),
-        (
-            "next-measure",
-            "which deadline the team bars show (every deadline, pass to duty …)",
-        ),
-        (
-            "next-panel",
-            "right-hand panel: timeliness, decisions, sources, unallocated (Rec 54), late reasons",
-        ),
-    ]
+    ReportsAction::TABLE
 }
+
+/// The shortest period the screen opens on: a chart of fewer days says little.
+const MIN_DAYS: i64 = 7;
 
 const PANELS: &[&str] = &[
     "timeliness",
@@ -58,12 +71,19 @@ pub struct ReportsScreen {
     today: NaiveDate,
 }
 
-/// Opens the screen on this month so far, for every team.
+/// Opens the screen on this month so far, for every team; early in a
+/// month (fewer than a week so far), on the four weeks to today.
 pub fn open(desk: &mut Client, now: DateTime<Utc>) -> Result<ReportsScreen, DeskError> {
     let today = london_date(now);
     let teams = desk.teams()?.into_iter().map(|t| t.name).collect();
+    let month = today.with_day(1).unwrap_or(today);
+    let from = if (today - month).num_days() + 1 < MIN_DAYS {
+        today - Duration::days(27)
+    } else {
+        month
+    };
     let mut s = ReportsScreen {
-        from: today.with_day(1).unwrap_or(today),
+        from,
         to: today,
         teams,
         team: None,
@@ -146,15 +166,16 @@ impl Screen for ReportsScreen {
     }
 
     fn on_key(&mut self, _key: KeyEvent, action: Option<&str>, _ctx: &Ctx) -> Vec<Effect> {
-        match action {
-            Some("prev-period") => self.shift(false),
-            Some("next-period") => self.shift(true),
-            Some("this-month") => {
+        use ReportsAction as A;
+        match action.and_then(A::parse) {
+            Some(A::PrevPeriod) => self.shift(false),
+            Some(A::NextPeriod) => self.shift(true),
+            Some(A::ThisMonth) => {
                 self.from = self.today.with_day(1).unwrap_or(self.today);
                 self.to = self.today;
                 self.stale = true;
             }
-            Some("last-12-months") => {
+            Some(A::Last12Months) => {
                 self.to = self.today;
                 self.from = self
                     .today
@@ -163,7 +184,7 @@ impl Screen for ReportsScreen {
                     .unwrap_or(self.today);
                 self.stale = true;
             }
-            Some("next-team") => {
+            Some(A::NextTeam) => {
                 self.team = match self.team {
                     None if !self.teams.is_empty() => Some(0),
                     Some(i) if i + 1 < self.teams.len() => Some(i + 1),
@@ -171,7 +192,7 @@ impl Screen for ReportsScreen {
                 };
                 self.stale = true;
             }
-            Some("next-measure") => {
+            Some(A::NextMeasure) => {
                 let n = self
                     .report
                     .as_ref()
@@ -179,8 +200,8 @@ impl Screen for ReportsScreen {
                     .unwrap_or(1);
                 self.measure = (self.measure + 1) % n.max(1);
             }
-            Some("next-panel") => self.panel = (self.panel + 1) % PANELS.len(),
-            _ => return Vec::new(),
+            Some(A::NextPanel) => self.panel = (self.panel + 1) % PANELS.len(),
+            None => return Vec::new(),
         }
         if self.stale {
             vec![Effect::Status(format!(
@@ -193,20 +214,37 @@ impl Screen for ReportsScreen {
         }
     }
 
+    fn footer(&self) -> Vec<Hint> {
+        use ReportsAction as A;
+        vec![
+            A::PrevPeriod.into(),
+            A::NextPeriod.into(),
+            A::Last12Months.into(),
+            A::ThisMonth.into(),
+            A::NextTeam.into(),
+            A::NextPanel.into(),
+            A::NextMeasure.into(),
+        ]
+    }
+
     fn view(&self, f: &mut Frame, area: Rect, _ctx: &Ctx) {
         let Some(r) = &self.report else {
             f.render_widget(Paragraph::new(" loading the report…"), area);
             return;
         };
-        let [head, top, mid, bottom, keys] = Layout::vertical([
+        // The figures first: at 80x24 the charts take what is left.
+        let low = area.height < 26;
+        let [head, top, mid, bottom] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(9),
             Constraint::Min(4),
-            Constraint::Length(7),
-            Constraint::Length(1),
+            Constraint::Length(if low { 5 } else { 7 }),
         ])
         .areas(area);
-        let team = r.team.clone().unwrap_or_else(|| "all teams".into());
+        let team = r
+            .team
+            .as_deref()
+            .map_or_else(|| "all teams".into(), crate::domain::validate::inert);
         f.render_widget(
             Paragraph::new(format!(
                 " {} – {}  {}  as at {}{}",
@@ -224,25 +262,22 @@ impl Screen for ReportsScreen {
         f.render_widget(children_panel(r), left);
         self.right_panel(f, right, r);
 
-        // Referrals per day.
-        let per_day: Vec<u64> = r.daily.iter().map(|d| d.referred.max(0) as u64).collect();
-        let inner_w = mid.width.saturating_sub(2).max(1) as usize;
-        let (cols, days_per_col) = bucket(&per_day, inner_w, |a, b| a + b);
-        let title = format!(
-            " Referrals per {} ({} in all, busiest {}) ",
-            if days_per_col == 1 {
-                "day".to_string()
-            } else {
-                format!("{days_per_col} days")
-            },
-            r.referrals.referred,
-            cols.iter().max().copied().unwrap_or(0)
-        );
+        // Referrals per day, and the overdue count at each day's end: bar
+        // charts with a date axis and a count axis.
+        let per_day: Vec<(NaiveDate, u64)> = r
+            .daily
+            .iter()
+            .map(|d| (d.date, d.referred.max(0) as u64))
+            .collect();
+        let per_day_pts = points(&per_day);
         f.render_widget(
-            Sparkline::default()
-                .block(Block::bordered().title(title))
-                .data(&cols)
-                .style(Style::new().cyan()),
+            day_chart(
+                &per_day,
+                &per_day_pts,
+                format!(" Referrals per day ({} in all) ", r.referrals.referred),
+                Style::new().cyan(),
+                mid.width,
+            ),
             mid,
         );
 
@@ -250,50 +285,23 @@ impl Screen for ReportsScreen {
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                 .areas(bottom);
         self.team_bars(f, bars, r);
-        let overdue: Vec<u64> = r
+        let overdue: Vec<(NaiveDate, u64)> = r
             .daily
             .iter()
-            .map(|d| d.overdue_at_end.max(0) as u64)
+            .map(|d| (d.date, d.overdue_at_end.max(0) as u64))
             .collect();
-        let (ocols, _) = bucket(
-            &overdue,
-            trend.width.saturating_sub(2).max(1) as usize,
-            |a, b| a.max(b),
-        );
         let last = r.daily.last().map(|d| d.overdue_at_end).unwrap_or(0);
+        let overdue_pts = points(&overdue);
         f.render_widget(
-            Sparkline::default()
-                .block(Block::bordered().title(format!(" Overdue at end of day (now {last}) ")))
-                .data(&ocols)
-                .style(Style::new().red()),
+            day_chart(
+                &overdue,
+                &overdue_pts,
+                format!(" Overdue at end of day (now {last}) "),
+                Style::new().red(),
+                trend.width,
+            ),
             trend,
         );
-        f.render_widget(
-            Paragraph::new(" [ ] period  y 12 months  t team  m measure  v panel  ? help").dim(),
-            keys,
-        );
-    }
-
-    fn help(&self) -> Vec<(String, String)> {
-        let keys = [
-            ("[ or ←", "prev-period"),
-            ("] or →", "next-period"),
-            ("M", "this-month"),
-            ("y", "last-12-months"),
-            ("t", "next-team"),
-            ("m", "next-measure"),
-            ("v or Tab", "next-panel"),
-        ];
-        keys.iter()
-            .map(|(k, a)| {
-                let desc = actions()
-                    .iter()
-                    .find(|(n, _)| n == a)
-                    .map(|(_, d)| *d)
-                    .unwrap_or("");
-                (k.to_string(), desc.to_string())
-            })
-            .collect()
     }
 }
 
@@ -478,9 +486,12 @@ fn pct_text(p: Option<f64>) -> String {
     p.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "–".into())
 }
 
+/// `s` made inert (a team's name, a late reason are typed text), cut to
+/// `n` characters with an ellipsis.
 fn cut(s: &str, n: usize) -> String {
+    let s = crate::domain::validate::inert(s);
     if s.chars().count() <= n {
-        s.to_string()
+        s
     } else {
         s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
     }
@@ -494,28 +505,58 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// Folds `data` into at most `width` columns; returns the columns and how
-/// many items each holds.
-fn bucket(data: &[u64], width: usize, fold: impl Fn(u64, u64) -> u64) -> (Vec<u64>, usize) {
-    if data.is_empty() {
-        return (Vec::new(), 1);
-    }
-    let width = width.max(1);
-    if data.len() * 2 <= width {
-        // Few days: each one several columns wide.
-        let k = width / data.len();
-        let cols = data
-            .iter()
-            .flat_map(|v| std::iter::repeat_n(*v, k))
-            .collect();
-        return (cols, 1);
-    }
-    let per = data.len().div_ceil(width);
-    let cols = data
-        .chunks(per)
-        .map(|c| c.iter().copied().fold(0, &fold))
-        .collect();
-    (cols, per)
+/// The points of a day chart: (day number, count).
+fn points(days: &[(NaiveDate, u64)]) -> Vec<(f64, f64)> {
+    days.iter()
+        .enumerate()
+        .map(|(i, (_, v))| (i as f64, *v as f64))
+        .collect()
+}
+
+/// A bar chart of one figure per day: dates along the bottom (first,
+/// middle, last, with the year), counts up the side (0 and the largest).
+fn day_chart<'a>(
+    days: &[(NaiveDate, u64)],
+    data: &'a [(f64, f64)],
+    title: String,
+    style: Style,
+    width: u16,
+) -> Chart<'a> {
+    let n = days.len().max(1);
+    let top = days.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
+    let date = |i: usize| {
+        days.get(i)
+            .map(|(d, _)| d.format("%d %b %Y").to_string())
+            .unwrap_or_default()
+    };
+    let x_labels: Vec<Line> = if n <= 1 {
+        vec![Line::from(date(0))]
+    } else if width < 44 {
+        vec![Line::from(date(0)), Line::from(date(n - 1))]
+    } else {
+        vec![
+            Line::from(date(0)),
+            Line::from(date(n / 2)),
+            Line::from(date(n - 1)),
+        ]
+    };
+    Chart::new(vec![Dataset::default()
+        .graph_type(GraphType::Bar)
+        .marker(Marker::Block)
+        .style(style)
+        .data(data)])
+    .block(Block::bordered().title(title))
+    .x_axis(
+        Axis::default()
+            .bounds([-0.5, n as f64 - 0.5])
+            .labels(x_labels)
+            .labels_alignment(ratatui::layout::HorizontalAlignment::Left),
+    )
+    .y_axis(
+        Axis::default()
+            .bounds([0.0, top as f64])
+            .labels(vec![Line::from("0"), Line::from(top.to_string())]),
+    )
 }
 
 #[cfg(test)]
@@ -523,14 +564,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buckets_fit_the_width() {
-        let data: Vec<u64> = (1..=365).collect();
-        let (cols, per) = bucket(&data, 78, |a, b| a + b);
-        assert_eq!(per, 5);
-        assert_eq!(cols.len(), 73);
-        assert_eq!(cols[0], 1 + 2 + 3 + 4 + 5);
-        let (cols, per) = bucket(&data[..20], 78, |a, b| a.max(b));
-        assert_eq!((cols.len(), per), (60, 1));
-        assert_eq!(&cols[..4], &[1, 1, 1, 2]);
+    fn charts_have_dates_and_counts_on_their_axes() {
+        use ratatui::backend::TestBackend;
+        use ratatui::Terminal;
+        let d0 = NaiveDate::from_ymd_opt(2025, 12, 29).unwrap();
+        let days: Vec<(NaiveDate, u64)> = (0..10)
+            .map(|i| (d0 + Duration::days(i), (i % 4) as u64))
+            .collect();
+        let mut t = Terminal::new(TestBackend::new(60, 10)).unwrap();
+        let pts = points(&days);
+        t.draw(|f| {
+            f.render_widget(
+                day_chart(&days, &pts, " x ".into(), Style::new(), 60),
+                f.area(),
+            )
+        })
+        .unwrap();
+        let text = format!("{}", t.backend());
+        assert!(text.contains("29 Dec 2025"), "{text}");
+        assert!(text.contains("07 Jan 2026"), "{text}");
+        assert!(
+            text.contains('3'),
+            "the largest count is on the axis: {text}"
+        );
+        // One day is one bar, not a wall across the chart.
+        let one = [(d0, 5u64)];
+        let pts = points(&one);
+        t.draw(|f| {
+            f.render_widget(
+                day_chart(&one, &pts, " x ".into(), Style::new(), 60),
+                f.area(),
+            )
+        })
+        .unwrap();
+        let buf = t.backend().buffer();
+        let full: usize = (0..60u16).filter(|&x| buf[(x, 5)].symbol() == "█").count();
+        assert!(full < 10, "{full} cells filled on a row for a single day");
     }
 }

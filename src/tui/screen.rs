@@ -11,6 +11,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
+use super::keymap::{Hint, Keymap, ScreenAction};
 use crate::desk::Staff;
 use crate::desk::{Client, Command, DeskError, Outcome};
 
@@ -58,6 +59,34 @@ pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
     /// The acting staff member (None: not on the staff list).
     pub me: Option<&'a Staff>,
+    /// The active keymap: every key a screen names in a hint comes from it.
+    pub keys: &'a Keymap,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context with the built-in keymap (tests, and screens hosted
+    /// without a loop).
+    pub fn new(now: DateTime<Utc>, me: Option<&'a Staff>) -> Ctx<'a> {
+        Ctx {
+            now,
+            me,
+            keys: builtin_keymap(),
+        }
+    }
+
+    /// The key the active keymap binds to `action` on a screen (its table,
+    /// then `[global]`), as shown to a person; `?` when nothing is bound.
+    pub fn key(&self, section: &str, action: impl ScreenAction) -> String {
+        self.keys
+            .shown_key(section, action.name())
+            .unwrap_or_else(|| "?".into())
+    }
+}
+
+/// The built-in keymap, made once.
+pub fn builtin_keymap() -> &'static Keymap {
+    static K: std::sync::OnceLock<Keymap> = std::sync::OnceLock::new();
+    K.get_or_init(Keymap::builtin)
 }
 
 pub trait Screen {
@@ -87,9 +116,25 @@ pub trait Screen {
     /// Draws into `area`; must not change anything.
     fn view(&self, f: &mut Frame, area: Rect, ctx: &Ctx);
 
-    /// The (key, action description) pairs shown by `?` on this screen.
+    /// Keys that belong to a field or dialog rather than the keymap
+    /// (Enter in a list, Space on a tick box), as (key, what it does), for
+    /// help. Keymap actions are listed from the keymap, never here.
     fn help(&self) -> Vec<(String, String)> {
         Vec::new()
+    }
+
+    /// The actions worth a hint in the footer in the screen's state now,
+    /// most important first; the loop draws each with its key from the
+    /// active keymap (an unbound one is left out).
+    fn footer(&self) -> Vec<Hint> {
+        Vec::new()
+    }
+
+    /// While `captures_text`: whether the focused element takes printable
+    /// characters now (a text field). A tick box or a choice in a form does
+    /// not, so `?` there opens help.
+    fn typing(&self) -> bool {
+        self.captures_text()
     }
 
     /// The area the screen will be drawn in, before the first `reload` and
@@ -118,5 +163,11 @@ pub trait Screen {
     /// Text pasted into the terminal (bracketed paste).
     fn on_paste(&mut self, _text: &str, _ctx: &Ctx) -> Vec<Effect> {
         Vec::new()
+    }
+
+    /// The one line that must stay in sight when the terminal is too small
+    /// for the screen (the call form's countdown to pass to duty, Rec 39).
+    fn too_small_line(&self, _ctx: &Ctx) -> Option<String> {
+        None
     }
 }

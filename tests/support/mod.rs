@@ -109,10 +109,7 @@ impl Harness {
     }
 
     pub fn ctx(&self) -> Ctx<'static> {
-        Ctx {
-            now: self.now,
-            me: None,
-        }
+        Ctx::new(self.now, None)
     }
 
     /// Runs effects as the loop does; keeps the others in `out`.

@@ -1,10 +1,9 @@
 //! The call form's state: the fields as typed, the draft saved to the
 //! database (versioned JSON), and the `CallInput` the desk logs.
 
+use crate::tui::widgets::{TextBox, TextField};
 use chrono::{DateTime, NaiveDate, Utc};
-use ratatui_textarea::TextArea;
 use serde::{Deserialize, Serialize};
-use tui_input::Input;
 
 use crate::desk::Staff;
 use crate::desk::{CallField, CallInput, ChildInput, ChildMatch, ReferrerInput};
@@ -182,27 +181,42 @@ impl Field {
     }
 }
 
-/// One child's fields while typing.
-#[derive(Debug, Clone, Default)]
+/// One child's fields while typing (the screens' one text field, each with
+/// the limit the desk checks).
+#[derive(Debug, Clone)]
 pub struct ChildForm {
-    pub name: Input,
+    pub name: TextField,
     pub name_unknown: bool,
-    pub address: Input,
-    pub dob: Input,
-    pub language: Input,
+    pub address: TextField,
+    pub dob: TextField,
+    pub language: TextField,
     pub interpreter: bool,
     /// Linked to a child already on file (chosen from the matches).
     pub existing_child_id: Option<i64>,
 }
 
+impl Default for ChildForm {
+    fn default() -> Self {
+        ChildForm {
+            name: TextField::new(Field::Name.max_len()),
+            name_unknown: false,
+            address: TextField::new(Field::Address.max_len()),
+            dob: TextField::new(Field::Dob.max_len()),
+            language: TextField::new(Field::Language.max_len()),
+            interpreter: false,
+            existing_child_id: None,
+        }
+    }
+}
+
 impl ChildForm {
     pub fn from_draft(d: &ChildDraft) -> ChildForm {
         ChildForm {
-            name: Input::new(d.name.clone()),
+            name: TextField::restored(Field::Name.max_len(), &d.name),
             name_unknown: d.name_unknown,
-            address: Input::new(d.address.clone()),
-            dob: Input::new(d.dob.clone()),
-            language: Input::new(d.first_language.clone()),
+            address: TextField::restored(Field::Address.max_len(), &d.address),
+            dob: TextField::restored(Field::Dob.max_len(), &d.dob),
+            language: TextField::restored(Field::Language.max_len(), &d.first_language),
             interpreter: d.interpreter_needed,
             existing_child_id: d.existing_child_id,
         }
@@ -313,14 +327,14 @@ pub fn split_dob(s: &str) -> (Option<String>, Option<u32>, Option<String>) {
 pub struct Form {
     pub children: Vec<ChildForm>,
     pub current: usize,
-    pub concern: TextArea<'static>,
+    pub concern: TextBox,
     pub harm: bool,
     pub crime: bool,
-    pub ref_name: Input,
-    pub ref_relationship: Input,
+    pub ref_name: TextField,
+    pub ref_relationship: TextField,
     pub source: Option<ReferralSource>,
-    pub ref_address: Input,
-    pub ref_phone: Input,
+    pub ref_address: TextField,
+    pub ref_phone: TextField,
     pub put_through: bool,
     pub passed_to: Option<String>,
 }
@@ -330,14 +344,14 @@ impl Default for Form {
         Form {
             children: vec![ChildForm::default()],
             current: 0,
-            concern: TextArea::default(),
+            concern: TextBox::new(Field::Concern.max_len()),
             harm: false,
             crime: false,
-            ref_name: Input::default(),
-            ref_relationship: Input::default(),
+            ref_name: TextField::new(Field::RefName.max_len()),
+            ref_relationship: TextField::new(Field::RefRelationship.max_len()),
             source: None,
-            ref_address: Input::default(),
-            ref_phone: Input::default(),
+            ref_address: TextField::new(Field::RefAddress.max_len()),
+            ref_phone: TextField::new(Field::RefPhone.max_len()),
             put_through: false,
             passed_to: None,
         }
@@ -350,21 +364,23 @@ impl Form {
         if children.is_empty() {
             children.push(ChildForm::default());
         }
-        let concern_lines: Vec<String> = d.concern.split('\n').map(str::to_string).collect();
         Form {
             current: d.current_child.min(children.len() - 1),
             children,
-            concern: TextArea::new(concern_lines),
+            concern: TextBox::restored(Field::Concern.max_len(), &d.concern),
             harm: d.deliberate_harm,
             crime: d.possible_crime,
-            ref_name: Input::new(d.referrer_name.clone()),
-            ref_relationship: Input::new(d.referrer_relationship.clone()),
+            ref_name: TextField::restored(Field::RefName.max_len(), &d.referrer_name),
+            ref_relationship: TextField::restored(
+                Field::RefRelationship.max_len(),
+                &d.referrer_relationship,
+            ),
             source: d
                 .source
                 .as_deref()
                 .and_then(|s| ReferralSource::parse(s).ok()),
-            ref_address: Input::new(d.referrer_address.clone()),
-            ref_phone: Input::new(d.referrer_phone.clone()),
+            ref_address: TextField::restored(Field::RefAddress.max_len(), &d.referrer_address),
+            ref_phone: TextField::restored(Field::RefPhone.max_len(), &d.referrer_phone),
             put_through: d.put_through,
             passed_to: d.passed_verbally_to.clone(),
         }
@@ -389,13 +405,13 @@ impl Form {
     }
 
     pub fn concern_text(&self) -> String {
-        self.concern.lines().join("\n")
+        self.concern.text()
     }
 
     /// The call as the desk will log it (the same `CallInput` `dutydesk call`
     /// builds).
     pub fn to_input(&self, started_at: DateTime<Utc>, draft_id: Option<i64>) -> CallInput {
-        let opt = |i: &Input| Some(i.value().to_string());
+        let opt = |i: &TextField| Some(i.value().to_string());
         CallInput {
             children: self.children.iter().map(ChildForm::to_input).collect(),
             concern: self.concern_text(),
@@ -426,7 +442,7 @@ impl Form {
     }
 
     /// The one-line text input behind a field, if it is one.
-    pub fn line(&self, f: Field) -> Option<&Input> {
+    pub fn line(&self, f: Field) -> Option<&TextField> {
         let c = self.child();
         Some(match f {
             Field::Name => &c.name,
@@ -441,7 +457,7 @@ impl Form {
         })
     }
 
-    pub fn line_mut(&mut self, f: Field) -> Option<&mut Input> {
+    pub fn line_mut(&mut self, f: Field) -> Option<&mut TextField> {
         let cur = self.current;
         let c = &mut self.children[cur];
         Some(match f {
@@ -548,8 +564,8 @@ mod tests {
     #[test]
     fn draft_round_trips_and_refuses_newer_versions() {
         let mut f = Form::default();
-        f.child_mut().name = Input::new("Amara Osei".into());
-        f.concern = TextArea::new(vec!["line one".into(), "line two".into()]);
+        f.child_mut().name = TextField::restored(200, "Amara Osei");
+        f.concern = TextBox::restored(MAX_TEXT, "line one\nline two");
         f.source = Some(ReferralSource::School);
         f.harm = true;
         let json = serde_json::to_string(&f.to_draft()).unwrap();
@@ -570,11 +586,11 @@ mod tests {
         assert!(!f.has_first_fields());
         f.child_mut().name_unknown = true;
         assert!(!f.is_empty());
-        f.child_mut().address = Input::new("12 Mill Lane".into());
+        f.child_mut().address = TextField::restored(500, "12 Mill Lane");
         assert!(!f.has_first_fields());
-        f.concern = TextArea::new(vec!["  ".into()]);
+        f.concern = TextBox::restored(MAX_TEXT, "  ");
         assert!(!f.has_first_fields());
-        f.concern = TextArea::new(vec!["bruise".into()]);
+        f.concern = TextBox::restored(MAX_TEXT, "bruise");
         assert!(f.has_first_fields());
     }
 }

@@ -7,44 +7,36 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::model::{Field, Kind, ORDER};
-use super::{CallForm, ClockLevel, PASS_WITHIN};
+use super::{CallForm, CallFormAction, ClockLevel};
 use crate::desk::ChildMatch;
 use crate::desk::Referral;
 use crate::domain::time::{countdown, to_london};
 use crate::domain::ReferralState;
 use crate::tui::screen::Ctx;
+use crate::tui::widgets::wrap_text;
 
 const LABEL_W: u16 = 27;
 const CONCERN_ROWS: usize = 4;
 
 pub(super) fn draw(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
-    let [clock, kids, body, status, keys] = Layout::vertical([
+    let [clock, kids, body, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(5),
         Constraint::Length(1),
-        Constraint::Length(1),
     ])
     .areas(area);
     draw_clock(m, f, clock, ctx);
-    draw_children(m, f, kids);
+    draw_children(m, f, kids, ctx);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
-    draw_fields(m, f, left);
-    draw_matches(m, f, right);
+    draw_fields(m, f, left, ctx);
+    draw_matches(m, f, right, ctx);
     let (text, style) = match &m.error {
         Some(e) => (e.clone(), Style::new().red().bold()),
-        None => (m.status.clone(), Style::new()),
+        None => (m.status.clone(), Style::new().bold()),
     };
     f.render_widget(Paragraph::new(format!(" {text}")).style(style), status);
-    f.render_widget(
-        Paragraph::new(
-            " Tab next · Shift-Tab back · Ctrl-S log the call · Esc close (kept) · \
-             Ctrl-N name not known · Ctrl-O sibling · PgDn/Ctrl-L earlier records",
-        )
-        .style(Style::new().dim()),
-        keys,
-    );
 }
 
 fn draw_clock(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -57,7 +49,7 @@ fn draw_clock(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
     } else {
         format!("{}h {:02}m ago", age / 3600, (age % 3600) / 60)
     };
-    let due = m.started_at + PASS_WITHIN;
+    let due = m.pass_due.unwrap_or(m.started_at);
     let (style, left) = match m.clock_level(now) {
         ClockLevel::Normal => (Style::new().green(), countdown(due, now)),
         ClockLevel::Amber => (Style::new().yellow().bold(), countdown(due, now)),
@@ -67,25 +59,24 @@ fn draw_clock(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
         ),
     };
     let saved = match (m.draft_id, m.saved_at) {
+        _ if m.saving => "saving…".to_string(),
         (Some(_), Some(t)) => format!("saved {}", to_london(t).format("%H:%M:%S")),
         (Some(_), None) => "saved".into(),
         (None, _) => "not saved yet".into(),
     };
+    // The countdown first, so the narrowest screen still shows it (Rec 39).
     let line = Line::from(vec![
+        Span::styled(format!(" PASS TO DUTY {left} "), style),
         Span::raw(format!(
-            " Call began {} ({ago}) │ ",
+            " verbally and in writing │ call began {} ({ago}) │ ",
             to_london(m.started_at).format("%H:%M")
         )),
-        Span::styled(
-            format!(" pass to duty, verbally and in writing: {left} "),
-            style,
-        ),
-        Span::raw(format!(" │ {saved}")).dim(),
+        Span::raw(saved).dim(),
     ]);
     f.render_widget(Paragraph::new(line), area);
 }
 
-fn draw_children(m: &CallForm, f: &mut Frame, area: Rect) {
+fn draw_children(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
     let mut spans = vec![Span::raw(" ")];
     let n = m.form.children.len();
     for (i, c) in m.form.children.iter().enumerate() {
@@ -105,7 +96,13 @@ fn draw_children(m: &CallForm, f: &mut Frame, area: Rect) {
         spans.push(Span::styled(label, st));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::raw("  Ctrl-O another child on this call · F2 next child").dim());
+    spans.push(
+        Span::raw(format!(
+            "  {} another child on this call",
+            ctx.key("call-form", CallFormAction::AddChild)
+        ))
+        .dim(),
+    );
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -126,7 +123,7 @@ fn window(s: &str, cursor: usize, width: usize) -> (String, usize) {
     (s.chars().skip(start).take(width).collect(), cursor - start)
 }
 
-fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect) {
+fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
     let block = Block::bordered().title(" Rec 39: name, address and concern first ");
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -160,17 +157,14 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect) {
         match field.kind() {
             Kind::Line => {
                 let input = m.form.line(field).expect("line field");
-                let (mut text, col) = window(
-                    input.value(),
-                    input.visual_cursor(),
-                    value_w.saturating_sub(1),
-                );
+                let (mut text, col) =
+                    window(input.value(), input.cursor(), value_w.saturating_sub(1));
                 let mut st = Style::new();
                 if field == Field::Name && child.name_unknown {
                     text = "(name not known)".into();
                     st = st.italic();
                 } else if text.is_empty() && !focused {
-                    text = placeholder(field).into();
+                    text = placeholder(field, ctx);
                     st = st.dim();
                 }
                 if focused {
@@ -188,8 +182,8 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect) {
                 lines.push(Line::from(spans));
             }
             Kind::Text => {
-                let rows = m.form.concern.lines();
-                let ratatui_textarea::DataCursor(crow, ccol) = m.form.concern.cursor();
+                let rows = m.form.concern.raw_lines();
+                let (crow, ccol) = m.form.concern.cursor();
                 let top = crow.saturating_sub(CONCERN_ROWS - 1);
                 let empty = rows.len() == 1 && rows[0].is_empty();
                 for r in 0..CONCERN_ROWS {
@@ -199,7 +193,7 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect) {
                         Span::raw(" ".repeat(LABEL_W as usize - 1))
                     };
                     let text = if empty && r == 0 && !focused {
-                        Span::raw(placeholder(field)).dim()
+                        Span::raw(placeholder(field, ctx)).dim()
                     } else {
                         let row = rows.get(top + r).map(String::as_str).unwrap_or("");
                         let c = if top + r == crow { ccol } else { 0 };
@@ -264,12 +258,12 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect) {
         } else if let Some(adv) = m.advice(field) {
             Some((format!("! {adv}"), Style::new().yellow()))
         } else if focused {
-            focus_hint(field).map(|h| (h.to_string(), Style::new().dim()))
+            focus_hint(field, ctx).map(|h| (h, Style::new().dim()))
         } else {
             None
         };
         if let Some((text, st)) = note {
-            for part in wrap(&text, value_w.saturating_sub(1)) {
+            for part in wrap_text(&text, value_w.saturating_sub(1).max(10)) {
                 lines.push(Line::from(vec![
                     Span::raw(" ".repeat(LABEL_W as usize)),
                     Span::styled(part, st),
@@ -294,35 +288,17 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect) {
     }
 }
 
-/// Splits `s` into lines of at most `width` characters at spaces.
-fn wrap(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(10);
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for w in s.split(' ') {
-        let need = cur.chars().count() + usize::from(!cur.is_empty()) + w.chars().count();
-        if need > width && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(w);
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-fn placeholder(f: Field) -> &'static str {
+fn placeholder(f: Field, ctx: &Ctx) -> String {
     match f {
-        Field::Name => "first and last name, or Ctrl-N: name not known",
-        Field::Address => "where the child is now",
-        Field::Concern => "what the caller is worried about",
-        Field::Dob => "dd/mm/yyyy, \"about 5\" or \"unborn 01/03/2027\"",
-        Field::RefRelationship => "e.g. class teacher, neighbour, GP",
-        _ => "",
+        Field::Name => format!(
+            "first and last name, or {}: name not known",
+            ctx.key("call-form", CallFormAction::NameNotKnown)
+        ),
+        Field::Address => "where the child is now".into(),
+        Field::Concern => "what the caller is worried about".into(),
+        Field::Dob => "dd/mm/yyyy, \"about 5\" or \"unborn 01/03/2027\"".into(),
+        Field::RefRelationship => "e.g. class teacher, neighbour, GP".into(),
+        _ => String::new(),
     }
 }
 
@@ -336,21 +312,25 @@ fn hint(f: Field) -> &'static str {
     }
 }
 
-fn focus_hint(f: Field) -> Option<&'static str> {
+fn focus_hint(f: Field, ctx: &Ctx) -> Option<String> {
+    let next = ctx.key("call-form", CallFormAction::NextField);
     Some(match f {
-        Field::Name => "first and last name; Ctrl-N if the caller does not know it",
-        Field::Concern => "Enter: new line · Tab: next field",
+        Field::Name => format!(
+            "first and last name; {} if the caller does not know it",
+            ctx.key("call-form", CallFormAction::NameNotKnown)
+        ),
+        Field::Concern => format!("Enter: new line · {next}: next field"),
         Field::Interpreter | Field::Harm | Field::Crime | Field::PutThrough => {
-            "Space: change · y / n"
+            "Space: change · y / n".into()
         }
-        Field::Source => "←/→ choose, or type the code (2A, 6, 10)",
-        Field::PassedTo => "←/→ choose the duty worker you spoke to",
-        Field::Dob => "dd/mm/yyyy, \"about 5\", or \"unborn 01/03/2027\"",
+        Field::Source => "←/→ choose, or type the code (2A, 6, 10)".into(),
+        Field::PassedTo => "←/→ choose the duty worker you spoke to".into(),
+        Field::Dob => "dd/mm/yyyy, \"about 5\", or \"unborn 01/03/2027\"".into(),
         _ => return None,
     })
 }
 
-fn draw_matches(m: &CallForm, f: &mut Frame, area: Rect) {
+fn draw_matches(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
     let n = m.matches.len();
     let title = if n == 0 {
         " Earlier records ".to_string()
@@ -376,7 +356,15 @@ fn draw_matches(m: &CallForm, f: &mut Frame, area: Rect) {
         ));
     }
     if n > 0 {
-        lines.push(Line::from("PgUp/PgDn choose · Ctrl-L same child: link").dim());
+        lines.push(
+            Line::from(format!(
+                "{}/{} choose · {} same child: link",
+                ctx.key("call-form", CallFormAction::PrevMatch),
+                ctx.key("call-form", CallFormAction::NextMatch),
+                ctx.key("call-form", CallFormAction::LinkMatch)
+            ))
+            .dim(),
+        );
     }
     f.render_widget(
         Paragraph::new(lines)
