@@ -79,7 +79,7 @@ screen_actions! {
         NextPanel = (
             "next-panel",
             "next panel",
-            "the panel below: the call (concern, referrer, siblings), earlier referrals, chronology"
+            "the panel below: the call (concern, referrer, siblings), earlier referrals, chronology, household, strategy discussions"
         ),
     }
 }
@@ -98,10 +98,21 @@ pub enum Panel {
     History,
     /// This referral's significant events (Rec 58).
     Chronology,
+    /// The household: each person, role, parental responsibility, and their
+    /// earlier involvement with why (issue 16).
+    Household,
+    /// Strategy discussions: when, how, who, decided, action points (Rec 51, 93).
+    Strategy,
 }
 
 impl Panel {
-    const ALL: [Panel; 3] = [Panel::Call, Panel::History, Panel::Chronology];
+    const ALL: [Panel; 5] = [
+        Panel::Call,
+        Panel::History,
+        Panel::Chronology,
+        Panel::Household,
+        Panel::Strategy,
+    ];
     fn next(self) -> Panel {
         let i = Panel::ALL.iter().position(|p| *p == self).unwrap_or(0);
         Panel::ALL[(i + 1) % Panel::ALL.len()]
@@ -1337,10 +1348,12 @@ impl ReferralScreen {
             }
             Panel::History => self.history_text(d),
             Panel::Chronology => self.chronology_text(d),
+            Panel::Household => household_text(d),
+            Panel::Strategy => strategy_text(d),
         }
     }
 
-    fn panel_title(&self, d: &ReferralDetail, ctx: &Ctx) -> Line<'static> {
+    fn panel_title(&self, d: &ReferralDetail, ctx: &Ctx, width: u16) -> Line<'static> {
         let earlier = d
             .previous
             .iter()
@@ -1351,7 +1364,46 @@ impl ReferralScreen {
             (Panel::Call, "The call".to_string()),
             (Panel::History, format!("Earlier referrals ({earlier})")),
             (Panel::Chronology, format!("Chronology ({chron})")),
+            (
+                Panel::Household,
+                format!(
+                    "Household ({})",
+                    d.household
+                        .iter()
+                        .filter(|h| !h.member.is_removed())
+                        .count()
+                ),
+            ),
+            (Panel::Strategy, format!("Strategy ({})", d.strategy.len())),
         ];
+        let hint = format!(
+            "· {} panel · {} read whole ",
+            ctx.key("referral", ReferralAction::NextPanel),
+            ctx.key("referral", ReferralAction::View)
+        );
+        let full: usize = names
+            .iter()
+            .map(|(_, n)| widgets::cells(n) + 1)
+            .sum::<usize>()
+            + 3
+            + widgets::cells(&hint);
+        if full > usize::from(width.saturating_sub(2)) {
+            // Narrow: the panel shown, where it is among them, the keys.
+            let i = Panel::ALL
+                .iter()
+                .position(|p| *p == self.panel)
+                .unwrap_or(0);
+            let n = names
+                .iter()
+                .find(|(p, _)| *p == self.panel)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            return Line::from(vec![
+                Span::raw(" "),
+                Span::styled(format!("[{n}]"), Style::new().bold().reversed()),
+                Span::raw(format!(" {}/{} {hint}", i + 1, Panel::ALL.len())),
+            ]);
+        }
         let mut spans = vec![Span::raw(" ")];
         for (p, n) in names {
             if p == self.panel {
@@ -1364,11 +1416,7 @@ impl ReferralScreen {
             }
             spans.push(Span::raw(" "));
         }
-        spans.push(Span::raw(format!(
-            "· {} panel · {} read whole ",
-            ctx.key("referral", ReferralAction::NextPanel),
-            ctx.key("referral", ReferralAction::View)
-        )));
+        spans.push(Span::raw(hint));
         Line::from(spans)
     }
 
@@ -1387,6 +1435,8 @@ impl ReferralScreen {
             Panel::Call => "The call",
             Panel::History => "Earlier referrals",
             Panel::Chronology => "Chronology (Rec 58)",
+            Panel::Household => "Household",
+            Panel::Strategy => "Strategy discussions (Rec 51, 93)",
         };
         self.viewer = Some(Viewer::new(
             format!(
@@ -1397,6 +1447,118 @@ impl ReferralScreen {
             &text.join("\n"),
         ));
     }
+}
+
+/// The household panel: each person, role, parental responsibility, and
+/// what is known of them from other referrals, with why (issue 16).
+fn household_text(d: &ReferralDetail) -> Vec<String> {
+    let mut out = Vec::new();
+    if d.household.is_empty() {
+        out.push("No household recorded yet (p: add a person).".to_string());
+    }
+    for e in &d.household {
+        let m = &e.member;
+        let mut line = format!("{} · {}", inert(&m.name), m.role.label());
+        if let Some(p) = m.parental_responsibility {
+            line.push_str(&format!(" · PR {}", p.as_str()));
+        }
+        if let Some(dob) = m.dob {
+            line.push_str(&format!(" · dob {}", dob.format("%d/%m/%Y")));
+        }
+        if let Some(a) = m.address.as_deref() {
+            line.push_str(&format!(" · {}", inert(a)));
+        }
+        if let Some(t) = m.removed_at {
+            line.push_str(&format!(
+                " · REMOVED {}: {}",
+                fmt_short(t),
+                inert(m.removed_reason.as_deref().unwrap_or(""))
+            ));
+        }
+        out.push(line);
+        if m.child_id.is_some() && !e.referrals.is_empty() {
+            out.push(format!(
+                "  a child on file: {} referral(s) of their own",
+                e.referrals.len()
+            ));
+        }
+        for i in &e.earlier {
+            out.push(format!(
+                "  known {} on referral {} ({}, {}): {}",
+                i.involvement,
+                i.referral_id,
+                crate::domain::time::to_london(i.received_at).format("%d/%m/%Y"),
+                inert_or(i.child.as_deref(), "child's name not known"),
+                inert(&i.why)
+            ));
+        }
+    }
+    for i in &d.named_as_sibling {
+        out.push(format!(
+            "This child is named as a sibling on referral {} ({}).",
+            i.referral_id,
+            inert_or(i.child.as_deref(), "name not known")
+        ));
+    }
+    out
+}
+
+/// The strategy discussions panel: when, how, who, decided, action points.
+fn strategy_text(d: &ReferralDetail) -> Vec<String> {
+    let mut out = Vec::new();
+    if d.strategy.is_empty() {
+        out.push(
+            "No strategy discussion recorded (`dutydesk strategy record`, Rec 51, 93).".to_string(),
+        );
+    }
+    for s in &d.strategy {
+        out.push(format!(
+            "{} {} · s47 {} · manager from each agency {} · {}",
+            fmt_short(s.held_at),
+            s.how.as_str(),
+            if s.s47 { "yes" } else { "no" },
+            if s.manager_from_each() { "yes" } else { "NO" },
+            match s.circulated_at {
+                Some(t) => format!("circulated {}", fmt_short(t)),
+                None => "NOT CIRCULATED".into(),
+            }
+        ));
+        out.push(format!(
+            "  who: {}",
+            s.participants
+                .iter()
+                .map(|p| format!(
+                    "{} ({}{})",
+                    inert(&p.name),
+                    inert(&p.agency),
+                    if p.manager { ", manager" } else { "" }
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+        if let Some(r) = &s.no_police_manager_reason {
+            out.push(format!("  no police manager: {}", inert(r)));
+        }
+        if let Some(r) = &s.no_social_care_manager_reason {
+            out.push(format!("  no social care manager: {}", inert(r)));
+        }
+        out.push(format!("  decided: {}", inert(&s.protective_action)));
+        for a in &s.action_points {
+            out.push(format!(
+                "  action: {} · {} · due {} · review {}{}",
+                inert(&a.what),
+                inert(&a.owner),
+                fmt_short(a.due_at),
+                a.review_on.format("%d/%m/%Y"),
+                match a.done_at {
+                    Some(_) if a.late => " · done late",
+                    Some(_) => " · done",
+                    None => "",
+                }
+            ));
+        }
+    }
+    out
 }
 
 struct Areas {
@@ -1814,7 +1976,7 @@ impl Screen for ReferralScreen {
         f.render_widget(
             Paragraph::new(shown).block(
                 Block::bordered()
-                    .title(self.panel_title(d, ctx))
+                    .title(self.panel_title(d, ctx, a.panel.width))
                     .title_bottom(Line::from(more).right_aligned()),
             ),
             a.panel,
