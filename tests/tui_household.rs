@@ -132,3 +132,77 @@ fn the_household_and_strategy_sections_at_80x24() {
     let whole = screen_text(&draw(&a, 80, 24));
     assert!(whole.contains("see Amara alone · jpatel"), "{whole}");
 }
+
+#[test]
+fn the_add_person_dialog_at_80x24_records_and_asks_which_when_on_file() {
+    let mut s = seeded();
+    household(&mut s);
+    let mut a = app(&mut s, 80, 24);
+    let leo = s.leo;
+    a.run_effects(&mut s.client, 0, vec![Effect::Open(Open::Referral(leo))]);
+    key(&mut a, &mut s.client, KeyCode::Char('p'));
+    let text = snap("dialog_add_person", &a, 80, 24);
+    assert!(text.contains("Add a person to the household"), "{text}");
+    assert!(text.contains("Leo Nowak · referral"), "{text}");
+    // Enter with no role chosen records nothing.
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    assert!(screen_text(&draw(&a, 80, 24)).contains("choose the person's role"));
+    // Parent or carer (the first role), with parental responsibility yes.
+    key(&mut a, &mut s.client, KeyCode::Down);
+    key(&mut a, &mut s.client, KeyCode::Tab);
+    keys(&mut a, &mut s.client, "Mary Nowak");
+    key(&mut a, &mut s.client, KeyCode::Tab);
+    keys(&mut a, &mut s.client, "01/02/1991");
+    key(&mut a, &mut s.client, KeyCode::Tab);
+    keys(&mut a, &mut s.client, "4 Mill Lane");
+    key(&mut a, &mut s.client, KeyCode::Tab);
+    key(&mut a, &mut s.client, KeyCode::Down);
+    let text = snap("dialog_add_person_filled", &a, 80, 24);
+    assert!(text.contains("Parental responsibility"), "{text}");
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    let text = screen_text(&draw(&a, 80, 24));
+    assert!(
+        text.contains("household: Mary Nowak added (parent or carer)"),
+        "{text}"
+    );
+    assert!(text.contains("[Household (2)]"), "{text}");
+    let d = s.desk.referral(leo).unwrap();
+    let mary = d
+        .household
+        .iter()
+        .find(|h| h.member.name == "Mary Nowak")
+        .unwrap();
+    assert_eq!(
+        mary.member.parental_responsibility,
+        Some(dutydesk::domain::household::ParentalResponsibility::Yes)
+    );
+
+    // Someone on file already: the desk says who; the dialog keeps what
+    // was typed and takes the id.
+    let dean = s.desk.referral(s.amara).unwrap().household[1]
+        .member
+        .person_id
+        .unwrap();
+    key(&mut a, &mut s.client, KeyCode::Char('p'));
+    key(&mut a, &mut s.client, KeyCode::Down);
+    key(&mut a, &mut s.client, KeyCode::Down);
+    key(&mut a, &mut s.client, KeyCode::Down);
+    key(&mut a, &mut s.client, KeyCode::Tab);
+    keys(&mut a, &mut s.client, "Dean Harlow");
+    key(&mut a, &mut s.client, KeyCode::Tab);
+    keys(&mut a, &mut s.client, "14/03/1984");
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    let text = screen_text(&draw(&a, 80, 24));
+    assert!(text.contains(&format!("person {dean}")), "{text}");
+    key(&mut a, &mut s.client, KeyCode::Tab);
+    key(&mut a, &mut s.client, KeyCode::Tab);
+    keys(&mut a, &mut s.client, &dean.to_string());
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    let d = s.desk.referral(leo).unwrap();
+    let linked = d
+        .household
+        .iter()
+        .filter(|h| h.member.person_id == Some(dean))
+        .count();
+    assert_eq!(linked, 1, "linked to the man on file");
+}

@@ -22,6 +22,7 @@ use crate::desk::{Client, ClosureCheck, Command, DeskError, ItemStatus, Outcome,
 use crate::domain::allocation::duty_owner_problem;
 use crate::domain::closure::{ChecklistItem, Missing};
 use crate::domain::endings::{is_late, Ending};
+use crate::domain::household::{MemberRole, PersonInput};
 use crate::domain::permissions::{self, Access, Permission};
 use crate::domain::time::{fmt_short, london_date};
 use crate::domain::{ActionKind, AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
@@ -76,6 +77,11 @@ screen_actions! {
             "read whole",
             "read the panel below whole: the concern, the referrer, earlier referrals, the chronology, the selected action"
         ),
+        AddPerson = (
+            "add-person",
+            "add person",
+            "add a person to the household: role, parental responsibility (issue 16)"
+        ),
         NextPanel = (
             "next-panel",
             "next panel",
@@ -120,7 +126,7 @@ impl Panel {
 }
 
 // The limits the desk checks when the text is stored (one home: domain::validate).
-use crate::domain::validate::{MAX_LINE, MAX_TEXT};
+use crate::domain::validate::{MAX_LINE, MAX_NAME, MAX_TEXT};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
@@ -194,6 +200,23 @@ pub enum Dialog {
         reason: Option<LineInput>,
         error: Option<String>,
     },
+    /// A person of the household (issue 16): role, name, date of birth,
+    /// address, parental responsibility (a parent or carer), and, when the
+    /// desk says they may be on file already, which record they are.
+    AddPerson {
+        /// Index into `MemberRole::ALL`; none until one is chosen.
+        role: Option<usize>,
+        name: LineInput,
+        dob: LineInput,
+        address: LineInput,
+        /// 0: unknown, 1: yes, 2: no.
+        pr: usize,
+        /// The person's (or a sibling's, the child's) id on file, or "new".
+        link: LineInput,
+        /// 0: role, 1: name, 2: dob, 3: address, 4: parental responsibility, 5: link.
+        field: usize,
+        error: Option<String>,
+    },
     /// The assessment outcome.
     Outcome {
         /// Index into `AssessmentOutcome::ALL`; none until one is chosen.
@@ -216,6 +239,7 @@ impl Dialog {
             | Dialog::Decide { error, .. }
             | Dialog::Pass { error, .. }
             | Dialog::Checklist { error, .. }
+            | Dialog::AddPerson { error, .. }
             | Dialog::Outcome { error, .. } => *error = Some(msg),
             Dialog::Close { error, missing, .. } => {
                 *error = Some(msg);
@@ -260,6 +284,20 @@ impl Dialog {
                 _ => None,
             },
             Dialog::Checklist { reason, .. } => reason.as_mut(),
+            Dialog::AddPerson {
+                name,
+                dob,
+                address,
+                link,
+                field,
+                ..
+            } => match field {
+                1 => Some(name),
+                2 => Some(dob),
+                3 => Some(address),
+                5 => Some(link),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -273,6 +311,7 @@ impl Dialog {
             | Dialog::Pass { error, .. }
             | Dialog::Close { error, .. }
             | Dialog::Checklist { error, .. }
+            | Dialog::AddPerson { error, .. }
             | Dialog::Outcome { error, .. } => error.as_deref(),
         }
     }
@@ -498,6 +537,18 @@ impl ReferralScreen {
                         error: None,
                     });
                 }
+            }
+            "add-person" => {
+                self.dialog = Some(Dialog::AddPerson {
+                    role: None,
+                    name: LineInput::new(MAX_NAME),
+                    dob: LineInput::new(10),
+                    address: LineInput::new(MAX_LINE),
+                    pr: 0,
+                    link: LineInput::new(20),
+                    field: 0,
+                    error: None,
+                })
             }
             "note" => {
                 self.dialog = Some(Dialog::Note {
@@ -731,6 +782,95 @@ impl ReferralScreen {
                     outcome: out,
                     late_reason: if late { late_reason } else { None },
                     at: None,
+                }
+            }
+            Dialog::AddPerson {
+                role,
+                name,
+                dob,
+                address,
+                pr,
+                link,
+                field,
+                error,
+            } => {
+                let n = MemberRole::ALL.len();
+                let parent = role.map(|r| MemberRole::ALL[r]) == Some(MemberRole::ParentCarer);
+                // The fields in order; parental responsibility only for a parent or carer.
+                let order: &[usize] = if parent {
+                    &[0, 1, 2, 3, 4, 5]
+                } else {
+                    &[0, 1, 2, 3, 5]
+                };
+                let pos = order.iter().position(|f| f == field).unwrap_or(0);
+                match key.code {
+                    KeyCode::Tab => {
+                        *field = order[(pos + 1) % order.len()];
+                        return Vec::new();
+                    }
+                    KeyCode::BackTab => {
+                        *field = order[(pos + order.len() - 1) % order.len()];
+                        return Vec::new();
+                    }
+                    KeyCode::Down if *field == 0 => {
+                        *role = Some(role.map_or(0, |c| (c + 1).min(n - 1)))
+                    }
+                    KeyCode::Up if *field == 0 => {
+                        *role = Some(role.map_or(0, |c| c.saturating_sub(1)))
+                    }
+                    KeyCode::Down if *field == 4 => *pr = (*pr + 1).min(2),
+                    KeyCode::Up if *field == 4 => *pr = pr.saturating_sub(1),
+                    KeyCode::Enter => {}
+                    _ => {
+                        match field {
+                            1 => name.handle(&key),
+                            2 => dob.handle(&key),
+                            3 => address.handle(&key),
+                            5 => link.handle(&key),
+                            _ => false,
+                        };
+                    }
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                let Some(r) = *role else {
+                    *error = Some("choose the person's role with Up/Down first".into());
+                    *field = 0;
+                    return Vec::new();
+                };
+                let Some(nm) = name.trimmed() else {
+                    *error = Some("the person's name is required".into());
+                    *field = 1;
+                    return Vec::new();
+                };
+                let (link_id, new) = match link.trimmed().as_deref() {
+                    None => (None, false),
+                    Some(t) if t.eq_ignore_ascii_case("new") => (None, true),
+                    Some(t) => match t.parse::<i64>() {
+                        Ok(id) => (Some(id), false),
+                        Err(_) => {
+                            *error = Some(
+                                "on file as: an id from the message, \"new\", or blank".into(),
+                            );
+                            *field = 5;
+                            return Vec::new();
+                        }
+                    },
+                };
+                let role = MemberRole::ALL[r.min(n - 1)];
+                Command::AddHouseholdMember {
+                    referral_id,
+                    person: PersonInput {
+                        name: nm,
+                        role: Some(role),
+                        dob: dob.trimmed(),
+                        address: address.trimmed(),
+                        pr: (role == MemberRole::ParentCarer)
+                            .then(|| ["unknown", "yes", "no"][(*pr).min(2)].to_string()),
+                    },
+                    link: link_id,
+                    new,
                 }
             }
             Dialog::Note { text, error } => {
@@ -1698,6 +1838,7 @@ impl Screen for ReferralScreen {
             A::Chronology.into(),
             A::Close.into(),
             A::Checklist.into(),
+            A::AddPerson.into(),
         ]);
         v
     }
@@ -1760,6 +1901,12 @@ impl Screen for ReferralScreen {
                         *reason = None;
                         *error = None;
                     }
+                    // A person goes into the household: show it there.
+                    Some(Dialog::AddPerson { .. }) => {
+                        self.dialog = None;
+                        self.panel = Panel::Household;
+                        self.panel_scroll = 0;
+                    }
                     // A note goes into the chronology: show it there.
                     Some(Dialog::Note { .. }) => {
                         self.dialog = None;
@@ -1782,6 +1929,15 @@ impl Screen for ReferralScreen {
                             referral.referral.state.label()
                         )
                     }
+                    Outcome::MemberAdded { entry } => format!(
+                        "household: {} added ({}){}",
+                        inert(&entry.member.name),
+                        entry.member.role.label(),
+                        match entry.earlier.len() {
+                            0 => String::new(),
+                            n => format!("; known from {n} other record(s): see Household"),
+                        }
+                    ),
                     _ => "saved".into(),
                 };
                 vec![Effect::Status(msg)]
@@ -2060,6 +2216,7 @@ impl ReferralScreen {
                 ]),
             ),
             Dialog::Note { .. } => on("A note".into(), None),
+            Dialog::AddPerson { .. } => on("The household".into(), None),
             Dialog::Close { .. } => on("Closing the referral".into(), None),
             Dialog::Checklist { .. } => on("The closure checklist".into(), None),
         }
@@ -2137,6 +2294,62 @@ impl ReferralScreen {
                 } else {
                     lines.push(Line::from("Enter complete · Esc cancel"));
                 }
+            }
+            Dialog::AddPerson {
+                role,
+                name,
+                dob,
+                address,
+                pr,
+                link,
+                field,
+                ..
+            } => {
+                title = " Add a person to the household ";
+                let items = MemberRole::ALL
+                    .iter()
+                    .map(|r| ListItem::new(r.label()))
+                    .collect();
+                list = Some((items, *role));
+                let parent = role.map(|r| MemberRole::ALL[r]) == Some(MemberRole::ParentCarer);
+                let label = |s: &'static str, on: bool| {
+                    if on {
+                        Line::from(s.bold())
+                    } else {
+                        Line::from(s)
+                    }
+                };
+                if role.is_none() {
+                    lines.push(Line::from("Choose the role with Up/Down.".bold()));
+                }
+                lines.push(label("Name:", *field == 1));
+                lines.push(name.line(inner_w, *field == 1));
+                lines.push(label("Date of birth (dd/mm/yyyy):", *field == 2));
+                lines.push(dob.line(inner_w, *field == 2));
+                lines.push(label("Address:", *field == 3));
+                lines.push(address.line(inner_w, *field == 3));
+                if parent {
+                    lines.push(Line::from(vec![
+                        Span::styled(
+                            "Parental responsibility (Up/Down): ",
+                            if *field == 4 {
+                                Style::new().bold()
+                            } else {
+                                Style::new()
+                            },
+                        ),
+                        Span::styled(
+                            ["unknown", "yes", "no"][(*pr).min(2)],
+                            Style::new().reversed(),
+                        ),
+                    ]));
+                }
+                lines.push(label(
+                    "On file as (an id the desk names, \"new\", or blank):",
+                    *field == 5,
+                ));
+                lines.push(link.line(inner_w, *field == 5));
+                lines.push(Line::from("Tab next field · Enter add · Esc cancel"));
             }
             Dialog::Note { text, .. } => {
                 title = " Add a note ";
