@@ -206,3 +206,15 @@ fn the_add_person_dialog_at_80x24_records_and_asks_which_when_on_file() {
         .count();
     assert_eq!(linked, 1, "linked to the man on file");
 }
+
+#[test]
+fn the_call_forms_matches_show_the_adults_known_around_the_child() {
+    let mut s = seeded();
+    household(&mut s);
+    let mut a = app(&mut s, 80, 24);
+    key(&mut a, &mut s.client, KeyCode::Char('n'));
+    keys(&mut a, &mut s.client, "Amara Osei");
+    let text = snap("call_form_household_match", &a, 80, 24);
+    assert!(text.contains("household: Dean Harlow"), "{text}");
+    assert!(text.contains("alleged perpetrator"), "{text}");
+}

@@ -140,6 +140,28 @@ pub(crate) fn named_as_sibling(c: &Connection, child_id: i64) -> Result<Vec<Invo
     sibling_elsewhere(c, child_id, 0)
 }
 
+/// The adults (not removed) recorded on the households of `referrals` (one
+/// child's), newest referral first.
+pub(crate) fn adults_of_child(c: &Connection, referrals: &[Referral]) -> Result<Vec<Involvement>> {
+    let mut out = Vec::new();
+    let mut refs: Vec<&Referral> = referrals.iter().collect();
+    refs.sort_by_key(|r| std::cmp::Reverse((r.received_at, r.id)));
+    for r in refs {
+        let ids: Vec<i64> = store::household_of_referral(c, r.id)?
+            .into_iter()
+            .filter(|m| m.person_id.is_some() && !m.is_removed())
+            .map(|m| m.id)
+            .collect();
+        for on in store::members_on(c, &ids)? {
+            let mut i = involvement(on, None);
+            i.involvement = i.role.label().to_string();
+            i.why = "in this child's household".into();
+            out.push(i);
+        }
+    }
+    Ok(out)
+}
+
 /// A referral's household with what is known of each person.
 pub(crate) fn household_view(c: &Connection, referral_id: i64) -> Result<Vec<HouseholdEntry>> {
     let mut out = Vec::new();

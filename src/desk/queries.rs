@@ -75,6 +75,11 @@ pub struct ChildMatch {
     /// referrals (issue 16: a child's siblings on other calls are linked).
     #[serde(default)]
     pub named_as_sibling: Vec<super::household::Involvement>,
+    /// The adults recorded in this child's households on its referrals
+    /// (role, name as recorded, referral): who the caller may be talking
+    /// about, and any alleged perpetrator, before the caller hangs up.
+    #[serde(default)]
+    pub household: Vec<super::household::Involvement>,
 }
 
 /// Integrity of the file, the event chain, and the state tables against
@@ -438,11 +443,13 @@ impl Desk {
                     .expect("ranked from found");
                 let referrals = store::referrals_of_child(c, child.id)?;
                 let named_as_sibling = super::household::named_as_sibling(c, child.id)?;
+                let household = super::household::adults_of_child(c, &referrals)?;
                 out.push(ChildMatch {
                     matched: m,
                     child,
                     referrals,
                     named_as_sibling,
+                    household,
                 });
             }
             Ok(out)
