@@ -465,12 +465,29 @@ pub(crate) fn fill_demo(desk: &mut Desk, workers: &[String], now: DateTime<Utc>)
     let open = desk
         .store
         .read(|c| Ok::<_, DeskError>(store::open_referrals_oversight(c, None)?))?;
+    // Leave alone the referrals whose open actions belong to someone absent:
+    // they are the demo's "needs cover" (Rec 50).
+    let absent: Vec<String> = desk
+        .staff(None)?
+        .into_iter()
+        .filter(|s| s.is_absent(now))
+        .map(|s| s.login)
+        .collect();
     let mut referrals: Vec<i64> = Vec::new();
     let mut rest: Vec<i64> = Vec::new();
     for (id, ..) in open.iter().rev() {
-        let r = desk
-            .store
-            .read(|c| Ok::<_, DeskError>(store::referral_by_id(c, *id)?))?;
+        let (r, actions) = desk.store.read(|c| {
+            Ok::<_, DeskError>((
+                store::referral_by_id(c, *id)?,
+                store::actions_of_referral(c, *id)?,
+            ))
+        })?;
+        if actions
+            .iter()
+            .any(|a| a.is_open() && a.owner.as_ref().is_some_and(|o| absent.contains(o)))
+        {
+            continue;
+        }
         match r {
             Some(r) if r.deliberate_harm || r.possible_crime => referrals.push(r.id),
             Some(r) => rest.push(r.id),
@@ -478,6 +495,9 @@ pub(crate) fn fill_demo(desk: &mut Desk, workers: &[String], now: DateTime<Utc>)
         }
     }
     referrals.extend(rest);
+    if referrals.len() < 2 || workers.len() < 2 {
+        return Ok(());
+    }
     let detail = |desk: &mut Desk, id: i64| desk.referral(id);
     let add = |desk: &mut Desk,
                referral_id: i64,

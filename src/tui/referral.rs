@@ -1521,19 +1521,32 @@ impl ReferralScreen {
             ctx.key("referral", ReferralAction::NextPanel),
             ctx.key("referral", ReferralAction::View)
         );
-        let full: usize = names
-            .iter()
-            .map(|(_, n)| widgets::cells(n) + 1)
-            .sum::<usize>()
-            + 3
-            + widgets::cells(&hint);
-        if full > usize::from(width.saturating_sub(2)) {
+        let fits = |names: &[(Panel, String)]| {
+            names
+                .iter()
+                .map(|(_, n)| widgets::cells(n) + 1)
+                .sum::<usize>()
+                + 3
+                + widgets::cells(&hint)
+                <= usize::from(width.saturating_sub(2))
+        };
+        // Narrower: "Earlier (1)" for "Earlier referrals (1)".
+        let full_names = names.clone();
+        let names: Vec<(Panel, String)> = if fits(&names) {
+            names.to_vec()
+        } else {
+            names
+                .iter()
+                .map(|(p, n)| (*p, n.replace("Earlier referrals", "Earlier")))
+                .collect()
+        };
+        if !fits(&names) {
             // Narrow: the panel shown, where it is among them, the keys.
             let i = Panel::ALL
                 .iter()
                 .position(|p| *p == self.panel)
                 .unwrap_or(0);
-            let n = names
+            let n = full_names
                 .iter()
                 .find(|(p, _)| *p == self.panel)
                 .map(|(_, n)| n.clone())
