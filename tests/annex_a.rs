@@ -9,6 +9,7 @@ use std::process::{Command as Proc, Output};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use dutydesk::desk::{CallInput, ChildInput, Command, Desk, Outcome, ReferrerInput};
 use dutydesk::domain::annex_a::List;
+use dutydesk::domain::strategy::{DiscussionInput, How, Participant};
 use dutydesk::domain::{ActionKind, Actor, AssessmentOutcome, Decision, Role};
 use dutydesk::store::Store;
 
@@ -265,7 +266,30 @@ fn a_section_47_and_its_authorised_assessment_read_right_in_lists_4_and_5() {
     .unwrap();
     let actions = d.referral(id).unwrap().actions;
     d.set_actor(actor("ann"));
-    for kind in [ActionKind::StrategyDiscussion, ActionKind::SeeChild] {
+    // The strategy discussion ends by being recorded (Rec 51, 93).
+    d.execute(
+        Command::RecordStrategyDiscussion {
+            referral_id: id,
+            discussion: DiscussionInput {
+                held_at: t("2026-10-01T15:00:00Z"),
+                how: How::Meeting,
+                participants: vec![
+                    Participant::parse("Bo Ss;social care;team manager;manager").unwrap(),
+                    Participant::parse("DS Lee;police;sergeant;manager").unwrap(),
+                ],
+                s47: true,
+                protective_action: "stays with her aunt".into(),
+                action_points: vec![],
+                no_police_manager_reason: None,
+                no_social_care_manager_reason: None,
+            },
+            late_reason: None,
+        },
+        t("2026-10-01T15:00:00Z"),
+    )
+    .unwrap();
+    {
+        let kind = ActionKind::SeeChild;
         let a = actions.iter().find(|a| a.kind == kind).unwrap();
         d.execute(
             Command::CompleteAction {

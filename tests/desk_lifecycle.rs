@@ -212,16 +212,36 @@ fn working_together_2023_conference_follows_a_strategy_discussion_held_before_th
         .find(|a| a.kind == ActionKind::StrategyDiscussion)
         .unwrap();
     let held = t("2026-11-19T16:00:00Z");
+    // Recorded (Rec 51, 93): it ends the strategy_discussion action.
     d.execute(
-        Command::CompleteAction {
-            action_id: sd.id,
-            outcome: "held with police and health".into(),
+        Command::RecordStrategyDiscussion {
+            referral_id: id,
+            discussion: dutydesk::domain::strategy::DiscussionInput {
+                held_at: held,
+                how: dutydesk::domain::strategy::How::Meeting,
+                participants: vec![
+                    dutydesk::domain::strategy::Participant::parse("A;social care;TM;manager")
+                        .unwrap(),
+                    dutydesk::domain::strategy::Participant::parse("B;police;DS;manager").unwrap(),
+                    dutydesk::domain::strategy::Participant::parse("C;health;nurse").unwrap(),
+                ],
+                s47: true,
+                protective_action: "held with police and health".into(),
+                action_points: vec![],
+                no_police_manager_reason: None,
+                no_social_care_manager_reason: None,
+            },
             late_reason: None,
-            at: None,
         },
         held,
     )
     .unwrap();
+    assert!(!d
+        .referral(id)
+        .unwrap()
+        .actions
+        .iter()
+        .any(|a| a.id == sd.id && a.is_open()));
     d.execute(
         Command::RecordDecision {
             referral_id: id,

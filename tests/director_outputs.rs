@@ -53,6 +53,14 @@ fn demo() -> (tempfile::TempDir, PathBuf, BTreeSet<String>) {
         "SELECT shared FROM agency_checks WHERE shared IS NOT NULL",
         "SELECT reason FROM consents WHERE reason IS NOT NULL",
         "SELECT reason FROM escalations",
+        // The household's adults and siblings, and strategy discussions (issue 16).
+        "SELECT name FROM household_members",
+        "SELECT address FROM household_members WHERE address IS NOT NULL",
+        "SELECT name FROM strategy_participants",
+        "SELECT protective_action FROM strategy_discussions",
+        "SELECT what FROM strategy_action_points",
+        "SELECT no_police_manager_reason FROM strategy_discussions \
+         WHERE no_police_manager_reason IS NOT NULL",
     ] {
         let Ok(mut st) = c.prepare(sql) else {
             panic!("the schema changed: {sql}");
@@ -144,7 +152,42 @@ fn director_commands() -> Vec<Vec<String>> {
             "--format",
             f,
         ]);
+        // The household and strategy discussions (issue 16).
+        for r in ["399", "400"] {
+            cmds.push(vec!["referral", "person", "list", r, "--format", f]);
+            cmds.push(vec!["referral", "show", r, "--format", f]);
+            cmds.push(vec!["strategy", "list", r, "--format", f]);
+        }
+        cmds.push(vec![
+            "referral", "person", "add", "400", "--name", "X Y", "--role", "other", "--format", f,
+        ]);
+        cmds.push(vec![
+            "referral", "person", "remove", "1", "--reason", "x", "--format", f,
+        ]);
+        cmds.push(vec!["strategy", "circulated", "2", "--format", f]);
     }
+    for f in ["table", "json", "markdown"] {
+        for s in ["1", "2"] {
+            cmds.push(vec!["strategy", "show", s, "--format", f]);
+        }
+    }
+    cmds.push(vec![
+        "strategy",
+        "record",
+        "400",
+        "--at",
+        "20/11/2026 10:00",
+        "--how",
+        "phone",
+        "--participant",
+        "A;police;DS;manager",
+        "--participant",
+        "B;social care;TM;manager",
+        "--s47",
+        "no",
+        "--protective-action",
+        "x",
+    ]);
     for f in ["table", "md", "json"] {
         cmds.push(vec!["chronology", "1", "--format", f]);
     }
@@ -213,6 +256,21 @@ fn a_directors_every_command_and_format_names_nobody() {
         !leaks(&dm, &secrets).is_empty(),
         "the scan finds names where they are"
     );
+    // And the household's adults and the strategy records are in the demo
+    // where the director's commands above look (referrals 399 and 400).
+    let dm = text(&run(
+        &db,
+        "dm",
+        &["referral", "person", "list", "400", "--format", "json"],
+    ));
+    assert!(dm.contains("Dean Harlow"), "{dm}");
+    assert!(!leaks(&dm, &secrets).is_empty());
+    let dm = text(&run(
+        &db,
+        "dm",
+        &["strategy", "show", "2", "--format", "markdown"],
+    ));
+    assert!(!leaks(&dm, &secrets).is_empty(), "{dm}");
     eprintln!(
         "{ran} director commands, {} names/addresses/phones checked",
         secrets.len()

@@ -266,7 +266,7 @@ fn fuzz_matching() {
         };
         let _ = search_terms(&probe);
         let cand = Candidate {
-            child_id: 1,
+            id: 1,
             name: Some(addr),
             dob: None,
             address: Some(name),

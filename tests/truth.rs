@@ -592,7 +592,29 @@ fn done_at_23_59_59_and_a_half_is_late_in_the_refusal_and_the_report() {
     // On time a fraction before is on time.
     let police = action(&mut d, r, ActionKind::StrategyDiscussion);
     let just = police.due_at - Duration::milliseconds(1);
-    d.execute(done(police.id, None, Some(just)), half).unwrap();
+    // A strategy discussion ends by being recorded (Rec 51, 93), held `just`.
+    d.execute(
+        Command::RecordStrategyDiscussion {
+            referral_id: r,
+            discussion: dutydesk::domain::strategy::DiscussionInput {
+                held_at: just,
+                how: dutydesk::domain::strategy::How::Phone,
+                participants: vec![
+                    dutydesk::domain::strategy::Participant::parse("A;social care;TM;manager")
+                        .unwrap(),
+                    dutydesk::domain::strategy::Participant::parse("B;police;DS;manager").unwrap(),
+                ],
+                s47: false,
+                protective_action: "none needed".into(),
+                action_points: vec![],
+                no_police_manager_reason: None,
+                no_social_care_manager_reason: None,
+            },
+            late_reason: None,
+        },
+        half,
+    )
+    .unwrap();
     assert!(!action(&mut d, r, ActionKind::StrategyDiscussion).late);
     as_(&mut d, "dir");
     let rep = d.report(&november(), half).unwrap();

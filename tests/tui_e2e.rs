@@ -159,7 +159,7 @@ fn live_call_appears_open_assign_quit_restores_terminal() {
     tmux.send(&["Enter"]);
     tmux.send(&["Enter"]);
     tmux.wait_for("the referral", Duration::from_secs(5), |s| {
-        s.contains("Referral") && s.contains("9 Willow Way") && s.contains("Chronology")
+        s.contains("Referral") && s.contains("9 Willow Way") && s.contains("v panel")
     });
     tmux.send(&["a"]);
     tmux.wait_for("the assign dialog", Duration::from_secs(5), |s| {

@@ -9,6 +9,7 @@ mod chronology;
 mod closure;
 pub mod confirmations;
 mod handover;
+mod household;
 pub mod keymap;
 pub mod output;
 mod oversight;
@@ -17,6 +18,7 @@ pub mod report;
 pub mod restore;
 mod screening;
 pub mod settings;
+mod strategy;
 mod transfer;
 
 use std::path::PathBuf;
@@ -134,6 +136,11 @@ pub enum Cmd {
     /// Assessment outcomes and "no further action" proposed by workers, awaiting a
     /// duty manager's authorisation (Rec 25), oldest first
     Authorisations(authorisation::ListArgs),
+    /// Strategy discussions (Rec 51, 93; Working Together 2023): record one with who took
+    /// part, what was decided and its action points; show it (Markdown to circulate);
+    /// list a referral's; record it circulated
+    #[command(subcommand)]
+    Strategy(strategy::StrategyCmd),
     /// Add a team
     Team {
         name: String,
@@ -499,6 +506,10 @@ pub enum ReferralCmd {
     /// 47 enquiry (duty managers; Rec 93): the first decision stays in the
     /// chronology, the section 47 clocks run from now
     Escalate(screening::EscalateArgs),
+    /// The household: add a person with their role, list them with their earlier
+    /// involvement (and why), remove one with a reason (issue 16)
+    #[command(subcommand)]
+    Person(household::PersonCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -896,6 +907,8 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
         Cmd::Authorisations(a) => authorisation::run_list(a, env),
         Cmd::Transfer(c) => transfer::run_transfer(c, env),
         Cmd::Oversight(c) => oversight::run_oversight(c, env),
+        Cmd::Referral(ReferralCmd::Person(c)) => household::run_person(c, env),
+        Cmd::Strategy(c) => strategy::run_strategy(c, env),
         Cmd::AuditSample(a) => case_audit::run_sample(a, env),
         Cmd::AuditCase(a) => case_audit::run_audit_case(a, env),
         Cmd::Referral(ReferralCmd::Checklist(a)) => closure::run_checklist(a, env),

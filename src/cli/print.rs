@@ -17,6 +17,65 @@ pub fn outcome(o: &Outcome) {
         return;
     }
     match o {
+        Outcome::MemberAdded { entry } => print!("{}", household_entry(entry, true)),
+        Outcome::MemberRemoved { member } => println!(
+            "household member {} ({}) of referral {} marked removed: {}",
+            member.id,
+            member.role.label(),
+            member.referral_id,
+            inert(member.removed_reason.as_deref().unwrap_or(""))
+        ),
+        Outcome::StrategyRecorded {
+            discussion: d,
+            ended_action,
+            circulation_action,
+            started,
+            notes,
+        } => {
+            println!(
+                "strategy discussion {} recorded on referral {} (held {}, {}; section 47: {})",
+                d.id,
+                d.referral_id,
+                fmt_long(d.held_at),
+                d.how.as_str(),
+                if d.s47 { "yes" } else { "no" }
+            );
+            match ended_action {
+                Some(a) => println!("  ended the strategy_discussion action {a}"),
+                None => println!("  no strategy_discussion action was open"),
+            }
+            for a in &d.action_points {
+                println!(
+                    "  action point {}: {} ({}), due {}, first review {} (Rec 51)",
+                    a.action_id,
+                    inert(&a.what),
+                    inert(&a.owner),
+                    fmt_long(a.due_at),
+                    a.review_on.format("%d/%m/%Y")
+                );
+            }
+            if let Some(c) = circulation_action {
+                println!(
+                    "  circulation: action {c}; when sent, `dutydesk strategy circulated {}` (Rec 51)",
+                    d.id
+                );
+            }
+            for a in started {
+                println!("  started action {a}");
+            }
+            for n in notes {
+                println!("  note: {n}");
+            }
+        }
+        Outcome::StrategyCirculated { discussion: d } => println!(
+            "strategy discussion {} circulated {}{}",
+            d.id,
+            d.circulated_at.map(fmt_long).unwrap_or_default(),
+            d.circulated_to
+                .as_deref()
+                .map(|t| format!(" to {}", inert(t)))
+                .unwrap_or_default()
+        ),
         Outcome::Done { summary } => println!("{summary}"),
         Outcome::DraftSaved { draft_id } => println!("draft {draft_id} saved"),
         Outcome::ActionChanged { action } => println!(
@@ -409,6 +468,67 @@ pub fn referral(format: Format, d: &ReferralDetail, now: DateTime<Utc>) -> std::
         }
         out.push_str(&p.to_text());
     }
+    if !d.named_as_sibling.is_empty() {
+        out.push_str("\nNamed as a sibling on other referrals\n");
+        for i in &d.named_as_sibling {
+            out.push_str(&format!(
+                "  referral {} ({}), child {}{}\n",
+                i.referral_id,
+                fmt_short(i.received_at),
+                i.child_id,
+                i.child
+                    .as_deref()
+                    .map(|c| format!(" {}", inert(c)))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    out.push_str("\nHousehold\n");
+    if d.household.is_empty() {
+        out.push_str(&format!(
+            "  none recorded (`dutydesk referral person add {} --name … --role …`)\n",
+            r.id
+        ));
+    }
+    for e in &d.household {
+        for line in household_entry(e, true).lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    if !d.strategy.is_empty() {
+        out.push_str("\nStrategy discussions (Rec 51, 93)\n");
+        for s in &d.strategy {
+            out.push_str(&format!(
+                "  {} held {} ({}): section 47 {}; manager from each agency {}; {} action \
+                 point(s); {}\n",
+                s.id,
+                fmt_short(s.held_at),
+                s.how.as_str(),
+                if s.s47 { "yes" } else { "no" },
+                if s.manager_from_each() { "yes" } else { "NO" },
+                s.action_points.len(),
+                match s.circulated_at {
+                    Some(t) => format!("circulated {}", fmt_short(t)),
+                    None => "NOT YET CIRCULATED".into(),
+                }
+            ));
+            for a in &s.action_points {
+                out.push_str(&format!(
+                    "    action {}: {} ({}), due {}, review {}{}\n",
+                    a.action_id,
+                    inert(&a.what),
+                    inert(&a.owner),
+                    fmt_short(a.due_at),
+                    a.review_on.format("%d/%m/%Y"),
+                    match a.done_at {
+                        Some(_) if a.late => " · done late",
+                        Some(_) => " · done",
+                        None => "",
+                    }
+                ));
+            }
+        }
+    }
     out.push_str("\nChronology\n");
     let mut c = Table::new(&["when", "who", "what"]);
     for e in d.events.iter().filter(|e| e.significant) {
@@ -558,4 +678,68 @@ pub fn verify(format: Format, r: &VerifyReport) -> std::io::Result<()> {
         inert(&r.head.hash)
     );
     Ok(())
+}
+
+/// One person of a household as text: role, name, parental responsibility,
+/// and (with `earlier`) what is known of them from other referrals, with why.
+pub fn household_entry(e: &crate::desk::HouseholdEntry, earlier: bool) -> String {
+    let m = &e.member;
+    let mut o = format!(
+        "{} {}: {}{}{}{}{}\n",
+        if m.child_id.is_some() {
+            "sibling"
+        } else {
+            "person"
+        },
+        m.id,
+        inert(&m.name),
+        format_args!(" · {}", m.role.label()),
+        m.parental_responsibility
+            .map(|p| format!(" · parental responsibility: {}", p.as_str()))
+            .unwrap_or_default(),
+        m.dob
+            .map(|d| format!(" · dob {}", d.format("%d/%m/%Y")))
+            .unwrap_or_default(),
+        m.address
+            .as_deref()
+            .map(|a| format!(" · {}", inert(a)))
+            .unwrap_or_default()
+    );
+    if let Some(t) = m.removed_at {
+        o.push_str(&format!(
+            "  REMOVED {} by {}: {}\n",
+            fmt_short(t),
+            inert(m.removed_by.as_deref().unwrap_or("?")),
+            inert(m.removed_reason.as_deref().unwrap_or(""))
+        ));
+    }
+    if !earlier {
+        return o;
+    }
+    if let Some(c) = m.child_id {
+        o.push_str(&format!(
+            "  child {c} on file: {} referral(s) of their own\n",
+            e.referrals.len()
+        ));
+    }
+    for i in &e.earlier {
+        o.push_str(&format!(
+            "  known: {} on referral {} ({}, child {}{}) as recorded there: {}{} — {}\n",
+            i.involvement,
+            i.referral_id,
+            fmt_short(i.received_at),
+            i.child_id,
+            i.child
+                .as_deref()
+                .map(|c| format!(" {}", inert(c)))
+                .unwrap_or_default(),
+            inert(&i.name),
+            i.address
+                .as_deref()
+                .map(|a| format!(", {}", inert(a)))
+                .unwrap_or_default(),
+            inert(&i.why)
+        ));
+    }
+    o
 }

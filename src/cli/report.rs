@@ -507,6 +507,51 @@ pub fn to_csv(r: &Report) -> Table {
     ] {
         row("screening", figure, &all, "", label, n(count), e(), e());
     }
+    let sd = &r.strategy;
+    for (figure, label, count) in [
+        (
+            "held",
+            "referrals with a first strategy discussion in the period",
+            sd.held,
+        ),
+        (
+            "within_24_hours",
+            "held within 24 hours of the referral (Kent audit tool; Rec 93)",
+            sd.within_24_hours,
+        ),
+        (
+            "manager_from_each",
+            "with a manager from social care and from the police (Rec 93)",
+            sd.manager_from_each,
+        ),
+        (
+            "within_24_hours_with_managers",
+            "within 24 hours with a manager from each agency",
+            sd.within_24_hours_with_managers,
+        ),
+        (
+            "action_points_on_time",
+            "action points due in the period done on time (Rec 51)",
+            sd.action_points_on_time,
+        ),
+        (
+            "action_points_late",
+            "action points due in the period done late",
+            sd.action_points_late,
+        ),
+        (
+            "action_points_open",
+            "action points due in the period still open",
+            sd.action_points_open,
+        ),
+        (
+            "not_circulated",
+            "records not yet circulated (as at now; Rec 51)",
+            sd.not_circulated,
+        ),
+    ] {
+        row("strategy", figure, &all, "", label, n(count), e(), e());
+    }
     for m in &r.case_audits {
         row(
             "case_audits",
@@ -795,6 +840,22 @@ pub fn to_text(r: &Report) -> String {
         s.checks_outstanding_overdue,
         s.consent_overridden,
         s.escalations
+    ));
+    let sd = &r.strategy;
+    out.push_str(&format!(
+        "Strategy discussions (Rec 93): {} referrals had their first in the period; {} within 24 \
+         hours of the referral (Kent audit tool), {} with a manager from social care and from \
+         the police, {} both. Action points due (Rec 51): {} on time, {} late, {} open ({} \
+         overdue). Records not yet circulated: {}\n\n",
+        sd.held,
+        sd.within_24_hours,
+        sd.manager_from_each,
+        sd.within_24_hours_with_managers,
+        sd.action_points_on_time,
+        sd.action_points_late,
+        sd.action_points_open,
+        sd.action_points_overdue,
+        sd.not_circulated
     ));
     for m in &r.case_audits {
         out.push_str(&format!(

@@ -40,7 +40,8 @@ Clocks (KIND, the profile's default, where it comes from):
   decision              end of 1st working day   Working Together; Rec 19
   see_child             24 hours                 Rec 35 (deliberate harm alleged)
   inform_police         1 hour                   Rec 98 (may be a criminal offence)
-  strategy_discussion   24 hours                 Rec 93
+  strategy_discussion   24 hours                 Rec 93 (ends by `strategy record`)
+  strategy_circulation  end of 1st working day   Rec 51 (the record circulated; from when it was held)
   referrer_feedback     end of 3rd working day   Haringey JAR 14; Kent Q3
   interpreter           end of 1st working day   Rec 18 (and never after the first contact)
   profile seed only:

@@ -186,6 +186,28 @@ pub enum Request {
     Settings,
     /// `PRAGMA data_version`: moves when another connection commits.
     DataVersion,
+    /// A referral's household with what is known of each person (issue 16);
+    /// logged as `Referral` is.
+    Household {
+        referral_id: i64,
+        reason: Option<String>,
+    },
+    /// Adults on file who may be the adult a caller describes, with their
+    /// earlier households and why (the call form's matches).
+    PersonMatches {
+        probe: Probe,
+        limit: usize,
+    },
+    /// One strategy discussion (Rec 51, 93); logged as `Referral` is.
+    Strategy {
+        id: i64,
+        reason: Option<String>,
+    },
+    /// A referral's strategy discussions; logged as `Referral` is.
+    StrategiesOf {
+        referral_id: i64,
+        reason: Option<String>,
+    },
 }
 
 /// The answer to `Hello`.
@@ -302,6 +324,16 @@ impl Desk {
             Request::AnnexA { list, from, to } => json(self.annex_a(list, from, to, now)?),
             Request::Settings => json(self.settings()?),
             Request::DataVersion => json(self.data_version()?),
+            Request::Household {
+                referral_id,
+                reason,
+            } => json(self.household(referral_id, reason, now)?),
+            Request::PersonMatches { probe, limit } => json(self.person_matches(&probe, limit)?),
+            Request::Strategy { id, reason } => json(self.strategy(id, reason, now)?),
+            Request::StrategiesOf {
+                referral_id,
+                reason,
+            } => json(self.strategies_of(referral_id, reason, now)?),
         }
     }
 }

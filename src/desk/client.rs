@@ -620,4 +620,45 @@ impl Client {
     pub fn data_version(&mut self) -> Result<i64> {
         self.typed(Request::DataVersion)
     }
+
+    /// A referral's household with what is known of each person (issue 16).
+    pub fn household(
+        &mut self,
+        referral_id: i64,
+        reason: Option<String>,
+    ) -> Result<Vec<super::HouseholdEntry>> {
+        self.typed(Request::Household {
+            referral_id,
+            reason,
+        })
+    }
+
+    /// Adults on file who may be the adult a caller describes (the call form).
+    pub fn person_matches(
+        &mut self,
+        probe: &crate::domain::matching::Probe,
+        limit: usize,
+    ) -> Result<Vec<super::PersonMatch>> {
+        self.typed(Request::PersonMatches {
+            probe: probe.clone(),
+            limit,
+        })
+    }
+
+    /// One strategy discussion (Rec 51, 93).
+    pub fn strategy(&mut self, id: i64, reason: Option<String>) -> Result<super::StrategyView> {
+        self.typed(Request::Strategy { id, reason })
+    }
+
+    /// A referral's strategy discussions.
+    pub fn strategies_of(
+        &mut self,
+        referral_id: i64,
+        reason: Option<String>,
+    ) -> Result<Vec<crate::domain::strategy::Discussion>> {
+        self.typed(Request::StrategiesOf {
+            referral_id,
+            reason,
+        })
+    }
 }

@@ -434,6 +434,46 @@ pub enum Command {
     ImportSettings {
         rows: Vec<(String, String)>,
     },
+    /// A person of the child's household, with their role (issue 16). An
+    /// adult is matched against the adults of earlier referrals, a sibling
+    /// against the children on file: a strong match is not made a new
+    /// person or child until the caller says which (`link`: the person's id,
+    /// or for a sibling the child's) or that it is someone new (`new`).
+    AddHouseholdMember {
+        referral_id: i64,
+        person: crate::domain::household::PersonInput,
+        #[serde(default)]
+        link: Option<i64>,
+        #[serde(default)]
+        new: bool,
+    },
+    /// Someone recorded on a household in error, or who has left: marked
+    /// removed with why; the record keeps the row.
+    RemoveHouseholdMember {
+        member_id: i64,
+        reason: String,
+    },
+    /// A strategy discussion (Rec 51, 93; Working Together 2023): who took
+    /// part, what was decided and its action points, each an action point
+    /// in the queue. Ends the referral's open strategy_discussion action
+    /// (late needs `late_reason`) and starts the record's circulation clock.
+    RecordStrategyDiscussion {
+        referral_id: i64,
+        discussion: crate::domain::strategy::DiscussionInput,
+        #[serde(default)]
+        late_reason: Option<String>,
+    },
+    /// The strategy discussion's record circulated to those who took part
+    /// and those with an action point (Rec 51): ends its circulation clock.
+    MarkStrategyCirculated {
+        discussion_id: i64,
+        #[serde(default)]
+        to: Option<String>,
+        #[serde(default)]
+        at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        late_reason: Option<String>,
+    },
 }
 
 /// A closure-checklist item: done (when; now if not given), or not done and why.
@@ -512,5 +552,30 @@ pub enum Outcome {
         referral: ReferralWithActions,
         /// The section 47 clocks made from the escalation.
         made: Vec<Action>,
+    },
+    /// A person added to a referral's household, with what the desk already
+    /// knows of them (earlier households, with why).
+    MemberAdded {
+        entry: super::household::HouseholdEntry,
+    },
+    MemberRemoved {
+        member: crate::store::HouseholdMember,
+    },
+    /// A strategy discussion recorded (Rec 51, 93).
+    StrategyRecorded {
+        discussion: crate::domain::strategy::Discussion,
+        /// The strategy_discussion action it ended, if one was open.
+        ended_action: Option<i64>,
+        /// The record's circulation clock (Rec 51).
+        circulation_action: Option<i64>,
+        /// Other actions the discussion started (Working Together 2023: the
+        /// initial conference).
+        started: Vec<i64>,
+        /// Things the recorder should know (section 47 agreed but the
+        /// decision is not section 47).
+        notes: Vec<String>,
+    },
+    StrategyCirculated {
+        discussion: crate::domain::strategy::Discussion,
     },
 }

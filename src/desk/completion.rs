@@ -290,9 +290,13 @@ pub(crate) fn record_decision(
     for (a, _) in &ended {
         store::update_action(conn, a)?;
     }
-    let has_strategy = actions
-        .iter()
-        .any(|a| a.kind == ActionKind::StrategyDiscussion);
+    // A strategy discussion recorded (`strategy record`) counts even when no
+    // strategy_discussion action was open to end.
+    let recorded = store::discussions_of_referral(conn, r.id)?;
+    let has_strategy = !recorded.is_empty()
+        || actions
+            .iter()
+            .any(|a| a.kind == ActionKind::StrategyDiscussion);
     let facts = ReferralFacts {
         received_at: r.received_at,
         source: r.source,
@@ -305,10 +309,17 @@ pub(crate) fn record_decision(
     }
     // A strategy discussion held before the decision still starts the
     // clocks that follow it (working-together-2023: the conference).
-    for held in actions
+    if let Some(held) = actions
         .iter()
         .filter(|a| a.kind == ActionKind::StrategyDiscussion && !a.is_cancelled())
         .filter_map(|a| a.done_at)
+        .chain(
+            recorded
+                .iter()
+                .filter(|d| d.action_id.is_none())
+                .map(|d| d.held_at),
+        )
+        .min()
     {
         for p in rules.on_strategy_discussion_held(Some(decision), held)? {
             add_action(conn, &r, p.kind, p.due_at, now, ev)?;

@@ -597,6 +597,8 @@ fn fill(desk: &mut Desk, spec: &DemoSpec, progress: &mut dyn FnMut(u64, u64)) ->
     // Screened referrals, agency checks, consent and escalations (issue 16).
     desk.store
         .write(|c| super::screening::fill_demo(c, &rules, spec.seed, now, &actor))?;
+    // Households and strategy discussions (issue 16).
+    super::household::fill_demo(desk, &pick.workers[0], now)?;
     Ok(stats)
 }
 

@@ -706,6 +706,35 @@ pub(crate) fn handle(
         Command::MarkSignificant { event_id } => {
             chronology::mark_significant(conn, actor, event_id, &ev)
         }
+        Command::AddHouseholdMember {
+            referral_id,
+            person,
+            link,
+            new,
+        } => super::household::add(conn, actor, referral_id, &person, link, new, now, &ev),
+        Command::RemoveHouseholdMember { member_id, reason } => {
+            super::household::remove(conn, actor, member_id, &reason, now, &ev)
+        }
+        Command::RecordStrategyDiscussion {
+            referral_id,
+            discussion,
+            late_reason,
+        } => super::strategy::record(
+            conn,
+            rules,
+            actor,
+            referral_id,
+            &discussion,
+            late_reason,
+            now,
+            &ev,
+        ),
+        Command::MarkStrategyCirculated {
+            discussion_id,
+            to,
+            at,
+            late_reason,
+        } => super::strategy::circulated(conn, actor, discussion_id, to, at, late_reason, now, &ev),
     }
 }
 
@@ -744,6 +773,73 @@ pub(super) fn add_action(
         ..Default::default()
     })?;
     Ok(id)
+}
+
+/// Whether an action point may go to `login` at `now`: on the staff list,
+/// and one who can take work (`domain::allocating`: not front-line, not a
+/// director, active, not absent). The one check for every action point
+/// (oversight, Rec 45; strategy discussions, Rec 51).
+pub(super) fn check_action_point_owner(
+    conn: &Connection,
+    login: &str,
+    now: DateTime<Utc>,
+) -> Result<Staff> {
+    let s = store::staff_by_login(conn, login)?
+        .ok_or_else(|| DeskError::NotFound(format!("no staff member with login {login:?}")))?;
+    if let Some(p) =
+        crate::domain::allocating::recipient_problem(&crate::domain::allocating::Recipient {
+            role: s.role,
+            active: s.active,
+            absent: s.is_absent(now),
+        })
+    {
+        return Err(DeskError::Invalid(format!(
+            "an action point cannot go to {login}: {login} {p}; nothing changed"
+        )));
+    }
+    Ok(s)
+}
+
+/// Makes one action point (Rec 51): an `action_point` action on the
+/// referral saying what is to happen, due at `due_at`, owned by `owner` (the
+/// assignment logged, with `source`, e.g. `{"oversight_id": 3}`). The one
+/// way every action point is made: oversight notes (Rec 45) and strategy
+/// discussions (Rec 51). The owner is checked first with
+/// [`check_action_point_owner`].
+#[allow(clippy::too_many_arguments)]
+pub(super) fn add_action_point(
+    conn: &Connection,
+    r: &store::Referral,
+    what: &str,
+    owner: Option<&str>,
+    due_at: DateTime<Utc>,
+    from: &str,
+    source: serde_json::Value,
+    now: DateTime<Utc>,
+    ev: &dyn Fn(NewEvent) -> Result<i64>,
+) -> Result<i64> {
+    let aid = add_action(conn, r, ActionKind::ActionPoint, due_at, now, ev)?;
+    let mut a = store::action_by_id(conn, aid)?.expect("just made");
+    a.detail = Some(what.to_string());
+    a.owner = owner.map(str::to_string);
+    store::update_action(conn, &a)?;
+    if let Some(o) = owner {
+        let mut after = json!({"owner": o});
+        if let (Some(m), serde_json::Value::Object(src)) = (after.as_object_mut(), source) {
+            m.extend(src);
+        }
+        ev(NewEvent {
+            kind: "action_assigned".into(),
+            child_id: Some(r.child_id),
+            referral_id: Some(r.id),
+            action_id: Some(aid),
+            summary: format!("action point from {from} assigned to {o}"),
+            before: Some(json!({"owner": null})),
+            after: Some(after),
+            significant: true,
+        })?;
+    }
+    Ok(aid)
 }
 
 pub(super) fn referral_changed(conn: &Connection, id: i64) -> Result<Outcome> {

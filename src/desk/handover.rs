@@ -80,6 +80,24 @@ pub struct HandoverCounts {
     /// Agency checks awaiting a response (Rec 34).
     #[serde(default)]
     pub checks_outstanding: usize,
+    /// Action points (Rec 51) due before the end of the next shift (overdue
+    /// ones included).
+    #[serde(default)]
+    pub action_points_due: usize,
+    /// Strategy discussion records not yet circulated (Rec 51).
+    #[serde(default)]
+    pub strategy_not_circulated: usize,
+}
+
+/// A strategy discussion whose record has not been circulated (Rec 51).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UncirculatedStrategy {
+    pub strategy_id: i64,
+    pub referral_id: i64,
+    pub held_at: DateTime<Utc>,
+    /// When its circulation clock is due, if it has one.
+    pub due_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
 }
 
 /// The previous handover of the same team, for context.
@@ -150,6 +168,13 @@ pub struct HandoverReport {
     /// Agency checks awaiting the agency's response (Rec 34).
     #[serde(default)]
     pub checks_outstanding: Vec<ReportAction>,
+    /// Action points (Rec 51) due before the end of the next shift, overdue
+    /// ones included.
+    #[serde(default)]
+    pub action_points_due: Vec<ReportAction>,
+    /// Strategy discussion records not yet circulated (Rec 51).
+    #[serde(default)]
+    pub strategy_not_circulated: Vec<UncirculatedStrategy>,
     pub received_since: Vec<HandoverReferral>,
     /// Filled in when the handover is given.
     pub handed_by: Option<String>,
@@ -249,6 +274,27 @@ pub(crate) fn build_report(
         }
     }
     needs_cover.sort_by_key(|a| (a.action.due_at, a.action.action_id));
+    let action_points_due: Vec<ReportAction> = due
+        .iter()
+        .filter(|a| a.action.kind == ActionKind::ActionPoint)
+        .cloned()
+        .collect();
+    let mut strategy_not_circulated = Vec::new();
+    for d in store::uncirculated(conn, team_id)? {
+        let due_at = match d.circulation_action_id {
+            Some(id) => store::action_by_id(conn, id)?
+                .filter(|a| a.is_open())
+                .map(|a| a.due_at),
+            None => None,
+        };
+        strategy_not_circulated.push(UncirculatedStrategy {
+            strategy_id: d.id,
+            referral_id: d.referral_id,
+            held_at: d.held_at,
+            due_at,
+            overdue: due_at.is_some_and(|t| t < now),
+        });
+    }
     let (overdue, due_next_shift): (Vec<_>, Vec<_>) = due.into_iter().partition(|a| a.overdue);
     let calls_not_passed =
         store::handover_actions(conn, team_id, ActionSet::Kind(ActionKind::PassToDuty))?
@@ -307,6 +353,8 @@ pub(crate) fn build_report(
         received_since: received_since.len(),
         red_not_seen: red_not_seen.len(),
         checks_outstanding: checks_outstanding.len(),
+        action_points_due: action_points_due.len(),
+        strategy_not_circulated: strategy_not_circulated.len(),
     };
     Ok(HandoverReport {
         team,
@@ -326,6 +374,8 @@ pub(crate) fn build_report(
         in_transfer,
         red_not_seen,
         checks_outstanding,
+        action_points_due,
+        strategy_not_circulated,
         received_since,
         handed_by: None,
         handed_to: None,
@@ -878,6 +928,27 @@ impl HandoverReport {
                 ));
             }
             o.push_str("\nStill the sending team's, clocks running, until the receiving team's duty manager accepts.\n\n");
+        }
+        o.push_str("## Action points due by the end of the next shift (Rec 51)\n\n");
+        action_table(&mut o, &self.action_points_due, now, false);
+        o.push_str("## Strategy discussions not yet circulated (Rec 51)\n\n");
+        if self.strategy_not_circulated.is_empty() {
+            o.push_str("None.\n\n");
+        } else {
+            o.push_str("| strategy | referral | held | circulation due |\n|---:|---:|---|---|\n");
+            for u in &self.strategy_not_circulated {
+                o.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    u.strategy_id,
+                    u.referral_id,
+                    fmt_short(u.held_at),
+                    match u.due_at {
+                        Some(t) => countdown(t, now),
+                        None => "–".into(),
+                    }
+                ));
+            }
+            o.push('\n');
         }
         o.push_str("## Written confirmations awaited (Rec 21)\n\n");
         action_table(&mut o, &self.confirmations_awaited, now, false);

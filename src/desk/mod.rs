@@ -19,12 +19,14 @@ mod confirmations;
 pub mod demo;
 mod handlers;
 pub mod handover;
+mod household;
 mod oversight;
 mod queries;
 mod replica;
 pub mod reports;
 mod screening;
 mod settings;
+mod strategy;
 mod transfer;
 
 use chrono::{DateTime, Utc};
@@ -47,10 +49,14 @@ pub use client::Client;
 pub use closure::ClosureCheck;
 pub use command::*;
 pub use confirmations::{ConfirmationHistory, LetterDraft};
+pub use household::{HouseholdEntry, Involvement, PersonMatch};
 pub use oversight::OversightDue;
 pub use queries::*;
 pub use settings::{CeilingSetting, ClockSetting, ConfigImport, SettingRow, SettingsView, APPLIES};
+pub use strategy::{StrategyFigures, StrategyView};
 
+/// The household rows the desk hands out (issue 16).
+pub use crate::store::HouseholdMember;
 /// The records the desk hands out, for the screens and subcommands (which
 /// never import `store/`).
 pub use crate::store::{

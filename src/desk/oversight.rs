@@ -11,11 +11,10 @@ use serde_json::json;
 
 use super::command::Outcome;
 use super::{permit, staff_of, Desk, DeskError, Result};
-use crate::domain::allocating::{self, Recipient};
 use crate::domain::oversight::{self, OversightKind, ToHappen};
 use crate::domain::permissions::Permission;
 use crate::domain::time::{end_of_london_day, london_date};
-use crate::domain::{ActionKind, Actor, ReferralState};
+use crate::domain::{Actor, ReferralState};
 use crate::store::{self, NewEvent, OversightItem};
 
 /// An open referral due oversight.
@@ -55,18 +54,12 @@ pub(crate) fn record(
     let (discussed, items) = oversight::check_note(discussed, to_happen, london_date(now))?;
     for t in &items {
         if let Some(o) = &t.owner {
-            let s = store::staff_by_login(conn, o)?
-                .ok_or_else(|| DeskError::NotFound(format!("no staff member with login {o:?}")))?;
             if t.make_action {
-                if let Some(p) = allocating::recipient_problem(&Recipient {
-                    role: s.role,
-                    active: s.active,
-                    absent: s.is_absent(now),
-                }) {
-                    return Err(DeskError::Invalid(format!(
-                        "an action point cannot go to {o}: {o} {p}; nothing changed"
-                    )));
-                }
+                super::handlers::check_action_point_owner(conn, o, now)?;
+            } else if store::staff_by_login(conn, o)?.is_none() {
+                return Err(DeskError::NotFound(format!(
+                    "no staff member with login {o:?}"
+                )));
             }
         }
     }
@@ -74,30 +67,17 @@ pub(crate) fn record(
     let mut made = Vec::new();
     for t in &items {
         let action_id = if t.make_action {
-            let aid = super::handlers::add_action(
+            let aid = super::handlers::add_action_point(
                 conn,
                 &r,
-                ActionKind::ActionPoint,
+                &t.what,
+                t.owner.as_deref(),
                 end_of_london_day(t.by),
+                kind.as_str(),
+                json!({"oversight_id": id}),
                 now,
                 ev,
             )?;
-            let mut a = store::action_by_id(conn, aid)?.expect("just made");
-            a.detail = Some(t.what.clone());
-            a.owner = t.owner.clone();
-            store::update_action(conn, &a)?;
-            if let Some(o) = &t.owner {
-                ev(NewEvent {
-                    kind: "action_assigned".into(),
-                    child_id: Some(r.child_id),
-                    referral_id: Some(r.id),
-                    action_id: Some(aid),
-                    summary: format!("action point from {} assigned to {o}", kind.as_str()),
-                    before: Some(json!({"owner": null})),
-                    after: Some(json!({"owner": o, "oversight_id": id})),
-                    significant: true,
-                })?;
-            }
             made.push(aid);
             Some(aid)
         } else {

@@ -51,6 +51,16 @@ pub struct ReferralDetail {
     /// Escalations to section 47, with the state and decision before.
     #[serde(default)]
     pub escalations: Vec<store::Escalation>,
+    /// The household: each person, their role, and what is known of them
+    /// from other referrals, with why (issue 16).
+    #[serde(default)]
+    pub household: Vec<super::household::HouseholdEntry>,
+    /// Where this child is named as a sibling on other children's referrals.
+    #[serde(default)]
+    pub named_as_sibling: Vec<super::household::Involvement>,
+    /// Strategy discussions, oldest first (Rec 51, 93).
+    #[serde(default)]
+    pub strategy: Vec<crate::domain::strategy::Discussion>,
 }
 
 impl ReferralDetail {
@@ -74,6 +84,15 @@ pub struct ChildMatch {
     pub matched: Match,
     pub child: Child,
     pub referrals: Vec<Referral>,
+    /// Where this child is named as a sibling on other children's
+    /// referrals (issue 16: a child's siblings on other calls are linked).
+    #[serde(default)]
+    pub named_as_sibling: Vec<super::household::Involvement>,
+    /// The adults recorded in this child's households on its referrals
+    /// (role, name as recorded, referral): who the caller may be talking
+    /// about, and any alleged perpetrator, before the caller hangs up.
+    #[serde(default)]
+    pub household: Vec<super::household::Involvement>,
 }
 
 /// Integrity of the file, the event chain, and the state tables against
@@ -302,7 +321,16 @@ impl Desk {
             } else {
                 Default::default()
             };
+            let household = super::household::household_view(c, id)?;
+            let named_as_sibling = super::household::named_as_sibling(c, referral.child_id)?
+                .into_iter()
+                .filter(|i| i.referral_id != id)
+                .collect();
+            let strategy = store::discussions_of_referral(c, id)?;
             Ok(ReferralDetail {
+                household,
+                named_as_sibling,
+                strategy,
                 referral,
                 child,
                 actions,
@@ -429,7 +457,7 @@ impl Desk {
             let cands: Vec<Candidate> = found
                 .iter()
                 .map(|ch| Candidate {
-                    child_id: ch.id,
+                    id: ch.id,
                     name: ch.name.clone(),
                     dob: ch.dob,
                     address: ch.address.clone(),
@@ -439,14 +467,18 @@ impl Desk {
             for m in matching::rank(probe, &cands).into_iter().take(limit) {
                 let child = found
                     .iter()
-                    .find(|ch| ch.id == m.child_id)
+                    .find(|ch| ch.id == m.id)
                     .cloned()
                     .expect("ranked from found");
                 let referrals = store::referrals_of_child(c, child.id)?;
+                let named_as_sibling = super::household::named_as_sibling(c, child.id)?;
+                let household = super::household::adults_of_child(c, &referrals)?;
                 out.push(ChildMatch {
                     matched: m,
                     child,
                     referrals,
+                    named_as_sibling,
+                    household,
                 });
             }
             Ok(out)

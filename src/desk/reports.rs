@@ -115,6 +115,10 @@ pub struct Report {
     /// consent overridden, escalations to section 47. Counts only.
     #[serde(default)]
     pub screening: crate::store::ScreeningCounts,
+    /// Strategy discussions within 24 hours with a manager from each agency
+    /// (Rec 93) and their action points on time (Rec 51).
+    #[serde(default)]
+    pub strategy: super::strategy::StrategyFigures,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -345,6 +349,7 @@ const KIND_ORDER: &[ActionKind] = &[
     ActionKind::Interpreter,
     ActionKind::ActionPoint,
     ActionKind::AgencyCheck,
+    ActionKind::StrategyCirculation,
 ];
 
 #[derive(Default, Clone, Copy)]
@@ -760,6 +765,7 @@ impl Desk {
                     crate::domain::case_audit::Month::of(p.to),
                 )?,
                 screening: store::screening_counts(c, p.start, p.end, team_id, now)?,
+                strategy: super::strategy::figures(c, team_id, p.start, p.end, now)?,
                 period: p,
             })
         })

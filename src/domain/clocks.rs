@@ -177,6 +177,9 @@ impl Timescales {
             (SeeChild, Minutes(24 * 60)),
             (InformPolice, Minutes(60)),
             (StrategyDiscussion, Minutes(24 * 60)),
+            // Rec 51: the record circulated to all present and all with an
+            // action point.
+            (StrategyCirculation, WorkingDays(1)),
             (ReferrerFeedback, WorkingDays(3)),
             // "With the first contact": also capped by the see-child and
             // decision dues in Rules::on_referral.
@@ -473,6 +476,17 @@ impl Rules {
         if f.source.has_identifiable_referrer() {
             self.plan(&mut out, ReferrerFeedback, decided_at)?;
         }
+        Ok(out)
+    }
+
+    /// Actions created when a strategy discussion is recorded: its
+    /// circulation (Rec 51), due from when it was held.
+    pub fn on_strategy_recorded(
+        &self,
+        held_at: DateTime<Utc>,
+    ) -> Result<Vec<PlannedAction>, DomainError> {
+        let mut out = Vec::new();
+        self.plan(&mut out, ActionKind::StrategyCirculation, held_at)?;
         Ok(out)
     }
 

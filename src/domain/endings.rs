@@ -42,6 +42,11 @@ pub enum Ending {
     /// The agency's response recorded: nothing known, or what it shared
     /// and who gave it (Rec 34).
     CheckResponse,
+    /// The strategy discussion recorded with who took part, what was
+    /// decided and its action points (Rec 51, 93).
+    StrategyRecorded,
+    /// The strategy discussion's record circulated (Rec 51).
+    Circulated,
 }
 
 impl ActionKind {
@@ -54,9 +59,12 @@ impl ActionKind {
             PassToDuty => Ending::PassedToDuty,
             WrittenConfirmation => Ending::ConfirmationReceived,
             ReferrerFeedback => Ending::FeedbackSent,
-            SeeChild | InformPolice | StrategyDiscussion | InitialConference | Interpreter
-            | ActionPoint => Ending::Outcome,
             AgencyCheck => Ending::CheckResponse,
+            StrategyDiscussion => Ending::StrategyRecorded,
+            StrategyCirculation => Ending::Circulated,
+            SeeChild | InformPolice | InitialConference | Interpreter | ActionPoint => {
+                Ending::Outcome
+            }
         }
     }
 }
@@ -78,6 +86,13 @@ impl Ending {
             Ending::CheckResponse => {
                 "ends only when the agency's response is recorded (nothing known, or what it \
                  shared and who gave it; Rec 34)"
+            }
+            Ending::StrategyRecorded => {
+                "ends only when the strategy discussion is recorded with who took part, \
+                 what was decided and its action points (Rec 51, 93)"
+            }
+            Ending::Circulated => {
+                "ends only when the strategy discussion's record is circulated (Rec 51)"
             }
         }
     }
@@ -101,6 +116,12 @@ impl Ending {
             Ending::CheckResponse => format!(
                 "dutydesk check respond {action_id} --nothing-known | --shared TEXT --given-by NAME"
             ),
+            Ending::StrategyRecorded => format!(
+                "dutydesk strategy record {referral_id} --at WHEN --how meeting|phone|video \
+                 --participant \"NAME;AGENCY;ROLE[;manager]\" … --s47 yes|no \
+                 --protective-action TEXT"
+            ),
+            Ending::Circulated => "dutydesk strategy circulated STRATEGY_ID".to_string(),
         }
     }
 }
@@ -282,9 +303,15 @@ mod tests {
         assert_eq!(PassToDuty.ending(), Ending::PassedToDuty);
         assert_eq!(WrittenConfirmation.ending(), Ending::ConfirmationReceived);
         assert_eq!(ReferrerFeedback.ending(), Ending::FeedbackSent);
-        for k in [SeeChild, InformPolice, StrategyDiscussion, Interpreter] {
+        for k in [SeeChild, InformPolice, Interpreter, ActionPoint] {
             assert!(check_done_by_outcome(k, 1, 2).is_ok(), "{k}");
         }
+        assert_eq!(StrategyDiscussion.ending(), Ending::StrategyRecorded);
+        let e = check_done_by_outcome(StrategyDiscussion, 7, 3)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dutydesk strategy record 3"), "{e}");
+        assert_eq!(StrategyCirculation.ending(), Ending::Circulated);
         let e = check_done_by_outcome(Decision, 7, 3)
             .unwrap_err()
             .to_string();

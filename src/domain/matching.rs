@@ -1,7 +1,9 @@
 //! Person matching for re-referrals ("start again syndrome"): given what the
-//! caller has said so far, rank earlier children by how likely they are the
-//! same child, with the reasons. The store finds candidates (FTS5 trigram);
-//! this ranks them.
+//! caller has said so far, rank earlier records by how likely they are the
+//! same person, with the reasons. The one matcher for children and for the
+//! adults of a household (`domain::household`): a candidate is a child on
+//! file or an adult as recorded on an earlier referral. The store finds
+//! candidates (FTS5 trigram); this ranks them.
 //!
 //! # Scoring
 //!
@@ -42,10 +44,11 @@ pub struct Probe {
     pub address: Option<String>,
 }
 
-/// A child already on file.
+/// A record already on file: a child (`id` is the child's), or an adult as
+/// recorded on a referral's household (`id` is that household row's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
-    pub child_id: i64,
+    pub id: i64,
     pub name: Option<String>,
     pub dob: Option<NaiveDate>,
     pub address: Option<String>,
@@ -53,8 +56,9 @@ pub struct Candidate {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Match {
-    pub child_id: i64,
-    /// 0–100; higher is more likely the same child.
+    /// The candidate's id (a child's, or a household row's).
+    pub id: i64,
+    /// 0–100; higher is more likely the same person.
     pub score: u32,
     /// Plain words: "same date of birth", "name spelt differently (Anne/Ann)".
     pub reasons: Vec<String>,
@@ -154,16 +158,16 @@ pub fn score(probe: &Probe, cand: &Candidate) -> Option<Match> {
     let shown = total >= THRESHOLD
         || (!probe_has_name && available > 0 && total > 0 && total * 5 >= available * 4);
     shown.then_some(Match {
-        child_id: cand.child_id,
+        id: cand.id,
         score: total as u32,
         reasons,
     })
 }
 
-/// Scores and sorts, best first (ties by child id).
+/// Scores and sorts, best first (ties by id).
 pub fn rank(probe: &Probe, cands: &[Candidate]) -> Vec<Match> {
     let mut v: Vec<Match> = cands.iter().filter_map(|c| score(probe, c)).collect();
-    v.sort_by(|a, b| b.score.cmp(&a.score).then(a.child_id.cmp(&b.child_id)));
+    v.sort_by(|a, b| b.score.cmp(&a.score).then(a.id.cmp(&b.id)));
     v
 }
 
@@ -674,7 +678,7 @@ mod tests {
     #[test]
     fn strong_means_the_same_child_very_likely() {
         let sofia = Candidate {
-            child_id: 1,
+            id: 1,
             name: Some("Sofia Campbell".into()),
             dob: Some(d(2020, 1, 11)),
             address: Some("161 Park Avenue".into()),
@@ -723,7 +727,7 @@ mod tests {
 
     fn cand(id: i64, name: &str, dob: Option<NaiveDate>, address: Option<&str>) -> Candidate {
         Candidate {
-            child_id: id,
+            id,
             name: Some(name.to_string()),
             dob,
             address: address.map(str::to_string),
@@ -867,8 +871,8 @@ mod tests {
         ];
         let ranked = rank(&p, &cands);
         assert_eq!(ranked.len(), 2, "{ranked:?}");
-        assert_eq!(ranked[0].child_id, 2);
-        assert_eq!(ranked[1].child_id, 1);
+        assert_eq!(ranked[0].id, 2);
+        assert_eq!(ranked[1].id, 1);
         assert!(ranked[1].score >= 40);
         assert!(has(&ranked[1], "date of birth differs"));
         assert!(has(&ranked[0], "same date of birth"));
@@ -957,7 +961,7 @@ mod tests {
         );
         // Candidate with nothing but an id.
         let bare = Candidate {
-            child_id: 9,
+            id: 9,
             name: None,
             dob: None,
             address: None,
@@ -993,7 +997,7 @@ mod tests {
             cand(5, "Amara Osei", None, None),
             cand(3, "Amara Osei", None, None),
         ];
-        let ids: Vec<i64> = rank(&p, &cands).iter().map(|m| m.child_id).collect();
+        let ids: Vec<i64> = rank(&p, &cands).iter().map(|m| m.id).collect();
         assert_eq!(ids, vec![3, 5]);
     }
 
@@ -1040,7 +1044,7 @@ mod tests {
             cn in proptest::option::of(any_text()), ca in proptest::option::of(any_text()), cd in any_date(),
         ) {
             let p = Probe { name: pn, dob: pd, address: pa };
-            let c = Candidate { child_id: 1, name: cn, dob: cd, address: ca };
+            let c = Candidate { id: 1, name: cn, dob: cd, address: ca };
             if let Some(m) = score(&p, &c) {
                 prop_assert!(m.score <= 100);
             }
@@ -1052,7 +1056,7 @@ mod tests {
         #[test]
         fn identical_records_always_match(name in "[A-Z][a-z]{2,8} [A-Z][a-z]{2,8}", dob in any_date()) {
             let p = Probe { name: Some(name.clone()), dob, address: None };
-            let c = Candidate { child_id: 1, name: Some(name), dob, address: None };
+            let c = Candidate { id: 1, name: Some(name), dob, address: None };
             let m = score(&p, &c).unwrap();
             prop_assert!(m.score >= 50);
         }

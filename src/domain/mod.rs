@@ -58,6 +58,7 @@ pub mod clocks;
 pub mod closure;
 pub mod codes;
 pub mod endings;
+pub mod household;
 pub mod letters;
 pub mod markdown;
 pub mod matching;
@@ -68,6 +69,7 @@ pub mod replica;
 pub mod screening;
 pub mod settings;
 pub mod shifts;
+pub mod strategy;
 pub mod time;
 pub mod validate;
 

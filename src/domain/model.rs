@@ -74,6 +74,7 @@ name_enum!(
     Interpreter => "interpreter", "interpreter arranged (or reason recorded)";
     ActionPoint => "action_point", "action point";
     AgencyCheck => "agency_check", "agency check (what the agency knows of the child)";
+    StrategyCirculation => "strategy_circulation", "strategy discussion record circulated";
 });
 
 impl ActionKind {
@@ -95,6 +96,7 @@ impl ActionKind {
             Interpreter => "Rec 18",
             ActionPoint => "Rec 51",
             AgencyCheck => "Rec 34",
+            StrategyCirculation => "Rec 51",
         }
     }
 
@@ -116,6 +118,7 @@ impl ActionKind {
             Interpreter => "interpreter",
             ActionPoint => "action point",
             AgencyCheck => "agency check",
+            StrategyCirculation => "circulate SD",
         }
     }
 }

@@ -145,6 +145,15 @@ permissions! {
     /// Escalate a referral in assessment to a strategy discussion and
     /// section 47 enquiry (Rec 93; Working Together).
     EscalateToSection47, "escalating a referral to section 47", [No, No, Yes, No];
+    /// Add a person to a referral's household (issue 16): front-line staff
+    /// take it from the caller.
+    RecordHousehold, "recording the household", [Yes, Yes, Yes, No];
+    /// Mark someone removed from a household, with why.
+    RemoveHouseholdMember, "removing someone from a household", [No, Yes, Yes, No];
+    /// Record a strategy discussion with its action points (Rec 51, 93).
+    RecordStrategyDiscussion, "recording a strategy discussion", [No, Yes, Yes, No];
+    /// Record a strategy discussion's record as circulated (Rec 51).
+    CirculateStrategy, "recording a strategy discussion circulated", [No, Yes, Yes, No];
     // --------------------------------------------------------------- reads
     /// Header counts and the desk's own settings: no names.
     ReadCounts, "the queue's counts", [Yes, Yes, Yes, Yes];

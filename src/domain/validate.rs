@@ -206,6 +206,29 @@ pub fn date_of_birth(s: &str, today: NaiveDate) -> Result<NaiveDate, DomainError
     Ok(d)
 }
 
+/// The oldest a person's recorded date of birth may be (an adult of a
+/// household: a grandparent, a lodger).
+pub const MAX_PERSON_AGE_YEARS: u32 = 120;
+
+/// A date of birth of an adult (or anyone of a household) in UK order (or
+/// ISO): not after `today`, not more than [`MAX_PERSON_AGE_YEARS`] before it.
+pub fn person_date_of_birth(s: &str, today: NaiveDate) -> Result<NaiveDate, DomainError> {
+    let d = parse_uk_date("date of birth", s)?;
+    if d > today {
+        return Err(DomainError::Invalid(
+            "date of birth is in the future".to_string(),
+        ));
+    }
+    let earliest = today.checked_sub_months(Months::new(12 * MAX_PERSON_AGE_YEARS));
+    if earliest.is_some_and(|e| d < e) {
+        return Err(DomainError::Invalid(format!(
+            "{} is more than {MAX_PERSON_AGE_YEARS} years ago",
+            d.format("%d/%m/%Y")
+        )));
+    }
+    Ok(d)
+}
+
 /// A short, cleaned preview of a value for an error message about a code or
 /// option (never used for record text such as names or concerns).
 pub fn preview(s: &str) -> String {

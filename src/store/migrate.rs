@@ -39,6 +39,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0012_perf"),
     migration!("0013_allocation"),
     migration!("0014_screening"),
+    migration!("0015_household"),
 ];
 
 /// The schema version this binary writes.

@@ -14,6 +14,7 @@ mod closure;
 mod confirmations;
 mod events;
 mod handover;
+mod household;
 mod migrate;
 mod oversight;
 mod replica;
@@ -22,6 +23,7 @@ mod rows;
 mod screening;
 mod seals;
 mod settings;
+mod strategy;
 mod transfer;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +54,10 @@ pub use events::{
     EventHead, EventRow, NewEvent,
 };
 pub use handover::*;
+pub use household::{
+    adult_candidates, household_of_referral, insert_member, insert_person, member_by_id,
+    members_on, person_exists, remove_member, sibling_of, HouseholdMember, MemberOn, NewMember,
+};
 pub use migrate::SCHEMA_VERSION;
 pub use oversight::{
     insert_oversight, insert_oversight_item, open_referrals_oversight, oversight_of_referral,
@@ -72,6 +78,11 @@ pub use seals::{
     UNSEALED_TABLES,
 };
 pub use settings::{delete_setting, put_setting, setting_rows, settings_ever_changed};
+pub use strategy::{
+    action_point_counts, discussion_by_id, discussions_of_referral, first_discussions_held,
+    insert_action_point, insert_discussion, mark_circulated, set_circulation_action, uncirculated,
+    uncirculated_count,
+};
 pub use transfer::{
     decide_transfer, insert_transfer, pending_transfer, pending_transfers, Transfer, TransferStatus,
 };

@@ -23,6 +23,7 @@ use crate::desk::{Client, ClosureCheck, Command, DeskError, ItemStatus, Outcome,
 use crate::domain::allocation::duty_owner_problem;
 use crate::domain::closure::{ChecklistItem, Missing};
 use crate::domain::endings::{is_late, Ending};
+use crate::domain::household::{MemberRole, PersonInput};
 use crate::domain::permissions::{self, Access, Permission};
 use crate::domain::time::{fmt_short, london_date};
 use crate::domain::{ActionKind, AssessmentOutcome, ClosureReason, Decision, ReferralState, Role};
@@ -107,10 +108,15 @@ screen_actions! {
             "read whole",
             "read the panel below whole: the concern, the referrer, earlier referrals, the chronology, the selected action"
         ),
+        AddPerson = (
+            "add-person",
+            "add person",
+            "add a person to the household: role, parental responsibility (issue 16)"
+        ),
         NextPanel = (
             "next-panel",
             "next panel",
-            "the panel below: the call (concern, referrer, siblings), earlier referrals, chronology"
+            "the panel below: the call (concern, referrer, siblings), earlier referrals, chronology, household, strategy discussions"
         ),
     }
 }
@@ -132,14 +138,21 @@ pub enum Panel {
     /// Screening (RAG, level of need, by whom, when, why) and the agency
     /// checks with their responses (issue 16; Rec 34).
     Screening,
+    /// The household: each person, role, parental responsibility, and their
+    /// earlier involvement with why (issue 16).
+    Household,
+    /// Strategy discussions: when, how, who, decided, action points (Rec 51, 93).
+    Strategy,
 }
 
 impl Panel {
-    const ALL: [Panel; 4] = [
+    const ALL: [Panel; 6] = [
         Panel::Call,
         Panel::History,
         Panel::Chronology,
         Panel::Screening,
+        Panel::Household,
+        Panel::Strategy,
     ];
     fn next(self) -> Panel {
         let i = Panel::ALL.iter().position(|p| *p == self).unwrap_or(0);
@@ -148,7 +161,7 @@ impl Panel {
 }
 
 // The limits the desk checks when the text is stored (one home: domain::validate).
-use crate::domain::validate::{MAX_LINE, MAX_TEXT};
+use crate::domain::validate::{MAX_LINE, MAX_NAME, MAX_TEXT};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
@@ -247,6 +260,23 @@ pub enum Dialog {
         field: usize,
         error: Option<String>,
     },
+    /// A person of the household (issue 16): role, name, date of birth,
+    /// address, parental responsibility (a parent or carer), and, when the
+    /// desk says they may be on file already, which record they are.
+    AddPerson {
+        /// Index into `MemberRole::ALL`; none until one is chosen.
+        role: Option<usize>,
+        name: LineInput,
+        dob: LineInput,
+        address: LineInput,
+        /// 0: unknown, 1: yes, 2: no.
+        pr: usize,
+        /// The person's (or a sibling's, the child's) id on file, or "new".
+        link: LineInput,
+        /// 0: role, 1: name, 2: dob, 3: address, 4: parental responsibility, 5: link.
+        field: usize,
+        error: Option<String>,
+    },
     /// The assessment outcome.
     Outcome {
         /// Index into `AssessmentOutcome::ALL`; none until one is chosen.
@@ -271,6 +301,7 @@ impl Dialog {
             | Dialog::Checklist { error, .. }
             | Dialog::Screen { error, .. }
             | Dialog::Respond { error, .. }
+            | Dialog::AddPerson { error, .. }
             | Dialog::Outcome { error, .. } => *error = Some(msg),
             Dialog::Close { error, missing, .. } => {
                 *error = Some(msg);
@@ -328,6 +359,20 @@ impl Dialog {
             Dialog::Respond {
                 reason, field: 3, ..
             } => Some(reason),
+            Dialog::AddPerson {
+                name,
+                dob,
+                address,
+                link,
+                field,
+                ..
+            } => match field {
+                1 => Some(name),
+                2 => Some(dob),
+                3 => Some(address),
+                5 => Some(link),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -343,6 +388,7 @@ impl Dialog {
             | Dialog::Checklist { error, .. }
             | Dialog::Screen { error, .. }
             | Dialog::Respond { error, .. }
+            | Dialog::AddPerson { error, .. }
             | Dialog::Outcome { error, .. } => error.as_deref(),
         }
     }
@@ -560,6 +606,14 @@ impl ReferralScreen {
                             });
                             return Vec::new();
                         }
+                        e @ (Ending::StrategyRecorded | Ending::Circulated) => {
+                            return vec![Effect::Status(format!(
+                                "{} {} (`{}`)",
+                                a.kind.short(),
+                                e.describe(),
+                                e.command(a.id, d.referral.id)
+                            ))];
+                        }
                         e @ (Ending::ConfirmationReceived | Ending::FeedbackSent) => {
                             return vec![Effect::Status(format!(
                                 "use the confirmations screen (c on the queue): {} {} (`{}`)",
@@ -597,6 +651,18 @@ impl ReferralScreen {
                     field: 0,
                     error: None,
                 });
+            }
+            "add-person" => {
+                self.dialog = Some(Dialog::AddPerson {
+                    role: None,
+                    name: LineInput::new(MAX_NAME),
+                    dob: LineInput::new(10),
+                    address: LineInput::new(MAX_LINE),
+                    pr: 0,
+                    link: LineInput::new(20),
+                    field: 0,
+                    error: None,
+                })
             }
             "note" => {
                 self.dialog = Some(Dialog::Note {
@@ -973,6 +1039,95 @@ impl ReferralScreen {
                     response,
                     at: None,
                     late_reason: if late { reason.trimmed() } else { None },
+                }
+            }
+            Dialog::AddPerson {
+                role,
+                name,
+                dob,
+                address,
+                pr,
+                link,
+                field,
+                error,
+            } => {
+                let n = MemberRole::ALL.len();
+                let parent = role.map(|r| MemberRole::ALL[r]) == Some(MemberRole::ParentCarer);
+                // The fields in order; parental responsibility only for a parent or carer.
+                let order: &[usize] = if parent {
+                    &[0, 1, 2, 3, 4, 5]
+                } else {
+                    &[0, 1, 2, 3, 5]
+                };
+                let pos = order.iter().position(|f| f == field).unwrap_or(0);
+                match key.code {
+                    KeyCode::Tab => {
+                        *field = order[(pos + 1) % order.len()];
+                        return Vec::new();
+                    }
+                    KeyCode::BackTab => {
+                        *field = order[(pos + order.len() - 1) % order.len()];
+                        return Vec::new();
+                    }
+                    KeyCode::Down if *field == 0 => {
+                        *role = Some(role.map_or(0, |c| (c + 1).min(n - 1)))
+                    }
+                    KeyCode::Up if *field == 0 => {
+                        *role = Some(role.map_or(0, |c| c.saturating_sub(1)))
+                    }
+                    KeyCode::Down if *field == 4 => *pr = (*pr + 1).min(2),
+                    KeyCode::Up if *field == 4 => *pr = pr.saturating_sub(1),
+                    KeyCode::Enter => {}
+                    _ => {
+                        match field {
+                            1 => name.handle(&key),
+                            2 => dob.handle(&key),
+                            3 => address.handle(&key),
+                            5 => link.handle(&key),
+                            _ => false,
+                        };
+                    }
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                let Some(r) = *role else {
+                    *error = Some("choose the person's role with Up/Down first".into());
+                    *field = 0;
+                    return Vec::new();
+                };
+                let Some(nm) = name.trimmed() else {
+                    *error = Some("the person's name is required".into());
+                    *field = 1;
+                    return Vec::new();
+                };
+                let (link_id, new) = match link.trimmed().as_deref() {
+                    None => (None, false),
+                    Some(t) if t.eq_ignore_ascii_case("new") => (None, true),
+                    Some(t) => match t.parse::<i64>() {
+                        Ok(id) => (Some(id), false),
+                        Err(_) => {
+                            *error = Some(
+                                "on file as: an id from the message, \"new\", or blank".into(),
+                            );
+                            *field = 5;
+                            return Vec::new();
+                        }
+                    },
+                };
+                let role = MemberRole::ALL[r.min(n - 1)];
+                Command::AddHouseholdMember {
+                    referral_id,
+                    person: PersonInput {
+                        name: nm,
+                        role: Some(role),
+                        dob: dob.trimmed(),
+                        address: address.trimmed(),
+                        pr: (role == MemberRole::ParentCarer)
+                            .then(|| ["unknown", "yes", "no"][(*pr).min(2)].to_string()),
+                    },
+                    link: link_id,
+                    new,
                 }
             }
             Dialog::Note { text, error } => {
@@ -1657,10 +1812,12 @@ impl ReferralScreen {
             Panel::History => self.history_text(d),
             Panel::Chronology => self.chronology_text(d),
             Panel::Screening => screening_text(d),
+            Panel::Household => household_text(d),
+            Panel::Strategy => strategy_text(d),
         }
     }
 
-    fn panel_title(&self, d: &ReferralDetail, ctx: &Ctx) -> Line<'static> {
+    fn panel_title(&self, d: &ReferralDetail, ctx: &Ctx, width: u16) -> Line<'static> {
         let earlier = d
             .previous
             .iter()
@@ -1678,7 +1835,59 @@ impl ReferralScreen {
                     None => "Screening".to_string(),
                 },
             ),
+            (
+                Panel::Household,
+                format!(
+                    "Household ({})",
+                    d.household
+                        .iter()
+                        .filter(|h| !h.member.is_removed())
+                        .count()
+                ),
+            ),
+            (Panel::Strategy, format!("Strategy ({})", d.strategy.len())),
         ];
+        let hint = format!(
+            "· {} panel · {} read whole ",
+            ctx.key("referral", ReferralAction::NextPanel),
+            ctx.key("referral", ReferralAction::View)
+        );
+        let fits = |names: &[(Panel, String)]| {
+            names
+                .iter()
+                .map(|(_, n)| widgets::cells(n) + 1)
+                .sum::<usize>()
+                + 3
+                + widgets::cells(&hint)
+                <= usize::from(width.saturating_sub(2))
+        };
+        // Narrower: "Earlier (1)" for "Earlier referrals (1)".
+        let full_names = names.clone();
+        let names: Vec<(Panel, String)> = if fits(&names) {
+            names.to_vec()
+        } else {
+            names
+                .iter()
+                .map(|(p, n)| (*p, n.replace("Earlier referrals", "Earlier")))
+                .collect()
+        };
+        if !fits(&names) {
+            // Narrow: the panel shown, where it is among them, the keys.
+            let i = Panel::ALL
+                .iter()
+                .position(|p| *p == self.panel)
+                .unwrap_or(0);
+            let n = full_names
+                .iter()
+                .find(|(p, _)| *p == self.panel)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            return Line::from(vec![
+                Span::raw(" "),
+                Span::styled(format!("[{n}]"), Style::new().bold().reversed()),
+                Span::raw(format!(" {}/{} {hint}", i + 1, Panel::ALL.len())),
+            ]);
+        }
         let mut spans = vec![Span::raw(" ")];
         for (p, n) in names {
             if p == self.panel {
@@ -1691,11 +1900,7 @@ impl ReferralScreen {
             }
             spans.push(Span::raw(" "));
         }
-        spans.push(Span::raw(format!(
-            "· {} panel · {} read whole ",
-            ctx.key("referral", ReferralAction::NextPanel),
-            ctx.key("referral", ReferralAction::View)
-        )));
+        spans.push(Span::raw(hint));
         Line::from(spans)
     }
 
@@ -1715,6 +1920,8 @@ impl ReferralScreen {
             Panel::History => "Earlier referrals",
             Panel::Chronology => "Chronology (Rec 58)",
             Panel::Screening => "Screening and agency checks (Rec 34)",
+            Panel::Household => "Household",
+            Panel::Strategy => "Strategy discussions (Rec 51, 93)",
         };
         self.viewer = Some(Viewer::new(
             format!(
@@ -1725,6 +1932,118 @@ impl ReferralScreen {
             &text.join("\n"),
         ));
     }
+}
+
+/// The household panel: each person, role, parental responsibility, and
+/// what is known of them from other referrals, with why (issue 16).
+fn household_text(d: &ReferralDetail) -> Vec<String> {
+    let mut out = Vec::new();
+    if d.household.is_empty() {
+        out.push("No household recorded yet (p: add a person).".to_string());
+    }
+    for e in &d.household {
+        let m = &e.member;
+        let mut line = format!("{} · {}", inert(&m.name), m.role.label());
+        if let Some(p) = m.parental_responsibility {
+            line.push_str(&format!(" · PR {}", p.as_str()));
+        }
+        if let Some(dob) = m.dob {
+            line.push_str(&format!(" · dob {}", dob.format("%d/%m/%Y")));
+        }
+        if let Some(a) = m.address.as_deref() {
+            line.push_str(&format!(" · {}", inert(a)));
+        }
+        if let Some(t) = m.removed_at {
+            line.push_str(&format!(
+                " · REMOVED {}: {}",
+                fmt_short(t),
+                inert(m.removed_reason.as_deref().unwrap_or(""))
+            ));
+        }
+        out.push(line);
+        if m.child_id.is_some() && !e.referrals.is_empty() {
+            out.push(format!(
+                "  a child on file: {} referral(s) of their own",
+                e.referrals.len()
+            ));
+        }
+        for i in &e.earlier {
+            out.push(format!(
+                "  known {} on referral {} ({}, {}): {}",
+                i.involvement,
+                i.referral_id,
+                crate::domain::time::to_london(i.received_at).format("%d/%m/%Y"),
+                inert_or(i.child.as_deref(), "child's name not known"),
+                inert(&i.why)
+            ));
+        }
+    }
+    for i in &d.named_as_sibling {
+        out.push(format!(
+            "This child is named as a sibling on referral {} ({}).",
+            i.referral_id,
+            inert_or(i.child.as_deref(), "name not known")
+        ));
+    }
+    out
+}
+
+/// The strategy discussions panel: when, how, who, decided, action points.
+fn strategy_text(d: &ReferralDetail) -> Vec<String> {
+    let mut out = Vec::new();
+    if d.strategy.is_empty() {
+        out.push(
+            "No strategy discussion recorded (`dutydesk strategy record`, Rec 51, 93).".to_string(),
+        );
+    }
+    for s in &d.strategy {
+        out.push(format!(
+            "{} {} · s47 {} · manager from each agency {} · {}",
+            fmt_short(s.held_at),
+            s.how.as_str(),
+            if s.s47 { "yes" } else { "no" },
+            if s.manager_from_each() { "yes" } else { "NO" },
+            match s.circulated_at {
+                Some(t) => format!("circulated {}", fmt_short(t)),
+                None => "NOT CIRCULATED".into(),
+            }
+        ));
+        out.push(format!(
+            "  who: {}",
+            s.participants
+                .iter()
+                .map(|p| format!(
+                    "{} ({}{})",
+                    inert(&p.name),
+                    inert(&p.agency),
+                    if p.manager { ", manager" } else { "" }
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+        if let Some(r) = &s.no_police_manager_reason {
+            out.push(format!("  no police manager: {}", inert(r)));
+        }
+        if let Some(r) = &s.no_social_care_manager_reason {
+            out.push(format!("  no social care manager: {}", inert(r)));
+        }
+        out.push(format!("  decided: {}", inert(&s.protective_action)));
+        for a in &s.action_points {
+            out.push(format!(
+                "  action: {} · {} · due {} · review {}{}",
+                inert(&a.what),
+                inert(&a.owner),
+                fmt_short(a.due_at),
+                a.review_on.format("%d/%m/%Y"),
+                match a.done_at {
+                    Some(_) if a.late => " · done late",
+                    Some(_) => " · done",
+                    None => "",
+                }
+            ));
+        }
+    }
+    out
 }
 
 struct Areas {
@@ -1891,6 +2210,7 @@ impl Screen for ReferralScreen {
             A::Chronology.into(),
             A::Close.into(),
             A::Checklist.into(),
+            A::AddPerson.into(),
         ]);
         if let Some(d) = &self.detail {
             if d.transfer.is_none() {
@@ -1962,6 +2282,12 @@ impl Screen for ReferralScreen {
                         *reason = None;
                         *error = None;
                     }
+                    // A person goes into the household: show it there.
+                    Some(Dialog::AddPerson { .. }) => {
+                        self.dialog = None;
+                        self.panel = Panel::Household;
+                        self.panel_scroll = 0;
+                    }
                     // A note goes into the chronology: show it there.
                     Some(Dialog::Note { .. }) => {
                         self.dialog = None;
@@ -1984,6 +2310,15 @@ impl Screen for ReferralScreen {
                             referral.referral.state.label()
                         )
                     }
+                    Outcome::MemberAdded { entry } => format!(
+                        "household: {} added ({}){}",
+                        inert(&entry.member.name),
+                        entry.member.role.label(),
+                        match entry.earlier.len() {
+                            0 => String::new(),
+                            n => format!("; known from {n} other record(s): see Household"),
+                        }
+                    ),
                     _ => "saved".into(),
                 };
                 vec![Effect::Status(msg)]
@@ -2186,7 +2521,7 @@ impl Screen for ReferralScreen {
         f.render_widget(
             Paragraph::new(shown).block(
                 Block::bordered()
-                    .title(self.panel_title(d, ctx))
+                    .title(self.panel_title(d, ctx, a.panel.width))
                     .title_bottom(Line::from(more).right_aligned()),
             ),
             a.panel,
@@ -2289,6 +2624,7 @@ impl ReferralScreen {
                     a,
                 )
             }
+            Dialog::AddPerson { .. } => on("The household".into(), None),
             Dialog::Close { .. } => on("Closing the referral".into(), None),
             Dialog::Checklist { .. } => on("The closure checklist".into(), None),
         }
@@ -2444,6 +2780,62 @@ impl ReferralScreen {
                 lines.push(Line::from(
                     "Up/Down choose · Tab next field · Enter record · Esc cancel",
                 ));
+            }
+            Dialog::AddPerson {
+                role,
+                name,
+                dob,
+                address,
+                pr,
+                link,
+                field,
+                ..
+            } => {
+                title = " Add a person to the household ";
+                let items = MemberRole::ALL
+                    .iter()
+                    .map(|r| ListItem::new(r.label()))
+                    .collect();
+                list = Some((items, *role));
+                let parent = role.map(|r| MemberRole::ALL[r]) == Some(MemberRole::ParentCarer);
+                let label = |s: &'static str, on: bool| {
+                    if on {
+                        Line::from(s.bold())
+                    } else {
+                        Line::from(s)
+                    }
+                };
+                if role.is_none() {
+                    lines.push(Line::from("Choose the role with Up/Down.".bold()));
+                }
+                lines.push(label("Name:", *field == 1));
+                lines.push(name.line(inner_w, *field == 1));
+                lines.push(label("Date of birth (dd/mm/yyyy):", *field == 2));
+                lines.push(dob.line(inner_w, *field == 2));
+                lines.push(label("Address:", *field == 3));
+                lines.push(address.line(inner_w, *field == 3));
+                if parent {
+                    lines.push(Line::from(vec![
+                        Span::styled(
+                            "Parental responsibility (Up/Down): ",
+                            if *field == 4 {
+                                Style::new().bold()
+                            } else {
+                                Style::new()
+                            },
+                        ),
+                        Span::styled(
+                            ["unknown", "yes", "no"][(*pr).min(2)],
+                            Style::new().reversed(),
+                        ),
+                    ]));
+                }
+                lines.push(label(
+                    "On file as (an id the desk names, \"new\", or blank):",
+                    *field == 5,
+                ));
+                lines.push(link.line(inner_w, *field == 5));
+                lines.push(Line::from("Tab next field · Enter add · Esc cancel"));
             }
             Dialog::Note { text, .. } => {
                 title = " Add a note ";

@@ -66,6 +66,12 @@ pub const SEALED_TABLES: &[&str] = &[
     "agency_checks",
     "consents",
     "escalations",
+    // The household and strategy discussions (issue 16 part B).
+    "people",
+    "household_members",
+    "strategy_discussions",
+    "strategy_participants",
+    "strategy_action_points",
 ];
 
 /// The tables that are deliberately not sealed, and why. Every table of the
@@ -80,6 +86,10 @@ pub const UNSEALED_TABLES: &[(&str, &str)] = &[
         "derived: kept by triggers from the sealed rows",
     ),
     ("children_fts", "derived: the name search index"),
+    (
+        "household_fts",
+        "derived: the adults' name search index, kept by triggers from household_members",
+    ),
     (
         "queue_tallies",
         "derived: the queue header's counts, kept by triggers from the sealed rows",

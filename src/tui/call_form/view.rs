@@ -13,7 +13,7 @@ use crate::desk::Referral;
 use crate::domain::time::{countdown, to_london};
 use crate::domain::ReferralState;
 use crate::tui::screen::Ctx;
-use crate::tui::widgets::wrap_text;
+use crate::tui::widgets::{inert, inert_or, wrap_text};
 
 const LABEL_W: u16 = 27;
 const CONCERN_ROWS: usize = 4;
@@ -408,6 +408,35 @@ fn match_lines(cm: &ChildMatch, selected: bool, linked: bool) -> Vec<Line<'stati
     }
     if !cm.matched.reasons.is_empty() {
         out.push(Line::from(format!("  why: {}", cm.matched.reasons.join("; "))).italic());
+    }
+    // Who else is known around this child (issue 16): the adults of its
+    // households, the alleged perpetrator first, and where it is a sibling.
+    let mut adults: Vec<_> = cm.household.iter().collect();
+    adults.sort_by_key(|i| i.role != crate::domain::household::MemberRole::AllegedPerpetrator);
+    for i in adults.iter().take(2) {
+        let line = Line::from(format!(
+            "  household: {} · {} (referral {})",
+            inert(&i.name),
+            i.involvement,
+            i.referral_id
+        ));
+        out.push(
+            if i.role == crate::domain::household::MemberRole::AllegedPerpetrator {
+                line.bold()
+            } else {
+                line
+            },
+        );
+    }
+    if adults.len() > 2 {
+        out.push(Line::from(format!("  … and {} more adults", adults.len() - 2)).dim());
+    }
+    for i in cm.named_as_sibling.iter().take(2) {
+        out.push(Line::from(format!(
+            "  sibling of {} (referral {})",
+            inert_or(i.child.as_deref(), "a child whose name is not known"),
+            i.referral_id
+        )));
     }
     let mut refs: Vec<&Referral> = cm.referrals.iter().collect();
     refs.sort_by_key(|r| std::cmp::Reverse(r.received_at));
