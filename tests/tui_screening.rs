@@ -41,7 +41,6 @@ fn screen(s: &mut Seeded, referral: i64, urgency: Urgency, need: &str) {
 }
 
 /// The app as `login`, with one referral open.
-#[allow(dead_code)]
 fn open_as(s: &mut Seeded, login: &str, referral: i64, w: u16, h: u16) -> App {
     s.set_actor(actor(login));
     let mut a = app(s, w, h);
@@ -241,5 +240,97 @@ fn queue_hints_and_help_come_from_the_keymap() {
         t.lines()
             .any(|l| l.contains("│  U ") && l.contains("overdue first")),
         "{t}"
+    );
+}
+
+fn status(a: &App) -> String {
+    a.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+/// s opens the screen dialog: the urgencies and the levels of need are the
+/// settings' own lists, nothing chosen; Enter with no level refuses and
+/// records nothing; chosen, the desk records it and the status line says
+/// what changed.
+#[test]
+fn the_screen_dialog_lists_the_settings_levels_and_says_what_changed() {
+    let mut s = seeded();
+    let leo = s.leo;
+    // The authority's own continuum, set by the manager.
+    for (k, v) in [
+        ("need.level.1", "tier one"),
+        ("need.level.2", "tier two"),
+        ("need.level.3", "tier three"),
+    ] {
+        ex(
+            &mut s,
+            Command::SetSetting {
+                key: k.into(),
+                value: v.into(),
+            },
+        );
+    }
+    let mut a = open_as(&mut s, "dm", leo, 80, 24);
+    key(&mut a, &mut s.client, KeyCode::Char('s'));
+    let t = draw(&a, 80, 24);
+    insta::assert_snapshot!("screening_screen_dialog_80x24", t.backend());
+    let txt = screen_text(&t);
+    for want in [
+        "1 tier one",
+        "2 tier two",
+        "3 tier three",
+        "see today: the decision by the end of today",
+        "the decision by the end of 1st working day after today",
+    ] {
+        assert!(txt.contains(want), "{want}:\n{txt}");
+    }
+    assert!(
+        !txt.contains("child protection"),
+        "the default list is not shown:\n{txt}"
+    );
+    assert!(!txt.contains("> "), "nothing is chosen:\n{txt}");
+    // Red, then Enter: no level chosen yet.
+    key(&mut a, &mut s.client, KeyCode::Down);
+    key(&mut a, &mut s.client, KeyCode::Tab);
+    key(&mut a, &mut s.client, KeyCode::Tab);
+    keys(&mut a, &mut s.client, "bruising seen by the school");
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    let txt = text(&a, 80, 24);
+    assert!(txt.contains("choose the level of need"), "{txt}");
+    assert_eq!(s.desk.referral(leo).unwrap().referral.urgency, None);
+    // The refusal put the keys on the levels: Down three times (the last, 3).
+    for _ in 0..3 {
+        key(&mut a, &mut s.client, KeyCode::Down);
+    }
+    let t = draw(&a, 120, 40);
+    insta::assert_snapshot!("screening_screen_dialog_chosen_120x40", t.backend());
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    let r = s.desk.referral(leo).unwrap();
+    assert_eq!(r.referral.urgency, Some(Urgency::Red));
+    assert_eq!(r.referral.need_level, Some(3));
+    let dec = r
+        .actions
+        .iter()
+        .find(|a| a.kind.as_str() == "decision")
+        .unwrap();
+    let checks = r
+        .actions
+        .iter()
+        .filter(|a| a.kind.as_str() == "agency_check")
+        .count();
+    assert_eq!(checks, 5);
+    let st = status(&a);
+    assert!(
+        st.starts_with(&format!(
+            "screened RED, level 3 tier three: decision now due {} (was Mon 23 Nov 23:59)",
+            dutydesk::domain::time::fmt_short(dec.due_at)
+        )) && st.contains("5 agency checks made (Rec 34)"),
+        "{st}"
+    );
+    assert!(
+        text(&a, 80, 24).contains("screened RED"),
+        "the status line shows it"
     );
 }

@@ -222,12 +222,13 @@ pub enum Dialog {
         reason: Option<LineInput>,
         error: Option<String>,
     },
-    /// Screening: the RAG urgency (chosen, never preselected), the level of
-    /// need (number or name on the continuum), and why (issue 16).
+    /// Screening: the RAG urgency and the level of need (each chosen from
+    /// the settings' list, never preselected), and why (issue 16).
     Screen {
         /// Index into `Urgency::ALL`; none until one is chosen.
         urgency: Option<usize>,
-        need: LineInput,
+        /// Index into the settings' levels of need; none until one is chosen.
+        need: Option<usize>,
         reason: LineInput,
         /// 0: the urgency, 1: the level of need, 2: the reason.
         field: usize,
@@ -315,7 +316,6 @@ impl Dialog {
                 _ => None,
             },
             Dialog::Checklist { reason, .. } => reason.as_mut(),
-            Dialog::Screen { need, field: 1, .. } => Some(need),
             Dialog::Screen {
                 reason, field: 2, ..
             } => Some(reason),
@@ -381,6 +381,10 @@ pub struct ReferralScreen {
     pub case: Option<CaseDialog>,
     /// Every team, for a transfer.
     pub teams: Vec<Team>,
+    /// The continuum of need and what each urgency does, from the
+    /// database's settings (the screen dialog's lists).
+    pub need_levels: Vec<crate::domain::screening::NeedLevel>,
+    pub urgency_meanings: Vec<(crate::domain::screening::Urgency, String)>,
 }
 
 /// Age in whole years on `today`.
@@ -590,9 +594,14 @@ impl ReferralScreen {
                         "screening is for duty workers and duty managers".into(),
                     )];
                 }
+                if self.need_levels.is_empty() {
+                    return vec![Effect::Status(
+                        "the levels of need could not be read from the desk's settings".into(),
+                    )];
+                }
                 self.dialog = Some(Dialog::Screen {
                     urgency: None,
-                    need: LineInput::new(100),
+                    need: None,
                     reason: LineInput::new(MAX_TEXT),
                     field: 0,
                     error: None,
@@ -841,6 +850,7 @@ impl ReferralScreen {
             } => {
                 use crate::domain::screening::Urgency as Rag;
                 let n = Rag::ALL.len();
+                let levels = self.need_levels.len();
                 match key.code {
                     KeyCode::Tab => {
                         *field = (*field + 1) % 3;
@@ -856,10 +866,13 @@ impl ReferralScreen {
                     KeyCode::Up if *field == 0 => {
                         *urgency = Some(urgency.map_or(0, |c| c.saturating_sub(1)))
                     }
-                    KeyCode::Enter => {}
-                    _ if *field == 1 => {
-                        need.handle(&key);
+                    KeyCode::Down if *field == 1 && levels > 0 => {
+                        *need = Some(need.map_or(0, |c| (c + 1).min(levels - 1)))
                     }
+                    KeyCode::Up if *field == 1 && levels > 0 => {
+                        *need = Some(need.map_or(0, |c| c.saturating_sub(1)))
+                    }
+                    KeyCode::Enter => {}
                     _ if *field == 2 => {
                         reason.handle(&key);
                     }
@@ -876,11 +889,14 @@ impl ReferralScreen {
                     *field = 0;
                     return Vec::new();
                 };
-                let Some(level) = need.trimmed() else {
-                    *error = Some("give the level of need (its number or name)".into());
+                let Some(level) = need.and_then(|i| self.need_levels.get(i)) else {
+                    *error = Some(
+                        "choose the level of need with Up/Down: nothing is chosen for you".into(),
+                    );
                     *field = 1;
                     return Vec::new();
                 };
+                let level = level.level.to_string();
                 let Some(why) = reason.trimmed() else {
                     *error = Some("give the reason for the rating".into());
                     *field = 2;
@@ -1781,6 +1797,19 @@ impl Screen for ReferralScreen {
         self.detail = Some(d);
         self.closure = Some(desk.closure_check(self.id)?);
         self.teams = desk.teams()?;
+        // The screening lists come from the settings everyone shares.
+        match desk.settings() {
+            Ok(v) => {
+                self.need_levels = v.need_levels;
+                self.urgency_meanings = v
+                    .urgency_clocks
+                    .into_iter()
+                    .map(|c| (c.urgency, c.meaning))
+                    .collect();
+            }
+            Err(DeskError::Forbidden { .. }) => {}
+            Err(e) => return Err(e),
+        }
         // Who would leave the action needing cover (absent or off shift
         // when it is due): asked of the desk's own rule while assigning.
         self.cover.clear();
@@ -1886,6 +1915,7 @@ impl Screen for ReferralScreen {
             A::Allocate.into(),
             A::Propose.into(),
             A::Oversight.into(),
+            A::ScreenReferral.into(),
             A::Decide.into(),
             A::Outcome.into(),
             A::Chronology.into(),
@@ -1984,7 +2014,9 @@ impl Screen for ReferralScreen {
                             referral.referral.state.label()
                         )
                     }
-                    _ => "saved".into(),
+                    other => {
+                        super::screening::outcome_status(other).unwrap_or_else(|| "saved".into())
+                    }
                 };
                 vec![Effect::Status(msg)]
             }
@@ -2376,18 +2408,17 @@ impl ReferralScreen {
             } => {
                 use crate::domain::screening::Urgency as Rag;
                 title = " Screen the referral ";
+                // What each urgency does, as the settings say (one home:
+                // domain::screening's clocks).
                 let items = Rag::ALL
                     .iter()
                     .map(|u| {
-                        ListItem::new(format!(
-                            "{:<6} {}",
-                            u.as_str().to_uppercase(),
-                            match u {
-                                Rag::Red => "see today: the decision by the end of today",
-                                Rag::Amber => "decide within 1 working day",
-                                Rag::Green => "within the decision clock",
-                            }
-                        ))
+                        let meaning = self
+                            .urgency_meanings
+                            .iter()
+                            .find(|(g, _)| g == u)
+                            .map_or("", |(_, m)| m.as_str());
+                        ListItem::new(format!("{:<6} {meaning}", u.as_str().to_uppercase()))
                     })
                     .collect();
                 list = Some((items, *urgency));
@@ -2397,10 +2428,31 @@ impl ReferralScreen {
                     ));
                 }
                 lines.push(Line::from(
-                    "Level of need (1 universal, 2 early help, 3 child in need, 4 child protection by default):"
-                        .bold(),
+                    "Level of need (this authority's continuum):".bold(),
                 ));
-                lines.push(need.line(inner_w, *field == 1));
+                for (i, l) in self.need_levels.iter().enumerate() {
+                    let chosen = *need == Some(i);
+                    let text = format!(
+                        "{} {} {}",
+                        if chosen { ">" } else { " " },
+                        l.level,
+                        inert(&l.name)
+                    );
+                    lines.push(if chosen && *field == 1 {
+                        Line::from(text.reversed())
+                    } else if chosen {
+                        Line::from(text.bold())
+                    } else {
+                        Line::from(text)
+                    });
+                }
+                if need.is_none() {
+                    lines.push(Line::from(if *field == 1 {
+                        "  (Up/Down to choose)"
+                    } else {
+                        "  (Tab here, then Up/Down to choose)"
+                    }));
+                }
                 lines.push(Line::from("Why this rating:".bold()));
                 lines.push(reason.line(inner_w, *field == 2));
                 lines.push(Line::from(
