@@ -334,3 +334,112 @@ fn the_screen_dialog_lists_the_settings_levels_and_says_what_changed() {
         "the status line shows it"
     );
 }
+
+/// g: consent to share. Nothing chosen; overriding without a reason or by a
+/// worker is the desk's refusal, in the dialog; a manager's override with
+/// the reason is recorded, and the panel shows the history.
+#[test]
+fn the_consent_dialog_records_and_shows_the_desks_refusals() {
+    let mut s = seeded();
+    let leo = s.leo;
+    let consents = |s: &mut Seeded| s.desk.referral(leo).unwrap().consents.len();
+    // A worker overriding: refused by the desk.
+    let mut a = open_as(&mut s, "jpatel", leo, 80, 24);
+    key(&mut a, &mut s.client, KeyCode::Char('g'));
+    let t = draw(&a, 80, 24);
+    insta::assert_snapshot!("screening_consent_80x24", t.backend());
+    let txt = screen_text(&t);
+    assert!(
+        txt.contains("Consent to share (Rec 34) · Leo Nowak · referral 4"),
+        "{txt}"
+    );
+    assert!(txt.contains("nothing is chosen for you"), "{txt}");
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    assert_eq!(consents(&mut s), 0);
+    for _ in 0..3 {
+        key(&mut a, &mut s.client, KeyCode::Down);
+    }
+    keys(&mut a, &mut s.client, "risk of harm tonight");
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    assert_eq!(consents(&mut s), 0, "a worker cannot override");
+    let txt = text(&a, 80, 24);
+    assert!(txt.contains("! "), "the refusal is in the dialog:\n{txt}");
+    // The manager: no reason is refused by the desk; with one, recorded.
+    let mut a = open_as(&mut s, "dm", leo, 120, 40);
+    key(&mut a, &mut s.client, KeyCode::Char('g'));
+    for _ in 0..3 {
+        key(&mut a, &mut s.client, KeyCode::Down);
+    }
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    assert_eq!(consents(&mut s), 0);
+    assert!(
+        text(&a, 120, 40).contains("risk to the child"),
+        "{}",
+        text(&a, 120, 40)
+    );
+    keys(&mut a, &mut s.client, "risk of harm tonight");
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    let c = s.desk.referral(leo).unwrap().consents;
+    assert_eq!(c.len(), 1, "{}\n{}", status(&a), text(&a, 120, 40));
+    assert_eq!(c[0].decided_by, "dm");
+    assert_eq!(c[0].reason.as_deref(), Some("risk of harm tonight"));
+    assert!(
+        status(&a).contains("shared without consent because of risk recorded on referral 4"),
+        "{}",
+        status(&a)
+    );
+}
+
+/// E: escalation from assessment. The dialog names the referral, the
+/// child and the decision; a worker gets the desk's refusal; the manager's
+/// escalation makes the section 47 clocks and the status line lists them.
+#[test]
+fn the_escalate_dialog_names_the_decision_and_starts_the_s47_clocks() {
+    let mut s = seeded();
+    let leo = s.leo;
+    ex(
+        &mut s,
+        Command::RecordDecision {
+            referral_id: leo,
+            decision: dutydesk::domain::Decision::Assessment,
+            note: None,
+            at: None,
+            late_reason: None,
+        },
+    );
+    let mut a = open_as(&mut s, "jpatel", leo, 80, 24);
+    key(&mut a, &mut s.client, KeyCode::Char('E'));
+    let t = draw(&a, 80, 24);
+    insta::assert_snapshot!("screening_escalate_80x24", t.backend());
+    let txt = screen_text(&t);
+    assert!(txt.contains("Escalation from the decision"), "{txt}");
+    assert!(txt.contains("Leo Nowak · referral 4"), "{txt}");
+    keys(&mut a, &mut s.client, "disclosure at school");
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    assert!(text(&a, 80, 24).contains("! "), "refused in the dialog");
+    assert_eq!(
+        s.desk.referral(leo).unwrap().referral.state,
+        dutydesk::domain::ReferralState::Assessment
+    );
+    let mut a = open_as(&mut s, "dm", leo, 80, 24);
+    key(&mut a, &mut s.client, KeyCode::Char('E'));
+    keys(&mut a, &mut s.client, "disclosure at school");
+    key(&mut a, &mut s.client, KeyCode::Enter);
+    let r = s.desk.referral(leo).unwrap();
+    assert_eq!(r.referral.state, dutydesk::domain::ReferralState::S47);
+    let sd = r
+        .actions
+        .iter()
+        .find(|a| a.kind.as_str() == "strategy_discussion")
+        .unwrap();
+    let st = status(&a);
+    assert!(
+        st.starts_with("referral 4 escalated from assessment to section 47: ")
+            && st.contains(&format!(
+                "{} due {}",
+                sd.kind.label(),
+                dutydesk::domain::time::fmt_short(sd.due_at)
+            )),
+        "{st}"
+    );
+}

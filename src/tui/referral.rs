@@ -75,6 +75,16 @@ screen_actions! {
             "screen",
             "screen the referral: RAG urgency and level of need, with why; red or amber brings the decision forward (issue 16; Rec 34 checks)"
         ),
+        Consent = (
+            "consent",
+            "consent",
+            "record consent to share: given, refused, or overridden because of risk (a duty manager, with the reason; Rec 34)"
+        ),
+        Escalate = (
+            "escalate",
+            "escalate",
+            "escalate a referral in assessment to a strategy discussion and section 47 enquiry (duty manager, with why)"
+        ),
         AcceptAllocation = (
             "accept-allocation",
             "accept case",
@@ -248,6 +258,21 @@ pub enum Dialog {
         field: usize,
         error: Option<String>,
     },
+    /// Consent to share (Rec 34): given, refused, or overridden because of
+    /// risk (a duty manager's, with the reason).
+    Consent {
+        /// Index into `ConsentStatus::ALL`; none until one is chosen.
+        choice: Option<usize>,
+        reason: LineInput,
+        /// 0: the list, 1: the reason.
+        field: usize,
+        error: Option<String>,
+    },
+    /// Escalate to a strategy discussion and section 47 enquiry, with why.
+    Escalate {
+        reason: LineInput,
+        error: Option<String>,
+    },
     /// The assessment outcome.
     Outcome {
         /// Index into `AssessmentOutcome::ALL`; none until one is chosen.
@@ -272,6 +297,8 @@ impl Dialog {
             | Dialog::Checklist { error, .. }
             | Dialog::Screen { error, .. }
             | Dialog::Respond { error, .. }
+            | Dialog::Consent { error, .. }
+            | Dialog::Escalate { error, .. }
             | Dialog::Outcome { error, .. } => *error = Some(msg),
             Dialog::Close { error, missing, .. } => {
                 *error = Some(msg);
@@ -328,6 +355,10 @@ impl Dialog {
             Dialog::Respond {
                 reason, field: 3, ..
             } => Some(reason),
+            Dialog::Consent {
+                reason, field: 1, ..
+            }
+            | Dialog::Escalate { reason, .. } => Some(reason),
             _ => None,
         }
     }
@@ -343,6 +374,8 @@ impl Dialog {
             | Dialog::Checklist { error, .. }
             | Dialog::Screen { error, .. }
             | Dialog::Respond { error, .. }
+            | Dialog::Consent { error, .. }
+            | Dialog::Escalate { error, .. }
             | Dialog::Outcome { error, .. } => error.as_deref(),
         }
     }
@@ -604,6 +637,31 @@ impl ReferralScreen {
                     need: None,
                     reason: LineInput::new(MAX_TEXT),
                     field: 0,
+                    error: None,
+                });
+            }
+            // Who may record these is the desk's to say (a duty manager
+            // overrides consent and escalates): its refusal shows here.
+            "consent" => {
+                if d.referral.state == ReferralState::Closed {
+                    return vec![Effect::Status("this referral is closed".into())];
+                }
+                self.dialog = Some(Dialog::Consent {
+                    choice: None,
+                    reason: LineInput::new(MAX_TEXT),
+                    field: 0,
+                    error: None,
+                });
+            }
+            "escalate" => {
+                if d.referral.state != ReferralState::Assessment {
+                    return vec![Effect::Status(format!(
+                        "only a referral in assessment escalates to section 47; this one is {}",
+                        d.referral.state.label()
+                    ))];
+                }
+                self.dialog = Some(Dialog::Escalate {
+                    reason: LineInput::new(MAX_TEXT),
                     error: None,
                 });
             }
@@ -989,6 +1047,71 @@ impl ReferralScreen {
                     response,
                     at: None,
                     late_reason: if late { reason.trimmed() } else { None },
+                }
+            }
+            Dialog::Consent {
+                choice,
+                reason,
+                field,
+                error,
+            } => {
+                use crate::domain::screening::ConsentStatus;
+                let n = ConsentStatus::ALL.len();
+                match key.code {
+                    KeyCode::Tab | KeyCode::BackTab => {
+                        *field = 1 - *field;
+                        return Vec::new();
+                    }
+                    KeyCode::Down if *field == 0 => {
+                        *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
+                    }
+                    KeyCode::Up if *field == 0 => {
+                        *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
+                    }
+                    KeyCode::Enter => {}
+                    // Typing on the list goes to the reason.
+                    KeyCode::Char(_) if *field == 0 => {
+                        *field = 1;
+                        reason.handle(&key);
+                    }
+                    _ if *field == 1 => {
+                        reason.handle(&key);
+                    }
+                    _ => {}
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                let Some(c) = *choice else {
+                    *error = Some(
+                        "choose given, refused or overridden with Up/Down: nothing is chosen for you"
+                            .into(),
+                    );
+                    *field = 0;
+                    return Vec::new();
+                };
+                // Whether a reason is needed, and who may override, is the
+                // desk's rule (domain::screening::check_consent, the
+                // permission table): its refusal comes back into the dialog.
+                let status = ConsentStatus::ALL[c.min(n - 1)];
+                Command::RecordConsent {
+                    referral_id,
+                    status,
+                    reason: reason.trimmed(),
+                }
+            }
+            Dialog::Escalate { reason, error } => {
+                if !submit {
+                    reason.handle(&key);
+                    return Vec::new();
+                }
+                let Some(why) = reason.trimmed() else {
+                    *error = Some("write why it escalates".into());
+                    return Vec::new();
+                };
+                Command::EscalateToSection47 {
+                    referral_id,
+                    reason: why,
                 }
             }
             Dialog::Note { text, error } => {
@@ -1916,6 +2039,7 @@ impl Screen for ReferralScreen {
             A::Propose.into(),
             A::Oversight.into(),
             A::ScreenReferral.into(),
+            A::Consent.into(),
             A::Decide.into(),
             A::Outcome.into(),
             A::Chronology.into(),
@@ -1925,6 +2049,9 @@ impl Screen for ReferralScreen {
         if let Some(d) = &self.detail {
             if d.transfer.is_none() {
                 v.push(A::Transfer.into());
+            }
+            if d.referral.state == ReferralState::Assessment {
+                v.insert(0, A::Escalate.into());
             }
         }
         v
@@ -2323,6 +2450,19 @@ impl ReferralScreen {
             }
             Dialog::Close { .. } => on("Closing the referral".into(), None),
             Dialog::Checklist { .. } => on("The closure checklist".into(), None),
+            Dialog::Consent { .. } => on("Consent to share (Rec 34)".into(), None),
+            Dialog::Escalate { .. } => on(
+                format!(
+                    "Escalation from {}",
+                    self.detail.as_ref().map_or(String::new(), |d| {
+                        match d.referral.decision {
+                            Some(dec) => format!("the decision \"{}\"", dec.label()),
+                            None => d.referral.state.label().to_string(),
+                        }
+                    })
+                ),
+                None,
+            ),
         }
     }
 
@@ -2458,6 +2598,56 @@ impl ReferralScreen {
                 lines.push(Line::from(
                     "Up/Down choose · Tab next field · Enter screen · Esc cancel",
                 ));
+            }
+            Dialog::Consent {
+                choice,
+                reason,
+                field,
+                ..
+            } => {
+                use crate::domain::screening::ConsentStatus;
+                title = " Consent to share ";
+                let items = ConsentStatus::ALL
+                    .iter()
+                    .map(|c| ListItem::new(c.label().to_string()))
+                    .collect();
+                list = Some((items, *choice));
+                if choice.is_none() {
+                    lines.push(Line::from(
+                        "Choose with Up/Down: nothing is chosen for you.".bold(),
+                    ));
+                }
+                // The history so far, newest last.
+                if let Some(d) = &self.detail {
+                    for c in d.consents.iter().rev().take(3).rev() {
+                        lines.push(Line::from(format!(
+                            "  before: {} {} by {}",
+                            c.status.label(),
+                            fmt_short(c.decided_at),
+                            inert(&c.decided_by)
+                        )));
+                    }
+                }
+                lines.push(Line::from(
+                    "Why (required to override: the risk to the child; a duty manager only):"
+                        .bold(),
+                ));
+                lines.push(reason.line(inner_w, *field == 1));
+                lines.push(Line::from(
+                    "Up/Down choose · Tab reason · Enter record · Esc cancel",
+                ));
+            }
+            Dialog::Escalate { reason, .. } => {
+                title = " Escalate to section 47 ";
+                lines.push(Line::from(
+                    "Starts a strategy discussion (within its clock, unless one is on file) and \
+                     the section 47 assessment clock, both from now; the first decision stays in \
+                     the chronology. A duty manager only."
+                        .to_string(),
+                ));
+                lines.push(Line::from("Why it escalates:".bold()));
+                lines.push(reason.line(inner_w, true));
+                lines.push(Line::from("Enter escalate · Esc cancel"));
             }
             Dialog::Respond {
                 due_at,
