@@ -443,3 +443,42 @@ fn the_escalate_dialog_names_the_decision_and_starts_the_s47_clocks() {
         "{st}"
     );
 }
+
+/// The Screening panel lists every consent record (the last in force) and
+/// each agency check with its owner and due.
+#[test]
+fn the_screening_panel_shows_the_consent_history_and_each_check() {
+    let mut s = seeded();
+    let leo = s.leo;
+    screen(&mut s, leo, Urgency::Amber, "2");
+    for (status, reason) in [
+        (dutydesk::domain::screening::ConsentStatus::Refused, None),
+        (
+            dutydesk::domain::screening::ConsentStatus::Overridden,
+            Some("risk of harm tonight".to_string()),
+        ),
+    ] {
+        ex(
+            &mut s,
+            Command::RecordConsent {
+                referral_id: leo,
+                status,
+                reason,
+            },
+        );
+    }
+    let mut a = open_as(&mut s, "dm", leo, 120, 40);
+    for _ in 0..3 {
+        key(&mut a, &mut s.client, KeyCode::Char('v'));
+    }
+    let t = draw(&a, 120, 40);
+    insta::assert_snapshot!("screening_panel_120x40", t.backend());
+    let txt = screen_text(&t);
+    assert!(txt.contains("consent before: consent refused (dm"), "{txt}");
+    assert!(
+        txt.contains("consent: shared without consent because of risk (dm")
+            && txt.contains("risk of harm tonight"),
+        "{txt}"
+    );
+    assert!(txt.contains("police"), "{txt}");
+}

@@ -3041,9 +3041,15 @@ fn screening_text(d: &ReferralDetail) -> Vec<String> {
             inert(&s.reason)
         ));
     }
-    if let Some(c) = d.consents.last() {
+    // Every consent record, oldest first: the last is the one in force.
+    for (i, c) in d.consents.iter().enumerate() {
+        let now_or_before = if i + 1 == d.consents.len() {
+            "consent"
+        } else {
+            "consent before"
+        };
         v.push(format!(
-            "  consent: {} ({} {}){}",
+            "  {now_or_before}: {} ({} {}){}",
             c.status.label(),
             inert(&c.decided_by),
             fmt_short(c.decided_at),
