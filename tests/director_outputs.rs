@@ -389,7 +389,19 @@ fn a_directors_every_screen_names_nobody() {
             (KeyCode::Esc, "dialog closed"),
             (KeyCode::Char('O'), "the oversight dialog"),
             (KeyCode::Esc, "dialog closed"),
+            // Screening (issue 16): the panel, the screen, consent and
+            // escalate dialogs.
+            (KeyCode::Char('v'), "the referral, screening panel"),
+            (KeyCode::Char('s'), "the screen dialog"),
+            (KeyCode::Esc, "dialog closed"),
+            (KeyCode::Char('g'), "the consent dialog"),
+            (KeyCode::Esc, "dialog closed"),
+            (KeyCode::Char('E'), "the escalate dialog"),
+            (KeyCode::Esc, "dialog closed"),
             (KeyCode::Esc, "back"),
+            // The queue filtered and ordered by urgency.
+            (KeyCode::Char('R'), "the queue, red only"),
+            (KeyCode::Char('U'), "the queue, by urgency"),
             (KeyCode::Char('c'), "confirmations"),
             (KeyCode::Esc, "back"),
             (KeyCode::Char('h'), "the handover"),

@@ -99,10 +99,27 @@ pub struct SettingsView {
     /// the agencies checked and their clocks, in force.
     #[serde(default)]
     pub screening: Vec<ScreeningSetting>,
+    /// The continuum of need in force, lowest first (the screen dialog's
+    /// list; `domain::screening::ScreeningRules::need_levels`).
+    #[serde(default)]
+    pub need_levels: Vec<crate::domain::screening::NeedLevel>,
+    /// What each RAG urgency does to the decision, in force.
+    #[serde(default)]
+    pub urgency_clocks: Vec<UrgencyClock>,
     /// Set when the stored rows cannot be used (changed outside dutydesk):
     /// then `clocks` is empty and every command is refused until a manager
     /// puts it right.
     pub problem: Option<String>,
+}
+
+/// One RAG urgency's decision clock in force, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UrgencyClock {
+    pub urgency: crate::domain::screening::Urgency,
+    /// `today`, `1 working day`, `decision clock`.
+    pub clock: String,
+    /// "see today: the decision by the end of today", …
+    pub meaning: String,
 }
 
 /// One screening setting in force.
@@ -239,6 +256,23 @@ impl Desk {
                             .collect::<Result<Vec<_>>>()?,
                         bank_holidays: s.bank_holidays.iter().copied().collect(),
                         screening: screening_view(&s, &rules),
+                        need_levels: rules
+                            .screening
+                            .need_levels
+                            .iter()
+                            .map(|(level, name)| crate::domain::screening::NeedLevel {
+                                level: *level,
+                                name: name.clone(),
+                            })
+                            .collect(),
+                        urgency_clocks: crate::domain::screening::Urgency::ALL
+                            .iter()
+                            .map(|&u| UrgencyClock {
+                                urgency: u,
+                                clock: rules.screening.clock(u).describe(),
+                                meaning: rules.screening.clock(u).meaning(),
+                            })
+                            .collect(),
                         calendar_years: rules.calendar.covered_years(),
                         rows: rows_out,
                         problem: None,
@@ -252,6 +286,8 @@ impl Desk {
                     not_holidays: Vec::new(),
                     caseload_ceilings: Vec::new(),
                     screening: Vec::new(),
+                    need_levels: Vec::new(),
+                    urgency_clocks: Vec::new(),
                     bank_holidays: Vec::new(),
                     calendar_years: String::new(),
                     rows: rows_out,

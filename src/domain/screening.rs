@@ -124,6 +124,21 @@ impl ScreenClock {
         }
     }
 
+    /// What it means for the decision, in words for a screen: "see today:
+    /// the decision by the end of today", "the decision by the end of 1st
+    /// working day after today", "the decision within 4 hours", "the
+    /// decision keeps its clock".
+    pub fn meaning(self) -> String {
+        match self {
+            ScreenClock::Today => "see today: the decision by the end of today".into(),
+            ScreenClock::DecisionClock => "the decision keeps its clock".into(),
+            ScreenClock::Within(ts @ Timescale::WorkingDays(_)) => {
+                format!("the decision by the {} after today", ts.describe())
+            }
+            ScreenClock::Within(ts) => format!("the decision within {}", ts.describe()),
+        }
+    }
+
     /// The deadline this clock sets from `now`, or `None` for the decision
     /// clock (no deadline of its own).
     fn due_from(

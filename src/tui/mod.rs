@@ -16,6 +16,7 @@ pub mod queue;
 pub mod referral;
 pub mod reports;
 pub mod screen;
+pub mod screening;
 pub mod widgets;
 
 use std::io::Write;

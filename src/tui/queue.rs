@@ -8,7 +8,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, Mous
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
 use super::keymap::{screen_actions, Hint};
@@ -16,6 +16,7 @@ use super::screen::{Ctx, Effect, Open, Screen};
 use super::widgets::{self, inert_or, thousands, urgency, LineInput, Urgency};
 use crate::desk::{Client, DeskError};
 use crate::desk::{QueueCounts, QueueFilter, QueueRow, Team};
+use crate::domain::screening::Urgency as Rag;
 use crate::domain::ActionKind;
 
 screen_actions! {
@@ -37,11 +38,21 @@ screen_actions! {
         ),
         FilterOverdue = ("filter-overdue", "overdue", "only overdue actions (on/off)"),
         FilterKind = ("filter-kind", "kind", "next kind of action, then all kinds"),
+        FilterUrgency = (
+            "filter-urgency",
+            "RAG",
+            "only referrals screened red, then amber, then green, then all (issue 16)"
+        ),
+        SortUrgency = (
+            "sort-urgency",
+            "by urgency",
+            "order: overdue first, then red, amber, the rest, each by due; again: by due alone"
+        ),
         Search = ("search", "search", "search by child's name (Enter keeps, Esc clears)"),
         ClearFilters = (
             "clear-filters",
             "clear",
-            "clear mine, unallocated, overdue, kind and search"
+            "clear mine, unallocated, overdue, kind, urgency and search"
         ),
         NewCall = ("new-call", "log a call", "log a call (Rec 39)"),
         ContinueCall = ("continue-call", "continue call", "continue my oldest unfinished call"),
@@ -78,6 +89,10 @@ pub struct QueueScreen {
     pub unallocated: bool,
     pub overdue: bool,
     pub kind: Option<ActionKind>,
+    /// Only referrals screened at this RAG urgency (issue 16).
+    pub rag: Option<Rag>,
+    /// Overdue first, then red, amber and the rest (`QueueFilter::by_urgency`).
+    pub by_urgency: bool,
     pub search: LineInput,
     pub searching: bool,
     pub counts: QueueCounts,
@@ -171,7 +186,8 @@ impl QueueScreen {
             overdue: self.overdue,
             kind: self.kind,
             child: self.search.trimmed(),
-            ..Default::default()
+            urgency: self.rag,
+            by_urgency: self.by_urgency,
         }
     }
 
@@ -233,6 +249,12 @@ impl QueueScreen {
         }
         if let Some(k) = self.kind {
             f.push(format!("kind: {}", k.short()));
+        }
+        if let Some(u) = self.rag {
+            f.push(format!("screened {}", u.as_str().to_uppercase()));
+        }
+        if self.by_urgency {
+            f.push("by urgency".into());
         }
         if !self.searching {
             if let Some(s) = self.search.trimmed() {
@@ -429,12 +451,26 @@ impl Screen for QueueScreen {
                 };
                 self.refilter();
             }
+            A::FilterUrgency => {
+                // Red first: the row a duty manager looks for first.
+                let all = Rag::ALL;
+                self.rag = match self.rag.and_then(|u| all.iter().position(|a| *a == u)) {
+                    None => all.first().copied(),
+                    Some(i) => all.get(i + 1).copied(),
+                };
+                self.refilter();
+            }
+            A::SortUrgency => {
+                self.by_urgency = !self.by_urgency;
+                self.refilter();
+            }
             A::Search => self.searching = true,
             A::ClearFilters => {
                 self.mine = false;
                 self.unallocated = false;
                 self.overdue = false;
                 self.kind = None;
+                self.rag = None;
                 self.search = LineInput::new(SEARCH_MAX);
                 self.refilter();
             }
@@ -509,8 +545,10 @@ impl Screen for QueueScreen {
             A::FilterMine.into(),
             A::FilterUnallocated.into(),
             A::FilterOverdue.into(),
+            A::FilterUrgency.into(),
             A::FilterTeam.into(),
             A::ClearFilters.into(),
+            A::SortUrgency.into(),
             A::Handover.into(),
             A::Confirmations.into(),
             A::Reports.into(),
@@ -571,6 +609,15 @@ impl Screen for QueueScreen {
         } else if filters.is_empty() {
             let mut l = widgets::legend();
             l.spans.insert(0, Span::raw(" "));
+            // The screened urgency's letters (issue 16).
+            l.spans.push(Span::raw("  screened "));
+            for (i, g) in Rag::ALL.iter().enumerate() {
+                if i > 0 {
+                    l.spans.push(Span::raw(" "));
+                }
+                l.spans.push(Span::styled(g.marker(), rag_style(*g)));
+                l.spans.push(Span::raw(format!(" {}", g.as_str())));
+            }
             l
         } else {
             Line::from(vec![
@@ -612,6 +659,9 @@ impl Screen for QueueScreen {
                 let case = CaseMark::of(r);
                 let mut cells = vec![
                     u.marker().to_string(),
+                    // The screened RAG urgency (issue 16), as a letter so it
+                    // reads without colour (NO_COLOR); blank: not screened.
+                    r.urgency.map(|g| g.marker()).unwrap_or("").to_string(),
                     r.referral_id.to_string(),
                     inert_or(r.child.as_deref(), "(name not known)"),
                     r.kind.short().to_string(),
@@ -626,9 +676,12 @@ impl Screen for QueueScreen {
             })
             .collect();
         // The case column only when a row on the page has a marker.
-        let any_case = texts.iter().any(|(_, _, c)| !c[6].is_empty());
+        let any_case = texts.iter().any(|(_, _, c)| !c[CASE].is_empty());
+        // The RAG column likewise only when a row on the page is screened.
+        let any_rag = texts.iter().any(|(_, _, c)| !c[RAG_COL].is_empty());
         let mut head = vec![
             "",
+            if any_rag { "RAG" } else { "" },
             "ref",
             "child",
             "action",
@@ -640,7 +693,17 @@ impl Screen for QueueScreen {
             head.push("team");
         }
         // (widest cell, narrowest allowed) per column.
-        let mins = [2, 3, 12, 10, 9, 9, if any_case { 3 } else { 0 }, 5];
+        let mins = [
+            2,
+            usize::from(any_rag),
+            3,
+            12,
+            10,
+            9,
+            9,
+            if any_case { 3 } else { 0 },
+            5,
+        ];
         let cols: Vec<(usize, usize)> = head
             .iter()
             .enumerate()
@@ -654,21 +717,53 @@ impl Screen for QueueScreen {
                 (widest, mins[i])
             })
             .collect();
-        // Borders and the selection mark take 3; the team goes first, then
-        // the case's markers, then the child's name, then the owner.
-        let avail = a.table.width.saturating_sub(3) as usize;
-        let widths: Vec<Constraint> = widgets::fit_columns(&cols, avail, 1, &[7, 6, 2, 4, 3])
+        // With nothing screened on the page the RAG column is not drawn at
+        // all (not even its gap): `at` is a column's place among those drawn.
+        let keep = |i: usize| any_rag || i != RAG_COL;
+        let at = |i: usize| i - usize::from(!any_rag && i > RAG_COL);
+        let cols: Vec<(usize, usize)> = cols
             .into_iter()
-            .map(Constraint::Length)
+            .enumerate()
+            .filter_map(|(i, c)| keep(i).then_some(c))
+            .collect();
+        // Borders and the selection mark take 3; the team goes first, then
+        // the RAG heading (the letter stays, the legend says what it is),
+        // then the case's markers, then the child's name, then the owner:
+        // the child, the action, the owner and the due time are the last to
+        // give.
+        let avail = a.table.width.saturating_sub(3) as usize;
+        let shrink: Vec<usize> = [TEAM, RAG_COL, CASE, 3, 5, 4]
+            .into_iter()
+            .filter(|&i| keep(i))
+            .map(at)
+            .collect();
+        let fitted = widgets::fit_columns(&cols, avail, 1, &shrink);
+        if any_rag && fitted[RAG_COL] < 3 {
+            head[RAG_COL] = "";
+        }
+        let head: Vec<&str> = head
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, h)| keep(i).then_some(h))
             .collect();
         // The markers in the width the case column got: whole words, short
         // ones when the full ones do not fit, never a word cut in half.
-        let case_w = widths_case(&widths);
+        let case_w = usize::from(fitted.get(at(CASE)).copied().unwrap_or(0));
+        let widths: Vec<Constraint> = fitted.into_iter().map(Constraint::Length).collect();
         let rows: Vec<Row> = texts
             .into_iter()
             .zip(self.rows.iter())
             .map(|((u, unallocated, mut cells), r)| {
-                cells[6] = case_marks(&CaseMark::of(r), case_w);
+                cells[CASE] = case_marks(&CaseMark::of(r), case_w);
+                let cells: Vec<Cell> = cells
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| keep(*i))
+                    .map(|(i, c)| match (i, r.urgency) {
+                        (RAG_COL, Some(g)) => Cell::from(c).style(rag_style(g)),
+                        _ => Cell::from(c),
+                    })
+                    .collect();
                 let mut row = Row::new(cells).style(u.style());
                 if unallocated && u == Urgency::Later {
                     row = row.style(Style::new().add_modifier(Modifier::BOLD));
@@ -772,10 +867,21 @@ fn case_marks(marks: &[CaseMark], width: usize) -> String {
     out
 }
 
-/// The case column's width.
-fn widths_case(widths: &[Constraint]) -> usize {
-    match widths.get(6) {
-        Some(Constraint::Length(w)) => usize::from(*w),
-        _ => 0,
+/// The RAG column, the case's and the team's.
+const RAG_COL: usize = 1;
+const CASE: usize = 7;
+const TEAM: usize = 8;
+
+/// A screened urgency's cell: red bold for red, yellow bold for amber (the
+/// letter says which without colour), green for green.
+pub fn rag_style(g: Rag) -> Style {
+    match g {
+        Rag::Red => Style::new()
+            .fg(ratatui::style::Color::Red)
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        Rag::Amber => Style::new()
+            .fg(ratatui::style::Color::Yellow)
+            .add_modifier(Modifier::BOLD),
+        Rag::Green => Style::new().fg(ratatui::style::Color::Green),
     }
 }

@@ -76,6 +76,16 @@ screen_actions! {
             "screen",
             "screen the referral: RAG urgency and level of need, with why; red or amber brings the decision forward (issue 16; Rec 34 checks)"
         ),
+        Consent = (
+            "consent",
+            "consent",
+            "record consent to share: given, refused, or overridden because of risk (a duty manager, with the reason; Rec 34)"
+        ),
+        Escalate = (
+            "escalate",
+            "escalate",
+            "escalate a referral in assessment to a strategy discussion and section 47 enquiry (duty manager, with why)"
+        ),
         AcceptAllocation = (
             "accept-allocation",
             "accept case",
@@ -235,12 +245,13 @@ pub enum Dialog {
         reason: Option<LineInput>,
         error: Option<String>,
     },
-    /// Screening: the RAG urgency (chosen, never preselected), the level of
-    /// need (number or name on the continuum), and why (issue 16).
+    /// Screening: the RAG urgency and the level of need (each chosen from
+    /// the settings' list, never preselected), and why (issue 16).
     Screen {
         /// Index into `Urgency::ALL`; none until one is chosen.
         urgency: Option<usize>,
-        need: LineInput,
+        /// Index into the settings' levels of need; none until one is chosen.
+        need: Option<usize>,
         reason: LineInput,
         /// 0: the urgency, 1: the level of need, 2: the reason.
         field: usize,
@@ -277,6 +288,21 @@ pub enum Dialog {
         field: usize,
         error: Option<String>,
     },
+    /// Consent to share (Rec 34): given, refused, or overridden because of
+    /// risk (a duty manager's, with the reason).
+    Consent {
+        /// Index into `ConsentStatus::ALL`; none until one is chosen.
+        choice: Option<usize>,
+        reason: LineInput,
+        /// 0: the list, 1: the reason.
+        field: usize,
+        error: Option<String>,
+    },
+    /// Escalate to a strategy discussion and section 47 enquiry, with why.
+    Escalate {
+        reason: LineInput,
+        error: Option<String>,
+    },
     /// The assessment outcome.
     Outcome {
         /// Index into `AssessmentOutcome::ALL`; none until one is chosen.
@@ -302,6 +328,8 @@ impl Dialog {
             | Dialog::Screen { error, .. }
             | Dialog::Respond { error, .. }
             | Dialog::AddPerson { error, .. }
+            | Dialog::Consent { error, .. }
+            | Dialog::Escalate { error, .. }
             | Dialog::Outcome { error, .. } => *error = Some(msg),
             Dialog::Close { error, missing, .. } => {
                 *error = Some(msg);
@@ -346,7 +374,6 @@ impl Dialog {
                 _ => None,
             },
             Dialog::Checklist { reason, .. } => reason.as_mut(),
-            Dialog::Screen { need, field: 1, .. } => Some(need),
             Dialog::Screen {
                 reason, field: 2, ..
             } => Some(reason),
@@ -373,6 +400,10 @@ impl Dialog {
                 5 => Some(link),
                 _ => None,
             },
+            Dialog::Consent {
+                reason, field: 1, ..
+            }
+            | Dialog::Escalate { reason, .. } => Some(reason),
             _ => None,
         }
     }
@@ -389,6 +420,8 @@ impl Dialog {
             | Dialog::Screen { error, .. }
             | Dialog::Respond { error, .. }
             | Dialog::AddPerson { error, .. }
+            | Dialog::Consent { error, .. }
+            | Dialog::Escalate { error, .. }
             | Dialog::Outcome { error, .. } => error.as_deref(),
         }
     }
@@ -427,6 +460,10 @@ pub struct ReferralScreen {
     pub case: Option<CaseDialog>,
     /// Every team, for a transfer.
     pub teams: Vec<Team>,
+    /// The continuum of need and what each urgency does, from the
+    /// database's settings (the screen dialog's lists).
+    pub need_levels: Vec<crate::domain::screening::NeedLevel>,
+    pub urgency_meanings: Vec<(crate::domain::screening::Urgency, String)>,
 }
 
 /// Age in whole years on `today`.
@@ -644,9 +681,14 @@ impl ReferralScreen {
                         "screening is for duty workers and duty managers".into(),
                     )];
                 }
+                if self.need_levels.is_empty() {
+                    return vec![Effect::Status(
+                        "the levels of need could not be read from the desk's settings".into(),
+                    )];
+                }
                 self.dialog = Some(Dialog::Screen {
                     urgency: None,
-                    need: LineInput::new(100),
+                    need: None,
                     reason: LineInput::new(MAX_TEXT),
                     field: 0,
                     error: None,
@@ -663,6 +705,31 @@ impl ReferralScreen {
                     field: 0,
                     error: None,
                 })
+            }
+            // Who may record these is the desk's to say (a duty manager
+            // overrides consent and escalates): its refusal shows here.
+            "consent" => {
+                if d.referral.state == ReferralState::Closed {
+                    return vec![Effect::Status("this referral is closed".into())];
+                }
+                self.dialog = Some(Dialog::Consent {
+                    choice: None,
+                    reason: LineInput::new(MAX_TEXT),
+                    field: 0,
+                    error: None,
+                });
+            }
+            "escalate" => {
+                if d.referral.state != ReferralState::Assessment {
+                    return vec![Effect::Status(format!(
+                        "only a referral in assessment escalates to section 47; this one is {}",
+                        d.referral.state.label()
+                    ))];
+                }
+                self.dialog = Some(Dialog::Escalate {
+                    reason: LineInput::new(MAX_TEXT),
+                    error: None,
+                });
             }
             "note" => {
                 self.dialog = Some(Dialog::Note {
@@ -907,6 +974,7 @@ impl ReferralScreen {
             } => {
                 use crate::domain::screening::Urgency as Rag;
                 let n = Rag::ALL.len();
+                let levels = self.need_levels.len();
                 match key.code {
                     KeyCode::Tab => {
                         *field = (*field + 1) % 3;
@@ -922,10 +990,13 @@ impl ReferralScreen {
                     KeyCode::Up if *field == 0 => {
                         *urgency = Some(urgency.map_or(0, |c| c.saturating_sub(1)))
                     }
-                    KeyCode::Enter => {}
-                    _ if *field == 1 => {
-                        need.handle(&key);
+                    KeyCode::Down if *field == 1 && levels > 0 => {
+                        *need = Some(need.map_or(0, |c| (c + 1).min(levels - 1)))
                     }
+                    KeyCode::Up if *field == 1 && levels > 0 => {
+                        *need = Some(need.map_or(0, |c| c.saturating_sub(1)))
+                    }
+                    KeyCode::Enter => {}
                     _ if *field == 2 => {
                         reason.handle(&key);
                     }
@@ -942,11 +1013,14 @@ impl ReferralScreen {
                     *field = 0;
                     return Vec::new();
                 };
-                let Some(level) = need.trimmed() else {
-                    *error = Some("give the level of need (its number or name)".into());
+                let Some(level) = need.and_then(|i| self.need_levels.get(i)) else {
+                    *error = Some(
+                        "choose the level of need with Up/Down: nothing is chosen for you".into(),
+                    );
                     *field = 1;
                     return Vec::new();
                 };
+                let level = level.level.to_string();
                 let Some(why) = reason.trimmed() else {
                     *error = Some("give the reason for the rating".into());
                     *field = 2;
@@ -1128,6 +1202,71 @@ impl ReferralScreen {
                     },
                     link: link_id,
                     new,
+                }
+            }
+            Dialog::Consent {
+                choice,
+                reason,
+                field,
+                error,
+            } => {
+                use crate::domain::screening::ConsentStatus;
+                let n = ConsentStatus::ALL.len();
+                match key.code {
+                    KeyCode::Tab | KeyCode::BackTab => {
+                        *field = 1 - *field;
+                        return Vec::new();
+                    }
+                    KeyCode::Down if *field == 0 => {
+                        *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
+                    }
+                    KeyCode::Up if *field == 0 => {
+                        *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
+                    }
+                    KeyCode::Enter => {}
+                    // Typing on the list goes to the reason.
+                    KeyCode::Char(_) if *field == 0 => {
+                        *field = 1;
+                        reason.handle(&key);
+                    }
+                    _ if *field == 1 => {
+                        reason.handle(&key);
+                    }
+                    _ => {}
+                }
+                if !submit {
+                    return Vec::new();
+                }
+                let Some(c) = *choice else {
+                    *error = Some(
+                        "choose given, refused or overridden with Up/Down: nothing is chosen for you"
+                            .into(),
+                    );
+                    *field = 0;
+                    return Vec::new();
+                };
+                // Whether a reason is needed, and who may override, is the
+                // desk's rule (domain::screening::check_consent, the
+                // permission table): its refusal comes back into the dialog.
+                let status = ConsentStatus::ALL[c.min(n - 1)];
+                Command::RecordConsent {
+                    referral_id,
+                    status,
+                    reason: reason.trimmed(),
+                }
+            }
+            Dialog::Escalate { reason, error } => {
+                if !submit {
+                    reason.handle(&key);
+                    return Vec::new();
+                }
+                let Some(why) = reason.trimmed() else {
+                    *error = Some("write why it escalates".into());
+                    return Vec::new();
+                };
+                Command::EscalateToSection47 {
+                    referral_id,
+                    reason: why,
                 }
             }
             Dialog::Note { text, error } => {
@@ -2100,6 +2239,19 @@ impl Screen for ReferralScreen {
         self.detail = Some(d);
         self.closure = Some(desk.closure_check(self.id)?);
         self.teams = desk.teams()?;
+        // The screening lists come from the settings everyone shares.
+        match desk.settings() {
+            Ok(v) => {
+                self.need_levels = v.need_levels;
+                self.urgency_meanings = v
+                    .urgency_clocks
+                    .into_iter()
+                    .map(|c| (c.urgency, c.meaning))
+                    .collect();
+            }
+            Err(DeskError::Forbidden { .. }) => {}
+            Err(e) => return Err(e),
+        }
         // Who would leave the action needing cover (absent or off shift
         // when it is due): asked of the desk's own rule while assigning.
         self.cover.clear();
@@ -2205,6 +2357,8 @@ impl Screen for ReferralScreen {
             A::Allocate.into(),
             A::Propose.into(),
             A::Oversight.into(),
+            A::ScreenReferral.into(),
+            A::Consent.into(),
             A::Decide.into(),
             A::Outcome.into(),
             A::Chronology.into(),
@@ -2215,6 +2369,9 @@ impl Screen for ReferralScreen {
         if let Some(d) = &self.detail {
             if d.transfer.is_none() {
                 v.push(A::Transfer.into());
+            }
+            if d.referral.state == ReferralState::Assessment {
+                v.insert(0, A::Escalate.into());
             }
         }
         v
@@ -2319,7 +2476,9 @@ impl Screen for ReferralScreen {
                             n => format!("; known from {n} other record(s): see Household"),
                         }
                     ),
-                    _ => "saved".into(),
+                    other => {
+                        super::screening::outcome_status(other).unwrap_or_else(|| "saved".into())
+                    }
                 };
                 vec![Effect::Status(msg)]
             }
@@ -2627,6 +2786,19 @@ impl ReferralScreen {
             Dialog::AddPerson { .. } => on("The household".into(), None),
             Dialog::Close { .. } => on("Closing the referral".into(), None),
             Dialog::Checklist { .. } => on("The closure checklist".into(), None),
+            Dialog::Consent { .. } => on("Consent to share (Rec 34)".into(), None),
+            Dialog::Escalate { .. } => on(
+                format!(
+                    "Escalation from {}",
+                    self.detail.as_ref().map_or(String::new(), |d| {
+                        match d.referral.decision {
+                            Some(dec) => format!("the decision \"{}\"", dec.label()),
+                            None => d.referral.state.label().to_string(),
+                        }
+                    })
+                ),
+                None,
+            ),
         }
     }
 
@@ -2712,18 +2884,17 @@ impl ReferralScreen {
             } => {
                 use crate::domain::screening::Urgency as Rag;
                 title = " Screen the referral ";
+                // What each urgency does, as the settings say (one home:
+                // domain::screening's clocks).
                 let items = Rag::ALL
                     .iter()
                     .map(|u| {
-                        ListItem::new(format!(
-                            "{:<6} {}",
-                            u.as_str().to_uppercase(),
-                            match u {
-                                Rag::Red => "see today: the decision by the end of today",
-                                Rag::Amber => "decide within 1 working day",
-                                Rag::Green => "within the decision clock",
-                            }
-                        ))
+                        let meaning = self
+                            .urgency_meanings
+                            .iter()
+                            .find(|(g, _)| g == u)
+                            .map_or("", |(_, m)| m.as_str());
+                        ListItem::new(format!("{:<6} {meaning}", u.as_str().to_uppercase()))
                     })
                     .collect();
                 list = Some((items, *urgency));
@@ -2733,15 +2904,86 @@ impl ReferralScreen {
                     ));
                 }
                 lines.push(Line::from(
-                    "Level of need (1 universal, 2 early help, 3 child in need, 4 child protection by default):"
-                        .bold(),
+                    "Level of need (this authority's continuum):".bold(),
                 ));
-                lines.push(need.line(inner_w, *field == 1));
+                for (i, l) in self.need_levels.iter().enumerate() {
+                    let chosen = *need == Some(i);
+                    let text = format!(
+                        "{} {} {}",
+                        if chosen { ">" } else { " " },
+                        l.level,
+                        inert(&l.name)
+                    );
+                    lines.push(if chosen && *field == 1 {
+                        Line::from(text.reversed())
+                    } else if chosen {
+                        Line::from(text.bold())
+                    } else {
+                        Line::from(text)
+                    });
+                }
+                if need.is_none() {
+                    lines.push(Line::from(if *field == 1 {
+                        "  (Up/Down to choose)"
+                    } else {
+                        "  (Tab here, then Up/Down to choose)"
+                    }));
+                }
                 lines.push(Line::from("Why this rating:".bold()));
                 lines.push(reason.line(inner_w, *field == 2));
                 lines.push(Line::from(
                     "Up/Down choose · Tab next field · Enter screen · Esc cancel",
                 ));
+            }
+            Dialog::Consent {
+                choice,
+                reason,
+                field,
+                ..
+            } => {
+                use crate::domain::screening::ConsentStatus;
+                title = " Consent to share ";
+                let items = ConsentStatus::ALL
+                    .iter()
+                    .map(|c| ListItem::new(c.label().to_string()))
+                    .collect();
+                list = Some((items, *choice));
+                if choice.is_none() {
+                    lines.push(Line::from(
+                        "Choose with Up/Down: nothing is chosen for you.".bold(),
+                    ));
+                }
+                // The history so far, newest last.
+                if let Some(d) = &self.detail {
+                    for c in d.consents.iter().rev().take(3).rev() {
+                        lines.push(Line::from(format!(
+                            "  before: {} {} by {}",
+                            c.status.label(),
+                            fmt_short(c.decided_at),
+                            inert(&c.decided_by)
+                        )));
+                    }
+                }
+                lines.push(Line::from(
+                    "Why (required to override: the risk to the child; a duty manager only):"
+                        .bold(),
+                ));
+                lines.push(reason.line(inner_w, *field == 1));
+                lines.push(Line::from(
+                    "Up/Down choose · Tab reason · Enter record · Esc cancel",
+                ));
+            }
+            Dialog::Escalate { reason, .. } => {
+                title = " Escalate to section 47 ";
+                lines.push(Line::from(
+                    "Starts a strategy discussion (within its clock, unless one is on file) and \
+                     the section 47 assessment clock, both from now; the first decision stays in \
+                     the chronology. A duty manager only."
+                        .to_string(),
+                ));
+                lines.push(Line::from("Why it escalates:".bold()));
+                lines.push(reason.line(inner_w, true));
+                lines.push(Line::from("Enter escalate · Esc cancel"));
             }
             Dialog::Respond {
                 due_at,
@@ -3191,9 +3433,15 @@ fn screening_text(d: &ReferralDetail) -> Vec<String> {
             inert(&s.reason)
         ));
     }
-    if let Some(c) = d.consents.last() {
+    // Every consent record, oldest first: the last is the one in force.
+    for (i, c) in d.consents.iter().enumerate() {
+        let now_or_before = if i + 1 == d.consents.len() {
+            "consent"
+        } else {
+            "consent before"
+        };
         v.push(format!(
-            "  consent: {} ({} {}){}",
+            "  {now_or_before}: {} ({} {}){}",
             c.status.label(),
             inert(&c.decided_by),
             fmt_short(c.decided_at),
