@@ -336,23 +336,12 @@ pub(crate) fn staff_of(conn: &rusqlite::Connection, actor: &Actor) -> Result<Sta
 /// (nothing changed) when their role has no access, naming the roles that do.
 pub(crate) fn permit(staff: &Staff, p: Permission) -> Result<Access> {
     match permissions::access(staff.role, p) {
-        Access::No => {
-            let needs = permissions::roles_with(p, false)
-                .iter()
-                .map(|r| r.label())
-                .collect::<Vec<_>>()
-                .join(" or ");
-            Err(DeskError::Forbidden {
-                what: p.what().to_string(),
-                needs: if needs.is_empty() {
-                    "a role nobody has".into()
-                } else {
-                    format!("the role of {needs}")
-                },
-                login: staff.login.clone(),
-                have: format!("a {}", staff.role.label()),
-            })
-        }
+        Access::No => Err(DeskError::Forbidden {
+            what: p.what().to_string(),
+            needs: permissions::who_may(p),
+            login: staff.login.clone(),
+            have: format!("a {}", staff.role.label()),
+        }),
         a => Ok(a),
     }
 }

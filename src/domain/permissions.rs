@@ -221,6 +221,21 @@ pub fn access(role: Role, p: Permission) -> Access {
     }
 }
 
+/// Who may, in words for a refusal: "the role of duty social worker or
+/// duty team manager" (every role with any access to `p`).
+pub fn who_may(p: Permission) -> String {
+    let needs = roles_with(p, false)
+        .iter()
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    if needs.is_empty() {
+        "a role nobody has".into()
+    } else {
+        format!("the role of {needs}")
+    }
+}
+
 /// The roles with any access (`Yes`, `Own`, `Figures` or `WithReason`) to a
 /// permission, for messages ("needs a duty worker or duty manager").
 pub fn roles_with(p: Permission, full_only: bool) -> Vec<Role> {

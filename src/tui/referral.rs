@@ -677,9 +677,11 @@ impl ReferralScreen {
                 if ctx.me.is_some_and(|m| {
                     permissions::access(m.role, Permission::ScreenReferral) == Access::No
                 }) {
-                    return vec![Effect::Status(
-                        "screening is for duty workers and duty managers".into(),
-                    )];
+                    return vec![Effect::Status(format!(
+                        "{} needs {}",
+                        Permission::ScreenReferral.what(),
+                        permissions::who_may(Permission::ScreenReferral)
+                    ))];
                 }
                 if self.need_levels.is_empty() {
                     return vec![Effect::Status(
