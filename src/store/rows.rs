@@ -926,6 +926,12 @@ pub struct QueueRow {
     /// Its referral has a proposal awaiting a manager's authorisation (Rec 25).
     #[serde(default)]
     pub awaiting_authorisation: bool,
+    /// An agency check's agency (from the settings' list, never record
+    /// text), so five checks of one referral are told apart. Other kinds'
+    /// details (an action point's text) are case record and stay off the
+    /// queue, which a director reads too.
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 /// The open actions of referrals in transfer into a team (Rec 42): the
@@ -1033,7 +1039,8 @@ pub fn queue_page(
          EXISTS (SELECT 1 FROM allocations al WHERE al.referral_id = a.referral_id \
           AND al.ended_at IS NULL AND al.accepted_at IS NULL AND al.worker = a.owner), \
          EXISTS (SELECT 1 FROM authorisations au WHERE au.referral_id = a.referral_id \
-          AND au.status = 'awaiting')";
+          AND au.status = 'awaiting'), \
+         CASE WHEN a.kind = 'agency_check' THEN a.detail END";
     let joins = "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
          JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner";
     let sql = if f.by_urgency {
@@ -1118,6 +1125,7 @@ pub fn queue_page(
             in_transfer_to: r.get(14)?,
             new_allocation: r.get(15)?,
             awaiting_authorisation: r.get(16)?,
+            detail: r.get(17)?,
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)

@@ -838,13 +838,7 @@ impl App {
         let clock = fmt_long(self.now);
         let room = (c.title.width as usize).saturating_sub(clock.chars().count() + 2);
         let mut left = format!(" dutydesk · {} · {}", inert(&title), who);
-        if left.chars().count() > room {
-            left = left
-                .chars()
-                .take(room.saturating_sub(1))
-                .collect::<String>()
-                + "…";
-        }
+        left = super::widgets::clip(&left, room);
         let pad = (c.title.width as usize)
             .saturating_sub(left.chars().count() + clock.chars().count() + 1);
         f.render_widget(

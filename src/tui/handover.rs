@@ -615,14 +615,9 @@ fn day_time(t: DateTime<Utc>) -> String {
 }
 
 fn cut(s: &str, w: usize) -> String {
-    let clean = crate::domain::validate::inert(s);
-    if clean.chars().count() <= w {
-        format!("{clean:<w$}")
-    } else {
-        let mut t: String = clean.chars().take(w.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
+    let clean = super::widgets::clip(&crate::domain::validate::inert(s), w);
+    let pad = w.saturating_sub(super::widgets::cells(&clean));
+    format!("{clean}{}", " ".repeat(pad))
 }
 
 fn heading<'a>(title: &str, n: usize) -> Line<'a> {

@@ -3368,15 +3368,7 @@ fn owner_warning(
         other => other.label().to_string(),
     })
 }
-/// `s` cut to `width` characters, with an ellipsis when cut.
-fn clip(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+use super::widgets::clip;
 
 /// How one checklist item stands: done (by whom, when), not done (why), or
 /// MISSING; with the style to show it in.

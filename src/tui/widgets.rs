@@ -411,6 +411,28 @@ pub fn fit_columns(
         .collect()
 }
 
+/// `s` in at most `width` cells, its end replaced by `…` when cut.
+pub fn clip(s: &str, width: usize) -> String {
+    if cells(s) <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = cells(&c.to_string());
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
 /// Width of text on a terminal, in cells.
 pub fn cells(s: &str) -> usize {
     ratatui::text::Span::raw(s).width()
@@ -678,6 +700,16 @@ mod tests {
         );
         // A minimum wider than the text is kept.
         assert_eq!(fit_columns(&[(1, 3)], 10, 1, &[0]), vec![3]);
+    }
+
+    #[test]
+    fn clipping_counts_cells_and_marks_the_cut() {
+        assert_eq!(clip("check police", 17), "check police");
+        assert_eq!(clip("check health visitor or GP", 17), "check health vis…");
+        assert_eq!(cells(&clip("check health visitor or GP", 17)), 17);
+        // A wide character takes two cells.
+        assert_eq!(clip("日本語テキスト", 5), "日本…");
+        assert_eq!(clip("abc", 0), "");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::desk::Referral;
 use crate::domain::time::{countdown, to_london};
 use crate::domain::ReferralState;
 use crate::tui::screen::Ctx;
-use crate::tui::widgets::{inert, inert_or, wrap_text};
+use crate::tui::widgets::{clip, inert, inert_or, wrap_text};
 
 const LABEL_W: u16 = 27;
 const CONCERN_ROWS: usize = 4;
@@ -104,16 +104,6 @@ fn draw_children(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
         .dim(),
     );
     f.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut c: String = s.chars().take(n.saturating_sub(1)).collect();
-        c.push('…');
-        c
-    }
 }
 
 /// The window of `s` that keeps `cursor` visible within `width` columns.
