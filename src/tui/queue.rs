@@ -664,14 +664,7 @@ impl Screen for QueueScreen {
                     r.urgency.map(|g| g.marker()).unwrap_or("").to_string(),
                     r.referral_id.to_string(),
                     inert_or(r.child.as_deref(), "(name not known)"),
-                    match (r.kind, r.detail.as_deref()) {
-                        // Which agency, in no more room than the longest
-                        // kind takes, so it never pushes the owner out.
-                        (ActionKind::AgencyCheck, Some(agency)) => {
-                            widgets::clip(&format!("check {}", widgets::inert(agency)), 17)
-                        }
-                        _ => r.kind.short().to_string(),
-                    },
+                    widgets::action_label(r.kind, r.detail.as_deref()),
                     owner,
                     widgets::countdown_text(r.due_at, ctx.now),
                     case_marks(&case, usize::MAX),

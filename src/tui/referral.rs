@@ -2577,7 +2577,7 @@ impl Screen for ReferralScreen {
                         .unwrap_or_default();
                     return Row::new(vec![
                         if act.is_cancelled() { "--" } else { "ok" }.to_string(),
-                        act.kind.short().to_string(),
+                        widgets::action_label(act.kind, act.detail.as_deref()),
                         inert_or(act.done_by.as_deref(), "?"),
                         format!(
                             "{} {}",
@@ -2609,7 +2609,7 @@ impl Screen for ReferralScreen {
                 };
                 Row::new(vec![
                     u.marker().to_string(),
-                    act.kind.short().to_string(),
+                    widgets::action_label(act.kind, act.detail.as_deref()),
                     owner,
                     widgets::countdown_text(act.due_at, ctx.now),
                     format!("due {}", fmt_short(act.due_at)),

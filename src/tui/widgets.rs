@@ -411,6 +411,18 @@ pub fn fit_columns(
         .collect()
 }
 
+/// An action as a table names it: its kind in short, and for an agency
+/// check its agency ("check police"), in no more room than the longest
+/// kind takes, so it never pushes the owner or the due time out.
+pub fn action_label(kind: crate::domain::ActionKind, detail: Option<&str>) -> String {
+    match (kind, detail) {
+        (crate::domain::ActionKind::AgencyCheck, Some(agency)) => {
+            clip(&format!("check {}", inert(agency)), 17)
+        }
+        _ => kind.short().to_string(),
+    }
+}
+
 /// `s` in at most `width` cells, its end replaced by `…` when cut.
 pub fn clip(s: &str, width: usize) -> String {
     if cells(s) <= width {
