@@ -24,10 +24,7 @@ use crate::store::{self, NewEvent};
 type Ev<'a> = &'a dyn Fn(NewEvent) -> Result<i64>;
 
 fn late_text(s: Option<String>) -> Result<Option<String>> {
-    match s {
-        Some(l) => Ok(validate::optional_line("late reason", &l, MAX_LINE)?),
-        None => Ok(None),
-    }
+    Ok(validate::late_reason(s.as_deref())?)
 }
 
 #[allow(clippy::too_many_arguments)]
