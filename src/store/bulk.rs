@@ -4,9 +4,10 @@
 //! relaxed only while the file is being filled and restored before anyone
 //! else may use it.
 
-use rusqlite::Connection;
+use rusqlite::{params, Connection};
 
-use super::Result;
+use super::{ts, Action, Referral, Result};
+use crate::domain::time::london_day_key;
 
 /// Relaxes durability for a fill: `synchronous=OFF` (no fsync per batch),
 /// statement journals and temporary B-trees in memory, a 64 MiB page cache.
@@ -28,4 +29,150 @@ pub fn end_fill(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "cache_size", -2000)?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(())
+}
+
+/// Inserts a referral whole, in the state it is to be left in (decided,
+/// assessed, closed), in one statement: what `insert_referral` then
+/// `update_referral` leave, with the insert triggers counting the report
+/// rows and tallies the update triggers would have (a test compares the
+/// two files). `r.id`, `r.child` and `r.team` are not written.
+pub fn insert_referral_whole(conn: &Connection, r: &Referral) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO referrals (call_id, child_id, team_id, received_at, source, professional, \
+         deliberate_harm, possible_crime, state, decision, decision_note, decided_at, decided_by, \
+         primary_need, assessed_at, service_needed_at, service_provided_at, closed_at, closed_by, \
+         closure_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+         ?15, ?16, ?17, ?18, ?19, ?20)",
+    )?
+    .execute(params![
+        r.call_id,
+        r.child_id,
+        r.team_id,
+        ts(r.received_at),
+        r.source.code(),
+        r.source.is_professional(),
+        r.deliberate_harm,
+        r.possible_crime,
+        r.state.as_str(),
+        r.decision.map(|d| d.as_str()),
+        r.decision_note,
+        r.decided_at.map(ts),
+        r.decided_by,
+        r.primary_need.map(|p| p.code()),
+        r.assessed_at.map(ts),
+        r.service_needed_at.map(ts),
+        r.service_provided_at.map(ts),
+        r.closed_at.map(ts),
+        r.closed_by,
+        r.closure_reason.map(|c| c.code())
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Inserts an action whole, open or already ended, in one statement: what
+/// `insert_action` then `update_action` leave (the child's name from its
+/// referral, the London days of its due and end instants). `a.id` is not
+/// written.
+pub fn insert_action_whole(conn: &Connection, a: &Action) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO actions (referral_id, team_id, kind, detail, owner, created_at, due_at, \
+         due_day, child_name, done_at, done_by, outcome, late_reason, ended, ended_late, \
+         recorded_at, ended_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+         (SELECT name FROM children WHERE id = (SELECT child_id FROM referrals WHERE id = ?1)), \
+         ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        a.referral_id,
+        a.team_id,
+        a.kind.as_str(),
+        a.detail,
+        a.owner,
+        ts(a.created_at),
+        ts(a.due_at),
+        london_day_key(a.due_at),
+        a.done_at.map(ts),
+        a.done_by,
+        a.outcome,
+        a.late_reason,
+        a.ended.map(|e| e.as_str()),
+        a.ended.map(|_| a.late),
+        a.recorded_at.map(ts),
+        a.done_at.map(london_day_key)
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The report's cells deferred for one bulk transaction (see
+/// [`defer_report_cells`]).
+pub struct DeferredCells {
+    /// The triggers set aside: (name, their SQL as stored), put back by
+    /// [`DeferredCells::flush`].
+    triggers: Vec<(String, String)>,
+}
+
+/// What each report trigger's statements say, and what they say deferred.
+const CELL_INSERT: &str = "INSERT INTO report_days (day, team_id, measure, key, n)";
+const CELL_DEFERRED: &str = "INSERT INTO temp.report_cells (day, team_id, measure, key, n)";
+const CELL_UPSERT: &str =
+    "ON CONFLICT (day, team_id, measure, key) DO UPDATE SET n = n + excluded.n";
+
+/// Defers the report's cells for the rest of this transaction: the insert
+/// triggers on referrals and actions that count `report_days` cells are set
+/// aside, and the same triggers, word for word but writing each cell to a
+/// scratch table instead of adding it to `report_days`, run in their place;
+/// [`DeferredCells::flush`] adds the cells up into `report_days` (whose own
+/// triggers keep `report_months`) and puts the triggers back. The cells are
+/// the triggers' own, so the figures are exactly what one-by-one writes
+/// make, at one upsert per cell instead of one per row and measure.
+///
+/// Inside the caller's write transaction only: a transaction that fails
+/// rolls the set-aside triggers back with everything else, so the file is
+/// never left without them. A trigger whose text is not the expected shape
+/// is left in place (correct, only slower).
+pub fn defer_report_cells(conn: &Connection) -> Result<DeferredCells> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS report_cells \
+         (day TEXT, team_id INTEGER, measure TEXT, key TEXT, n INTEGER)",
+    )?;
+    let found: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' \
+             AND tbl_name IN ('referrals', 'actions') AND sql LIKE '%AFTER INSERT ON%' \
+             AND sql LIKE '%report_days%' ORDER BY name",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    let mut triggers = Vec::new();
+    for (name, sql) in found {
+        let inserts = sql.matches(CELL_INSERT).count();
+        if inserts == 0
+            || sql.matches(CELL_UPSERT).count() != inserts
+            || sql.matches("report_days").count() != inserts
+            || !sql.starts_with(&format!("CREATE TRIGGER {name} "))
+        {
+            continue;
+        }
+        let deferred = sql
+            .replacen("CREATE TRIGGER", "CREATE TEMP TRIGGER", 1)
+            .replace(CELL_INSERT, CELL_DEFERRED)
+            .replace(CELL_UPSERT, "");
+        conn.execute_batch(&format!("DROP TRIGGER main.\"{name}\";\n{deferred}"))?;
+        triggers.push((name, sql));
+    }
+    Ok(DeferredCells { triggers })
+}
+
+impl DeferredCells {
+    /// Adds the deferred cells into `report_days` and puts the triggers back.
+    pub fn flush(self, conn: &Connection) -> Result<()> {
+        conn.execute_batch(&format!(
+            "{CELL_INSERT} SELECT day, team_id, measure, key, SUM(n) FROM temp.report_cells \
+             WHERE true GROUP BY day, team_id, measure, key {CELL_UPSERT};
+             DELETE FROM temp.report_cells;"
+        ))?;
+        for (name, sql) in &self.triggers {
+            conn.execute_batch(&format!("DROP TRIGGER temp.\"{name}\";\n{sql}"))?;
+        }
+        Ok(())
+    }
 }
