@@ -175,6 +175,40 @@ fn the_bulk_demo_is_row_for_row_the_one_by_one_one_and_verifies() {
         )
         .unwrap();
     assert_eq!(off, 0, "report_months against report_days");
+    // The name search's index, filled once per batch, agrees with the
+    // children (FTS5's own check against its content table).
+    conn.execute_batch(
+        "INSERT INTO children_fts(children_fts, rank) VALUES ('integrity-check', 1)",
+    )
+    .unwrap();
+    let osei: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM children_fts WHERE children_fts MATCH 'Osei'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let osei_rows: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM children WHERE name LIKE '%Osei%' OR address LIKE '%Osei%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(osei > 0);
+    assert_eq!(osei, osei_rows);
+    // Every trigger set aside for a batch is back.
+    let triggers = |d: &Desk| -> Vec<String> {
+        d.store()
+            .conn()
+            .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(triggers(&bulk), triggers(&synced));
     // Durability is back to FULL for whoever uses the file next.
     let sync: i64 = conn
         .query_row("PRAGMA synchronous", [], |r| r.get(0))

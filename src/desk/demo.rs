@@ -301,17 +301,14 @@ const BULK_CHUNKS: u64 = 4;
 /// Where the generator's rows go, in one transaction.
 enum Sink {
     OneByOne,
-    Bulk(store::ChainTail, store::bulk::DeferredCells),
+    Bulk(store::ChainTail, store::bulk::Deferred),
 }
 
 impl Sink {
     fn open(mode: Mode, c: &Connection) -> Result<Sink> {
         Ok(match mode {
             Mode::OneByOne => Sink::OneByOne,
-            Mode::Bulk => Sink::Bulk(
-                store::ChainTail::read(c)?,
-                store::bulk::defer_report_cells(c)?,
-            ),
+            Mode::Bulk => Sink::Bulk(store::ChainTail::read(c)?, store::bulk::defer_derived(c)?),
         })
     }
 

@@ -102,74 +102,131 @@ pub fn insert_action_whole(conn: &Connection, a: &Action) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-/// The report's cells deferred for one bulk transaction (see
-/// [`defer_report_cells`]).
-pub struct DeferredCells {
+/// Derived rows deferred for one bulk transaction (see [`defer_derived`]).
+pub struct Deferred {
     /// The triggers set aside: (name, their SQL as stored), put back by
-    /// [`DeferredCells::flush`].
+    /// [`Deferred::flush`].
     triggers: Vec<(String, String)>,
 }
 
-/// What each report trigger's statements say, and what they say deferred.
-const CELL_INSERT: &str = "INSERT INTO report_days (day, team_id, measure, key, n)";
-const CELL_DEFERRED: &str = "INSERT INTO temp.report_cells (day, team_id, measure, key, n)";
-const CELL_UPSERT: &str =
+/// A derived table whose insert triggers a bulk fill defers: what their
+/// statements say, what they say deferred (into a scratch table in
+/// memory), and how the scratch rows are added in at the end.
+struct Derived {
+    /// The table the triggers are on.
+    on: &'static str,
+    insert: &'static str,
+    deferred: &'static str,
+    /// Removed from each statement deferred (the scratch table has no keys).
+    upsert: &'static str,
+    scratch: &'static str,
+    flush: &'static str,
+}
+
+const DERIVED: &[Derived] = &[
+    // The report's cells (0005, 0010): summed per cell, then upserted, so
+    // each cell is written once per batch instead of once per row and
+    // measure; report_days' own triggers keep report_months.
+    Derived {
+        on: "referrals",
+        insert: CELLS,
+        deferred: "INSERT INTO temp.report_cells (day, team_id, measure, key, n)",
+        upsert: CELLS_UPSERT,
+        scratch: "CREATE TEMP TABLE IF NOT EXISTS report_cells \
+                  (day TEXT, team_id INTEGER, measure TEXT, key TEXT, n INTEGER)",
+        flush: "",
+    },
+    Derived {
+        on: "actions",
+        insert: CELLS,
+        deferred: "INSERT INTO temp.report_cells (day, team_id, measure, key, n)",
+        upsert: CELLS_UPSERT,
+        scratch: "CREATE TEMP TABLE IF NOT EXISTS report_cells \
+                  (day TEXT, team_id INTEGER, measure TEXT, key TEXT, n INTEGER)",
+        flush: "",
+    },
+    // The children's name search (0001): one insert into the full-text
+    // index per batch (FTS5 otherwise writes its pending terms out at the
+    // next statement after every child).
+    Derived {
+        on: "children",
+        insert: "INSERT INTO children_fts(rowid, name, address)",
+        deferred: "INSERT INTO temp.fts_rows(rowid, name, address)",
+        upsert: "",
+        scratch: "CREATE TEMP TABLE IF NOT EXISTS fts_rows \
+                  (rowid INTEGER PRIMARY KEY, name TEXT, address TEXT)",
+        flush: "INSERT INTO children_fts(rowid, name, address) \
+                SELECT rowid, name, address FROM temp.fts_rows ORDER BY rowid; \
+                DELETE FROM temp.fts_rows;",
+    },
+];
+
+const CELLS: &str = "INSERT INTO report_days (day, team_id, measure, key, n)";
+const CELLS_UPSERT: &str =
     "ON CONFLICT (day, team_id, measure, key) DO UPDATE SET n = n + excluded.n";
 
-/// Defers the report's cells for the rest of this transaction: the insert
-/// triggers on referrals and actions that count `report_days` cells are set
-/// aside, and the same triggers, word for word but writing each cell to a
-/// scratch table instead of adding it to `report_days`, run in their place;
-/// [`DeferredCells::flush`] adds the cells up into `report_days` (whose own
-/// triggers keep `report_months`) and puts the triggers back. The cells are
-/// the triggers' own, so the figures are exactly what one-by-one writes
-/// make, at one upsert per cell instead of one per row and measure.
+/// Defers derived rows for the rest of this transaction: the insert
+/// triggers on referrals and actions that count the report's cells
+/// (`report_days`), and on children that feed the name search
+/// (`children_fts`), are set aside, and the same triggers, word for word
+/// but writing to a scratch table in memory, run in their place;
+/// [`Deferred::flush`] adds the scratch rows in (the cells summed) and puts
+/// the triggers back. The rows are the triggers' own, so the figures are
+/// exactly what one-by-one writes make (a test compares the two).
 ///
 /// Inside the caller's write transaction only: a transaction that fails
 /// rolls the set-aside triggers back with everything else, so the file is
 /// never left without them. A trigger whose text is not the expected shape
 /// is left in place (correct, only slower).
-pub fn defer_report_cells(conn: &Connection) -> Result<DeferredCells> {
-    conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS report_cells \
-         (day TEXT, team_id INTEGER, measure TEXT, key TEXT, n INTEGER)",
-    )?;
-    let found: Vec<(String, String)> = conn
-        .prepare(
-            "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' \
-             AND tbl_name IN ('referrals', 'actions') AND sql LIKE '%AFTER INSERT ON%' \
-             AND sql LIKE '%report_days%' ORDER BY name",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<std::result::Result<_, _>>()?;
+pub fn defer_derived(conn: &Connection) -> Result<Deferred> {
     let mut triggers = Vec::new();
-    for (name, sql) in found {
-        let inserts = sql.matches(CELL_INSERT).count();
-        if inserts == 0
-            || sql.matches(CELL_UPSERT).count() != inserts
-            || sql.matches("report_days").count() != inserts
-            || !sql.starts_with(&format!("CREATE TRIGGER {name} "))
-        {
-            continue;
+    for d in DERIVED {
+        conn.execute_batch(d.scratch)?;
+        let target = d.insert.split('(').next().unwrap_or(d.insert).trim_end();
+        let table = target.rsplit(' ').next().unwrap_or(target);
+        let found: Vec<(String, String)> = conn
+            .prepare(
+                "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' \
+                 AND tbl_name = ?1 AND sql LIKE '%AFTER INSERT ON%' ORDER BY name",
+            )?
+            .query_map([d.on], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        for (name, sql) in found {
+            let body = sql.split_once("BEGIN").map_or("", |(_, b)| b);
+            let inserts = body.matches(d.insert).count();
+            if inserts == 0
+                || (!d.upsert.is_empty() && body.matches(d.upsert).count() != inserts)
+                || body.matches(table).count() != inserts
+                || !sql.starts_with(&format!("CREATE TRIGGER {name} "))
+            {
+                continue;
+            }
+            let mut deferred = sql
+                .replacen("CREATE TRIGGER", "CREATE TEMP TRIGGER", 1)
+                .replace(d.insert, d.deferred);
+            if !d.upsert.is_empty() {
+                deferred = deferred.replace(d.upsert, "");
+            }
+            conn.execute_batch(&format!("DROP TRIGGER main.\"{name}\";\n{deferred}"))?;
+            triggers.push((name, sql));
         }
-        let deferred = sql
-            .replacen("CREATE TRIGGER", "CREATE TEMP TRIGGER", 1)
-            .replace(CELL_INSERT, CELL_DEFERRED)
-            .replace(CELL_UPSERT, "");
-        conn.execute_batch(&format!("DROP TRIGGER main.\"{name}\";\n{deferred}"))?;
-        triggers.push((name, sql));
     }
-    Ok(DeferredCells { triggers })
+    Ok(Deferred { triggers })
 }
 
-impl DeferredCells {
-    /// Adds the deferred cells into `report_days` and puts the triggers back.
+impl Deferred {
+    /// Adds the deferred rows in and puts the triggers back.
     pub fn flush(self, conn: &Connection) -> Result<()> {
         conn.execute_batch(&format!(
-            "{CELL_INSERT} SELECT day, team_id, measure, key, SUM(n) FROM temp.report_cells \
-             WHERE true GROUP BY day, team_id, measure, key {CELL_UPSERT};
+            "{CELLS} SELECT day, team_id, measure, key, SUM(n) FROM temp.report_cells \
+             WHERE true GROUP BY day, team_id, measure, key {CELLS_UPSERT};
              DELETE FROM temp.report_cells;"
         ))?;
+        for d in DERIVED {
+            if !d.flush.is_empty() {
+                conn.execute_batch(d.flush)?;
+            }
+        }
         for (name, sql) in &self.triggers {
             conn.execute_batch(&format!("DROP TRIGGER temp.\"{name}\";\n{sql}"))?;
         }
