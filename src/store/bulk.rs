@@ -130,7 +130,7 @@ const DERIVED: &[Derived] = &[
     Derived {
         on: "referrals",
         insert: CELLS,
-        deferred: "INSERT INTO temp.report_cells (day, team_id, measure, key, n)",
+        deferred: "INSERT INTO report_cells (day, team_id, measure, key, n)",
         upsert: CELLS_UPSERT,
         scratch: "CREATE TEMP TABLE IF NOT EXISTS report_cells \
                   (day TEXT, team_id INTEGER, measure TEXT, key TEXT, n INTEGER)",
@@ -139,7 +139,7 @@ const DERIVED: &[Derived] = &[
     Derived {
         on: "actions",
         insert: CELLS,
-        deferred: "INSERT INTO temp.report_cells (day, team_id, measure, key, n)",
+        deferred: "INSERT INTO report_cells (day, team_id, measure, key, n)",
         upsert: CELLS_UPSERT,
         scratch: "CREATE TEMP TABLE IF NOT EXISTS report_cells \
                   (day TEXT, team_id INTEGER, measure TEXT, key TEXT, n INTEGER)",
@@ -151,7 +151,7 @@ const DERIVED: &[Derived] = &[
     Derived {
         on: "children",
         insert: "INSERT INTO children_fts(rowid, name, address)",
-        deferred: "INSERT INTO temp.fts_rows(rowid, name, address)",
+        deferred: "INSERT INTO fts_rows(rowid, name, address)",
         upsert: "",
         scratch: "CREATE TEMP TABLE IF NOT EXISTS fts_rows \
                   (rowid INTEGER PRIMARY KEY, name TEXT, address TEXT)",
