@@ -362,6 +362,7 @@ impl Sink {
         c: &Connection,
         a: &NewAction,
         ending: Option<(End, String, Option<String>)>,
+        child_name: Option<&str>,
     ) -> Result<i64> {
         match self {
             Sink::Bulk(..) => {
@@ -385,7 +386,7 @@ impl Sink {
                 if let Some((end, by, reason)) = ending {
                     row.finish(&end, &by, "done".into(), reason);
                 }
-                Ok(store::bulk::insert_action_whole(c, &row)?)
+                Ok(store::bulk::insert_action_whole(c, &row, child_name)?)
             }
             Sink::OneByOne => {
                 let id = store::insert_action(c, a)?;
@@ -598,8 +599,11 @@ impl Gen<'_> {
             }
             *m += 1;
             let rereferral = !known.is_empty() && rng.random_bool(0.15);
-            let child_id = if rereferral {
-                known[rng.random_range(0..known.len())].0
+            // The child and its name as written (the bulk insert of an
+            // action carries the name; one by one, the store looks it up).
+            let (child_id, child_name) = if rereferral {
+                let k = &known[rng.random_range(0..known.len())];
+                (k.0, k.1.clone())
             } else {
                 let first = FIRST[rng.random_range(0..FIRST.len())];
                 let age_days = rng.random_range(30..(17 * 365));
@@ -620,7 +624,7 @@ impl Gen<'_> {
                 };
                 let id = store::insert_child(c, &child, received)?;
                 known.push((id, child.name.clone(), child.dob, addr.clone()));
-                id
+                (id, child.name)
             };
             local.referrals += 1;
             let facts = ReferralFacts {
@@ -770,7 +774,7 @@ impl Gen<'_> {
                     local.open_actions += 1;
                     None
                 };
-                sink.action(c, &new, ending)?;
+                sink.action(c, &new, ending, child_name.as_deref())?;
             }
             sink.event(
                 c,

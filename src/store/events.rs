@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 
 use super::{from_ts, ts, Result};
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// An event to append.
@@ -77,7 +79,12 @@ fn hash_of(
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(64);
+    for b in h.finalize() {
+        hex.push(char::from(HEX[(b >> 4) as usize]));
+        hex.push(char::from(HEX[(b & 15) as usize]));
+    }
+    hex
 }
 
 /// The hash an event should carry, from its fields and `prev_hash`: what
