@@ -1,7 +1,8 @@
 //! Every screen at the floor (issue 18): the queue header's kept counts
 //! (`queue_tallies`, migration 0012) and its unallocated count agree with a
 //! full recount after a randomized mix of calls, assignments, completions,
-//! decisions, absences, leavers and closures; and the child's name kept on
+//! decisions, absences, leavers, closures, transfers between teams and
+//! cases allocated whole; and the child's name kept on
 //! each action follows the child.
 
 use std::collections::BTreeMap;
@@ -167,11 +168,82 @@ fn header_counts_agree_with_a_recount_after_a_random_mix_of_changes() {
     let mut at = now();
     check(&mut d, at, 0);
     let (mut assigned, mut completed, mut closed, mut decided) = (0, 0, 0, 0);
-    for step in 1..=240 {
+    let (mut transferred, mut allocated) = (0, 0);
+    // Each team's duty manager, on the same file (a transfer is accepted by
+    // the receiving team's manager); the first team's is `mgr`, `d` itself.
+    let teams = ["North Duty", "South Duty", "Emergency Duty"];
+    let mut managers: Vec<Desk> = ["hbell", "edtmgr"]
+        .iter()
+        .map(|m| Desk::new(Store::open(&dir.path().join("t.db")).unwrap(), actor(m)))
+        .collect();
+    let workers: Vec<(String, Option<i64>)> = d
+        .staff(None)
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.role == dutydesk::domain::Role::DutyWorker)
+        .map(|s| (s.login, s.team_id))
+        .collect();
+    for step in 1..=320 {
         at += Duration::minutes(rng.random_range(1..30));
         let open = d.queue(&QueueFilter::default(), at, 0, 10_000_000).unwrap();
         let pick = (!open.is_empty()).then(|| open[rng.random_range(0..open.len())].clone());
-        match rng.random_range(0..10) {
+        match rng.random_range(0..12) {
+            10 => {
+                // A transfer to another team, accepted there: the referral
+                // and its open actions move team.
+                if let Some(a) = pick {
+                    let from = teams.iter().position(|t| *t == a.team).unwrap();
+                    let to = (from + rng.random_range(1..3)) % 3;
+                    let request = Command::RequestTransfer {
+                        referral_id: a.referral_id,
+                        to_team: teams[to].to_string(),
+                        reason: "family moved".into(),
+                    };
+                    let asked = match from {
+                        0 => d.execute(request, at),
+                        n => managers[n - 1].execute(request, at),
+                    };
+                    if asked.is_ok() {
+                        let accept = Command::AcceptTransfer {
+                            referral_id: a.referral_id,
+                            note: None,
+                        };
+                        let r = match to {
+                            0 => d.execute(accept, at),
+                            n => managers[n - 1].execute(accept, at),
+                        };
+                        transferred += r.is_ok() as usize;
+                    }
+                }
+            }
+            11 => {
+                // A case allocated whole to a worker of its team.
+                if let Some(a) = pick {
+                    let team = teams.iter().position(|t| *t == a.team).unwrap();
+                    let team_id = d.team_named(teams[team]).unwrap().id;
+                    let ours: Vec<&String> = workers
+                        .iter()
+                        .filter(|(_, t)| *t == Some(team_id))
+                        .map(|(l, _)| l)
+                        .collect();
+                    if !ours.is_empty() {
+                        let today = dutydesk::domain::time::london_date(at);
+                        let cmd = Command::AllocateReferral {
+                            referral_id: a.referral_id,
+                            to: ours[rng.random_range(0..ours.len())].clone(),
+                            expected: "see the child and the carers".into(),
+                            by: today + chrono::Days::new(10),
+                            review: today + chrono::Days::new(5),
+                            reason: None,
+                        };
+                        let r = match team {
+                            0 => d.execute(cmd, at),
+                            n => managers[n - 1].execute(cmd, at),
+                        };
+                        allocated += r.is_ok() as usize;
+                    }
+                }
+            }
             0 | 1 => log_call(&mut d, &mut rng, at, step),
             2 | 3 => {
                 if let Some(a) = pick {
@@ -313,12 +385,18 @@ fn header_counts_agree_with_a_recount_after_a_random_mix_of_changes() {
             check(&mut d, at, step);
         }
     }
-    check(&mut d, at, 241);
+    check(&mut d, at, 321);
     // The mix did what it says (a mix that changed nothing would prove nothing).
     assert!(assigned > 20, "assigned {assigned}");
     assert!(completed > 3, "completed {completed}");
     assert!(decided + closed > 5, "decided {decided}, closed {closed}");
     assert!(closed > 3, "closed {closed}");
+    assert!(transferred > 2, "transferred {transferred}");
+    assert!(allocated > 2, "allocated {allocated}");
+    eprintln!(
+        "assigned {assigned}, completed {completed}, decided {decided}, closed {closed}, \
+         transferred {transferred}, allocated {allocated}"
+    );
 }
 
 #[test]

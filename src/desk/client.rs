@@ -328,6 +328,14 @@ impl Client {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<QueueRow>> {
+        // A desk on this file answers with the rows themselves: the call
+        // `Desk::serve` makes for `Request::Queue` (its gate, its clock,
+        // its actor), without turning every row into JSON and back (a third
+        // of `queue --format json` on a whole queue).
+        if let Link::Local(d) = &mut self.link {
+            let now = d.clock_now();
+            return d.queue(filter, now, offset, limit);
+        }
         self.typed(Request::Queue {
             filter: filter.clone(),
             offset,

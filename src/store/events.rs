@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 
 use super::{from_ts, ts, Result};
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// An event to append.
@@ -77,7 +79,12 @@ fn hash_of(
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(64);
+    for b in h.finalize() {
+        hex.push(char::from(HEX[(b >> 4) as usize]));
+        hex.push(char::from(HEX[(b & 15) as usize]));
+    }
+    hex
 }
 
 /// The hash an event should carry, from its fields and `prev_hash`: what
@@ -109,53 +116,81 @@ pub fn append_event(
     acting_login: &str,
     ev: &NewEvent,
 ) -> Result<i64> {
-    let last: Option<(i64, String)> = conn
-        .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (id, prev) = match last {
-        Some((id, h)) => (id + 1, h),
-        None => (1, GENESIS.to_string()),
-    };
-    let before = ev.before.as_ref().map(|v| v.to_string());
-    let after = ev.after.as_ref().map(|v| v.to_string());
-    let hash = hash_of(
-        id,
-        ts(at),
-        real_login,
-        acting_login,
-        &ev.kind,
-        ev.child_id,
-        ev.referral_id,
-        ev.action_id,
-        &ev.summary,
-        before.as_deref(),
-        after.as_deref(),
-        ev.significant,
-        &prev,
-    );
-    conn.prepare_cached(
-        "INSERT INTO events (id, at, real_login, acting_login, kind, child_id, referral_id, \
-         action_id, summary, before_json, after_json, significant, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        id,
-        ts(at),
-        real_login,
-        acting_login,
-        ev.kind,
-        ev.child_id,
-        ev.referral_id,
-        ev.action_id,
-        ev.summary,
-        before,
-        after,
-        ev.significant,
-        prev,
-        hash
-    ])?;
-    Ok(id)
+    ChainTail::read(conn)?.append(conn, at, real_login, acting_login, ev)
+}
+
+/// The log's last event (id and hash), held while one writer appends in
+/// one transaction: [`append_event`] reads it for every event; a bulk fill
+/// (`dutydesk demo`) reads it once per transaction and appends many, the
+/// same rows and hashes. Only valid while nothing else appends an event in
+/// that transaction.
+pub struct ChainTail {
+    id: i64,
+    hash: String,
+}
+
+impl ChainTail {
+    pub fn read(conn: &Connection) -> Result<ChainTail> {
+        let last: Option<(i64, String)> = conn
+            .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (id, hash) = last.unwrap_or((0, GENESIS.to_string()));
+        Ok(ChainTail { id, hash })
+    }
+
+    /// Appends one event after the tail and moves the tail on to it.
+    pub fn append(
+        &mut self,
+        conn: &Connection,
+        at: DateTime<Utc>,
+        real_login: &str,
+        acting_login: &str,
+        ev: &NewEvent,
+    ) -> Result<i64> {
+        let id = self.id + 1;
+        let before = ev.before.as_ref().map(|v| v.to_string());
+        let after = ev.after.as_ref().map(|v| v.to_string());
+        let hash = hash_of(
+            id,
+            ts(at),
+            real_login,
+            acting_login,
+            &ev.kind,
+            ev.child_id,
+            ev.referral_id,
+            ev.action_id,
+            &ev.summary,
+            before.as_deref(),
+            after.as_deref(),
+            ev.significant,
+            &self.hash,
+        );
+        conn.prepare_cached(
+            "INSERT INTO events (id, at, real_login, acting_login, kind, child_id, referral_id, \
+             action_id, summary, before_json, after_json, significant, prev_hash, hash) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?
+        .execute(params![
+            id,
+            ts(at),
+            real_login,
+            acting_login,
+            ev.kind,
+            ev.child_id,
+            ev.referral_id,
+            ev.action_id,
+            ev.summary,
+            before,
+            after,
+            ev.significant,
+            self.hash,
+            hash
+        ])?;
+        self.id = id;
+        self.hash = hash;
+        Ok(id)
+    }
 }
 
 /// The log's head: how many events and the last hash, to compare with paper.

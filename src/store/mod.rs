@@ -50,8 +50,8 @@ pub use chronology::{
 pub use closure::{checklist_of_referral, upsert_checklist_item, ChecklistRow};
 pub use confirmations::*;
 pub use events::{
-    append_event, event_hash, event_head, list_events, verify_chain, ChainReport, EventFilter,
-    EventHead, EventRow, NewEvent,
+    append_event, event_hash, event_head, list_events, verify_chain, ChainReport, ChainTail,
+    EventFilter, EventHead, EventRow, NewEvent,
 };
 pub use handover::*;
 pub use household::{

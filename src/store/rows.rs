@@ -197,12 +197,12 @@ pub(super) fn staff_row(r: &Row) -> rusqlite::Result<Staff> {
 }
 
 pub fn staff_by_login(conn: &Connection, login: &str) -> Result<Option<Staff>> {
+    // Cached: every read and change looks its actor up through here (the
+    // permission gate), so an uncached statement was a parse and a plan on
+    // every request. `+?1` for the reason given at REFERRAL_COLS.
     Ok(conn
-        .query_row(
-            &format!("SELECT {STAFF_COLS} WHERE s.login = ?1"),
-            [login],
-            staff_row,
-        )
+        .prepare_cached(&format!("SELECT {STAFF_COLS} WHERE s.login = +?1"))?
+        .query_row([login], staff_row)
         .optional()?)
 }
 
@@ -670,7 +670,9 @@ pub fn referral_by_id(conn: &Connection, id: i64) -> Result<Option<Referral>> {
 
 /// Every referral of a child, oldest first.
 pub fn referrals_of_child(conn: &Connection, child_id: i64) -> Result<Vec<Referral>> {
-    let mut st = conn.prepare(&format!(
+    // Cached: the re-referral match reads this for each child it shows, on
+    // every keystroke.
+    let mut st = conn.prepare_cached(&format!(
         "SELECT {REFERRAL_COLS} WHERE r.child_id = +?1 ORDER BY r.received_at, r.id"
     ))?;
     let rows = st.query_map([child_id], referral_row)?;
