@@ -365,7 +365,7 @@ impl CallForm {
             CallField::ReferrerRelationship => (Field::RefRelationship, self.form.current),
             CallField::ReferrerAddress => (Field::RefAddress, self.form.current),
             CallField::ReferrerPhone => (Field::RefPhone, self.form.current),
-            CallField::Children | CallField::ReferrerEmail => return,
+            CallField::Children | CallField::ReferrerEmail | CallField::Person(_) => return,
         };
         if child < self.form.children.len() {
             self.form.current = child;
@@ -831,6 +831,7 @@ impl Screen for CallForm {
             Ok(Outcome::CallLogged {
                 call_id: _,
                 referrals,
+                ..
             }) => {
                 self.submitting = false;
                 self.dirty = false;

@@ -430,6 +430,7 @@ impl Form {
             passed_verbally_to: self.passed_to.clone(),
             passed_late_reason: None,
             draft_id,
+            people: Vec::new(),
         }
     }
 
