@@ -508,3 +508,118 @@ fn small_terminal_scrolls_to_keep_the_focused_field_visible() {
         "{screen}"
     );
 }
+
+/// Issue 16 on the call itself: the adults of the household are named on
+/// the form; while one is typed the matches pane shows who on file they may
+/// be (an earlier alleged perpetrator first, with why); the draft keeps
+/// them; on submit they are on each referral's household.
+#[test]
+fn an_adult_on_the_call_shows_an_earlier_alleged_perpetrator() {
+    use dutydesk::desk::{Command as C, Outcome};
+    use dutydesk::domain::household::{MemberRole, PersonInput};
+    let mut h = Harness::new(t0());
+    let earlier = t0() - Duration::days(40);
+    let (_, amara) = h.log_earlier("Amara Osei", Some("22/11/2019"), "12 Mill Lane", earlier);
+    let mark = match h
+        .desk
+        .execute(
+            C::AddHouseholdMember {
+                referral_id: amara,
+                person: PersonInput {
+                    name: "Mark Doe".into(),
+                    role: Some(MemberRole::AllegedPerpetrator),
+                    dob: Some("03/02/1986".into()),
+                    address: Some("12 Mill Lane".into()),
+                    pr: None,
+                },
+                link: None,
+                new: true,
+            },
+            h.now,
+        )
+        .unwrap()
+    {
+        Outcome::MemberAdded { entry } => entry.member.person_id.unwrap(),
+        o => panic!("{o:?}"),
+    };
+    let mut f = open(&mut h);
+    first_fields(
+        &mut h,
+        &mut f,
+        "Leo Nowak",
+        "4 Park Road",
+        "shouting at night",
+    );
+    // No adult yet: Tab passes the section by.
+    assert_eq!(f.focus(), Field::Dob);
+    h.key(&mut f, KeyCode::Tab);
+    h.key(&mut f, KeyCode::Tab);
+    h.key(&mut f, KeyCode::Tab);
+    assert_eq!(f.focus(), Field::Harm);
+    h.ctrl(&mut f, 'p');
+    assert_eq!(f.focus(), Field::AdultName);
+    h.type_str(&mut f, "Mark Doe");
+    h.key(&mut f, KeyCode::Tab);
+    assert_eq!(f.focus(), Field::AdultRole);
+    assert_eq!(f.form().adult().unwrap().role, None, "nothing preselected");
+    h.key(&mut f, KeyCode::Right);
+    h.key(&mut f, KeyCode::Right);
+    assert_eq!(f.form().adult().unwrap().role, Some(MemberRole::OtherAdult));
+    h.key(&mut f, KeyCode::Tab);
+    h.type_str(&mut f, "03/02/1986");
+    let m = f.adult_matches();
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].person_id, mark);
+    assert!(m[0].strong);
+    assert_eq!(m[0].why, "same name and date of birth");
+    assert_eq!(m[0].involvements[0].role, MemberRole::AllegedPerpetrator);
+    for (w, hh, name) in [
+        (80, 24, "adult_matched_80x24"),
+        (120, 40, "adult_matched_120x40"),
+    ] {
+        let t = h.render(&f, w, hh);
+        let screen = format!("{}", t.backend());
+        assert!(screen.contains("as alleged perpetrator"), "{screen}");
+        insta::assert_snapshot!(name, t.backend());
+    }
+    // The draft keeps the adult; an older draft with none still loads.
+    let d = draft_json(&mut h);
+    assert_eq!(d.adults.len(), 1);
+    assert_eq!(d.adults[0].name, "Mark Doe");
+    assert_eq!(d.adults[0].role.as_deref(), Some("other_adult"));
+    assert_eq!(d.adults[0].dob, "03/02/1986");
+    assert!(
+        FormDraft::parse(r#"{"version":1,"children":[{"name":"A"}]}"#)
+            .unwrap()
+            .adults
+            .is_empty()
+    );
+
+    // A second adult, then taken off again.
+    h.ctrl(&mut f, 'p');
+    assert_eq!(f.form().adults.len(), 2);
+    h.key(&mut f, KeyCode::F(6));
+    assert_eq!(f.form().adults.len(), 1);
+    assert_eq!(draft_json(&mut h).adults.len(), 1);
+
+    h.ctrl(&mut f, 's');
+    assert!(h.out.contains(&Effect::Back), "{:?}", h.out);
+    let said = h
+        .out
+        .iter()
+        .any(|e| matches!(e, Effect::Status(s) if s.contains("1 adult may already be known")));
+    assert!(said, "{:?}", h.out);
+    let rows = h.desk.queue(&QueueFilter::default(), h.now, 0, 50).unwrap();
+    let leo = rows
+        .iter()
+        .map(|r| r.referral_id)
+        .find(|id| *id != amara)
+        .unwrap();
+    let detail = h.desk.referral(leo).unwrap();
+    assert_eq!(detail.household.len(), 1);
+    let e = &detail.household[0];
+    assert_eq!(e.member.name, "Mark Doe");
+    assert_eq!(e.member.role, MemberRole::OtherAdult);
+    assert_eq!(e.earlier[0].referral_id, amara);
+    assert_eq!(e.earlier[0].involvement, "as alleged perpetrator");
+}

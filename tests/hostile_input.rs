@@ -488,7 +488,10 @@ fn hostile_names_and_notes_are_stored_cleaned_and_rtl_kept() {
     let name = format!("{ESC_CLEAR}Ali{RLO}ce\0 محمد דוד{OSC52}\u{9b}31m\u{200B}");
     let concern = format!("line one\r\nline two{ESC_CLEAR}\u{2066}x\u{2069}\0 مرحبا");
     let out = d.execute(call_with(&name, &concern), now()).unwrap();
-    let Outcome::CallLogged { referrals, call_id } = out else {
+    let Outcome::CallLogged {
+        referrals, call_id, ..
+    } = out
+    else {
         panic!()
     };
     let r = &referrals[0].referral;

@@ -616,3 +616,271 @@ fn the_command_line_adds_lists_and_removes_as_json() {
     assert!(!o.status.success());
     assert!(!String::from_utf8_lossy(&o.stdout).contains("Grace"));
 }
+
+/// Issue 16, item 2 on the call itself: a call naming the alleged
+/// perpetrator of an earlier referral, at another address, records him on
+/// the household of each referral it makes (in the call's transaction) and
+/// each shows his earlier involvement with why. A strong match is not
+/// linked blind and the call is not refused: he is recorded as new and the
+/// possible match is in the outcome.
+#[test]
+fn a_call_naming_an_earlier_alleged_perpetrator_records_him_and_shows_why() {
+    use dutydesk::desk::CallPerson;
+    let (_dir, mut d) = desk();
+    let amara = call(&mut d, "Amara Osei", None, "12 Mill Lane", t0());
+    let mark = add(
+        &mut d,
+        amara,
+        person(
+            MemberRole::AllegedPerpetrator,
+            "Mark Doe",
+            Some("03/02/1986"),
+            Some("12 Mill Lane"),
+        ),
+        None,
+        false,
+        t0(),
+    )
+    .unwrap();
+    let mark_person = mark.member.person_id.unwrap();
+
+    let later = t0() + Duration::days(7);
+    let input = |people: Vec<CallPerson>| CallInput {
+        children: vec![
+            ChildInput {
+                name: Some("Leo Nowak".into()),
+                address: Some("4 Park Road".into()),
+                ..Default::default()
+            },
+            ChildInput {
+                name: Some("Mia Nowak".into()),
+                address: Some("4 Park Road".into()),
+                ..Default::default()
+            },
+        ],
+        concern: "shouting and a child crying late at night".into(),
+        referrer: ReferrerInput {
+            source: Some("2A".into()),
+            ..Default::default()
+        },
+        received_at: Some(later),
+        people,
+        ..Default::default()
+    };
+    let mark_on_call = CallPerson {
+        person: person(
+            MemberRole::OtherAdult,
+            "Mark Doe",
+            Some("03/02/1986"),
+            Some("4 Park Road"),
+        ),
+        link: None,
+    };
+
+    // Bad input on an adult: refused with which adult, nothing recorded.
+    let before = events(&mut d);
+    let bad = CallPerson {
+        person: PersonInput {
+            name: "Sam Nowak".into(),
+            role: None,
+            ..Default::default()
+        },
+        link: None,
+    };
+    let e = d
+        .execute(
+            Command::LogCall(input(vec![mark_on_call.clone(), bad])),
+            later,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("adult 2: "), "{e}");
+    assert!(e.contains("role"), "{e}");
+    assert!(!e.contains("Sam"), "no record text: {e}");
+    let sibling = CallPerson {
+        person: person(MemberRole::Sibling, "Ava Nowak", None, None),
+        link: None,
+    };
+    let e = d
+        .execute(Command::LogCall(input(vec![sibling])), later)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("add them as a child"), "{e}");
+    assert_eq!(events(&mut d), before, "nothing recorded");
+
+    let out = d
+        .execute(Command::LogCall(input(vec![mark_on_call.clone()])), later)
+        .unwrap();
+    let Outcome::CallLogged {
+        referrals, people, ..
+    } = out
+    else {
+        panic!()
+    };
+    assert_eq!(referrals.len(), 2);
+    assert_eq!(people.len(), 1);
+    let p = &people[0];
+    assert_eq!(p.role, MemberRole::OtherAdult);
+    assert!(!p.linked);
+    assert_ne!(p.person_id, Some(mark_person), "recorded as someone new");
+    assert_eq!(p.member_ids.len(), 2, "on both referrals' households");
+    assert_eq!(p.possible_matches.len(), 1, "{:?}", p.possible_matches);
+    assert_eq!(p.possible_matches[0].person_id, mark_person);
+    assert_eq!(
+        p.possible_matches[0].why,
+        "same name and date of birth, different address"
+    );
+    for r in &referrals {
+        let detail = d.referral(r.referral.id).unwrap();
+        assert_eq!(detail.household.len(), 1);
+        let h = &detail.household[0];
+        assert_eq!(h.member.person_id, p.person_id, "one person on both");
+        assert!(p.member_ids.contains(&h.member.id));
+        // Himself on the call's other referral (linked) first, then Amara's.
+        assert!(h.earlier[0].same_person, "{:?}", h.earlier);
+        let e = h
+            .earlier
+            .iter()
+            .find(|e| e.referral_id == amara)
+            .expect("Amara's referral shown");
+        assert_eq!(e.child.as_deref(), Some("Amara Osei"));
+        assert_eq!(e.involvement, "as alleged perpetrator");
+        assert!(!e.same_person, "alike, not linked");
+        assert_eq!(e.why, "same name and date of birth, different address");
+    }
+    let ev = d.events(&Default::default()).unwrap();
+    assert_eq!(
+        ev.iter()
+            .filter(|e| e.kind == "household_member_added")
+            .count(),
+        3,
+        "Mark on Amara's, and the call's adult on each of its two referrals"
+    );
+
+    // Named with the link: the same person, no possible match left to check.
+    let out = d
+        .execute(
+            Command::LogCall(input(vec![CallPerson {
+                link: Some(mark_person),
+                ..mark_on_call
+            }])),
+            later,
+        )
+        .unwrap();
+    let Outcome::CallLogged {
+        referrals, people, ..
+    } = out
+    else {
+        panic!()
+    };
+    assert!(people[0].linked);
+    assert_eq!(people[0].person_id, Some(mark_person));
+    assert!(people[0].possible_matches.is_empty());
+    let detail = d.referral(referrals[1].referral.id).unwrap();
+    let e = detail.household[0]
+        .earlier
+        .iter()
+        .find(|e| e.referral_id == amara)
+        .expect("Amara's referral shown");
+    assert!(e.same_person);
+    assert!(e.why.starts_with("linked as the same person"), "{}", e.why);
+}
+
+#[test]
+fn the_command_line_names_the_adults_on_a_call_as_json() {
+    let (dir, mut d) = desk();
+    let amara = call(&mut d, "Amara Osei", None, "12 Mill Lane", t0());
+    let mark = add(
+        &mut d,
+        amara,
+        person(
+            MemberRole::AllegedPerpetrator,
+            "Mark Doe",
+            Some("03/02/1986"),
+            Some("12 Mill Lane"),
+        ),
+        None,
+        false,
+        t0(),
+    )
+    .unwrap()
+    .member
+    .person_id
+    .unwrap();
+    drop(d);
+    let db = dir.path().join("d.sqlite3");
+    let base = [
+        "call",
+        "--child-name",
+        "Leo Nowak",
+        "--address",
+        "4 Park Road",
+        "--concern",
+        "shouting late at night",
+        "--source",
+        "2A",
+    ];
+    // A bad person: exit 2, the reason, nothing logged.
+    let mut args = base.to_vec();
+    args.extend(["--person", "Mark Doe;uncle", "--format", "json"]);
+    let o = run(&db, "fl", &args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("alleged_perpetrator"));
+    let mut args = base.to_vec();
+    args.extend(["--person", "Mark Doe", "--format", "json"]);
+    let o = run(&db, "fl", &args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("NAME;ROLE"));
+
+    let mut args = base.to_vec();
+    args.extend([
+        "--person",
+        "Mark Doe;adult;03/02/1986;4 Park Road",
+        "--person",
+        "Eva Nowak;parent",
+        "--format",
+        "json",
+    ]);
+    let v = json(&run(&db, "fl", &args));
+    let referral = v["referrals"][0]["id"].as_i64().unwrap();
+    let people = v["people"].as_array().unwrap();
+    assert_eq!(people.len(), 2);
+    assert_eq!(people[0]["name"], "Mark Doe");
+    assert_eq!(people[0]["role"], "other_adult");
+    assert_eq!(people[0]["linked"], false);
+    assert_eq!(people[0]["possible_matches"][0]["person_id"], mark);
+    assert_eq!(
+        people[0]["possible_matches"][0]["why"],
+        "same name and date of birth, different address"
+    );
+    assert_eq!(people[1]["role"], "parent_carer");
+    assert!(people[1]["possible_matches"].as_array().unwrap().is_empty());
+    // The referral's household, as `referral person list` gives it.
+    let v = json(&run(
+        &db,
+        "ann",
+        &[
+            "referral",
+            "person",
+            "list",
+            &referral.to_string(),
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[0]["member"]["name"], "Mark Doe");
+    assert_eq!(v[0]["earlier"][0]["referral_id"], amara);
+    assert_eq!(v[0]["earlier"][0]["involvement"], "as alleged perpetrator");
+    assert_eq!(v[1]["member"]["parental_responsibility"], "unknown");
+    // The table says who may already be known.
+    let mut args = base.to_vec();
+    args.extend(["--person", "Mark Doe;adult;03/02/1986", "--new-child"]);
+    let o = run(&db, "fl", &args);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        text.contains(&format!("may already be known: person {mark}")),
+        "{text}"
+    );
+}

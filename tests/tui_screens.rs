@@ -462,6 +462,7 @@ fn the_referral_shows_the_call_its_siblings_and_reads_long_text_whole() {
                 passed_verbally_to: None,
                 passed_late_reason: None,
                 draft_id: None,
+                people: Vec::new(),
             }),
             now(),
         )

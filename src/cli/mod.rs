@@ -341,6 +341,12 @@ pub struct CallArgs {
     /// Make a new child even though an earlier record matches strongly
     #[arg(long)]
     pub new_child: bool,
+    /// An adult of the household, "NAME;ROLE[;DOB[;ADDRESS]]" (ROLE as
+    /// `referral person add --role`); repeat for each. Recorded on every
+    /// referral's household; an adult who may already be on file is
+    /// recorded as new and the possible match printed (issue 16)
+    #[arg(long = "person", value_name = "NAME;ROLE[;DOB[;ADDRESS]]")]
+    pub person: Vec<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -1021,6 +1027,16 @@ fn run_call(a: CallArgs, env: &Env) -> Result<(), DeskError> {
             ids.join(", ")
         )));
     }
+    let people = a
+        .person
+        .iter()
+        .map(|p| {
+            Ok(crate::desk::CallPerson {
+                person: crate::domain::household::PersonInput::parse_spec(p)?,
+                link: None,
+            })
+        })
+        .collect::<std::result::Result<Vec<_>, crate::domain::DomainError>>()?;
     let children = a
         .child_name
         .iter()
@@ -1054,6 +1070,7 @@ fn run_call(a: CallArgs, env: &Env) -> Result<(), DeskError> {
             passed_verbally_to: a.passed_to.clone(),
             passed_late_reason: a.late_reason,
             draft_id: None,
+            people,
         }),
     )?;
     print::call_logged(a.format, &out, &earlier, now).map_err(io)?;

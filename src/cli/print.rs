@@ -108,7 +108,9 @@ pub fn outcome(o: &Outcome) {
                 println!("  action {} {} due {}", a.id, a.kind, fmt_long(a.due_at));
             }
         }
-        Outcome::CallLogged { call_id, referrals } => {
+        Outcome::CallLogged {
+            call_id, referrals, ..
+        } => {
             println!("call {call_id} logged");
             for r in referrals {
                 println!("referral {}", r.referral.id);
@@ -231,13 +233,47 @@ fn earlier_lines(earlier: &[(usize, ChildMatch)], now: DateTime<Utc>) -> Vec<Str
     out
 }
 
+/// The adults named on a call, as recorded, and who on file each may be.
+fn people_lines(people: &[crate::desk::CallPersonRecorded]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in people {
+        out.push(format!(
+            "{} ({}): person {}{}, on household row(s) {}",
+            inert(&p.name),
+            p.role.label(),
+            p.person_id.map(|i| i.to_string()).unwrap_or_default(),
+            if p.linked { ", linked as named" } else { "" },
+            p.member_ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        for m in &p.possible_matches {
+            out.push(format!(
+                "  may already be known: person {} (score {}: {}); recorded as someone new, see \
+                 the household on `dutydesk referral show`",
+                m.person_id,
+                m.score,
+                inert(&m.why)
+            ));
+        }
+    }
+    out
+}
+
 pub fn call_logged(
     format: Format,
     o: &Outcome,
     earlier: &[(usize, ChildMatch)],
     now: DateTime<Utc>,
 ) -> std::io::Result<()> {
-    let Outcome::CallLogged { call_id, referrals } = o else {
+    let Outcome::CallLogged {
+        call_id,
+        referrals,
+        people,
+    } = o
+    else {
         outcome(o);
         return Ok(());
     };
@@ -253,7 +289,8 @@ pub fn call_logged(
                 .collect();
             print(
                 format,
-                &json!({"call_id": call_id, "referrals": referrals, "earlier_records": earlier}),
+                &json!({"call_id": call_id, "referrals": referrals, "earlier_records": earlier,
+                    "people": people}),
                 Table::default,
             )
         }
@@ -284,6 +321,9 @@ pub fn call_logged(
             print(format, &(), || t)?;
             if format == Format::Table {
                 for line in earlier_lines(earlier, now) {
+                    println!("{line}");
+                }
+                for line in people_lines(people) {
                     println!("{line}");
                 }
             }

@@ -16,6 +16,9 @@ use crate::domain::letters::LetterKind;
 use crate::domain::matching::Probe;
 use crate::store::{AuditFilter, QueueFilter};
 
+// One request is built per operation and sent once: a few hundred bytes on
+// the stack do not matter, and boxing `Command` would change every caller.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "snake_case")]
 pub enum Request {

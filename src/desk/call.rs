@@ -5,10 +5,15 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::command::{CallInput, ChildInput, Outcome, ReferralWithActions};
+use super::command::{
+    CallInput, CallPerson, CallPersonRecorded, ChildInput, Outcome, PossibleMatch,
+    ReferralWithActions,
+};
+use super::household::{self, IfKnown};
 use super::{permit, staff_of, DeskError, Result};
 use crate::domain::clocks::{ReferralFacts, Rules};
 use crate::domain::endings::{End, EndKind};
+use crate::domain::household::CheckedPerson;
 use crate::domain::time::{london_date, parse_date};
 use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
 use crate::domain::{ActionKind, Actor, ReferralSource};
@@ -20,6 +25,8 @@ pub(crate) struct CheckedCall {
     pub concern: String,
     pub source: ReferralSource,
     pub referrer: Referrer,
+    /// The adults named, each with the person on file it is, if linked.
+    pub people: Vec<(CheckedPerson, Option<i64>)>,
 }
 
 /// One field of a call, for messages shown beside it (the call form) or
@@ -40,6 +47,8 @@ pub enum CallField {
     ReferrerAddress,
     ReferrerPhone,
     ReferrerEmail,
+    /// An adult of the household named on the call.
+    Person(usize),
 }
 
 type Checked<T> = std::result::Result<T, String>;
@@ -119,6 +128,15 @@ fn child_language(c: &ChildInput) -> Checked<Option<String>> {
     .map_err(msg)
 }
 
+/// An adult named on a call, by the household's one check; the call's
+/// children are its children, so a sibling is named as a child.
+fn call_person(p: &CallPerson, today: chrono::NaiveDate) -> Checked<CheckedPerson> {
+    if p.person.role.is_some_and(|r| r.is_child()) {
+        return Err("a sibling on this call is one of its children: add them as a child".into());
+    }
+    crate::domain::household::check_person(&p.person, today).map_err(msg)
+}
+
 fn concern(input: &CallInput) -> Checked<String> {
     validate::required_text("nature of concern", &input.concern, MAX_TEXT).map_err(msg)
 }
@@ -180,6 +198,15 @@ pub fn call_problems(input: &CallInput, now: DateTime<Utc>) -> Vec<(CallField, S
         put(CallField::ChildDob(i), child_dates(c, today).map(drop));
         put(CallField::ChildLanguage(i), child_language(c).map(drop));
     }
+    if input.people.len() > 20 {
+        put(
+            CallField::Person(20),
+            Err("at most 20 adults on one call".into()),
+        );
+    }
+    for (i, p) in input.people.iter().enumerate() {
+        put(CallField::Person(i), call_person(p, today).map(drop));
+    }
     let r = &input.referrer;
     put(CallField::Concern, concern(input).map(drop));
     put(CallField::Source, source(input).map(drop));
@@ -224,6 +251,7 @@ pub(crate) fn check_call(input: &CallInput, now: DateTime<Utc>) -> Result<Checke
             {
                 format!("child {}: ", i + 1)
             }
+            CallField::Person(i) => format!("adult {}: ", i + 1),
             _ => String::new(),
         };
         return Err(DeskError::Invalid(format!("{which}{m}")));
@@ -250,7 +278,12 @@ pub(crate) fn check_call(input: &CallInput, now: DateTime<Utc>) -> Result<Checke
         phone: check_phone(r.phone.as_deref().unwrap_or("")).map_err(bad)?,
         email: referrer_line("referrer's email", &r.email, MAX_NAME).map_err(bad)?,
     };
+    let mut people = Vec::new();
+    for p in &input.people {
+        people.push((call_person(p, today).map_err(bad)?, p.link));
+    }
     Ok(CheckedCall {
+        people,
         children,
         concern: concern(input).map_err(bad)?,
         source,
@@ -470,8 +503,51 @@ pub(crate) fn log_call(
         let actions = store::actions_of_referral(conn, referral_id)?;
         out.push(ReferralWithActions { referral, actions });
     }
+    // The adults named on the call, on every referral's household: the
+    // first referral matches them (a strong match not linked is recorded as
+    // new and noted, never refused: a call is never lost); the others link
+    // the same person.
+    let mut people = Vec::new();
+    for (p, link) in &checked.people {
+        let mut recorded = CallPersonRecorded {
+            name: p.name.clone(),
+            person_id: *link,
+            role: p.role,
+            member_ids: Vec::new(),
+            linked: link.is_some(),
+            possible_matches: Vec::new(),
+        };
+        for rw in &out {
+            let (entry, noted) = household::add_member(
+                conn,
+                &me.login,
+                &rw.referral,
+                p,
+                recorded.person_id,
+                false,
+                IfKnown::RecordAsNew,
+                now,
+                &ev,
+            )?;
+            recorded.person_id = entry.member.person_id;
+            recorded.member_ids.push(entry.member.id);
+            recorded
+                .possible_matches
+                .extend(
+                    noted
+                        .into_iter()
+                        .map(|(person_id, score, why)| PossibleMatch {
+                            person_id,
+                            score,
+                            why,
+                        }),
+                );
+        }
+        people.push(recorded);
+    }
     Ok(Outcome::CallLogged {
         call_id,
         referrals: out,
+        people,
     })
 }

@@ -60,6 +60,48 @@ pub struct CallInput {
     pub passed_late_reason: Option<String>,
     /// The draft this call was typed into, if any (it is submitted, not copied).
     pub draft_id: Option<i64>,
+    /// The adults of the household named on the call (issue 16): each is
+    /// recorded on the household of every referral the call makes, in the
+    /// same transaction as the call.
+    #[serde(default)]
+    pub people: Vec<CallPerson>,
+}
+
+/// An adult named on a call: the person as `referral person add` takes it,
+/// and, when the worker has said it is them, the person on file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallPerson {
+    #[serde(flatten)]
+    pub person: crate::domain::household::PersonInput,
+    /// The person on file this adult is. Without it, an adult strong enough
+    /// to be someone on file is still recorded (a call is never lost), as
+    /// someone new, and the possible match is in the outcome.
+    #[serde(default)]
+    pub link: Option<i64>,
+}
+
+/// An adult on file who may be the adult named on a call but was not
+/// linked: the call recorded them as new.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PossibleMatch {
+    pub person_id: i64,
+    pub score: u32,
+    pub why: String,
+}
+
+/// An adult recorded from a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallPersonRecorded {
+    /// The name as recorded.
+    pub name: String,
+    pub person_id: Option<i64>,
+    pub role: crate::domain::household::MemberRole,
+    /// Their household row on each referral of the call, in the call's order.
+    pub member_ids: Vec<i64>,
+    /// Whether the worker linked them to a person on file.
+    pub linked: bool,
+    /// Strong matches on file, when not linked: to check and link.
+    pub possible_matches: Vec<PossibleMatch>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -501,6 +543,9 @@ pub enum Outcome {
     CallLogged {
         call_id: i64,
         referrals: Vec<ReferralWithActions>,
+        /// The adults named on the call, as recorded.
+        #[serde(default)]
+        people: Vec<CallPersonRecorded>,
     },
     DraftSaved {
         draft_id: i64,

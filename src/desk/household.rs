@@ -224,6 +224,40 @@ pub(crate) fn add(
             "give --link ID or --new, not both; nothing recorded".into(),
         ));
     }
+    let (entry, _) = add_member(conn, &me.login, &r, &p, link, new, IfKnown::Refuse, now, ev)?;
+    Ok(Outcome::MemberAdded { entry })
+}
+
+/// A strong match on file: person id, score, why.
+pub(crate) type Strong = (i64, u32, String);
+
+/// What adding a person does when they are not linked, not marked new, and
+/// someone on file may be them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IfKnown {
+    /// `referral person add`: refuse, naming who, until --link or --new.
+    Refuse,
+    /// A call (never lost): record them as new and return the matches.
+    RecordAsNew,
+}
+
+/// The one path that adds a checked person to a referral's household (the
+/// referral open, the caller permitted): matching, linking, the row and its
+/// event. Returns the entry and, with `IfKnown::RecordAsNew`, the strong
+/// matches on file (person id, score, why) it recorded past.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add_member(
+    conn: &Connection,
+    login: &str,
+    r: &Referral,
+    p: &household::CheckedPerson,
+    link: Option<i64>,
+    new: bool,
+    if_known: IfKnown,
+    now: DateTime<Utc>,
+    ev: &dyn Fn(NewEvent) -> Result<i64>,
+) -> Result<(HouseholdEntry, Vec<Strong>)> {
+    let mut noted = Vec::new();
     let probe = p.probe();
     let (person_id, child_id) = if p.role.is_child() {
         let child_id = match link {
@@ -300,12 +334,14 @@ pub(crate) fn add(
                 if !new {
                     let terms = matching::search_terms(&probe);
                     let rows = store::adult_candidates(conn, &terms, p.dob, None, CANDIDATES)?;
-                    let strong: Vec<String> =
-                        household::strong_people(&household::earlier(&probe, None, &rows))
-                            .into_iter()
-                            .map(|(pid, score, why)| format!("person {pid} (score {score}: {why})"))
-                            .collect();
-                    if !strong.is_empty() {
+                    let found = household::strong_people(&household::earlier(&probe, None, &rows));
+                    let strong: Vec<String> = found
+                        .iter()
+                        .map(|(pid, score, why)| format!("person {pid} (score {score}: {why})"))
+                        .collect();
+                    if if_known == IfKnown::RecordAsNew {
+                        noted = found;
+                    } else if !strong.is_empty() {
                         return Err(DeskError::Invalid(format!(
                             "this person may already be known from an earlier referral: {}; \
                              give --link PERSON_ID if it is them, or --new for someone new; \
@@ -314,7 +350,7 @@ pub(crate) fn add(
                         )));
                     }
                 }
-                store::insert_person(conn, &me.login, now)?
+                store::insert_person(conn, login, now)?
             }
         };
         (Some(person_id), None)
@@ -331,7 +367,7 @@ pub(crate) fn add(
             dob: p.dob,
             address: p.address.clone(),
         },
-        &me.login,
+        login,
         now,
     )?;
     let member = store::member_by_id(conn, id)?.expect("just added");
@@ -354,7 +390,7 @@ pub(crate) fn add(
         .into_iter()
         .find(|e| e.member.id == id)
         .expect("just added");
-    Ok(Outcome::MemberAdded { entry })
+    Ok((entry, noted))
 }
 
 pub(crate) fn remove(

@@ -144,6 +144,38 @@ pub struct PersonInput {
     pub pr: Option<String>,
 }
 
+impl PersonInput {
+    /// `NAME;ROLE[;DOB[;ADDRESS]]`, as `dutydesk call --person` takes it
+    /// (ROLE as `referral person add --role`; the address may hold `;`).
+    /// The parts are checked by `check_person`, as any other person's.
+    pub fn parse_spec(s: &str) -> Result<PersonInput, DomainError> {
+        let parts: Vec<&str> = s.splitn(4, ';').map(str::trim).collect();
+        let (name, role) = match parts.as_slice() {
+            [n, r, ..] if !r.is_empty() => (*n, *r),
+            _ => {
+                return Err(DomainError::Invalid(
+                    "a person on a call is NAME;ROLE[;DOB[;ADDRESS]] (for example \
+                     \"Sam Doe;perpetrator;03/02/1986;4 Park Road\")"
+                        .into(),
+                ))
+            }
+        };
+        let part = |i: usize| {
+            parts
+                .get(i)
+                .filter(|p| !p.is_empty())
+                .map(|p| p.to_string())
+        };
+        Ok(PersonInput {
+            name: name.to_string(),
+            role: Some(MemberRole::parse(role)?),
+            dob: part(2),
+            address: part(3),
+            pr: None,
+        })
+    }
+}
+
 /// A person checked and ready to store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckedPerson {
@@ -339,6 +371,25 @@ mod tests {
             role: Some(MemberRole::parse(role).unwrap()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_person_on_a_call_parses_from_its_parts() {
+        let p = PersonInput::parse_spec("Sam Doe; perpetrator ;03/02/1986;Flat 2; 4 Park Road")
+            .unwrap();
+        assert_eq!(p.name, "Sam Doe");
+        assert_eq!(p.role, Some(MemberRole::AllegedPerpetrator));
+        assert_eq!(p.dob.as_deref(), Some("03/02/1986"));
+        assert_eq!(p.address.as_deref(), Some("Flat 2; 4 Park Road"));
+        let p = PersonInput::parse_spec("Grace Doe;parent").unwrap();
+        assert_eq!((p.dob, p.address), (None, None));
+        let p = PersonInput::parse_spec("Grace Doe;parent;;1 Mill Lane").unwrap();
+        assert_eq!(p.dob, None);
+        assert_eq!(p.address.as_deref(), Some("1 Mill Lane"));
+        assert!(PersonInput::parse_spec("Grace Doe").is_err());
+        assert!(PersonInput::parse_spec("Grace Doe;").is_err());
+        let e = PersonInput::parse_spec("Grace Doe;uncle").unwrap_err();
+        assert!(e.to_string().contains("alleged_perpetrator"), "{e}");
     }
 
     #[test]

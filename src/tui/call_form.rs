@@ -20,7 +20,7 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 
 use crate::desk::{call_problems, CallField, ChildMatch, Client, Command, DeskError, Outcome};
-use crate::desk::{Call, Staff};
+use crate::desk::{Call, PersonMatch, Staff};
 use crate::domain::matching::Probe;
 use crate::domain::time::to_london;
 use crate::domain::validate;
@@ -28,7 +28,7 @@ use crate::domain::ReferralSource;
 
 use super::keymap::{screen_actions, Hint, Key};
 use super::screen::{builtin_keymap, Ctx, Effect, Screen};
-use model::{duty_staff, ChildForm, Field, Form, FormDraft, Kind, ORDER};
+use model::{duty_staff, AdultForm, ChildForm, Field, Form, FormDraft, Kind, ADULT_ROLES, ORDER};
 
 /// How many earlier children are shown beside the form.
 pub const MATCH_LIMIT: usize = 5;
@@ -73,6 +73,14 @@ screen_actions! {
             "same child: link",
             "same child as this earlier record: link the referral to it (toggle)"
         ),
+        AddAdult = (
+            "add-adult",
+            "add adult",
+            "an adult of the household on this call: recorded on each child's referral, \
+             matched against earlier households (issue 16)"
+        ),
+        NextAdult = ("next-adult", "next adult", "next adult named on this call"),
+        RemoveAdult = ("remove-adult", "remove adult", "take this adult off the call"),
         DiscardCall = (
             "discard-call",
             "discard",
@@ -124,6 +132,9 @@ pub struct CallForm {
     pub(crate) match_sel: usize,
     /// Whether matches have been looked up for what is typed now.
     probed: Option<(usize, Probe)>,
+    /// Adults on file who may be the adult being typed (issue 16).
+    pub(crate) adult_matches: Vec<PersonMatch>,
+    adult_probed: Option<(usize, Probe)>,
     pub(crate) staff: Vec<Staff>,
     pub(crate) problems: Vec<(CallField, String)>,
     /// Fields left at least once (their messages show), per child.
@@ -194,6 +205,8 @@ impl CallForm {
             matches: Vec::new(),
             match_sel: 0,
             probed: None,
+            adult_matches: Vec::new(),
+            adult_probed: None,
             staff: Vec::new(),
             problems: Vec::new(),
             touched: BTreeSet::new(),
@@ -227,6 +240,20 @@ impl CallForm {
 
     pub fn matches(&self) -> &[ChildMatch] {
         &self.matches
+    }
+
+    /// Adults on file who may be the adult being typed.
+    pub fn adult_matches(&self) -> &[PersonMatch] {
+        &self.adult_matches
+    }
+
+    /// Which child or adult a field's state belongs to.
+    fn index_of(&self, f: Field) -> usize {
+        if f.per_adult() {
+            self.form.current_adult
+        } else {
+            self.form.current
+        }
     }
 
     pub fn form(&self) -> &Form {
@@ -275,9 +302,21 @@ impl CallForm {
 
     /// The message shown beside a field, if any.
     pub fn message(&self, f: Field) -> Option<&str> {
-        let cf = f.call_field(self.form.current)?;
+        // An adult's problems (the household's one check) show by the name.
+        let cf = match f {
+            Field::AdultName if self.form.adult().is_some() => {
+                CallField::Person(self.form.current_adult)
+            }
+            _ if f.per_adult() => return None,
+            _ => f.call_field(self.form.current)?,
+        };
+        let idx = self.index_of(f);
         let shown = self.submit_attempted
-            || self.touched.contains(&(f, self.form.current))
+            || self.touched.contains(&(f, idx))
+            || f == Field::AdultName
+                && [Field::AdultRole, Field::AdultDob, Field::AdultAddress]
+                    .iter()
+                    .any(|g| self.touched.contains(&(*g, idx)))
             || too_long(&self.problems, cf);
         if !shown {
             return None;
@@ -341,16 +380,22 @@ impl CallForm {
     }
 
     fn move_focus(&mut self, forward: bool) {
-        self.touched.insert((self.focus, self.form.current));
+        self.touched.insert((self.focus, self.index_of(self.focus)));
         self.source_typed.clear();
-        let i = ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
         let n = ORDER.len();
-        let j = if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        };
-        self.focus = ORDER[j];
+        let mut i = ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
+        // The adults' fields are visited only when an adult is named.
+        loop {
+            i = if forward {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            if !ORDER[i].per_adult() || !self.form.adults.is_empty() {
+                break;
+            }
+        }
+        self.focus = ORDER[i];
     }
 
     fn focus_problem(&mut self, f: CallField) {
@@ -365,6 +410,13 @@ impl CallForm {
             CallField::ReferrerRelationship => (Field::RefRelationship, self.form.current),
             CallField::ReferrerAddress => (Field::RefAddress, self.form.current),
             CallField::ReferrerPhone => (Field::RefPhone, self.form.current),
+            CallField::Person(i) => {
+                if i < self.form.adults.len() {
+                    self.form.current_adult = i;
+                    self.focus = Field::AdultName;
+                }
+                return;
+            }
             CallField::Children | CallField::ReferrerEmail => return,
         };
         if child < self.form.children.len() {
@@ -481,6 +533,53 @@ impl CallForm {
                 self.form.children.remove(self.form.current);
                 self.form.current = self.form.current.min(self.form.children.len() - 1);
                 self.touched.clear();
+                self.changed()
+            }
+            A::AddAdult => {
+                if self.form.adults.len() >= 20 {
+                    self.status = "At most 20 adults on one call".into();
+                    return Some(Vec::new());
+                }
+                self.form.adults.push(AdultForm::default());
+                self.form.current_adult = self.form.adults.len() - 1;
+                self.focus = Field::AdultName;
+                self.status = format!(
+                    "Adult {} of {}: recorded on each child's referral",
+                    self.form.current_adult + 1,
+                    self.form.adults.len()
+                );
+                self.changed()
+            }
+            A::NextAdult => {
+                if self.form.adults.is_empty() {
+                    self.status = format!(
+                        "No adult named yet: {} adds one",
+                        ctx.key("call-form", A::AddAdult)
+                    );
+                    return Some(Vec::new());
+                }
+                self.touched.insert((self.focus, self.index_of(self.focus)));
+                self.form.current_adult = (self.form.current_adult + 1) % self.form.adults.len();
+                if !self.focus.per_adult() {
+                    self.focus = Field::AdultName;
+                }
+                Vec::new()
+            }
+            A::RemoveAdult => {
+                if self.form.adults.is_empty() {
+                    self.status = "No adult to remove".into();
+                    return Some(Vec::new());
+                }
+                self.form.adults.remove(self.form.current_adult);
+                self.form.current_adult = self
+                    .form
+                    .current_adult
+                    .min(self.form.adults.len().saturating_sub(1));
+                if self.form.adults.is_empty() && self.focus.per_adult() {
+                    self.focus = Field::Interpreter;
+                }
+                self.touched.retain(|(f, _)| !f.per_adult());
+                self.status = "Adult taken off the call".into();
                 self.changed()
             }
             A::NextMatch => {
@@ -678,6 +777,18 @@ impl CallForm {
                     Some(all[next as usize - 1])
                 };
             }
+            Field::AdultRole => {
+                let n = ADULT_ROLES.len() as i64 + 1; // plus "not chosen"
+                let Some(a) = self.form.adults.get_mut(self.form.current_adult) else {
+                    return Vec::new();
+                };
+                let cur = a
+                    .role
+                    .and_then(|r| ADULT_ROLES.iter().position(|x| *x == r))
+                    .map_or(0, |i| i as i64 + 1);
+                let next = (cur + step).rem_euclid(n);
+                a.role = (next > 0).then(|| ADULT_ROLES[next as usize - 1]);
+            }
             Field::PassedTo => {
                 let n = self.staff.len() as i64 + 1; // plus "not yet"
                 let cur = self
@@ -787,6 +898,24 @@ impl Screen for CallForm {
             self.match_sel = self.match_sel.min(self.matches.len().saturating_sub(1));
             self.probed = Some(key);
         }
+        // The adult being typed: who on file they may be, with where and why.
+        match self.form.adult().map(|a| a.probe(now)) {
+            None => {
+                self.adult_matches.clear();
+                self.adult_probed = None;
+            }
+            Some(probe) => {
+                let key = (self.form.current_adult, probe.clone());
+                if self.adult_probed.as_ref() != Some(&key) {
+                    self.adult_matches = if probe.name.is_none() && probe.dob.is_none() {
+                        Vec::new()
+                    } else {
+                        desk.person_matches(&probe, MATCH_LIMIT)?
+                    };
+                    self.adult_probed = Some(key);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -831,6 +960,7 @@ impl Screen for CallForm {
             Ok(Outcome::CallLogged {
                 call_id: _,
                 referrals,
+                people,
             }) => {
                 self.submitting = false;
                 self.dirty = false;
@@ -844,9 +974,20 @@ impl Screen for CallForm {
                 } else {
                     "passed in writing; pass it verbally within the hour"
                 };
+                // An adult who may be someone on file was recorded as new
+                // (a call is never refused for it): say so, to check.
+                let known = people
+                    .iter()
+                    .filter(|p| !p.possible_matches.is_empty())
+                    .count();
+                let known = match known {
+                    0 => String::new(),
+                    1 => "; 1 adult may already be known: check the household".into(),
+                    n => format!("; {n} adults may already be known: check the household"),
+                };
                 vec![
                     Effect::Status(format!(
-                        "Call logged: referral{} {} with {actions} actions; {verbally}",
+                        "Call logged: referral{} {} with {actions} actions; {verbally}{known}",
                         if ids.len() == 1 { "" } else { "s" },
                         ids.join(", "),
                     )),

@@ -202,7 +202,9 @@ pub fn writer_entry() {
     for i in 0..calls {
         let t = std::time::Instant::now();
         let line = match desk.execute(Command::LogCall(call_input(&tag, writer, i)), now) {
-            Ok(Outcome::CallLogged { call_id, referrals }) => {
+            Ok(Outcome::CallLogged {
+                call_id, referrals, ..
+            }) => {
                 let ids: Vec<String> = referrals
                     .iter()
                     .map(|r| r.referral.id.to_string())

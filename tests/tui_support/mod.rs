@@ -85,6 +85,7 @@ pub fn call(
                 passed_verbally_to: None,
                 passed_late_reason: None,
                 draft_id: None,
+                people: Vec::new(),
             }),
             received,
         )

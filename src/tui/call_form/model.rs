@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::desk::Staff;
-use crate::desk::{CallField, CallInput, ChildInput, ChildMatch, ReferrerInput};
+use crate::desk::{CallField, CallInput, CallPerson, ChildInput, ChildMatch, ReferrerInput};
+use crate::domain::household::{MemberRole, PersonInput};
 use crate::domain::matching::Probe;
 use crate::domain::time::london_date;
 use crate::domain::validate::{self, MAX_LINE, MAX_NAME, MAX_TEXT};
@@ -29,6 +30,17 @@ pub struct ChildDraft {
     pub existing_child_id: Option<i64>,
 }
 
+/// One adult of the household named on the call, as saved in a draft.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdultDraft {
+    pub name: String,
+    /// The role's code (`alleged_perpetrator`), `None` until chosen.
+    pub role: Option<String>,
+    pub dob: String,
+    pub address: String,
+}
+
 /// The whole form as saved after every change (`calls.draft_json`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -47,6 +59,9 @@ pub struct FormDraft {
     pub referrer_phone: String,
     pub put_through: bool,
     pub passed_verbally_to: Option<String>,
+    /// The adults of the household (issue 16); none in older drafts.
+    pub adults: Vec<AdultDraft>,
+    pub current_adult: usize,
 }
 
 impl FormDraft {
@@ -75,6 +90,10 @@ pub enum Field {
     Dob,
     Language,
     Interpreter,
+    AdultName,
+    AdultRole,
+    AdultDob,
+    AdultAddress,
     Harm,
     Crime,
     RefName,
@@ -86,13 +105,17 @@ pub enum Field {
     PassedTo,
 }
 
-pub const ORDER: [Field; 15] = [
+pub const ORDER: [Field; 19] = [
     Field::Name,
     Field::Address,
     Field::Concern,
     Field::Dob,
     Field::Language,
     Field::Interpreter,
+    Field::AdultName,
+    Field::AdultRole,
+    Field::AdultDob,
+    Field::AdultAddress,
     Field::Harm,
     Field::Crime,
     Field::RefName,
@@ -117,7 +140,7 @@ impl Field {
         match self {
             Concern => Kind::Text,
             Interpreter | Harm | Crime | PutThrough => Kind::Check,
-            Source | PassedTo => Kind::Choice,
+            Source | PassedTo | AdultRole => Kind::Choice,
             _ => Kind::Line,
         }
     }
@@ -131,6 +154,10 @@ impl Field {
             Dob => "Date of birth / age",
             Language => "First language",
             Interpreter => "Interpreter needed",
+            AdultName => "Adult's name *",
+            AdultRole => "Role in the household *",
+            AdultDob => "Adult's date of birth",
+            AdultAddress => "Adult's address",
             Harm => "Deliberate harm alleged",
             Crime => "May be a criminal offence",
             RefName => "Referrer's name",
@@ -148,10 +175,10 @@ impl Field {
         use Field::*;
         match self {
             Concern => MAX_TEXT,
-            Address | RefAddress => MAX_LINE,
+            Address | RefAddress | AdultAddress => MAX_LINE,
             Language => 100,
             RefPhone => 40,
-            Dob => 40,
+            Dob | AdultDob => 40,
             _ => MAX_NAME,
         }
     }
@@ -160,6 +187,12 @@ impl Field {
     pub fn per_child(self) -> bool {
         use Field::*;
         matches!(self, Name | Address | Dob | Language | Interpreter)
+    }
+
+    /// Whether the field belongs to one adult of the household.
+    pub fn per_adult(self) -> bool {
+        use Field::*;
+        matches!(self, AdultName | AdultRole | AdultDob | AdultAddress)
     }
 
     /// The desk's field for this one (messages come from the desk's checks).
@@ -178,6 +211,81 @@ impl Field {
             RefPhone => CallField::ReferrerPhone,
             _ => return None,
         })
+    }
+}
+
+/// The roles an adult named on a call can have (a sibling is one of the
+/// call's children), in the order the choice cycles.
+pub const ADULT_ROLES: [MemberRole; 4] = [
+    MemberRole::ParentCarer,
+    MemberRole::OtherAdult,
+    MemberRole::AllegedPerpetrator,
+    MemberRole::Other,
+];
+
+/// One adult's fields while typing (the screens' one text field, limits
+/// from `domain::validate`); the role is chosen, nothing preselected.
+#[derive(Debug, Clone)]
+pub struct AdultForm {
+    pub name: TextField,
+    pub role: Option<MemberRole>,
+    pub dob: TextField,
+    pub address: TextField,
+}
+
+impl Default for AdultForm {
+    fn default() -> Self {
+        AdultForm {
+            name: TextField::new(Field::AdultName.max_len()),
+            role: None,
+            dob: TextField::new(Field::AdultDob.max_len()),
+            address: TextField::new(Field::AdultAddress.max_len()),
+        }
+    }
+}
+
+impl AdultForm {
+    pub fn from_draft(d: &AdultDraft) -> AdultForm {
+        AdultForm {
+            name: TextField::restored(Field::AdultName.max_len(), &d.name),
+            role: d.role.as_deref().and_then(|r| MemberRole::parse(r).ok()),
+            dob: TextField::restored(Field::AdultDob.max_len(), &d.dob),
+            address: TextField::restored(Field::AdultAddress.max_len(), &d.address),
+        }
+    }
+
+    pub fn to_draft(&self) -> AdultDraft {
+        AdultDraft {
+            name: self.name.value().to_string(),
+            role: self.role.map(|r| r.as_str().to_string()),
+            dob: self.dob.value().to_string(),
+            address: self.address.value().to_string(),
+        }
+    }
+
+    pub fn to_input(&self) -> CallPerson {
+        let opt = |i: &TextField| Some(i.value().to_string()).filter(|v| !v.trim().is_empty());
+        CallPerson {
+            person: PersonInput {
+                name: self.name.value().to_string(),
+                role: self.role,
+                dob: opt(&self.dob),
+                address: opt(&self.address),
+                pr: None,
+            },
+            link: None,
+        }
+    }
+
+    /// What the caller has said of this adult, for the matches.
+    pub fn probe(&self, now: DateTime<Utc>) -> Probe {
+        let line = |s: &str| Some(validate::clean(s, false)).filter(|s| !s.is_empty());
+        Probe {
+            name: line(self.name.value()),
+            dob: line(self.dob.value())
+                .and_then(|d| validate::person_date_of_birth(&d, london_date(now)).ok()),
+            address: line(self.address.value()),
+        }
     }
 }
 
@@ -337,6 +445,8 @@ pub struct Form {
     pub ref_phone: TextField,
     pub put_through: bool,
     pub passed_to: Option<String>,
+    pub adults: Vec<AdultForm>,
+    pub current_adult: usize,
 }
 
 impl Default for Form {
@@ -354,6 +464,8 @@ impl Default for Form {
             ref_phone: TextField::new(Field::RefPhone.max_len()),
             put_through: false,
             passed_to: None,
+            adults: Vec::new(),
+            current_adult: 0,
         }
     }
 }
@@ -383,6 +495,8 @@ impl Form {
             ref_phone: TextField::restored(Field::RefPhone.max_len(), &d.referrer_phone),
             put_through: d.put_through,
             passed_to: d.passed_verbally_to.clone(),
+            adults: d.adults.iter().map(AdultForm::from_draft).collect(),
+            current_adult: d.current_adult.min(d.adults.len().saturating_sub(1)),
         }
     }
 
@@ -401,6 +515,8 @@ impl Form {
             referrer_phone: self.ref_phone.value().to_string(),
             put_through: self.put_through,
             passed_verbally_to: self.passed_to.clone(),
+            adults: self.adults.iter().map(AdultForm::to_draft).collect(),
+            current_adult: self.current_adult,
         }
     }
 
@@ -430,6 +546,7 @@ impl Form {
             passed_verbally_to: self.passed_to.clone(),
             passed_late_reason: None,
             draft_id,
+            people: self.adults.iter().map(AdultForm::to_input).collect(),
         }
     }
 
@@ -442,8 +559,22 @@ impl Form {
     }
 
     /// The one-line text input behind a field, if it is one.
+    /// The adult being typed, if any.
+    pub fn adult(&self) -> Option<&AdultForm> {
+        self.adults.get(self.current_adult)
+    }
+
     pub fn line(&self, f: Field) -> Option<&TextField> {
         let c = self.child();
+        if f.per_adult() {
+            let a = self.adult()?;
+            return match f {
+                Field::AdultName => Some(&a.name),
+                Field::AdultDob => Some(&a.dob),
+                Field::AdultAddress => Some(&a.address),
+                _ => None,
+            };
+        }
         Some(match f {
             Field::Name => &c.name,
             Field::Address => &c.address,
@@ -458,6 +589,15 @@ impl Form {
     }
 
     pub fn line_mut(&mut self, f: Field) -> Option<&mut TextField> {
+        if f.per_adult() {
+            let a = self.adults.get_mut(self.current_adult)?;
+            return match f {
+                Field::AdultName => Some(&mut a.name),
+                Field::AdultDob => Some(&mut a.dob),
+                Field::AdultAddress => Some(&mut a.address),
+                _ => None,
+            };
+        }
         let cur = self.current;
         let c = &mut self.children[cur];
         Some(match f {

@@ -8,8 +8,8 @@ use ratatui::Frame;
 
 use super::model::{Field, Kind, ORDER};
 use super::{CallForm, CallFormAction, ClockLevel};
-use crate::desk::ChildMatch;
 use crate::desk::Referral;
+use crate::desk::{ChildMatch, PersonMatch};
 use crate::domain::time::{countdown, to_london};
 use crate::domain::ReferralState;
 use crate::tui::screen::Ctx;
@@ -123,6 +123,21 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
     let mut cursor: Option<(usize, usize)> = None; // (line, column)
     let child = m.form.child();
     for field in ORDER {
+        if field == Field::AdultName {
+            lines.push(Line::from(adults_heading(m, ctx)).bold());
+            if m.form.adults.is_empty() {
+                lines.push(
+                    Line::from(format!(
+                        " none named · {} adds an adult (parent, carer, alleged perpetrator)",
+                        ctx.key("call-form", CallFormAction::AddAdult)
+                    ))
+                    .dim(),
+                );
+            }
+        }
+        if field.per_adult() && m.form.adults.is_empty() {
+            continue;
+        }
         if field == Field::RefName {
             lines.push(Line::from(" ── The referrer ──").bold());
         }
@@ -223,6 +238,10 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
             }
             Kind::Choice => {
                 let text = match field {
+                    Field::AdultRole => match m.form.adult().and_then(|a| a.role) {
+                        Some(r) => format!("‹ {} ›", r.label()),
+                        None => "‹ not chosen ›".into(),
+                    },
                     Field::Source => match m.form.source {
                         Some(s) => format!("‹ {} {} ›", s.code(), s.label()),
                         None => "‹ not chosen (10 unknown) ›".into(),
@@ -278,6 +297,21 @@ fn draw_fields(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
     }
 }
 
+/// "── Adults in the household: 1 of 2 ──", with the keys to move on.
+fn adults_heading(m: &CallForm, ctx: &Ctx) -> String {
+    let n = m.form.adults.len();
+    if n == 0 {
+        return " ── Adults in the household ──".into();
+    }
+    format!(
+        " ── Adults in the household: {} of {n} ── {} another · {} next · {} remove",
+        m.form.current_adult + 1,
+        ctx.key("call-form", CallFormAction::AddAdult),
+        ctx.key("call-form", CallFormAction::NextAdult),
+        ctx.key("call-form", CallFormAction::RemoveAdult)
+    )
+}
+
 fn placeholder(f: Field, ctx: &Ctx) -> String {
     match f {
         Field::Name => format!(
@@ -288,6 +322,8 @@ fn placeholder(f: Field, ctx: &Ctx) -> String {
         Field::Concern => "what the caller is worried about".into(),
         Field::Dob => "dd/mm/yyyy, \"about 5\" or \"unborn 01/03/2027\"".into(),
         Field::RefRelationship => "e.g. class teacher, neighbour, GP".into(),
+        Field::AdultDob => "dd/mm/yyyy, if the caller knows it".into(),
+        Field::AdultAddress => "if not the child's".into(),
         _ => String::new(),
     }
 }
@@ -315,12 +351,16 @@ fn focus_hint(f: Field, ctx: &Ctx) -> Option<String> {
         }
         Field::Source => "←/→ choose, or type the code (2A, 6, 10)".into(),
         Field::PassedTo => "←/→ choose the duty worker you spoke to".into(),
+        Field::AdultRole => "←/→ choose: parent or carer, other adult, alleged perpetrator".into(),
         Field::Dob => "dd/mm/yyyy, \"about 5\", or \"unborn 01/03/2027\"".into(),
         _ => return None,
     })
 }
 
 fn draw_matches(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
+    if m.focus.per_adult() && m.form.adult().is_some() {
+        return draw_adult_matches(m, f, area);
+    }
     let n = m.matches.len();
     let title = if n == 0 {
         " Earlier records ".to_string()
@@ -362,6 +402,86 @@ fn draw_matches(m: &CallForm, f: &mut Frame, area: Rect, ctx: &Ctx) {
             .block(block),
         area,
     );
+}
+
+/// While an adult is typed: adults on file who may be them, each with the
+/// households they were in (the alleged perpetrator first) and why.
+fn draw_adult_matches(m: &CallForm, f: &mut Frame, area: Rect) {
+    let n = m.adult_matches.len();
+    let title = if n == 0 {
+        " Earlier records of this adult ".to_string()
+    } else {
+        format!(" Earlier records of this adult: {n} possible ")
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let typed = m
+        .form
+        .adult()
+        .map(|a| a.probe(m.now))
+        .is_some_and(|p| p.name.is_some() || p.dob.is_some());
+    if !typed {
+        lines.push(
+            Line::from("As you type the adult's name and date of birth, earlier households they were in show here.")
+                .dim(),
+        );
+    } else if n == 0 {
+        lines.push(Line::from("No earlier record of this adult found so far.").dim());
+    }
+    for pm in &m.adult_matches {
+        lines.extend(person_lines(pm));
+    }
+    if n > 0 {
+        lines.push(
+            Line::from("A possible match is recorded as someone new and shown on the referral.")
+                .dim(),
+        );
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(title)),
+        area,
+    );
+}
+
+fn person_lines(pm: &PersonMatch) -> Vec<Line<'static>> {
+    use crate::domain::household::MemberRole;
+    let name = pm
+        .involvements
+        .first()
+        .map(|i| inert(&i.name))
+        .unwrap_or_default();
+    let mut out = vec![Line::from(format!(
+        "{name} · person {} · {}%{}",
+        pm.person_id,
+        pm.score,
+        if pm.strong { " STRONG" } else { "" }
+    ))
+    .bold()];
+    out.push(Line::from(format!("  why: {}", inert(&pm.why))).italic());
+    let mut inv: Vec<_> = pm.involvements.iter().collect();
+    inv.sort_by_key(|i| i.role != MemberRole::AllegedPerpetrator);
+    for i in inv.iter().take(3) {
+        let line = Line::from(format!(
+            "  {}: {} (referral {}, {})",
+            i.involvement,
+            inert_or(i.child.as_deref(), "a child whose name is not known"),
+            i.referral_id,
+            to_london(i.received_at).format("%d/%m/%Y")
+        ));
+        out.push(if i.role == MemberRole::AllegedPerpetrator {
+            line.bold().fg(Color::Red)
+        } else {
+            line
+        });
+        if let Some(a) = &i.address {
+            out.push(Line::from(format!("    at {}", inert(a))));
+        }
+    }
+    if inv.len() > 3 {
+        out.push(Line::from(format!("  … and {} more", inv.len() - 3)).dim());
+    }
+    out
 }
 
 fn match_lines(cm: &ChildMatch, selected: bool, linked: bool) -> Vec<Line<'static>> {
