@@ -19,7 +19,7 @@ use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap}
 use ratatui::Frame;
 
 use super::screen::Effect;
-use super::widgets::{centered, inert, inert_or, LineInput, Urgency};
+use super::widgets::{self, centered, inert, inert_or, LineInput, Urgency};
 use crate::desk::{Command, DeskError, Outcome, ReferralDetail, Staff, Team};
 use crate::domain::authorising::ProposalKind;
 use crate::domain::endings::is_late;
@@ -326,11 +326,11 @@ impl CaseDialog {
             }
             KeyCode::Down if self.on_list() => {
                 let n = self.choices.len();
-                self.choice = Some(self.choice.map_or(0, |c| (c + 1).min(n - 1)));
+                self.choice = widgets::choice_down(self.choice, n);
                 return None;
             }
             KeyCode::Up if self.on_list() => {
-                self.choice = Some(self.choice.map_or(0, |c| c.saturating_sub(1)));
+                self.choice = widgets::choice_up(self.choice);
                 return None;
             }
             KeyCode::Char(' ') if self.on_box() => {

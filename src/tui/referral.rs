@@ -16,7 +16,7 @@ use ratatui::Frame;
 use super::casework::{self, CaseDialog, CaseKind};
 use super::keymap::{screen_actions, Hint, ScreenAction};
 use super::screen::{Ctx, Effect, Screen};
-use super::widgets::{self, centered, inert, inert_or, urgency, LineInput, Urgency, Viewer};
+use super::widgets::{self, centered, clip, inert, inert_or, urgency, LineInput, Urgency, Viewer};
 use crate::desk::handover::CoverReason;
 use crate::desk::{Action, Staff, Team};
 use crate::desk::{Client, ClosureCheck, Command, DeskError, ItemStatus, Outcome, ReferralDetail};
@@ -986,18 +986,12 @@ impl ReferralScreen {
                         *field = (*field + 2) % 3;
                         return Vec::new();
                     }
-                    KeyCode::Down if *field == 0 => {
-                        *urgency = Some(urgency.map_or(0, |c| (c + 1).min(n - 1)))
-                    }
-                    KeyCode::Up if *field == 0 => {
-                        *urgency = Some(urgency.map_or(0, |c| c.saturating_sub(1)))
-                    }
+                    KeyCode::Down if *field == 0 => *urgency = widgets::choice_down(*urgency, n),
+                    KeyCode::Up if *field == 0 => *urgency = widgets::choice_up(*urgency),
                     KeyCode::Down if *field == 1 && levels > 0 => {
-                        *need = Some(need.map_or(0, |c| (c + 1).min(levels - 1)))
+                        *need = widgets::choice_down(*need, levels)
                     }
-                    KeyCode::Up if *field == 1 && levels > 0 => {
-                        *need = Some(need.map_or(0, |c| c.saturating_sub(1)))
-                    }
+                    KeyCode::Up if *field == 1 && levels > 0 => *need = widgets::choice_up(*need),
                     KeyCode::Enter => {}
                     _ if *field == 2 => {
                         reason.handle(&key);
@@ -1145,12 +1139,8 @@ impl ReferralScreen {
                         *field = order[(pos + order.len() - 1) % order.len()];
                         return Vec::new();
                     }
-                    KeyCode::Down if *field == 0 => {
-                        *role = Some(role.map_or(0, |c| (c + 1).min(n - 1)))
-                    }
-                    KeyCode::Up if *field == 0 => {
-                        *role = Some(role.map_or(0, |c| c.saturating_sub(1)))
-                    }
+                    KeyCode::Down if *field == 0 => *role = widgets::choice_down(*role, n),
+                    KeyCode::Up if *field == 0 => *role = widgets::choice_up(*role),
                     KeyCode::Down if *field == 4 => *pr = (*pr + 1).min(2),
                     KeyCode::Up if *field == 4 => *pr = pr.saturating_sub(1),
                     KeyCode::Enter => {}
@@ -1219,12 +1209,8 @@ impl ReferralScreen {
                         *field = 1 - *field;
                         return Vec::new();
                     }
-                    KeyCode::Down if *field == 0 => {
-                        *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
-                    }
-                    KeyCode::Up if *field == 0 => {
-                        *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
-                    }
+                    KeyCode::Down if *field == 0 => *choice = widgets::choice_down(*choice, n),
+                    KeyCode::Up if *field == 0 => *choice = widgets::choice_up(*choice),
                     KeyCode::Enter => {}
                     // Typing on the list goes to the reason.
                     KeyCode::Char(_) if *field == 0 => {
@@ -1305,12 +1291,8 @@ impl ReferralScreen {
                         *field = (*field + fields - 1) % fields;
                         return Vec::new();
                     }
-                    KeyCode::Down if *field == 0 => {
-                        *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
-                    }
-                    KeyCode::Up if *field == 0 => {
-                        *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
-                    }
+                    KeyCode::Down if *field == 0 => *choice = widgets::choice_down(*choice, n),
+                    KeyCode::Up if *field == 0 => *choice = widgets::choice_up(*choice),
                     KeyCode::Enter => {}
                     _ if *field == 1 => {
                         note.handle(&key);
@@ -1430,12 +1412,8 @@ impl ReferralScreen {
                         *field = (*field + 2) % 3;
                         return Vec::new();
                     }
-                    KeyCode::Down if *field == 0 => {
-                        *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
-                    }
-                    KeyCode::Up if *field == 0 => {
-                        *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
-                    }
+                    KeyCode::Down if *field == 0 => *choice = widgets::choice_down(*choice, n),
+                    KeyCode::Up if *field == 0 => *choice = widgets::choice_up(*choice),
                     KeyCode::Enter => {}
                     _ if *field == 1 => {
                         note.handle(&key);
@@ -1531,10 +1509,10 @@ impl ReferralScreen {
                         return Vec::new();
                     }
                     KeyCode::Down | KeyCode::Char('j') if *field == 0 => {
-                        *choice = Some(choice.map_or(0, |c| (c + 1).min(n - 1)))
+                        *choice = widgets::choice_down(*choice, n)
                     }
                     KeyCode::Up | KeyCode::Char('k') if *field == 0 => {
-                        *choice = Some(choice.map_or(0, |c| c.saturating_sub(1)))
+                        *choice = widgets::choice_up(*choice)
                     }
                     KeyCode::Enter => {}
                     _ if *field == 1 => {
@@ -3368,7 +3346,6 @@ fn owner_warning(
         other => other.label().to_string(),
     })
 }
-use super::widgets::clip;
 
 /// How one checklist item stands: done (by whom, when), not done (why), or
 /// MISSING; with the style to show it in.

@@ -411,6 +411,19 @@ pub fn fit_columns(
         .collect()
 }
 
+/// A choice in a dialog (a decision, an outcome, a role, an urgency)
+/// starts unchosen; the first Down or Up picks the first item, then Down
+/// moves on, stopping at the last. Nothing is ever chosen for the person.
+pub fn choice_down(sel: Option<usize>, n: usize) -> Option<usize> {
+    Some(sel.map_or(0, |c| (c + 1).min(n.saturating_sub(1))))
+}
+
+/// Up in a dialog's choice: the first item from unchosen, else the one
+/// above, stopping at the first.
+pub fn choice_up(sel: Option<usize>) -> Option<usize> {
+    Some(sel.map_or(0, |c| c.saturating_sub(1)))
+}
+
 /// An action as a table names it: its kind in short, and for an agency
 /// check its agency ("check police"), in no more room than the longest
 /// kind takes, so it never pushes the owner or the due time out.
@@ -712,6 +725,16 @@ mod tests {
         );
         // A minimum wider than the text is kept.
         assert_eq!(fit_columns(&[(1, 3)], 10, 1, &[0]), vec![3]);
+    }
+
+    #[test]
+    fn a_choice_starts_unchosen_and_stops_at_its_ends() {
+        assert_eq!(choice_down(None, 3), Some(0));
+        assert_eq!(choice_up(None), Some(0));
+        assert_eq!(choice_down(Some(1), 3), Some(2));
+        assert_eq!(choice_down(Some(2), 3), Some(2));
+        assert_eq!(choice_up(Some(0)), Some(0));
+        assert_eq!(choice_down(None, 0), Some(0));
     }
 
     #[test]
