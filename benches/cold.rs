@@ -312,8 +312,33 @@ fn desk_child(path: &str) {
     step("open_client (store open, training check, health for stderr)");
     let _writer = session::open_second_client(&env).expect("the writer's client");
     step("open_second_client (the writer's)");
+    // What `App::new` asks for, in its order, one step at a time (cold);
+    // then `App::new` itself, on a warm cache.
+    let me = desk.me().expect("me");
+    step("me (the staff row)");
+    desk.hello().expect("hello");
+    step("hello (training?)");
+    desk.data_version().expect("data_version");
+    step("data_version");
+    desk.health().expect("health");
+    step("health (the banner's check)");
+    desk.teams().expect("teams");
+    step("teams");
+    let team = me.as_ref().and_then(|m| m.team_id);
+    desk.counts(team).expect("counts");
+    step("the header counts");
+    desk.drafts(Some("dm")).expect("drafts");
+    step("unfinished calls");
+    let f = QueueFilter {
+        team_id: team,
+        ..Default::default()
+    };
+    desk.queue_len(&f).expect("queue_len");
+    step("the queue's length");
+    desk.queue(&f, 0, 36).expect("queue");
+    step("the page");
     let mut app = App::new(&mut desk, keymap, now(), true, Rect::new(0, 0, W, H)).expect("app");
-    step("App::new (me, hello, data_version, health, queue: counts, drafts, count, page)");
+    step("App::new, now warm");
     let mut term = Terminal::new(TestBackend::new(W, H)).expect("terminal");
     term.draw(|f| app.view(f)).expect("draw");
     step("first draw");

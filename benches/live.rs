@@ -312,7 +312,7 @@ fn measure(db: &Path, socket: Option<&Path>, server: Option<&Child>, tag: &str) 
     let stamp = std::process::id() % 1000;
     for i in 0..calls {
         // A name no one else has: its row is the page once it is logged.
-        let word = format!("Zq{stamp}x{i}y");
+        let word = format!("Zq{stamp}{}x{i}y", &tag[..1]);
         tmux.send(&["Escape"]);
         tmux.send(&["/"]);
         tmux.send(&["-l", &word]);
@@ -443,7 +443,13 @@ fn main() {
         "\n{n} referrals; the loop polls every {POLL_MS} ms; load average {}",
         load.trim()
     );
+    let head = || {
+        println!("| way | median | p90 | min | max | calls | the screens idle |");
+        println!("|---|---|---|---|---|---|---|");
+    };
     let direct = measure(&db, None, None, "file");
+    head();
+    report("no server: the file, `PRAGMA data_version` polled", &direct);
 
     // Through a server on a socket of its own (unkeyed, the training clock).
     let dir = tempfile::tempdir().expect("socket dir");
@@ -469,10 +475,8 @@ fn main() {
     let _ = server.kill();
     let _ = server.wait();
 
+    head();
+    report("`dutydesk serve`: its change notices", &served);
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("\nload average at the end {}", load.trim());
-    println!("| way | median | p90 | min | max | calls | the screens idle |");
-    println!("|---|---|---|---|---|---|---|");
-    report("no server: the file, `PRAGMA data_version` polled", &direct);
-    report("`dutydesk serve`: its change notices", &served);
 }
