@@ -190,6 +190,8 @@ fn pty() -> (std::fs::File, std::fs::File) {
 
 /// The real screens, once: `dutydesk` on a terminal of its own, drawing its
 /// first frame and exiting (`DUTYDESK_FIRST_FRAME_EXIT`).
+// The child is reaped by `wait_rusage` (wait4, for its resource use).
+#[allow(clippy::zombie_processes)]
 fn run_desk(path: &Path) -> Run {
     let (master, slave) = pty();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dutydesk"));
@@ -249,6 +251,8 @@ fn run_desk(path: &Path) -> Run {
 }
 
 /// The floor, once: this binary as `--floor-child`.
+// The child is reaped by `wait_rusage` (wait4, for its resource use).
+#[allow(clippy::zombie_processes)]
 fn run_floor(path: &Path, team: Option<i64>) -> Run {
     let t0 = Instant::now();
     let child = Command::new(std::env::current_exe().unwrap())

@@ -20,6 +20,11 @@
 //! (and of the server) over `DUTYDESK_BENCH_IDLE_SECS` (default 30) with no
 //! key and no change.
 //!
+//! Its floor, in the same run: a line written to a FIFO that `cat` prints
+//! in a pane of the same size, until the same capture loop sees it (what
+//! tmux and the capture add); a loop polling every `POLL_MS` adds half of
+//! that on average.
+//!
 //! It writes calls, so it runs on a copy of the queue bench's database
 //! (`target/tmp/bench-live-<N>.sqlite3`, copied once). Calls per way:
 //! `DUTYDESK_BENCH_LIVE_CALLS` (default 20). Needs tmux; without it says so
@@ -113,6 +118,7 @@ fn live_copy(n: u32) -> PathBuf {
 
 struct Tmux {
     socket: String,
+    session: String,
 }
 
 impl Tmux {
@@ -124,7 +130,7 @@ impl Tmux {
     fn screen(&self) -> String {
         let out = self
             .cmd()
-            .args(["capture-pane", "-p", "-t", "live"])
+            .args(["capture-pane", "-p", "-t", &self.session])
             .output()
             .expect("capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -143,7 +149,7 @@ impl Tmux {
     fn send(&self, keys: &[&str]) {
         let st = self
             .cmd()
-            .args(["send-keys", "-t", "live"])
+            .args(["send-keys", "-t", &self.session])
             .args(keys)
             .status()
             .expect("send-keys");
@@ -261,11 +267,15 @@ struct Figures {
 }
 
 /// One way: the screens in tmux, `calls` calls, then the idle CPU.
+// Each writer is reaped after its call is seen; only a failed sample (a
+// panic, the bench stops) leaves one to the end of the process.
+#[allow(clippy::zombie_processes)]
 fn measure(db: &Path, socket: Option<&Path>, server: Option<&Child>, tag: &str) -> Figures {
     let calls = env_num("DUTYDESK_BENCH_LIVE_CALLS", 20).max(1);
     let idle_secs = env_num("DUTYDESK_BENCH_IDLE_SECS", 30).max(1);
     let tmux = Tmux {
         socket: format!("measure-{tag}-{}", std::process::id()),
+        session: "live".into(),
     };
     let pidfile = db.with_extension(format!("{tag}.pid"));
     let _ = std::fs::remove_file(&pidfile);
@@ -313,11 +323,17 @@ fn measure(db: &Path, socket: Option<&Path>, server: Option<&Child>, tag: &str) 
     for i in 0..calls {
         // A name no one else has: its row is the page once it is logged.
         let word = format!("Zq{stamp}{}x{i}y", &tag[..1]);
+        // Esc clears the last search; the next key waits until it has (an
+        // Esc and a key in one read would be Alt and that key).
         tmux.send(&["Escape"]);
+        tmux.wait_for("the search cleared", Duration::from_secs(30), |s| {
+            !s.contains("search child's name:")
+        });
         tmux.send(&["/"]);
         tmux.send(&["-l", &word]);
+        let line = format!("search child's name: {word}");
         tmux.wait_for("the empty search", Duration::from_secs(30), |s| {
-            s.contains("no open actions match") && s.contains(&word)
+            s.contains("no open actions match") && s.lines().any(|l| l.trim_end().ends_with(&line))
         });
         // Let the screen settle into its idle loop before the write.
         std::thread::sleep(Duration::from_millis(150 + 37 * (i % 7)));
@@ -361,9 +377,8 @@ fn measure(db: &Path, socket: Option<&Path>, server: Option<&Child>, tag: &str) 
             );
             std::thread::sleep(Duration::from_millis(2));
         };
-        if exited.is_none() {
-            writer.wait().expect("wait");
-        }
+        // Reaped here (a no-op when `try_wait` already saw it end).
+        writer.wait().expect("wait");
         // The commit: the first move of data_version after the writer started.
         let t0 = Instant::now();
         let commit = loop {
@@ -427,6 +442,53 @@ fn report(way: &str, f: &Figures) {
     }
 }
 
+/// The measurement's own floor: a line written to a pane (`cat` of a FIFO
+/// in a tmux session like the screens') until the capture loop sees it,
+/// the same way the screens' rows are looked for. Milliseconds, per line.
+fn tmux_floor(lines: u64) -> Vec<f64> {
+    let dir = tempfile::tempdir().expect("fifo dir");
+    let fifo = dir.path().join("lines");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path we own.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    let tmux = Tmux {
+        socket: format!("measure-floor-{}", std::process::id()),
+        session: "floor".into(),
+    };
+    let st = tmux
+        .cmd()
+        .args(["new-session", "-d", "-s", "floor", "-x", "120", "-y", "40"])
+        .arg(format!("cat '{}'", fifo.display()))
+        .status()
+        .expect("tmux new-session");
+    assert!(st.success());
+    let mut w = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .expect("open the fifo");
+    let mut v = Vec::new();
+    for i in 0..lines {
+        std::thread::sleep(Duration::from_millis(100 + 37 * (i % 7)));
+        let word = format!("Zfloor{i}y");
+        let t0 = Instant::now();
+        use std::io::Write;
+        writeln!(w, "{word}").expect("write a line");
+        w.flush().unwrap();
+        loop {
+            if tmux.screen().contains(&word) {
+                break;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "the line never showed"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        v.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    v
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` nothing of use.
     if !std::env::args().any(|a| a == "--bench") {
@@ -447,6 +509,15 @@ fn main() {
         println!("| way | median | p90 | min | max | calls | the screens idle |");
         println!("|---|---|---|---|---|---|---|");
     };
+    let floor = tmux_floor(env_num("DUTYDESK_BENCH_LIVE_CALLS", 20).max(1));
+    println!(
+        "the measurement's floor (a line to a tmux pane until the capture loop sees it): \
+         median {:.1} ms, p90 {:.1} ms; a loop polling every {POLL_MS} ms adds {:.0} ms \
+         on average",
+        pct(&floor, 0.5),
+        pct(&floor, 0.9),
+        POLL_MS as f64 / 2.0
+    );
     let direct = measure(&db, None, None, "file");
     head();
     report("no server: the file, `PRAGMA data_version` polled", &direct);
