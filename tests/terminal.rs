@@ -295,7 +295,12 @@ fn first_frame_exit(cmd: &mut Command) -> (Option<i32>, String) {
     let out = cmd
         .env("DUTYDESK_FIRST_FRAME_EXIT", "1")
         .env("TERM", "xterm-256color")
-        .args(["-qec", &format!("'{BIN}'"), "/dev/null"])
+        // `script` with no terminal of its own makes a 0×0 one: size it.
+        .args([
+            "-qec",
+            &format!("stty cols 100 rows 30; exec '{BIN}'"),
+            "/dev/null",
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
