@@ -288,3 +288,82 @@ fn killing_the_terminal_ends_the_screens_within_2s_keeping_the_call() {
         );
     }
 }
+
+/// Runs the screens on a terminal of their own (`script`'s pseudo-terminal)
+/// with `DUTYDESK_FIRST_FRAME_EXIT` set; the exit code and what was drawn.
+fn first_frame_exit(cmd: &mut Command) -> (Option<i32>, String) {
+    let out = cmd
+        .env("DUTYDESK_FIRST_FRAME_EXIT", "1")
+        .env("TERM", "xterm-256color")
+        // `script` with no terminal of its own makes a 0×0 one: size it.
+        .args([
+            "-qec",
+            &format!("stty cols 100 rows 30; exec '{BIN}'"),
+            "/dev/null",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), text)
+}
+
+#[test]
+fn first_frame_exit_draws_once_on_a_training_file_and_is_refused_on_a_live_one() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite3");
+    demo(&db);
+    let mut cmd = Command::new("script");
+    cmd.env("DUTYDESK_DB", &db)
+        .env("DUTYDESK_USER", "dm")
+        .env("DUTYDESK_NOW", "2026-11-20T14:30:00Z")
+        .env("DUTYDESK_CONFIG", db.with_extension("no-config.toml"))
+        .env("DUTYDESK_KEYMAP", db.with_extension("no-keymap.toml"))
+        .env_remove("DUTYDESK_SOCKET");
+    let t0 = Instant::now();
+    let (code, text) = first_frame_exit(&mut cmd);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("TRAINING DATABASE") && text.contains("Queue:"),
+        "the first frame was drawn: {text}"
+    );
+    assert!(t0.elapsed() < Duration::from_secs(20), "it left by itself");
+
+    // A live file: refused before the terminal changes, as DUTYDESK_NOW is.
+    let live = dir.path().join("live.sqlite3");
+    let out = Command::new(BIN)
+        .args(["--db", live.to_str().unwrap(), "init", "--team", "North"])
+        .env_remove("DUTYDESK_USER")
+        .env_remove("DUTYDESK_NOW")
+        .env_remove("DUTYDESK_SOCKET")
+        .env("DUTYDESK_CONFIG", live.with_extension("no-config.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut cmd = Command::new("script");
+    cmd.env("DUTYDESK_DB", &live)
+        .env_remove("DUTYDESK_USER")
+        .env_remove("DUTYDESK_NOW")
+        .env("DUTYDESK_CONFIG", live.with_extension("no-config.toml"))
+        .env("DUTYDESK_KEYMAP", live.with_extension("no-keymap.toml"))
+        .env_remove("DUTYDESK_SOCKET");
+    let (code, text) = first_frame_exit(&mut cmd);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("DUTYDESK_FIRST_FRAME_EXIT may only be used on a training database"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Queue:"),
+        "nothing drawn on a live file: {text}"
+    );
+}

@@ -30,6 +30,10 @@ pub struct Env {
     /// The server's socket (`DUTYDESK_SOCKET`, or `server` in the config):
     /// when set, every command goes through `dutydesk serve`.
     pub socket: Option<PathBuf>,
+    /// `DUTYDESK_FIRST_FRAME_EXIT` (hidden; for timing, benches/cold.rs):
+    /// the screens draw once and exit. Training databases only, as
+    /// `DUTYDESK_NOW`: `tui::run` refuses it on a live one.
+    pub first_frame_exit: bool,
 }
 
 impl Env {
@@ -143,6 +147,8 @@ impl Env {
             },
             config,
             socket,
+            first_frame_exit: std::env::var_os("DUTYDESK_FIRST_FRAME_EXIT")
+                .is_some_and(|v| !v.is_empty()),
         })
     }
 }

@@ -113,6 +113,9 @@ pub struct App {
     /// read: a screen underneath is re-read only when it is on top again
     /// (a reports screen underneath costs 78-320 ms a read).
     seen: Vec<u64>,
+    /// Ends the loop after its first draw (`DUTYDESK_FIRST_FRAME_EXIT`, on a
+    /// training database only: for timing the first frame from outside).
+    pub first_frame_exit: bool,
 }
 
 /// How often the loop looks for another process's changes.
@@ -254,6 +257,7 @@ impl App {
             version: desk.data_version()?,
             changes: 0,
             seen: Vec::new(),
+            first_frame_exit: false,
         };
         app.check_integrity(desk);
         let mut q: Box<dyn Screen> = Box::new(QueueScreen::unloaded(desk)?);
@@ -1080,6 +1084,9 @@ where
         if redraw {
             terminal.draw(|f| app.view(f)).map_err(term)?;
             redraw = false;
+            if app.first_frame_exit {
+                break;
+            }
         }
         // Wake at the next whole second (countdowns) and at least every
         // POLL_MS (another process's writes: PRAGMA data_version, 3 µs; or the

@@ -54,6 +54,13 @@ pub fn run(env: &Env) -> Result<(), DeskError> {
         ));
     }
     let mut desk = crate::session::open_client(env)?;
+    // Drawing once and leaving is for timing, on a training file only (as
+    // DUTYDESK_NOW): a live desk refuses it before the terminal changes.
+    if env.first_frame_exit && !desk.hello()?.training {
+        return Err(crate::session::live_override_refused(&[
+            "DUTYDESK_FIRST_FRAME_EXIT",
+        ]));
+    }
     let now = desk.now();
     let (w, h) = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let fixed = desk.clock_is_fixed();
@@ -63,6 +70,7 @@ pub fn run(env: &Env) -> Result<(), DeskError> {
     let mut app = app::App::new(&mut desk, keymap, now, fixed, Rect::new(0, 0, w, h))?
         .with_writer(writer)
         .with_no_color(no_color);
+    app.first_frame_exit = env.first_frame_exit;
 
     // ratatui::init's panic hook restores raw mode and the main screen, then
     // calls the hook it found: this one, which turns mouse reporting off.
