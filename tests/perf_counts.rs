@@ -1,5 +1,6 @@
 //! Every screen at the floor (issue 18): the queue header's kept counts
-//! (`queue_tallies`, migration 0012) and its unallocated count agree with a
+//! (`queue_tallies`, migration 0012; who holds the open actions,
+//! `allocation_open`, migration 0016) and its unallocated count agree with a
 //! full recount after a randomized mix of calls, assignments, completions,
 //! decisions, absences, leavers, closures, transfers between teams and
 //! cases allocated whole; and the child's name kept on
@@ -53,6 +54,11 @@ fn check(d: &mut Desk, at: DateTime<Utc>, step: usize) {
         store::tallies_kept(conn).unwrap(),
         store::tallies_recount(conn).unwrap(),
         "queue_tallies after step {step}"
+    );
+    assert_eq!(
+        store::allocation_open_kept(conn).unwrap(),
+        store::allocation_open_recount(conn).unwrap(),
+        "allocation_open (migration 0016) after step {step}"
     );
     let teams: Vec<Option<i64>> = std::iter::once(None)
         .chain(d.teams().unwrap().into_iter().map(|t| Some(t.id)))
@@ -478,4 +484,85 @@ fn the_childs_name_on_each_action_follows_the_child() {
     assert!(rows
         .iter()
         .all(|r| r.child.as_deref() == Some("Zed Renamed")));
+}
+
+/// `allocation_open` (migration 0016) follows a referral's state by its own
+/// triggers, whatever changed it: closed with actions still open (only a
+/// hand-made change can do that; the desk cancels them first), reopened,
+/// deleted, an action moved to another referral, handed on or deleted.
+#[test]
+fn who_holds_the_open_actions_follows_every_change_of_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = demo(&dir, 1500, 5);
+    let conn = d.store().conn();
+    let same = |what: &str| {
+        assert_eq!(
+            store::allocation_open_kept(conn).unwrap(),
+            store::allocation_open_recount(conn).unwrap(),
+            "{what}"
+        );
+        assert_eq!(
+            store::tallies_kept(conn).unwrap(),
+            store::tallies_recount(conn).unwrap(),
+            "{what}"
+        );
+    };
+    same("after the demo");
+    let (rid, other): (i64, i64) = conn
+        .query_row(
+            "SELECT a.referral_id, (SELECT MIN(id) FROM referrals WHERE state <> 'closed' \
+             AND id <> a.referral_id) FROM actions a WHERE a.done_at IS NULL \
+             AND a.kind <> 'pass_to_duty' AND a.owner IS NULL LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let before = store::unallocated_count(conn, now(), None).unwrap();
+    assert!(before > 0);
+    // The triggers are what is tested here, so the changes go straight in
+    // (the seals are not the point: this file is thrown away).
+    conn.execute("UPDATE referrals SET state = 'closed' WHERE id = ?1", [rid])
+        .unwrap();
+    same("closed with open actions");
+    assert_eq!(
+        store::unallocated_count(conn, now(), None).unwrap(),
+        before - 1,
+        "a closed referral is not unallocated"
+    );
+    conn.execute("UPDATE referrals SET state = 'open' WHERE id = ?1", [rid])
+        .unwrap();
+    same("reopened");
+    assert_eq!(store::unallocated_count(conn, now(), None).unwrap(), before);
+    conn.execute(
+        "UPDATE actions SET referral_id = ?2 WHERE referral_id = ?1 AND done_at IS NULL",
+        [rid, other],
+    )
+    .unwrap();
+    same("actions moved to another referral");
+    conn.execute(
+        "UPDATE actions SET owner = (SELECT login FROM staff \
+         WHERE role NOT IN ('duty_worker', 'duty_manager') LIMIT 1) WHERE referral_id = ?1 \
+         AND done_at IS NULL AND owner IS NULL",
+        [other],
+    )
+    .unwrap();
+    same("handed to someone who does not allocate");
+    conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+    conn.execute("DELETE FROM actions WHERE referral_id = ?1", [other])
+        .unwrap();
+    same("actions deleted");
+    conn.execute(
+        "DELETE FROM referrals WHERE id = (SELECT referral_id FROM allocation_open LIMIT 1)",
+        [],
+    )
+    .unwrap();
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM allocation_open o WHERE NOT EXISTS \
+             (SELECT 1 FROM referrals r WHERE r.id = o.referral_id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0, "a deleted referral leaves no rows");
 }

@@ -162,6 +162,10 @@ fn the_bulk_demo_is_row_for_row_the_one_by_one_one_and_verifies() {
         store::tallies_kept(conn).unwrap(),
         store::tallies_recount(conn).unwrap()
     );
+    assert_eq!(
+        store::allocation_open_kept(conn).unwrap(),
+        store::allocation_open_recount(conn).unwrap()
+    );
     // The monthly roll-up is the days summed.
     let off: i64 = conn
         .query_row(

@@ -1191,7 +1191,11 @@ pub fn tallies_recount(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
          UNION ALL SELECT team_id, 'open_actions', COUNT(*) FROM actions WHERE done_at IS NULL \
          GROUP BY team_id \
          UNION ALL SELECT team_id, 'open:' || kind, COUNT(*) FROM actions WHERE done_at IS NULL \
-         GROUP BY team_id, kind ORDER BY 1, 2",
+         GROUP BY team_id, kind \
+         UNION ALL SELECT a.team_id, 'unowned_referrals', COUNT(DISTINCT a.referral_id) \
+         FROM actions a JOIN referrals r ON r.id = a.referral_id WHERE a.done_at IS NULL \
+         AND a.kind <> 'pass_to_duty' AND a.owner IS NULL AND r.state <> 'closed' \
+         GROUP BY a.team_id ORDER BY 1, 2",
     )?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
