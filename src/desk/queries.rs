@@ -105,11 +105,19 @@ pub struct VerifyReport {
     /// Every state row against its last seal, the seal chain (keyed or
     /// not) and the handovers' recorded heads.
     pub state: SealReport,
+    /// The derived tables (the queue's kept counts, who holds the open
+    /// actions, the report's monthly roll-up) that
+    /// disagree with a recount of their records, one line each.
+    #[serde(default)]
+    pub derived: Vec<String>,
 }
 
 impl VerifyReport {
     pub fn ok(&self) -> bool {
-        self.integrity == ["ok"] && self.chain.first_broken.is_none() && self.state.ok()
+        self.integrity == ["ok"]
+            && self.chain.first_broken.is_none()
+            && self.state.ok()
+            && self.derived.is_empty()
     }
 
     /// The first thing wrong, in one line with no record text.
@@ -123,7 +131,9 @@ impl VerifyReport {
         if let Some((id, why)) = &self.chain.first_broken {
             return Some(format!("event log broken at event {id}: {why}"));
         }
-        self.state.first_problem()
+        self.state
+            .first_problem()
+            .or_else(|| self.derived.first().cloned())
     }
 }
 
@@ -513,6 +523,7 @@ impl Desk {
                 chain: store::verify_chain(c)?,
                 head: store::event_head(c)?,
                 state: store::verify_seals(c, key.as_ref())?,
+                derived: store::derived_problems(c)?,
             })
         })?;
         let problem = report.first_problem();

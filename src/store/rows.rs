@@ -963,14 +963,9 @@ fn queue_where_arm(
         w.push_str(INCOMING);
         args.push(t.into());
     } else if let Some(t) = f.team_id {
-        // A name search reads the covering actions_open_child (it holds the
-        // team); `+` keeps SQLite from a team index that would look up every
-        // row for its name.
-        w.push_str(if search {
-            " AND +a.team_id = ?"
-        } else {
-            " AND a.team_id = ?"
-        });
+        // A team's name search reads the team's part of the covering
+        // actions_open_team_child (0016): no row looked up for its name.
+        w.push_str(" AND a.team_id = ?");
         args.push(t.into());
     }
     if let Some(o) = &f.owner {
