@@ -118,3 +118,7 @@ END;
 -- 0012, holds every team's and stays for the all-teams search).
 CREATE INDEX actions_open_team_child ON actions(team_id, due_at, id, child_name, owner, kind, done_at)
     WHERE done_at IS NULL;
+
+-- The report's screening figures read the period's screenings (one per
+-- screened referral: a million of them on a big desk) by when they were made.
+CREATE INDEX screenings_at ON screenings(screened_at, referral_id, urgency);

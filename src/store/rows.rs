@@ -1017,14 +1017,14 @@ fn searching(f: &QueueFilter) -> bool {
     f.child.as_deref().is_some_and(|c| !c.trim().is_empty())
 }
 
-/// One page of the queue: open actions, most overdue first, then by due instant.
-pub fn queue_page(
-    conn: &Connection,
+/// The statement `queue_page` runs and its values, in order (the benches
+/// run the same SQL on a bare engine as the floor).
+pub fn queue_page_sql(
     f: &QueueFilter,
     now: DateTime<Utc>,
     offset: i64,
     limit: i64,
-) -> Result<Vec<QueueRow>> {
+) -> (String, Vec<rusqlite::types::Value>) {
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
     // The case's markers (issue 17), looked up for the page's rows only,
@@ -1088,6 +1088,18 @@ pub fn queue_page(
     };
     args.push(limit.into());
     args.push(offset.into());
+    (sql, args)
+}
+
+/// One page of the queue: open actions, most overdue first, then by due instant.
+pub fn queue_page(
+    conn: &Connection,
+    f: &QueueFilter,
+    now: DateTime<Utc>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<QueueRow>> {
+    let (sql, args) = queue_page_sql(f, now, offset, limit);
     let mut st = conn.prepare_cached(&sql)?;
     let now_ts = ts(now);
     let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
@@ -1130,6 +1142,13 @@ pub fn queue_page(
 
 /// How many open actions match the filter (for the scroll bar).
 pub fn queue_len(conn: &Connection, f: &QueueFilter, now: DateTime<Utc>) -> Result<i64> {
+    let (sql, args) = queue_len_sql(f, now);
+    let mut st = conn.prepare_cached(&sql)?;
+    Ok(st.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+}
+
+/// The statement `queue_len` runs and its values (for the benches' floor).
+pub fn queue_len_sql(f: &QueueFilter, now: DateTime<Utc>) -> (String, Vec<rusqlite::types::Value>) {
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
     let mut join = String::new();
@@ -1142,8 +1161,7 @@ pub fn queue_len(conn: &Connection, f: &QueueFilter, now: DateTime<Utc>) -> Resu
         let w2 = queue_where_arm(f, now, &mut args, true);
         sql = format!("SELECT ({sql}) + (SELECT COUNT(*) FROM actions a {join} WHERE {w2})");
     }
-    let mut st = conn.prepare_cached(&sql)?;
-    Ok(st.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+    (sql, args)
 }
 
 /// The header counts of the queue (Rec 19).
