@@ -12,12 +12,11 @@
 --    that owner ('' for nobody), for referrals that are not closed. Kept by
 --    triggers in the same transaction as every write to actions and every
 --    change of a referral's state.
--- queue_tallies 'unowned_referrals': per team, how many referrals have an
---    open action that counts held by nobody (the rows above with owner '').
+-- allocation_owners: those rows counted per team and owner (below).
 --
--- The count is then that tally plus the team's referrals whose actions are
--- all held, some by an owner who does not allocate at `now` (a short scan
--- of this table's held rows, no join). store::reports::unallocated_count
+-- The count is then the team's referrals held by nobody (one row) plus
+-- those whose actions are all held, some by an owner who does not allocate
+-- at `now` (only those owners' rows are read, no join). store::reports::unallocated_count
 -- reads it; a test checks it against the full definition.
 
 CREATE TABLE allocation_open (
@@ -35,19 +34,28 @@ INSERT INTO allocation_open (team_id, owner, referral_id, n)
     WHERE a.done_at IS NULL AND a.kind <> 'pass_to_duty' AND r.state <> 'closed'
     GROUP BY a.team_id, COALESCE(a.owner, ''), a.referral_id;
 
-INSERT INTO queue_tallies (team_id, measure, n)
-    SELECT team_id, 'unowned_referrals', COUNT(*) FROM allocation_open WHERE owner = ''
-    GROUP BY team_id;
+-- allocation_owners: per team and owner ('' = nobody), how many referrals
+-- that owner holds an open action of (the rows above, counted), so the
+-- count reads only the owners who do not allocate at `now`, and the
+-- referrals held by nobody are one row.
+CREATE TABLE allocation_owners (
+    team_id INTEGER NOT NULL,
+    owner   TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (team_id, owner)
+) STRICT, WITHOUT ROWID;
 
--- The tally follows the rows held by nobody.
-CREATE TRIGGER allocation_open_ai AFTER INSERT ON allocation_open WHEN new.owner = ''
+INSERT INTO allocation_owners (team_id, owner, n)
+    SELECT team_id, owner, COUNT(*) FROM allocation_open GROUP BY team_id, owner;
+
+CREATE TRIGGER allocation_open_ai AFTER INSERT ON allocation_open
 BEGIN
-    INSERT INTO queue_tallies (team_id, measure, n) VALUES (new.team_id, 'unowned_referrals', 1)
-        ON CONFLICT (team_id, measure) DO UPDATE SET n = n + 1;
+    INSERT INTO allocation_owners (team_id, owner, n) VALUES (new.team_id, new.owner, 1)
+        ON CONFLICT (team_id, owner) DO UPDATE SET n = n + 1;
 END;
-CREATE TRIGGER allocation_open_ad AFTER DELETE ON allocation_open WHEN old.owner = ''
+CREATE TRIGGER allocation_open_ad AFTER DELETE ON allocation_open
 BEGIN
-    UPDATE queue_tallies SET n = n - 1 WHERE team_id = old.team_id AND measure = 'unowned_referrals';
+    UPDATE allocation_owners SET n = n - 1 WHERE team_id = old.team_id AND owner = old.owner;
 END;
 
 -- An action that counts, opened (on a referral not closed).

@@ -1241,9 +1241,9 @@ fn verify_names_a_derived_count_edited_behind_the_desks_back() {
     );
     let cases: [(&str, &str, &str); 4] = [
         (
-            "unallocated tally lowered",
-            "UPDATE queue_tallies SET n = n - 1 WHERE measure = 'unowned_referrals'",
-            "queue_tallies",
+            "referrals held by nobody lowered",
+            "UPDATE allocation_owners SET n = n - 1 WHERE owner = ''",
+            "allocation_owners",
         ),
         (
             "open actions tally raised",

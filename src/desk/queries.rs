@@ -137,6 +137,23 @@ impl VerifyReport {
     }
 }
 
+/// A page of the queue with the filter's whole count.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct QueueWindow {
+    pub rows: Vec<QueueRow>,
+    pub total: i64,
+}
+
+/// Queue rows as the permission table lets `access` see them: a director's
+/// carry `NAME_WITHHELD` for the child.
+fn withhold_names(access: Access, rows: &mut [QueueRow]) {
+    if access == Access::Figures {
+        for r in rows {
+            r.child = Some(NAME_WITHHELD.to_string());
+        }
+    }
+}
+
 /// What a director sees in the queue in place of a child's name (Rec 29: a
 /// director sees figures, not names). The row keeps its ids, team, action,
 /// owner and due time, so the figures add up; the name is only shown on a
@@ -180,12 +197,27 @@ impl Desk {
         let f = allowed_filter(&me, access, f)?;
         self.store.read(|c| {
             let mut rows = store::queue_page(c, &f, now, offset, limit)?;
-            if access == Access::Figures {
-                for r in &mut rows {
-                    r.child = Some(NAME_WITHHELD.to_string());
-                }
-            }
+            withhold_names(access, &mut rows);
             Ok::<_, DeskError>(rows)
+        })
+    }
+
+    /// A page of the queue and how many open actions the filter matches, in
+    /// one read (the queue screen's every reload; a name search reads its
+    /// matches once for both).
+    pub fn queue_window(
+        &mut self,
+        f: &QueueFilter,
+        now: DateTime<Utc>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<QueueWindow> {
+        let (me, access) = self.gate(Permission::ReadQueue)?;
+        let f = allowed_filter(&me, access, f)?;
+        self.store.read(|c| {
+            let (mut rows, total) = store::queue_page_and_len(c, &f, now, offset, limit)?;
+            withhold_names(access, &mut rows);
+            Ok::<_, DeskError>(QueueWindow { rows, total })
         })
     }
 

@@ -30,6 +30,12 @@ pub fn derived_problems(conn: &Connection) -> Result<Vec<String>> {
         super::reports::allocation_open_kept(conn)?,
         super::reports::allocation_open_recount(conn)?,
     );
+    diff(
+        &mut out,
+        "allocation_owners (the same, per owner)",
+        super::reports::allocation_owners_kept(conn)?,
+        super::reports::allocation_owners_recount(conn)?,
+    );
     let months: i64 = conn.query_row(
         "SELECT COUNT(*) FROM (SELECT substr(day, 1, 7) AS m, team_id, measure, key, \
          SUM(n) AS n FROM report_days GROUP BY 1, 2, 3, 4) d \

@@ -315,16 +315,15 @@ pub fn unallocated(
 
 /// How many referrals `unallocated` lists, without reading them (the queue
 /// header, every refresh): the same condition, counted from what migration
-/// 0016 keeps in the same transaction as every write (`allocation_open`:
-/// who holds the open actions that count, per team and referral, for
-/// referrals not closed).
+/// 0016 keeps in the same transaction as every write: `allocation_open`
+/// (who holds the open actions that count, per team and referral, for
+/// referrals not closed) and `allocation_owners` (those rows per owner).
 ///
-/// For one team: the referrals with such an action held by nobody (a kept
-/// tally), plus those whose actions are all held, some by an owner who does
-/// not allocate at `now` (a scan of the team's held rows, no join). For
-/// every team at once the two cannot be added (a referral may have open
-/// actions in two teams), so the referrals are counted once each from the
-/// same rows.
+/// For one team: the referrals held by nobody (one row), plus those whose
+/// actions are all held, some by an owner who does not allocate at `now`
+/// (only those owners' rows are read). For every team at once a referral
+/// may have open actions in two teams, so each is counted once from the
+/// rows of nobody and of the owners who do not allocate.
 pub fn unallocated_count(
     conn: &Connection,
     now: DateTime<Utc>,
@@ -334,23 +333,26 @@ pub fn unallocated_count(
         "SELECT s.login FROM staff s WHERE {}",
         owner_allocates_sql("?1")
     );
+    // CROSS JOIN: the few owners first, then each one's rows by the key.
     match team_id {
         Some(team) => {
-            let unowned = super::rows::tally(conn, Some(team), "unowned_referrals")?;
             let sql = format!(
-                "SELECT COUNT(DISTINCT o.referral_id) FROM allocation_open o \
-                 WHERE o.team_id = ?2 AND o.owner > '' AND o.owner NOT IN ({allocating}) \
-                 AND NOT EXISTS (SELECT 1 FROM allocation_open u WHERE u.team_id = o.team_id \
-                 AND u.owner = '' AND u.referral_id = o.referral_id)"
+                "SELECT COALESCE((SELECT n FROM allocation_owners WHERE team_id = ?2 AND owner = ''), 0) \
+                 + (SELECT COUNT(DISTINCT o.referral_id) FROM allocation_owners w \
+                    CROSS JOIN allocation_open o ON o.team_id = w.team_id AND o.owner = w.owner \
+                    WHERE w.team_id = ?2 AND w.owner > '' AND w.n > 0 \
+                    AND w.owner NOT IN ({allocating}) \
+                    AND NOT EXISTS (SELECT 1 FROM allocation_open u WHERE u.team_id = o.team_id \
+                    AND u.owner = '' AND u.referral_id = o.referral_id))"
             );
             let mut st = conn.prepare_cached(&sql)?;
-            let held: i64 = st.query_row(params![ts(now), team], |r| r.get(0))?;
-            Ok(unowned + held)
+            Ok(st.query_row(params![ts(now), team], |r| r.get(0))?)
         }
         None => {
             let sql = format!(
-                "SELECT COUNT(DISTINCT o.referral_id) FROM allocation_open o \
-                 WHERE o.owner = '' OR o.owner NOT IN ({allocating})"
+                "SELECT COUNT(DISTINCT o.referral_id) FROM allocation_owners w \
+                 CROSS JOIN allocation_open o ON o.team_id = w.team_id AND o.owner = w.owner \
+                 WHERE w.n > 0 AND (w.owner = '' OR w.owner NOT IN ({allocating}))"
             );
             let mut st = conn.prepare_cached(&sql)?;
             Ok(st.query_row(params![ts(now)], |r| r.get(0))?)
@@ -359,8 +361,8 @@ pub fn unallocated_count(
 }
 
 /// What `allocation_open` must hold, recounted from the actions and
-/// referrals, as `(team_id, owner, referral_id, n)` (for tests and
-/// `verify`'s peers), and what it holds.
+/// referrals, as `(team_id, owner, referral_id, n)` (for `verify` and the
+/// tests), and what it holds.
 pub fn allocation_open_recount(conn: &Connection) -> Result<Vec<(i64, String, i64, i64)>> {
     let mut st = conn.prepare(
         "SELECT a.team_id, COALESCE(a.owner, ''), a.referral_id, COUNT(*) FROM actions a \
@@ -377,6 +379,27 @@ pub fn allocation_open_kept(conn: &Connection) -> Result<Vec<(i64, String, i64, 
     let mut st = conn
         .prepare("SELECT team_id, owner, referral_id, n FROM allocation_open ORDER BY 1, 2, 3")?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// What `allocation_owners` must hold, recounted from the actions and
+/// referrals, as `(team_id, owner, referrals)` with no zero rows.
+pub fn allocation_owners_recount(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
+    let mut st = conn.prepare(
+        "SELECT a.team_id, COALESCE(a.owner, ''), COUNT(DISTINCT a.referral_id) FROM actions a \
+         JOIN referrals r ON r.id = a.referral_id \
+         WHERE a.done_at IS NULL AND a.kind <> 'pass_to_duty' AND r.state <> 'closed' \
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// What `allocation_owners` holds, in the same shape (zero rows left out).
+pub fn allocation_owners_kept(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
+    let mut st =
+        conn.prepare("SELECT team_id, owner, n FROM allocation_owners WHERE n <> 0 ORDER BY 1, 2")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
