@@ -333,14 +333,16 @@ pub fn unallocated_count(
         "SELECT s.login FROM staff s WHERE {}",
         owner_allocates_sql("?1")
     );
-    // CROSS JOIN: the few owners first, then each one's rows by the key.
+    // CROSS JOIN: the few owners first, then each one's rows by the key
+    // (`<>`, not `>`: SQLite carried `owner > ''` across the join and read
+    // every held row of the team for each owner).
     match team_id {
         Some(team) => {
             let sql = format!(
                 "SELECT COALESCE((SELECT n FROM allocation_owners WHERE team_id = ?2 AND owner = ''), 0) \
                  + (SELECT COUNT(DISTINCT o.referral_id) FROM allocation_owners w \
                     CROSS JOIN allocation_open o ON o.team_id = w.team_id AND o.owner = w.owner \
-                    WHERE w.team_id = ?2 AND w.owner > '' AND w.n > 0 \
+                    WHERE w.team_id = ?2 AND w.owner <> '' AND w.n > 0 \
                     AND w.owner NOT IN ({allocating}) \
                     AND NOT EXISTS (SELECT 1 FROM allocation_open u WHERE u.team_id = o.team_id \
                     AND u.owner = '' AND u.referral_id = o.referral_id))"
