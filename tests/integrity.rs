@@ -1223,3 +1223,66 @@ fn an_old_file_gets_its_baseline_and_verifies_from_then_on() {
     assert_eq!(v["state"]["rows"][0]["row_id"], 1);
     assert_eq!(v["state"]["rows"][0]["seal_id"], 1);
 }
+
+/// The derived tables are not sealed (each is kept by triggers from sealed
+/// rows), so an edit to one leaves every seal whole; `verify` recounts them
+/// and names the table, and the file then fails verify like any other edit.
+#[test]
+fn verify_names_a_derived_count_edited_behind_the_desks_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _rid, _child) = setup(dir.path());
+    let (code, v) = verify_json(&db, None);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["derived"], serde_json::json!([]), "{v}");
+    let text = ok(&run(&db, "mgr", &["verify"]));
+    assert!(
+        text.contains("derived counts: the queue's counts"),
+        "{text}"
+    );
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "referrals held by nobody lowered",
+            "UPDATE allocation_owners SET n = n - 1 WHERE owner = ''",
+            "allocation_owners",
+        ),
+        (
+            "open actions tally raised",
+            "UPDATE queue_tallies SET n = n + 5 WHERE measure = 'open_actions'",
+            "queue_tallies",
+        ),
+        (
+            "who holds an action rewritten",
+            "UPDATE allocation_open SET owner = 'mgr' WHERE owner = ''",
+            "allocation_open",
+        ),
+        (
+            "a month's cell raised",
+            "UPDATE report_months SET n = n + 1 WHERE (month, team_id, measure, key) = \
+             (SELECT month, team_id, measure, key FROM report_months LIMIT 1)",
+            "report_months",
+        ),
+    ];
+    for (case, sql, table) in cases {
+        let (copy, c) = tamper_copy(&db, &case.replace(' ', "_"));
+        let changed = c.execute(sql, []).unwrap();
+        assert!(changed > 0, "{case}: nothing to change");
+        drop(c);
+        let (code, v) = verify_json(&copy, None);
+        assert_eq!(code, Some(1), "{case}: {v}");
+        assert_eq!(
+            v["state"]["rows_total"], 0,
+            "{case}: seals still whole: {v}"
+        );
+        let d = v["derived"].as_array().unwrap();
+        assert!(
+            d.len() == 1 && d[0].as_str().unwrap().starts_with(table),
+            "{case}: {v}"
+        );
+        let o = run(&copy, "mgr", &["verify"]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains(&format!("derived counts: DIFFER: {table}")),
+            "{case}: {text}"
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! Every screen at the floor (issue 18): the queue header's kept counts
-//! (`queue_tallies`, migration 0012) and its unallocated count agree with a
+//! (`queue_tallies`, migration 0012; who holds the open actions,
+//! `allocation_open`, migration 0016) and its unallocated count agree with a
 //! full recount after a randomized mix of calls, assignments, completions,
 //! decisions, absences, leavers, closures, transfers between teams and
 //! cases allocated whole; and the child's name kept on
@@ -54,6 +55,16 @@ fn check(d: &mut Desk, at: DateTime<Utc>, step: usize) {
         store::tallies_recount(conn).unwrap(),
         "queue_tallies after step {step}"
     );
+    assert_eq!(
+        store::allocation_open_kept(conn).unwrap(),
+        store::allocation_open_recount(conn).unwrap(),
+        "allocation_open (migration 0016) after step {step}"
+    );
+    assert_eq!(
+        store::allocation_owners_kept(conn).unwrap(),
+        store::allocation_owners_recount(conn).unwrap(),
+        "allocation_owners (migration 0016) after step {step}"
+    );
     let teams: Vec<Option<i64>> = std::iter::once(None)
         .chain(d.teams().unwrap().into_iter().map(|t| Some(t.id)))
         .collect();
@@ -70,6 +81,20 @@ fn check(d: &mut Desk, at: DateTime<Utc>, step: usize) {
                 10_000_000,
             )
             .unwrap();
+        // A team's queue also lists the actions of referrals in transfer to
+        // it; its header counts the team's own.
+        let name = team.map(|t| {
+            d.teams()
+                .unwrap()
+                .into_iter()
+                .find(|x| x.id == t)
+                .unwrap()
+                .name
+        });
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|r| name.as_ref().is_none_or(|n| r.team == *n))
+            .collect();
         assert_eq!(
             c.open_actions,
             rows.len() as i64,
@@ -119,6 +144,36 @@ fn check(d: &mut Desk, at: DateTime<Utc>, step: usize) {
             by_domain.len() as i64,
             "unallocated, team {team:?}, step {step}"
         );
+        // A name search's page and count from one scan are the page and the
+        // count read apart, for the team's own actions and its incoming
+        // transfers, with other filters on top.
+        for (child, unallocated, overdue) in [
+            ("a", false, false),
+            ("Test Child1", false, false),
+            ("os", true, false),
+            ("e", false, true),
+        ] {
+            let f = QueueFilter {
+                team_id: team,
+                child: Some(child.into()),
+                unallocated,
+                overdue,
+                ..Default::default()
+            };
+            for (offset, limit) in [(0, 36), (5, 3), (10_000, 36)] {
+                let (rows, total) = store::queue_page_and_len(conn, &f, at, offset, limit).unwrap();
+                assert_eq!(
+                    total,
+                    store::queue_len(conn, &f, at).unwrap(),
+                    "search count, {f:?}, step {step}"
+                );
+                assert_eq!(
+                    rows,
+                    store::queue_page(conn, &f, at, offset, limit).unwrap(),
+                    "search page, {f:?} at {offset}+{limit}, step {step}"
+                );
+            }
+        }
         let listed = store::unallocated(conn, at, team).unwrap();
         assert_eq!(
             listed.len() as i64,
@@ -168,7 +223,7 @@ fn header_counts_agree_with_a_recount_after_a_random_mix_of_changes() {
     let mut at = now();
     check(&mut d, at, 0);
     let (mut assigned, mut completed, mut closed, mut decided) = (0, 0, 0, 0);
-    let (mut transferred, mut allocated) = (0, 0);
+    let (mut transferred, mut allocated, mut pending) = (0, 0, 0);
     // Each team's duty manager, on the same file (a transfer is accepted by
     // the receiving team's manager); the first team's is `mgr`, `d` itself.
     let teams = ["North Duty", "South Duty", "Emergency Duty"];
@@ -203,7 +258,11 @@ fn header_counts_agree_with_a_recount_after_a_random_mix_of_changes() {
                         0 => d.execute(request, at),
                         n => managers[n - 1].execute(request, at),
                     };
-                    if asked.is_ok() {
+                    // One in three stays pending, so the receiving team's
+                    // queue lists it beside its own (the incoming arm).
+                    let stays = asked.is_ok() && rng.random_bool(0.33);
+                    pending += stays as usize;
+                    if asked.is_ok() && !stays {
                         let accept = Command::AcceptTransfer {
                             referral_id: a.referral_id,
                             note: None,
@@ -392,6 +451,7 @@ fn header_counts_agree_with_a_recount_after_a_random_mix_of_changes() {
     assert!(decided + closed > 5, "decided {decided}, closed {closed}");
     assert!(closed > 3, "closed {closed}");
     assert!(transferred > 2, "transferred {transferred}");
+    assert!(pending > 0, "transfers left pending: {pending}");
     assert!(allocated > 2, "allocated {allocated}");
     eprintln!(
         "assigned {assigned}, completed {completed}, decided {decided}, closed {closed}, \
@@ -478,4 +538,85 @@ fn the_childs_name_on_each_action_follows_the_child() {
     assert!(rows
         .iter()
         .all(|r| r.child.as_deref() == Some("Zed Renamed")));
+}
+
+/// `allocation_open` (migration 0016) follows a referral's state by its own
+/// triggers, whatever changed it: closed with actions still open (only a
+/// hand-made change can do that; the desk cancels them first), reopened,
+/// deleted, an action moved to another referral, handed on or deleted.
+#[test]
+fn who_holds_the_open_actions_follows_every_change_of_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = demo(&dir, 1500, 5);
+    let conn = d.store().conn();
+    let same = |what: &str| {
+        assert_eq!(
+            store::allocation_open_kept(conn).unwrap(),
+            store::allocation_open_recount(conn).unwrap(),
+            "{what}"
+        );
+        assert_eq!(
+            store::allocation_owners_kept(conn).unwrap(),
+            store::allocation_owners_recount(conn).unwrap(),
+            "{what}"
+        );
+    };
+    same("after the demo");
+    let (rid, other): (i64, i64) = conn
+        .query_row(
+            "SELECT a.referral_id, (SELECT MIN(id) FROM referrals WHERE state <> 'closed' \
+             AND id <> a.referral_id) FROM actions a WHERE a.done_at IS NULL \
+             AND a.kind <> 'pass_to_duty' AND a.owner IS NULL LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let before = store::unallocated_count(conn, now(), None).unwrap();
+    assert!(before > 0);
+    // The triggers are what is tested here, so the changes go straight in
+    // (the seals are not the point: this file is thrown away).
+    conn.execute("UPDATE referrals SET state = 'closed' WHERE id = ?1", [rid])
+        .unwrap();
+    same("closed with open actions");
+    assert_eq!(
+        store::unallocated_count(conn, now(), None).unwrap(),
+        before - 1,
+        "a closed referral is not unallocated"
+    );
+    conn.execute("UPDATE referrals SET state = 'open' WHERE id = ?1", [rid])
+        .unwrap();
+    same("reopened");
+    assert_eq!(store::unallocated_count(conn, now(), None).unwrap(), before);
+    conn.execute(
+        "UPDATE actions SET referral_id = ?2 WHERE referral_id = ?1 AND done_at IS NULL",
+        [rid, other],
+    )
+    .unwrap();
+    same("actions moved to another referral");
+    conn.execute(
+        "UPDATE actions SET owner = (SELECT login FROM staff \
+         WHERE role NOT IN ('duty_worker', 'duty_manager') LIMIT 1) WHERE referral_id = ?1 \
+         AND done_at IS NULL AND owner IS NULL",
+        [other],
+    )
+    .unwrap();
+    same("handed to someone who does not allocate");
+    conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+    conn.execute("DELETE FROM actions WHERE referral_id = ?1", [other])
+        .unwrap();
+    same("actions deleted");
+    conn.execute(
+        "DELETE FROM referrals WHERE id = (SELECT referral_id FROM allocation_open LIMIT 1)",
+        [],
+    )
+    .unwrap();
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM allocation_open o WHERE NOT EXISTS \
+             (SELECT 1 FROM referrals r WHERE r.id = o.referral_id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0, "a deleted referral leaves no rows");
 }

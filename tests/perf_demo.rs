@@ -62,7 +62,7 @@ fn dump(d: &Desk) -> Vec<(String, Vec<String>)> {
             // A tally of 0 is a tally not kept: one by one, an action made
             // open and ended leaves its kind's tally at 0 where the bulk
             // fill, inserting it ended, never made the row.
-            let zero = if t == "queue_tallies" {
+            let zero = if t == "queue_tallies" || t == "allocation_owners" {
                 " WHERE n <> 0"
             } else {
                 ""
@@ -161,6 +161,14 @@ fn the_bulk_demo_is_row_for_row_the_one_by_one_one_and_verifies() {
     assert_eq!(
         store::tallies_kept(conn).unwrap(),
         store::tallies_recount(conn).unwrap()
+    );
+    assert_eq!(
+        store::allocation_open_kept(conn).unwrap(),
+        store::allocation_open_recount(conn).unwrap()
+    );
+    assert_eq!(
+        store::allocation_owners_kept(conn).unwrap(),
+        store::allocation_owners_recount(conn).unwrap()
     );
     // The monthly roll-up is the days summed.
     let off: i64 = conn

@@ -711,6 +711,16 @@ pub fn verify(format: Format, r: &VerifyReport) -> std::io::Result<()> {
             println!("handovers: {}", inert(&h.why));
         }
     }
+    if r.derived.is_empty() {
+        println!(
+            "derived counts: the queue's counts, allocation and monthly roll-up agree \
+             with their records"
+        );
+    } else {
+        for d in &r.derived {
+            println!("derived counts: DIFFER: {}", inert(d));
+        }
+    }
     println!(
         "head: {} events, last {}, hash {}",
         r.head.count,

@@ -36,6 +36,12 @@ pub enum Request {
     QueueLen {
         filter: QueueFilter,
     },
+    /// A page of the queue and the filter's count, read together.
+    QueueWindow {
+        filter: QueueFilter,
+        offset: i64,
+        limit: i64,
+    },
     Counts {
         team_id: Option<i64>,
     },
@@ -253,6 +259,11 @@ impl Desk {
                 limit,
             } => json(self.queue(&filter, now, offset, limit)?),
             Request::QueueLen { filter } => json(self.queue_len(&filter, now)?),
+            Request::QueueWindow {
+                filter,
+                offset,
+                limit,
+            } => json(self.queue_window(&filter, now, offset, limit)?),
             Request::Counts { team_id } => json(self.counts(team_id, now)?),
             Request::Teams => json(self.teams()?),
             Request::TeamNamed { name } => json(self.team_named(&name)?),

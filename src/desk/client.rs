@@ -18,6 +18,7 @@ use super::api::{HelloReply, Request};
 use super::census::CensusReturn;
 use super::handover::{HandoverReport, StoredHandover};
 use super::reports::{Report, ReportQuery};
+use super::QueueWindow;
 use super::{
     AuditView, ChildMatch, Chronology, ClosureCheck, Command, ConfirmationHistory, Desk, DeskError,
     Health, LetterDraft, Outcome, ReferralDetail, Result, VerifyReport,
@@ -337,6 +338,25 @@ impl Client {
             return d.queue(filter, now, offset, limit);
         }
         self.typed(Request::Queue {
+            filter: filter.clone(),
+            offset,
+            limit,
+        })
+    }
+
+    /// A page of the queue and the filter's count, read together (rows
+    /// handed back without JSON on a local desk, as `queue` does).
+    pub fn queue_window(
+        &mut self,
+        filter: &QueueFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<QueueWindow> {
+        if let Link::Local(d) = &mut self.link {
+            let now = d.clock_now();
+            return d.queue_window(filter, now, offset, limit);
+        }
+        self.typed(Request::QueueWindow {
             filter: filter.clone(),
             offset,
             limit,

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0013_allocation"),
     migration!("0014_screening"),
     migration!("0015_household"),
+    migration!("0016_unallocated"),
 ];
 
 /// The schema version this binary writes.

@@ -12,6 +12,7 @@ pub mod census;
 mod chronology;
 mod closure;
 mod confirmations;
+mod derived;
 mod events;
 mod handover;
 mod household;
@@ -49,6 +50,7 @@ pub use chronology::{
 };
 pub use closure::{checklist_of_referral, upsert_checklist_item, ChecklistRow};
 pub use confirmations::*;
+pub use derived::derived_problems;
 pub use events::{
     append_event, event_hash, event_head, list_events, verify_chain, ChainReport, ChainTail,
     EventFilter, EventHead, EventRow, NewEvent,

@@ -231,17 +231,6 @@ pub(crate) fn action_not_allocated_sql(now: &str) -> String {
     )
 }
 
-/// The same rule without a join per action: the open action `a` is not
-/// allocated when it counts and its owner is not among the (few) staff who
-/// allocate at `now`, a set SQLite builds once per statement.
-fn action_not_allocated_by_set_sql(now: &str) -> String {
-    format!(
-        "a.kind <> 'pass_to_duty' AND (a.owner IS NULL OR a.owner NOT IN \
-         (SELECT s.login FROM staff s WHERE {}))",
-        owner_allocates_sql(now)
-    )
-}
-
 /// Which reason applies to an action the condition above selected, in the
 /// precedence of `domain::allocation::duty_owner_problem` (what is left once
 /// the owner is known, active and duty staff is an absence).
@@ -325,31 +314,95 @@ pub fn unallocated(
 }
 
 /// How many referrals `unallocated` lists, without reading them (the queue
-/// header, every refresh): the same condition, counted.
+/// header, every refresh): the same condition, counted from what migration
+/// 0016 keeps in the same transaction as every write: `allocation_open`
+/// (who holds the open actions that count, per team and referral, for
+/// referrals not closed) and `allocation_owners` (those rows per owner).
+///
+/// For one team: the referrals held by nobody (one row), plus those whose
+/// actions are all held, some by an owner who does not allocate at `now`
+/// (only those owners' rows are read). For every team at once a referral
+/// may have open actions in two teams, so each is counted once from the
+/// rows of nobody and of the owners who do not allocate.
 pub fn unallocated_count(
     conn: &Connection,
     now: DateTime<Utc>,
     team_id: Option<i64>,
 ) -> Result<i64> {
-    // Grouped by referral on the covering index of open actions
-    // (actions_open_by_referral: referral, owner, kind, team), with the
-    // allocating staff as one set; only those referrals are then looked up
-    // to leave out a closed one.
-    // `+`: a team index would look up every open action of the team for
-    // its owner and kind, which the covering index already holds.
-    let team = if team_id.is_some() {
-        "AND +a.team_id = ?2"
-    } else {
-        "AND ?2 IS NULL"
-    };
-    let sql = format!(
-        "SELECT COUNT(*) FROM (SELECT a.referral_id AS rid FROM actions a \
-            WHERE a.done_at IS NULL {team} AND {cond} GROUP BY a.referral_id) u \
-         JOIN referrals r ON r.id = u.rid WHERE r.state <> 'closed'",
-        cond = action_not_allocated_by_set_sql("?1"),
+    let allocating = format!(
+        "SELECT s.login FROM staff s WHERE {}",
+        owner_allocates_sql("?1")
     );
-    let mut st = conn.prepare_cached(&sql)?;
-    Ok(st.query_row(params![ts(now), team_id], |r| r.get(0))?)
+    // CROSS JOIN: the few owners first, then each one's rows by the key
+    // (`<>`, not `>`: SQLite carried `owner > ''` across the join and read
+    // every held row of the team for each owner).
+    match team_id {
+        Some(team) => {
+            let sql = format!(
+                "SELECT COALESCE((SELECT n FROM allocation_owners WHERE team_id = ?2 AND owner = ''), 0) \
+                 + (SELECT COUNT(DISTINCT o.referral_id) FROM allocation_owners w \
+                    CROSS JOIN allocation_open o ON o.team_id = w.team_id AND o.owner = w.owner \
+                    WHERE w.team_id = ?2 AND w.owner <> '' AND w.n > 0 \
+                    AND w.owner NOT IN ({allocating}) \
+                    AND NOT EXISTS (SELECT 1 FROM allocation_open u WHERE u.team_id = o.team_id \
+                    AND u.owner = '' AND u.referral_id = o.referral_id))"
+            );
+            let mut st = conn.prepare_cached(&sql)?;
+            Ok(st.query_row(params![ts(now), team], |r| r.get(0))?)
+        }
+        None => {
+            let sql = format!(
+                "SELECT COUNT(DISTINCT o.referral_id) FROM allocation_owners w \
+                 CROSS JOIN allocation_open o ON o.team_id = w.team_id AND o.owner = w.owner \
+                 WHERE w.n > 0 AND (w.owner = '' OR w.owner NOT IN ({allocating}))"
+            );
+            let mut st = conn.prepare_cached(&sql)?;
+            Ok(st.query_row(params![ts(now)], |r| r.get(0))?)
+        }
+    }
+}
+
+/// What `allocation_open` must hold, recounted from the actions and
+/// referrals, as `(team_id, owner, referral_id, n)` (for `verify` and the
+/// tests), and what it holds.
+pub fn allocation_open_recount(conn: &Connection) -> Result<Vec<(i64, String, i64, i64)>> {
+    let mut st = conn.prepare(
+        "SELECT a.team_id, COALESCE(a.owner, ''), a.referral_id, COUNT(*) FROM actions a \
+         JOIN referrals r ON r.id = a.referral_id \
+         WHERE a.done_at IS NULL AND a.kind <> 'pass_to_duty' AND r.state <> 'closed' \
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// What `allocation_open` holds, in the shape of `allocation_open_recount`.
+pub fn allocation_open_kept(conn: &Connection) -> Result<Vec<(i64, String, i64, i64)>> {
+    let mut st = conn
+        .prepare("SELECT team_id, owner, referral_id, n FROM allocation_open ORDER BY 1, 2, 3")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// What `allocation_owners` must hold, recounted from the actions and
+/// referrals, as `(team_id, owner, referrals)` with no zero rows.
+pub fn allocation_owners_recount(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
+    let mut st = conn.prepare(
+        "SELECT a.team_id, COALESCE(a.owner, ''), COUNT(DISTINCT a.referral_id) FROM actions a \
+         JOIN referrals r ON r.id = a.referral_id \
+         WHERE a.done_at IS NULL AND a.kind <> 'pass_to_duty' AND r.state <> 'closed' \
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// What `allocation_owners` holds, in the same shape (zero rows left out).
+pub fn allocation_owners_kept(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
+    let mut st =
+        conn.prepare("SELECT team_id, owner, n FROM allocation_owners WHERE n <> 0 ORDER BY 1, 2")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 /// Open pass-to-duty actions past their hour (Rec 39): calls not passed to

@@ -963,14 +963,9 @@ fn queue_where_arm(
         w.push_str(INCOMING);
         args.push(t.into());
     } else if let Some(t) = f.team_id {
-        // A name search reads the covering actions_open_child (it holds the
-        // team); `+` keeps SQLite from a team index that would look up every
-        // row for its name.
-        w.push_str(if search {
-            " AND +a.team_id = ?"
-        } else {
-            " AND a.team_id = ?"
-        });
+        // A team's name search reads the team's part of the covering
+        // actions_open_team_child (0016): no row looked up for its name.
+        w.push_str(" AND a.team_id = ?");
         args.push(t.into());
     }
     if let Some(o) = &f.owner {
@@ -1022,29 +1017,19 @@ fn searching(f: &QueueFilter) -> bool {
     f.child.as_deref().is_some_and(|c| !c.trim().is_empty())
 }
 
-/// One page of the queue: open actions, most overdue first, then by due instant.
-pub fn queue_page(
-    conn: &Connection,
+/// The statement `queue_page` runs and its values, in order (the benches
+/// run the same SQL on a bare engine as the floor).
+pub fn queue_page_sql(
     f: &QueueFilter,
     now: DateTime<Utc>,
     offset: i64,
     limit: i64,
-) -> Result<Vec<QueueRow>> {
+) -> (String, Vec<rusqlite::types::Value>) {
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
     // The case's markers (issue 17), looked up for the page's rows only,
     // each through its partial index.
-    let cols = "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, \
-         s.display_name, s.absent_from, s.absent_until, a.due_at, s.role, s.active, r.urgency, \
-         (SELECT tt.name FROM transfers tr JOIN teams tt ON tt.id = tr.to_team_id \
-          WHERE tr.referral_id = a.referral_id AND tr.status = 'pending'), \
-         EXISTS (SELECT 1 FROM allocations al WHERE al.referral_id = a.referral_id \
-          AND al.ended_at IS NULL AND al.accepted_at IS NULL AND al.worker = a.owner), \
-         EXISTS (SELECT 1 FROM authorisations au WHERE au.referral_id = a.referral_id \
-          AND au.status = 'awaiting'), \
-         CASE WHEN a.kind = 'agency_check' THEN a.detail END";
-    let joins = "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
-         JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner";
+    let (cols, joins) = (QUEUE_COLS, QUEUE_JOINS);
     let sql = if f.by_urgency {
         // Overdue first, then red, amber, the rest: the rank is the
         // referral's, so this sorts the filter's open actions (an opt-in
@@ -1093,48 +1078,156 @@ pub fn queue_page(
     };
     args.push(limit.into());
     args.push(offset.into());
+    (sql, args)
+}
+
+/// What a queue row shows: the action, its referral's child, team and
+/// owner, and the case's markers (issue 17), looked up for the page's rows
+/// only, each through its partial index.
+const QUEUE_COLS: &str =
+    "SELECT a.id, a.referral_id, r.child_id, c.name, t.name, a.kind, a.owner, \
+         s.display_name, s.absent_from, s.absent_until, a.due_at, s.role, s.active, r.urgency, \
+         (SELECT tt.name FROM transfers tr JOIN teams tt ON tt.id = tr.to_team_id \
+          WHERE tr.referral_id = a.referral_id AND tr.status = 'pending'), \
+         EXISTS (SELECT 1 FROM allocations al WHERE al.referral_id = a.referral_id \
+          AND al.ended_at IS NULL AND al.accepted_at IS NULL AND al.worker = a.owner), \
+         EXISTS (SELECT 1 FROM authorisations au WHERE au.referral_id = a.referral_id \
+          AND au.status = 'awaiting'), \
+         CASE WHEN a.kind = 'agency_check' THEN a.detail END";
+const QUEUE_JOINS: &str =
+    "JOIN referrals r ON r.id = a.referral_id JOIN children c ON c.id = r.child_id \
+         JOIN teams t ON t.id = a.team_id LEFT JOIN staff s ON s.login = a.owner";
+
+/// One page of the queue: open actions, most overdue first, then by due instant.
+pub fn queue_page(
+    conn: &Connection,
+    f: &QueueFilter,
+    now: DateTime<Utc>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<QueueRow>> {
+    let (sql, args) = queue_page_sql(f, now, offset, limit);
     let mut st = conn.prepare_cached(&sql)?;
     let now_ts = ts(now);
     let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
-        let from = opt_ts(r, 8)?;
-        let until = opt_ts(r, 9)?;
-        let absent = absent_at(from, until, now);
-        let due: i64 = r.get(10)?;
-        let kind = parse_col(r, 5, ActionKind::parse)?;
-        let owner_facts = match parse_opt(r, 11, Role::parse)? {
-            Some(role) => Some(OwnerFacts {
-                role,
-                active: r.get(12)?,
-                absent_from: from,
-                absent_until: until,
-            }),
-            None => None,
-        };
-        Ok(QueueRow {
-            action_id: r.get(0)?,
-            referral_id: r.get(1)?,
-            child_id: r.get(2)?,
-            child: r.get(3)?,
-            team: r.get(4)?,
-            kind,
-            owner: r.get(6)?,
-            owner_name: r.get(7)?,
-            owner_absent: absent,
-            unallocated: action_not_allocated(kind, owner_facts.as_ref(), now),
-            due_at: from_ts(due),
-            overdue: due < now_ts,
-            urgency: parse_opt(r, 13, crate::domain::screening::Urgency::parse)?,
-            in_transfer_to: r.get(14)?,
-            new_allocation: r.get(15)?,
-            awaiting_authorisation: r.get(16)?,
-            detail: r.get(17)?,
-        })
+        queue_row(r, now, now_ts)
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// One queue row as `QUEUE_COLS` reads it.
+fn queue_row(r: &rusqlite::Row, now: DateTime<Utc>, now_ts: i64) -> rusqlite::Result<QueueRow> {
+    let from = opt_ts(r, 8)?;
+    let until = opt_ts(r, 9)?;
+    let absent = absent_at(from, until, now);
+    let due: i64 = r.get(10)?;
+    let kind = parse_col(r, 5, ActionKind::parse)?;
+    let owner_facts = match parse_opt(r, 11, Role::parse)? {
+        Some(role) => Some(OwnerFacts {
+            role,
+            active: r.get(12)?,
+            absent_from: from,
+            absent_until: until,
+        }),
+        None => None,
+    };
+    Ok(QueueRow {
+        action_id: r.get(0)?,
+        referral_id: r.get(1)?,
+        child_id: r.get(2)?,
+        child: r.get(3)?,
+        team: r.get(4)?,
+        kind,
+        owner: r.get(6)?,
+        owner_name: r.get(7)?,
+        owner_absent: absent,
+        unallocated: action_not_allocated(kind, owner_facts.as_ref(), now),
+        due_at: from_ts(due),
+        overdue: due < now_ts,
+        urgency: parse_opt(r, 13, crate::domain::screening::Urgency::parse)?,
+        in_transfer_to: r.get(14)?,
+        new_allocation: r.get(15)?,
+        awaiting_authorisation: r.get(16)?,
+        detail: r.get(17)?,
+    })
+}
+
+/// One page of the queue and how many open actions the filter matches,
+/// read together (one read transaction: the caller's). A name search reads
+/// the matching actions once, in queue order, from the covering index of
+/// open actions (0012, 0016), so the count and the page come from the same
+/// scan; only the page's rows are then joined. Any other filter is the page
+/// and the count as `queue_page` and `queue_len` read them.
+pub fn queue_page_and_len(
+    conn: &Connection,
+    f: &QueueFilter,
+    now: DateTime<Utc>,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<QueueRow>, i64)> {
+    if !searching(f) || f.by_urgency {
+        return Ok((
+            queue_page(conn, f, now, offset, limit)?,
+            queue_len(conn, f, now)?,
+        ));
+    }
+    let join = if f.unallocated {
+        "LEFT JOIN staff s ON s.login = a.owner"
+    } else {
+        ""
+    };
+    let mut matches: Vec<(i64, i64)> = Vec::new();
+    let arms: &[bool] = if f.team_id.is_some() {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    for &incoming in arms {
+        let mut args = Vec::new();
+        let w = queue_where_arm(f, now, &mut args, incoming);
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT a.due_at, a.id FROM actions a {join} WHERE {w} ORDER BY a.due_at, a.id"
+        ))?;
+        let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        for row in rows {
+            matches.push(row?);
+        }
+    }
+    if arms.len() > 1 {
+        // The team's own and its incoming transfers' actions, in queue order.
+        matches.sort_unstable();
+    }
+    let total = matches.len() as i64;
+    let from = offset.clamp(0, total) as usize;
+    let to = (offset + limit.max(0)).clamp(0, total) as usize;
+    let ids: Vec<i64> = matches[from..to].iter().map(|m| m.1).collect();
+    if ids.is_empty() {
+        return Ok((Vec::new(), total));
+    }
+    let mut st = conn.prepare_cached(&format!(
+        "{QUEUE_COLS} FROM actions a {QUEUE_JOINS} \
+         WHERE a.id IN (SELECT value FROM json_each(?1)) ORDER BY a.due_at, a.id"
+    ))?;
+    let list = format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    );
+    let now_ts = ts(now);
+    let rows = st.query_map([list], |r| queue_row(r, now, now_ts))?;
+    Ok((rows.collect::<std::result::Result<_, _>>()?, total))
+}
+
 /// How many open actions match the filter (for the scroll bar).
 pub fn queue_len(conn: &Connection, f: &QueueFilter, now: DateTime<Utc>) -> Result<i64> {
+    let (sql, args) = queue_len_sql(f, now);
+    let mut st = conn.prepare_cached(&sql)?;
+    Ok(st.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+}
+
+/// The statement `queue_len` runs and its values (for the benches' floor).
+pub fn queue_len_sql(f: &QueueFilter, now: DateTime<Utc>) -> (String, Vec<rusqlite::types::Value>) {
     let mut args = Vec::new();
     let w = queue_where(f, now, &mut args);
     let mut join = String::new();
@@ -1147,8 +1240,7 @@ pub fn queue_len(conn: &Connection, f: &QueueFilter, now: DateTime<Utc>) -> Resu
         let w2 = queue_where_arm(f, now, &mut args, true);
         sql = format!("SELECT ({sql}) + (SELECT COUNT(*) FROM actions a {join} WHERE {w2})");
     }
-    let mut st = conn.prepare_cached(&sql)?;
-    Ok(st.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+    (sql, args)
 }
 
 /// The header counts of the queue (Rec 19).

@@ -356,15 +356,23 @@ impl Screen for QueueScreen {
                 None => Vec::new(),
             };
         }
+        // The page and the count in one read; the page is read again only
+        // when the count moved the window (fewer rows than the selection).
+        let mut page = None;
         if need >= Need::Filter {
-            self.total = desk.queue_len(&f)?;
+            let w = desk.queue_window(&f, self.offset, self.page)?;
+            self.total = w.total;
+            page = Some((self.offset, w.rows));
         }
         let last = (self.total - 1).max(0);
         self.selected = self.selected.clamp(0, last);
         self.offset = self
             .offset
             .clamp((self.selected + 1 - self.page).max(0), self.selected);
-        self.rows = desk.queue(&f, self.offset, self.page)?;
+        self.rows = match page {
+            Some((at, rows)) if at == self.offset => rows,
+            _ => desk.queue(&f, self.offset, self.page)?,
+        };
         if let Some(id) = self.follow {
             if let Some(i) = self.rows.iter().position(|r| r.action_id == id) {
                 self.selected = self.offset + i as i64;

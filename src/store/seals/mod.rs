@@ -95,6 +95,14 @@ pub const UNSEALED_TABLES: &[(&str, &str)] = &[
         "derived: the queue header's counts, kept by triggers from the sealed rows",
     ),
     (
+        "allocation_owners",
+        "derived: allocation_open counted per owner, kept by triggers",
+    ),
+    (
+        "allocation_open",
+        "derived: who holds the open actions that count for allocation, kept by triggers",
+    ),
+    (
         "report_months",
         "derived: the report's monthly roll-up, kept by triggers from report_days",
     ),
