@@ -19,7 +19,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::io::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -81,6 +81,43 @@ struct Shared {
     checkpoints: Checkpoints,
     /// Every connection's store, and the watch store, open with it.
     chain_key: Option<PathBuf>,
+    /// Rung after every request a connection has served: the watchers look
+    /// at once (a change made through this server reaches the other
+    /// clients' screens without waiting for the next check).
+    bell: Bell,
+}
+
+/// A count of served requests and a condition variable to wait on it.
+#[derive(Default)]
+struct Bell {
+    rung: Mutex<u64>,
+    cv: Condvar,
+}
+
+impl Bell {
+    fn ring(&self) {
+        if let Ok(mut n) = self.rung.lock() {
+            *n = n.wrapping_add(1);
+        }
+        self.cv.notify_all();
+    }
+
+    fn count(&self) -> u64 {
+        self.rung.lock().map(|n| *n).unwrap_or(0)
+    }
+
+    /// Waits until the bell rings after `seen`, or `most` has passed;
+    /// returns the count to wait from next.
+    fn wait(&self, seen: u64, most: Duration) -> u64 {
+        let Ok(n) = self.rung.lock() else {
+            std::thread::sleep(most);
+            return seen;
+        };
+        match self.cv.wait_timeout_while(n, most, |n| *n == seen) {
+            Ok((n, _)) => *n,
+            Err(_) => seen,
+        }
+    }
 }
 
 impl Shared {
@@ -173,6 +210,7 @@ pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
             Checkpoints::Automatic
         },
         chain_key: opts.chain_key.clone(),
+        bell: Bell::default(),
     });
     // A client that hangs up must not end the server. Rust starts a program
     // with SIGPIPE ignored and the entry point leaves it so for `serve`; say
@@ -412,7 +450,11 @@ fn connection(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
                     other => other,
                 };
                 let now = desk.clock_now();
-                match desk.serve(req, now) {
+                let r = desk.serve(req, now);
+                // Whatever it was (a read may log a record's opening), the
+                // watchers look now; one that sees no change says nothing.
+                shared.bell.ring();
+                match r {
                     Ok(v) => Reply::Ok(v),
                     Err(e) => error_reply(&e),
                 }
@@ -445,27 +487,27 @@ fn backup_path(shared: &Shared, file: &str) -> Result<String, DeskError> {
 }
 
 /// Tells a watching client whenever the data changes: one line per change,
-/// checked every 20 ms (`PRAGMA data_version` costs microseconds).
+/// checked as soon as any connection of this server has served a request,
+/// and every 20 ms for writers outside it (`PRAGMA data_version` costs
+/// microseconds).
 fn watch(shared: &Shared, writer: UnixStream) -> std::io::Result<()> {
     let store = Store::open_opts(&shared.db, &shared.open_options())
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut last = store.data_version().unwrap_or(0);
     writer.set_write_timeout(Some(Duration::from_secs(5)))?;
-    let mut idle = 0u32;
+    let mut rung = shared.bell.count();
+    let mut quiet = std::time::Instant::now();
     loop {
-        std::thread::sleep(Duration::from_millis(20));
+        rung = shared.bell.wait(rung, Duration::from_millis(20));
         let v = store.data_version().unwrap_or(last);
         if v != last {
             last = v;
             send_all(&writer, format!("{{\"changed\":{v}}}\n").as_bytes())?;
-            idle = 0;
-        } else {
-            idle += 1;
+            quiet = std::time::Instant::now();
+        } else if quiet.elapsed() >= Duration::from_secs(10) {
             // Every 10 s, a keep-alive: a client that has gone is noticed.
-            if idle >= 500 {
-                send_all(&writer, b"{\"alive\":true}\n")?;
-                idle = 0;
-            }
+            send_all(&writer, b"{\"alive\":true}\n")?;
+            quiet = std::time::Instant::now();
         }
     }
 }

@@ -649,6 +649,18 @@ impl Client {
         self.typed(Request::DataVersion)
     }
 
+    /// Through a server: the connection on which it pushes change notices,
+    /// for a loop to wait on beside the terminal (readable: call
+    /// `data_version`). `None` on a local desk, which is polled.
+    #[cfg(unix)]
+    pub fn change_fd(&self) -> Option<std::os::unix::io::RawFd> {
+        use std::os::unix::io::AsRawFd;
+        match &self.link {
+            Link::Remote(r) => r.watch.as_ref().map(|w| w.get_ref().as_raw_fd()),
+            Link::Local(_) => None,
+        }
+    }
+
     /// A referral's household with what is known of each person (issue 16).
     pub fn household(
         &mut self,
