@@ -230,13 +230,14 @@ fn load() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// Median of `samples` runs of `f`, each after an untimed `setup`.
-fn time_after(samples: usize, mut setup: impl FnMut(), mut f: impl FnMut()) -> Duration {
+/// Median of `samples` matches for `probe`, each asked just after an
+/// untimed one for `before` (the keystroke before it).
+fn time_after(samples: usize, desk: &mut Desk, before: &Probe, probe: &Probe) -> Duration {
     let mut v: Vec<Duration> = (0..samples + 2)
         .map(|_| {
-            setup();
+            desk.matches(before, 5).unwrap();
             let t = Instant::now();
-            f();
+            std::hint::black_box(desk.matches(probe, 5).unwrap());
             t.elapsed()
         })
         .skip(2)
@@ -276,39 +277,15 @@ fn floor_report(desk: &mut Desk, path: &std::path::Path) {
     let samples = 40;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     for round in 1..=3 {
-        let typed = time_after(
-            samples,
-            || {
-                desk.matches(&before_full, 5).unwrap();
-            },
-            || {
-                std::hint::black_box(desk.matches(&full, 5).unwrap());
-            },
-        );
+        let typed = time_after(samples, desk, &before_full, &full);
         let typed_floor = time(samples, || {
             std::hint::black_box(floor_sql(&bare, &full, &shown_full, 200, false));
         });
-        let cold = time_after(
-            samples,
-            || {
-                desk.matches(&mil, 5).unwrap();
-            },
-            || {
-                std::hint::black_box(desk.matches(&full, 5).unwrap());
-            },
-        );
+        let cold = time_after(samples, desk, &mil, &full);
         let cold_floor = time(samples, || {
             std::hint::black_box(floor_sql(&bare, &full, &shown_full, 200, true));
         });
-        let first = time_after(
-            samples,
-            || {
-                desk.matches(&mil, 5).unwrap();
-            },
-            || {
-                std::hint::black_box(desk.matches(&mill, 5).unwrap());
-            },
-        );
+        let first = time_after(samples, desk, &mil, &mill);
         let first_floor = time(samples, || {
             std::hint::black_box(floor_sql(&bare, &mill, &shown_mill, 200, true));
         });
