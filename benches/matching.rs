@@ -13,13 +13,14 @@ use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use dutydesk::desk::demo::{generate, DemoSpec};
-use dutydesk::desk::Desk;
-use dutydesk::domain::matching::Probe;
+use dutydesk::desk::{ChildMatch, Desk};
+use dutydesk::domain::matching::{search_terms, Probe};
 use dutydesk::domain::time::parse_date;
 use dutydesk::domain::Actor;
-use dutydesk::store::Store;
+use dutydesk::store::{self, Store};
+use rusqlite::{CachedStatement, Connection, Params};
 
-fn demo_desk() -> Desk {
+fn demo_desk() -> (Desk, PathBuf) {
     let n: u32 = std::env::var("DUTYDESK_BENCH_REFERRALS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -53,7 +54,7 @@ fn demo_desk() -> Desk {
         );
     }
     eprintln!("database: {} ({n} referrals)", path.display());
-    desk
+    (desk, path)
 }
 
 /// What the form asks after each keystroke while "Amara Osie" (misspelt),
@@ -90,6 +91,229 @@ fn label(p: &Probe) -> String {
         p.address.as_deref().unwrap_or(""),
         p.dob.map_or(String::new(), |d| d.to_string())
     )
+}
+
+/// Median of `samples` runs after two warm-ups (as `benches/floor.rs`).
+fn time(samples: usize, mut f: impl FnMut()) -> Duration {
+    f();
+    f();
+    let mut v: Vec<Duration> = (0..samples)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Steps through every row, reading each column as the desk's row mappers
+/// do; returns the first column (an id) of each row.
+fn drain(st: &mut CachedStatement, p: impl Params) -> Vec<i64> {
+    let n = st.column_count();
+    let mut rows = st.query(p).unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        for i in 0..n {
+            std::hint::black_box(r.get_ref(i).unwrap());
+        }
+        out.push(r.get(0).unwrap());
+    }
+    out
+}
+
+// The per-child SQL the desk runs for each match it shows (copied from
+// `store::referrals_of_child`, `store::sibling_of`,
+// `store::household_of_referral` and `store::members_on`; keep in step).
+const REFERRALS_OF_CHILD: &str = "SELECT r.id, r.call_id, r.child_id, c.name, r.team_id, t.name, \
+     r.received_at, r.source, r.deliberate_harm, r.possible_crime, r.state, r.decision, \
+     r.decision_note, r.decided_at, r.decided_by, r.primary_need, r.assessed_at, \
+     r.service_needed_at, r.service_provided_at, r.closed_at, r.closed_by, r.closure_reason, \
+     r.urgency, r.need_level \
+     FROM referrals r JOIN children c ON c.id = r.child_id JOIN teams t ON t.id = r.team_id \
+     WHERE r.child_id = +?1 ORDER BY r.received_at, r.id";
+const MEMBER_COLS: &str = "m.id, m.referral_id, m.role, m.person_id, m.child_id, \
+    m.parental_responsibility, m.name, m.dob, m.address, m.added_by, m.added_at, m.removed_at, \
+    m.removed_by, m.removed_reason";
+
+/// The floor of the slowest keystroke: the SQL `Desk::matches` runs for
+/// `probe` (the candidate queries of `store::child_candidates`, then for
+/// each child shown its referrals, where it is named as a sibling, and the
+/// adults of its households), through a bare connection: no desk, no
+/// permission gate, no ranking, no row structs.
+fn floor_sql(bare: &Connection, probe: &Probe, shown: &[i64], limit: i64, index: bool) -> usize {
+    let [any_sql, fts_sql, dob_sql] = store::CHILD_CANDIDATE_SQL;
+    let terms = search_terms(probe);
+    let mut any = bare.prepare_cached(any_sql).unwrap();
+    let queries = if index {
+        store::candidate_queries(&terms, |q| Ok(any.exists([q])?)).unwrap()
+    } else {
+        Vec::new()
+    };
+    let mut st = bare.prepare_cached(fts_sql).unwrap();
+    let mut ids: Vec<i64> = Vec::new();
+    for q in queries {
+        let want = limit - ids.len() as i64;
+        if want <= 0 {
+            break;
+        }
+        for id in drain(&mut st, rusqlite::params![q, want + ids.len() as i64]) {
+            if !ids.contains(&id) {
+                ids.push(id);
+                if ids.len() as i64 >= limit {
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(d) = probe.dob {
+        let mut st = bare.prepare_cached(dob_sql).unwrap();
+        for id in drain(
+            &mut st,
+            rusqlite::params![d.format("%Y-%m-%d").to_string(), limit],
+        ) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    let mut refs = bare.prepare_cached(REFERRALS_OF_CHILD).unwrap();
+    let mut sib = bare
+        .prepare_cached(&format!(
+            "SELECT {MEMBER_COLS}, r.child_id, c.name, r.received_at FROM household_members m \
+             JOIN referrals r ON r.id = m.referral_id JOIN children c ON c.id = r.child_id \
+             WHERE m.child_id = ?1 AND m.removed_at IS NULL ORDER BY r.received_at, m.id"
+        ))
+        .unwrap();
+    let mut hh = bare
+        .prepare_cached(&format!(
+            "SELECT {MEMBER_COLS} FROM household_members m WHERE m.referral_id = ?1 ORDER BY m.id"
+        ))
+        .unwrap();
+    let mut on = bare
+        .prepare_cached(&format!(
+            "SELECT {MEMBER_COLS}, r.child_id, c.name, r.received_at FROM household_members m \
+             JOIN referrals r ON r.id = m.referral_id JOIN children c ON c.id = r.child_id \
+             WHERE m.id = ?1 AND m.removed_at IS NULL"
+        ))
+        .unwrap();
+    for &child in shown {
+        let referrals = drain(&mut refs, [child]);
+        drain(&mut sib, [child]);
+        for r in referrals.iter().rev() {
+            let n = hh.column_count();
+            let mut rows = hh.query([r]).unwrap();
+            let mut adults = Vec::new();
+            while let Some(row) = rows.next().unwrap() {
+                for i in 0..n {
+                    std::hint::black_box(row.get_ref(i).unwrap());
+                }
+                let person: Option<i64> = row.get(3).unwrap();
+                let removed: Option<String> = row.get(11).unwrap();
+                if person.is_some() && removed.is_none() {
+                    adults.push(row.get::<_, i64>(0).unwrap());
+                }
+            }
+            drop(rows);
+            for a in adults {
+                drain(&mut on, [a]);
+            }
+        }
+    }
+    ids.len()
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Median of `samples` matches for `probe`, each asked just after an
+/// untimed one for `before` (the keystroke before it).
+fn time_after(samples: usize, desk: &mut Desk, before: &Probe, probe: &Probe) -> Duration {
+    let mut v: Vec<Duration> = (0..samples + 2)
+        .map(|_| {
+            desk.matches(before, 5).unwrap();
+            let t = Instant::now();
+            std::hint::black_box(desk.matches(probe, 5).unwrap());
+            t.elapsed()
+        })
+        .skip(2)
+        .collect();
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Keystrokes through the desk and beside each its floor, in the same run,
+/// with the ratio: the slowest keystroke as typed (name, address and date
+/// of birth; the keystroke before had the same search terms, so the desk
+/// uses the index hits it kept and reads only the date of birth's
+/// children), the same probe asked cold (another probe just before, so
+/// every query runs), and the first keystroke with all three terms
+/// ("12 Mill", asked after "12 Mil"). Each floor is the SQL the desk runs
+/// for that keystroke through a bare connection.
+fn floor_report(desk: &mut Desk, path: &std::path::Path) {
+    let bare = Connection::open(path).expect("bare connection");
+    bare.set_prepared_statement_cache_capacity(128);
+    let keys = keystrokes();
+    let full = keys.last().unwrap().clone();
+    let before_full = keys[keys.len() - 2].clone();
+    let mill = keys
+        .iter()
+        .find(|p| p.address.as_deref() == Some("12 Mill"))
+        .unwrap()
+        .clone();
+    let mil = keys
+        .iter()
+        .find(|p| p.address.as_deref() == Some("12 Mil"))
+        .unwrap()
+        .clone();
+    let ids = |m: Vec<ChildMatch>| m.iter().map(|m| m.child.id).collect::<Vec<i64>>();
+    let shown_full = ids(desk.matches(&full, 5).unwrap());
+    let shown_mill = ids(desk.matches(&mill, 5).unwrap());
+    eprintln!("load average before the floor: {}", load());
+    let samples = 40;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    for round in 1..=3 {
+        let typed = time_after(samples, desk, &before_full, &full);
+        let typed_floor = time(samples, || {
+            std::hint::black_box(floor_sql(&bare, &full, &shown_full, 200, false));
+        });
+        let cold = time_after(samples, desk, &mil, &full);
+        let cold_floor = time(samples, || {
+            std::hint::black_box(floor_sql(&bare, &full, &shown_full, 200, true));
+        });
+        let first = time_after(samples, desk, &mil, &mill);
+        let first_floor = time(samples, || {
+            std::hint::black_box(floor_sql(&bare, &mill, &shown_mill, 200, true));
+        });
+        eprintln!(
+            "floor round {round} (medians of {samples}; load {}):",
+            load()
+        );
+        for (what, d, f) in [
+            (
+                "slowest keystroke as typed (name, address, date of birth)",
+                typed,
+                typed_floor,
+            ),
+            ("the same keystroke asked cold", cold, cold_floor),
+            (
+                "first keystroke with all three terms (\"12 Mill\")",
+                first,
+                first_floor,
+            ),
+        ] {
+            eprintln!(
+                "| {what} | {:.2} ms | {:.2} ms | {:.2}x |",
+                ms(d),
+                ms(f),
+                ms(d) / ms(f)
+            );
+        }
+    }
 }
 
 /// The whole typing sequence, each keystroke timed on its own (median and
@@ -142,8 +366,10 @@ fn per_keystroke_report(desk: &mut Desk) {
 }
 
 fn bench(c: &mut Criterion) {
-    let mut desk = demo_desk();
+    let (mut desk, path) = demo_desk();
+    eprintln!("load average: {}", load());
     per_keystroke_report(&mut desk);
+    floor_report(&mut desk, &path);
     let probes = keystrokes();
     let n = probes.len();
     c.bench_function(

@@ -142,6 +142,8 @@ pub struct Desk {
     shifts: Shifts,
     /// The desk's clock, for reads made without a `now` of their own.
     clock: Box<dyn Clock>,
+    /// The re-referral match's last index hits, for the next keystroke.
+    match_hits: Option<queries::MatchHits>,
 }
 
 impl Desk {
@@ -151,6 +153,7 @@ impl Desk {
             actor,
             shifts: Shifts::default(),
             clock: Box::new(SystemClock),
+            match_hits: None,
         }
     }
 

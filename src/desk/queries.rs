@@ -488,14 +488,35 @@ impl Desk {
     }
 
     /// Earlier children who may be the child being described (re-referrals).
+    ///
+    /// Asked on every keystroke of the call form. The trigram index's hits
+    /// for the search terms are kept for the next keystroke: when its terms
+    /// are the same (a date of birth or a street type typed, a house number
+    /// changed) and nothing has been written to the file since, by this
+    /// connection (its change count) or another (`PRAGMA data_version`),
+    /// they are used again instead of asking the index; the date of birth's
+    /// children are read every time. Either way the candidates are the same.
     pub fn matches(&mut self, probe: &Probe, limit: usize) -> Result<Vec<ChildMatch>> {
         self.gate(Permission::ReadMatches)?;
         let terms = matching::search_terms(probe);
         if terms.is_empty() && probe.dob.is_none() {
             return Ok(Vec::new());
         }
-        self.store.read(|c| {
-            let found = store::child_candidates(c, &terms, probe.dob, 200)?;
+        let stamp = (
+            self.store.data_version()?,
+            self.store.conn().total_changes(),
+        );
+        let kept = self
+            .match_hits
+            .take()
+            .filter(|h| h.terms == terms && h.stamp == stamp);
+        let (out, hits) = self.store.read(|c| {
+            let hits = match kept {
+                Some(h) => h.children,
+                None => store::children_with_terms(c, &terms, MATCH_CANDIDATES)?,
+            };
+            let mut found = hits.clone();
+            store::add_children_born(c, probe.dob, MATCH_CANDIDATES, &mut found)?;
             let cands: Vec<Candidate> = found
                 .iter()
                 .map(|ch| Candidate {
@@ -523,8 +544,14 @@ impl Desk {
                     household,
                 });
             }
-            Ok(out)
-        })
+            Ok::<_, DeskError>((out, hits))
+        })?;
+        self.match_hits = Some(MatchHits {
+            terms,
+            stamp,
+            children: hits,
+        });
+        Ok(out)
     }
 
     /// The events themselves, for code in this process (tests, the demo).
@@ -594,4 +621,15 @@ impl Desk {
             .store
             .start_keyed_chain(now, &actor.real_login, &actor.login)?)
     }
+}
+
+/// How many candidates the index and the date of birth each give the match.
+const MATCH_CANDIDATES: i64 = 200;
+
+/// The index's hits for one set of search terms, as of one state of the
+/// file: `(data_version, this connection's total changes)`.
+pub(crate) struct MatchHits {
+    terms: Vec<String>,
+    stamp: (i64, u64),
+    children: Vec<store::Child>,
 }

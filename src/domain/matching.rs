@@ -101,26 +101,67 @@ const ADDR_TOWN_ADDED: i32 = 20;
 const ADDR_SIMILAR: i32 = 15;
 const ADDR_POSTCODE: i32 = 8;
 
+/// An address as given, with its parts (see [`address_parts`]), when it
+/// normalises to something.
+struct Addr<'a> {
+    raw: &'a str,
+    tokens: Vec<String>,
+    postcode: Option<String>,
+}
+
+impl<'a> Addr<'a> {
+    /// `None` when the address normalises to nothing (as
+    /// [`normalise_address`] would give an empty string).
+    fn of(raw: Option<&'a str>) -> Option<Addr<'a>> {
+        let raw = raw?;
+        let (tokens, postcode) = address_parts(raw);
+        let empty = tokens.join(" ").is_empty() && postcode.as_deref().is_none_or(str::is_empty);
+        (!empty).then_some(Addr {
+            raw,
+            tokens,
+            postcode,
+        })
+    }
+}
+
+/// What the caller has said, normalised once for every candidate.
+struct Prepared<'a> {
+    name: Option<String>,
+    dob: Option<NaiveDate>,
+    address: Option<Addr<'a>>,
+}
+
+fn prepare(probe: &Probe) -> Prepared<'_> {
+    Prepared {
+        name: probe
+            .name
+            .as_deref()
+            .map(normalise_name)
+            .filter(|s| !s.is_empty()),
+        dob: probe.dob,
+        address: Addr::of(probe.address.as_deref()),
+    }
+}
+
 /// Scores one candidate; `None` when nothing matches well enough to show.
 pub fn score(probe: &Probe, cand: &Candidate) -> Option<Match> {
+    score_prepared(&prepare(probe), cand)
+}
+
+fn score_prepared(probe: &Prepared, cand: &Candidate) -> Option<Match> {
     let mut total: i32 = 0;
     let mut reasons: Vec<String> = Vec::new();
     let mut available: i32 = 0;
     let mut probe_has_name = false;
 
-    let probe_name = probe
-        .name
-        .as_deref()
-        .map(normalise_name)
-        .filter(|s| !s.is_empty());
-    let cand_name = cand
-        .name
-        .as_deref()
-        .map(normalise_name)
-        .filter(|s| !s.is_empty());
-    if let Some(p) = &probe_name {
+    if let Some(p) = &probe.name {
         probe_has_name = true;
         available += NAME_MAX as i32;
+        let cand_name = cand
+            .name
+            .as_deref()
+            .map(normalise_name)
+            .filter(|s| !s.is_empty());
         if let Some(c) = &cand_name {
             let (pts, why) = name_points(p, c);
             total += pts;
@@ -137,18 +178,10 @@ pub fn score(probe: &Probe, cand: &Candidate) -> Option<Match> {
         }
     }
 
-    let probe_addr = probe
-        .address
-        .as_deref()
-        .filter(|s| !normalise_address(s).is_empty());
-    let cand_addr = cand
-        .address
-        .as_deref()
-        .filter(|s| !normalise_address(s).is_empty());
-    if let Some(p) = probe_addr {
+    if let Some(p) = &probe.address {
         available += ADDR_SAME;
-        if let Some(c) = cand_addr {
-            let (pts, why) = address_points(p, c);
+        if let Some(c) = Addr::of(cand.address.as_deref()) {
+            let (pts, why) = address_points(p, &c);
             total += pts;
             reasons.push(why.to_string());
         }
@@ -164,9 +197,13 @@ pub fn score(probe: &Probe, cand: &Candidate) -> Option<Match> {
     })
 }
 
-/// Scores and sorts, best first (ties by id).
+/// Scores and sorts, best first (ties by id). The probe is normalised once.
 pub fn rank(probe: &Probe, cands: &[Candidate]) -> Vec<Match> {
-    let mut v: Vec<Match> = cands.iter().filter_map(|c| score(probe, c)).collect();
+    let prepared = prepare(probe);
+    let mut v: Vec<Match> = cands
+        .iter()
+        .filter_map(|c| score_prepared(&prepared, c))
+        .collect();
     v.sort_by(|a, b| b.score.cmp(&a.score).then(a.id.cmp(&b.id)));
     v
 }
@@ -608,13 +645,13 @@ fn plain(s: &str) -> String {
     raw_words(s).join(" ")
 }
 
-fn address_points(p: &str, c: &str) -> (i32, &'static str) {
-    let (pt, pp) = address_parts(p);
-    let (ct, cp) = address_parts(c);
+fn address_points(p: &Addr, c: &Addr) -> (i32, &'static str) {
+    let (pt, pp) = (&p.tokens, &p.postcode);
+    let (ct, cp) = (&c.tokens, &c.postcode);
     let postcodes_conflict = matches!((&pp, &cp), (Some(a), Some(b)) if a != b);
 
     if pt == ct && pp == cp {
-        return if plain(p) == plain(c) {
+        return if plain(p.raw) == plain(c.raw) {
             (ADDR_SAME, "same address")
         } else {
             (ADDR_SAME, "same address in another format")
@@ -623,10 +660,10 @@ fn address_points(p: &str, c: &str) -> (i32, &'static str) {
     if !postcodes_conflict && !pt.is_empty() && pt == ct {
         return (ADDR_NO_POSTCODE, "same address in another format");
     }
-    if !postcodes_conflict && town_added(&pt, &ct) {
+    if !postcodes_conflict && town_added(pt, ct) {
         return (ADDR_TOWN_ADDED, "same address in another format");
     }
-    if !postcodes_conflict && similar_address(&pt, &ct) {
+    if !postcodes_conflict && similar_address(pt, ct) {
         return (ADDR_SIMILAR, "similar address");
     }
     if pp.is_some() && pp == cp {

@@ -21,14 +21,28 @@ pub fn begin_fill(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Ends a fill: back to `synchronous=FULL` and the default cache, then a
-/// checkpoint that writes the whole file back (synced), so the filled file
-/// is as durable as if every batch had been synced.
+/// Ends a fill: the name search's index merged into one segment, back to
+/// `synchronous=FULL` and the default cache, then a checkpoint that writes
+/// the whole file back (synced), so the filled file is as durable as if
+/// every batch had been synced.
+///
+/// The merge: a batch's names go into `children_fts` in one statement, and
+/// FTS5 left the 1,000,000-referral file with 12 segments, each consulted
+/// for every trigram of every query; merged, the re-referral match's
+/// slowest full-text query ("amar" AND "mara" AND "mill", newest 200) went
+/// from 2.0 to 1.2 ms (`sqlite3` on a copy of the index), for 6 s more
+/// filling. The content is unchanged.
 pub fn end_fill(conn: &Connection) -> Result<()> {
+    // Durability is put back even when the merge fails.
+    let merged = conn.execute(
+        "INSERT INTO children_fts(children_fts) VALUES ('optimize')",
+        [],
+    );
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "temp_store", "DEFAULT")?;
     conn.pragma_update(None, "cache_size", -2000)?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    merged?;
     Ok(())
 }
 

@@ -318,6 +318,64 @@ pub fn child_by_id(conn: &Connection, id: i64) -> Result<Option<Child>> {
         .optional()?)
 }
 
+/// The candidate columns read straight from the trigram index's hits, in
+/// the index's order (newest first): one statement per query, where a
+/// lookup per hit cost 200 statements a keystroke.
+const FTS_CHILD_SQL: &str = "SELECT c.id, c.name, c.dob, c.dob_approx_years, c.expected_date, \
+     c.address, c.first_language, c.interpreter_needed, c.created_at \
+     FROM children_fts f CROSS JOIN children c ON c.id = f.rowid \
+     WHERE children_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2";
+
+/// Whether any row of the trigram index holds an FTS5 query.
+const FTS_ANY_SQL: &str = "SELECT 1 FROM children_fts WHERE children_fts MATCH ?1 LIMIT 1";
+
+/// Children with date of birth `?1` (index `children_dob`), at most `?2`.
+const DOB_CHILD_SQL: &str = "SELECT id, name, dob, dob_approx_years, expected_date, address, \
+     first_language, interpreter_needed, created_at FROM children WHERE dob = ?1 LIMIT ?2";
+
+/// The FTS5 queries [`child_candidates`] runs for `terms`, in order, once the
+/// terms that occur nowhere are dropped (`present` tells which do): every
+/// term, then (with more than two) all but one of them in turn, then any.
+/// Public so that a benchmark's floor runs the same SQL.
+pub fn candidate_queries(
+    terms: &[String],
+    mut present: impl FnMut(&str) -> Result<bool>,
+) -> Result<Vec<String>> {
+    let mut found: Vec<String> = Vec::new();
+    for t in terms.iter().filter(|t| t.chars().count() >= 3) {
+        let q = format!("\"{}\"", t.replace('"', "\"\""));
+        if !found.contains(&q) && present(&q)? {
+            found.push(q);
+        }
+    }
+    let mut out = Vec::new();
+    if found.is_empty() {
+        return Ok(out);
+    }
+    let and = |skip: Option<usize>| {
+        found
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != skip)
+            .map(|(_, q)| q.as_str())
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    out.push(and(None));
+    if found.len() > 2 {
+        for skip in 0..found.len() {
+            out.push(and(Some(skip)));
+        }
+    }
+    out.push(found.join(" OR "));
+    Ok(out)
+}
+
+/// The SQL [`child_candidates`] runs, for a benchmark's floor: whether a
+/// query has any hit, the hits of a query with their rows, the children
+/// with a date of birth.
+pub const CHILD_CANDIDATE_SQL: [&str; 3] = [FTS_ANY_SQL, FTS_CHILD_SQL, DOB_CHILD_SQL];
+
 /// Children whose name or address contains any of `terms` (trigram index;
 /// terms shorter than three characters are ignored), plus exact date-of-birth
 /// matches. At most `limit` from the index, plus at most `limit` by date of
@@ -329,78 +387,60 @@ pub fn child_by_id(conn: &Connection, id: i64) -> Result<Option<Child>> {
 /// every term that occurs anywhere (fragments of a misspelt word often occur
 /// nowhere), then with all but one of them, then with any, newest first.
 /// Each query is an AND or an OR with `ORDER BY rowid DESC LIMIT`, which
-/// FTS5 answers by seeking, not scanning. The domain ranks the result.
+/// FTS5 answers by seeking, not scanning; each brings its children's rows in
+/// the same statement. A query is not run once `limit` are found. The domain
+/// ranks the result.
 pub fn child_candidates(
     conn: &Connection,
     terms: &[String],
     dob: Option<NaiveDate>,
     limit: i64,
 ) -> Result<Vec<Child>> {
-    let quoted: Vec<String> = terms
-        .iter()
-        .filter(|t| t.chars().count() >= 3)
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect();
-    let mut ids: Vec<i64> = Vec::new();
-    if !quoted.is_empty() {
-        let mut probe =
-            conn.prepare_cached("SELECT 1 FROM children_fts WHERE children_fts MATCH ?1 LIMIT 1")?;
-        let mut present: Vec<&String> = Vec::new();
-        for q in &quoted {
-            if probe.exists([q])? {
-                present.push(q);
-            }
+    let mut out = children_with_terms(conn, terms, limit)?;
+    add_children_born(conn, dob, limit, &mut out)?;
+    Ok(out)
+}
+
+/// The index's part of [`child_candidates`]: children with the terms, in
+/// its order, at most `limit`.
+pub fn children_with_terms(conn: &Connection, terms: &[String], limit: i64) -> Result<Vec<Child>> {
+    let mut out: Vec<Child> = Vec::new();
+    if !terms.iter().any(|t| t.chars().count() >= 3) {
+        return Ok(out);
+    }
+    let mut any = conn.prepare_cached(FTS_ANY_SQL)?;
+    let queries = candidate_queries(terms, |q| Ok(any.exists([q])?))?;
+    let mut st = conn.prepare_cached(FTS_CHILD_SQL)?;
+    for q in queries {
+        let want = limit - out.len() as i64;
+        if want <= 0 {
+            break;
         }
-        let mut st = conn.prepare_cached(
-            "SELECT rowid FROM children_fts WHERE children_fts MATCH ?1 \
-             ORDER BY rowid DESC LIMIT ?2",
-        )?;
-        let mut run = |q: String, ids: &mut Vec<i64>| -> Result<()> {
-            let want = limit - ids.len() as i64;
-            if want <= 0 || q.is_empty() {
-                return Ok(());
-            }
-            // Ask for enough to fill up after the ones already found.
-            let rows = st.query_map(params![q, want + ids.len() as i64], |r| r.get(0))?;
-            for r in rows {
-                let id: i64 = r?;
-                if !ids.contains(&id) {
-                    ids.push(id);
-                    if ids.len() as i64 >= limit {
-                        break;
-                    }
+        // Ask for enough to fill up after the ones already found.
+        let rows = st.query_map(params![q, want + out.len() as i64], child_row)?;
+        for r in rows {
+            let c = r?;
+            if !out.iter().any(|o| o.id == c.id) {
+                out.push(c);
+                if out.len() as i64 >= limit {
+                    break;
                 }
             }
-            Ok(())
-        };
-        let and = |skip: Option<usize>| {
-            present
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| Some(*i) != skip)
-                .map(|(_, q)| q.as_str())
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        };
-        run(and(None), &mut ids)?;
-        if present.len() > 2 {
-            for skip in 0..present.len() {
-                run(and(Some(skip)), &mut ids)?;
-            }
-        }
-        let any: Vec<&str> = present.iter().map(|q| q.as_str()).collect();
-        run(any.join(" OR "), &mut ids)?;
-    }
-    let mut out: Vec<Child> = Vec::new();
-    let mut by_id = conn.prepare_cached(&format!("SELECT {CHILD_COLS} WHERE id = ?1"))?;
-    for id in &ids {
-        if let Some(c) = by_id.query_row([id], child_row).optional()? {
-            out.push(c);
         }
     }
+    Ok(out)
+}
+
+/// The date of birth's part of [`child_candidates`]: up to `limit` children
+/// born on `dob` (index `children_dob`), added to `out` unless already there.
+pub fn add_children_born(
+    conn: &Connection,
+    dob: Option<NaiveDate>,
+    limit: i64,
+    out: &mut Vec<Child>,
+) -> Result<()> {
     if let Some(d) = dob {
-        let mut st =
-            conn.prepare_cached(&format!("SELECT {CHILD_COLS} WHERE dob = ?1 LIMIT ?2"))?;
+        let mut st = conn.prepare_cached(DOB_CHILD_SQL)?;
         let rows = st.query_map(params![date_str(Some(d)), limit], child_row)?;
         for r in rows {
             let c = r?;
@@ -409,7 +449,7 @@ pub fn child_candidates(
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 // ---------------------------------------------------------------- calls

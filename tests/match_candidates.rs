@@ -1,0 +1,226 @@
+//! The store's re-referral candidates (`store::child_candidates`) against a
+//! scan of every child in Rust: the same children in the same order, for
+//! the cases a faster query could lose (a misspelt name, an address only, a
+//! date of birth only, a sibling at the same address), with a small cap so
+//! that the cap and the order of the queries (every term, all but one, any)
+//! are exercised; and the desk still shows those children.
+
+mod support;
+
+use chrono::{Duration, NaiveDate};
+
+use dutydesk::domain::matching::{search_terms, Probe};
+use dutydesk::domain::time::parse_date;
+use dutydesk::store::{self, Child};
+use support::{t0, Harness};
+
+fn seeded() -> Harness {
+    let mut h = Harness::new(t0());
+    let at = t0() - Duration::days(200);
+    let rows: &[(&str, Option<&str>, &str)] = &[
+        ("Amara Osei", Some("22/11/2019"), "Flat 3, 12 Mill Lane"),
+        ("Kwame Osei", Some("04/02/2017"), "Flat 3, 12 Mill Lane"),
+        ("Amara Osei", Some("05/06/2012"), "40 Park Avenue"),
+        ("Amara Smith", Some("22/11/2019"), "7 Mill Lane"),
+        ("Tamara Jones", None, "12 Mill Lane"),
+        ("Mara Osei", Some("22/11/2019"), "3 Church Road"),
+        ("Rosie Amara", Some("01/01/2020"), "1 Millbrook Close"),
+        ("Anne Nowak", Some("01/03/2018"), "9 Elm Grove"),
+        ("Oliver Smith", Some("14/02/2016"), "4 High Street"),
+        ("Amarah Osie", None, "12 Mill Ln"),
+        ("Osei Amara", Some("22/11/2019"), "Flat 3, 12 Mill Lane"),
+        ("Amar Patel", Some("22/11/2019"), "5 Mill Road"),
+    ];
+    for (i, (name, dob, addr)) in rows.iter().enumerate() {
+        h.log_earlier(name, *dob, addr, at + Duration::days(i as i64));
+    }
+    h
+}
+
+fn all_children(h: &Harness) -> Vec<Child> {
+    let conn = h.desk.store().conn();
+    (1..=100)
+        .filter_map(|id| store::child_by_id(conn, id).unwrap())
+        .collect()
+}
+
+/// What `child_candidates` promises, by a scan: children holding every term
+/// that occurs anywhere, then (with more than two) all but one in turn, then
+/// any, each newest first, at most `limit`; then up to `limit` with the date
+/// of birth, by id.
+fn by_scan(all: &[Child], terms: &[String], dob: Option<NaiveDate>, limit: usize) -> Vec<i64> {
+    let has = |c: &Child, t: &str| {
+        [&c.name, &c.address]
+            .iter()
+            .any(|f| f.as_deref().is_some_and(|f| f.to_lowercase().contains(t)))
+    };
+    let present: Vec<&str> = terms
+        .iter()
+        .map(|t| t.as_str())
+        .filter(|t| t.chars().count() >= 3 && all.iter().any(|c| has(c, t)))
+        .collect();
+    let mut sets: Vec<Vec<&str>> = Vec::new();
+    if !present.is_empty() {
+        sets.push(present.clone());
+        if present.len() > 2 {
+            for skip in 0..present.len() {
+                let mut s = present.clone();
+                s.remove(skip);
+                sets.push(s);
+            }
+        }
+    }
+    let mut newest: Vec<&Child> = all.iter().collect();
+    newest.sort_by_key(|c| std::cmp::Reverse(c.id));
+    let mut out: Vec<i64> = Vec::new();
+    for s in &sets {
+        for c in &newest {
+            if out.len() < limit && s.iter().all(|t| has(c, t)) && !out.contains(&c.id) {
+                out.push(c.id);
+            }
+        }
+    }
+    for c in &newest {
+        if out.len() < limit && present.iter().any(|t| has(c, t)) && !out.contains(&c.id) {
+            out.push(c.id);
+        }
+    }
+    if let Some(d) = dob {
+        let mut same: Vec<&Child> = all.iter().filter(|c| c.dob == Some(d)).collect();
+        same.sort_by_key(|c| c.id);
+        for c in same.into_iter().take(limit) {
+            if !out.contains(&c.id) {
+                out.push(c.id);
+            }
+        }
+    }
+    out
+}
+
+fn probe(name: Option<&str>, dob: Option<&str>, address: Option<&str>) -> Probe {
+    Probe {
+        name: name.map(str::to_string),
+        dob: dob.map(|d| parse_date(d).unwrap()),
+        address: address.map(str::to_string),
+    }
+}
+
+fn cases() -> Vec<(&'static str, Probe)> {
+    vec![
+        ("misspelt name", probe(Some("Amarah Osie"), None, None)),
+        (
+            "misspelt name, address and date of birth",
+            probe(Some("Amara Osie"), Some("22/11/2019"), Some("12 Mill Lane")),
+        ),
+        (
+            "address only",
+            probe(None, None, Some("Flat 3, 12 Mill Lane")),
+        ),
+        ("date of birth only", probe(None, Some("22/11/2019"), None)),
+        (
+            "sibling at the same address",
+            probe(Some("Kwame Osei"), None, Some("12 Mill Lane")),
+        ),
+        ("three letters", probe(Some("Ama"), None, None)),
+        ("swapped names", probe(Some("Osei Amara"), None, None)),
+        ("nothing on file", probe(Some("Zebedee Quux"), None, None)),
+    ]
+}
+
+#[test]
+fn candidates_are_the_scans_children_in_the_scans_order() {
+    let h = seeded();
+    let all = all_children(&h);
+    assert_eq!(all.len(), 12);
+    for limit in [1usize, 2, 3, 5, 200] {
+        for (what, p) in cases() {
+            let terms = search_terms(&p);
+            let got: Vec<i64> =
+                store::child_candidates(h.desk.store().conn(), &terms, p.dob, limit as i64)
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.id)
+                    .collect();
+            assert_eq!(
+                got,
+                by_scan(&all, &terms, p.dob, limit),
+                "{what} (limit {limit}, terms {terms:?})"
+            );
+        }
+    }
+}
+
+#[test]
+fn candidates_bring_whole_rows() {
+    let h = seeded();
+    let all = all_children(&h);
+    let p = probe(Some("Amara Osie"), Some("22/11/2019"), Some("12 Mill Lane"));
+    for c in store::child_candidates(h.desk.store().conn(), &search_terms(&p), p.dob, 200).unwrap()
+    {
+        assert_eq!(Some(&c), all.iter().find(|a| a.id == c.id));
+    }
+}
+
+fn shown(h: &mut Harness, p: &Probe) -> Vec<String> {
+    h.desk
+        .matches(p, 5)
+        .unwrap()
+        .iter()
+        .map(|m| m.child.name.clone().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn the_desk_shows_the_child_for_each_case() {
+    let mut h = seeded();
+    let misspelt = shown(
+        &mut h,
+        &probe(Some("Amarah Osie"), Some("22/11/2019"), None),
+    );
+    assert_eq!(
+        misspelt.first().map(String::as_str),
+        Some("Amara Osei"),
+        "{misspelt:?}"
+    );
+    let addr = shown(&mut h, &probe(None, None, Some("Flat 3, 12 Mill Lane")));
+    assert!(addr.iter().any(|n| n == "Amara Osei"), "{addr:?}");
+    // The sibling at the same address comes with the address alone.
+    assert!(addr.iter().any(|n| n == "Kwame Osei"), "{addr:?}");
+    let dob = shown(&mut h, &probe(None, Some("22/11/2019"), None));
+    assert!(dob.iter().any(|n| n == "Amara Osei"), "{dob:?}");
+    let sib = shown(
+        &mut h,
+        &probe(Some("Kwame Osei"), None, Some("12 Mill Lane")),
+    );
+    assert_eq!(
+        sib.first().map(String::as_str),
+        Some("Kwame Osei"),
+        "{sib:?}"
+    );
+}
+
+/// The desk keeps the index's hits from one keystroke for the next; a child
+/// written in between, by the same desk or through another connection, must
+/// still be found by the same terms.
+#[test]
+fn a_child_written_between_keystrokes_is_found() {
+    let mut h = seeded();
+    let p = probe(Some("Efua Mensah"), None, Some("8 Mill Lane"));
+    let ids = |m: Vec<dutydesk::desk::ChildMatch>| m.iter().map(|m| m.child.id).collect::<Vec<_>>();
+    assert!(ids(h.desk.matches(&p, 5).unwrap()).is_empty());
+    assert!(ids(h.client.matches(&p, 5).unwrap()).is_empty());
+    // The same terms again, nothing written: still nothing.
+    assert!(ids(h.desk.matches(&p, 5).unwrap()).is_empty());
+    let (efua, _) = h.log_earlier("Efua Mensah", None, "8 Mill Lane", t0() - Duration::days(1));
+    // Written by this desk's own connection.
+    assert_eq!(ids(h.desk.matches(&p, 5).unwrap()), vec![efua]);
+    // Written through another connection (the client's is its own).
+    assert_eq!(ids(h.client.matches(&p, 5).unwrap()), vec![efua]);
+    // A date of birth typed: the kept hits and the children born that day.
+    let with_dob = probe(Some("Efua Mensah"), Some("22/11/2019"), Some("8 Mill Lane"));
+    let got = ids(h.desk.matches(&with_dob, 5).unwrap());
+    assert_eq!(got.first(), Some(&efua), "{got:?}");
+    let (efua2, _) = h.log_earlier("Efua Mensah", Some("22/11/2019"), "8 Mill Lane", t0());
+    let got = ids(h.desk.matches(&with_dob, 5).unwrap());
+    assert_eq!(got.first(), Some(&efua2), "{got:?}");
+}
