@@ -749,3 +749,21 @@ fn raw_control_characters_in_the_file_never_reach_the_terminal() {
         "clear-screen reached the terminal"
     );
 }
+
+/// The case the settings fuzzer found: a key whose preview is made of
+/// combining marks (Debug writes each as `\u{301}`, seven characters) made
+/// the "not known" message longer than a screen shows (710 characters).
+#[test]
+fn a_setting_key_of_escaped_characters_gets_a_short_message() {
+    for ch in ['\u{301}', '"', '\u{E0041}'] {
+        let odd: String = std::iter::repeat_n(ch, 40).collect();
+        for key in [
+            odd.clone(),
+            format!("timescales.override.{odd}"),
+            format!("timescales.overrides.{odd}"),
+        ] {
+            let e = SettingKey::parse(&key).unwrap_err().to_string();
+            assert!(clear(&e).is_ok(), "{} chars: {e}", e.chars().count());
+        }
+    }
+}

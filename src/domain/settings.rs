@@ -162,9 +162,11 @@ impl SettingKey {
         for prefix in [OVERRIDE_PREFIX, "timescales.overrides."] {
             if lower.starts_with(prefix) {
                 let kind = ActionKind::parse(rest(prefix)).map_err(|_| {
+                    // The key's tail only: with the whole key and the
+                    // list, a preview of escaped characters made it too
+                    // long to read (hostile_input's limit).
                     invalid(format!(
-                        "setting {:?}: {:?} is not a clock; use one of: {}",
-                        inert(&preview(s)),
+                        "setting {prefix}…: {:?} is not a clock; use one of: {}",
                         inert(&preview(rest(prefix))),
                         clock_kinds()
                     ))
@@ -188,14 +190,15 @@ impl SettingKey {
                 return Ok(key(day));
             }
         }
+        // The clocks (KIND) are listed by the override's own message: here
+        // they made a hostile key's message longer than a screen can show.
         Err(invalid(format!(
-            "setting {:?} is not known; use timescales.profile, timescales.override.KIND \
-             (KIND one of: {}), calendar.closure.DATE, calendar.not_holiday.DATE, \
+            "setting {:?} is not known; use timescales.profile, timescales.override.KIND, \
+             calendar.closure.DATE, calendar.not_holiday.DATE, \
              calendar.bank_holiday.DATE, caseload.ceiling, caseload.ceiling.team.ID, \
              audit.checklist.N, screening.red|amber|green, need.level.N, checks.agency.N or \
              checks.clock.red|amber|green",
             inert(&preview(s)),
-            clock_kinds()
         )))
     }
 
