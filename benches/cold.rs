@@ -34,33 +34,23 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-use dutydesk::desk::demo::{generate, DemoSpec};
-use dutydesk::desk::{Desk, QueueFilter};
+use dutydesk::desk::QueueFilter;
 use dutydesk::domain::time::{end_of_london_day, london_date};
-use dutydesk::domain::Actor;
-use dutydesk::store::{self, Store};
+use dutydesk::store::{self};
 use dutydesk::tui::app::App;
 use dutydesk::tui::keymap::Keymap;
+
+mod support;
+use support::{database, now, referrals};
 
 const NOW: &str = "2026-11-20T14:30:00Z";
 const W: u16 = 120;
 const H: u16 = 40;
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 20, 14, 30, 0).unwrap()
-}
-
-fn referrals() -> u32 {
-    std::env::var("DUTYDESK_BENCH_REFERRALS")
-        .ok()
-        .and_then(|s| s.replace('_', "").parse().ok())
-        .unwrap_or(100_000)
-}
 
 fn samples() -> usize {
     std::env::var("DUTYDESK_BENCH_COLD_SAMPLES")
@@ -68,42 +58,6 @@ fn samples() -> usize {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10)
         .max(1)
-}
-
-/// The queue bench's database (as `benches/floor.rs`).
-fn database(n: u32) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-queue-{n}.sqlite3"));
-    let ready = path.with_extension("ready");
-    if !ready.exists() {
-        for ext in ["sqlite3", "sqlite3-wal", "sqlite3-shm"] {
-            let _ = std::fs::remove_file(path.with_extension(ext));
-        }
-        let t0 = Instant::now();
-        let mut desk = Desk::new(
-            Store::open(&path).expect("open bench database"),
-            Actor {
-                real_login: "bench".into(),
-                login: "dm".into(),
-            },
-        )
-        .with_clock(Box::new(dutydesk::desk::FixedClock(now())));
-        generate(
-            &mut desk,
-            &DemoSpec {
-                referrals: n,
-                seed: 1,
-                now: now(),
-                manager_login: "dm".into(),
-            },
-        )
-        .expect("demo data");
-        println!(
-            "demo of {n} referrals made in {:.1} s",
-            t0.elapsed().as_secs_f64()
-        );
-        std::fs::write(&ready, b"ok").expect("mark ready");
-    }
-    path
 }
 
 fn start_of_today() -> DateTime<Utc> {

@@ -36,62 +36,19 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeZone, Utc};
-
-use dutydesk::desk::demo::{generate, DemoSpec};
-use dutydesk::desk::Desk;
-use dutydesk::domain::Actor;
-use dutydesk::store::Store;
 use dutydesk::tui::app::POLL_MS;
+
+mod support;
+use support::database;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dutydesk");
 const NOW: &str = "2026-11-20T14:30:00Z";
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 20, 14, 30, 0).unwrap()
-}
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|s| s.replace('_', "").parse().ok())
         .unwrap_or(default)
-}
-
-/// The queue bench's database (as `benches/floor.rs`).
-fn database(n: u32) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-queue-{n}.sqlite3"));
-    let ready = path.with_extension("ready");
-    if !ready.exists() {
-        for ext in ["sqlite3", "sqlite3-wal", "sqlite3-shm"] {
-            let _ = std::fs::remove_file(path.with_extension(ext));
-        }
-        let t0 = Instant::now();
-        let mut desk = Desk::new(
-            Store::open(&path).expect("open bench database"),
-            Actor {
-                real_login: "bench".into(),
-                login: "dm".into(),
-            },
-        )
-        .with_clock(Box::new(dutydesk::desk::FixedClock(now())));
-        generate(
-            &mut desk,
-            &DemoSpec {
-                referrals: n,
-                seed: 1,
-                now: now(),
-                manager_login: "dm".into(),
-            },
-        )
-        .expect("demo data");
-        println!(
-            "demo of {n} referrals made in {:.1} s",
-            t0.elapsed().as_secs_f64()
-        );
-        std::fs::write(&ready, b"ok").expect("mark ready");
-    }
-    path
 }
 
 /// A copy of the queue bench's file to write calls into (made once; the

@@ -10,77 +10,25 @@
 //!
 //! Target (DESIGN.md, Qualities): refresh under 10 ms at 100,000 referrals.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use chrono::{DateTime, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-use dutydesk::desk::demo::{generate, DemoSpec};
-use dutydesk::desk::Desk;
-use dutydesk::domain::Actor;
-use dutydesk::store::Store;
 use dutydesk::tui::app::{App, Msg};
 use dutydesk::tui::keymap::Keymap;
 
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 20, 14, 30, 0).unwrap()
-}
-
-fn referrals() -> u32 {
-    std::env::var("DUTYDESK_BENCH_REFERRALS")
-        .ok()
-        .and_then(|s| s.replace('_', "").parse().ok())
-        .unwrap_or(100_000)
-}
-
-fn desk_on(path: &Path) -> Desk {
-    Desk::new(
-        Store::open(path).expect("open bench database"),
-        Actor {
-            real_login: "bench".into(),
-            login: "dm".into(),
-        },
-    )
-}
+mod support;
+use support::{database, desk_on, now, referrals};
 
 /// The screens' way to the file, at the bench's fixed clock.
 fn client_on(path: &Path) -> dutydesk::desk::Client {
     dutydesk::desk::Client::local(
         desk_on(path).with_clock(Box::new(dutydesk::desk::FixedClock(now()))),
     )
-}
-
-fn database(n: u32) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-queue-{n}.sqlite3"));
-    let ready = path.with_extension("ready");
-    if !ready.exists() {
-        for ext in ["sqlite3", "sqlite3-wal", "sqlite3-shm"] {
-            let _ = std::fs::remove_file(path.with_extension(ext));
-        }
-        eprintln!(
-            "making a demo database of {n} referrals at {} (once)",
-            path.display()
-        );
-        let t0 = std::time::Instant::now();
-        let mut desk = desk_on(&path);
-        generate(
-            &mut desk,
-            &DemoSpec {
-                referrals: n,
-                seed: 1,
-                now: now(),
-                manager_login: "dm".into(),
-            },
-        )
-        .expect("demo data");
-        eprintln!("made in {:.1}s", t0.elapsed().as_secs_f64());
-        std::fs::write(&ready, b"ok").expect("mark ready");
-    }
-    path
 }
 
 fn bench(c: &mut Criterion) {
