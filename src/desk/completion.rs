@@ -154,12 +154,7 @@ pub(crate) fn pass_to_duty(
     let mut a = open_action(conn, action_id)?;
     let r = referral(conn, a.referral_id)?;
     if a.kind != ActionKind::PassToDuty {
-        return Err(DeskError::Invalid(format!(
-            "action {action_id} is {}, not a call to pass to duty; it {}: use `{}`",
-            a.kind.label(),
-            a.kind.ending().describe(),
-            a.kind.ending().command(a.id, r.id)
-        )));
+        return Err(ended_elsewhere(&a, r.id, "a call to pass to duty"));
     }
     if a.owner.as_deref() != Some(me.login.as_str()) {
         permit(&me, Permission::PassOthersCallToDuty)?;
@@ -422,4 +417,17 @@ pub(crate) fn record_outcome(
         ..Default::default()
     })?;
     referral_changed(conn, r.id)
+}
+
+/// The refusal when a command that ends one kind of action is given
+/// another: what the action is, how it ends and the command that ends it
+/// (`domain::endings`), for the command meant for `what`.
+pub(crate) fn ended_elsewhere(a: &Action, referral_id: i64, what: &str) -> DeskError {
+    DeskError::Invalid(format!(
+        "action {} is {}, not {what}; it {}: use `{}`",
+        a.id,
+        a.kind.label(),
+        a.kind.ending().describe(),
+        a.kind.ending().command(a.id, referral_id)
+    ))
 }

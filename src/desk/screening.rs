@@ -245,12 +245,11 @@ pub(crate) fn respond(
         .ok_or_else(|| DeskError::NotFound(format!("no action with id {action_id}")))?;
     let r = referral(conn, a.referral_id)?;
     if a.kind != ActionKind::AgencyCheck {
-        return Err(DeskError::Invalid(format!(
-            "action {action_id} is {}, not an agency check; it {}: use `{}`",
-            a.kind.label(),
-            a.kind.ending().describe(),
-            a.kind.ending().command(a.id, r.id)
-        )));
+        return Err(super::completion::ended_elsewhere(
+            &a,
+            r.id,
+            "an agency check",
+        ));
     }
     if !a.is_open() {
         return Err(DeskError::Invalid(format!(
