@@ -112,7 +112,10 @@ fn check(d: &mut Desk, at: DateTime<Utc>, step: usize) {
         // row carries it), gathered by referral, leaving out closed ones.
         let mut by_domain: BTreeMap<i64, NotAllocated> = BTreeMap::new();
         for r in rows.iter().filter(|r| r.unallocated.is_some()) {
-            by_domain.insert(r.referral_id, r.unallocated.unwrap());
+            // The first reason in `NotAllocated::ALL` order among its actions.
+            let why = r.unallocated.unwrap();
+            let e = by_domain.entry(r.referral_id).or_insert(why);
+            *e = (*e).min(why);
         }
         let conn = d.store().conn();
         let open_refs: i64 = conn
@@ -179,6 +182,52 @@ fn check(d: &mut Desk, at: DateTime<Utc>, step: usize) {
             listed.len() as i64,
             c.unallocated,
             "list and count, step {step}"
+        );
+        // The list is the domain's verdict on the queue's rows, referral by
+        // referral: the same referrals, each with its unallocated actions
+        // counted, the first reason, and the earliest due of them.
+        let mut ids: Vec<i64> = listed.iter().map(|u| u.referral_id).collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            by_domain.keys().copied().collect::<Vec<_>>(),
+            "listed referrals, step {step}"
+        );
+        for u in &listed {
+            assert_eq!(
+                by_domain.get(&u.referral_id),
+                Some(&u.reason),
+                "reason of referral {}, step {step}",
+                u.referral_id
+            );
+            let mine: Vec<_> = rows
+                .iter()
+                .filter(|r| r.referral_id == u.referral_id && r.unallocated.is_some())
+                .collect();
+            assert_eq!(
+                u.open_actions,
+                mine.len() as i64,
+                "unallocated actions of referral {}, step {step}",
+                u.referral_id
+            );
+            let due = mine.iter().map(|r| r.due_at).min().unwrap();
+            assert_eq!(
+                u.next_due, due,
+                "next due of {}, step {step}",
+                u.referral_id
+            );
+            assert!(
+                mine.iter()
+                    .any(|r| r.due_at == due && r.kind == u.next_kind),
+                "next action of {}, step {step}",
+                u.referral_id
+            );
+        }
+        assert!(
+            listed.windows(2).all(
+                |w| (w[0].received_at, w[0].referral_id) < (w[1].received_at, w[1].referral_id)
+            ),
+            "oldest first, step {step}"
         );
     }
 }

@@ -687,12 +687,12 @@ impl Desk {
                     let mut referred_today = 0;
                     while i < per_day.len() && per_day[i].0 <= ds {
                         if per_day[i].0 == ds {
-                            referred_today += per_day[i].2;
+                            referred_today += per_day[i].1;
                         }
                         i += 1;
                     }
                     while j < spans.len() && spans[j].0 <= ds {
-                        running += spans[j].2;
+                        running += spans[j].1;
                         j += 1;
                     }
                     let cut = (end_of_london_day(d) + Duration::seconds(1)).min(now);
