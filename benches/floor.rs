@@ -32,7 +32,7 @@ use dutydesk::tui::app::{App, Msg};
 use dutydesk::tui::keymap::Keymap;
 
 mod support;
-use support::{database, desk_on, now, referrals};
+use support::{database, desk_on, now, referrals, time};
 
 thread_local! {
     static SPENT: std::cell::RefCell<Vec<Duration>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -53,21 +53,6 @@ fn take_spent() -> Option<Duration> {
     v.drain(..2);
     v.sort();
     Some(v[v.len() / 2])
-}
-
-/// Median of `samples` runs after two warm-ups.
-fn time(samples: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    f();
-    let mut v: Vec<Duration> = (0..samples)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn row(what: &str, figure: Duration, floor: Option<Duration>, target: &str) {

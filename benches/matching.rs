@@ -18,6 +18,7 @@ use dutydesk::store;
 use rusqlite::{CachedStatement, Connection, Params};
 
 mod support;
+use support::time;
 
 /// The shared demo file (`support::database`: seed 1, made once, the file
 /// the queue, floor, cold and live benches read), so the match at 1,000,000
@@ -63,21 +64,6 @@ fn label(p: &Probe) -> String {
         p.address.as_deref().unwrap_or(""),
         p.dob.map_or(String::new(), |d| d.to_string())
     )
-}
-
-/// Median of `samples` runs after two warm-ups (as `benches/floor.rs`).
-fn time(samples: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    f();
-    let mut v: Vec<Duration> = (0..samples)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    v.sort();
-    v[v.len() / 2]
 }
 
 /// Steps through every row, reading each column as the desk's row mappers

@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -72,4 +72,20 @@ pub fn database(n: u32) -> PathBuf {
         std::fs::write(&ready, b"ok").expect("mark ready");
     }
     path
+}
+
+/// Median of `samples` runs after two warm-ups (the floor and matching
+/// benches' figures and their floors).
+pub fn time(samples: usize, mut f: impl FnMut()) -> Duration {
+    f();
+    f();
+    let mut v: Vec<Duration> = (0..samples)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    v.sort();
+    v[v.len() / 2]
 }
