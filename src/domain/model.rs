@@ -26,6 +26,8 @@ macro_rules! name_enum {
             }
 
             pub fn parse(s: &str) -> Result<Self, DomainError> {
+                // As stored (every row the store reads): no copy made.
+                $(if s == $s { return Ok($name::$var); })+
                 let t = s.trim().to_ascii_lowercase().replace('-', "_");
                 $(if t == $s { return Ok($name::$var); })+
                 Err(DomainError::Invalid(format!(
