@@ -36,15 +36,7 @@ pub fn derived_problems(conn: &Connection) -> Result<Vec<String>> {
         super::reports::allocation_owners_kept(conn)?,
         super::reports::allocation_owners_recount(conn)?,
     );
-    let months: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM (SELECT substr(day, 1, 7) AS m, team_id, measure, key, \
-         SUM(n) AS n FROM report_days GROUP BY 1, 2, 3, 4) d \
-         FULL JOIN (SELECT * FROM report_months WHERE n <> 0) k \
-         ON k.month = d.m AND k.team_id = d.team_id AND k.measure = d.measure \
-         AND k.key = d.key WHERE d.n IS NOT k.n AND (d.n <> 0 OR k.n IS NOT NULL)",
-        [],
-        |r| r.get(0),
-    )?;
+    let months = report_months_differing(conn)?;
     if months > 0 {
         out.push(format!(
             "report_months (the report's monthly roll-up): {months} cells differ from the days \
@@ -52,6 +44,20 @@ pub fn derived_problems(conn: &Connection) -> Result<Vec<String>> {
         ));
     }
     Ok(out)
+}
+
+/// How many cells of `report_months` differ from the `report_days` they
+/// roll up (0: all agree; a zero cell counts as no cell).
+pub fn report_months_differing(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM (SELECT substr(day, 1, 7) AS m, team_id, measure, key, \
+         SUM(n) AS n FROM report_days GROUP BY 1, 2, 3, 4) d \
+         FULL JOIN (SELECT * FROM report_months WHERE n <> 0) k \
+         ON k.month = d.m AND k.team_id = d.team_id AND k.measure = d.measure \
+         AND k.key = d.key WHERE d.n IS NOT k.n AND (d.n <> 0 OR k.n IS NOT NULL)",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Names the rows only one side has (a kept count that is wrong shows on

@@ -50,7 +50,7 @@ pub use chronology::{
 };
 pub use closure::{checklist_of_referral, upsert_checklist_item, ChecklistRow};
 pub use confirmations::*;
-pub use derived::derived_problems;
+pub use derived::{derived_problems, report_months_differing};
 pub use events::{
     append_event, event_hash, event_head, list_events, verify_chain, ChainReport, ChainTail,
     EventFilter, EventHead, EventRow, NewEvent,
