@@ -257,7 +257,9 @@ pub fn generate_with(
     }
     // A new file nobody else has open: fill it with durability relaxed,
     // and put it back (synced) whatever happens.
-    store::bulk::begin_fill(desk.store.conn())?;
+    // About 2 KiB of file per referral: the cache holds the whole file up
+    // to 1 GiB (a million referrals make 1.9 GB).
+    store::bulk::begin_fill(desk.store.conn(), spec.referrals as i64 * 2)?;
     let out = fill(desk, spec, Mode::Bulk, progress);
     let end = store::bulk::end_fill(desk.store.conn());
     let stats = out?;
