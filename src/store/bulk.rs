@@ -294,7 +294,8 @@ struct Setwise {
 /// does in the trigger. The statements read only the row itself, so once
 /// over the batch gives the cells the trigger gives row by row; a batch
 /// only inserts (a test compares the bulk file with one written one by
-/// one). Row-by-row, the triggers' programs were two fifths of a fill.
+/// one). Row by row, the triggers' programs were two fifths of a
+/// batch's time.
 ///
 /// `None` when the text is not of that shape: the caller then defers the
 /// trigger whole (correct, only slower).
