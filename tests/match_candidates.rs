@@ -224,3 +224,64 @@ fn a_child_written_between_keystrokes_is_found() {
     let got = ids(h.desk.matches(&with_dob, 5).unwrap());
     assert_eq!(got.first(), Some(&efua2), "{got:?}");
 }
+
+/// A child's date of birth recorded leaves the name search's rows as they
+/// were (migration 0017: no delete and insert of the same name and address
+/// in the trigram index); a name or an address changed rewrites them, so the
+/// child is found by the new one and not the old.
+#[test]
+fn the_name_search_is_rewritten_only_when_a_name_or_address_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = store::Store::open(&dir.path().join("fts.db")).unwrap();
+    let found = |st: &store::Store, words: &[&str]| -> Vec<i64> {
+        let terms: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        store::child_candidates(st.conn(), &terms, None, 10)
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    let id = st
+        .write(|c| {
+            store::insert_child(
+                c,
+                &store::NewChild {
+                    name: Some("Amara Osei".into()),
+                    dob: None,
+                    dob_approx_years: Some(6),
+                    expected_date: None,
+                    address: Some("12 Mill Lane".into()),
+                    first_language: None,
+                    interpreter_needed: false,
+                },
+                t0(),
+            )
+        })
+        .unwrap();
+    assert_eq!(found(&st, &["osei"]), [id]);
+    let mut child = store::child_by_id(st.conn(), id).unwrap().unwrap();
+    child.dob = Some(NaiveDate::from_ymd_opt(2020, 3, 1).unwrap());
+    child.dob_approx_years = None;
+    child.first_language = Some("Twi".into());
+    let before = st.conn().total_changes();
+    st.write(|c| store::update_child(c, &child)).unwrap();
+    let same_name = st.conn().total_changes() - before;
+    assert_eq!(found(&st, &["osei"]), [id]);
+    assert_eq!(found(&st, &["mill"]), [id]);
+
+    child.name = Some("Amara Mensah".into());
+    let before = st.conn().total_changes();
+    st.write(|c| store::update_child(c, &child)).unwrap();
+    let new_name = st.conn().total_changes() - before;
+    // The same write (the child's row, its seal) and, for the new name
+    // only, the index's old entry out and the new one in (its shadow
+    // tables' rows: without migration 0017 both writes changed 10 rows).
+    assert!(new_name > same_name, "{same_name} {new_name}");
+    assert_eq!(found(&st, &["mensah"]), [id]);
+    assert!(found(&st, &["osei"]).is_empty());
+
+    child.address = Some("3 Church Road".into());
+    st.write(|c| store::update_child(c, &child)).unwrap();
+    assert_eq!(found(&st, &["church"]), [id]);
+    assert!(found(&st, &["mill"]).is_empty());
+}

@@ -41,6 +41,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0014_screening"),
     migration!("0015_household"),
     migration!("0016_unallocated"),
+    migration!("0017_name_search_on_change"),
 ];
 
 /// The schema version this binary writes.
