@@ -386,50 +386,49 @@ fn split_statements(body: &str) -> Option<Vec<String>> {
 
 /// Whether every bracket of `sql` outside quotes closes, none before it opens.
 fn balanced(sql: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for c in sql.chars() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                '\'' | '"' => quote = Some(c),
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth < 0 {
-                        return false;
-                    }
-                }
-                _ => {}
-            },
-        }
-    }
-    depth == 0 && quote.is_none()
+    scan(sql, |_, _| true)
 }
 
 /// Where `pat` first occurs in `sql` outside brackets and quotes.
 fn top_level(sql: &str, pat: &str) -> Option<usize> {
-    let b = sql.as_bytes();
+    let mut found = None;
+    scan(sql, |i, depth| {
+        if depth == 0 && sql[i..].starts_with(pat) {
+            found = Some(i);
+        }
+        found.is_none()
+    });
+    found
+}
+
+/// Walks `sql`, telling `visit` each byte outside quotes with how many
+/// brackets are open before it, until `visit` says stop; whether, read to
+/// the end, every quote and bracket closes and none closes before it opens.
+fn scan(sql: &str, mut visit: impl FnMut(usize, i32) -> bool) -> bool {
     let mut depth = 0i32;
     let mut quote: Option<u8> = None;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
+    let mut ordered = true;
+    for (i, &c) in sql.as_bytes().iter().enumerate() {
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => {}
-            None => match c {
-                b'\'' | b'"' => quote = Some(c),
-                b'(' => depth += 1,
-                b')' => depth -= 1,
-                _ if depth == 0 && sql[i..].starts_with(pat) => return Some(i),
-                _ => {}
-            },
+            None if c == b'\'' || c == b'"' => quote = Some(c),
+            None => {
+                if !visit(i, depth) {
+                    return false;
+                }
+                match c {
+                    b'(' => depth += 1,
+                    b')' => {
+                        depth -= 1;
+                        ordered &= depth >= 0;
+                    }
+                    _ => {}
+                }
+            }
         }
-        i += 1;
     }
-    None
+    ordered && depth == 0 && quote.is_none()
 }
 
 impl Deferred {
