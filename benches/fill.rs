@@ -29,10 +29,8 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
-use dutydesk::desk::demo::{generate, DemoSpec};
-
 mod support;
-use support::{desk_on, now, referrals};
+use support::{make_demo, referrals};
 
 /// Tables the schema's triggers fill (or FTS5 keeps): copied only when the
 /// triggers are left out.
@@ -64,18 +62,7 @@ fn samples() -> usize {
 fn desk_fill(path: &Path, n: u32) -> Duration {
     remove_db(path);
     let t = Instant::now();
-    let mut desk = desk_on(path);
-    generate(
-        &mut desk,
-        &DemoSpec {
-            referrals: n,
-            seed: 1,
-            now: now(),
-            manager_login: "dm".into(),
-        },
-    )
-    .expect("demo data");
-    drop(desk);
+    make_demo(path, n);
     t.elapsed()
 }
 

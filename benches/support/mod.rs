@@ -40,6 +40,22 @@ pub fn desk_on(path: &std::path::Path) -> Desk {
     .with_clock(Box::new(dutydesk::desk::FixedClock(now())))
 }
 
+/// Fills a new file at `path` with the benches' demo data: `n` referrals,
+/// seed 1, the fixed clock, `dm` the first team's manager.
+pub fn make_demo(path: &std::path::Path, n: u32) {
+    let mut desk = desk_on(path);
+    generate(
+        &mut desk,
+        &DemoSpec {
+            referrals: n,
+            seed: 1,
+            now: now(),
+            manager_login: "dm".into(),
+        },
+    )
+    .expect("demo data");
+}
+
 /// The shared demo file of `n` referrals, made once (a `.ready` file beside
 /// it says it was finished).
 pub fn database(n: u32) -> PathBuf {
@@ -54,17 +70,7 @@ pub fn database(n: u32) -> PathBuf {
             path.display()
         );
         let t0 = Instant::now();
-        let mut desk = desk_on(&path);
-        generate(
-            &mut desk,
-            &DemoSpec {
-                referrals: n,
-                seed: 1,
-                now: now(),
-                manager_login: "dm".into(),
-            },
-        )
-        .expect("demo data");
+        make_demo(&path, n);
         println!(
             "demo of {n} referrals made in {:.1} s",
             t0.elapsed().as_secs_f64()
