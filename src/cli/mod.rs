@@ -632,8 +632,17 @@ fn dispatch_inner(cmd: Cmd, env: &Env) -> Result<bool, DeskError> {
                 let bar = indicatif::ProgressBar::new(u64::from(referrals));
                 bar.set_style(
                     indicatif::ProgressStyle::with_template(
-                        "demo: {bar:30} {pos}/{len} referrals, {per_sec}, {elapsed} (about {eta} left)",
+                        "demo: {bar:30} {pos}/{len} referrals, {rate}, {elapsed} (about {eta} left)",
                     )
+                    // A whole number a second: `{per_sec}` printed "4,463.6653/s".
+                    .map(|s| {
+                        s.with_key(
+                            "rate",
+                            |st: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                                let _ = write!(w, "{:.0}/s", st.per_sec());
+                            },
+                        )
+                    })
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
                 );
                 let stats = crate::desk::demo::generate_with(
