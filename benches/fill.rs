@@ -29,18 +29,19 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
+use dutydesk::store::UNSEALED_TABLES;
+
 mod support;
 use support::{make_demo, referrals};
 
-/// Tables the schema's triggers fill (or FTS5 keeps): copied only when the
+/// Whether the schema's triggers fill `table` (the store's own list of
+/// derived tables, `store::UNSEALED_TABLES`): copied only when the
 /// triggers are left out.
-const DERIVED: &[&str] = &[
-    "report_days",
-    "report_months",
-    "queue_tallies",
-    "allocation_open",
-    "allocation_owners",
-];
+fn derived(table: &str) -> bool {
+    UNSEALED_TABLES
+        .iter()
+        .any(|(t, why)| *t == table && why.starts_with("derived:"))
+}
 
 fn remove_db(path: &Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
@@ -118,7 +119,7 @@ fn copy_fill(src_path: &Path, path: &Path, n: u32, triggers: bool) -> Duration {
             c.execute_batch(sql).unwrap();
             if sql.starts_with("CREATE VIRTUAL TABLE") {
                 fts.push(name.clone());
-            } else if triggers && DERIVED.contains(&name.as_str()) {
+            } else if triggers && derived(name) {
                 // Left to the triggers.
             } else {
                 tables.push(name.clone());
