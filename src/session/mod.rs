@@ -169,13 +169,18 @@ pub fn open_desk(env: &Env) -> Result<Desk, DeskError> {
 
 /// As `open_desk`; a new file gets `group` (0660) and, with `encrypt`, a key.
 pub fn open_desk_with(env: &Env, group: Option<u32>, encrypt: bool) -> Result<Desk, DeskError> {
-    open_desk_full(env, group, encrypt, None)
+    open_desk_full(env, group, encrypt, None, Default::default())
 }
 
 /// As `open_desk`, with the server's chain key file (`verify --key`, the
-/// server itself): every seal from the keyed set-up on is checked with it.
-pub fn open_desk_keyed(env: &Env, chain_key: Option<PathBuf>) -> Result<Desk, DeskError> {
-    open_desk_full(env, None, false, chain_key)
+/// server itself): every seal from the keyed set-up on is checked with it;
+/// `checkpoints` as the server opens the file (`serve --replicated`).
+pub fn open_desk_keyed(
+    env: &Env,
+    chain_key: Option<PathBuf>,
+    checkpoints: crate::store::Checkpoints,
+) -> Result<Desk, DeskError> {
+    open_desk_full(env, None, false, chain_key, checkpoints)
 }
 
 /// The line for stderr when the record may have been altered outside
@@ -196,9 +201,10 @@ fn open_desk_full(
     group: Option<u32>,
     encrypt: bool,
     chain_key: Option<PathBuf>,
+    checkpoints: crate::store::Checkpoints,
 ) -> Result<Desk, DeskError> {
     let shifts = env.config.shifts().map_err(DeskError::Invalid)?;
-    let store = secure::open_store_keyed(&env.db, group, encrypt, chain_key)?;
+    let store = secure::open_store_keyed(&env.db, group, encrypt, chain_key, checkpoints)?;
     if crate::store::readable_by_others(&env.db) {
         eprintln!(
             "dutydesk: warning: {} can be read by other users of this machine; \
@@ -309,7 +315,11 @@ pub fn open_client_keyed(env: &Env, chain_key: PathBuf) -> Result<Client, DeskEr
     if !env.db.exists() {
         return Err(missing_database(&env.db));
     }
-    open_local(env, open_desk_keyed(env, Some(chain_key))?, true)
+    open_local(
+        env,
+        open_desk_keyed(env, Some(chain_key), Default::default())?,
+        true,
+    )
 }
 
 fn open_local(env: &Env, mut desk: Desk, banner: bool) -> Result<Client, DeskError> {

@@ -91,7 +91,7 @@ pub fn open_store(
     group: Option<u32>,
     new_key: bool,
 ) -> Result<crate::store::Store, DeskError> {
-    open_store_keyed(path, group, new_key, None)
+    open_store_keyed(path, group, new_key, None, Default::default())
 }
 
 /// As `open_store`, with the server's chain key file (`verify --key`).
@@ -100,6 +100,7 @@ pub fn open_store_keyed(
     group: Option<u32>,
     new_key: bool,
     chain_key: Option<std::path::PathBuf>,
+    checkpoints: crate::store::Checkpoints,
 ) -> Result<crate::store::Store, DeskError> {
     use crate::store::{OpenOptions, Store, StoreError};
     let mut key = key_from_env();
@@ -129,7 +130,7 @@ pub fn open_store_keyed(
         group,
         key,
         chain_key: chain_key.clone(),
-        ..Default::default()
+        checkpoints,
     };
     match Store::open_opts(path, &opts) {
         Err(StoreError::NeedsKey) => match prompt_key("database passphrase: ")? {
@@ -139,7 +140,7 @@ pub fn open_store_keyed(
                     group,
                     key: Some(k),
                     chain_key,
-                    ..Default::default()
+                    checkpoints,
                 },
             )?),
             None => Err(StoreError::NeedsKey.into()),

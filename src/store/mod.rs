@@ -185,11 +185,43 @@ pub enum Checkpoints {
     /// pages (SQLite's default).
     #[default]
     Automatic,
-    /// This connection never checkpoints (`PRAGMA wal_autocheckpoint = 0`):
-    /// another process does, as Litestream does for the file it replicates
-    /// (its "Tips & Caveats" page: leave checkpoints to Litestream on a busy
-    /// server). Without that process the WAL grows until somebody checkpoints.
+    /// This connection never checkpoints: not after a commit (`PRAGMA
+    /// wal_autocheckpoint = 0`) and not when it closes as the file's last
+    /// connection (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`, so the WAL is never
+    /// copied back and deleted behind Litestream's back while it is down, the
+    /// case of Litestream's issue #752). Another process does, as Litestream
+    /// does for the file it replicates (its "Tips & Caveats" page: leave
+    /// checkpoints to Litestream on a busy server). Without that process the
+    /// WAL grows until somebody checkpoints.
     External,
+}
+
+impl Checkpoints {
+    /// Who checkpoints the file at `path` when opened asking for `self`: a
+    /// file Litestream replicates (its working folder, `.NAME-litestream`,
+    /// is beside it) is left to Litestream whoever opens it, so a command
+    /// run on the file directly (`verify`, `serve --init-key`, a backup)
+    /// never races Litestream to checkpoint.
+    pub fn for_file(self, path: &Path) -> Checkpoints {
+        if self == Checkpoints::External || litestream_replicates(path) {
+            Checkpoints::External
+        } else {
+            Checkpoints::Automatic
+        }
+    }
+}
+
+/// Whether Litestream replicates the file at `path`: its working folder
+/// `.NAME-litestream` is beside the file (Litestream makes it when it starts
+/// replicating and it stays while the file is replicated).
+pub fn litestream_replicates(path: &Path) -> bool {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return false;
+    };
+    let mut working = std::ffi::OsString::from(".");
+    working.push(name);
+    working.push("-litestream");
+    dir.join(working).is_dir()
 }
 
 impl std::fmt::Debug for OpenOptions {
@@ -254,8 +286,12 @@ impl Store {
         }
         apply_key(&conn, opts.key.as_deref())?;
         configure(&mut conn)?;
-        if opts.checkpoints == Checkpoints::External {
+        if opts.checkpoints.for_file(path) == Checkpoints::External {
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            )?;
         }
         let chain_key = opts
             .chain_key
@@ -300,6 +336,12 @@ impl Store {
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
         conn.pragma_update(None, "trusted_schema", "OFF")?;
         conn.pragma_update(None, "query_only", "ON")?;
+        // Closing it never checkpoints a log it found (a live file's, or a
+        // copy's): looking changes nothing.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::TooNew {
