@@ -232,6 +232,13 @@ pub fn run(env: &Env, opts: &ServeOptions) -> Result<(), DeskError> {
     ));
     if opts.replicated {
         log("checkpoints are left to Litestream (serve --replicated)");
+    } else if crate::store::litestream_replicates(&env.db) {
+        log(format!(
+            "checkpoints are left to Litestream: its working folder is beside {} (start the \
+             server with --replicated to say so; remove the folder if Litestream no longer \
+             replicates this file, or the log grows until something checkpoints it)",
+            env.db.display()
+        ));
     }
     for conn in listener.incoming() {
         match conn {
