@@ -629,12 +629,30 @@ fn serve_replicated_leaves_checkpoints_to_litestream() {
         if replicated {
             cmd.arg("--replicated");
         }
-        let mut server = cmd.spawn().unwrap();
-        let t = std::time::Instant::now();
-        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
-            assert!(t.elapsed() < std::time::Duration::from_secs(20));
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        // Started, and ready when its socket answers.
+        let start = |cmd: &mut Proc| {
+            let server = cmd.spawn().unwrap();
+            let t = std::time::Instant::now();
+            while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+                assert!(t.elapsed() < std::time::Duration::from_secs(20));
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            server
+        };
+        let call = |client: &mut Client, name: String, address: String, concern: String| {
+            client
+                .execute(Command::LogCall(CallInput {
+                    children: vec![ChildInput {
+                        name: Some(name),
+                        address: Some(address),
+                        ..Default::default()
+                    }],
+                    concern,
+                    ..Default::default()
+                }))
+                .unwrap();
+        };
+        let mut server = start(&mut cmd);
         let mut client = Client::remote(Remote::connect(&sock, None).unwrap());
         let main_before = std::fs::metadata(&db).unwrap().len();
         let wal = db.with_extension("db-wal");
@@ -644,33 +662,23 @@ fn serve_replicated_leaves_checkpoints_to_litestream() {
         while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 4_400_000
             && std::fs::metadata(&db).unwrap().len() == main_before
         {
-            client
-                .execute(Command::LogCall(CallInput {
-                    children: vec![ChildInput {
-                        name: Some(format!("Wal Child {i}")),
-                        address: Some(format!("{i} Long Road, with a longer address line")),
-                        ..Default::default()
-                    }],
-                    concern: "x".repeat(2000),
-                    ..Default::default()
-                }))
-                .unwrap();
+            call(
+                &mut client,
+                format!("Wal Child {i}"),
+                format!("{i} Long Road, with a longer address line"),
+                "x".repeat(2000),
+            );
             i += 1;
             assert!(i < 20_000, "the log never grew");
         }
         // A few more, past the point where SQLite would checkpoint.
         for j in 0..50 {
-            client
-                .execute(Command::LogCall(CallInput {
-                    children: vec![ChildInput {
-                        name: Some(format!("More Child {j}")),
-                        address: Some("1 Road".into()),
-                        ..Default::default()
-                    }],
-                    concern: "x".repeat(2000),
-                    ..Default::default()
-                }))
-                .unwrap();
+            call(
+                &mut client,
+                format!("More Child {j}"),
+                "1 Road".into(),
+                "x".repeat(2000),
+            );
         }
         let sizes = (
             main_before,
@@ -695,24 +703,14 @@ fn serve_replicated_leaves_checkpoints_to_litestream() {
         // The server started again on the file and its log, as after a
         // restart: its start-up opens and closes the file before anyone
         // connects; then one client comes and goes.
-        let mut server = cmd.spawn().unwrap();
-        let t = std::time::Instant::now();
-        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
-            assert!(t.elapsed() < std::time::Duration::from_secs(20));
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        let mut server = start(&mut cmd);
         let mut client = Client::remote(Remote::connect(&sock, None).unwrap());
-        client
-            .execute(Command::LogCall(CallInput {
-                children: vec![ChildInput {
-                    name: Some("After Restart".into()),
-                    address: Some("1 Road".into()),
-                    ..Default::default()
-                }],
-                concern: "after a restart".into(),
-                ..Default::default()
-            }))
-            .unwrap();
+        call(
+            &mut client,
+            "After Restart".into(),
+            "1 Road".into(),
+            "after a restart".into(),
+        );
         drop(client);
         let restarted = settled("after a restart and a client");
         let _ = server.kill();
