@@ -143,10 +143,12 @@ struct Derived {
     on: &'static str,
     insert: &'static str,
     deferred: &'static str,
-    /// The statements' upsert clause: kept when the scratch table has the
-    /// derived table's key (the report's cells, summed as they come),
-    /// removed when it has none (the name search's rows).
+    /// The statements' upsert clause, if they have one.
     upsert: &'static str,
+    /// Whether the scratch table has the derived table's key, so the upsert
+    /// clause is kept and sums into it (the report's cells); without, the
+    /// clause is removed (the name search's rows).
+    keyed: bool,
     scratch: &'static str,
     flush: &'static str,
 }
@@ -160,6 +162,7 @@ const DERIVED: &[Derived] = &[
         insert: CELLS,
         deferred: "INSERT INTO report_cells (day, team_id, measure, key, n)",
         upsert: CELLS_UPSERT,
+        keyed: true,
         scratch: REPORT_CELLS,
         flush: "",
     },
@@ -168,6 +171,7 @@ const DERIVED: &[Derived] = &[
         insert: CELLS,
         deferred: "INSERT INTO report_cells (day, team_id, measure, key, n)",
         upsert: CELLS_UPSERT,
+        keyed: true,
         scratch: REPORT_CELLS,
         flush: "",
     },
@@ -179,6 +183,7 @@ const DERIVED: &[Derived] = &[
         insert: "INSERT INTO children_fts(rowid, name, address)",
         deferred: "INSERT INTO fts_rows(rowid, name, address)",
         upsert: "",
+        keyed: false,
         scratch: "CREATE TEMP TABLE IF NOT EXISTS fts_rows \
                   (rowid INTEGER PRIMARY KEY, name TEXT, address TEXT)",
         flush: "INSERT INTO children_fts(rowid, name, address) \
@@ -259,7 +264,7 @@ pub fn defer_derived(conn: &Connection) -> Result<Deferred> {
             let mut deferred = sql
                 .replacen("CREATE TRIGGER", "CREATE TEMP TRIGGER", 1)
                 .replace(d.insert, d.deferred);
-            if !d.upsert.is_empty() && d.scratch != REPORT_CELLS {
+            if !d.upsert.is_empty() && !d.keyed {
                 deferred = deferred.replace(d.upsert, "");
             }
             conn.execute_batch(&format!("DROP TRIGGER main.\"{name}\";\n{deferred}"))?;
