@@ -135,62 +135,11 @@ pub struct Deferred {
     setwise: Vec<(String, i64)>,
 }
 
-/// A derived table whose insert triggers a bulk fill defers: what their
-/// statements say, what they say deferred (into a scratch table in
-/// memory), and how the scratch rows are added in at the end.
-struct Derived {
-    /// The table the triggers are on.
-    on: &'static str,
-    insert: &'static str,
-    deferred: &'static str,
-    /// The statements' upsert clause, if they have one.
-    upsert: &'static str,
-    /// Whether the scratch table has the derived table's key, so the upsert
-    /// clause is kept and sums into it (the report's cells); without, the
-    /// clause is removed (the name search's rows).
-    keyed: bool,
-    scratch: &'static str,
-    flush: &'static str,
-}
-
-const DERIVED: &[Derived] = &[
-    // The report's cells (0005, 0010): summed per cell, then upserted, so
-    // each cell is written once per batch instead of once per row and
-    // measure; report_days' own triggers keep report_months.
-    Derived {
-        on: "referrals",
-        insert: CELLS,
-        deferred: "INSERT INTO report_cells (day, team_id, measure, key, n)",
-        upsert: CELLS_UPSERT,
-        keyed: true,
-        scratch: REPORT_CELLS,
-        flush: "",
-    },
-    Derived {
-        on: "actions",
-        insert: CELLS,
-        deferred: "INSERT INTO report_cells (day, team_id, measure, key, n)",
-        upsert: CELLS_UPSERT,
-        keyed: true,
-        scratch: REPORT_CELLS,
-        flush: "",
-    },
-    // The children's name search (0001): one insert into the full-text
-    // index per batch (FTS5 otherwise writes its pending terms out at the
-    // next statement after every child).
-    Derived {
-        on: "children",
-        insert: "INSERT INTO children_fts(rowid, name, address)",
-        deferred: "INSERT INTO fts_rows(rowid, name, address)",
-        upsert: "",
-        keyed: false,
-        scratch: "CREATE TEMP TABLE IF NOT EXISTS fts_rows \
-                  (rowid INTEGER PRIMARY KEY, name TEXT, address TEXT)",
-        flush: "INSERT INTO children_fts(rowid, name, address) \
-                SELECT rowid, name, address FROM temp.fts_rows ORDER BY rowid; \
-                DELETE FROM temp.fts_rows;",
-    },
-];
+/// The tables a fill inserts into by the hundred thousand, whose insert
+/// triggers keep derived rows: the report's cells (0005, 0010), the queue
+/// header's tallies (0010), who holds the open actions (0013, 0016) and the
+/// children's name search (0001, 0017).
+const BULK_TABLES: &[&str] = &["referrals", "actions", "children"];
 
 const CELLS: &str = "INSERT INTO report_days (day, team_id, measure, key, n)";
 const CELLS_UPSERT: &str =
@@ -199,75 +148,59 @@ const CELLS_UPSERT: &str =
 /// key, so the triggers' upsert clause applies to it word for word and the
 /// flush reads the cells in key order with no sort. (Unkeyed, with a
 /// `GROUP BY` at the flush, sorting the batch's rows was a tenth of the
-/// fill.)
+/// fill.) Summed first because a cell is written by many rows of a batch:
+/// once per batch into `report_days` (and its monthly roll-up's trigger)
+/// instead of once per row and measure.
 const REPORT_CELLS: &str = "CREATE TEMP TABLE IF NOT EXISTS report_cells \
      (day TEXT, team_id INTEGER, measure TEXT, key TEXT, n INTEGER, \
      PRIMARY KEY (day, team_id, measure, key)) WITHOUT ROWID";
 
-/// Defers derived rows for the rest of this transaction: the insert
-/// triggers on referrals and actions that count the report's cells
-/// (`report_days`), and on children that feed the name search
-/// (`children_fts`), are set aside. The report triggers' statements run
-/// once over the batch's rows at the flush ([`setwise`]; the re-referral
-/// mark still row by row), the name search's trigger word for word but
-/// writing to a scratch table in memory; [`Deferred::flush`] adds the
-/// scratch rows in (the cells summed) and puts the triggers back. The
-/// statements are the triggers' own, so the figures are exactly what
-/// one-by-one writes make (a test compares the two).
+/// Defers derived rows for the rest of this transaction: every insert
+/// trigger on the tables a fill writes in bulk ([`BULK_TABLES`]) is set
+/// aside, and its statements run once over the batch's rows at the flush
+/// ([`setwise`]; the re-referral mark, which reads the rows inserted before
+/// it, still row by row). [`Deferred::flush`] runs them and puts the
+/// triggers back. The statements are the triggers' own, so the derived rows
+/// are exactly what one-by-one writes make (a test compares the two).
+///
+/// Why: an insert that fires a trigger is a statement that may write many
+/// rows, so SQLite keeps a statement journal for it (a copy of every page
+/// it changes, to undo that statement alone); with no insert trigger on
+/// the table, a single-row insert needs none.
 ///
 /// Inside the caller's write transaction only: a transaction that fails
 /// rolls the set-aside triggers back with everything else, so the file is
 /// never left without them. A trigger whose text is not the expected shape
 /// is left in place (correct, only slower).
 pub fn defer_derived(conn: &Connection) -> Result<Deferred> {
+    conn.execute_batch(REPORT_CELLS)?;
     let mut triggers = Vec::new();
     let mut setwise_all = Vec::new();
-    for d in DERIVED {
-        conn.execute_batch(d.scratch)?;
-        let target = d.insert.split('(').next().unwrap_or(d.insert).trim_end();
-        let table = target.rsplit(' ').next().unwrap_or(target);
+    for table in BULK_TABLES {
         let found: Vec<(String, String)> = conn
             .prepare(
                 "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' \
                  AND tbl_name = ?1 AND sql LIKE '%AFTER INSERT ON%' ORDER BY name",
             )?
-            .query_map([d.on], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<std::result::Result<_, _>>()?;
+        if found.is_empty() {
+            continue;
+        }
+        let lo: i64 = conn.query_row(
+            &format!("SELECT COALESCE(MAX(rowid), 0) FROM main.{table}"),
+            [],
+            |r| r.get(0),
+        )?;
         for (name, sql) in found {
-            // Every mention of the derived table (outside the trigger's own
-            // name) must be one of the inserts deferred.
-            let inserts = sql.matches(d.insert).count();
-            let mentions = sql.matches(table).count() - name.matches(table).count();
-            if inserts == 0
-                || (!d.upsert.is_empty() && sql.matches(d.upsert).count() != inserts)
-                || mentions != inserts
-                || !sql.starts_with(&format!("CREATE TRIGGER {name} "))
-            {
+            let Some(w) = setwise(&sql, &name, table) else {
                 continue;
+            };
+            conn.execute_batch(&format!("DROP TRIGGER main.\"{name}\";"))?;
+            if let Some(t) = &w.per_row {
+                conn.execute_batch(t)?;
             }
-            if d.insert == CELLS {
-                if let Some(w) = setwise(&sql, &name, d.on) {
-                    let lo: i64 = conn.query_row(
-                        &format!("SELECT COALESCE(MAX(rowid), 0) FROM main.{}", d.on),
-                        [],
-                        |r| r.get(0),
-                    )?;
-                    conn.execute_batch(&format!("DROP TRIGGER main.\"{name}\";"))?;
-                    if let Some(t) = &w.per_row {
-                        conn.execute_batch(t)?;
-                    }
-                    setwise_all.extend(w.statements.into_iter().map(|q| (q, lo)));
-                    triggers.push((name, sql));
-                    continue;
-                }
-            }
-            let mut deferred = sql
-                .replacen("CREATE TRIGGER", "CREATE TEMP TRIGGER", 1)
-                .replace(d.insert, d.deferred);
-            if !d.upsert.is_empty() && !d.keyed {
-                deferred = deferred.replace(d.upsert, "");
-            }
-            conn.execute_batch(&format!("DROP TRIGGER main.\"{name}\";\n{deferred}"))?;
+            setwise_all.extend(w.statements.into_iter().map(|q| (q, lo)));
             triggers.push((name, sql));
         }
     }
@@ -277,66 +210,88 @@ pub fn defer_derived(conn: &Connection) -> Result<Deferred> {
     })
 }
 
-/// A report trigger taken apart for a batch (see [`setwise`]).
+/// A trigger taken apart for a batch (see [`setwise`]).
 struct Setwise {
     /// A temporary trigger with the statements still run row by row (the
     /// ones that change the row itself), if any.
     per_row: Option<String>,
-    /// The trigger's report statements, each made to read every row of the
-    /// batch at once (`?1`: the largest rowid before it) into the scratch
-    /// cells.
+    /// The trigger's statements, each made to read every row of the batch
+    /// at once (`?1`: the largest rowid before it).
     statements: Vec<String>,
 }
 
-/// Takes a report trigger (`AFTER INSERT ON table [WHEN cond] BEGIN … END`)
-/// apart: each statement that adds report cells for the new row becomes
+/// Takes an insert trigger (`AFTER INSERT ON table [WHEN cond] BEGIN … END`)
+/// apart: each statement that inserts derived rows for the new row becomes
 /// one statement over all the rows the batch inserted, word for word, the
 /// table read under the name `new` and the trigger's condition added to
 /// its `WHERE`:
 ///
-/// - `INSERT INTO report_days (…) VALUES (exprs) ON CONFLICT …` becomes
-///   `INSERT INTO temp.report_cells (…) SELECT exprs FROM table AS new
-///   WHERE new.rowid > ?1 AND (cond)`;
-/// - `… SELECT exprs WHERE w ON CONFLICT …`, the same with `AND (w)`;
+/// - `INSERT INTO t (…) VALUES (exprs) [ON CONFLICT …]` becomes
+///   `INSERT INTO t (…) SELECT exprs FROM table AS new WHERE new.rowid > ?1
+///   AND (cond) [ON CONFLICT …]`;
+/// - `… SELECT exprs WHERE w …`, the same with `AND (w)`;
 /// - `… SELECT exprs FROM table WHERE id = new.id AND w …` (the new row as
 ///   stored, after the trigger's own update), the same.
 ///
+/// The report's cells (`report_days`) go into the batch's summed cells
+/// (`temp.report_cells`, the same key and upsert) and are added to the
+/// file once at the flush; every other table is written as the trigger
+/// writes it, its upsert clause word for word (an upsert that adds 1 adds
+/// it once per row of the `SELECT`, as once per trigger).
+///
 /// An `UPDATE table SET … WHERE id = new.id` (the row's re-referral mark,
 /// which depends on the rows inserted before it) stays a row-by-row
-/// trigger, and runs before the report statements read the row, as it
-/// does in the trigger. The statements read only the row itself, so once
-/// over the batch gives the cells the trigger gives row by row; a batch
-/// only inserts (a test compares the bulk file with one written one by
-/// one). Row by row, the triggers' programs were two fifths of a
-/// batch's time.
+/// trigger, and runs before the other statements read the row, as it does
+/// in the trigger. The other statements read the row itself and, inside a
+/// subquery, rows a batch does not change (an action's referral is written
+/// whole before its actions), so once over the batch gives what the
+/// trigger gives row by row; a batch only inserts (a test compares the
+/// bulk file with one written one by one).
 ///
-/// `None` when the text is not of that shape: the caller then defers the
-/// trigger whole (correct, only slower).
+/// `None` when the text is not of that shape: the caller then leaves the
+/// trigger in place (correct, only slower).
 fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
     let head = format!("CREATE TRIGGER {name} AFTER INSERT ON {table}");
     let rest = sql.strip_prefix(&head)?;
-    let begin = rest.find("\nBEGIN\n")?;
+    let begin = top_level(rest, "BEGIN")?;
     let cond = rest[..begin].trim();
     let cond = match cond.strip_prefix("WHEN ") {
         Some(c) => format!(" AND ({})", c.trim()),
         None if cond.is_empty() => String::new(),
         None => return None,
     };
-    let body = rest[begin + "\nBEGIN\n".len()..].strip_suffix("END")?;
+    let body = rest[begin + "BEGIN".len()..]
+        .trim_end()
+        .strip_suffix("END")?;
     let mut per_row = Vec::new();
     let mut statements = Vec::new();
     let from_new = format!("FROM {table} AS new WHERE new.rowid > ?1{cond}");
     for st in split_statements(body)? {
         if st.starts_with(&format!("UPDATE {table} SET ")) && st.ends_with("WHERE id = new.id") {
             if !statements.is_empty() {
-                // An update after a report statement: not the order kept.
+                // An update after another statement: not the order kept.
                 return None;
             }
             per_row.push(st);
             continue;
         }
-        let mid = st.strip_prefix(CELLS)?.strip_suffix(CELLS_UPSERT)?.trim();
-        let into = "INSERT INTO temp.report_cells (day, team_id, measure, key, n)";
+        let (into, mid, upsert) = insert_parts(&st)?;
+        let (into, upsert) = if into == CELLS {
+            if upsert != CELLS_UPSERT {
+                return None;
+            }
+            (
+                "INSERT INTO temp.report_cells (day, team_id, measure, key, n)".to_string(),
+                upsert,
+            )
+        } else {
+            (into.to_string(), upsert)
+        };
+        let tail = if upsert.is_empty() {
+            String::new()
+        } else {
+            format!(" {upsert}")
+        };
         if let Some(values) = mid.strip_prefix("VALUES") {
             let values = values.trim();
             let exprs = values.strip_prefix('(')?.strip_suffix(')')?;
@@ -344,7 +299,7 @@ fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
                 // Not one row's values, as `(a), (b)` would be.
                 return None;
             }
-            statements.push(format!("{into} SELECT {exprs} {from_new} {CELLS_UPSERT}"));
+            statements.push(format!("{into} SELECT {exprs} {from_new}{tail}"));
             continue;
         }
         let select = mid.strip_prefix("SELECT ")?;
@@ -368,7 +323,7 @@ fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
         }
         let and = filter.map(|w| format!(" AND ({w})")).unwrap_or_default();
         statements.push(format!(
-            "{into} SELECT {} {from_new}{and} {CELLS_UPSERT}",
+            "{into} SELECT {} {from_new}{and}{tail}",
             exprs.trim()
         ));
     }
@@ -382,6 +337,35 @@ fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
         per_row,
         statements,
     })
+}
+
+/// An insert statement of a trigger taken apart: `INSERT INTO t (cols)`
+/// written as `INSERT INTO t (cols)` whatever its spacing, what follows it
+/// (`VALUES …` or `SELECT …`, trimmed), and its upsert clause (`ON
+/// CONFLICT …`, or empty). `None` for any other statement, or an insert
+/// with no column list.
+fn insert_parts(st: &str) -> Option<(String, &str, &str)> {
+    let rest = st.strip_prefix("INSERT INTO ")?;
+    let open = rest.find('(')?;
+    let target = rest[..open].trim();
+    if target.is_empty() || target.contains(|c: char| c.is_whitespace() || c == '"') {
+        return None;
+    }
+    let close = open + rest[open..].find(')')?;
+    let cols = &rest[open + 1..close];
+    if cols.contains('(') {
+        return None;
+    }
+    let rest = &rest[close + 1..];
+    let (mid, upsert) = match top_level(rest, "ON CONFLICT ") {
+        Some(u) => (rest[..u].trim(), rest[u..].trim()),
+        None => (rest.trim(), ""),
+    };
+    Some((
+        format!("INSERT INTO {target} ({})", cols.trim()),
+        mid,
+        upsert,
+    ))
 }
 
 /// A trigger body's statements (each ends with `;` at the end of a line),
@@ -448,7 +432,8 @@ fn scan(sql: &str, mut visit: impl FnMut(usize, i32) -> bool) -> bool {
 }
 
 impl Deferred {
-    /// Adds the deferred rows in and puts the triggers back.
+    /// Runs the deferred statements over the batch, adds the summed report
+    /// cells in, and puts the triggers back.
     pub fn flush(self, conn: &Connection) -> Result<()> {
         for (q, lo) in &self.setwise {
             conn.prepare_cached(q)?.execute([lo])?;
@@ -458,11 +443,6 @@ impl Deferred {
              WHERE true {CELLS_UPSERT};
              DELETE FROM temp.report_cells;"
         ))?;
-        for d in DERIVED {
-            if !d.flush.is_empty() {
-                conn.execute_batch(d.flush)?;
-            }
-        }
         for (name, sql) in &self.triggers {
             conn.execute_batch(&format!("DROP TRIGGER IF EXISTS temp.\"{name}\";\n{sql}"))?;
         }
@@ -508,17 +488,27 @@ mod tests {
             .unwrap();
         aside.sort();
         temp.sort();
-        // The three this fill exists for (a change of their text that
-        // stopped them being deferred would only be slower: this says so).
+        // Every insert trigger on the three tables a fill writes in bulk
+        // (a change of their text that stopped one being set aside would
+        // only be slower: this says so).
         assert_eq!(
             aside,
-            ["children_fts_ai", "report_action_ai", "report_referral_ai"]
+            [
+                "allocation_action_ai",
+                "children_fts_ai",
+                "report_action_ai",
+                "report_referral_ai",
+                "tally_action_ai",
+                "tally_referral_ai"
+            ]
         );
-        // The report cells' statements run once per batch (five for an
-        // action, five for a referral); the re-referral mark and the name
-        // search's rows still row by row.
-        assert_eq!(setwise, 10);
-        assert_eq!(temp, ["children_fts_ai", "report_referral_ai"]);
+        // Their statements run once per batch: five report cells for an
+        // action and five for a referral, two tallies for an open action and
+        // one for an open referral, the allocation of an open action, the
+        // child's row of the name search. Only the re-referral mark still
+        // runs row by row.
+        assert_eq!(setwise, 15);
+        assert_eq!(temp, ["report_referral_ai"]);
         assert_eq!(triggers(store.conn(), "main"), before);
     }
 
@@ -585,14 +575,70 @@ mod tests {
     }
 
     #[test]
+    fn the_tallies_allocation_and_name_search_triggers_become_statements_over_the_batch() {
+        let sql = trigger_sql("allocation_action_ai");
+        let w = setwise(&sql, "allocation_action_ai", "actions").unwrap();
+        assert!(w.per_row.is_none());
+        // Into the table itself, the trigger's condition and filter kept,
+        // its upsert word for word (no scratch table: nothing to sum first).
+        assert_eq!(
+            w.statements,
+            [
+                "INSERT INTO allocation_open (team_id, owner, referral_id, n) SELECT new.team_id, \
+              COALESCE(new.owner, ''), new.referral_id, 1 FROM actions AS new WHERE new.rowid > ?1 \
+              AND (new.done_at IS NULL AND new.kind <> 'pass_to_duty') AND (EXISTS (SELECT 1 FROM \
+              referrals WHERE id = new.referral_id AND state <> 'closed')) ON CONFLICT (team_id, \
+              owner, referral_id) DO UPDATE SET n = n + 1"
+            ]
+        );
+        let sql = trigger_sql("tally_action_ai");
+        let w = setwise(&sql, "tally_action_ai", "actions").unwrap();
+        assert_eq!(w.statements.len(), 2);
+        assert!(
+            w.statements[1].starts_with(
+                "INSERT INTO queue_tallies (team_id, measure, n) SELECT new.team_id, 'open:' || \
+                 new.kind, 1 FROM actions AS new WHERE new.rowid > ?1 AND (new.done_at IS NULL) \
+                 ON CONFLICT"
+            ),
+            "{}",
+            w.statements[1]
+        );
+        let sql = trigger_sql("children_fts_ai");
+        let w = setwise(&sql, "children_fts_ai", "children").unwrap();
+        // The batch's children into the name search in rowid order, no upsert.
+        assert_eq!(
+            w.statements,
+            [
+                "INSERT INTO children_fts (rowid, name, address) SELECT new.id, new.name, \
+              new.address FROM children AS new WHERE new.rowid > ?1"
+            ]
+        );
+    }
+
+    #[test]
     fn a_trigger_of_another_shape_is_not_taken_apart() {
         let t = "CREATE TRIGGER t AFTER INSERT ON actions\nBEGIN\n";
         let cells = format!("{CELLS} VALUES (new.due_day, new.team_id, 'x', new.kind, 1)\n        {CELLS_UPSERT};\n");
         assert!(setwise(&format!("{t}{cells}END"), "t", "actions").is_some());
-        // Another table, another statement, two rows of values, a join, an
-        // update after a report statement, quotes that do not close.
+        // Another table, written as the trigger writes it.
+        let other = setwise(
+            &format!("{t}INSERT INTO other(a, b) VALUES (new.id, 1)\n ON CONFLICT (a) DO UPDATE SET b = b + 1;\nEND"),
+            "t",
+            "actions",
+        )
+        .unwrap();
+        assert_eq!(
+            other.statements,
+            ["INSERT INTO other (a, b) SELECT new.id, 1 FROM actions AS new WHERE new.rowid > ?1 \
+              ON CONFLICT (a) DO UPDATE SET b = b + 1"]
+        );
+        // Another statement, an insert with no column list, two rows of
+        // values, a join, the report's cells with another upsert, an update
+        // after another statement, quotes that do not close.
         for body in [
-            "INSERT INTO other (a) VALUES (new.id);\n".to_string(),
+            "DELETE FROM other WHERE a = new.id;\n".to_string(),
+            "INSERT INTO other VALUES (new.id);\n".to_string(),
+            format!("{CELLS} VALUES (new.due_day, 1, 'x', 'y', 1) ON CONFLICT DO NOTHING;\n"),
             format!("{CELLS} VALUES (new.due_day, 1, 'x', 'y', 1), (new.due_day, 1, 'x', 'z', 1) {CELLS_UPSERT};\n"),
             format!("{CELLS} SELECT p.day, 1, 'x', 'y', 1 FROM referrals p WHERE p.id = new.referral_id {CELLS_UPSERT};\n"),
             format!("{cells}UPDATE actions SET detail = 'x' WHERE id = new.id;\n"),
