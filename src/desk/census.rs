@@ -524,19 +524,24 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
     let rows = cstore::census_rows(conn, far_past, now + Duration::days(1))?;
     let kids = build(rows);
     let mut serial = 1000u32;
+    let cal = crate::domain::calendar::Calendar::england_and_wales();
     for k in &kids {
         // Identity: a date of birth where only an age (or nothing) was known.
         let first = k.referrals.first().map(|r| r.received).unwrap_or(today);
-        let mut child = store::child_by_id(conn, k.child_id)?.expect("listed");
-        if child.dob.is_none() && child.expected_date.is_none() {
+        // The child is read only when it is to be changed: the census rows
+        // already hold its dates.
+        let mut known_dob = k.dob;
+        if k.dob.is_none() && k.expected_date.is_none() {
+            let mut child = store::child_by_id(conn, k.child_id)?.expect("listed");
             let years = child.dob_approx_years.unwrap_or(rng.random_range(1..15));
             child.dob =
                 Some(first - chrono::Days::new(years as u64 * 365 + rng.random_range(10..300)));
             child.dob_approx_years = None;
             store::update_child(conn, &child)?;
+            known_dob = child.dob;
         }
-        let dob = child.dob.or(child.expected_date).unwrap_or(first);
-        let unborn = child.dob.is_none();
+        let dob = known_dob.or(k.expected_date).unwrap_or(first);
+        let unborn = known_dob.is_none();
         let sex = if unborn {
             Sex::Unknown
         } else if rng.random_bool(0.5) {
@@ -587,28 +592,35 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
             },
             now,
         )?;
-        // Referrals: dates that fit inside the referral's own life.
+        // Referrals: dates that fit inside the referral's own life. A
+        // referral taken no further is read only when it is to be changed
+        // (the census rows hold its decision, need and closure reason).
         for r in &k.referrals {
-            let mut sr = store::referral_by_id(conn, r.referral_id)?.expect("listed");
-            let read = sr.clone();
             let further = matches!(r.decision, Some(Decision::Assessment | Decision::S47));
-            if r.decision.is_none() && sr.primary_need.is_none() {
-                // Awaiting a decision: the need as the referral described it.
-                sr.primary_need = Some(PrimaryNeed::ALL[rng.random_range(1..9)]);
-                store::update_referral(conn, &sr)?;
-            }
             if !further {
-                if sr.closure_reason.is_some_and(|c| {
+                let need = r.decision.is_none() && r.primary_need.is_none();
+                let reason = r.closure_reason.is_some_and(|c| {
                     matches!(
                         c,
                         ClosureReason::NfaAfterAssessment | ClosureReason::EarlyHelpAfterAssessment
                     )
-                }) {
-                    sr.closure_reason = Some(ClosureReason::ServicesCeased);
-                    store::update_referral(conn, &sr)?;
+                });
+                if need || reason {
+                    let mut sr = store::referral_by_id(conn, r.referral_id)?.expect("listed");
+                    if need {
+                        // Awaiting a decision: the need as the referral described it.
+                        sr.primary_need = Some(PrimaryNeed::ALL[rng.random_range(1..9)]);
+                        store::update_referral(conn, &sr)?;
+                    }
+                    if reason {
+                        sr.closure_reason = Some(ClosureReason::ServicesCeased);
+                        store::update_referral(conn, &sr)?;
+                    }
                 }
                 continue;
             }
+            let mut sr = store::referral_by_id(conn, r.referral_id)?.expect("listed");
+            let read = sr.clone();
             if sr.primary_need.is_none() {
                 sr.primary_need = Some(PrimaryNeed::AbuseOrNeglect);
             }
@@ -672,7 +684,6 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
             }
             if s47 {
                 let s = start;
-                let cal = crate::domain::calendar::Calendar::england_and_wales();
                 let target = cal.nth_working_day_after(s, 15);
                 rc.s47_start = Some(iso(s));
                 rc.icpc_target = Some(iso(target));
