@@ -230,6 +230,7 @@ fn no_write_path_uses_a_deferred_transaction() {
     assert!(files.len() > 10, "scanned too few files: {}", files.len());
     let mut offences = Vec::new();
     let mut allowed = 0;
+    let mut parse_keyword = 0;
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         let rel = f.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
@@ -237,6 +238,20 @@ fn no_write_path_uses_a_deferred_transaction() {
             if rel == Path::new("src/store/mod.rs") && fn_name == "read" && why.contains("Deferred")
             {
                 allowed += 1;
+                continue;
+            }
+            // The bulk loader takes a trigger's text apart and looks for the
+            // keyword that opens its body; it returns statements, it runs no
+            // "BEGIN" (one line, named `body_kw`).
+            if rel == Path::new("src/store/bulk.rs")
+                && fn_name == "setwise"
+                && why == "SQL \"BEGIN\""
+                && text
+                    .lines()
+                    .nth(line_no - 1)
+                    .is_some_and(|l| l.trim() == "let body_kw = \"BEGIN\";")
+            {
+                parse_keyword += 1;
                 continue;
             }
             offences.push(format!(
@@ -251,6 +266,10 @@ fn no_write_path_uses_a_deferred_transaction() {
         offences.join("\n")
     );
     assert_eq!(allowed, 1, "Store::read's DEFERRED read transaction moved?");
+    assert_eq!(
+        parse_keyword, 1,
+        "the bulk loader's trigger-body keyword moved?"
+    );
 }
 
 /// The scanner itself catches each way of starting a deferred transaction.

