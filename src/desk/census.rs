@@ -618,18 +618,18 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
                     )
                 });
                 if need || reason {
-                    let mut sr = store::referral_by_id(conn, r.referral_id)?.expect("listed");
+                    // The census rows hold both codes: no read.
+                    let mut codes = (r.primary_need, r.closure_reason);
                     if need {
                         // Awaiting a decision: the need as the referral described it.
-                        sr.primary_need = Some(PrimaryNeed::ALL[rng.random_range(1..9)]);
-                        store::update_referral(conn, &sr)?;
+                        codes.0 = Some(PrimaryNeed::ALL[rng.random_range(1..9)]);
                     }
                     if reason {
-                        sr.closure_reason = Some(ClosureReason::ServicesCeased);
-                        store::update_referral(conn, &sr)?;
+                        codes.1 = Some(ClosureReason::ServicesCeased);
                     }
-                    row.primary_need = sr.primary_need.map(|p| p.code().into());
-                    row.closure_reason = sr.closure_reason.map(|c| c.code().into());
+                    store::set_referral_need_and_reason(conn, r.referral_id, codes.0, codes.1)?;
+                    row.primary_need = codes.0.map(|p| p.code().into());
+                    row.closure_reason = codes.1.map(|c| c.code().into());
                 }
                 continue;
             }
@@ -714,7 +714,12 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
             // Written back only when changed (a demo of 1,000,000 referrals
             // spent a tenth of its time rewriting unchanged rows).
             if sr != read {
-                store::update_referral(conn, &sr)?;
+                store::set_referral_need_and_reason(
+                    conn,
+                    sr.id,
+                    sr.primary_need,
+                    sr.closure_reason,
+                )?;
                 row.primary_need = sr.primary_need.map(|p| p.code().into());
                 row.closure_reason = sr.closure_reason.map(|c| c.code().into());
             }
@@ -779,7 +784,12 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
                 if after_assessment && (has_s47 || !has_assessment) {
                     let mut sr = store::referral_by_id(conn, r.referral_id)?.expect("listed");
                     sr.closure_reason = Some(ClosureReason::ServicesCeased);
-                    store::update_referral(conn, &sr)?;
+                    store::set_referral_need_and_reason(
+                        conn,
+                        sr.id,
+                        sr.primary_need,
+                        sr.closure_reason,
+                    )?;
                 }
             }
         }
