@@ -524,7 +524,7 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
     let rows = cstore::census_rows(conn, far_past, now + Duration::days(1))?;
     // The rows as this first pass leaves the file (what `census_rows` would
     // read back), for the episodes' pass after it: kept beside the writes
-    // instead of read again (a tenth of this pass at 200,000 referrals).
+    // instead of read again (a fifth of this pass at 200,000 referrals).
     // `build` keeps every row in order, so a child's rows are the next
     // `k.referrals.len()` of them.
     let mut after = rows.clone();
@@ -605,8 +605,8 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
             row.child = child_row.clone();
         }
         // Referrals: dates that fit inside the referral's own life. A
-        // referral taken no further is read only when it is to be changed
-        // (the census rows hold its decision, need and closure reason).
+        // referral taken no further is not read: the census rows hold its
+        // decision, need and closure reason.
         for (r, row) in k.referrals.iter().zip(&mut after[mine]) {
             let further = matches!(r.decision, Some(Decision::Assessment | Decision::S47));
             if !further {
