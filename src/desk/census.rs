@@ -511,6 +511,20 @@ pub fn demo_upn(la: u32, serial: u32) -> String {
     format!("{letter}{rest}")
 }
 
+/// Writes a referral's primary need and closure reason, and keeps the census
+/// row beside it as the file now holds them (the demo's census pass).
+fn write_codes(
+    conn: &Connection,
+    row: &mut cstore::CensusSourceRow,
+    need: Option<PrimaryNeed>,
+    reason: Option<ClosureReason>,
+) -> Result<()> {
+    store::set_referral_need_and_reason(conn, row.referral_id, need, reason)?;
+    row.primary_need = need.map(|p| p.code().into());
+    row.closure_reason = reason.map(|c| c.code().into());
+    Ok(())
+}
+
 /// Gives demo children and worked referrals census details consistent with
 /// what the demo recorded (so the demo's census is complete and passes the
 /// DfE validator): sex, ethnicity, disability, UPN or the reason there is
@@ -627,9 +641,7 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
                     if reason {
                         codes.1 = Some(ClosureReason::ServicesCeased);
                     }
-                    store::set_referral_need_and_reason(conn, r.referral_id, codes.0, codes.1)?;
-                    row.primary_need = codes.0.map(|p| p.code().into());
-                    row.closure_reason = codes.1.map(|c| c.code().into());
+                    write_codes(conn, row, codes.0, codes.1)?;
                 }
                 continue;
             }
@@ -714,14 +726,7 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
             // Written back only when changed (a demo of 1,000,000 referrals
             // spent a tenth of its time rewriting unchanged rows).
             if sr != read {
-                store::set_referral_need_and_reason(
-                    conn,
-                    sr.id,
-                    sr.primary_need,
-                    sr.closure_reason,
-                )?;
-                row.primary_need = sr.primary_need.map(|p| p.code().into());
-                row.closure_reason = sr.closure_reason.map(|c| c.code().into());
+                write_codes(conn, row, sr.primary_need, sr.closure_reason)?;
             }
             cstore::set_referral_census(conn, r.referral_id, &rc, now)?;
             row.census = rc;
