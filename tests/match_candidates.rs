@@ -285,3 +285,91 @@ fn the_name_search_is_rewritten_only_when_a_name_or_address_changes() {
     assert_eq!(found(&st, &["church"]), [id]);
     assert!(found(&st, &["mill"]).is_empty());
 }
+
+/// A call logged about a child already on file (`existing_child_id`), as
+/// `desk` (its own connection).
+fn log_again(desk: &mut dutydesk::desk::Desk, child: &Child, at: chrono::DateTime<chrono::Utc>) {
+    use dutydesk::desk::{CallInput, ChildInput, Command, ReferrerInput};
+    desk.execute(
+        Command::LogCall(CallInput {
+            children: vec![ChildInput {
+                existing_child_id: Some(child.id),
+                name: child.name.clone(),
+                address: child.address.clone(),
+                ..Default::default()
+            }],
+            concern: "a later concern".into(),
+            referrer: ReferrerInput {
+                source: Some("2A".into()),
+                ..Default::default()
+            },
+            received_at: Some(at),
+            ..Default::default()
+        }),
+        at,
+    )
+    .unwrap();
+}
+
+/// The call form's probes while a name, an address and a date of birth are
+/// typed one character at a time.
+fn typing(name: &str, address: &str, dob: &str) -> Vec<Probe> {
+    let mut out = Vec::new();
+    for i in 1..=name.len() {
+        out.push(probe(Some(name[..i].trim()), None, None));
+    }
+    for i in 1..=address.len() {
+        out.push(probe(Some(name), None, Some(address[..i].trim())));
+    }
+    out.push(probe(Some(name), Some(dob), Some(address)));
+    out
+}
+
+/// The desk keeps what one keystroke read for the next while the file is
+/// unchanged (the index's hits, each candidate's normalised name and
+/// address, each shown child's referrals, sibling links and household).
+/// Typed through one desk, every keystroke's answer is the one a desk asked
+/// for the first time gives; typed again, the same; and a referral logged
+/// for a shown child between keystrokes, through this desk or another
+/// connection, is in the next answer.
+#[test]
+fn kept_reads_answer_as_a_fresh_desk_would_and_follow_writes() {
+    let mut h = seeded();
+    let path = h.dir.path().join("desk.db");
+    let fresh = |p: &Probe| {
+        let mut d =
+            dutydesk::desk::Desk::new(store::Store::open(&path).unwrap(), support::actor("hbell"))
+                .with_clock(Box::new(dutydesk::desk::FixedClock(t0())));
+        d.matches(p, 5).unwrap()
+    };
+    let keys = typing("Amara Osie", "12 Mill Lane", "22/11/2019");
+    let mut answers = Vec::new();
+    for p in &keys {
+        let kept = h.desk.matches(p, 5).unwrap();
+        assert_eq!(kept, fresh(p), "{p:?}");
+        answers.push(kept);
+    }
+    assert!(answers.iter().any(|a| !a.is_empty()));
+    for (p, first) in keys.iter().zip(&answers) {
+        assert_eq!(&h.desk.matches(p, 5).unwrap(), first, "typed again: {p:?}");
+    }
+
+    let full = keys.last().unwrap();
+    let top = h.desk.matches(full, 5).unwrap()[0].clone();
+    let before = top.referrals.len();
+    // Through this desk's own connection.
+    log_again(&mut h.desk, &top.child, t0() - Duration::days(2));
+    let again = h.desk.matches(full, 5).unwrap();
+    let now_top = again.iter().find(|m| m.child.id == top.child.id).unwrap();
+    assert_eq!(now_top.referrals.len(), before + 1);
+    assert_eq!(again, fresh(full));
+    // Through another connection.
+    let mut other =
+        dutydesk::desk::Desk::new(store::Store::open(&path).unwrap(), support::actor("hbell"))
+            .with_clock(Box::new(dutydesk::desk::FixedClock(t0())));
+    log_again(&mut other, &top.child, t0() - Duration::days(1));
+    let again = h.desk.matches(full, 5).unwrap();
+    let now_top = again.iter().find(|m| m.child.id == top.child.id).unwrap();
+    assert_eq!(now_top.referrals.len(), before + 2);
+    assert_eq!(again, fresh(full));
+}

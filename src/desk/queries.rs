@@ -1,5 +1,7 @@
 //! Reads. Each runs in one read transaction so it sees one snapshot.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -489,13 +491,15 @@ impl Desk {
 
     /// Earlier children who may be the child being described (re-referrals).
     ///
-    /// Asked on every keystroke of the call form. The trigram index's hits
-    /// for the search terms are kept for the next keystroke: when its terms
-    /// are the same (a date of birth or a street type typed, a house number
-    /// changed) and nothing has been written to the file since, by this
-    /// connection (its change count) or another (`PRAGMA data_version`),
-    /// they are used again instead of asking the index; the date of birth's
-    /// children are read every time. Either way the candidates are the same.
+    /// Asked on every keystroke of the call form, so what one keystroke
+    /// read is kept for the next while nothing has been written to the file,
+    /// by this connection (its change count) or another (`PRAGMA
+    /// data_version`): the trigram index's hits for the search terms (used
+    /// again when the terms are the same: a date of birth or a street type
+    /// typed, a house number changed), each candidate's name and address
+    /// normalised for the ranking, and each shown child's referrals,
+    /// sibling links and household adults. The date of birth's children are
+    /// read every time. Either way the answer is the same as asked afresh.
     pub fn matches(&mut self, probe: &Probe, limit: usize) -> Result<Vec<ChildMatch>> {
         self.gate(Permission::ReadMatches)?;
         let terms = matching::search_terms(probe);
@@ -506,36 +510,53 @@ impl Desk {
             self.store.data_version()?,
             self.store.conn().total_changes(),
         );
-        let kept = self
+        let mut kept = self
             .match_hits
             .take()
-            .filter(|h| h.terms == terms && h.stamp == stamp);
-        let (out, hits) = self.store.read(|c| {
-            let hits = match kept {
-                Some(h) => h.children,
-                None => store::children_with_terms(c, &terms, MATCH_CANDIDATES)?,
-            };
-            let mut found = hits.clone();
+            .filter(|h| h.stamp == stamp)
+            .unwrap_or_else(|| MatchHits::new(stamp));
+        if kept.normalised.len() > MATCH_KEPT_MAX || kept.about.len() > MATCH_KEPT_MAX {
+            // A long session on a file nobody writes: start again.
+            kept = MatchHits::new(stamp);
+        }
+        let out = self.store.read(|c| {
+            if kept.terms.as_ref() != Some(&terms) {
+                kept.children = store::children_with_terms(c, &terms, MATCH_CANDIDATES)?;
+                kept.terms = Some(terms);
+            }
+            let mut found = kept.children.clone();
             store::add_children_born(c, probe.dob, MATCH_CANDIDATES, &mut found)?;
-            let cands: Vec<Candidate> = found
-                .iter()
-                .map(|ch| Candidate {
-                    id: ch.id,
-                    name: ch.name.clone(),
-                    dob: ch.dob,
-                    address: ch.address.clone(),
-                })
-                .collect();
+            for ch in &found {
+                kept.normalised.entry(ch.id).or_insert_with(|| {
+                    matching::Normalised::of(&Candidate {
+                        id: ch.id,
+                        name: ch.name.clone(),
+                        dob: ch.dob,
+                        address: ch.address.clone(),
+                    })
+                });
+            }
+            let ranked =
+                matching::rank_normalised(probe, found.iter().map(|ch| &kept.normalised[&ch.id]));
             let mut out = Vec::new();
-            for m in matching::rank(probe, &cands).into_iter().take(limit) {
+            for m in ranked.into_iter().take(limit) {
                 let child = found
                     .iter()
                     .find(|ch| ch.id == m.id)
                     .cloned()
                     .expect("ranked from found");
-                let referrals = store::referrals_of_child(c, child.id)?;
-                let named_as_sibling = super::household::named_as_sibling(c, child.id)?;
-                let household = super::household::adults_of_child(c, &referrals)?;
+                let about = match kept.about.get(&child.id) {
+                    Some(a) => a.clone(),
+                    None => {
+                        let referrals = store::referrals_of_child(c, child.id)?;
+                        let named_as_sibling = super::household::named_as_sibling(c, child.id)?;
+                        let household = super::household::adults_of_child(c, &referrals)?;
+                        let a = (referrals, named_as_sibling, household);
+                        kept.about.insert(child.id, a.clone());
+                        a
+                    }
+                };
+                let (referrals, named_as_sibling, household) = about;
                 out.push(ChildMatch {
                     matched: m,
                     child,
@@ -544,13 +565,9 @@ impl Desk {
                     household,
                 });
             }
-            Ok::<_, DeskError>((out, hits))
+            Ok::<_, DeskError>(out)
         })?;
-        self.match_hits = Some(MatchHits {
-            terms,
-            stamp,
-            children: hits,
-        });
+        self.match_hits = Some(kept);
         Ok(out)
     }
 
@@ -626,10 +643,40 @@ impl Desk {
 /// How many candidates the index and the date of birth each give the match.
 const MATCH_CANDIDATES: i64 = 200;
 
-/// The index's hits for one set of search terms, as of one state of the
-/// file: `(data_version, this connection's total changes)`.
+/// How many children's normalised names (or shown children's details) the
+/// match keeps between keystrokes before it starts again.
+const MATCH_KEPT_MAX: usize = 20_000;
+
+/// What the re-referral match read, as of one state of the file:
+/// `(data_version, this connection's total changes)`. Dropped whole when
+/// the file changes; at most a typing session's worth of children.
 pub(crate) struct MatchHits {
-    terms: Vec<String>,
     stamp: (i64, u64),
+    /// The search terms of `children`, once asked.
+    terms: Option<Vec<String>>,
+    /// The index's hits for `terms`.
     children: Vec<store::Child>,
+    /// Candidates' names and addresses normalised, by child id.
+    normalised: HashMap<i64, matching::Normalised>,
+    /// A shown child's referrals, where it is named as a sibling, and the
+    /// adults of its households, by child id.
+    about: HashMap<i64, ChildAbout>,
+}
+
+type ChildAbout = (
+    Vec<Referral>,
+    Vec<super::household::Involvement>,
+    Vec<super::household::Involvement>,
+);
+
+impl MatchHits {
+    fn new(stamp: (i64, u64)) -> MatchHits {
+        MatchHits {
+            stamp,
+            terms: None,
+            children: Vec::new(),
+            normalised: HashMap::new(),
+            about: HashMap::new(),
+        }
+    }
 }

@@ -103,35 +103,64 @@ const ADDR_POSTCODE: i32 = 8;
 
 /// An address as given, with its parts (see [`address_parts`]), when it
 /// normalises to something.
-struct Addr<'a> {
-    raw: &'a str,
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Addr {
+    raw: String,
     tokens: Vec<String>,
     postcode: Option<String>,
 }
 
-impl<'a> Addr<'a> {
+impl Addr {
     /// `None` when the address normalises to nothing (as
     /// [`normalise_address`] would give an empty string).
-    fn of(raw: Option<&'a str>) -> Option<Addr<'a>> {
+    fn of(raw: Option<&str>) -> Option<Addr> {
         let raw = raw?;
         let (tokens, postcode) = address_parts(raw);
         let empty = tokens.join(" ").is_empty() && postcode.as_deref().is_none_or(str::is_empty);
-        (!empty).then_some(Addr {
-            raw,
+        (!empty).then(|| Addr {
+            raw: raw.to_string(),
             tokens,
             postcode,
         })
     }
 }
 
-/// What the caller has said, normalised once for every candidate.
-struct Prepared<'a> {
+/// A candidate with its name and address normalised, made once and ranked
+/// against every keystroke's probe: the desk keeps these between keystrokes
+/// while the file is unchanged, so typing does not normalise the same
+/// 200 candidates again and again. [`rank`] makes them on the spot; either
+/// way a candidate scores the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalised {
+    pub id: i64,
     name: Option<String>,
     dob: Option<NaiveDate>,
-    address: Option<Addr<'a>>,
+    address: Option<Addr>,
 }
 
-fn prepare(probe: &Probe) -> Prepared<'_> {
+impl Normalised {
+    pub fn of(cand: &Candidate) -> Normalised {
+        Normalised {
+            id: cand.id,
+            name: cand
+                .name
+                .as_deref()
+                .map(normalise_name)
+                .filter(|s| !s.is_empty()),
+            dob: cand.dob,
+            address: Addr::of(cand.address.as_deref()),
+        }
+    }
+}
+
+/// What the caller has said, normalised once for every candidate.
+struct Prepared {
+    name: Option<String>,
+    dob: Option<NaiveDate>,
+    address: Option<Addr>,
+}
+
+fn prepare(probe: &Probe) -> Prepared {
     Prepared {
         name: probe
             .name
@@ -145,10 +174,10 @@ fn prepare(probe: &Probe) -> Prepared<'_> {
 
 /// Scores one candidate; `None` when nothing matches well enough to show.
 pub fn score(probe: &Probe, cand: &Candidate) -> Option<Match> {
-    score_prepared(&prepare(probe), cand)
+    score_prepared(&prepare(probe), &Normalised::of(cand))
 }
 
-fn score_prepared(probe: &Prepared, cand: &Candidate) -> Option<Match> {
+fn score_prepared(probe: &Prepared, cand: &Normalised) -> Option<Match> {
     let mut total: i32 = 0;
     let mut reasons: Vec<String> = Vec::new();
     let mut available: i32 = 0;
@@ -157,12 +186,7 @@ fn score_prepared(probe: &Prepared, cand: &Candidate) -> Option<Match> {
     if let Some(p) = &probe.name {
         probe_has_name = true;
         available += NAME_MAX as i32;
-        let cand_name = cand
-            .name
-            .as_deref()
-            .map(normalise_name)
-            .filter(|s| !s.is_empty());
-        if let Some(c) = &cand_name {
+        if let Some(c) = &cand.name {
             let (pts, why) = name_points(p, c);
             total += pts;
             reasons.extend(why);
@@ -180,8 +204,8 @@ fn score_prepared(probe: &Prepared, cand: &Candidate) -> Option<Match> {
 
     if let Some(p) = &probe.address {
         available += ADDR_SAME;
-        if let Some(c) = Addr::of(cand.address.as_deref()) {
-            let (pts, why) = address_points(p, &c);
+        if let Some(c) = &cand.address {
+            let (pts, why) = address_points(p, c);
             total += pts;
             reasons.push(why.to_string());
         }
@@ -199,9 +223,18 @@ fn score_prepared(probe: &Prepared, cand: &Candidate) -> Option<Match> {
 
 /// Scores and sorts, best first (ties by id). The probe is normalised once.
 pub fn rank(probe: &Probe, cands: &[Candidate]) -> Vec<Match> {
+    let cands: Vec<Normalised> = cands.iter().map(Normalised::of).collect();
+    rank_normalised(probe, cands.iter())
+}
+
+/// As [`rank`], for candidates normalised already ([`Normalised::of`]).
+pub fn rank_normalised<'a>(
+    probe: &Probe,
+    cands: impl IntoIterator<Item = &'a Normalised>,
+) -> Vec<Match> {
     let prepared = prepare(probe);
     let mut v: Vec<Match> = cands
-        .iter()
+        .into_iter()
         .filter_map(|c| score_prepared(&prepared, c))
         .collect();
     v.sort_by(|a, b| b.score.cmp(&a.score).then(a.id.cmp(&b.id)));
@@ -651,7 +684,7 @@ fn address_points(p: &Addr, c: &Addr) -> (i32, &'static str) {
     let postcodes_conflict = matches!((&pp, &cp), (Some(a), Some(b)) if a != b);
 
     if pt == ct && pp == cp {
-        return if plain(p.raw) == plain(c.raw) {
+        return if plain(&p.raw) == plain(&c.raw) {
             (ADDR_SAME, "same address")
         } else {
             (ADDR_SAME, "same address in another format")
