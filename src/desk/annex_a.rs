@@ -54,7 +54,7 @@ impl Desk {
         let start = end_of_london_day(from - chrono::Days::new(1)) + Duration::seconds(1);
         let end = end_of_london_day(to);
         let (children, facts) = self.store.read(|c| {
-            let children = super::census::build(cstore::census_rows(c, start, end)?);
+            let children = super::census::build(&cstore::census_rows(c, start, end)?);
             let facts: HashMap<i64, DeskFacts> = store::annex_a_facts(c, start, end)?
                 .into_iter()
                 .map(|(id, team, worker, state, child_seen)| {

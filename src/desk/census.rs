@@ -388,7 +388,7 @@ fn ymd(s: &Option<String>) -> Option<NaiveDate> {
 
 /// Builds the census model from stored rows, filling from the workflow what
 /// was not recorded for the census itself.
-pub(crate) fn build(rows: Vec<cstore::CensusSourceRow>) -> Vec<CensusChild> {
+pub(crate) fn build(rows: &[cstore::CensusSourceRow]) -> Vec<CensusChild> {
     let mut out: Vec<CensusChild> = Vec::new();
     for row in rows {
         if out.last().is_none_or(|c| c.child_id != row.child_id) {
@@ -476,7 +476,7 @@ impl Desk {
             .read(|c| Ok::<_, DeskError>(cstore::census_rows(c, from, to)?))?;
         Ok(CensusReturn {
             year,
-            children: build(rows),
+            children: build(&rows),
         })
     }
 }
@@ -541,8 +541,8 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
     // instead of read again (a fifth of this pass at 200,000 referrals).
     // `build` keeps every row in order, so a child's rows are the next
     // `k.referrals.len()` of them.
-    let mut after = rows.clone();
-    let kids = build(rows);
+    let kids = build(&rows);
+    let mut after = rows;
     let mut serial = 1000u32;
     let cal = crate::domain::calendar::Calendar::england_and_wales();
     let mut at = 0usize;
@@ -741,11 +741,9 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
     // Episodes: a referral received while the child's episode was open joins
     // it, so its work must fit the episode's (one assessment and one enquiry
     // at a time; no "closed after assessment" reason beside an enquiry).
-    let stored: std::collections::HashMap<i64, ReferralCensusRow> = after
-        .iter()
-        .map(|r| (r.referral_id, r.census.clone()))
-        .collect();
-    let kids = build(after);
+    let stored: std::collections::HashMap<i64, &ReferralCensusRow> =
+        after.iter().map(|r| (r.referral_id, &r.census)).collect();
+    let kids = build(&after);
     for k in &kids {
         for e in census_return::episodes(&k.referrals) {
             let mut prev: Option<&CensusReferral> = None;
@@ -758,7 +756,7 @@ pub fn fill_demo(conn: &Connection, seed: u64, now: DateTime<Utc>) -> Result<()>
                             .assessment_authorised
                             .is_none_or(|a| r.assessment_start.is_some_and(|s| s <= a));
                         // As stored: each referral is written once in this pass.
-                        let mut rc = stored[&r.referral_id].clone();
+                        let mut rc = (*stored[&r.referral_id]).clone();
                         if overlaps {
                             // The same assessment, recorded on both referrals.
                             rc.assessment_start = p.assessment_start.map(iso);

@@ -271,11 +271,14 @@ fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
     let from_new = format!("FROM {table} AS new WHERE new.rowid > ?1{cond}");
     for st in split_statements(body)? {
         if st.starts_with(&format!("UPDATE {table} SET ")) && st.ends_with("WHERE id = new.id") {
-            if !statements.is_empty() {
+            if !statements.is_empty() || !per_row.is_empty() {
                 // An update after another statement: not the order kept.
                 return None;
             }
-            per_row.push(st);
+            match setwise_update(&st, table, &cond) {
+                Some(u) => statements.push(u),
+                None => per_row.push(st),
+            }
             continue;
         }
         let (into, mid, upsert) = insert_parts(&st)?;
@@ -340,6 +343,57 @@ fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
         per_row,
         statements,
     })
+}
+
+/// The row's own update (`UPDATE table SET col = expr WHERE id = new.id`,
+/// the re-referral mark) as one statement over the batch, when `expr` reads
+/// the table in exactly one place, `FROM table alias WHERE …`: that read is
+/// limited to the rows inserted before each row (`alias.rowid <
+/// new.rowid`), which are the rows the trigger saw when it ran for it (a
+/// batch inserts in rowid order and changes nothing it inserted). The
+/// batch's rows are read as `new`, the trigger's condition added:
+/// `UPDATE table AS new SET col = expr' WHERE new.rowid > ?1 AND (cond)`.
+/// `None` for any other shape (the update then stays row by row).
+fn setwise_update(st: &str, table: &str, cond: &str) -> Option<String> {
+    let set = st
+        .strip_prefix(&format!("UPDATE {table} SET "))?
+        .strip_suffix("WHERE id = new.id")?
+        .trim_end();
+    let from = format!("FROM {table} ");
+    if set.matches(table).count() != 1 {
+        return None;
+    }
+    let at = set.find(&from)? + from.len();
+    let alias_len = set[at..].find(' ')?;
+    let alias = &set[at..at + alias_len];
+    if alias.is_empty()
+        || !alias
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return None;
+    }
+    let rest = set[at + alias_len..].strip_prefix(" WHERE ")?;
+    // The subquery's condition runs to the bracket that closes it.
+    let mut close = None;
+    scan(rest, |i, depth| {
+        if depth == 0 && rest.as_bytes()[i] == b')' {
+            close = Some(i);
+        }
+        close.is_none()
+    });
+    let (filter, after) = rest.split_at(close?);
+    if [" ORDER BY ", " GROUP BY ", " LIMIT "]
+        .iter()
+        .any(|k| top_level(filter, k).is_some())
+    {
+        return None;
+    }
+    Some(format!(
+        "UPDATE {table} AS new SET {}{alias} WHERE {alias}.rowid < new.rowid AND ({filter}){after} \
+         WHERE new.rowid > ?1{cond}",
+        &set[..at]
+    ))
 }
 
 /// An insert statement of a trigger taken apart: `INSERT INTO t (cols)`
@@ -508,10 +562,10 @@ mod tests {
         // Their statements run once per batch: five report cells for an
         // action and five for a referral, two tallies for an open action and
         // one for an open referral, the allocation of an open action, the
-        // child's row of the name search. Only the re-referral mark still
-        // runs row by row.
-        assert_eq!(setwise, 15);
-        assert_eq!(temp, ["report_referral_ai"]);
+        // child's row of the name search, and the re-referral mark. Nothing
+        // is left to run row by row.
+        assert_eq!(setwise, 16);
+        assert!(temp.is_empty(), "{temp:?}");
         assert_eq!(triggers(store.conn(), "main"), before);
     }
 
@@ -558,22 +612,27 @@ mod tests {
 
         let sql = trigger_sql("report_referral_ai");
         let w = setwise(&sql, "report_referral_ai", "referrals").unwrap();
-        let per_row = w.per_row.unwrap();
-        assert!(per_row.starts_with("CREATE TEMP TRIGGER"), "{per_row}");
-        assert!(
-            per_row.contains("UPDATE referrals SET rereferral = EXISTS"),
-            "{per_row}"
+        // The re-referral mark: over the batch, each row reading only the
+        // rows inserted before it, as the trigger did; first, as in the
+        // trigger.
+        assert!(w.per_row.is_none());
+        assert_eq!(w.statements.len(), 6);
+        assert_eq!(
+            w.statements[0],
+            "UPDATE referrals AS new SET rereferral = EXISTS (SELECT 1 FROM referrals p \
+             WHERE p.rowid < new.rowid AND (p.child_id = new.child_id AND p.id <> new.id \
+             AND p.received_at >= new.received_at - 31536000 AND (p.received_at < \
+             new.received_at OR (p.received_at = new.received_at AND p.id < new.id)))) \
+             WHERE new.rowid > ?1"
         );
-        assert!(!per_row.contains("report_days"), "{per_row}");
-        assert_eq!(w.statements.len(), 5);
         // The re-referral cell reads the row as stored, after its update.
         assert!(
-            w.statements[1].ends_with(&format!(
+            w.statements[2].ends_with(&format!(
                 "FROM referrals AS new WHERE new.rowid > ?1 AND (rereferral = 1) \
                      {CELLS_UPSERT}"
             )),
             "{}",
-            w.statements[1]
+            w.statements[2]
         );
     }
 
