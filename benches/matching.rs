@@ -296,11 +296,16 @@ fn per_keystroke_report(desk: &mut Desk) {
         }
     }
     let mut worst = Duration::ZERO;
+    let mut worst_later = Duration::ZERO;
     eprintln!(
-        "{:>9} {:>9} {:>11}  {:>5}  probe",
-        "median", "worst", "store part", "shown"
+        "{:>9} {:>9} {:>13} {:>11}  {:>5}  probe",
+        "median", "worst", "worst after 1", "store part", "shown"
     );
     for (i, p) in probes.iter().enumerate() {
+        // The first round is the first time this desk meets the file's
+        // pages and statements; the later rounds are typing as usual.
+        let later = *times[i][1..].iter().max().unwrap();
+        worst_later = worst_later.max(later);
         let mut v = times[i].clone();
         v.sort();
         let med = v[v.len() / 2];
@@ -309,17 +314,20 @@ fn per_keystroke_report(desk: &mut Desk) {
         let mut c = cand[i].clone();
         c.sort();
         eprintln!(
-            "{:>7.2}ms {:>7.2}ms {:>9.2}ms  {:>5}  {}",
+            "{:>7.2}ms {:>7.2}ms {:>11.2}ms {:>9.2}ms  {:>5}  {}",
             med.as_secs_f64() * 1e3,
             max.as_secs_f64() * 1e3,
+            later.as_secs_f64() * 1e3,
             c[c.len() / 2].as_secs_f64() * 1e3,
             found[i],
             label(p)
         );
     }
     eprintln!(
-        "worst keystroke over {rounds} rounds: {:.2} ms (target < 20 ms)",
-        worst.as_secs_f64() * 1e3
+        "worst keystroke over {rounds} rounds: {:.2} ms; after the first round: {:.2} ms \
+         (target: the slowest keystroke ≤ 2 ms)",
+        worst.as_secs_f64() * 1e3,
+        worst_later.as_secs_f64() * 1e3
     );
 }
 
