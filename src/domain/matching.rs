@@ -140,36 +140,40 @@ pub struct Normalised {
 
 impl Normalised {
     pub fn of(cand: &Candidate) -> Normalised {
+        Normalised::from_parts(
+            cand.id,
+            cand.name.as_deref(),
+            cand.dob,
+            cand.address.as_deref(),
+        )
+    }
+
+    /// A name that normalises to nothing counts as no name, and likewise an
+    /// address, for the caller and for a record on file alike.
+    fn from_parts(
+        id: i64,
+        name: Option<&str>,
+        dob: Option<NaiveDate>,
+        address: Option<&str>,
+    ) -> Normalised {
         Normalised {
-            id: cand.id,
-            name: cand
-                .name
-                .as_deref()
-                .map(normalise_name)
-                .filter(|s| !s.is_empty()),
-            dob: cand.dob,
-            address: Addr::of(cand.address.as_deref()),
+            id,
+            name: name.map(normalise_name).filter(|s| !s.is_empty()),
+            dob,
+            address: Addr::of(address),
         }
     }
 }
 
-/// What the caller has said, normalised once for every candidate.
-struct Prepared {
-    name: Option<String>,
-    dob: Option<NaiveDate>,
-    address: Option<Addr>,
-}
-
-fn prepare(probe: &Probe) -> Prepared {
-    Prepared {
-        name: probe
-            .name
-            .as_deref()
-            .map(normalise_name)
-            .filter(|s| !s.is_empty()),
-        dob: probe.dob,
-        address: Addr::of(probe.address.as_deref()),
-    }
+/// What the caller has said, normalised once for every candidate (its `id`
+/// unused).
+fn prepare(probe: &Probe) -> Normalised {
+    Normalised::from_parts(
+        0,
+        probe.name.as_deref(),
+        probe.dob,
+        probe.address.as_deref(),
+    )
 }
 
 /// Scores one candidate; `None` when nothing matches well enough to show.
@@ -177,7 +181,7 @@ pub fn score(probe: &Probe, cand: &Candidate) -> Option<Match> {
     score_prepared(&prepare(probe), &Normalised::of(cand))
 }
 
-fn score_prepared(probe: &Prepared, cand: &Normalised) -> Option<Match> {
+fn score_prepared(probe: &Normalised, cand: &Normalised) -> Option<Match> {
     let mut total: i32 = 0;
     let mut reasons: Vec<String> = Vec::new();
     let mut available: i32 = 0;
