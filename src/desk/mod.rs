@@ -143,7 +143,7 @@ pub struct Desk {
     /// The desk's clock, for reads made without a `now` of their own.
     clock: Box<dyn Clock>,
     /// The re-referral match's last index hits, for the next keystroke.
-    match_hits: Option<queries::MatchHits>,
+    match_kept: Option<queries::MatchKept>,
 }
 
 impl Desk {
@@ -153,7 +153,7 @@ impl Desk {
             actor,
             shifts: Shifts::default(),
             clock: Box::new(SystemClock),
-            match_hits: None,
+            match_kept: None,
         }
     }
 

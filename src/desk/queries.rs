@@ -511,13 +511,14 @@ impl Desk {
             self.store.conn().total_changes(),
         );
         let mut kept = self
-            .match_hits
+            .match_kept
             .take()
             .filter(|h| h.stamp == stamp)
-            .unwrap_or_else(|| MatchHits::new(stamp));
-        if kept.normalised.len() > MATCH_KEPT_MAX || kept.about.len() > MATCH_KEPT_MAX {
+            .unwrap_or_else(|| MatchKept::new(stamp));
+        // Every shown child is a candidate: `about` is never the larger.
+        if kept.normalised.len() > MATCH_KEPT_MAX {
             // A long session on a file nobody writes: start again.
-            kept = MatchHits::new(stamp);
+            kept = MatchKept::new(stamp);
         }
         let out = self.store.read(|c| {
             if kept.terms.as_ref() != Some(&terms) {
@@ -567,7 +568,7 @@ impl Desk {
             }
             Ok::<_, DeskError>(out)
         })?;
-        self.match_hits = Some(kept);
+        self.match_kept = Some(kept);
         Ok(out)
     }
 
@@ -643,14 +644,14 @@ impl Desk {
 /// How many candidates the index and the date of birth each give the match.
 const MATCH_CANDIDATES: i64 = 200;
 
-/// How many children's normalised names (or shown children's details) the
-/// match keeps between keystrokes before it starts again.
+/// How many children's normalised names and addresses the match keeps
+/// between keystrokes before it starts again.
 const MATCH_KEPT_MAX: usize = 20_000;
 
 /// What the re-referral match read, as of one state of the file:
 /// `(data_version, this connection's total changes)`. Dropped whole when
 /// the file changes; at most a typing session's worth of children.
-pub(crate) struct MatchHits {
+pub(crate) struct MatchKept {
     stamp: (i64, u64),
     /// The search terms of `children`, once asked.
     terms: Option<Vec<String>>,
@@ -669,9 +670,9 @@ type ChildAbout = (
     Vec<super::household::Involvement>,
 );
 
-impl MatchHits {
-    fn new(stamp: (i64, u64)) -> MatchHits {
-        MatchHits {
+impl MatchKept {
+    fn new(stamp: (i64, u64)) -> MatchKept {
+        MatchKept {
             stamp,
             terms: None,
             children: Vec::new(),

@@ -158,8 +158,8 @@ const REPORT_CELLS: &str = "CREATE TEMP TABLE IF NOT EXISTS report_cells \
 /// Defers derived rows for the rest of this transaction: every insert
 /// trigger on the tables a fill writes in bulk ([`BULK_TABLES`]) is set
 /// aside, and its statements run once over the batch's rows at the flush
-/// ([`setwise`]; the re-referral mark, which reads the rows inserted before
-/// it, still row by row). [`Deferred::flush`] runs them and puts the
+/// ([`setwise`]; the re-referral mark too, each row reading only the rows
+/// inserted before it). [`Deferred::flush`] runs them and puts the
 /// triggers back. The statements are the triggers' own, so the derived rows
 /// are exactly what one-by-one writes make (a test compares the two).
 ///
@@ -239,14 +239,15 @@ struct Setwise {
 /// writes it, its upsert clause word for word (an upsert that adds 1 adds
 /// it once per row of the `SELECT`, as once per trigger).
 ///
-/// An `UPDATE table SET … WHERE id = new.id` (the row's re-referral mark,
-/// which depends on the rows inserted before it) stays a row-by-row
-/// trigger, and runs before the other statements read the row, as it does
-/// in the trigger. The other statements read the row itself and, inside a
-/// subquery, rows a batch does not change (an action's referral is written
-/// whole before its actions), so once over the batch gives what the
-/// trigger gives row by row; a batch only inserts (a test compares the
-/// bulk file with one written one by one).
+/// An `UPDATE table SET … WHERE id = new.id` first in the trigger (the
+/// row's re-referral mark, which depends on the rows inserted before it)
+/// becomes one update over the batch ([`setwise_update`]), run before the
+/// other statements read the row, as it runs in the trigger; of another
+/// shape, it stays a row-by-row trigger. The other statements read the
+/// row itself and, inside a subquery, rows a batch does not change (an
+/// action's referral is written whole before its actions), so once over
+/// the batch gives what the trigger gives row by row; a batch only inserts
+/// (a test compares the bulk file with one written one by one).
 ///
 /// `None` when the text is not of that shape: the caller then leaves the
 /// trigger in place (correct, only slower).
