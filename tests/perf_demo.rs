@@ -170,6 +170,26 @@ fn the_bulk_demo_is_row_for_row_the_one_by_one_one_and_verifies() {
         store::allocation_owners_kept(conn).unwrap(),
         store::allocation_owners_recount(conn).unwrap()
     );
+    // Every re-referral mark is the definition (migration 0018): the demo
+    // writes referrals out of time order, and a referral written after a
+    // later one of its child marks that one, in bulk as one by one.
+    let (marked, by_definition, inversions): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT SUM(rereferral), SUM(EXISTS (SELECT 1 FROM referrals p WHERE p.child_id = r.child_id \
+             AND p.id <> r.id AND p.received_at >= r.received_at - 31536000 AND (p.received_at < \
+             r.received_at OR (p.received_at = r.received_at AND p.id < r.id)))), \
+             SUM(EXISTS (SELECT 1 FROM referrals p WHERE p.child_id = r.child_id AND p.id > r.id \
+             AND p.received_at < r.received_at AND p.received_at >= r.received_at - 31536000)) \
+             FROM referrals r",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(
+        inversions > 0,
+        "the demo has referrals marked by one written after them"
+    );
+    assert_eq!(marked, by_definition);
     // The monthly roll-up is the days summed.
     let off = store::report_months_differing(conn).unwrap();
     assert_eq!(off, 0, "report_months against report_days");

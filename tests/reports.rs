@@ -975,3 +975,230 @@ mod screen {
         }
     }
 }
+
+/// Every referral's re-referral mark as the definition gives it, counted
+/// here from the referrals alone: another referral of the same child
+/// received in the 365 days before it (the same instant: the lower id
+/// first). (id, mark), by id.
+fn marks_by_definition(c: &Connection) -> Vec<(i64, bool)> {
+    let rows: Vec<(i64, i64, i64)> = c
+        .prepare("SELECT id, child_id, received_at FROM referrals ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    rows.iter()
+        .map(|&(id, child, at)| {
+            let earlier = rows.iter().any(|&(pid, pchild, pat)| {
+                pchild == child
+                    && pid != id
+                    && pat >= at - 365 * 86_400
+                    && (pat < at || (pat == at && pid < id))
+            });
+            (id, earlier)
+        })
+        .collect()
+}
+
+/// The marks as kept, and the report's 're-referred' cells against the
+/// marks: (London day, team, source) → count, no zero cells.
+fn marks_kept(c: &Connection) -> Vec<(i64, bool)> {
+    c.prepare("SELECT id, rereferral FROM referrals ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? == 1)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+type Cells = std::collections::BTreeMap<(String, i64, String), i64>;
+
+fn rereferred_cells(c: &Connection) -> Cells {
+    c.prepare(
+        "SELECT day, team_id, key, SUM(n) FROM report_days WHERE measure = 'rereferred' \
+         GROUP BY 1, 2, 3 HAVING SUM(n) <> 0",
+    )
+    .unwrap()
+    .query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn cells_of_marks(c: &Connection, marks: &[(i64, bool)]) -> Cells {
+    let mut out = Cells::new();
+    for &(id, marked) in marks {
+        if !marked {
+            continue;
+        }
+        let (at, team, source): (i64, i64, String) = c
+            .query_row(
+                "SELECT received_at, team_id, source FROM referrals WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        let day = dutydesk::domain::time::london_date(DateTime::from_timestamp(at, 0).unwrap());
+        *out.entry((day.to_string(), team, source)).or_default() += 1;
+    }
+    out
+}
+
+fn check_marks(c: &Connection, what: &str) {
+    let want = marks_by_definition(c);
+    assert_eq!(marks_kept(c), want, "marks after {what}");
+    assert_eq!(
+        rereferred_cells(c),
+        cells_of_marks(c, &want),
+        "cells after {what}"
+    );
+}
+
+/// A referral written after a later one of the same child (two calls about
+/// one child at once, the first started submitted second) makes the later
+/// one a re-referral: its mark and its cell follow, as they do when a
+/// referral is moved to another time or child, or taken away (migration
+/// 0018; before it, the mark was set only on the referral written).
+#[test]
+fn a_referral_s_re_referral_mark_is_the_definition_whatever_order_referrals_are_written_in() {
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = Store::open(&dir.path().join("m.db")).unwrap();
+    let rounds: u64 = std::env::var("DUTYDESK_REREFERRAL_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    st.write(|c| {
+        let a = store::insert_team(c, "Alpha", None, None)?;
+        let b = store::insert_team(c, "Beta", None, None)?;
+        let bld = B { c };
+        let kids: Vec<i64> = (0..4).map(|i| bld.child(&format!("Child {i}"))).collect();
+        // The named case first: the later call is written first.
+        bld.referral(
+            kids[0],
+            a,
+            "2026-11-19T10:05:00Z",
+            ReferralSource::School,
+            false,
+        );
+        check_marks(c, "the later call");
+        bld.referral(
+            kids[0],
+            a,
+            "2026-11-19T09:55:00Z",
+            ReferralSource::Police,
+            false,
+        );
+        assert_eq!(marks_kept(c), [(1, true), (2, false)]);
+        check_marks(c, "the earlier call, written second");
+        for seed in 0..rounds {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            // Instants on a grid of 73 days (five make a year) with a
+            // second either side, so the year's edge and equal instants
+            // come up; across the clock changes of 2025 and 2026.
+            let base = t("2025-03-30T00:30:00Z").timestamp();
+            let mut made: Vec<(i64, i64, i64)> = (0..14)
+                .map(|_| {
+                    let at =
+                        base + rng.random_range(0..12) * 73 * 86_400 + rng.random_range(-1..=1);
+                    let team = if rng.random_bool(0.5) { a } else { b };
+                    (kids[rng.random_range(0..kids.len())], team, at)
+                })
+                .collect();
+            made.shuffle(&mut rng);
+            for (child, team, at) in made {
+                let at = DateTime::from_timestamp(at, 0).unwrap().to_rfc3339();
+                bld.referral(
+                    child,
+                    team,
+                    &at,
+                    ReferralSource::ALL[rng.random_range(0..4)],
+                    false,
+                );
+            }
+            check_marks(c, &format!("round {seed}'s inserts"));
+            let ids: Vec<i64> = c
+                .prepare("SELECT id FROM referrals")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for _ in 0..6 {
+                let id = ids[rng.random_range(0..ids.len())];
+                match rng.random_range(0..3) {
+                    0 => c.execute(
+                        "UPDATE referrals SET received_at = received_at + ?2 WHERE id = ?1",
+                        rusqlite::params![id, rng.random_range(-2..=2) * 73 * 86_400],
+                    )?,
+                    1 => c.execute(
+                        "UPDATE referrals SET child_id = ?2 WHERE id = ?1",
+                        rusqlite::params![id, kids[rng.random_range(0..kids.len())]],
+                    )?,
+                    _ => c.execute("DELETE FROM referrals WHERE id = ?1", [id])?,
+                };
+                check_marks(c, &format!("round {seed}, a change to referral {id}"));
+            }
+        }
+        Ok::<_, store::StoreError>(())
+    })
+    .unwrap();
+}
+
+/// A file written before migration 0018, with a later referral left
+/// unmarked because an earlier one was written after it, is put right when
+/// a desk of this version opens it: the mark and its cell set to the
+/// definition, in the migration's own sealed transaction (the file still
+/// verifies).
+#[test]
+fn a_file_written_before_gets_its_re_referral_marks_set_to_the_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut st = Store::open(&path).unwrap();
+        // As a file of schema 17 was: no re-marking of later referrals.
+        st.conn()
+            .execute_batch(
+                "DROP TRIGGER report_referral_precedes_ai; DROP TRIGGER report_referral_moved_au; \
+                 DROP TRIGGER report_referral_gone_ad;",
+            )
+            .unwrap();
+        st.write(|c| {
+            let a = store::insert_team(c, "Alpha", None, None)?;
+            let bld = B { c };
+            let kid = bld.child("Ann Smith");
+            let other = bld.child("Ben Smith");
+            bld.referral(
+                kid,
+                a,
+                "2026-11-19T10:05:00Z",
+                ReferralSource::School,
+                false,
+            );
+            bld.referral(
+                kid,
+                a,
+                "2026-11-19T09:55:00Z",
+                ReferralSource::Police,
+                false,
+            );
+            bld.referral(other, a, "2026-01-10T09:00:00Z", ReferralSource::Gp, false);
+            bld.referral(other, a, "2026-03-10T09:00:00Z", ReferralSource::Gp, false);
+            Ok::<_, store::StoreError>(())
+        })
+        .unwrap();
+        assert_eq!(
+            marks_kept(st.conn()),
+            [(1, false), (2, false), (3, false), (4, true)]
+        );
+        st.conn().pragma_update(None, "user_version", 17).unwrap();
+    }
+    let st = Store::open(&path).unwrap();
+    let c = st.conn();
+    assert_eq!(
+        marks_kept(c),
+        [(1, true), (2, false), (3, false), (4, true)]
+    );
+    check_marks(c, "the migration");
+    let seals = store::verify_seals(c, None).unwrap();
+    assert!(seals.ok(), "{:?}", seals.first_problem());
+}

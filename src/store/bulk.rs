@@ -192,6 +192,7 @@ pub fn defer_derived(conn: &Connection) -> Result<Deferred> {
             [],
             |r| r.get(0),
         )?;
+        let mut others = Vec::new();
         for (name, sql) in found {
             let Some(w) = setwise(&sql, &name, table) else {
                 continue;
@@ -201,8 +202,11 @@ pub fn defer_derived(conn: &Connection) -> Result<Deferred> {
                 conn.execute_batch(t)?;
             }
             setwise_all.extend(w.statements.into_iter().map(|q| (q, lo)));
+            others.extend(w.others.into_iter().map(|q| (q, lo)));
             triggers.push((name, sql));
         }
+        // After the rows' own: they read the rows' own marks.
+        setwise_all.extend(others);
     }
     Ok(Deferred {
         triggers,
@@ -218,6 +222,10 @@ struct Setwise {
     /// The trigger's statements, each made to read every row of the batch
     /// at once (`?1`: the largest rowid before it).
     statements: Vec<String>,
+    /// Its statements that change other rows of the table, which the new
+    /// row bears on (see [`other_rows`]): run after every trigger's
+    /// `statements` on that table.
+    others: Vec<String>,
 }
 
 /// Takes an insert trigger (`AFTER INSERT ON table [WHEN cond] BEGIN … END`)
@@ -269,8 +277,13 @@ fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
         .strip_suffix("END")?;
     let mut per_row = Vec::new();
     let mut statements = Vec::new();
+    let mut others = Vec::new();
     let from_new = format!("FROM {table} AS new WHERE new.rowid > ?1{cond}");
     for st in split_statements(body)? {
+        if let Some(q) = other_rows(&st, table, &cond) {
+            others.push(q);
+            continue;
+        }
         if st.starts_with(&format!("UPDATE {table} SET ")) && st.ends_with("WHERE id = new.id") {
             if !statements.is_empty() || !per_row.is_empty() {
                 // An update after another statement: not the order kept.
@@ -343,7 +356,85 @@ fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
     Some(Setwise {
         per_row,
         statements,
+        others,
     })
+}
+
+/// A statement that changes other rows of the table, those the new row
+/// bears on, read under an alias (`FROM table l WHERE filter`, the filter
+/// reading `new`): the later referrals a referral now precedes gain the
+/// re-referral mark (0018). Two shapes:
+///
+/// - `INSERT INTO t (…) SELECT exprs FROM table l WHERE filter [ON CONFLICT …]`
+///   (the report's cells go into the batch's summed cells, as in
+///   [`setwise`]);
+/// - `UPDATE table SET sets WHERE id IN (SELECT l.id FROM table l WHERE filter)`,
+///   `sets` not reading `new`.
+///
+/// Over the batch, the rows read are those the filter pairs with any row
+/// of the batch inserted after them (`l.rowid < new.rowid`: the rows on
+/// file when the trigger ran for that row), each once (`l.rowid IN …`, as
+/// the trigger's filter changes a row once: the insert's filter asks for
+/// the rows its update then changes). Run after the batch's own
+/// statements, which set the rows' own marks as the trigger did when each
+/// was inserted. `None` for any other statement.
+fn other_rows(st: &str, table: &str, cond: &str) -> Option<String> {
+    let pairs = |alias: &str, filter: &str| {
+        format!(
+            "FROM {table} AS new, {table} {alias} WHERE new.rowid > ?1{cond} \
+             AND {alias}.rowid < new.rowid AND ({filter})"
+        )
+    };
+    // `FROM table alias WHERE filter` to the end of `sql`: (alias, filter).
+    let read = |sql: &str| -> Option<(String, String)> {
+        let rest = sql.strip_prefix(&format!("FROM {table} "))?;
+        let (alias, filter) = rest.split_once(" WHERE ")?;
+        let plain = !alias.is_empty()
+            && alias != "new"
+            && alias
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        (plain && !filter.contains(&format!("FROM {table} ")))
+            .then(|| (alias.to_string(), filter.to_string()))
+    };
+    if let Some(rest) = st.strip_prefix(&format!("UPDATE {table} SET ")) {
+        let (sets, sub) = rest.split_once(" WHERE id IN (SELECT ")?;
+        let sub = sub.strip_suffix(')')?;
+        let (col, from) = sub.split_once(' ')?;
+        let (alias, filter) = read(from)?;
+        if col != format!("{alias}.id") || sets.contains("new.") || !balanced(&filter) {
+            return None;
+        }
+        return Some(format!(
+            "UPDATE {table} SET {sets} WHERE id IN (SELECT {alias}.id {})",
+            pairs(&alias, &filter)
+        ));
+    }
+    let (into, mid, upsert) = insert_parts(st)?;
+    let select = mid.strip_prefix("SELECT ")?;
+    let f = top_level(select, " FROM ")?;
+    let (alias, filter) = read(select[f..].trim())?;
+    if !balanced(&filter) {
+        return None;
+    }
+    let into = if into == CELLS {
+        if upsert != CELLS_UPSERT {
+            return None;
+        }
+        "INSERT INTO temp.report_cells (day, team_id, measure, key, n)".to_string()
+    } else {
+        into
+    };
+    let tail = if upsert.is_empty() {
+        String::new()
+    } else {
+        format!(" {upsert}")
+    };
+    Some(format!(
+        "{into} SELECT {} FROM {table} {alias} WHERE {alias}.rowid IN (SELECT {alias}.rowid {}){tail}",
+        select[..f].trim(),
+        pairs(&alias, &filter)
+    ))
 }
 
 /// The row's own update (`UPDATE table SET col = expr WHERE id = new.id`,
@@ -556,6 +647,7 @@ mod tests {
                 "children_fts_ai",
                 "report_action_ai",
                 "report_referral_ai",
+                "report_referral_precedes_ai",
                 "tally_action_ai",
                 "tally_referral_ai"
             ]
@@ -563,9 +655,10 @@ mod tests {
         // Their statements run once per batch: five report cells for an
         // action and five for a referral, two tallies for an open action and
         // one for an open referral, the allocation of an open action, the
-        // child's row of the name search, and the re-referral mark. Nothing
-        // is left to run row by row.
-        assert_eq!(setwise, 16);
+        // child's row of the name search, and the re-referral mark; then
+        // the later referrals a referral precedes, their cells and their
+        // marks (0018). Nothing is left to run row by row.
+        assert_eq!(setwise, 18);
         assert!(temp.is_empty(), "{temp:?}");
         assert_eq!(triggers(store.conn(), "main"), before);
     }
@@ -635,6 +728,50 @@ mod tests {
             "{}",
             w.statements[2]
         );
+    }
+
+    #[test]
+    fn the_later_referrals_a_referral_precedes_are_marked_once_over_the_batch() {
+        let sql = trigger_sql("report_referral_precedes_ai");
+        let w = setwise(&sql, "report_referral_precedes_ai", "referrals").unwrap();
+        assert!(w.per_row.is_none());
+        assert!(w.statements.is_empty());
+        assert_eq!(w.others.len(), 2);
+        let filter = "l.rereferral = 0 AND l.child_id = new.child_id AND l.id <> new.id AND \
+             l.received_at <= new.received_at + 31536000 AND (l.received_at > new.received_at \
+             OR (l.received_at = new.received_at AND l.id > new.id))";
+        let pairs = format!(
+            "FROM referrals AS new, referrals l WHERE new.rowid > ?1 AND l.rowid < new.rowid \
+             AND ({filter})"
+        );
+        // Each later referral's cell once, however many rows of the batch
+        // precede it, into the batch's summed cells.
+        assert!(
+            w.others[0].starts_with("INSERT INTO temp.report_cells (day, team_id, measure, key, n) SELECT date(l.received_at"),
+            "{}",
+            w.others[0]
+        );
+        assert!(
+            w.others[0].ends_with(&format!(
+                "FROM referrals l WHERE l.rowid IN (SELECT l.rowid {pairs}) {CELLS_UPSERT}"
+            )),
+            "{}",
+            w.others[0]
+        );
+        assert_eq!(
+            w.others[1],
+            format!("UPDATE referrals SET rereferral = 1 WHERE id IN (SELECT l.id {pairs})")
+        );
+        // An update of other rows that reads the new row in what it sets,
+        // or reads the table again inside its filter, is not taken apart.
+        let t = "CREATE TRIGGER t AFTER INSERT ON referrals\nBEGIN\n";
+        for body in [
+            "UPDATE referrals SET team_id = new.team_id WHERE id IN (SELECT l.id FROM referrals l WHERE l.child_id = new.child_id);\n",
+            "UPDATE referrals SET rereferral = 1 WHERE id IN (SELECT l.id FROM referrals l WHERE l.id IN (SELECT id FROM referrals q WHERE q.id = new.id));\n",
+            "UPDATE referrals SET rereferral = 1 WHERE id IN (SELECT l.child_id FROM referrals l WHERE l.child_id = new.child_id);\n",
+        ] {
+            assert!(setwise(&format!("{t}{body}END"), "t", "referrals").is_none(), "{body}");
+        }
     }
 
     #[test]

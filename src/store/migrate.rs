@@ -42,6 +42,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0015_household"),
     migration!("0016_unallocated"),
     migration!("0017_name_search_on_change"),
+    migration!("0018_rereferral_any_order"),
 ];
 
 /// The schema version this binary writes.
