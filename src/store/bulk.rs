@@ -300,10 +300,7 @@ fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
             if upsert != CELLS_UPSERT {
                 return None;
             }
-            (
-                "INSERT INTO temp.report_cells (day, team_id, measure, key, n)".to_string(),
-                upsert,
-            )
+            (INTO_CELLS.trim_end().to_string(), upsert)
         } else {
             (into.to_string(), upsert)
         };
@@ -421,7 +418,7 @@ fn other_rows(st: &str, table: &str, cond: &str) -> Option<String> {
         if upsert != CELLS_UPSERT {
             return None;
         }
-        "INSERT INTO temp.report_cells (day, team_id, measure, key, n)".to_string()
+        INTO_CELLS.trim_end().to_string()
     } else {
         into
     };
@@ -580,13 +577,93 @@ fn scan(sql: &str, mut visit: impl FnMut(usize, i32) -> bool) -> bool {
     ordered && depth == 0 && quote.is_none()
 }
 
-impl Deferred {
-    /// Runs the deferred statements over the batch, adds the summed report
-    /// cells in, and puts the triggers back.
-    pub fn flush(self, conn: &Connection) -> Result<()> {
-        for (q, lo) in &self.setwise {
-            conn.prepare_cached(q)?.execute([lo])?;
+/// The batch's summed cells are written as `INSERT INTO` this `SELECT …`
+/// with the cells' upsert.
+const INTO_CELLS: &str = "INSERT INTO temp.report_cells (day, team_id, measure, key, n) ";
+
+/// A statement into the batch's summed cells as its `SELECT` alone (the
+/// rows it would add), or `None` for any other statement.
+fn cells_select(q: &str) -> Option<&str> {
+    q.strip_prefix(INTO_CELLS)?
+        .strip_suffix(CELLS_UPSERT)
+        .map(str::trim_end)
+        .filter(|s| s.starts_with("SELECT "))
+}
+
+/// Report cells summed in memory over a batch: what the cells' upsert
+/// (`n = n + excluded.n`) does row by row, without a B-tree seek and a
+/// rewrite of the cell for each row. (At 200,000 referrals the upsert of an
+/// action's cells cost 0.8 s a statement where reading the same rows cost
+/// 0.13 s.) Each cell is keyed by its four values as SQLite gives them.
+#[derive(Default)]
+struct CellSums {
+    at: std::collections::HashMap<Vec<u8>, usize>,
+    cells: Vec<([rusqlite::types::Value; 4], i64)>,
+    key: Vec<u8>,
+}
+
+impl CellSums {
+    /// Adds one row of a cells `SELECT` (day, team_id, measure, key, n).
+    fn add(&mut self, r: &rusqlite::Row) -> Result<()> {
+        use rusqlite::types::ValueRef;
+        self.key.clear();
+        for i in 0..4 {
+            let (tag, bytes): (u8, std::borrow::Cow<[u8]>) = match r.get_ref(i)? {
+                ValueRef::Null => (0, (&[][..]).into()),
+                ValueRef::Integer(v) => (1, v.to_be_bytes().to_vec().into()),
+                ValueRef::Real(v) => (2, v.to_bits().to_be_bytes().to_vec().into()),
+                ValueRef::Text(t) => (3, t.into()),
+                ValueRef::Blob(b) => (4, b.into()),
+            };
+            self.key.push(tag);
+            self.key
+                .extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+            self.key.extend_from_slice(&bytes);
         }
+        let n: i64 = r.get(4)?;
+        if let Some(&i) = self.at.get(&self.key[..]) {
+            self.cells[i].1 += n;
+            return Ok(());
+        }
+        let v = |i| -> Result<rusqlite::types::Value> { Ok(r.get(i)?) };
+        self.cells.push(([v(0)?, v(1)?, v(2)?, v(3)?], n));
+        self.at.insert(self.key.clone(), self.cells.len() - 1);
+        Ok(())
+    }
+
+    /// Into the batch's cells table, once each, with the cells' upsert.
+    fn write(self, conn: &Connection) -> Result<()> {
+        let mut st = conn.prepare_cached(&format!(
+            "{INTO_CELLS}VALUES (?1, ?2, ?3, ?4, ?5) {CELLS_UPSERT}"
+        ))?;
+        for ([day, team, measure, key], n) in self.cells {
+            st.execute(rusqlite::params![day, team, measure, key, n])?;
+        }
+        Ok(())
+    }
+}
+
+impl Deferred {
+    /// Runs the deferred statements over the batch (those into the report's
+    /// cells summed in memory, in the order they come), adds the summed
+    /// report cells in, and puts the triggers back.
+    pub fn flush(self, conn: &Connection) -> Result<()> {
+        let mut sums = CellSums::default();
+        for (q, lo) in &self.setwise {
+            match cells_select(q) {
+                Some(select) => {
+                    let mut st = conn.prepare_cached(select)?;
+                    let mut rows = st.query([lo])?;
+                    while let Some(r) = rows.next()? {
+                        sums.add(r)?;
+                    }
+                }
+                None => {
+                    conn.prepare_cached(q)?.execute([lo])?;
+                }
+            }
+        }
+        sums.write(conn)?;
         conn.execute_batch(&format!(
             "{CELLS} SELECT day, team_id, measure, key, n FROM temp.report_cells \
              WHERE true {CELLS_UPSERT};
