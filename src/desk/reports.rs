@@ -32,7 +32,8 @@ month to today). 'as at' is the end of the period, or now if that is earlier.
 Referred: referrals received in the period (one per child per call; a child referred twice \
 counts twice, as in the CIN census).
 Re-referrals: referrals in the period whose child had another referral received in the 365 \
-days before it (decided when the referral is logged; % is of referred).
+days before it, whatever order the calls were logged in (a referral logged after a later one \
+of the same child makes that one a re-referral); % is of referred.
 Decisions: decisions recorded in the period, by type (nfa, advice, other_agency, assessment, \
 s47). Awaiting decision: referrals received in the period with no decision and not closed.
 Needing a service (Rec 29): referrals assessed as needing a service in the period. Provided: \
