@@ -296,19 +296,7 @@ fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
             continue;
         }
         let (into, mid, upsert) = insert_parts(&st)?;
-        let (into, upsert) = if into == CELLS {
-            if upsert != CELLS_UPSERT {
-                return None;
-            }
-            (INTO_CELLS.trim_end().to_string(), upsert)
-        } else {
-            (into.to_string(), upsert)
-        };
-        let tail = if upsert.is_empty() {
-            String::new()
-        } else {
-            format!(" {upsert}")
-        };
+        let (into, tail) = target(into, upsert)?;
         if let Some(values) = mid.strip_prefix("VALUES") {
             let values = values.trim();
             let exprs = values.strip_prefix('(')?.strip_suffix(')')?;
@@ -355,6 +343,27 @@ fn setwise(sql: &str, name: &str, table: &str) -> Option<Setwise> {
         statements,
         others,
     })
+}
+
+/// Where a trigger's insert goes over a batch, and its upsert clause (with
+/// a space before it, or empty): the report's cells into the batch's
+/// summed cells (`None` when their upsert is not the cells' own), any
+/// other table as the trigger writes it.
+fn target(into: String, upsert: &str) -> Option<(String, String)> {
+    let into = if into == CELLS {
+        if upsert != CELLS_UPSERT {
+            return None;
+        }
+        INTO_CELLS.trim_end().to_string()
+    } else {
+        into
+    };
+    let tail = if upsert.is_empty() {
+        String::new()
+    } else {
+        format!(" {upsert}")
+    };
+    Some((into, tail))
 }
 
 /// A statement that changes other rows of the table, those the new row
@@ -414,19 +423,7 @@ fn other_rows(st: &str, table: &str, cond: &str) -> Option<String> {
     if !balanced(&filter) {
         return None;
     }
-    let into = if into == CELLS {
-        if upsert != CELLS_UPSERT {
-            return None;
-        }
-        INTO_CELLS.trim_end().to_string()
-    } else {
-        into
-    };
-    let tail = if upsert.is_empty() {
-        String::new()
-    } else {
-        format!(" {upsert}")
-    };
+    let (into, tail) = target(into, upsert)?;
     Some(format!(
         "{into} SELECT {} FROM {table} {alias} WHERE {alias}.rowid IN (SELECT {alias}.rowid {}){tail}",
         select[..f].trim(),
