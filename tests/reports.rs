@@ -1001,8 +1001,7 @@ fn marks_by_definition(c: &Connection) -> Vec<(i64, bool)> {
         .collect()
 }
 
-/// The marks as kept, and the report's 're-referred' cells against the
-/// marks: (London day, team, source) → count, no zero cells.
+/// The marks as kept: (id, mark), by id.
 fn marks_kept(c: &Connection) -> Vec<(i64, bool)> {
     c.prepare("SELECT id, rereferral FROM referrals ORDER BY id")
         .unwrap()
@@ -1012,8 +1011,10 @@ fn marks_kept(c: &Connection) -> Vec<(i64, bool)> {
         .unwrap()
 }
 
+/// Report cells: (London day, team, source) → count, no zero cells.
 type Cells = std::collections::BTreeMap<(String, i64, String), i64>;
 
+/// The report's 're-referred' cells as kept.
 fn rereferred_cells(c: &Connection) -> Cells {
     c.prepare(
         "SELECT day, team_id, key, SUM(n) FROM report_days WHERE measure = 'rereferred' \
@@ -1026,6 +1027,7 @@ fn rereferred_cells(c: &Connection) -> Cells {
     .unwrap()
 }
 
+/// The 're-referred' cells the marks `marks` make.
 fn cells_of_marks(c: &Connection, marks: &[(i64, bool)]) -> Cells {
     let mut out = Cells::new();
     for &(id, marked) in marks {

@@ -594,8 +594,10 @@ fn cells_select(q: &str) -> Option<&str> {
 /// 0.13 s.) Each cell is keyed by its four values as SQLite gives them.
 #[derive(Default)]
 struct CellSums {
-    at: std::collections::HashMap<Vec<u8>, usize>,
-    cells: Vec<([rusqlite::types::Value; 4], i64)>,
+    /// Each cell by its four values encoded (see [`CellSums::add`]): the
+    /// values as SQLite gave them, and the sum so far.
+    cells: std::collections::HashMap<Vec<u8>, ([rusqlite::types::Value; 4], i64)>,
+    /// The key being looked up, reused from row to row.
     key: Vec<u8>,
 }
 
@@ -605,35 +607,47 @@ impl CellSums {
         use rusqlite::types::ValueRef;
         self.key.clear();
         for i in 0..4 {
-            let (tag, bytes): (u8, std::borrow::Cow<[u8]>) = match r.get_ref(i)? {
-                ValueRef::Null => (0, (&[][..]).into()),
-                ValueRef::Integer(v) => (1, v.to_be_bytes().to_vec().into()),
-                ValueRef::Real(v) => (2, v.to_bits().to_be_bytes().to_vec().into()),
-                ValueRef::Text(t) => (3, t.into()),
-                ValueRef::Blob(b) => (4, b.into()),
+            // [type][length: 8 bytes][bytes], so no two cells share a key.
+            let (tag, bytes): (u8, &[u8]) = match r.get_ref(i)? {
+                ValueRef::Null => (0, &[]),
+                ValueRef::Integer(v) => {
+                    self.key.push(1);
+                    self.key.extend_from_slice(&8u64.to_be_bytes());
+                    self.key.extend_from_slice(&v.to_be_bytes());
+                    continue;
+                }
+                ValueRef::Real(v) => {
+                    self.key.push(2);
+                    self.key.extend_from_slice(&8u64.to_be_bytes());
+                    self.key.extend_from_slice(&v.to_bits().to_be_bytes());
+                    continue;
+                }
+                ValueRef::Text(t) => (3, t),
+                ValueRef::Blob(b) => (4, b),
             };
             self.key.push(tag);
             self.key
                 .extend_from_slice(&(bytes.len() as u64).to_be_bytes());
-            self.key.extend_from_slice(&bytes);
+            self.key.extend_from_slice(bytes);
         }
         let n: i64 = r.get(4)?;
-        if let Some(&i) = self.at.get(&self.key[..]) {
-            self.cells[i].1 += n;
+        if let Some(cell) = self.cells.get_mut(&self.key[..]) {
+            cell.1 += n;
             return Ok(());
         }
         let v = |i| -> Result<rusqlite::types::Value> { Ok(r.get(i)?) };
-        self.cells.push(([v(0)?, v(1)?, v(2)?, v(3)?], n));
-        self.at.insert(self.key.clone(), self.cells.len() - 1);
+        let values = [v(0)?, v(1)?, v(2)?, v(3)?];
+        self.cells.insert(self.key.clone(), (values, n));
         Ok(())
     }
 
-    /// Into the batch's cells table, once each, with the cells' upsert.
+    /// Into the batch's cells table, once each, with the cells' upsert
+    /// (that table is keyed: the order they go in does not matter).
     fn write(self, conn: &Connection) -> Result<()> {
         let mut st = conn.prepare_cached(&format!(
             "{INTO_CELLS}VALUES (?1, ?2, ?3, ?4, ?5) {CELLS_UPSERT}"
         ))?;
-        for ([day, team, measure, key], n) in self.cells {
+        for ([day, team, measure, key], n) in self.cells.into_values() {
             st.execute(rusqlite::params![day, team, measure, key, n])?;
         }
         Ok(())
